@@ -1,0 +1,53 @@
+//! String interning: identifiers and token spellings become `Sym`s, compared
+//! as integers. One interner per thread (the compiler is single-threaded per
+//! translation unit).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(pub u32);
+
+#[derive(Default)]
+struct Interner {
+    map: HashMap<&'static str, Sym>,
+    strings: Vec<&'static str>,
+}
+
+thread_local! {
+    static INTERNER: RefCell<Interner> = RefCell::new(Interner::default());
+}
+
+impl Sym {
+    pub fn intern(s: &str) -> Sym {
+        INTERNER.with(|i| {
+            let mut i = i.borrow_mut();
+            if let Some(&sym) = i.map.get(s) {
+                return sym;
+            }
+            // Leaked on purpose: spellings live as long as the compilation.
+            let stored: &'static str = Box::leak(s.to_owned().into_boxed_str());
+            let sym = Sym(i.strings.len() as u32);
+            i.strings.push(stored);
+            i.map.insert(stored, sym);
+            sym
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        INTERNER.with(|i| i.borrow().strings[self.0 as usize])
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

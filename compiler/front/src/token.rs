@@ -1,0 +1,40 @@
+//! Preprocessing tokens, as the preprocessor hands them to the parser.
+
+use crate::diag::Loc;
+use crate::intern::Sym;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// Identifiers and keywords (the parser tells them apart by spelling).
+    Ident,
+    /// A preprocessing number (`123`, `0x1p-3`, `1.5e+10f`, `08`); the parser
+    /// converts it and reports malformed ones.
+    Number,
+    /// A character constant with its prefix and quotes: `'a'`, `L'\n'`, `u8'x'`.
+    Char,
+    /// A string literal with its prefix and quotes: `"abc"`, `L"x"`, `u8"y"`.
+    Str,
+    /// A punctuator; the spelling is the canonical one (`<:` arrives as `[`,
+    /// `%:` as `#`).
+    Punct,
+    /// A character that is not part of any token (stray `@`, `` ` ``, `\`).
+    Other,
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub text: Sym,
+    pub loc: Loc,
+    /// Whitespace preceded the token (for `-E` output and stringizing).
+    pub space_before: bool,
+    /// First token on its line (for `-E` output and directives).
+    pub line_start: bool,
+}
+
+impl Token {
+    pub fn is(&self, s: &str) -> bool {
+        matches!(self.kind, TokenKind::Punct | TokenKind::Ident) && self.text.as_str() == s
+    }
+}

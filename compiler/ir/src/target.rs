@@ -1,0 +1,135 @@
+//! What the front end and the backends need to know about a target. One
+//! table per architecture: the data varies, the code that reads it does not.
+
+use crate::types::Type;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+    Riscv64,
+}
+
+/// How `va_list` is represented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaListKind {
+    /// SysV x86-64: `struct { u32 gp_offset, fp_offset; void *overflow, *reg_save; }[1]`.
+    X86_64Array,
+    /// AAPCS64: `struct { void *stack, *gr_top, *vr_top; int gr_offs, vr_offs; }`.
+    Aapcs64Struct,
+    /// RISC-V: a plain `void *`.
+    Pointer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetInfo {
+    pub arch: Arch,
+    /// `char` is signed (x86-64) or unsigned (AArch64, RISC-V).
+    pub char_signed: bool,
+    /// IR type of `long double`.
+    pub long_double: Type,
+    pub long_double_size: u32,
+    pub long_double_align: u32,
+    pub va_list: VaListKind,
+    pub va_list_size: u32,
+    pub va_list_align: u32,
+    /// `wchar_t` is `int` (signed) on x86-64 and RISC-V, `unsigned int` on AArch64.
+    pub wchar_signed: bool,
+    /// The GNU triple (`-dumpmachine`).
+    pub triple: &'static str,
+}
+
+impl TargetInfo {
+    pub fn for_arch(arch: Arch) -> TargetInfo {
+        match arch {
+            Arch::X86_64 => TargetInfo {
+                arch,
+                char_signed: true,
+                long_double: Type::F80,
+                long_double_size: 16,
+                long_double_align: 16,
+                va_list: VaListKind::X86_64Array,
+                va_list_size: 24,
+                va_list_align: 8,
+                wchar_signed: true,
+                triple: "x86_64-linux-gnu",
+            },
+            Arch::Aarch64 => TargetInfo {
+                arch,
+                char_signed: false,
+                long_double: Type::F128,
+                long_double_size: 16,
+                long_double_align: 16,
+                va_list: VaListKind::Aapcs64Struct,
+                va_list_size: 32,
+                va_list_align: 8,
+                wchar_signed: false,
+                triple: "aarch64-linux-gnu",
+            },
+            Arch::Riscv64 => TargetInfo {
+                arch,
+                char_signed: false,
+                long_double: Type::F128,
+                long_double_size: 16,
+                long_double_align: 16,
+                va_list: VaListKind::Pointer,
+                va_list_size: 8,
+                va_list_align: 8,
+                wchar_signed: true,
+                triple: "riscv64-linux-gnu",
+            },
+        }
+    }
+}
+
+/// Code generation options that reach the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodegenOptions {
+    /// 0..=3; `-Os`/`-Oz` count as 2.
+    pub opt_level: u8,
+    pub optimize_size: bool,
+    /// `-fPIC`/`-fpic`: code for shared objects (calls via PLT, data via GOT).
+    pub pic: bool,
+    /// `-fPIE`/`-fpie`: position independent executable (local symbols direct).
+    pub pie: bool,
+    /// `-fno-plt`.
+    pub no_plt: bool,
+    /// `-mcmodel=`: "small", "kernel", "medany", "medlow", "large", "tiny".
+    pub code_model: String,
+    /// `-mno-red-zone` (x86-64 kernels).
+    pub red_zone: bool,
+    /// `-mgeneral-regs-only` / `-mno-sse`: no FP/SIMD registers.
+    pub general_regs_only: bool,
+    /// `-ffunction-sections` / `-fdata-sections`.
+    pub function_sections: bool,
+    pub data_sections: bool,
+    /// `-fno-omit-frame-pointer` is the default; `-fomit-frame-pointer` clears it.
+    pub frame_pointer: bool,
+    /// `-g`.
+    pub debug_info: bool,
+    /// `-fno-asynchronous-unwind-tables` clears it.
+    pub unwind_tables: bool,
+    /// `-m16` (x86 real-mode code).
+    pub code16: bool,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> Self {
+        CodegenOptions {
+            opt_level: 0,
+            optimize_size: false,
+            pic: false,
+            pie: false,
+            no_plt: false,
+            code_model: String::new(),
+            red_zone: true,
+            general_regs_only: false,
+            function_sections: false,
+            data_sections: false,
+            frame_pointer: true,
+            debug_info: false,
+            unwind_tables: true,
+            code16: false,
+        }
+    }
+}
