@@ -7,3 +7,55 @@
 pub mod diag;
 pub mod intern;
 pub mod token;
+
+use ccc_ir::{Module, TargetInfo};
+
+/// Which C dialect `-std=` selected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CStd {
+    C89,
+    C99,
+    C11,
+    C17,
+    C2x,
+}
+
+/// Options of the front end proper (the preprocessor has its own).
+#[derive(Clone, Debug)]
+pub struct FrontOptions {
+    pub std: CStd,
+    /// `-std=gnu*` (the default) rather than strict ISO.
+    pub gnu: bool,
+    /// `-fcommon`: tentative definitions become common symbols.
+    pub fcommon: bool,
+    /// `-fsigned-char` / `-funsigned-char` override the target's default.
+    pub signed_char: Option<bool>,
+    /// `-O` level (0..=3), for `__OPTIMIZE__`-like decisions in lowering.
+    pub opt_level: u8,
+    /// Name of the main source file, for `.file` and `__FILE__`-independent uses.
+    pub source_name: String,
+}
+
+impl Default for FrontOptions {
+    fn default() -> Self {
+        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, signed_char: None, opt_level: 0, source_name: String::new() }
+    }
+}
+
+/// Parse and lower one preprocessed translation unit. Diagnostics go to
+/// `diag`; `None` means errors were reported.
+pub fn compile_translation_unit(
+    tokens: Vec<token::Token>,
+    diag: &diag::DiagEngine,
+    target: &TargetInfo,
+    opts: &FrontOptions,
+) -> Option<Module> {
+    // Parser and lowering land in the next commits.
+    let _ = (tokens, target, opts);
+    diag.emit(diag::Diagnostic {
+        severity: diag::Severity::Error,
+        loc: None,
+        message: "C compilation is not implemented yet".into(),
+    });
+    None
+}
