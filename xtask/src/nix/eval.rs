@@ -66,6 +66,17 @@ pub fn lib_tests(root: &Path) -> Result<(), String> {
     check_failures_json(&out)
 }
 
+/// The whole flake evaluated against nix/tests/mock-nixpkgs: catches
+/// undefined names and broken plumbing; output names must match outputs.nix.
+pub fn plumbing(root: &Path) -> Result<(), String> {
+    let agree = nix_instantiate(root, &["--eval", "--strict", "-E", "(import ./nix/tests/plumbing.nix).namesAgree"])?;
+    if agree != "true" {
+        return Err("flake output names differ from nix/lib/outputs.nix".into());
+    }
+    // Forces every build script of every output.
+    nix_instantiate(root, &["--eval", "--strict", "--json", "nix/tests/plumbing.nix"]).map(|_| ())
+}
+
 pub fn check_failures_json(out: &str) -> Result<(), String> {
     if out == "[]" {
         Ok(())

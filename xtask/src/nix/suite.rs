@@ -9,6 +9,7 @@ pub fn run(cc: &str) -> Result<String, String> {
     let root = workspace_root();
     let parsed = super::eval::parse_all(&root)?;
     super::eval::lib_tests(&root)?;
+    super::eval::plumbing(&root)?;
     super::eval::tables_agree(&root)?;
     let dist = super::dist::build_tools(&root)?;
     let scratch = target_dir().join("xtask-nix");
@@ -22,6 +23,6 @@ pub fn run(cc: &str) -> Result<String, String> {
     let cc_cmd = compiler.command_for(host, &scratch.join("cc-bin"))?;
     let wrapper_summary = super::ccwrapper::check(&cc_cmd, &scratch.join("ccwrapper"))?;
     Ok(format!(
-        "{parsed} .nix files parse, nix/lib tests pass, tables agree; dist: {dist_summary}; cc-wrapper shapes: {wrapper_summary}"
+        "{parsed} .nix files parse, nix/lib tests pass, flake evaluates against mock nixpkgs, tables agree; dist: {dist_summary}; cc-wrapper shapes: {wrapper_summary}"
     ))
 }
