@@ -114,6 +114,14 @@ fn step(cc: &str, l: &Layout, step: &str, before: Vec<String>, user: &[String], 
     }
 }
 
+/// A step that exits 0 must also have written its output.
+fn expect_file(path: &Path, step: &str) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > 0 => Ok(()),
+        _ => Err(format!("{step}: exited 0 but {} was not written", path.display())),
+    }
+}
+
 fn write(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -167,11 +175,14 @@ pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
     let libdep = l.dep.join("lib/libdep.so");
     step(cc, &l, "shared library", l.before(), &[s(&["-shared", "-o"]), vec![p(libdep.clone()), p(l.dep.join("dep.c"))]].concat(),
         [l.after(), l.link_after()].concat())?;
+    expect_file(&libdep, "shared library")?;
 
     // Compile with dependency-file output.
     let obj = scratch.join("main.o");
     step(cc, &l, "compile", l.before(), &[s(&["-c"]), vec![p(l.src.join("main.c")), "-o".into(), p(obj.clone())],
         s(&["-MD", "-MF"]), vec![p(scratch.join("main.d"))]].concat(), l.after())?;
+    expect_file(&obj, "compile")?;
+    expect_file(&scratch.join("main.d"), "compile -MD -MF")?;
     let deps = std::fs::read_to_string(scratch.join("main.d")).map_err(|e| format!("main.d: {e}"))?;
     if !deps.contains("dep.h") {
         return Err(format!("-MD -MF: main.d does not list dep.h:\n{deps}"));
@@ -182,6 +193,7 @@ pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
     let _ = std::fs::remove_file(&l.ld_log);
     step(cc, &l, "link", [l.link_before(), l.before()].concat(), &[vec![p(obj), "-o".into(), p(exe.clone())], s(&["-ldep"])].concat(),
         [l.after(), l.link_after()].concat())?;
+    expect_file(&exe, "link")?;
     let ld_args = std::fs::read_to_string(&l.ld_log)
         .map_err(|_| "link: the compiler did not run the `ld` found through -B<wrapper>/bin/".to_string())?;
     if !ld_args.contains(DYNAMIC_LINKER) {
@@ -213,6 +225,7 @@ pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
     let stat = scratch.join("main-static");
     step(cc, &l, "static link", l.before(), &[s(&["-static"]), vec![p(l.src.join("main.c")), p(l.dep.join("dep.c")), "-o".into(), p(stat.clone())]].concat(),
         l.after())?;
+    expect_file(&stat, "static link")?;
     let o = Command::new(&stat).output().map_err(|e| format!("running {}: {e}", stat.display()))?;
     if String::from_utf8_lossy(&o.stdout) != expected {
         return Err(format!("static run: got {:?}", String::from_utf8_lossy(&o.stdout)));
