@@ -80,18 +80,31 @@ impl KernelBuild {
         let log = out.join("build.log");
         let _ = std::fs::remove_file(&log);
 
-        run_logged(this.make(&tree, &cc).arg(self.flavour.base_target()), &log)?;
+        // Reconfigure only when an input of the configuration changed:
+        // rewriting .config makes kbuild re-check far more than needed.
         let frags = config::fragments(&self.kernels_dir, self.arch);
-        let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
-        merge.current_dir(&out).arg("-m").arg("-O").arg(&out).arg(out.join(".config")).args(&frags);
-        run_logged(&mut merge, &log)?;
-        run_logged(this.make(&tree, &cc).arg("olddefconfig"), &log)?;
+        let mut stamp = format!("{}\n{}\n{cc}\n", tree.display(), self.flavour.base_target());
+        for f in &frags {
+            stamp.push_str(&std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?);
+        }
+        let stamp_file = out.join(".ccc-config-inputs");
+        let configured = out.join(".config").is_file()
+            && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str());
+        if !configured {
+            let _ = std::fs::remove_file(&stamp_file);
+            run_logged(this.make(&tree, &cc).arg(self.flavour.base_target()), &log)?;
+            let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+            merge.current_dir(&out).arg("-m").arg("-O").arg(&out).arg(out.join(".config")).args(&frags);
+            run_logged(&mut merge, &log)?;
+            run_logged(this.make(&tree, &cc).arg("olddefconfig"), &log)?;
+        }
         let wanted = config::requested(&frags)?;
         let text = std::fs::read_to_string(out.join(".config")).map_err(|e| format!("{}/.config: {e}", out.display()))?;
         let missing = config::missing(&wanted, &config::parse(&text));
         if !missing.is_empty() {
             return Err(format!("kernel config for {}: {}", self.arch, missing.join("; ")));
         }
+        std::fs::write(&stamp_file, &stamp).map_err(|e| format!("{}: {e}", stamp_file.display()))?;
 
         run_logged(this.make(&tree, &cc).arg(format!("-j{}", self.jobs)).arg(self.arch.kernel_target()), &log)?;
         let image = out.join(self.arch.image_path());
