@@ -13,9 +13,9 @@
 //! `ccc-dist` finds the toolchain it belongs to from its own executable,
 //! whatever the current directory:
 //! - install: `<prefix>/bin/ccc-dist` with headers in `<prefix>/lib/ccc/include`;
-//! - source tree: `<target-dir>/<profile>/ccc-dist`, headers in the source
-//!   tree's `compiler/include` (found by walking up from the executable, or
-//!   in the tree ccc-dist was compiled from).
+//! - source tree: `<repo>/target/<profile>/ccc-dist`, headers in the
+//!   repository's `compiler/include` (found by walking up from the
+//!   executable); `--include DIR` for a target dir outside the repository.
 
 use crate::DistError;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,10 @@ pub fn collect(bin_dir: &Path, include_dir: Option<PathBuf>) -> Result<Toolchain
 }
 
 /// Header directory for a bin directory: install layout first, then a source
-/// tree containing the bin directory, then the tree this tool was built from.
+/// tree containing the bin directory (`<repo>/target/<profile>/`). The tree
+/// this tool was compiled from is deliberately not remembered: that path
+/// would make the binary depend on the build directory. With a target dir
+/// outside the repository, pass `--include`.
 fn find_include_dir(bin_dir: &Path) -> Option<PathBuf> {
     if let Some(prefix) = bin_dir.parent() {
         let installed = prefix.join(INCLUDE_DEST);
@@ -94,9 +97,7 @@ fn find_include_dir(bin_dir: &Path) -> Option<PathBuf> {
             return Some(candidate);
         }
     }
-    // CARGO_MANIFEST_DIR is toolchain/dist; only used to locate, never stored.
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(INCLUDE_SRC);
-    built_from.is_dir().then_some(built_from)
+    None
 }
 
 /// Every regular file below `dir`, as (path relative to the walk root with

@@ -40,13 +40,22 @@ fn text(o: &Output) -> String {
 /// Returns a summary such as "2 packs identical (sha256 ...), verify ok,
 /// flipped byte and truncation rejected".
 pub fn round_trip(dist: &Path, scratch: &Path) -> Result<String, String> {
+    // The repository's headers, named explicitly: the target dir need not
+    // be inside the repository.
+    let include = crate::kernel::workspace_root().join("compiler/include");
+    let mut pack_args = vec!["pack".to_string(), "-o".to_string(), "bundle.tar.zst".to_string()];
+    if include.is_dir() {
+        pack_args.push("--include".into());
+        pack_args.push(include.display().to_string());
+    }
+    let pack_args: Vec<&str> = pack_args.iter().map(String::as_str).collect();
     let _ = std::fs::remove_dir_all(scratch);
     let (a, b) = (scratch.join("a"), scratch.join("b/deeper"));
     for d in [&a, &b] {
         std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
     }
     for cwd in [&a, &b] {
-        let o = run(dist, &["pack", "-o", "bundle.tar.zst"], cwd)?;
+        let o = run(dist, &pack_args, cwd)?;
         if !o.status.success() {
             return Err(format!("pack in {}: {}", cwd.display(), text(&o)));
         }
