@@ -6,6 +6,8 @@
 
 pub mod diag;
 pub mod intern;
+pub mod lex;
+pub mod preprocess;
 pub mod token;
 
 use ccc_ir::{Module, TargetInfo};
