@@ -7,8 +7,10 @@
 pub mod ast;
 pub mod diag;
 pub mod intern;
+pub mod lex;
 pub mod lower;
 pub mod parse;
+pub mod preprocess;
 pub mod token;
 pub mod types;
 
