@@ -1536,6 +1536,8 @@ impl<'a> Parser<'a> {
                 if let Some(c) = attrs.cleanup {
                     self.func.as_mut().expect("func").locals[id].cleanup = Some(c);
                 }
+                // In scope from the end of its declarator: `struct s r = { &r };`.
+                self.bind(name, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                 let init = if self.eat("=") {
                     if spec.auto_type {
                         let e = self.assign_expr()?;

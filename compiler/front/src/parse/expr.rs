@@ -31,10 +31,53 @@ impl<'a> Parser<'a> {
             return e;
         }
         let loc = e.loc;
+        if let Some(folded) = self.fold_literal_cast(&e, &ty) {
+            return folded;
+        }
         if ty.is_bool() && !e.ty.is_bool() {
             return Expr::new(ExprKind::ToBool(Box::new(e)), ty, loc);
         }
         Expr::new(ExprKind::Cast(Box::new(e)), ty, loc)
+    }
+
+    /// Conversions of literals are folded at once, with GCC's semantics
+    /// (float to int saturates, int to int wraps).
+    fn fold_literal_cast(&self, e: &Expr, ty: &CType) -> Option<Expr> {
+        let loc = e.loc;
+        if !(ty.is_integer() || ty.is_float()) || !(e.ty.is_integer() || e.ty.is_float()) {
+            return None;
+        }
+        let kind = match (&e.kind, ty.is_float()) {
+            (ExprKind::Int(v), false) => ExprKind::Int(self.wrap_int(*v, ty)),
+            (ExprKind::Int(v), true) => {
+                let f = if e.ty.is_signed(&self.tables) { *v as f64 } else { (*v as u128) as f64 };
+                ExprKind::Float(round_to(f, ty))
+            }
+            (ExprKind::Float(f), true) => ExprKind::Float(round_to(*f, ty)),
+            (ExprKind::Float(f), false) => {
+                let f = *f;
+                if ty.is_bool() {
+                    ExprKind::Int((f != 0.0) as i128)
+                } else {
+                    let size = self.layout().size(ty);
+                    let signed = ty.is_signed(&self.tables);
+                    ExprKind::Int(match (size, signed) {
+                        (1, true) => (f as i8) as i128,
+                        (1, false) => (f as u8) as i128,
+                        (2, true) => (f as i16) as i128,
+                        (2, false) => (f as u16) as i128,
+                        (4, true) => (f as i32) as i128,
+                        (4, false) => (f as u32) as i128,
+                        (8, true) => (f as i64) as i128,
+                        (8, false) => (f as u64) as i128,
+                        (_, true) => f as i128,
+                        (_, false) => (f as u128) as i128,
+                    })
+                }
+            }
+            _ => return None,
+        };
+        Some(Expr::new(kind, ty.unqual(), loc))
     }
 
     pub(super) fn default_promoted(&self, ty: &CType) -> CType {
@@ -1121,6 +1164,14 @@ impl<'a> Parser<'a> {
         let re = self.convert(re, ft.clone());
         let im = self.convert(im, ft);
         Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_complex"), args: vec![re, im] }, CType::new(Kind::Complex(kind)), loc)
+    }
+}
+
+/// Round a constant to the precision of float type `ty`.
+fn round_to(f: f64, ty: &CType) -> f64 {
+    match ty.kind {
+        Kind::Float(FloatKind::Float) => f as f32 as f64,
+        _ => f,
     }
 }
 
