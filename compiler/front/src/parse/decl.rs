@@ -436,6 +436,11 @@ impl<'a> Parser<'a> {
             }
         }
         let mut ty = if let Some(u) = user {
+            if c.complex > 0 && c.void + c.bool_ + c.char_ + c.short + c.int + c.long + c.float + c.double + c.signed + c.unsigned + c.int128 == 0 {
+                if let Kind::Float(k) = u.kind {
+                    return Ok(spec_with(spec, CType::new(Kind::Complex(k)).with_quals(quals)));
+                }
+            }
             if c.void + c.bool_ + c.char_ + c.short + c.int + c.long + c.float + c.double + c.signed + c.unsigned + c.int128 > 0 {
                 return Err(self.error_at(loc, "two or more data types in declaration specifiers"));
             }
