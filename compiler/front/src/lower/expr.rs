@@ -306,6 +306,9 @@ impl<'a> FnLower<'a> {
             }
             ExprKind::Unary(op, inner) => self.unary(*op, inner, &e.ty),
             ExprKind::Binary(op, l, r) => {
+                if matches!(e.ty.kind, Kind::Vector { .. }) {
+                    return self.vector_binary(*op, l, r, &e.ty);
+                }
                 if e.ty.is_complex() || l.ty.is_complex() {
                     return self.complex_binary(*op, l, r, &e.ty);
                 }
@@ -363,6 +366,19 @@ impl<'a> FnLower<'a> {
                 let v = self.rvalue(inner);
                 if e.ty.is_void() {
                     return self.dummy();
+                }
+                let to_vec = matches!(e.ty.kind, Kind::Vector { .. });
+                let from_vec = matches!(inner.ty.kind, Kind::Vector { .. });
+                if to_vec && !from_vec {
+                    // Reinterpret a scalar's bytes as a vector.
+                    let size = self.layout.size(&e.ty);
+                    let align = self.layout.align(&e.ty);
+                    let tmp = self.slot(size, align);
+                    self.store_scalar(tmp, v, &inner.ty.unqual());
+                    return tmp;
+                }
+                if from_vec && !to_vec {
+                    return self.load_scalar(v, &e.ty.unqual());
                 }
                 if self.is_aggregate(&e.ty) {
                     return v;
@@ -492,6 +508,9 @@ impl<'a> FnLower<'a> {
     }
 
     fn unary(&mut self, op: UnOp, inner: &Expr, ty: &CType) -> Value {
+        if matches!(ty.kind, Kind::Vector { .. }) {
+            return self.vector_unary(op, inner, ty);
+        }
         if ty.is_complex() {
             return self.complex_unary(op, inner, ty);
         }
@@ -576,32 +595,8 @@ impl<'a> FnLower<'a> {
         }
         let a = self.rvalue(l);
         let b = self.rvalue(r);
-        let t = self.ir_ty(&l.ty);
-        if t.is_float() {
-            let cc = match op {
-                BinOp::Eq => FloatCC::Eq,
-                BinOp::Ne => FloatCC::Une,
-                BinOp::Lt => FloatCC::Lt,
-                BinOp::Le => FloatCC::Le,
-                BinOp::Gt => FloatCC::Gt,
-                _ => FloatCC::Ge,
-            };
-            return self.val(InstKind::Fcmp { cc, ty: t, lhs: a, rhs: b });
-        }
-        let signed = self.signed(&l.ty);
-        let cc = match (op, signed) {
-            (BinOp::Eq, _) => IntCC::Eq,
-            (BinOp::Ne, _) => IntCC::Ne,
-            (BinOp::Lt, true) => IntCC::Slt,
-            (BinOp::Lt, false) => IntCC::Ult,
-            (BinOp::Le, true) => IntCC::Sle,
-            (BinOp::Le, false) => IntCC::Ule,
-            (BinOp::Gt, true) => IntCC::Sgt,
-            (BinOp::Gt, false) => IntCC::Ugt,
-            (_, true) => IntCC::Sge,
-            (_, false) => IntCC::Uge,
-        };
-        self.val(InstKind::Icmp { cc, ty: t, lhs: a, rhs: b })
+        let lt = l.ty.clone();
+        self.compare_values(op, a, b, &lt)
     }
 
     fn assign(&mut self, lhs: &Expr, rhs: &Expr) -> Value {
@@ -762,6 +757,114 @@ impl<'a> FnLower<'a> {
         }
         self.switch_to(end);
         p.unwrap_or_else(|| self.dummy())
+    }
+
+    // --------------------------------------------------------- vectors
+
+    fn vector_shape(&self, ty: &CType) -> (CType, u64, u64) {
+        match &ty.kind {
+            Kind::Vector { elem, size } => {
+                let es = self.layout.size(elem).max(1);
+                ((**elem).clone(), es, size / es)
+            }
+            _ => (CType::int(), 4, 0),
+        }
+    }
+
+    /// Element-wise operation into a fresh temporary; returns its address.
+    fn vector_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, ty: &CType) -> Value {
+        let (oelem, oes, n) = self.vector_shape(&l.ty);
+        let (relem, res, _) = self.vector_shape(ty);
+        let a = self.rvalue(l);
+        let b = self.rvalue(r);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        for i in 0..n {
+            let pa = self.add_offset(a, (i * oes) as i64);
+            let pb = self.add_offset(b, (i * oes) as i64);
+            let x = self.load_scalar(pa, &oelem);
+            let y = self.load_scalar(pb, &oelem);
+            let v = if op.is_comparison() {
+                let xe = Expr::new(ExprKind::Int(0), oelem.clone(), l.loc);
+                let _ = xe;
+                let c = self.compare_values(op, x, y, &oelem);
+                // true is all ones.
+                let rt = self.ir_ty(&relem);
+                let w = self.int_resize(c, IrType::I8, rt, false);
+                self.val(InstKind::Unary { op: ir::UnOp::Neg, ty: rt, arg: w })
+            } else {
+                let xx = if matches!(op, BinOp::Shl | BinOp::Shr) { x } else { x };
+                self.arith(op, xx, y, &oelem, &oelem)
+            };
+            let pt = self.add_offset(tmp, (i * res) as i64);
+            self.store_scalar(pt, v, &relem);
+        }
+        tmp
+    }
+
+    fn vector_unary(&mut self, op: UnOp, inner: &Expr, ty: &CType) -> Value {
+        let (elem, es, n) = self.vector_shape(ty);
+        let a = self.rvalue(inner);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        let t = self.ir_ty(&elem);
+        for i in 0..n {
+            let pa = self.add_offset(a, (i * es) as i64);
+            let x = self.load_scalar(pa, &elem);
+            let v = match (op, t.is_float()) {
+                (UnOp::Neg, true) => self.val(InstKind::Unary { op: ir::UnOp::FNeg, ty: t, arg: x }),
+                (UnOp::Neg, false) => self.val(InstKind::Unary { op: ir::UnOp::Neg, ty: t, arg: x }),
+                _ => self.val(InstKind::Unary { op: ir::UnOp::Not, ty: t, arg: x }),
+            };
+            let pt = self.add_offset(tmp, (i * es) as i64);
+            self.store_scalar(pt, v, &elem);
+        }
+        tmp
+    }
+
+    pub(super) fn vector_splat(&mut self, scalar: &Expr, ty: &CType) -> Value {
+        let (elem, es, n) = self.vector_shape(ty);
+        let v = self.rvalue(scalar);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        for i in 0..n {
+            let pt = self.add_offset(tmp, (i * es) as i64);
+            self.store_scalar(pt, v, &elem);
+        }
+        tmp
+    }
+
+    /// Compare two values of C type `ty` (an I8 0/1).
+    fn compare_values(&mut self, op: BinOp, a: Value, b: Value, ty: &CType) -> Value {
+        let t = self.ir_ty(ty);
+        if t.is_float() {
+            let cc = match op {
+                BinOp::Eq => FloatCC::Eq,
+                BinOp::Ne => FloatCC::Une,
+                BinOp::Lt => FloatCC::Lt,
+                BinOp::Le => FloatCC::Le,
+                BinOp::Gt => FloatCC::Gt,
+                _ => FloatCC::Ge,
+            };
+            return self.val(InstKind::Fcmp { cc, ty: t, lhs: a, rhs: b });
+        }
+        let signed = self.signed(ty);
+        let cc = match (op, signed) {
+            (BinOp::Eq, _) => IntCC::Eq,
+            (BinOp::Ne, _) => IntCC::Ne,
+            (BinOp::Lt, true) => IntCC::Slt,
+            (BinOp::Lt, false) => IntCC::Ult,
+            (BinOp::Le, true) => IntCC::Sle,
+            (BinOp::Le, false) => IntCC::Ule,
+            (BinOp::Gt, true) => IntCC::Sgt,
+            (BinOp::Gt, false) => IntCC::Ugt,
+            (_, true) => IntCC::Sge,
+            (_, false) => IntCC::Uge,
+        };
+        self.val(InstKind::Icmp { cc, ty: t, lhs: a, rhs: b })
     }
 
     // --------------------------------------------------------- calls

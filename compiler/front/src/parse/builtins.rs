@@ -256,7 +256,7 @@ impl<'a> Parser<'a> {
                 let v = if base.starts_with("nan") { f64::NAN } else { f64::INFINITY };
                 Ok(Expr::new(ExprKind::Float(v), CType::new(Kind::Float(kind)), loc))
             }
-            "isnan" | "isinf" | "isfinite" | "isnormal" | "signbit" | "signbitf" | "signbitl" | "isinf_sign" | "finite" | "finitef" | "isnanf" => {
+            "isnan" | "isinf" | "isfinite" | "isnormal" | "signbit" | "signbitf" | "signbitl" | "isinf_sign" | "finite" | "finitef" | "finitel" | "isnanf" | "isnanl" | "isinff" | "isinfl" => {
                 self.arity(name, &args, 1, loc)?;
                 let a = self.decay(args.swap_remove(0));
                 let a = if a.ty.is_integer() { self.convert(a, CType::double()) } else { a };

@@ -1227,6 +1227,7 @@ impl<'a> Parser<'a> {
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             self.attributes(&mut attrs)?;
+            let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
             if spec.storage == Storage::Typedef {
                 self.bind(name, Binding::Typedef(ty));
@@ -1487,9 +1488,10 @@ impl<'a> Parser<'a> {
             return Ok(out);
         }
         loop {
-            let (name, mut ty) = self.declarator(spec.ty.clone())?;
+            let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             self.attributes(&mut attrs)?;
+            let mut ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_here("expected identifier or '('"))?;
             self.flush_vla(&mut out);
             if spec.storage == Storage::Typedef {
@@ -1593,6 +1595,15 @@ impl<'a> Parser<'a> {
 fn spec_with(mut s: DeclSpec, ty: CType) -> DeclSpec {
     s.ty = ty;
     s
+}
+
+/// Attributes after a declarator that change its type (`vector_size`,
+/// `mode`), as GCC applies them.
+fn apply_type_attrs(ty: CType, attrs: &mut DeclAttrs) -> CType {
+    match attrs.vector_size.take() {
+        Some(vs) => CType::new(Kind::Vector { elem: Rc::new(ty), size: vs }),
+        None => ty,
+    }
 }
 
 /// Parameter type adjustment: arrays and functions become pointers.

@@ -266,6 +266,24 @@ impl<'a> Parser<'a> {
             return Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(scaled), op_ty: CType::long() }, ty, loc));
         }
         let rhs = self.decay(rhs);
+        if is_vector(&lhs.ty) {
+            let opname = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Rem => "%",
+                BinOp::Shl => "<<",
+                BinOp::Shr => ">>",
+                BinOp::BitAnd => "&",
+                BinOp::BitOr => "|",
+                _ => "^",
+            };
+            let cur = lhs.clone();
+            let value = self.vector_binary(opname, cur, rhs, loc)?;
+            let ty = lhs.ty.unqual();
+            return Ok(Expr::new(ExprKind::Assign(Box::new(lhs), Box::new(value)), ty, loc));
+        }
         if !lhs.ty.is_arith() || !rhs.ty.is_arith() {
             return Err(self.error_at(loc, "invalid operands to binary expression"));
         }
@@ -403,6 +421,9 @@ impl<'a> Parser<'a> {
     pub(super) fn build_binary(&mut self, op: &str, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
         let lhs = self.decay(lhs);
         let rhs = self.decay(rhs);
+        if is_vector(&lhs.ty) || is_vector(&rhs.ty) {
+            return self.vector_binary(op, lhs, rhs, loc);
+        }
         match op {
             "&&" | "||" => {
                 self.require_scalar(&lhs)?;
@@ -474,6 +495,63 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.error_at(loc, format!("unknown operator {op}"))),
         }
+    }
+
+    /// Element-wise vector arithmetic (GCC vector extensions); a scalar
+    /// operand is converted to the element type and splatted.
+    fn vector_binary(&mut self, op: &str, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
+        let vt = if is_vector(&lhs.ty) { lhs.ty.unqual() } else { rhs.ty.unqual() };
+        let (elem, size) = match &vt.kind {
+            Kind::Vector { elem, size } => ((**elem).clone(), *size),
+            _ => unreachable!("vector type"),
+        };
+        let splat = |p: &mut Self, e: Expr| -> PResult<Expr> {
+            if is_vector(&e.ty) {
+                if p.layout().size(&e.ty) != size {
+                    return Err(p.error_at(loc, "invalid operands to binary expression (vectors of different sizes)"));
+                }
+                return Ok(e);
+            }
+            if !e.ty.is_arith() {
+                return Err(p.error_at(loc, "invalid operands to binary expression"));
+            }
+            let v = p.convert(e, elem.clone());
+            Ok(Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_vec_splat"), args: vec![v] }, vt.clone(), loc))
+        };
+        let l = splat(self, lhs)?;
+        let r = splat(self, rhs)?;
+        let bop = match op {
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
+            "/" => BinOp::Div,
+            "%" => BinOp::Rem,
+            "<<" => BinOp::Shl,
+            ">>" => BinOp::Shr,
+            "&" => BinOp::BitAnd,
+            "|" => BinOp::BitOr,
+            "^" => BinOp::BitXor,
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            _ => return Err(self.error_at(loc, format!("invalid operands to binary {op} on vectors"))),
+        };
+        let ty = if bop.is_comparison() {
+            let es = self.layout().size(&elem);
+            let ik = match es {
+                1 => IntKind::Char,
+                2 => IntKind::Short,
+                4 => IntKind::Int,
+                _ => IntKind::Long,
+            };
+            CType::new(Kind::Vector { elem: Rc::new(CType::int_of(ik, true)), size })
+        } else {
+            vt
+        };
+        Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), ty, loc))
     }
 
     fn require_scalar(&self, e: &Expr) -> PResult<()> {
@@ -676,6 +754,10 @@ impl<'a> Parser<'a> {
                 "-" => {
                     self.advance();
                     let e = self.cast_expr()?;
+                    if is_vector(&e.ty) {
+                        let ty = e.ty.clone();
+                        return Ok(Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), ty, loc));
+                    }
                     if !e.ty.is_arith() {
                         return Err(self.error_at(loc, "wrong type argument to unary minus"));
                     }
@@ -689,6 +771,10 @@ impl<'a> Parser<'a> {
                     if e.ty.is_complex() {
                         let ty = e.ty.clone();
                         return Ok(Expr::new(ExprKind::Unary(UnOp::Conj, Box::new(e)), ty, loc));
+                    }
+                    if is_vector(&e.ty) {
+                        let ty = e.ty.clone();
+                        return Ok(Expr::new(ExprKind::Unary(UnOp::BitNot, Box::new(e)), ty, loc));
                     }
                     if !e.ty.is_integer() {
                         return Err(self.error_at(loc, "wrong type argument to bit-complement"));
@@ -869,7 +955,15 @@ impl<'a> Parser<'a> {
                     self.advance();
                     let idx = self.expr()?;
                     self.expect("]")?;
-                    let a = self.decay(e);
+                    let a = if is_vector(&e.ty) {
+                        // A vector subscript addresses its element array.
+                        let elem = e.ty.base().cloned().unwrap_or_else(CType::int);
+                        let at = CType::ptr_to(e.ty.clone());
+                        let addr = Expr::new(ExprKind::AddrOf(Box::new(e)), at, t.loc);
+                        Expr::new(ExprKind::Cast(Box::new(addr)), CType::ptr_to(elem), t.loc)
+                    } else {
+                        self.decay(e)
+                    };
                     let i = self.decay(idx);
                     let sum = self.build_add(a, i, t.loc)?;
                     e = self.build_deref(sum, t.loc)?;
@@ -1165,6 +1259,10 @@ impl<'a> Parser<'a> {
         let im = self.convert(im, ft);
         Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_complex"), args: vec![re, im] }, CType::new(Kind::Complex(kind)), loc)
     }
+}
+
+pub fn is_vector(t: &CType) -> bool {
+    matches!(t.kind, Kind::Vector { .. })
 }
 
 /// Round a constant to the precision of float type `ty`.

@@ -296,6 +296,7 @@ impl<'a> Parser<'a> {
         for (name, k) in [("_Float32", FloatKind::Float), ("_Float64", FloatKind::Double), ("_Float32x", FloatKind::Double), ("_Float64x", FloatKind::LongDouble)] {
             scope0.names.insert(Sym::intern(name), Binding::Typedef(CType::new(Kind::Float(k))));
         }
+        scope0.names.insert(Sym::intern("__uint128_t"), Binding::Typedef(CType::int_of(IntKind::Int128, false)));
         Parser {
             toks,
             pos: 0,
