@@ -641,13 +641,15 @@ impl<'a> FnLower<'a> {
         if lhs.ty.is_complex() || op_ty.is_complex() {
             return self.complex_compound_assign(op, lhs, rhs, op_ty);
         }
+        // GCC's order: the lvalue's address, then the right operand, then
+        // the load (a call on the right may modify the object).
         let a = self.addr(lhs);
         let bf = self.bitfield_of(lhs);
+        let r = self.rvalue(rhs);
         let old = match bf {
             Some((bo, w, su)) => self.load_bitfield(a, &lhs.ty, bo, w, su),
             None => self.load_scalar(a, &lhs.ty),
         };
-        let r = self.rvalue(rhs);
         let nv = if lhs.ty.is_ptr() {
             let t = IrType::Ptr;
             let iop = if op == BinOp::Add { IB::Add } else { IB::Sub };
@@ -952,7 +954,14 @@ impl<'a> FnLower<'a> {
             let (v, ty) = if is_mem {
                 (outputs[i].value, IrType::Ptr)
             } else {
-                (self.rvalue(&o.expr), self.layout.ir_type(&o.expr.ty).unwrap_or(IrType::Ptr))
+                // Read through the output's address: the lvalue is evaluated once.
+                let addr = outputs[i].value;
+                let v = match self.bitfield_of(&o.expr) {
+                    Some((bo, w, su)) => self.load_bitfield(addr, &o.expr.ty, bo, w, su),
+                    None if self.is_aggregate(&o.expr.ty) => addr,
+                    None => self.load_scalar(addr, &o.expr.ty),
+                };
+                (v, self.layout.ir_type(&o.expr.ty).unwrap_or(IrType::Ptr))
             };
             inputs.push(ir::AsmOperand { constraint: i.to_string(), name: None, value: v, ty });
         }

@@ -1230,7 +1230,7 @@ impl<'a> Parser<'a> {
             let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
             if spec.storage == Storage::Typedef {
-                self.bind(name, Binding::Typedef(ty));
+                self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
             } else if ty.is_func() {
                 let is_def = first && (self.is_punct("{") || (self.is_decl_start() && ty.func().map(|f| f.unprototyped).unwrap_or(false)));
                 if is_def {
@@ -1495,7 +1495,7 @@ impl<'a> Parser<'a> {
             let (name, nloc) = name.ok_or_else(|| self.error_here("expected identifier or '('"))?;
             self.flush_vla(&mut out);
             if spec.storage == Storage::Typedef {
-                self.bind(name, Binding::Typedef(ty));
+                self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
             } else if ty.is_func() {
                 let mut s = spec.clone();
                 if s.storage == Storage::None {
@@ -1604,6 +1604,14 @@ fn apply_type_attrs(ty: CType, attrs: &mut DeclAttrs) -> CType {
         Some(vs) => CType::new(Kind::Vector { elem: Rc::new(ty), size: vs }),
         None => ty,
     }
+}
+
+/// `typedef T name __attribute__((aligned(N)))` raises the type's alignment.
+fn typedef_type(mut ty: CType, attrs: &DeclAttrs) -> CType {
+    if let Some(a) = attrs.aligned {
+        ty.align_override = ty.align_override.max(a);
+    }
+    ty
 }
 
 /// Parameter type adjustment: arrays and functions become pointers.

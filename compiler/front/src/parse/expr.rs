@@ -1045,6 +1045,18 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(loc, format!("too {which} arguments to function")));
         }
         let ret = fty.ret.clone();
+        // GCC expands some library functions inline even when called by
+        // their plain names (without -fno-builtin).
+        if let Some(name) = direct_callee_name(&callee) {
+            let inline = matches!(name, "abs" | "labs" | "llabs" | "imaxabs") && args.len() == 1 && ret.is_integer() && args[0].ty.is_integer();
+            let inline_f = matches!(name, "fabs" | "fabsf" | "fabsl") && args.len() == 1 && ret.is_float();
+            if inline || inline_f {
+                let bname = if inline { "abs" } else { "fabs" };
+                let a = args.into_iter().next().expect("one argument");
+                let a = self.convert(a, ret.clone());
+                return Ok(Expr::new(ExprKind::Builtin { name: Sym::intern(bname), args: vec![a] }, ret, loc));
+            }
+        }
         Ok(Expr::new(ExprKind::Call { callee: Box::new(callee), args }, ret, loc))
     }
 
@@ -1258,6 +1270,18 @@ impl<'a> Parser<'a> {
         let re = self.convert(re, ft.clone());
         let im = self.convert(im, ft);
         Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_complex"), args: vec![re, im] }, CType::new(Kind::Complex(kind)), loc)
+    }
+}
+
+/// The symbol a call goes to directly, if it is a plain function name.
+fn direct_callee_name(callee: &Expr) -> Option<&'static str> {
+    let inner = match &callee.kind {
+        ExprKind::AddrOf(inner) => inner,
+        _ => callee,
+    };
+    match &inner.kind {
+        ExprKind::Var(VarRef::Global(n)) if inner.ty.is_func() => Some(n.as_str()),
+        _ => None,
     }
 }
 
