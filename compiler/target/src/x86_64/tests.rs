@@ -155,3 +155,256 @@ fn sample_asm_is_compact() {
     // no stack traffic for a function of registers
     assert!(!s.contains("(%rbp)"), "{s}");
 }
+
+const CCS: [(IntCC, &str, &str); 10] = [
+    (IntCC::Eq, "eq", "=="),
+    (IntCC::Ne, "ne", "!="),
+    (IntCC::Slt, "slt", "<"),
+    (IntCC::Sle, "sle", "<="),
+    (IntCC::Sgt, "sgt", ">"),
+    (IntCC::Sge, "sge", ">="),
+    (IntCC::Ult, "ult", "<"),
+    (IntCC::Ule, "ule", "<="),
+    (IntCC::Ugt, "ugt", ">"),
+    (IntCC::Uge, "uge", ">="),
+];
+
+#[test]
+fn compares_branches_selects() {
+    let mut fs = Vec::new();
+    let mut decls = String::new();
+    let mut body = String::new();
+    for t in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
+        for (cc, name, cop) in CCS {
+            let c_t = cty(t);
+            let unsigned = name.starts_with('u');
+            let cast = if unsigned { uty(t) } else { c_t };
+            // setcc
+            let f1 = format!("cmp_{t}_{name}");
+            let (mut b, p) = FB::new(&f1, sig(&[t, t], Some(Type::I8)));
+            let r = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            // folded branch
+            let f2 = format!("br_{t}_{name}");
+            let (mut b, p) = FB::new(&f2, sig(&[t, t], Some(Type::I32)));
+            let c = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            let (bt, be) = (b.block(), b.block());
+            b.br(c, bt, be);
+            b.at(bt);
+            let ten = b.iconst(Type::I32, 10);
+            b.ret(Some(ten));
+            b.at(be);
+            let twenty = b.iconst(Type::I32, 20);
+            b.ret(Some(twenty));
+            fs.push(b.finish());
+            // select, also against a constant
+            let f3 = format!("sel_{t}_{name}");
+            let (mut b, p) = FB::new(&f3, sig(&[t, t], Some(t)));
+            let c = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            let r = b.ins(InstKind::Select { ty: t, cond: c, cond_ty: Type::I8, a: p[0], b: p[1] });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            let f4 = format!("k_{t}_{name}");
+            let (mut b, p) = FB::new(&f4, sig(&[t], Some(Type::I8)));
+            let k = b.iconst(t, 7);
+            let r = b.ins(InstKind::Icmp { cc, ty: t, lhs: k, rhs: p[0] });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            decls.push_str(&format!(
+                "int8_t {f1}({c_t}, {c_t}); int {f2}({c_t}, {c_t}); {c_t} {f3}({c_t}, {c_t}); int8_t {f4}({c_t});\n"
+            ));
+            body.push_str(&format!(
+                "  {{ {c_t} a = ({c_t})vals[i], b = ({c_t})vals[j]; int want = ({cast})a {cop} ({cast})b;\n    if ({f1}(a, b) != want) {{ printf(\"FAIL {f1} %lld %lld\\n\", (long long)a, (long long)b); fails++; }}\n    if ({f2}(a, b) != (want ? 10 : 20)) {{ printf(\"FAIL {f2}\\n\"); fails++; }}\n    if ({f3}(a, b) != (want ? a : b)) {{ printf(\"FAIL {f3}\\n\"); fails++; }}\n    if ({f4}(a) != (({cast})7 {cop} ({cast})a)) {{ printf(\"FAIL {f4} %lld\\n\", (long long)a); fails++; }} }}\n"
+            ));
+        }
+    }
+    let driver = format!(
+        "#include <stdio.h>\n#include <stdint.h>\n{decls}{VALS}int main(void) {{ int fails = 0;\n for (int i = 0; i < NV; i++) for (int j = 0; j < NV; j++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
+    );
+    let out = run_with_c("cmp", &module(fs), &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+/// Loops through block parameters, including a swap (parallel copy).
+#[test]
+fn loops_with_block_params() {
+    // fib(n): (a, b) = (0, 1); repeat n times: (a, b) = (b, a + b)
+    let (mut b, p) = FB::new("fib", sig(&[Type::I64], Some(Type::I64)));
+    let head = b.block();
+    let body = b.block();
+    let exit = b.block();
+    let zero = b.iconst(Type::I64, 0);
+    let one = b.iconst(Type::I64, 1);
+    b.jump(head, vec![zero, one, p[0]]);
+    b.at(head);
+    let x = b.param(head, Type::I64);
+    let y = b.param(head, Type::I64);
+    let n = b.param(head, Type::I64);
+    let z = b.iconst(Type::I64, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: Type::I64, lhs: n, rhs: z });
+    b.br(c, body, exit);
+    b.at(body);
+    let s = b.bin(BinOp::Add, Type::I64, x, y);
+    let one2 = b.iconst(Type::I64, 1);
+    let n1 = b.bin(BinOp::Sub, Type::I64, n, one2);
+    b.jump(head, vec![y, s, n1]);
+    b.at(exit);
+    b.ret(Some(x));
+    let fib = b.finish();
+
+    // swap loop: (a, b) = (b, a) n times, returns a*1000+b
+    let (mut b, p) = FB::new("swapper", sig(&[Type::I32, Type::I32, Type::I32], Some(Type::I32)));
+    let head = b.block();
+    let exit = b.block();
+    b.jump(head, vec![p[0], p[1], p[2]]);
+    b.at(head);
+    let x = b.param(head, Type::I32);
+    let y = b.param(head, Type::I32);
+    let n = b.param(head, Type::I32);
+    let one = b.iconst(Type::I32, 1);
+    let n1 = b.bin(BinOp::Sub, Type::I32, n, one);
+    let z = b.iconst(Type::I32, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: Type::I32, lhs: n, rhs: z });
+    b.ins(InstKind::Branch {
+        cond: c,
+        cond_ty: Type::I8,
+        then_dest: BlockCall { block: head, args: vec![y, x, n1] },
+        else_dest: BlockCall::new(exit),
+    });
+    b.at(exit);
+    let k = b.iconst(Type::I32, 1000);
+    let m = b.bin(BinOp::Mul, Type::I32, x, k);
+    let r = b.bin(BinOp::Add, Type::I32, m, y);
+    b.ret(Some(r));
+    let swapper = b.finish();
+
+    let driver = r#"
+#include <stdio.h>
+long fib(long); int swapper(int, int, int);
+int main(void) {
+  printf("%ld %ld %ld\n", fib(0), fib(10), fib(90));
+  printf("%d %d\n", swapper(1, 2, 3), swapper(1, 2, 4));
+  return 0;
+}"#;
+    let out = run_with_c("loops", &module(vec![fib, swapper]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "0 55 2880067194370816120\n2001 1002\n");
+}
+
+#[test]
+fn switches_dense_and_sparse() {
+    let mut fs = Vec::new();
+    for (name, cases) in [
+        ("dense", (0..20).map(|i| (i as i128, i * 3 + 1)).collect::<Vec<_>>()),
+        ("sparse", vec![(-5, 1), (0, 2), (7, 3), (100, 4), (1000, 5), (12345, 6), (99999, 7), (-77777, 8), (3, 9), (4, 10), (5, 11)]),
+        ("offset", (100..110).map(|i| (i as i128, i - 90)).collect::<Vec<_>>()),
+    ] {
+        for t in [Type::I32, Type::I64, Type::I8] {
+            let fname = format!("sw_{name}_{t}");
+            let (mut b, p) = FB::new(&fname, sig(&[t], Some(Type::I32)));
+            let mut blocks = Vec::new();
+            for &(v, r) in cases.iter().filter(|c| t != Type::I8 || (-128..128).contains(&c.0)) {
+                let blk = b.block();
+                blocks.push((v, blk, r));
+            }
+            let def = b.block();
+            b.ins(InstKind::Switch { value: p[0], ty: t, cases: blocks.iter().map(|x| (x.0, x.1)).collect(), default: def });
+            for &(_, blk, r) in &blocks {
+                b.at(blk);
+                let c = b.iconst(Type::I32, r as i128);
+                b.ret(Some(c));
+            }
+            b.at(def);
+            let c = b.iconst(Type::I32, -1);
+            b.ret(Some(c));
+            fs.push(b.finish());
+        }
+    }
+    let driver = r#"
+#include <stdio.h>
+#include <stdint.h>
+int sw_dense_i32(int32_t), sw_dense_i64(int64_t), sw_dense_i8(int8_t);
+int sw_sparse_i32(int32_t), sw_sparse_i64(int64_t), sw_sparse_i8(int8_t);
+int sw_offset_i32(int32_t), sw_offset_i64(int64_t), sw_offset_i8(int8_t);
+static int dense(long v) { return v >= 0 && v < 20 ? v * 3 + 1 : -1; }
+static int sparse(long v) { switch (v) { case -5: return 1; case 0: return 2; case 7: return 3; case 100: return 4; case 1000: return 5; case 12345: return 6; case 99999: return 7; case -77777: return 8; case 3: return 9; case 4: return 10; case 5: return 11; } return -1; }
+static int offset(long v) { return v >= 100 && v < 110 ? v - 90 : -1; }
+int main(void) {
+  int fails = 0;
+  for (long v = -100000; v < 100000; v += (v > -200 && v < 2000) ? 1 : 37) {
+    if (sw_dense_i32(v) != dense((int32_t)v)) fails++;
+    if (sw_dense_i64(v) != dense(v)) fails++;
+    if (sw_dense_i8(v) != dense((int8_t)v)) fails++;
+    if (sw_sparse_i32(v) != sparse((int32_t)v)) fails++;
+    if (sw_sparse_i64(v) != sparse(v)) fails++;
+    { int8_t w = v; int e = (w == -5 || w == 0 || w == 7 || w == 100 || w == 3 || w == 4 || w == 5) ? sparse(w) : -1; if (sw_sparse_i8(v) != e) fails++; }
+    if (sw_offset_i32(v) != offset(v)) fails++;
+    if (sw_offset_i64(v) != offset(v)) fails++;
+    if (sw_offset_i8(v) != offset((int8_t)v)) fails++;
+  }
+  if (sw_sparse_i64(99999) != 7 || sw_sparse_i64(12345 + (1L << 32)) != -1) fails++;
+  printf("fails=%d\n", fails);
+  return 0;
+}"#;
+    let out = run_with_c("switch", &module(fs), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "fails=0\n");
+}
+
+/// Many values live at once, also across calls: forces spilling and callee-saved use.
+#[test]
+fn register_pressure_and_spills() {
+    let n = 40;
+    let (mut b, p) = FB::new("pressure", sig(&[Type::Ptr], Some(Type::I64)));
+    let mut vals = Vec::new();
+    for i in 0..n {
+        let off = b.iconst(Type::I64, 8 * i as i128);
+        let addr = b.bin(BinOp::Add, Type::Ptr, p[0], off);
+        vals.push(b.load(Type::I64, addr));
+    }
+    // a call in the middle: everything above is live across it
+    let k = b.iconst(Type::I64, 3);
+    let called = b.call("ext_func", sig(&[Type::I64], Some(Type::I64)), vec![k]);
+    let mut acc = called;
+    for (i, &v) in vals.iter().enumerate() {
+        let m = b.iconst(Type::I64, i as i128 + 1);
+        let t = b.bin(BinOp::Mul, Type::I64, v, m);
+        acc = b.bin(BinOp::Add, Type::I64, acc, t);
+    }
+    // and the loaded values again in reverse (still live until here)
+    for &v in vals.iter().rev() {
+        acc = b.bin(BinOp::Xor, Type::I64, acc, v);
+    }
+    b.ret(Some(acc));
+    // the same with doubles
+    let (mut fb, fp) = FB::new("fpressure", sig(&[Type::Ptr], Some(Type::F64)));
+    let mut fv = Vec::new();
+    for i in 0..n {
+        let off = fb.iconst(Type::I64, 8 * i as i128);
+        let addr = fb.bin(BinOp::Add, Type::Ptr, fp[0], off);
+        fv.push(fb.load(Type::F64, addr));
+    }
+    let called = fb.call("ext_fd", sig(&[], Some(Type::F64)), vec![]);
+    let mut acc = called;
+    for &v in &fv {
+        acc = fb.bin(BinOp::FAdd, Type::F64, acc, v);
+    }
+    for &v in fv.iter().rev() {
+        acc = fb.bin(BinOp::FMul, Type::F64, acc, v);
+    }
+    fb.ret(Some(acc));
+    let driver = r#"
+#include <stdio.h>
+long pressure(long *); double fpressure(double *);
+long ext_func(long x) { return x * 1000; }
+double ext_fd(void) { return 0.5; }
+int main(void) {
+  long a[40]; double d[40];
+  for (int i = 0; i < 40; i++) { a[i] = i * 7919 + 13; d[i] = 1.0 + i / 64.0; }
+  long acc = 3000; for (int i = 0; i < 40; i++) acc += a[i] * (i + 1); for (int i = 39; i >= 0; i--) acc ^= a[i];
+  double f = 0.5; for (int i = 0; i < 40; i++) f += d[i]; for (int i = 39; i >= 0; i--) f *= d[i];
+  printf("%d %d\n", pressure(a) == acc, fpressure(d) == f);
+  return 0;
+}"#;
+    let out = run_with_c("pressure", &module(vec![b.finish(), fb.finish()]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 1\n");
+}
