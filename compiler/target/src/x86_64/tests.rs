@@ -408,3 +408,111 @@ int main(void) {
     let out = run_with_c("pressure", &module(vec![b.finish(), fb.finish()]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "1 1\n");
 }
+
+const FCCS: [(FloatCC, &str, &str); 8] = [
+    (FloatCC::Eq, "eq", "a == b"),
+    (FloatCC::Une, "une", "a != b"),
+    (FloatCC::Lt, "lt", "a < b"),
+    (FloatCC::Le, "le", "a <= b"),
+    (FloatCC::Gt, "gt", "a > b"),
+    (FloatCC::Ge, "ge", "a >= b"),
+    (FloatCC::Ord, "ord", "!__builtin_isunordered(a, b)"),
+    (FloatCC::Uno, "uno", "__builtin_isunordered(a, b)"),
+];
+
+#[test]
+fn floating_point_all_precisions() {
+    let mut fs = Vec::new();
+    let mut decls = String::new();
+    let mut body = String::new();
+    for t in [Type::F32, Type::F64, Type::F80] {
+        let c_t = cty(t);
+        for (op, name, cop) in [(BinOp::FAdd, "add", "+"), (BinOp::FSub, "sub", "-"), (BinOp::FMul, "mul", "*"), (BinOp::FDiv, "div", "/")] {
+            let fname = format!("fa_{t}_{name}");
+            let (mut b, p) = FB::new(&fname, sig(&[t, t], Some(t)));
+            let r = b.bin(op, t, p[0], p[1]);
+            b.ret(Some(r));
+            fs.push(b.finish());
+            decls.push_str(&format!("{c_t} {fname}({c_t}, {c_t});\n"));
+            body.push_str(&format!("  {{ {c_t} a = fv[i], b = fv[j]; {c_t} got = {fname}(a, b), want = a {cop} b; if (!same(got, want)) {{ printf(\"FAIL {fname} %Lg %Lg\\n\", (long double)a, (long double)b); fails++; }} }}\n"));
+        }
+        // negation
+        let fname = format!("fneg_{t}");
+        let (mut b, p) = FB::new(&fname, sig(&[t], Some(t)));
+        let r = b.ins(InstKind::Unary { op: UnOp::FNeg, ty: t, arg: p[0] });
+        b.ret(Some(r));
+        fs.push(b.finish());
+        decls.push_str(&format!("{c_t} {fname}({c_t});\n"));
+        body.push_str(&format!("  {{ {c_t} a = fv[i]; if (!same({fname}(a), -a)) {{ printf(\"FAIL {fname}\\n\"); fails++; }} }}\n"));
+        for (cc, name, cexpr) in FCCS {
+            let f1 = format!("fc_{t}_{name}");
+            let (mut b, p) = FB::new(&f1, sig(&[t, t], Some(Type::I8)));
+            let r = b.ins(InstKind::Fcmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            let f2 = format!("fb_{t}_{name}");
+            let (mut b, p) = FB::new(&f2, sig(&[t, t], Some(Type::I32)));
+            let c = b.ins(InstKind::Fcmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            let (bt, be) = (b.block(), b.block());
+            b.br(c, bt, be);
+            b.at(bt);
+            let x = b.iconst(Type::I32, 1);
+            b.ret(Some(x));
+            b.at(be);
+            let y = b.iconst(Type::I32, 2);
+            b.ret(Some(y));
+            fs.push(b.finish());
+            let f3 = format!("fs_{t}_{name}");
+            let (mut b, p) = FB::new(&f3, sig(&[t, t], Some(t)));
+            let c = b.ins(InstKind::Fcmp { cc, ty: t, lhs: p[0], rhs: p[1] });
+            let r = b.ins(InstKind::Select { ty: t, cond: c, cond_ty: Type::I8, a: p[0], b: p[1] });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            decls.push_str(&format!("int8_t {f1}({c_t}, {c_t}); int {f2}({c_t}, {c_t}); {c_t} {f3}({c_t}, {c_t});\n"));
+            body.push_str(&format!(
+                "  {{ {c_t} a = fv[i], b = fv[j]; int want = {cexpr}; if ({f1}(a, b) != want || {f2}(a, b) != (want ? 1 : 2) || !same({f3}(a, b), want ? a : b)) {{ printf(\"FAIL {f1} %Lg %Lg\\n\", (long double)a, (long double)b); fails++; }} }}\n"
+            ));
+        }
+        // conversions to and from every integer type
+        for it in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
+            for signed in [true, false] {
+                let ic = if signed { cty(it) } else { uty(it) };
+                let s = if signed { "s" } else { "u" };
+                let f1 = format!("i2f_{s}{it}_{t}");
+                let (mut b, p) = FB::new(&f1, sig(&[it], Some(t)));
+                let r = b.ins(InstKind::Cast { op: if signed { CastOp::SIToF } else { CastOp::UIToF }, from: it, to: t, arg: p[0] });
+                b.ret(Some(r));
+                fs.push(b.finish());
+                let f2 = format!("f2i_{s}{it}_{t}");
+                let (mut b, p) = FB::new(&f2, sig(&[t], Some(it)));
+                let r = b.ins(InstKind::Cast { op: if signed { CastOp::FToSI } else { CastOp::FToUI }, from: t, to: it, arg: p[0] });
+                b.ret(Some(r));
+                fs.push(b.finish());
+                decls.push_str(&format!("{c_t} {f1}({ic}); {ic} {f2}({c_t});\n"));
+                body.push_str(&format!(
+                    "  if (j == 0) {{ {ic} x = ({ic})vals[i % NV]; if (!same({f1}(x), ({c_t})x)) {{ printf(\"FAIL {f1} %lld\\n\", (long long)x); fails++; }}\n    {c_t} a = fv[i]; if (a == a && fits(a, sizeof({ic}), {signed})) {{ {ic} w = ({ic})a; if ({f2}(a) != w) {{ printf(\"FAIL {f2} %Lg\\n\", (long double)a); fails++; }} }} }}\n",
+                    signed = if signed { 1 } else { 0 }
+                ));
+            }
+        }
+    }
+    // precision conversions
+    for (from, to) in [(Type::F32, Type::F64), (Type::F64, Type::F32), (Type::F32, Type::F80), (Type::F64, Type::F80), (Type::F80, Type::F32), (Type::F80, Type::F64)] {
+        let op = if from.bits() < to.bits() { CastOp::FExt } else { CastOp::FTrunc };
+        let fname = format!("cv_{from}_{to}");
+        let (mut b, p) = FB::new(&fname, sig(&[from], Some(to)));
+        let r = b.ins(InstKind::Cast { op, from, to, arg: p[0] });
+        b.ret(Some(r));
+        fs.push(b.finish());
+        let (cf, ct) = (cty(from), cty(to));
+        decls.push_str(&format!("{ct} {fname}({cf});\n"));
+        body.push_str(&format!("  if (j == 0) {{ {cf} a = fv[i]; if (!same({fname}(a), ({ct})a)) {{ printf(\"FAIL {fname}\\n\"); fails++; }} }}\n"));
+    }
+    // large unsigned 64-bit values
+    body.push_str("  if (i == 0 && j == 0) { unsigned long u[] = {0, 1, 1UL << 63, (1UL << 63) + 12345, ~0UL, 0x8000000000000001UL, 123456789012345UL};\n    for (int k = 0; k < 7; k++) { if (i2f_ui64_f64(u[k]) != (double)u[k] || i2f_ui64_f32(u[k]) != (float)u[k] || i2f_ui64_f80(u[k]) != (long double)u[k]) { printf(\"FAIL u64->f %lu\\n\", u[k]); fails++; }\n      if (f2i_ui64_f80((long double)u[k]) != u[k]) { printf(\"FAIL f80->u64 %lu\\n\", u[k]); fails++; }\n      double d = (double)u[k]; if (d < 18446744073709551615.0 && f2i_ui64_f64(d) != (unsigned long)d) { printf(\"FAIL f64->u64 %lu\\n\", u[k]); fails++; } } }\n");
+    let driver = format!(
+        "#include <stdio.h>\n#include <stdint.h>\n#include <math.h>\n{decls}{VALS}\nstatic int same(long double x, long double y) {{ return x == y || (x != x && y != y); }}\nstatic int fits(long double a, int size, int sg) {{ long double lim = ldexpl(1, 8 * size - sg); return sg ? (a > -lim - 1 && a < lim) : (a > -1 && a < lim); }}\nlong double fv[] = {{0.0, -0.0, 1.0, -1.0, 0.5, 2.5, -3.75, 1e10, -1e10, 123456.789, 1e-5, 3.0e38, 1e300, NAN, INFINITY, -INFINITY, 200.0, 65535.0, 4294967295.0, 9.2e18, 1.8e19}};\n#define NF (int)(sizeof fv / sizeof fv[0])\nint main(void) {{ int fails = 0;\n for (int i = 0; i < NF; i++) for (int j = 0; j < NF; j++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
+    );
+    let out = run_with_c("float", &module(fs), &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
