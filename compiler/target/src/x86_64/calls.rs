@@ -383,6 +383,15 @@ impl Isel<'_> {
                     self.mov_rr(RDX, dh);
                 }
             }
+            RetLoc::AggX87(n) => {
+                let p = ret_slot.ok_or("aggregate call without a result slot")?;
+                let m = self.amode(p)?;
+                if n == 2 {
+                    self.text("fstpt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(m.clone()), OpKind::Use), (Opnd::Mem(m.offset(16)), OpKind::Use)]);
+                } else {
+                    self.text("fstpt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+                }
+            }
             RetLoc::AggRegs(regs) => {
                 let p = ret_slot.ok_or("aggregate call without a result slot")?;
                 let vs: Vec<(Reg, Eightbyte)> = regs
@@ -431,6 +440,14 @@ impl Isel<'_> {
             (RetLoc::X87, Some(v)) => {
                 let m = self.f80(v)?;
                 self.text("fldt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+            }
+            (RetLoc::AggX87(n), Some(v)) => {
+                let m = self.amode(v)?;
+                if n == 2 {
+                    self.text("fldt\t{1}\n\tfldt\t{0}", vec![(Opnd::Mem(m.clone()), OpKind::Use), (Opnd::Mem(m.offset(16)), OpKind::Use)]);
+                } else {
+                    self.text("fldt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+                }
             }
             (RetLoc::AggRegs(regs), Some(v)) => {
                 let m = self.amode(v)?;

@@ -516,3 +516,233 @@ fn floating_point_all_precisions() {
     let out = run_with_c("float", &module(fs), &CodegenOptions::default(), &driver, &[]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+/// A struct shape for ABI tests: C definition and IR layout.
+struct Shape {
+    name: &'static str,
+    c_fields: &'static str,
+    leaves: Vec<(u64, Type)>,
+    size: u64,
+    align: u32,
+}
+
+fn shapes() -> Vec<Shape> {
+    use Type::*;
+    let s = |name, c_fields, leaves: &[(u64, Type)], size, align| Shape { name, c_fields, leaves: leaves.to_vec(), size, align };
+    vec![
+        s("S1", "char a;", &[(0, I8)], 1, 1),
+        s("S3", "char a, b, c;", &[(0, I8), (1, I8), (2, I8)], 3, 1),
+        s("S7", "char a, b, c, d, e, f, g;", &[(0, I8), (1, I8), (2, I8), (3, I8), (4, I8), (5, I8), (6, I8)], 7, 1),
+        s("S12", "int a, b, c;", &[(0, I32), (4, I32), (8, I32)], 12, 4),
+        s("SFI", "float f; int i;", &[(0, F32), (4, I32)], 8, 4),
+        s("SFF", "float a, b;", &[(0, F32), (4, F32)], 8, 4),
+        s("SDF", "double d; float f;", &[(0, F64), (8, F32)], 16, 8),
+        s("SDI", "double d; long l;", &[(0, F64), (8, I64)], 16, 8),
+        s("SID", "long l; double d;", &[(0, I64), (8, F64)], 16, 8),
+        s("SFFF", "float a, b, c;", &[(0, F32), (4, F32), (8, F32)], 12, 4),
+        s("SBIG", "long a, b, c, d, e;", &[(0, I64), (8, I64), (16, I64), (24, I64), (32, I64)], 40, 8),
+        s("SLD", "long double x;", &[(0, F80)], 16, 16),
+        s("SS6", "short a, b, c;", &[(0, I16), (2, I16), (4, I16)], 6, 2),
+    ]
+}
+
+impl Shape {
+    fn layout(&self) -> AggLayout {
+        AggLayout { size: self.size, align: self.align, leaves: self.leaves.clone(), force_memory: false }
+    }
+    fn abi(&self) -> AbiType {
+        AbiType::Aggregate(self.layout())
+    }
+}
+
+fn leaf_value(t: Type, i: usize, seed: i128) -> InstKind {
+    let v = seed * 10 + i as i128 + 1;
+    match t {
+        Type::F32 => InstKind::FConst { ty: t, bits: (v as f32 + 0.5).to_bits() as u128 },
+        Type::F64 => InstKind::FConst { ty: t, bits: (v as f64 + 0.5).to_bits() as u128 },
+        Type::F80 => {
+            // exact small values: mantissa with explicit integer bit
+            let x = v as u64 * 2 + 1; // (v + 0.5) * 2
+            let lz = x.leading_zeros();
+            let mant = x << lz;
+            let exp = 16383 + (63 - lz as u64) - 1;
+            InstKind::FConst { ty: t, bits: mant as u128 | (exp as u128) << 64 }
+        }
+        _ => InstKind::IConst { ty: t, value: v },
+    }
+}
+
+/// Sum of leaves as i64 (floats truncated), computed in IR.
+fn sum_leaves(b: &mut FB, sh: &Shape, p: Value) -> Value {
+    let mut acc = b.iconst(Type::I64, 0);
+    for &(off, t) in &sh.leaves {
+        let o = b.iconst(Type::I64, off as i128);
+        let a = b.bin(BinOp::Add, Type::Ptr, p, o);
+        let v = b.load(t, a);
+        let w = match t {
+            Type::F32 | Type::F64 | Type::F80 => b.ins(InstKind::Cast { op: CastOp::FToSI, from: t, to: Type::I64, arg: v }),
+            Type::I64 => v,
+            _ => b.ins(InstKind::Cast { op: CastOp::Sext, from: t, to: Type::I64, arg: v }),
+        };
+        acc = b.bin(BinOp::Add, Type::I64, acc, w);
+    }
+    acc
+}
+
+#[test]
+fn struct_passing_and_returning() {
+    let mut fs = Vec::new();
+    let mut c = String::from("#include <stdio.h>\n#include <string.h>\nint fails;\n");
+    let mut main = String::new();
+    for sh in shapes() {
+        let n = sh.name;
+        let agg = sh.abi();
+        c.push_str(&format!("typedef struct {{ {} }} {n};\n", sh.c_fields));
+        // IR: S id_S(int pad, S s, int pad2) { return s; }
+        let mut sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(agg.clone()), variadic: false };
+        let (mut b, p) = FB::new(&format!("id_{n}"), sg.clone());
+        b.ret(Some(p[1]));
+        fs.push(b.finish());
+        // IR: long sum_S(S s)
+        let (mut b, p) = FB::new(&format!("sum_{n}"), Signature { params: vec![agg.clone()], ret: Some(AbiType::Scalar(Type::I64)), variadic: false });
+        let s = sum_leaves(&mut b, &sh, p[0]);
+        b.ret(Some(s));
+        fs.push(b.finish());
+        // IR: long call_S(void): builds S, passes it through C's c_id_S, sums the result
+        let (mut b, _) = FB::new(&format!("call_{n}"), sig(&[], Some(Type::I64)));
+        let src = b.slot(sh.size, sh.align);
+        let dst = b.slot(sh.size, sh.align);
+        for (i, &(off, t)) in sh.leaves.iter().enumerate() {
+            let o = b.iconst(Type::I64, off as i128);
+            let a = b.bin(BinOp::Add, Type::Ptr, src, o);
+            let v = b.ins(leaf_value(t, i, 3));
+            b.store(t, a, v);
+        }
+        let one = b.iconst(Type::I32, 1);
+        let two = b.iconst(Type::I32, 2);
+        sg.variadic = false;
+        b.ins(InstKind::Call { callee: Callee::Direct(format!("c_id_{n}")), sig: sg.clone(), args: vec![one, src, two], ret_slot: Some(dst) });
+        let s = sum_leaves(&mut b, &sh, dst);
+        b.ret(Some(s));
+        fs.push(b.finish());
+        // C side
+        let fields: Vec<String> = (0..sh.leaves.len()).map(|i| ((b'a' + i as u8) as char).to_string()).collect();
+        let fields = if n == "SFI" { vec!["f".to_string(), "i".into()] } else if n == "SDF" { vec!["d".into(), "f".into()] } else if n == "SDI" { vec!["d".into(), "l".into()] } else if n == "SID" { vec!["l".into(), "d".into()] } else if n == "SLD" { vec!["x".into()] } else { fields };
+        let sum_expr: Vec<String> = fields.iter().map(|f| format!("(long)s.{f}")).collect();
+        c.push_str(&format!(
+            "{n} id_{n}(int, {n}, int); long sum_{n}({n}); long call_{n}(void);\n{n} c_id_{n}(int p, {n} s, int q) {{ if (p != 1 || q != 2) fails++; return s; }}\nstatic long csum_{n}({n} s) {{ return {}; }}\nstatic {n} make_{n}(int seed) {{ {n} s; memset(&s, 0, sizeof s); {} return s; }}\n",
+            sum_expr.join(" + "),
+            fields.iter().enumerate().map(|(i, f)| format!("s.{f} = seed * 10 + {} + ({});", i + 1, if sh.leaves[i].1.is_float() { "0.5" } else { "0" })).collect::<Vec<_>>().join(" ")
+        ));
+        main.push_str(&format!(
+            "  {{ {n} s = make_{n}(2); {n} r = id_{n}(1, s, 2); if (memcmp(&r, &s, sizeof s) && csum_{n}(r) != csum_{n}(s)) {{ printf(\"FAIL id_{n}\\n\"); fails++; }}\n    if (sum_{n}(s) != csum_{n}(s)) {{ printf(\"FAIL sum_{n} %ld %ld\\n\", sum_{n}(s), csum_{n}(s)); fails++; }}\n    if (call_{n}() != csum_{n}(make_{n}(3))) {{ printf(\"FAIL call_{n} %ld\\n\", call_{n}()); fails++; }} }}\n"
+        ));
+    }
+    c.push_str(&format!("int main(void) {{\n{main}  printf(\"fails=%d\\n\", fails); return 0; }}\n"));
+    let out = run_with_c("structs", &module(fs), &CodegenOptions::default(), &c, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+/// More arguments than registers, of every kind, in both directions.
+#[test]
+fn many_mixed_arguments() {
+    use Type::*;
+    let big = Shape { name: "SBIG", c_fields: "", leaves: vec![(0, I64), (8, I64), (16, I64), (24, I64), (32, I64)], size: 40, align: 8 };
+    let s12 = Shape { name: "S12", c_fields: "", leaves: vec![(0, I32), (4, I32), (8, I32)], size: 12, align: 4 };
+    let mut params: Vec<AbiType> = Vec::new();
+    let mut tys = Vec::new();
+    for i in 0..24 {
+        let t = [I32, F64, I64, F32, I8, F64, I16, I128, F80, Ptr][i % 10];
+        tys.push(t);
+        params.push(AbiType::Scalar(t));
+    }
+    params.push(s12.abi());
+    params.push(big.abi());
+    params.push(AbiType::Scalar(I32));
+    let sg = Signature { params: params.clone(), ret: Some(AbiType::Scalar(F64)), variadic: false };
+    // IR callee: weighted sum of all scalar args (as double) + struct sums
+    let (mut b, p) = FB::new("ir_many", sg.clone());
+    let mut acc = b.ins(InstKind::FConst { ty: F64, bits: 0f64.to_bits() as u128 });
+    for (i, &t) in tys.iter().enumerate() {
+        let v = match t {
+            F64 => p[i],
+            F32 | F80 => b.ins(InstKind::Cast { op: if t == F32 { CastOp::FExt } else { CastOp::FTrunc }, from: t, to: F64, arg: p[i] }),
+            Ptr => {
+                let l = b.load(I64, p[i]);
+                b.ins(InstKind::Cast { op: CastOp::SIToF, from: I64, to: F64, arg: l })
+            }
+            _ => b.ins(InstKind::Cast { op: CastOp::SIToF, from: t, to: F64, arg: p[i] }),
+        };
+        let w = b.ins(InstKind::FConst { ty: F64, bits: ((i + 1) as f64).to_bits() as u128 });
+        let m = b.bin(BinOp::FMul, F64, v, w);
+        acc = b.bin(BinOp::FAdd, F64, acc, m);
+    }
+    let s1 = sum_leaves(&mut b, &s12, p[24]);
+    let s2 = sum_leaves(&mut b, &big, p[25]);
+    for s in [s1, s2, p[26]] {
+        let t = if s == p[26] { I32 } else { I64 };
+        let f = b.ins(InstKind::Cast { op: CastOp::SIToF, from: t, to: F64, arg: s });
+        let k = b.ins(InstKind::FConst { ty: F64, bits: 1000f64.to_bits() as u128 });
+        let m = b.bin(BinOp::FMul, F64, f, k);
+        acc = b.bin(BinOp::FAdd, F64, acc, m);
+    }
+    b.ret(Some(acc));
+    let callee = b.finish();
+    // IR caller: calls C's c_many with the same kind of arguments
+    let (mut b, _) = FB::new("ir_call_many", sig(&[], Some(F64)));
+    let cell = b.slot(8, 8);
+    let k = b.iconst(I64, 77);
+    b.store(I64, cell, k);
+    let mut args = Vec::new();
+    for (i, &t) in tys.iter().enumerate() {
+        let v = match t {
+            Ptr => cell,
+            F32 => b.ins(InstKind::FConst { ty: F32, bits: (i as f32 + 0.5).to_bits() as u128 }),
+            F64 => b.ins(InstKind::FConst { ty: F64, bits: (i as f64 + 0.25).to_bits() as u128 }),
+            F80 => b.ins(leaf_value(F80, i, 0)),
+            _ => b.iconst(t, -(i as i128) * 3),
+        };
+        args.push(v);
+    }
+    for (sh, seed) in [(&s12, 4), (&big, 5)] {
+        let sl = b.slot(sh.size, sh.align);
+        for (i, &(off, t)) in sh.leaves.iter().enumerate() {
+            let o = b.iconst(I64, off as i128);
+            let a = b.bin(BinOp::Add, Ptr, sl, o);
+            let v = b.ins(leaf_value(t, i, seed));
+            b.store(t, a, v);
+        }
+        args.push(sl);
+    }
+    let last = b.iconst(I32, 9);
+    args.push(last);
+    let r = b.call("c_many", sg, args);
+    b.ret(Some(r));
+    let caller = b.finish();
+
+    let mut proto = String::new();
+    for (i, &t) in tys.iter().enumerate() {
+        proto.push_str(&format!("{} p{i}, ", if t == Ptr { "long *" } else { cty(t) }));
+    }
+    proto.push_str("S12 s12, SBIG big, int last");
+    let mut csum = String::from("double acc = 0;\n");
+    for (i, &t) in tys.iter().enumerate() {
+        csum.push_str(&format!("  acc += (double)({}) * {};\n", if t == Ptr { format!("*p{i}") } else { format!("p{i}") }, i + 1));
+    }
+    csum.push_str("  acc += (double)(s12.a + s12.b + s12.c) * 1000; acc += (double)(big.a + big.b + big.c + big.d + big.e) * 1000; acc += (double)last * 1000;\n");
+    let mut call_args = String::new();
+    for (i, &t) in tys.iter().enumerate() {
+        call_args.push_str(&match t {
+            Ptr => "&cell, ".to_string(),
+            F32 => format!("{i}.5f, "),
+            F64 => format!("{i}.25, "),
+            F80 => format!("{}.5L, ", i + 1),
+            _ => format!("-{}, ", i * 3),
+        });
+    }
+    let driver = format!(
+        "#include <stdio.h>\n#include <stdint.h>\ntypedef struct {{ int a, b, c; }} S12; typedef struct {{ long a, b, c, d, e; }} SBIG;\ndouble ir_many({proto}); double ir_call_many(void);\ndouble c_many({proto}) {{ {csum} return acc; }}\nint main(void) {{ long cell = 77; S12 s = {{41, 42, 43}}; SBIG g = {{51, 52, 53, 54, 55}};\n double a = ir_many({call_args} s, g, 9), b = c_many({call_args} s, g, 9);\n S12 s4 = {{41, 42, 43}}; (void)s4;\n printf(\"%d %d\\n\", a == b, ir_call_many() == b); if (a != b) printf(\"%g %g\\n\", a, b); return 0; }}\n"
+    );
+    let out = run_with_c("manyargs", &module(vec![callee, caller]), &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out, "1 1\n");
+}
