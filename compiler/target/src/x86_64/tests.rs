@@ -746,3 +746,106 @@ fn many_mixed_arguments() {
     let out = run_with_c("manyargs", &module(vec![callee, caller]), &CodegenOptions::default(), &driver, &[]);
     assert_eq!(out, "1 1\n");
 }
+
+#[test]
+fn variadic_functions() {
+    use Type::*;
+    let s12 = Shape { name: "S12", c_fields: "", leaves: vec![(0, I32), (4, I32), (8, I32)], size: 12, align: 4 };
+    let sdd = Shape { name: "SDD", c_fields: "", leaves: vec![(0, F64), (8, F64)], size: 16, align: 8 };
+    let big = Shape { name: "SBIG", c_fields: "", leaves: vec![(0, I64), (8, I64), (16, I64), (24, I64), (32, I64)], size: 40, align: 8 };
+    // double vmix(int n, ...): n groups of (int, double, long double, S12, SDD, SBIG, __int128, float-promoted double)
+    let vsig = Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(F64)), variadic: true };
+    let (mut b, p) = FB::new("vmix", vsig.clone());
+    let ap = b.slot(24, 8);
+    let ap2 = b.slot(24, 8);
+    b.ins(InstKind::VaStart { ap });
+    let head = b.block();
+    let body = b.block();
+    let exit = b.block();
+    let z = b.ins(InstKind::FConst { ty: F64, bits: 0 });
+    b.jump(head, vec![p[0], z]);
+    b.at(head);
+    let n = b.param(head, I32);
+    let acc = b.param(head, F64);
+    let zero = b.iconst(I32, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: I32, lhs: n, rhs: zero });
+    b.br(c, body, exit);
+    b.at(body);
+    let mut a = acc;
+    let add_f = |b: &mut FB, a: Value, v: Value, from: Type| -> Value {
+        let f = if from == F64 {
+            v
+        } else if from.is_float() {
+            b.ins(InstKind::Cast { op: CastOp::FTrunc, from, to: F64, arg: v })
+        } else {
+            b.ins(InstKind::Cast { op: CastOp::SIToF, from, to: F64, arg: v })
+        };
+        b.bin(BinOp::FAdd, F64, a, f)
+    };
+    let vi = b.ins(InstKind::VaArg { ap, ty: AbiType::Scalar(I32) });
+    a = add_f(&mut b, a, vi, I32);
+    let vd = b.ins(InstKind::VaArg { ap, ty: AbiType::Scalar(F64) });
+    a = add_f(&mut b, a, vd, F64);
+    let vx = b.ins(InstKind::VaArg { ap, ty: AbiType::Scalar(F80) });
+    a = add_f(&mut b, a, vx, F80);
+    for sh in [&s12, &sdd, &big] {
+        let pa = b.ins(InstKind::VaArg { ap, ty: sh.abi() });
+        for &(off, t) in &sh.leaves {
+            let o = b.iconst(I64, off as i128);
+            let addr = b.bin(BinOp::Add, Ptr, pa, o);
+            let v = b.load(t, addr);
+            a = add_f(&mut b, a, v, t);
+        }
+    }
+    let vq = b.ins(InstKind::VaArg { ap, ty: AbiType::Scalar(I128) });
+    let sixty4 = b.iconst(I128, 64);
+    let hi = b.bin(BinOp::AShr, I128, vq, sixty4);
+    let lo = b.ins(InstKind::Cast { op: CastOp::Trunc, from: I128, to: I64, arg: vq });
+    let hi64 = b.ins(InstKind::Cast { op: CastOp::Trunc, from: I128, to: I64, arg: hi });
+    a = add_f(&mut b, a, lo, I64);
+    a = add_f(&mut b, a, hi64, I64);
+    let one = b.iconst(I32, 1);
+    let n1 = b.bin(BinOp::Sub, I32, n, one);
+    b.jump(head, vec![n1, a]);
+    b.at(exit);
+    // va_copy, then read one more trailing long from the copy
+    b.ins(InstKind::VaCopy { dst: ap2, src: ap });
+    let tail = b.ins(InstKind::VaArg { ap: ap2, ty: AbiType::Scalar(I64) });
+    let r = add_f(&mut b, acc, tail, I64);
+    b.ret(Some(r));
+    let vmix = b.finish();
+
+    // IR caller of snprintf with mixed variadic arguments
+    let (mut b, p) = FB::new("fmt", sig(&[Ptr, Ptr], Some(I32)));
+    let n = b.iconst(I64, 200);
+    let i = b.iconst(I32, -42);
+    let d = b.ins(InstKind::FConst { ty: F64, bits: 2.5f64.to_bits() as u128 });
+    let x = b.ins(leaf_value(F80, 0, 0)); // 1.5L
+    let l = b.iconst(I64, 1 << 40);
+    let f1 = b.ins(InstKind::FConst { ty: F64, bits: 0.125f64.to_bits() as u128 });
+    let args = vec![p[0], n, p[1], i, d, x, l, f1, i, d, i, d, i, d, i, d, i, d, d];
+    let ssig = Signature { params: vec![AbiType::Scalar(Ptr), AbiType::Scalar(I64), AbiType::Scalar(Ptr)], ret: Some(AbiType::Scalar(I32)), variadic: true };
+    let r = b.call("snprintf", ssig, args);
+    b.ret(Some(r));
+    let fmt = b.finish();
+
+    let driver = r#"
+#include <stdio.h>
+#include <string.h>
+typedef struct { int a, b, c; } S12; typedef struct { double a, b; } SDD; typedef struct { long a, b, c, d, e; } SBIG;
+double vmix(int n, ...); int fmt(char *buf, const char *f);
+int main(void) {
+  S12 s = {1, 2, 3}; SDD d = {0.5, 0.25}; SBIG g = {10, 20, 30, 40, 50};
+  __int128 q = ((__int128)7 << 64) | 9;
+  double per = 4 + 1.5 + 2.25L + 6 + 0.75 + 150 + 9 + 7;
+  double r1 = vmix(1, 4, 1.5, 2.25L, s, d, g, q, 1000L);
+  double r3 = vmix(3, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 1000L);
+  printf("%d %d\n", r1 == per + 1000, r3 == 3 * per + 1000);
+  char buf[200];
+  int n = fmt(buf, "%d %g %Lg %ld %g|%d %g %d %g %d %g %d %g %d %g %g");
+  puts(buf);
+  return n != (int)strlen(buf);
+}"#;
+    let out = run_with_c("varargs", &module(vec![vmix, fmt]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
+}
