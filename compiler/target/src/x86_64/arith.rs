@@ -212,17 +212,7 @@ impl Isel<'_> {
             }
             BinOp::Mul => {
                 let (bl, bh) = self.pair(rhs)?;
-                let (t1, t2) = (self.vreg(), self.vreg());
-                self.mov_rr(al, t1);
-                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bh), dst: t1 });
-                self.mov_rr(ah, t2);
-                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bl), dst: t2 });
-                self.alu(AluOp::Add, 8, Opnd::Reg(t2), t1);
-                self.mov_rr(al, RAX);
-                self.emit(Inst::MulWide { signed: false, sz: 8, src: Opnd::Reg(bl) });
-                self.mov_rr(RAX, dl);
-                self.mov_rr(RDX, dh);
-                self.alu(AluOp::Add, 8, Opnd::Reg(t1), dh);
+                self.mul128((al, ah), (bl, bh), (dl, dh));
             }
             BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
                 let (bl, bh) = self.pair(rhs)?;
@@ -253,6 +243,75 @@ impl Isel<'_> {
             }
             _ => return Err(format!("float operation {op:?} on i128")),
         }
+        Ok(())
+    }
+
+    /// Low 128 bits of a 128x128 product.
+    fn mul128(&mut self, (al, ah): (Reg, Reg), (bl, bh): (Reg, Reg), (dl, dh): (Reg, Reg)) {
+        {
+            {
+                let (t1, t2) = (self.vreg(), self.vreg());
+                self.mov_rr(al, t1);
+                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bh), dst: t1 });
+                self.mov_rr(ah, t2);
+                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bl), dst: t2 });
+                self.alu(AluOp::Add, 8, Opnd::Reg(t2), t1);
+                self.mov_rr(al, RAX);
+                self.emit(Inst::MulWide { signed: false, sz: 8, src: Opnd::Reg(bl) });
+                self.mov_rr(RAX, dl);
+                self.mov_rr(RDX, dh);
+                self.alu(AluOp::Add, 8, Opnd::Reg(t1), dh);
+            }
+        }
+    }
+
+    /// Overflow flag of a 128-bit multiplication: the product divided by `a`
+    /// must give back `b` (with `-1 * MIN` special-cased).
+    fn mul128_overflow(&mut self, d: Reg, signed: bool, a: (Reg, Reg), b: (Reg, Reg)) -> Result<(), String> {
+        let (rl, rh) = (self.vreg(), self.vreg());
+        self.mul128(a, b, (rl, rh));
+        let done = self.new_block();
+        let div_blk = self.new_block();
+        self.mov(4, Opnd::Imm(0), Opnd::Reg(d));
+        let t = self.vreg();
+        self.mov_rr(a.0, t);
+        self.alu(AluOp::Or, 8, Opnd::Reg(a.1), t);
+        self.emit(Inst::Jcc { cc: Cc::E, target: done });
+        self.add_succ(done);
+        if signed {
+            let minus1 = self.new_block();
+            let u = self.vreg();
+            self.mov_rr(a.0, u);
+            self.alu(AluOp::And, 8, Opnd::Reg(a.1), u);
+            self.emit(Inst::Cmp { sz: 8, src: Opnd::Imm(-1), dst: Opnd::Reg(u) });
+            self.emit(Inst::Jcc { cc: Cc::Ne, target: div_blk });
+            self.add_succ(div_blk);
+            self.emit(Inst::Jmp { target: minus1 });
+            self.add_succ(minus1);
+            self.cur = minus1;
+            let k = self.vreg();
+            self.load_imm(i64::MIN, k);
+            self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), k);
+            self.alu(AluOp::Or, 8, Opnd::Reg(b.0), k);
+            self.emit(Inst::Setcc { cc: Cc::E, dst: d });
+            self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(d), dst: d });
+            self.emit(Inst::Jmp { target: done });
+            self.add_succ(done);
+        } else {
+            self.emit(Inst::Jmp { target: div_blk });
+            self.add_succ(div_blk);
+        }
+        self.cur = div_blk;
+        let (ql, qh) = (self.vreg(), self.vreg());
+        self.libcall(if signed { "__divti3" } else { "__udivti3" }, &[LArg::P(rl, rh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
+        self.alu(AluOp::Xor, 8, Opnd::Reg(b.0), ql);
+        self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), qh);
+        self.alu(AluOp::Or, 8, Opnd::Reg(qh), ql);
+        self.emit(Inst::Setcc { cc: Cc::Ne, dst: d });
+        self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(d), dst: d });
+        self.emit(Inst::Jmp { target: done });
+        self.add_succ(done);
+        self.cur = done;
         Ok(())
     }
 
@@ -810,16 +869,7 @@ impl Isel<'_> {
                     self.alu(o2, 8, Opnd::Reg(bh), th);
                     self.setcc(Cond::Cc(if signed { Cc::O } else { Cc::B }), d);
                 }
-                _ if signed => {
-                    // __muloti4(a, b, &overflow)
-                    let s = self.frame_slot(8, 8);
-                    let p = self.vreg();
-                    self.emit(Inst::Lea { mem: Amode::slot(s, 0), dst: p });
-                    self.mov(4, Opnd::Imm(0), Opnd::Mem(Amode::slot(s, 0)));
-                    self.libcall("__muloti4", &[LArg::P(al, ah), LArg::P(bl, bh), LArg::I(p)], LRet::P(tl, th))?;
-                    self.mov(4, Opnd::Mem(Amode::slot(s, 0)), Opnd::Reg(d));
-                }
-                _ => return Err("unsigned 128-bit multiplication overflow checks are not supported".into()),
+                _ => self.mul128_overflow(d, signed, (al, ah), (bl, bh))?,
             }
             return Ok(());
         }

@@ -849,3 +849,54 @@ int main(void) {
     let out = run_with_c("varargs", &module(vec![vmix, fmt]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "1 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
 }
+
+fn unary_fn(name: &str, op: UnOp, t: Type) -> Function {
+    let (mut b, p) = FB::new(name, sig(&[t], Some(t)));
+    let r = b.ins(InstKind::Unary { op, ty: t, arg: p[0] });
+    b.ret(Some(r));
+    b.finish()
+}
+
+#[test]
+fn bit_operations_and_overflow() {
+    use Type::*;
+    let mut fs = Vec::new();
+    let mut decls = String::new();
+    let mut body = String::new();
+    for t in [I8, I16, I32, I64, I128] {
+        let (c, u) = (cty(t), uty(t));
+        let bits = t.bits();
+        for (op, name) in [(UnOp::Clz, "clz"), (UnOp::Ctz, "ctz"), (UnOp::Popcount, "pop"), (UnOp::Bswap, "bswap"), (UnOp::Neg, "neg"), (UnOp::Not, "not")] {
+            let f = format!("u_{name}_{t}");
+            fs.push(unary_fn(&f, op, t));
+            decls.push_str(&format!("{c} {f}({c});\n"));
+            let want = match name {
+                "clz" => format!("clz128((unsigned __int128)({u})a) - (128 - {bits})"),
+                "ctz" => "ctz128((unsigned __int128)a)".to_string(),
+                "pop" => format!("pop128((unsigned __int128)({u})a)"),
+                "bswap" => format!("({c})bswapn((unsigned __int128)({u})a, {})", bits / 8),
+                "neg" => format!("({c})(0 - ({u})a)"),
+                _ => format!("({c})~a"),
+            };
+            let guard = if name == "clz" || name == "ctz" { "a != 0" } else { "1" };
+            body.push_str(&format!("  {{ {c} a = ({c})vals[i]; if ({guard} && {f}(a) != ({c})({want})) {{ printf(\"FAIL {f} %lld\\n\", (long long)a); fails++; }} }}\n"));
+        }
+        for (op, name) in [(BinOp::Add, "add"), (BinOp::Sub, "sub"), (BinOp::Mul, "mul")] {
+            for signed in [true, false] {
+                let f = format!("ov_{name}_{}{t}", if signed { "s" } else { "u" });
+                let (mut b, p) = FB::new(&f, sig(&[t, t], Some(I8)));
+                let r = b.ins(InstKind::Overflows { op, ty: t, signed, lhs: p[0], rhs: p[1] });
+                b.ret(Some(r));
+                fs.push(b.finish());
+                let ct = if signed { c } else { u };
+                decls.push_str(&format!("int8_t {f}({ct}, {ct});\n"));
+                body.push_str(&format!("  {{ {ct} a = ({ct})vals[i], b = ({ct})vals[j], r; int want = __builtin_{name}_overflow(a, b, &r); if ({f}(a, b) != want) {{ printf(\"FAIL {f} %lld %lld\\n\", (long long)a, (long long)b); fails++; }} }}\n"));
+            }
+        }
+    }
+    let driver = format!(
+        "#include <stdio.h>\n#include <stdint.h>\n{decls}{VALS}\ntypedef unsigned __int128 u128;\nstatic int clz128(u128 x) {{ int n = 0; while (!(x >> 127)) {{ x <<= 1; n++; }} return n; }}\nstatic int ctz128(u128 x) {{ int n = 0; while (!(x & 1)) {{ x >>= 1; n++; }} return n; }}\nstatic int pop128(u128 x) {{ int n = 0; while (x) {{ n += x & 1; x >>= 1; }} return n; }}\nstatic u128 bswapn(u128 x, int n) {{ u128 r = 0; for (int k = 0; k < n; k++) {{ r = (r << 8) | (x & 0xff); x >>= 8; }} return r; }}\nint main(void) {{ int fails = 0;\n for (int i = 0; i < NV; i++) for (int j = 0; j < NV; j++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
+    );
+    let out = run_with_c("bits", &module(fs), &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
