@@ -127,10 +127,13 @@ impl Isel<'_> {
             let mut ops: Vec<(Opnd, OpKind)> = (0..8).map(|i| (Opnd::Mem(Amode::slot(save, 48 + 16 * i)), OpKind::Use)).collect();
             ops.extend((0..8).map(|i| (Opnd::Reg(xmm(i)), OpKind::Use)));
             ops.push((Opnd::Reg(RAX), OpKind::Use));
+            // without SSE (kernels) there are no vector argument registers to save
+            if !self.opts.general_regs_only {
             self.text(
                 "testb\t%al, %al\n\tje\t1f\n\tmovaps\t%xmm0, {0}\n\tmovaps\t%xmm1, {1}\n\tmovaps\t%xmm2, {2}\n\tmovaps\t%xmm3, {3}\n\tmovaps\t%xmm4, {4}\n\tmovaps\t%xmm5, {5}\n\tmovaps\t%xmm6, {6}\n\tmovaps\t%xmm7, {7}\n1:",
                 ops,
             );
+            }
             self.va = Some(VaInfo {
                 save_slot: save,
                 gp_offset: 8 * aa.gprs_used as u32,

@@ -419,7 +419,8 @@ impl<'a> Isel<'a> {
                 let lazy = match &inst.kind {
                     InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
                     InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
-                    InstKind::SlotAddr { slot } => Some(VLoc::Addr(Amode::slot(slot.0, 0))),
+                    // over-aligned slots are aligned at run time (the frame is only 16-aligned)
+                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Addr(Amode::slot(slot.0, 0))),
                     InstKind::BlockAddr { block } => {
                         Some(VLoc::Addr(Amode::rip(self.block_addr_label(*block), 0)))
                     }
@@ -497,8 +498,12 @@ impl<'a> Isel<'a> {
     pub fn run(mut self) -> Result<(MFunc<Inst>, Vec<Block>, Isel2), String> {
         let f = self.f;
         for s in &f.slots {
-            // Over-aligned slots get at most 16-byte alignment (frame pointer alignment).
-            self.mf.frame.new_slot(s.size, s.align);
+            // Over-aligned slots get room to be aligned at run time (see SlotAddr).
+            if s.align > 16 {
+                self.mf.frame.new_slot(s.size + s.align as u64, 16);
+            } else {
+                self.mf.frame.new_slot(s.size, s.align);
+            }
         }
         for &b in &f.layout {
             let mb = self.new_block();
@@ -529,7 +534,14 @@ impl<'a> Isel<'a> {
         use InstKind::*;
         let res = result.unwrap_or(Value(u32::MAX));
         match kind {
-            IConst { .. } | FConst { .. } | SlotAddr { .. } | BlockAddr { .. } => {}
+            IConst { .. } | FConst { .. } | BlockAddr { .. } => {}
+            SlotAddr { slot } => {
+                if let VLoc::Reg(d) = self.vals[res.index()] {
+                    let a = self.f.slots[slot.index()].align as i64;
+                    self.emit(Inst::Lea { mem: Amode::slot(slot.0, a - 1), dst: d });
+                    self.alu(AluOp::And, 8, Opnd::Imm(-a), d);
+                }
+            }
             GlobalAddr { name, offset } => {
                 if matches!(self.vals[res.index()], VLoc::Reg(_)) {
                     let d = self.out(res);

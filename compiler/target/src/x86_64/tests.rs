@@ -900,3 +900,282 @@ fn bit_operations_and_overflow() {
     let out = run_with_c("bits", &module(fs), &CodegenOptions::default(), &driver, &[]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+fn global(name: &str, size: u64, align: u32, init: Option<Vec<InitPiece>>) -> Global {
+    Global { name: name.into(), attrs: SymbolAttrs::default(), size, align, init, readonly: false, thread_local: false, common: false }
+}
+
+/// Globals, TLS, memory builtins, atomics, dynamic allocas, computed goto,
+/// indirect calls and frame introspection, under each code model.
+fn misc_module() -> Module {
+    use Type::*;
+    let mut fs = Vec::new();
+    // long read_g(int i): g_arr[i] + counter + *g_ptr
+    let (mut b, p) = FB::new("read_g", sig(&[I32], Some(I64)));
+    let base = b.ins(InstKind::GlobalAddr { name: "g_arr".into(), offset: 0 });
+    let i64v = b.ins(InstKind::Cast { op: CastOp::Sext, from: I32, to: I64, arg: p[0] });
+    let eight = b.iconst(I64, 8);
+    let off = b.bin(BinOp::Mul, I64, i64v, eight);
+    let addr = b.bin(BinOp::Add, Ptr, base, off);
+    let x = b.load(I64, addr);
+    let cnt = b.ins(InstKind::GlobalAddr { name: "counter".into(), offset: 0 });
+    let y = b.load(I64, cnt);
+    let gp = b.ins(InstKind::GlobalAddr { name: "g_ptr".into(), offset: 0 });
+    let pp = b.load(Ptr, gp);
+    let z = b.load(I64, pp);
+    let s1 = b.bin(BinOp::Add, I64, x, y);
+    let s2 = b.bin(BinOp::Add, I64, s1, z);
+    let ro = b.ins(InstKind::GlobalAddr { name: "g_str".into(), offset: 2 });
+    let ch = b.load(I8, ro);
+    let chl = b.ins(InstKind::Cast { op: CastOp::Zext, from: I8, to: I64, arg: ch });
+    let s3 = b.bin(BinOp::Add, I64, s2, chl);
+    b.ret(Some(s3));
+    fs.push(b.finish());
+    // long tls_inc(void): ++tls_var (local) + ext_tls (extern)
+    let (mut b, _) = FB::new("tls_inc", sig(&[], Some(I64)));
+    let t = b.ins(InstKind::TlsAddr { name: "tls_var".into(), offset: 0 });
+    let v = b.load(I64, t);
+    let one = b.iconst(I64, 1);
+    let v1 = b.bin(BinOp::Add, I64, v, one);
+    b.store(I64, t, v1);
+    let e = b.ins(InstKind::TlsAddr { name: "ext_tls".into(), offset: 0 });
+    let ev = b.load(I64, e);
+    let r = b.bin(BinOp::Add, I64, v1, ev);
+    b.ret(Some(r));
+    fs.push(b.finish());
+    // void copy_fill(char *dst, char *src, int c): memcpy 7, 24, 300 bytes; memset 13, 500
+    let (mut b, p) = FB::new("copy_fill", sig(&[Ptr, Ptr, I8], None));
+    b.ins(InstKind::Memcpy { dst: p[0], src: p[1], size: 7, align: 1 });
+    let k = b.iconst(I64, 7);
+    let d2 = b.bin(BinOp::Add, Ptr, p[0], k);
+    let s2 = b.bin(BinOp::Add, Ptr, p[1], k);
+    b.ins(InstKind::Memcpy { dst: d2, src: s2, size: 293, align: 1 });
+    let k2 = b.iconst(I64, 300);
+    let d3 = b.bin(BinOp::Add, Ptr, p[0], k2);
+    b.ins(InstKind::Memset { dst: d3, byte: p[2], size: 13, align: 1 });
+    let k3 = b.iconst(I64, 313);
+    let d4 = b.bin(BinOp::Add, Ptr, p[0], k3);
+    let c5 = b.iconst(I8, 0x5a);
+    b.ins(InstKind::Memset { dst: d4, byte: c5, size: 500, align: 1 });
+    b.ret(None);
+    fs.push(b.finish());
+    // atomics on a long*: returns old values folded together
+    let (mut b, p) = FB::new("atomics", sig(&[Ptr], Some(I64)));
+    let mut acc = b.iconst(I64, 0);
+    for (op, val) in [(RmwOp::Add, 5), (RmwOp::Sub, 2), (RmwOp::Or, 0x100), (RmwOp::And, 0xfff), (RmwOp::Xor, 0x11), (RmwOp::Nand, 0x7f), (RmwOp::Xchg, 42)] {
+        let v = b.iconst(I64, val);
+        let old = b.ins(InstKind::AtomicRmw { op, ty: I64, ptr: p[0], value: v, order: AtomicOrder::SeqCst });
+        let m = b.iconst(I64, 3);
+        let t = b.bin(BinOp::Mul, I64, acc, m);
+        acc = b.bin(BinOp::Add, I64, t, old);
+    }
+    let e = b.iconst(I64, 42);
+    let n = b.iconst(I64, 7);
+    let old = b.ins(InstKind::AtomicCmpXchg { ty: I64, ptr: p[0], expected: e, desired: n, order: AtomicOrder::SeqCst });
+    acc = b.bin(BinOp::Add, I64, acc, old);
+    let e2 = b.iconst(I64, 1);
+    let old2 = b.ins(InstKind::AtomicCmpXchg { ty: I64, ptr: p[0], expected: e2, desired: n, order: AtomicOrder::SeqCst });
+    acc = b.bin(BinOp::Add, I64, acc, old2);
+    b.ins(InstKind::Fence { order: AtomicOrder::SeqCst });
+    let l = b.ins(InstKind::AtomicLoad { ty: I64, ptr: p[0], order: AtomicOrder::Acquire });
+    acc = b.bin(BinOp::Add, I64, acc, l);
+    let nine = b.iconst(I64, 9);
+    b.ins(InstKind::AtomicStore { ty: I64, ptr: p[0], value: nine, order: AtomicOrder::SeqCst });
+    b.ret(Some(acc));
+    fs.push(b.finish());
+    // long vla(int n): p = alloca(n * 8, align 32); p[i] = i; sum via callee
+    let (mut b, p) = FB::new("vla", sig(&[I32], Some(I64)));
+    let n64 = b.ins(InstKind::Cast { op: CastOp::Sext, from: I32, to: I64, arg: p[0] });
+    let eight = b.iconst(I64, 8);
+    let sz = b.bin(BinOp::Mul, I64, n64, eight);
+    let arr = b.ins(InstKind::DynAlloca { size: sz, align: 32 });
+    let arr2 = b.ins(InstKind::DynAlloca { size: sz, align: 8 });
+    let r = b.call("fill_and_sum", sig(&[Ptr, Ptr, I32], Some(I64)), vec![arr, arr2, p[0]]);
+    b.ret(Some(r));
+    fs.push(b.finish());
+    // int cgoto(int i): computed goto through a table of block addresses
+    let (mut b, p) = FB::new("cgoto", sig(&[I32], Some(I32)));
+    let t0 = b.block();
+    let t1 = b.block();
+    let t2 = b.block();
+    let a0 = b.ins(InstKind::BlockAddr { block: t0 });
+    let a1 = b.ins(InstKind::BlockAddr { block: t1 });
+    let a2 = b.ins(InstKind::BlockAddr { block: t2 });
+    let z = b.iconst(I32, 0);
+    let one = b.iconst(I32, 1);
+    let c0 = b.ins(InstKind::Icmp { cc: IntCC::Eq, ty: I32, lhs: p[0], rhs: z });
+    let c1 = b.ins(InstKind::Icmp { cc: IntCC::Eq, ty: I32, lhs: p[0], rhs: one });
+    let s = b.ins(InstKind::Select { ty: Ptr, cond: c1, cond_ty: I8, a: a1, b: a2 });
+    let s2 = b.ins(InstKind::Select { ty: Ptr, cond: c0, cond_ty: I8, a: a0, b: s });
+    b.ins(InstKind::IndirectJump { addr: s2, targets: vec![t0, t1, t2] });
+    for (blk, v) in [(t0, 100), (t1, 200), (t2, 300)] {
+        b.at(blk);
+        let c = b.iconst(I32, v);
+        b.ret(Some(c));
+    }
+    fs.push(b.finish());
+    // int via_table(int i): jumps through the static table `labels` (LabelAddr init)
+    let (mut b, p) = FB::new("via_table", sig(&[I32], Some(I32)));
+    let t0 = b.block();
+    let t1 = b.block();
+    let tab = b.ins(InstKind::GlobalAddr { name: "labels".into(), offset: 0 });
+    let i64v = b.ins(InstKind::Cast { op: CastOp::Zext, from: I32, to: I64, arg: p[0] });
+    let eight = b.iconst(I64, 8);
+    let off = b.bin(BinOp::Mul, I64, i64v, eight);
+    let addr = b.bin(BinOp::Add, Ptr, tab, off);
+    let target = b.load(Ptr, addr);
+    b.ins(InstKind::IndirectJump { addr: target, targets: vec![t0, t1] });
+    for (blk, v) in [(t0, 7), (t1, 8)] {
+        b.at(blk);
+        let c = b.iconst(I32, v);
+        b.ret(Some(c));
+    }
+    fs.push(b.finish());
+    // long icall(long (*f)(long), long x) { return f(x) + f(x + 1); }
+    let (mut b, p) = FB::new("icall", sig(&[Ptr, I64], Some(I64)));
+    let s1 = sig(&[I64], Some(I64));
+    let r1 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![p[1]], ret_slot: None });
+    let one = b.iconst(I64, 1);
+    let x1 = b.bin(BinOp::Add, I64, p[1], one);
+    let r2 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![x1], ret_slot: None });
+    let fa = b.ins(InstKind::GlobalAddr { name: "twice".into(), offset: 0 });
+    let r3 = b.ins(InstKind::Call { callee: Callee::Indirect(fa), sig: s1, args: vec![one], ret_slot: None });
+    let s = b.bin(BinOp::Add, I64, r1, r2);
+    let s = b.bin(BinOp::Add, I64, s, r3);
+    b.ret(Some(s));
+    fs.push(b.finish());
+    // void *frame_ra(void): returns __builtin_return_address(0); frame address compared in C
+    let (mut b, _) = FB::new("ret_addr", sig(&[], Some(Ptr)));
+    let r = b.ins(InstKind::ReturnAddress { level: 0 });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let (mut b, _) = FB::new("frame_addr1", sig(&[], Some(Ptr)));
+    let r = b.ins(InstKind::FrameAddress { level: 1 });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    // int asm_add(int a, int b): inline asm with tied operand, named operands, flags output, fixed regs
+    let (mut b, p) = FB::new("asm_ops", sig(&[I32, I32, Ptr], Some(I32)));
+    let out = b.slot(4, 4);
+    let flag = b.slot(1, 1);
+    let hi = b.slot(4, 4);
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "addl %[b], %k0\n\tmovl %k0, %%edx\n\tshrl $1, %%edx\n\tmovl %%edx, %1\n\tcmpl $100, %k0".into(),
+        outputs: vec![
+            AsmOperand { constraint: "=r".into(), name: None, value: out, ty: I32 },
+            AsmOperand { constraint: "=m".into(), name: None, value: hi, ty: I32 },
+            AsmOperand { constraint: "=@ccg".into(), name: None, value: flag, ty: I8 },
+        ],
+        inputs: vec![
+            AsmOperand { constraint: "0".into(), name: None, value: p[0], ty: I32 },
+            AsmOperand { constraint: "r".into(), name: Some("b".into()), value: p[1], ty: I32 },
+        ],
+        clobbers: vec!["edx".into(), "cc".into()],
+        goto_targets: vec![],
+        volatile: true,
+    })));
+    let o = b.load(I32, out);
+    let h = b.load(I32, hi);
+    let f = b.load(I8, flag);
+    let fi = b.ins(InstKind::Cast { op: CastOp::Zext, from: I8, to: I32, arg: f });
+    let k = b.iconst(I32, 1000);
+    let fk = b.bin(BinOp::Mul, I32, fi, k);
+    let s = b.bin(BinOp::Add, I32, o, fk);
+    b.store(I32, p[2], h);
+    b.ret(Some(s));
+    fs.push(b.finish());
+
+    // long overaligned(void): address of a 64-aligned slot after storing through it
+    let (mut b, _) = FB::new("overaligned", sig(&[], Some(I64)));
+    let sl = b.slot(100, 64);
+    let k = b.iconst(I64, 0);
+    b.store(I64, sl, k);
+    let v = b.load(I64, sl);
+    let a = b.ins(InstKind::Cast { op: CastOp::Bitcast, from: Ptr, to: I64, arg: sl });
+    let r = b.bin(BinOp::Add, I64, a, v);
+    b.ret(Some(r));
+    fs.push(b.finish());
+
+    let mut globals = vec![
+        global("g_arr", 32, 8, Some(vec![InitPiece::Bytes((1u64..=4).flat_map(|v| (v * 10).to_le_bytes()).collect())])),
+        global("bss_zero", 64, 32, None),
+        global("g_ptr", 8, 8, Some(vec![InitPiece::Addr { symbol: "g_arr".into(), addend: 16 }])),
+        global("labels", 16, 8, Some(vec![InitPiece::LabelAddr { function: "via_table".into(), block: 1, addend: 0 }, InitPiece::LabelAddr { function: "via_table".into(), block: 2, addend: 0 }])),
+    ];
+    let mut ro = global("g_str", 6, 1, Some(vec![InitPiece::Bytes(b"hello\0".to_vec())]));
+    ro.readonly = true;
+    ro.attrs.linkage = Linkage::Internal;
+    globals.push(ro);
+    let mut tls = global("tls_var", 8, 8, Some(vec![InitPiece::Bytes(5u64.to_le_bytes().to_vec())]));
+    tls.thread_local = true;
+    globals.push(tls);
+    let mut m = module(fs);
+    m.globals = globals;
+    m.decls.push(SymbolDecl { name: "ext_tls".into(), weak: false, visibility: Visibility::Default, is_function: false, thread_local: true });
+    m
+}
+
+const MISC_DRIVER: &str = r#"
+#include <stdio.h>
+#include <string.h>
+long overaligned(void), read_g(int), tls_inc(void), atomics(long *), vla(int), icall(long (*)(long), long);
+void copy_fill(char *, char *, char);
+int cgoto(int), via_table(int), asm_ops(int, int, int *);
+void *ret_addr(void), *frame_addr1(void);
+long counter = 1000;
+__thread long ext_tls = 50;
+long twice(long x) { return 2 * x; }
+long fill_and_sum(long *p, long *q, int n) {
+  if ((unsigned long)p % 32) return -1;
+  long s = 0; for (int i = 0; i < n; i++) { p[i] = i; q[i] = 1; } for (int i = 0; i < n; i++) s += p[i] + q[i]; return s;
+}
+__attribute__((noinline)) int check_ra(void) { return ret_addr() != 0; }
+int main(void) {
+  int fails = 0;
+  if (read_g(2) != 30 + 1000 + 30 + 'l') { printf("FAIL read_g %ld\n", read_g(2)); fails++; }
+  if (tls_inc() != 56 || tls_inc() != 57) { printf("FAIL tls\n"); fails++; }
+  char src[1000], dst[1000]; for (int i = 0; i < 1000; i++) { src[i] = i * 7; dst[i] = 1; }
+  copy_fill(dst, src, 0x33);
+  for (int i = 0; i < 1000; i++) { char want = i < 300 ? src[i] : i < 313 ? 0x33 : i < 813 ? 0x5a : 1; if (dst[i] != want) { printf("FAIL mem %d\n", i); fails++; break; } }
+  long cell = 10, c2 = 10, acc = 0; long vals[] = {5, 2, 0x100, 0xfff, 0x11, 0x7f, 42}; long old;
+  old = c2; c2 += 5; acc = acc * 3 + old; old = c2; c2 -= 2; acc = acc * 3 + old; old = c2; c2 |= 0x100; acc = acc * 3 + old;
+  old = c2; c2 &= 0xfff; acc = acc * 3 + old; old = c2; c2 ^= 0x11; acc = acc * 3 + old; old = c2; c2 = ~(c2 & 0x7f); acc = acc * 3 + old;
+  old = c2; c2 = 42; acc = acc * 3 + old; acc += 42; c2 = 7; acc += 7; acc += 7; (void)vals;
+  long got = atomics(&cell);
+  if (got != acc || cell != 9) { printf("FAIL atomics %ld %ld %ld\n", got, acc, cell); fails++; }
+  if (vla(10) != 55 || vla(1000) != 1000 * 999 / 2 + 1000) { printf("FAIL vla %ld\n", vla(10)); fails++; }
+  if (cgoto(0) != 100 || cgoto(1) != 200 || cgoto(5) != 300) { printf("FAIL cgoto\n"); fails++; }
+  if (via_table(0) != 7 || via_table(1) != 8) { printf("FAIL via_table\n"); fails++; }
+  if (icall(twice, 10) != 20 + 22 + 2) { printf("FAIL icall\n"); fails++; }
+  if (!check_ra() || frame_addr1() != __builtin_frame_address(0)) { printf("FAIL frame %p %p\n", frame_addr1(), __builtin_frame_address(0)); fails++; }
+  int hi = 0; int r = asm_ops(70, 40, &hi);
+  if (r != 1110 || hi != 55) { printf("FAIL asm %d %d\n", r, hi); fails++; }
+  r = asm_ops(7, 4, &hi); if (r != 11) { printf("FAIL asm2 %d\n", r); fails++; }
+  if (overaligned() % 64) { printf("FAIL overaligned\n"); fails++; }
+  printf("fails=%d\n", fails);
+  return 0;
+}
+"#;
+
+#[test]
+fn misc_features_default() {
+    let out = run_with_c("misc", &misc_module(), &CodegenOptions::default(), MISC_DRIVER, &["-fno-omit-frame-pointer", "-O0"]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+#[test]
+fn misc_features_pic() {
+    let opts = CodegenOptions { pic: true, ..Default::default() };
+    let out = run_with_c("misc-pic", &misc_module(), &opts, MISC_DRIVER, &["-fno-omit-frame-pointer", "-O0"]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+    let opts = CodegenOptions { pic: true, pie: true, no_plt: true, ..Default::default() };
+    let out = run_with_c("misc-pie", &misc_module(), &opts, MISC_DRIVER, &["-fno-omit-frame-pointer", "-O0"]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+#[test]
+fn misc_features_kernel_model_and_sections() {
+    let opts = CodegenOptions { code_model: "kernel".into(), function_sections: true, data_sections: true, red_zone: false, ..Default::default() };
+    // absolute addresses need a non-PIE link
+    let out = run_with_c("misc-kernel", &misc_module(), &opts, MISC_DRIVER, &["-fno-omit-frame-pointer", "-O0", "-no-pie", "-fno-pie"]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
