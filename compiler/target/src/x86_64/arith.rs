@@ -807,10 +807,7 @@ impl Isel<'_> {
             _ => Ops::I(self.reg(a)?, self.reg(b)?),
         };
         let c = if self.folded[cond.index()] {
-            match self.def_inst(cond) {
-                Some(k) => self.cond_of(k)?,
-                None => self.test_nonzero(cond, cond_ty)?,
-            }
+            self.folded_cond(cond)?
         } else {
             self.test_nonzero(cond, cond_ty)?
         };

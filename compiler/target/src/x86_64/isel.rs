@@ -60,6 +60,8 @@ pub struct Isel<'a> {
     pub uses: Vec<u32>,
     /// Compares whose flags are produced by their single user.
     pub folded: Vec<bool>,
+    /// For folded compares of compares: the innermost compare and inversion.
+    pub chain: Vec<Option<(Value, bool)>>,
     pub block_map: Vec<Option<u32>>,
     pub sret_ptr: Option<Reg>,
     pub va: Option<super::calls::VaInfo>,
@@ -137,6 +139,7 @@ impl<'a> Isel<'a> {
             vals: vec![VLoc::Unset; f.values.len()],
             uses: vec![0; f.values.len()],
             folded: vec![false; f.values.len()],
+            chain: vec![None; f.values.len()],
             block_map: vec![None; f.blocks.len()],
             sret_ptr: None,
             va: None,
@@ -456,6 +459,9 @@ impl<'a> Isel<'a> {
                         // could need the compare's operands re-read after a change:
                         // SSA values never change, so any distance is fine.
                         self.folded[r.index()] = ok;
+                        if ok {
+                            self.fold_chain(r);
+                        }
                     }
                 }
                 match lazy {
@@ -465,6 +471,53 @@ impl<'a> Isel<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `icmp ne (zext (cmp ...)), 0` and friends: the inner compare can set
+    /// the flags directly. Records the innermost compare and whether the
+    /// condition is inverted, and marks the intermediates as folded.
+    fn fold_chain(&mut self, outer: Value) {
+        let mut v = outer;
+        let mut invert = false;
+        loop {
+            let Some(InstKind::Icmp { cc: cc @ (IntCC::Eq | IntCC::Ne), lhs, rhs, .. }) = self.def_inst(v) else { break };
+            let x = if self.const_value(*rhs) == Some(0) {
+                *lhs
+            } else if self.const_value(*lhs) == Some(0) {
+                *rhs
+            } else {
+                break;
+            };
+            let same_block = |a: Value, b: Value, f: &Function| match (f.values[a.index()].def, f.values[b.index()].def) {
+                (ValueDef::Inst(x, _), ValueDef::Inst(y, _)) => x == y,
+                _ => false,
+            };
+            let (y, cast) = match self.def_inst(x) {
+                Some(InstKind::Cast { op: ccc_ir::CastOp::Zext | ccc_ir::CastOp::Sext, from: Type::I8, arg, .. }) if self.uses[x.index()] == 1 => (*arg, Some(x)),
+                Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. }) => (x, None),
+                _ => break,
+            };
+            if self.uses[y.index()] != 1 || !same_block(y, outer, self.f) || !matches!(self.def_inst(y), Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. })) {
+                break;
+            }
+            if let Some(c) = cast {
+                self.folded[c.index()] = true;
+            }
+            self.folded[y.index()] = true;
+            invert ^= *cc == IntCC::Eq;
+            v = y;
+        }
+        if v != outer {
+            self.chain[outer.index()] = Some((v, invert));
+        }
+    }
+
+    /// Emit the compare behind a folded condition value.
+    pub(crate) fn folded_cond(&mut self, v: Value) -> Result<Cond, String> {
+        let (src, inv) = self.chain[v.index()].unwrap_or((v, false));
+        let k = self.def_inst(src).ok_or("folded condition without a compare")?;
+        let c = self.cond_of(k)?;
+        Ok(if inv { c.invert() } else { c })
     }
 
     fn const_value(&self, v: Value) -> Option<i128> {
@@ -567,7 +620,11 @@ impl<'a> Isel<'a> {
                     self.setcc(c, d);
                 }
             }
-            Cast { op, from, to, arg } => self.lower_cast(res, *op, *from, *to, *arg)?,
+            Cast { op, from, to, arg } => {
+                if !self.folded[res.index()] {
+                    self.lower_cast(res, *op, *from, *to, *arg)?
+                }
+            }
             Select { ty, cond, cond_ty, a, b } => self.lower_select(res, *ty, *cond, *cond_ty, *a, *b)?,
             Overflows { op, ty, signed, lhs, rhs } => self.lower_overflows(res, *op, *ty, *signed, *lhs, *rhs)?,
             Load { ty, ptr, .. } => {
@@ -761,9 +818,7 @@ impl<'a> Isel<'a> {
     /// Flags for "cond is true".
     fn branch_cond(&mut self, cond: Value, cond_ty: Type) -> Result<Cond, String> {
         if self.folded[cond.index()] {
-            if let Some(k) = self.def_inst(cond) {
-                return self.cond_of(k);
-            }
+            return self.folded_cond(cond);
         }
         self.test_nonzero(cond, cond_ty)
     }
