@@ -104,41 +104,38 @@ pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Vec<BitSet> {
     live_in
 }
 
-/// `[start, end]` (inclusive) hull of where each virtual register is live;
-/// `None` for registers that never appear.
-pub fn intervals<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Option<(u32, u32)>> {
-    let mut iv: Vec<Option<(u32, u32)>> = vec![None; f.vregs.len()];
-    let ext = |iv: &mut Vec<Option<(u32, u32)>>, i: usize, p: u32| {
-        iv[i] = Some(match iv[i] {
-            None => (p, p),
-            Some((s, e)) => (s.min(p), e.max(p)),
-        });
-    };
+/// Live ranges of each virtual register: sorted, disjoint, inclusive
+/// `[start, end]` pieces (one per block at most, merged across adjacent
+/// blocks), so intervals have holes where the value is dead.
+pub fn live_ranges<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Vec<(u32, u32)>> {
+    let nv = f.vregs.len();
+    let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nv];
+    let mut first = vec![u32::MAX; nv];
+    let mut last = vec![0u32; nv];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut out = BitSet::new(nv);
     let mut k: u32 = 0;
     for (bi, b) in f.blocks.iter().enumerate() {
         let start = 2 * k;
         let end = 2 * (k + b.insts.len() as u32).max(k + 1) - 1;
-        for i in live_in[bi].iter() {
-            ext(&mut iv, i, start);
-        }
-        for &s in &b.succs {
-            for i in live_in[s as usize].iter() {
-                ext(&mut iv, i, end);
-            }
-        }
         for inst in &b.insts {
             inst.reg_operands(&mut |r, kind| {
                 if !r.is_virtual() {
                     return;
                 }
                 let i = r.vindex();
-                match kind {
-                    OpKind::Use => ext(&mut iv, i, 2 * k),
-                    OpKind::Def => ext(&mut iv, i, 2 * k + 1),
-                    OpKind::UseDef | OpKind::EarlyDef => {
-                        ext(&mut iv, i, 2 * k);
-                        ext(&mut iv, i, 2 * k + 1)
-                    }
+                let (lo, hi) = match kind {
+                    OpKind::Use => (2 * k, 2 * k),
+                    OpKind::Def => (2 * k + 1, 2 * k + 1),
+                    OpKind::UseDef | OpKind::EarlyDef => (2 * k, 2 * k + 1),
+                };
+                if first[i] == u32::MAX {
+                    touched.push(i);
+                    first[i] = lo;
+                    last[i] = hi;
+                } else {
+                    first[i] = first[i].min(lo);
+                    last[i] = last[i].max(hi);
                 }
             });
             k += 1;
@@ -146,8 +143,35 @@ pub fn intervals<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Option<(u
         if b.insts.is_empty() {
             k += 1;
         }
+        out.words.iter_mut().for_each(|w| *w = 0);
+        for &s in &b.succs {
+            out.union_with(&live_in[s as usize]);
+        }
+        let add = |ranges: &mut Vec<Vec<(u32, u32)>>, i: usize, s: u32, e: u32| {
+            let r = &mut ranges[i];
+            match r.last_mut() {
+                Some(l) if l.1 + 1 >= s => l.1 = l.1.max(e),
+                _ => r.push((s, e)),
+            }
+        };
+        // values live through or into the block
+        for i in live_in[bi].iter() {
+            let e = if out.contains(i) { end } else if first[i] != u32::MAX { last[i] } else { start };
+            add(&mut ranges, i, start, e);
+        }
+        for &i in &touched {
+            if live_in[bi].contains(i) {
+                continue;
+            }
+            let e = if out.contains(i) { end } else { last[i] };
+            add(&mut ranges, i, first[i], e);
+        }
+        for &i in &touched {
+            first[i] = u32::MAX;
+        }
+        touched.clear();
     }
-    iv
+    ranges
 }
 
 /// Ranges where physical registers are reserved by fixed uses/defs and
