@@ -31,8 +31,7 @@ fn main() {
             cg.opt_level = o.parse().unwrap_or(2);
             pp.opt_level = cg.opt_level;
         } else if let Some(d) = a.strip_prefix("-D") {
-            let (n, v) = d.split_once('=').unwrap_or((d, "1"));
-            pp.defines.push(MacroOp::Define(format!("{n} {v}")));
+            pp.defines.push(MacroOp::Define(d.to_string()));
         } else if let Some(d) = a.strip_prefix("-I") {
             pp.bracket_dirs.push(SearchDir { path: d.into(), system: false });
         } else if !a.starts_with('-') {
@@ -77,7 +76,7 @@ fn main() {
             None => print!("{s}"),
         },
         Err(e) => {
-            eprintln!("{input}: error: {e}");
+            eprintln!("{input}: error: BACKEND: {e}");
             std::process::exit(1);
         }
     }

@@ -49,46 +49,74 @@ impl BitSet {
     }
 }
 
-/// Per-block live-in sets of virtual registers.
-pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Vec<BitSet> {
+/// Block live-in sets. Only registers live across a block boundary (those
+/// with a use not preceded by a definition in its block) get a bit; the
+/// many block-local temporaries stay out of the dataflow.
+pub struct Liveness {
+    /// Dense index of each virtual register, `u32::MAX` for block-local ones.
+    pub dense: Vec<u32>,
+    /// Virtual register index of each dense index.
+    pub globals: Vec<usize>,
+    pub live_in: Vec<BitSet>,
+}
+
+pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Liveness {
     let nv = f.vregs.len();
     let nb = f.blocks.len();
-    // gen (used before defined) and kill (defined) per block
-    let mut gens = Vec::with_capacity(nb);
-    let mut kills = Vec::with_capacity(nb);
-    for b in &f.blocks {
-        let mut gen = BitSet::new(nv);
-        let mut kill = BitSet::new(nv);
+    let mut def_stamp = vec![u32::MAX; nv];
+    let mut gen_lists: Vec<Vec<u32>> = Vec::with_capacity(nb);
+    let mut kill_lists: Vec<Vec<u32>> = Vec::with_capacity(nb);
+    let mut dense = vec![u32::MAX; nv];
+    let mut globals = Vec::new();
+    for (bi, b) in f.blocks.iter().enumerate() {
+        let bi = bi as u32;
+        let mut gen = Vec::new();
+        let mut kill = Vec::new();
         for inst in &b.insts {
             inst.reg_operands(&mut |r, k| {
-                if !r.is_virtual() {
-                    return;
-                }
-                let i = r.vindex();
-                match k {
-                    OpKind::Use | OpKind::UseDef => {
-                        if !kill.contains(i) {
-                            gen.insert(i)
-                        }
+                if r.is_virtual() && matches!(k, OpKind::Use | OpKind::UseDef) && def_stamp[r.vindex()] != bi {
+                    let i = r.vindex();
+                    gen.push(i as u32);
+                    if dense[i] == u32::MAX {
+                        dense[i] = globals.len() as u32;
+                        globals.push(i);
                     }
-                    _ => {}
                 }
             });
             inst.reg_operands(&mut |r, k| {
-                if r.is_virtual() && matches!(k, OpKind::Def | OpKind::EarlyDef | OpKind::UseDef) {
-                    kill.insert(r.vindex())
+                if r.is_virtual() && !matches!(k, OpKind::Use) && def_stamp[r.vindex()] != bi {
+                    def_stamp[r.vindex()] = bi;
+                    kill.push(r.vindex() as u32);
                 }
             });
         }
-        gens.push(gen);
-        kills.push(kill);
+        gen_lists.push(gen);
+        kill_lists.push(kill);
     }
-    let mut live_in: Vec<BitSet> = gens.clone();
+    let ng = globals.len();
+    let mut live_in: Vec<BitSet> = Vec::with_capacity(nb);
+    let mut kills: Vec<BitSet> = Vec::with_capacity(nb);
+    for bi in 0..nb {
+        let mut g = BitSet::new(ng);
+        for &v in &gen_lists[bi] {
+            g.insert(dense[v as usize] as usize);
+        }
+        live_in.push(g);
+        let mut k = BitSet::new(ng);
+        for &v in &kill_lists[bi] {
+            let d = dense[v as usize];
+            if d != u32::MAX {
+                k.insert(d as usize);
+            }
+        }
+        kills.push(k);
+    }
+    let mut out = BitSet::new(ng);
     let mut changed = true;
     while changed {
         changed = false;
         for bi in (0..nb).rev() {
-            let mut out = BitSet::new(nv);
+            out.words.iter_mut().for_each(|w| *w = 0);
             for &s in &f.blocks[bi].succs {
                 out.union_with(&live_in[s as usize]);
             }
@@ -101,19 +129,20 @@ pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Vec<BitSet> {
             }
         }
     }
-    live_in
+    Liveness { dense, globals, live_in }
 }
 
 /// Live ranges of each virtual register: sorted, disjoint, inclusive
 /// `[start, end]` pieces (one per block at most, merged across adjacent
 /// blocks), so intervals have holes where the value is dead.
-pub fn live_ranges<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Vec<(u32, u32)>> {
+pub fn live_ranges<I: MachInst>(f: &MFunc<I>, lv: &Liveness) -> Vec<Vec<(u32, u32)>> {
+    let live_in = &lv.live_in;
     let nv = f.vregs.len();
     let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nv];
     let mut first = vec![u32::MAX; nv];
     let mut last = vec![0u32; nv];
     let mut touched: Vec<usize> = Vec::new();
-    let mut out = BitSet::new(nv);
+    let mut out = BitSet::new(lv.globals.len());
     let mut k: u32 = 0;
     for (bi, b) in f.blocks.iter().enumerate() {
         let start = 2 * k;
@@ -155,15 +184,18 @@ pub fn live_ranges<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Vec<(u3
             }
         };
         // values live through or into the block
-        for i in live_in[bi].iter() {
-            let e = if out.contains(i) { end } else if first[i] != u32::MAX { last[i] } else { start };
+        for d in live_in[bi].iter() {
+            let i = lv.globals[d];
+            let e = if out.contains(d) { end } else if first[i] != u32::MAX { last[i] } else { start };
             add(&mut ranges, i, start, e);
         }
         for &i in &touched {
-            if live_in[bi].contains(i) {
+            let d = lv.dense[i];
+            let global = d != u32::MAX;
+            if global && live_in[bi].contains(d as usize) {
                 continue;
             }
-            let e = if out.contains(i) { end } else { last[i] };
+            let e = if global && out.contains(d as usize) { end } else { last[i] };
             add(&mut ranges, i, first[i], e);
         }
         for &i in &touched {

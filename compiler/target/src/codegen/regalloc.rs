@@ -99,8 +99,8 @@ fn covers(r: &[(u32, u32)], pos: u32) -> bool {
 /// splitting): intervals that are in a hole at the current position are
 /// "inactive" and only block their register where they overlap.
 fn try_allocate<I: MachInst>(f: &mut MFunc<I>, info: &RegInfo) -> Result<Result<Vec<Reg>, Vec<usize>>, String> {
-    let live_in = live_in_sets(f);
-    let ranges = live_ranges(f, &live_in);
+    let lv = live_in_sets(f);
+    let ranges = live_ranges(f, &lv);
     let fixed = fixed_ranges(f, info.num_pregs);
     let hint = hints(f);
 

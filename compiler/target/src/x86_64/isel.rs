@@ -445,7 +445,8 @@ impl<'a> Isel<'a> {
                 // compares consumed only by the next terminator/select/branch
                 if let InstKind::Icmp { .. } | InstKind::Fcmp { .. } = &inst.kind {
                     if self.uses[r.index()] == 1 {
-                        let consumer = bd.insts[ii + 1..].iter().find(|i| {
+                        // look a few instructions ahead only (linear time)
+                        let consumer = bd.insts[ii + 1..].iter().take(8).chain(bd.insts.last()).find(|i| {
                             let mut hit = false;
                             i.kind.for_each_operand(|v| hit |= v == r);
                             hit

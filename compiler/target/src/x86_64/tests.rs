@@ -1179,3 +1179,40 @@ fn misc_features_kernel_model_and_sections() {
     let out = run_with_c("misc-kernel", &misc_module(), &opts, MISC_DRIVER, &["-fno-omit-frame-pointer", "-O0", "-no-pie", "-fno-pie"]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+/// Compile-time check on a large function (run with --ignored --nocapture).
+#[test]
+#[ignore]
+fn large_function_compile_time() {
+    use Type::*;
+    let n = 20000;
+    let (mut b, p) = FB::new("big", sig(&[Ptr, I64], Some(I64)));
+    let slots: Vec<Value> = (0..50).map(|_| b.slot(8, 8)).collect();
+    let mut blocks = Vec::new();
+    for _ in 0..n {
+        blocks.push(b.block());
+    }
+    let exit = b.block();
+    b.jump(blocks[0], vec![]);
+    for i in 0..n {
+        b.at(blocks[i]);
+        let s = slots[i % 50];
+        let v = b.load(I64, s);
+        let k = b.iconst(I64, i as i128);
+        let w = b.bin(BinOp::Add, I64, v, k);
+        let x = b.bin(BinOp::Mul, I64, w, p[1]);
+        b.store(I64, slots[(i * 7) % 50], x);
+        let c = b.ins(InstKind::Icmp { cc: IntCC::Slt, ty: I64, lhs: x, rhs: p[1] });
+        let next = if i + 1 < n { blocks[i + 1] } else { exit };
+        let other = blocks[(i * 13) % n];
+        b.br(c, next, if i % 3 == 0 { other } else { next });
+    }
+    b.at(exit);
+    let r = b.load(I64, slots[0]);
+    b.ret(Some(r));
+    let f = b.finish();
+    let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
+    let t = std::time::Instant::now();
+    let s = asm_of(vec![f]);
+    println!("{insts} IR instructions -> {} bytes of asm in {:?}", s.len(), t.elapsed());
+}
