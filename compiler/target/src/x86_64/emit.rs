@@ -332,7 +332,10 @@ fn emit_function(
     consts: &mut ConstPool,
     extra_labels: &[u32],
 ) -> Result<(), String> {
-    ccc_ir::verify::verify_function(f)?;
+    // The verifier is a debugging aid (and not linear in the number of blocks).
+    if cfg!(debug_assertions) {
+        ccc_ir::verify::verify_function(f)?;
+    }
     let isel = Isel::new(f, opts, syms, consts, index);
     let (mut mf, addr_taken, info) = isel.run()?;
     let used_cs = allocate(&mut mf, &reg_info()).map_err(|e| format!("{}: {e}", f.name))?;
