@@ -253,6 +253,8 @@ pub struct StaticData {
     pub bytes: Vec<u8>,
     /// (offset, symbol, addend) of 8-byte absolute addresses.
     pub relocs: Vec<(u64, Sym, i64)>,
+    /// (offset, function, label, addend) of 8-byte label addresses (`&&l`).
+    pub labels: Vec<(u64, Sym, Sym, i64)>,
 }
 
 #[derive(Clone, Debug)]

@@ -297,7 +297,7 @@ impl<'a> Layout<'a> {
             Kind::Float(k) => self.float_size(*k),
             Kind::Complex(k) => 2 * self.float_size(*k),
             Kind::Ptr(_) => 8,
-            Kind::Array { elem, len } => self.size(elem) * len.unwrap_or(0),
+            Kind::Array { elem, len } => self.size(elem).saturating_mul(len.unwrap_or(0)),
             Kind::Vla { .. } => 8,
             Kind::Record(r) => self.tables.record(*r).size,
             Kind::Vector { size, .. } => *size,

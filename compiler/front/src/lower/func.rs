@@ -32,7 +32,7 @@ pub struct FnLower<'a> {
 }
 
 impl<'a> FnLower<'a> {
-    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, tls_globals: &'a std::collections::HashSet<Sym>) -> Option<(Function, Vec<(String, Vec<u8>)>)> {
+    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, tls_globals: &'a std::collections::HashSet<Sym>, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
         let _ = opts;
         let fty = fd.ty.func()?.clone();
         let param_tys: Vec<CType> = fty.params.iter().map(|p| if fty.unprototyped { promote_for_call(&p.ty, layout) } else { p.ty.clone() }).collect();
@@ -68,6 +68,13 @@ impl<'a> FnLower<'a> {
             strings: Vec::new(),
             tls_globals,
         };
+        // Labels referenced from static initializers must survive as blocks.
+        for &l in static_labels {
+            let b = lw.label_block(l);
+            if !lw.address_taken.contains(&b) {
+                lw.address_taken.push(b);
+            }
+        }
         // Parameters arrive as entry block params; store them to their slots.
         let mut pvals = Vec::new();
         for abi in &sig.params {
@@ -99,7 +106,9 @@ impl<'a> FnLower<'a> {
         if lw.failed {
             return None;
         }
-        lw.finish()
+        let labels: Vec<(Sym, Block)> = static_labels.iter().map(|l| (*l, lw.labels[l])).collect();
+        let (f, strings) = lw.finish()?;
+        Some((f, strings, labels.into_iter().map(|(l, b)| (l, b.0)).collect()))
     }
 
     pub(super) fn error(&mut self, loc: crate::diag::Loc, msg: impl Into<String>) {

@@ -43,12 +43,25 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
             _ => {}
         }
     }
-    for (i, item) in unit.items.iter().enumerate() {
-        match item {
-            TopLevel::Function(fd) => {
+    // Labels whose addresses static initializers take, per function.
+    let mut static_labels: BTreeMap<Sym, Vec<Sym>> = BTreeMap::new();
+    for d in unit.static_data.iter().flatten() {
+        for (_, func, label, _) in &d.labels {
+            static_labels.entry(*func).or_default().push(*label);
+        }
+    }
+    let mut label_blocks: BTreeMap<(Sym, Sym), u32> = BTreeMap::new();
+    let no_labels = Vec::new();
+    for item in unit.items.iter() {
+        if let TopLevel::Function(fd) = item {
+            {
                 defined.insert(fd.name, ());
-                match FnLower::lower(fd, &layout, diag, target, opts, &tls) {
-                    Some((f, strings)) => {
+                let wanted = static_labels.get(&fd.name).unwrap_or(&no_labels);
+                match FnLower::lower(fd, &layout, diag, target, opts, &tls, wanted) {
+                    Some((f, strings, blocks)) => {
+                        for (label, b) in blocks {
+                            label_blocks.insert((fd.name, label), b);
+                        }
                         for (name, bytes) in strings {
                             module.globals.push(ir::Global {
                                 name,
@@ -75,13 +88,18 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
                     None => ok = false,
                 }
             }
+        }
+    }
+    for (i, item) in unit.items.iter().enumerate() {
+        match item {
+            TopLevel::Function(_) => {}
             TopLevel::Global(g) => {
                 if defined.contains_key(&g.name) {
                     continue;
                 }
                 defined.insert(g.name, ());
                 let data = unit.static_data.get(i).cloned().flatten();
-                module.globals.push(lower_global(g, data, &layout, opts));
+                module.globals.push(lower_global(g, data, &layout, opts, &label_blocks));
             }
             TopLevel::Decl { name, ty, attrs, thread_local } => decls.push((*name, ty.clone(), attrs.clone(), *thread_local)),
             TopLevel::Asm(s) => module.toplevel_asm.push(s.clone()),
@@ -147,12 +165,12 @@ pub(crate) fn symbol_attrs(attrs: &DeclAttrs, is_static: bool) -> SymbolAttrs {
     }
 }
 
-fn lower_global(g: &GlobalVar, data: Option<StaticData>, layout: &Layout, opts: &FrontOptions) -> ir::Global {
+fn lower_global(g: &GlobalVar, data: Option<StaticData>, layout: &Layout, opts: &FrontOptions, label_blocks: &BTreeMap<(Sym, Sym), u32>) -> ir::Global {
     let size = match &data {
         Some(d) => d.bytes.len() as u64,
         None => layout.size(&g.ty),
     };
-    let init = data.map(|d| pieces(&d));
+    let init = data.map(|d| pieces(&d, label_blocks));
     let readonly = g.ty.is_const() || matches!(&g.ty.kind, Kind::Array { elem, .. } if elem.is_const());
     ir::Global {
         name: g.name.to_string(),
@@ -167,43 +185,50 @@ fn lower_global(g: &GlobalVar, data: Option<StaticData>, layout: &Layout, opts: 
 }
 
 /// Bytes + relocations → IR init pieces, with long zero runs compressed.
-fn pieces(d: &StaticData) -> Vec<InitPiece> {
-    let mut relocs = d.relocs.clone();
+fn pieces(d: &StaticData, label_blocks: &BTreeMap<(Sym, Sym), u32>) -> Vec<InitPiece> {
+    let mut relocs: Vec<(u64, InitPiece)> = d.relocs.iter().map(|(o, s, a)| (*o, InitPiece::Addr { symbol: s.to_string(), addend: *a })).collect();
+    for (o, func, label, a) in &d.labels {
+        let block = label_blocks.get(&(*func, *label)).copied().unwrap_or(0);
+        relocs.push((*o, InitPiece::LabelAddr { function: func.to_string(), block, addend: *a }));
+    }
     relocs.sort_by_key(|r| r.0);
     let mut out = Vec::new();
     let mut pos = 0usize;
-    let mut emit_bytes = |out: &mut Vec<InitPiece>, bytes: &[u8]| {
-        let mut i = 0;
-        while i < bytes.len() {
-            // Runs of 32+ zeros become Zero pieces.
-            let z = bytes[i..].iter().take_while(|&&b| b == 0).count();
-            if z >= 32 || i + z == bytes.len() && z > 0 && i == 0 && z == bytes.len() {
-                out.push(InitPiece::Zero(z as u64));
-                i += z;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() {
-                let z = bytes[i..].iter().take_while(|&&b| b == 0).count();
-                if z >= 32 {
-                    break;
-                }
-                i += z.max(1);
-            }
-            out.push(InitPiece::Bytes(bytes[start..i].to_vec()));
-        }
-    };
-    for (off, sym, addend) in relocs {
+    for (off, piece) in relocs {
         let off = off as usize;
         if off < pos {
             continue;
         }
-        emit_bytes(&mut out, &d.bytes[pos..off]);
-        out.push(InitPiece::Addr { symbol: sym.to_string(), addend });
+        push_bytes(&mut out, &d.bytes[pos..off]);
+        out.push(piece);
         pos = off + 8;
     }
     if pos < d.bytes.len() {
-        emit_bytes(&mut out, &d.bytes[pos..]);
+        push_bytes(&mut out, &d.bytes[pos..]);
     }
     out
+}
+
+/// Append `bytes`, turning runs of 32 or more zeros into `Zero` pieces.
+fn push_bytes(out: &mut Vec<InitPiece>, bytes: &[u8]) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let z = bytes[i..].iter().take_while(|&&b| b == 0).count();
+        if z >= 32 || (z > 0 && i + z == bytes.len() && i == 0) {
+            out.push(InitPiece::Zero(z as u64));
+            i += z;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() {
+            let z = bytes[i..].iter().take_while(|&&b| b == 0).count();
+            if z >= 32 || (z > 0 && i + z == bytes.len()) {
+                break;
+            }
+            i += z.max(1);
+        }
+        if i > start {
+            out.push(InitPiece::Bytes(bytes[start..i].to_vec()));
+        }
+    }
 }

@@ -428,10 +428,12 @@ impl<'a> Parser<'a> {
             }
         }
         if !any {
-            if spec.storage == Storage::None && quals == 0 && !spec.inline && !spec.thread_local {
+            // Implicit int (C89) when a declarator follows.
+            let declarator_follows = (self.peek().kind == TokenKind::Ident && self.keyword().is_none() && !self.is_typedef_name(self.peek())) || self.is_punct("*") || self.is_punct("(");
+            let anything = spec.storage != Storage::None || quals != 0 || spec.inline || spec.thread_local || spec.noreturn;
+            if !declarator_follows || (!anything && self.pos == 0) && false {
                 return Err(self.error_at(loc, "expected declaration specifiers"));
             }
-            // Implicit int (C89).
         }
         let mut ty = if let Some(u) = user {
             if c.void + c.bool_ + c.char_ + c.short + c.int + c.long + c.float + c.double + c.signed + c.unsigned + c.int128 > 0 {
@@ -527,6 +529,7 @@ impl<'a> Parser<'a> {
             "HI" => CType::int_of(IntKind::Short, signed),
             "SI" => CType::int_of(IntKind::Int, signed),
             "DI" | "word" | "pointer" => CType::int_of(IntKind::Long, signed),
+            "byte" => CType::int_of(IntKind::Char, signed),
             "TI" => CType::int_of(IntKind::Int128, signed),
             "SF" => CType::new(Kind::Float(FloatKind::Float)),
             "DF" => CType::new(Kind::Float(FloatKind::Double)),
@@ -617,6 +620,9 @@ impl<'a> Parser<'a> {
                     self.static_assert()?;
                     continue;
                 }
+                if self.pragma()? {
+                    continue;
+                }
                 self.struct_declaration(&mut fields)?;
             }
             self.attributes(&mut attrs)?;
@@ -680,14 +686,14 @@ impl<'a> Parser<'a> {
         let packed = attrs.packed;
         let pack = self.pack;
         let lay = self.layout();
-        let mut bitpos: u64 = 0; // current position in bits
+        let mut bitpos: u128 = 0; // current position in bits
         let mut max_align: u32 = 1;
-        let mut size_bits: u64 = 0;
+        let mut size_bits: u128 = 0;
         let mut out = Vec::with_capacity(fields.len());
         let mut has_flex = false;
         let n = fields.len();
         for (i, (mut f, extra_align, field_packed)) in fields.into_iter().enumerate() {
-            let fsize = lay.size(&f.ty);
+            let fsize = lay.size(&f.ty) as u128;
             let mut falign = lay.align(&f.ty);
             if packed || field_packed {
                 falign = 1;
@@ -703,33 +709,33 @@ impl<'a> Parser<'a> {
                 let unit_bits = fsize * 8;
                 if w == 0 {
                     // Zero width: align to the next unit of the type.
-                    let a = lay.align(&f.ty) as u64 * 8;
+                    let a = lay.align(&f.ty) as u128 * 8;
                     bitpos = bitpos.div_ceil(a) * a;
                     continue;
                 }
                 if !(packed || field_packed) && pack == 0 {
                     // Start a new unit if the field would straddle one.
-                    if bitpos / unit_bits != (bitpos + w as u64 - 1) / unit_bits {
+                    if bitpos / unit_bits != (bitpos + w as u128 - 1) / unit_bits {
                         bitpos = bitpos.div_ceil(unit_bits) * unit_bits;
                     }
                     let start = (bitpos / unit_bits) * unit_bits;
-                    f.offset = start / 8;
+                    f.offset = (start / 8) as u64;
                     f.bit_offset = (bitpos - start) as u32;
                     f.storage_size = fsize as u32;
                 } else {
                     let start = bitpos / 8;
-                    f.offset = start;
+                    f.offset = start as u64;
                     f.bit_offset = (bitpos - start * 8) as u32;
                     let need = (f.bit_offset + w).div_ceil(8);
                     f.storage_size = need.next_power_of_two();
-                    if f.storage_size as u64 > fsize.max(need as u64) {
+                    if f.storage_size as u128 > fsize.max(need as u128) {
                         f.storage_size = (fsize as u32).max(need);
                     }
                 }
                 if f.name.is_some() {
                     max_align = max_align.max(falign);
                 }
-                bitpos += w as u64;
+                bitpos += w as u128;
                 size_bits = size_bits.max(bitpos);
                 out.push(f);
                 continue;
@@ -742,10 +748,10 @@ impl<'a> Parser<'a> {
             if is_flex {
                 has_flex = true;
             }
-            let a_bits = falign as u64 * 8;
+            let a_bits = falign as u128 * 8;
             bitpos = bitpos.div_ceil(8) * 8;
             bitpos = bitpos.div_ceil(a_bits) * a_bits;
-            f.offset = bitpos / 8;
+            f.offset = (bitpos / 8) as u64;
             max_align = max_align.max(falign);
             if let Kind::Record(inner) = f.ty.kind {
                 if self.tables.record(inner).has_flex {
@@ -759,7 +765,10 @@ impl<'a> Parser<'a> {
         if let Some(a) = attrs.aligned {
             max_align = max_align.max(a);
         }
-        let size = size_bits.div_ceil(8).div_ceil(max_align as u64) * max_align as u64;
+        if size_bits / 8 >= (u64::MAX / 2) as u128 {
+            return Err(self.error_here("type is too large"));
+        }
+        let size = (size_bits.div_ceil(8).div_ceil(max_align as u128) * max_align as u128) as u64;
         let mut recs = self.tables.records.borrow_mut();
         let r = &mut recs[id.0 as usize];
         r.fields = out;
@@ -1085,6 +1094,10 @@ impl<'a> Parser<'a> {
                 loop {
                     let (name, _) = self.expect_ident()?;
                     params.push(Param { name: Some(name), ty: CType::int() });
+                    if top_level {
+                        let id = self.new_local(name, CType::int(), 0);
+                        param_locals.push(id);
+                    }
                     if !self.eat(",") {
                         break;
                     }
@@ -1230,32 +1243,25 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `#pragma` lines reach the parser as `__ccc_pragma` tokens; only `pack`
-    /// changes how we compile, the rest are skipped.
+    /// `#pragma pack(...)`: the only pragma that changes how we compile.
     pub(super) fn pragma(&mut self) -> PResult<bool> {
-        if !(self.peek().kind == TokenKind::Ident && self.peek().text.as_str() == "__ccc_pragma") {
+        if self.peek().kind != TokenKind::Pragma {
             return Ok(false);
         }
-        self.advance();
-        let mut toks = Vec::new();
-        while !self.at_eof() && !(self.peek().kind == TokenKind::Ident && self.peek().text.as_str() == "__ccc_pragma_end") {
-            toks.push(self.advance());
-        }
-        self.advance();
-        let words: Vec<&str> = toks.iter().map(|t| t.text.as_str()).collect();
-        if words.first() == Some(&"pack") {
-            let args: Vec<&str> = words.iter().skip(2).copied().filter(|w| *w != ")" && *w != ",").collect();
-            match args.as_slice() {
-                [] => self.pack = 0,
-                ["push"] => self.pack_stack.push(self.pack),
-                ["push", n] => {
-                    self.pack_stack.push(self.pack);
-                    self.pack = n.parse().unwrap_or(0);
-                }
-                ["pop", ..] => self.pack = self.pack_stack.pop().unwrap_or(0),
-                [n] => self.pack = n.parse().unwrap_or(0),
-                _ => {}
+        let text = self.advance().text.as_str();
+        let body = text.trim().trim_start_matches("pack").trim();
+        let inner = body.trim_start_matches('(').trim_end_matches(')');
+        let args: Vec<&str> = inner.split(',').map(|a| a.trim()).filter(|a| !a.is_empty()).collect();
+        match args.as_slice() {
+            [] => self.pack = 0,
+            ["push"] => self.pack_stack.push(self.pack),
+            ["push", n] => {
+                self.pack_stack.push(self.pack);
+                self.pack = n.parse().unwrap_or(0);
             }
+            ["pop", ..] => self.pack = self.pack_stack.pop().unwrap_or(0),
+            [n] => self.pack = n.parse().unwrap_or(0),
+            _ => {}
         }
         Ok(true)
     }
@@ -1319,7 +1325,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            if attrs.weak || attrs.visibility.is_some() || spec.thread_local {
+            if attrs.weak || attrs.visibility.is_some() || spec.thread_local || attrs.alias.is_some() {
                 self.items.push(TopLevel::Decl { name: asm, ty, attrs, thread_local: spec.thread_local });
             }
             return Ok(());
@@ -1507,6 +1513,9 @@ impl<'a> Parser<'a> {
                     f.static_counter
                 };
                 let gname = Sym::intern(&format!("{}.{}.{}", name, fname, counter));
+                if let Some(f) = self.func.as_ref().and_then(|f| f.name) {
+                    self.static_owner.insert(gname, f);
+                }
                 self.bind(name, Binding::Var { var: VarRef::Global(gname), ty: ty.clone() });
                 let init = if self.eat("=") {
                     let (init, nty) = self.initializer(&ty, true)?;

@@ -107,6 +107,10 @@ pub struct Parser<'a> {
     kw: Keywords,
     /// Parameters of the most recent file-scope function declarator.
     last_params: Option<decl::ParamState>,
+    /// The function a static local belongs to (for `&&label` in its initializer).
+    static_owner: HashMap<Sym, Sym>,
+    /// While evaluating a static initializer: the owning function, if any.
+    cur_static_owner: Option<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
@@ -279,7 +283,10 @@ impl Keywords {
 
 impl<'a> Parser<'a> {
     pub fn new(toks: Vec<Token>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &'a FrontOptions) -> Self {
-        let mut toks = toks;
+        // Pragmas reach us as single tokens; only `pack` affects code
+        // generation, so the others are dropped here (they may appear in
+        // the middle of expressions through `_Pragma`).
+        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || t.text.as_str().trim_start().starts_with("pack")).collect();
         if toks.last().map(|t| t.kind != TokenKind::Eof).unwrap_or(true) {
             let loc = toks.last().map(|t| t.loc).unwrap_or_default();
             toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
@@ -300,6 +307,8 @@ impl<'a> Parser<'a> {
             pack: 0,
             kw: Keywords::new(),
             last_params: None,
+            static_owner: HashMap::new(),
+            cur_static_owner: None,
         }
     }
 
@@ -470,7 +479,10 @@ impl<'a> Parser<'a> {
         let mut i = 0;
         while i < self.items.len() {
             let init = match &self.items[i] {
-                TopLevel::Global(g) => g.init.clone(),
+                TopLevel::Global(g) => {
+                    self.cur_static_owner = self.static_owner.get(&g.name).copied();
+                    g.init.clone()
+                }
                 _ => None,
             };
             data.push(match init {

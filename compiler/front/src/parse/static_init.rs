@@ -5,7 +5,7 @@ use super::*;
 impl<'a> Parser<'a> {
     /// Evaluate the initializer of a static-storage object.
     pub(super) fn static_data(&mut self, init: &Initializer) -> PResult<StaticData> {
-        let mut data = StaticData { bytes: vec![0; init.size as usize], relocs: Vec::new() };
+        let mut data = StaticData { bytes: vec![0; init.size as usize], relocs: Vec::new(), labels: Vec::new() };
         if let Some(w) = &init.whole {
             return Err(self.error_at(w.loc, "initializer element is not constant"));
         }
@@ -30,35 +30,15 @@ impl<'a> Parser<'a> {
             return self.static_aggregate_copy(data, off, e);
         }
         if e.ty.is_complex() {
-            if let ExprKind::Builtin { name, args } = &e.kind {
-                if name.as_str() == "__ccc_complex" {
-                    let fs = self.layout().size(&args[0].ty);
-                    self.static_item(data, off, None, &args[0])?;
-                    self.static_item(data, off + fs, None, &args[1])?;
-                    return Ok(());
-                }
+            let (re, im) = self.eval_complex(e).ok_or_else(|| self.error_at(e.loc, "initializer element is not constant"))?;
+            let k = e.ty.float_kind().unwrap_or(FloatKind::Double);
+            let ft = CType::new(Kind::Float(k));
+            let fs = self.layout().size(&ft);
+            if e.ty.is_complex() && matches!(e.ty.kind, Kind::Complex(_)) {
+                self.write_float(data, off, &ft, re);
+                self.write_float(data, off + fs, &ft, im);
             }
-            if let ExprKind::Cast(inner) = &e.kind {
-                // real -> complex
-                if !inner.ty.is_complex() {
-                    let k = e.ty.float_kind().unwrap_or(FloatKind::Double);
-                    let ft = CType::new(Kind::Float(k));
-                    let re = self.convert((**inner).clone(), ft);
-                    return self.static_item(data, off, None, &re);
-                }
-                if let ExprKind::Builtin { name, args } = &inner.kind {
-                    if name.as_str() == "__ccc_complex" {
-                        let k = e.ty.float_kind().unwrap_or(FloatKind::Double);
-                        let ft = CType::new(Kind::Float(k));
-                        let fs = self.layout().size(&ft);
-                        let re = self.convert(args[0].clone(), ft.clone());
-                        let im = self.convert(args[1].clone(), ft);
-                        self.static_item(data, off, None, &re)?;
-                        return self.static_item(data, off + fs, None, &im);
-                    }
-                }
-            }
-            return Err(self.error_at(e.loc, "initializer element is not constant"));
+            return Ok(());
         }
         let v = self.eval_const(e).ok_or_else(|| self.error_at(e.loc, "initializer element is not constant"))?;
         let size = self.layout().size(&e.ty) as usize;
@@ -90,8 +70,14 @@ impl<'a> Parser<'a> {
                 }
                 data.relocs.push((off, sym, offset));
             }
-            ConstValue::Label { .. } => {
-                return Err(self.error_at(e.loc, "label addresses in static initializers are not supported yet"));
+            ConstValue::Label { label, offset } => {
+                let Some(func) = self.cur_static_owner else {
+                    return Err(self.error_at(e.loc, "label address outside a function"));
+                };
+                if size != 8 {
+                    return Err(self.error_at(e.loc, "initializer element is not computable at load time"));
+                }
+                data.labels.push((off, func, label, offset));
             }
         }
         Ok(())
@@ -115,11 +101,52 @@ impl<'a> Parser<'a> {
                     for (o, s, a) in sub.relocs {
                         data.relocs.push((o + off, s, a));
                     }
+                    for (o, f, l, a) in sub.labels {
+                        data.labels.push((o + off, f, l, a));
+                    }
                     return Ok(());
                 }
             }
         }
         Err(self.error_at(e.loc, "initializer element is not constant"))
+    }
+
+    /// Fold a complex constant expression to (real, imaginary).
+    fn eval_complex(&mut self, e: &Expr) -> Option<(f64, f64)> {
+        if !e.ty.is_complex() {
+            return match self.eval_const(e)? {
+                ConstValue::Int(v) => Some((v as f64, 0.0)),
+                ConstValue::Float(f) => Some((f, 0.0)),
+                _ => None,
+            };
+        }
+        match &e.kind {
+            ExprKind::Builtin { name, args } if name.as_str() == "__ccc_complex" => {
+                let re = self.eval_complex(&args[0])?.0;
+                let im = self.eval_complex(&args[1])?.0;
+                Some((re, im))
+            }
+            ExprKind::Cast(inner) => self.eval_complex(inner),
+            ExprKind::Unary(UnOp::Neg, inner) => {
+                let (a, b) = self.eval_complex(inner)?;
+                Some((-a, -b))
+            }
+            ExprKind::Unary(UnOp::Conj, inner) => {
+                let (a, b) = self.eval_complex(inner)?;
+                Some((a, -b))
+            }
+            ExprKind::Binary(op, l, r) => {
+                let (a, b) = self.eval_complex(l)?;
+                let (c, d) = self.eval_complex(r)?;
+                match op {
+                    BinOp::Add => Some((a + c, b + d)),
+                    BinOp::Sub => Some((a - c, b - d)),
+                    BinOp::Mul => Some((a * c - b * d, a * d + b * c)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     fn write_float(&self, data: &mut StaticData, off: u64, ty: &CType, f: f64) {
