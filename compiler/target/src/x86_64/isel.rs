@@ -607,6 +607,14 @@ impl<'a> Isel<'a> {
             }
             TlsAddr { name, offset } => self.lower_tls(res, name, *offset)?,
             DynAlloca { size, align } => self.lower_dynalloca(res, *size, *align)?,
+            StackSave => {
+                let d = self.out(res);
+                self.mov_rr(RSP, d);
+            }
+            StackRestore { ptr } => {
+                let p = self.reg(*ptr)?;
+                self.mov_rr(p, RSP);
+            }
             Binary { op, ty, lhs, rhs } => {
                 if let VLoc::AddrOf(..) = self.vals[res.index()] {
                     return Ok(());

@@ -993,6 +993,30 @@ fn misc_module() -> Module {
     let r = b.call("fill_and_sum", sig(&[Ptr, Ptr, I32], Some(I64)), vec![arr, arr2, p[0]]);
     b.ret(Some(r));
     fs.push(b.finish());
+    // long vla_loop(int n): n iterations each allocating 64 KiB inside a save/restore pair
+    let (mut b, p) = FB::new("vla_loop", sig(&[I32], Some(I64)));
+    let head = b.block();
+    let body = b.block();
+    let exit = b.block();
+    b.jump(head, vec![p[0]]);
+    b.at(head);
+    let n = b.param(head, I32);
+    let z = b.iconst(I32, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: I32, lhs: n, rhs: z });
+    b.br(c, body, exit);
+    b.at(body);
+    let sp = b.ins(InstKind::StackSave);
+    let sz = b.iconst(I64, 65536);
+    let a = b.ins(InstKind::DynAlloca { size: sz, align: 16 });
+    b.store(I64, a, sz);
+    b.ins(InstKind::StackRestore { ptr: sp });
+    let one = b.iconst(I32, 1);
+    let n1 = b.bin(BinOp::Sub, I32, n, one);
+    b.jump(head, vec![n1]);
+    b.at(exit);
+    let r = b.iconst(I64, 1);
+    b.ret(Some(r));
+    fs.push(b.finish());
     // int cgoto(int i): computed goto through a table of block addresses
     let (mut b, p) = FB::new("cgoto", sig(&[I32], Some(I32)));
     let t0 = b.block();
@@ -1117,7 +1141,7 @@ fn misc_module() -> Module {
 const MISC_DRIVER: &str = r#"
 #include <stdio.h>
 #include <string.h>
-long overaligned(void), read_g(int), tls_inc(void), atomics(long *), vla(int), icall(long (*)(long), long);
+long vla_loop(int), overaligned(void), read_g(int), tls_inc(void), atomics(long *), vla(int), icall(long (*)(long), long);
 void copy_fill(char *, char *, char);
 int cgoto(int), via_table(int), asm_ops(int, int, int *);
 void *ret_addr(void), *frame_addr1(void);
@@ -1142,6 +1166,7 @@ int main(void) {
   old = c2; c2 = 42; acc = acc * 3 + old; acc += 42; c2 = 7; acc += 7; acc += 7; (void)vals;
   long got = atomics(&cell);
   if (got != acc || cell != 9) { printf("FAIL atomics %ld %ld %ld\n", got, acc, cell); fails++; }
+  if (vla_loop(1000000) != 1) { printf("FAIL vla_loop\n"); fails++; }
   if (vla(10) != 55 || vla(1000) != 1000 * 999 / 2 + 1000) { printf("FAIL vla %ld\n", vla(10)); fails++; }
   if (cgoto(0) != 100 || cgoto(1) != 200 || cgoto(5) != 300) { printf("FAIL cgoto\n"); fails++; }
   if (via_table(0) != 7 || via_table(1) != 8) { printf("FAIL via_table\n"); fails++; }
