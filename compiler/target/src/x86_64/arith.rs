@@ -146,6 +146,7 @@ impl Isel<'_> {
     }
 
     fn divide(&mut self, d: Reg, op: BinOp, ty: Type, lhs: Value, rhs: Value) -> Result<(), String> {
+        let d_out = d;
         let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
         let rem = matches!(op, BinOp::SRem | BinOp::URem);
         let sz = int_sz(ty);
@@ -165,9 +166,32 @@ impl Isel<'_> {
                 }
             }
         }
+        let dsz = op_sz(ty);
+        if let Some(c) = self.const_of(rhs) {
+            let bits = ty.bits();
+            let d = if signed { c as i64 } else { ((c as u128) & (u128::MAX >> (128 - bits))) as i64 };
+            let ok = if signed { d != 0 && d != 1 && d != -1 && d != i64::MIN && (dsz == 8 || d != i32::MIN as i64) } else { d as u64 >= 2 };
+            if ok {
+                let a = self.reg(lhs)?;
+                let x = if sz < 4 {
+                    let w = self.vreg();
+                    let ext = match (signed, sz) {
+                        (true, 1) => "movsbl",
+                        (true, _) => "movswl",
+                        (false, 1) => "movzbl",
+                        (false, _) => "movzwl",
+                    };
+                    self.emit(Inst::MovX { op: ext, src: Opnd::Reg(a), dst: w });
+                    w
+                } else {
+                    a
+                };
+                self.div_by_const(x, d, dsz, signed, rem, d_out);
+                return Ok(());
+            }
+        }
         let mut a = self.reg(lhs)?;
         let mut b = self.reg(rhs)?;
-        let dsz = op_sz(ty);
         if sz < 4 {
             let ext = match (signed, sz) {
                 (true, 1) => "movsbl",

@@ -85,7 +85,7 @@ pub fn is_scalar_int(t: Type) -> bool {
     matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Ptr)
 }
 
-fn fits_i32(v: i64) -> bool {
+pub fn fits_i32(v: i64) -> bool {
     v as i32 as i64 == v
 }
 

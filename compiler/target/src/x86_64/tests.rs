@@ -98,9 +98,12 @@ fn integer_arithmetic_all_widths() {
             b.ret(Some(r));
             fs.push(b.finish());
             // constant right-hand side forms
-            let mut consts = vec![3i64, 8, 1, 7, 100];
+            let mut consts = vec![3i64, 8, 1, 7, 100, -3, -8, -1000, 641, 0x7fff_ffff, -0x8000_0000, 0x1234_5678_9abc, -0x7fff_ffff_ffff_ffff, 10, 60];
             if t == Type::I8 {
-                consts = vec![3, 8, 1, 7, 5];
+                consts = vec![3, 8, 1, 7, 5, -3, -8, 10, 100, -128, 127];
+            }
+            if t == Type::I16 {
+                consts = vec![3, 8, 1, 7, 5, -3, -8, 10, 100, -1000, 32767, 641];
             }
             for (k, c) in consts.iter().enumerate() {
                 let cname = format!("c{k}_{t}_{name}");
