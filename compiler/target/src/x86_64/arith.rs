@@ -70,6 +70,12 @@ impl Isel<'_> {
             std::mem::swap(&mut lhs, &mut rhs);
         }
         match op {
+            BinOp::Add if sz == 8 && self.scaled_operand(lhs, rhs).is_some_and(|(_, m, _, _)| self.folded[m.index()]) => {
+                let Some((base, _, x, sc)) = self.scaled_operand(lhs, rhs) else { return Err("lost scaled operand".into()) };
+                let a = self.reg(base)?;
+                let i = self.reg(x)?;
+                self.emit(Inst::Lea { mem: Amode { base: Base::Reg(a), index: Some((i, sc)), disp: 0, sym: None, fs: false }, dst: d });
+            }
             BinOp::Add | BinOp::Sub => {
                 let a = self.reg(lhs)?;
                 let c = self.const_of(rhs).map(|c| if op == BinOp::Sub { -c } else { c });

@@ -27,6 +27,8 @@ pub enum VLoc {
     Addr(Amode),
     /// `base + disp` computed lazily (folds into addressing modes).
     AddrOf(Value, i64),
+    /// `base + index * scale` computed lazily.
+    Indexed(Value, Value, u8),
 }
 
 /// How a flag-producing compare is consumed.
@@ -245,7 +247,7 @@ impl<'a> Isel<'a> {
                 self.emit(Inst::Lea { mem: a, dst: r });
                 Ok(r)
             }
-            VLoc::AddrOf(..) => {
+            VLoc::AddrOf(..) | VLoc::Indexed(..) => {
                 let a = self.amode(v)?;
                 let r = self.vreg();
                 self.emit(Inst::Lea { mem: a, dst: r });
@@ -336,6 +338,17 @@ impl<'a> Isel<'a> {
                     self.load_imm(d, k);
                     Ok(Amode { base: Base::Reg(r), index: Some((k, 1)), disp: 0, sym: None, fs: false })
                 }
+            }
+            VLoc::Indexed(base, idx, scale) => {
+                let mut a = self.amode(base)?;
+                if a.index.is_some() || a.base == Base::Rip {
+                    let r = self.vreg();
+                    self.emit(Inst::Lea { mem: a, dst: r });
+                    a = Amode::reg(r, 0);
+                }
+                let x = self.reg(idx)?;
+                a.index = Some((x, scale));
+                Ok(a)
             }
             VLoc::Const(c) if fits_i32(c as i64) => {
                 Ok(Amode { base: Base::None, index: None, disp: c as i64, sym: None, fs: false })
@@ -430,14 +443,23 @@ impl<'a> Isel<'a> {
                     InstKind::GlobalAddr { name, offset } => {
                         self.direct_amode(name, *offset).map(VLoc::Addr)
                     }
-                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs }
-                        if self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()] =>
-                    {
+                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
+                        let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
+                        let scaled = if *op == BinOp::Add { self.scaled_operand(*lhs, *rhs) } else { None };
                         match self.const_value(*rhs) {
-                            Some(c) if fits_i32(c as i64) => {
+                            Some(c) if addr_only && fits_i32(c as i64) => {
                                 Some(VLoc::AddrOf(*lhs, if *op == BinOp::Add { c as i64 } else { -(c as i64) }))
                             }
-                            _ => None,
+                            Some(_) => None,
+                            None => match scaled {
+                                Some((base, m, x, sc)) => {
+                                    // the multiply becomes part of the address (or of a lea)
+                                    self.folded[m.index()] = true;
+                                    addr_only.then_some(VLoc::Indexed(base, x, sc))
+                                }
+                                None if addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
+                                None => None,
+                            },
                         }
                     }
                     _ => None,
@@ -519,6 +541,32 @@ impl<'a> Isel<'a> {
         let k = self.def_inst(src).ok_or("folded condition without a compare")?;
         let c = self.cond_of(k)?;
         Ok(if inv { c.invert() } else { c })
+    }
+
+    /// For `a + b`, an operand that is a single-use multiply by 1, 2, 4 or 8:
+    /// (other operand, the multiply, its input, scale).
+    pub(crate) fn scaled_operand(&self, a: Value, b: Value) -> Option<(Value, Value, Value, u8)> {
+        for (base, m) in [(a, b), (b, a)] {
+            if self.uses[m.index()] != 1 {
+                continue;
+            }
+            let (x, sc) = match self.def_inst(m) {
+                Some(InstKind::Binary { op: BinOp::Mul, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                    Some(c @ (1 | 2 | 4 | 8)) => (*lhs, c as u8),
+                    _ => continue,
+                },
+                Some(InstKind::Binary { op: BinOp::Shl, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                    Some(c @ 0..=3) => (*lhs, 1u8 << c),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if self.const_value(x).is_some() || self.const_value(base).is_some() {
+                continue;
+            }
+            return Some((base, m, x, sc));
+        }
+        None
     }
 
     fn const_value(&self, v: Value) -> Option<i128> {
@@ -616,7 +664,7 @@ impl<'a> Isel<'a> {
                 self.mov_rr(p, RSP);
             }
             Binary { op, ty, lhs, rhs } => {
-                if let VLoc::AddrOf(..) = self.vals[res.index()] {
+                if matches!(self.vals[res.index()], VLoc::AddrOf(..) | VLoc::Indexed(..)) || self.folded[res.index()] {
                     return Ok(());
                 }
                 self.lower_binary(res, *op, *ty, *lhs, *rhs)?

@@ -149,10 +149,18 @@ fn sample_asm_is_compact() {
     let (mut b, p) = FB::new("sum3", sig(&[Type::I32, Type::I32, Type::I32], Some(Type::I32)));
     let x = b.bin(BinOp::Add, Type::I32, p[0], p[1]);
     let y = b.bin(BinOp::Mul, Type::I32, x, p[2]);
-    let c = b.iconst(Type::I32, 5);
-    let z = b.bin(BinOp::SDiv, Type::I32, y, c);
+    let z = b.bin(BinOp::SDiv, Type::I32, y, p[0]);
     b.ret(Some(z));
-    let s = asm_of(vec![b.finish()]);
+    // p[i] with a sign-extended index: one load with a scaled index
+    let (mut b2, q) = FB::new("index", sig(&[Type::Ptr, Type::I32], Some(Type::I64)));
+    let i = b2.ins(InstKind::Cast { op: CastOp::Sext, from: Type::I32, to: Type::I64, arg: q[1] });
+    let eight = b2.iconst(Type::I64, 8);
+    let off = b2.bin(BinOp::Mul, Type::I64, i, eight);
+    let addr = b2.bin(BinOp::Add, Type::Ptr, q[0], off);
+    let v = b2.load(Type::I64, addr);
+    b2.ret(Some(v));
+    let s = asm_of(vec![b.finish(), b2.finish()]);
+    assert!(s.contains("(%rdi,%rax,8), %rax") || s.contains("(%rdi,%rsi,8), %rax"), "{s}");
     println!("{s}");
     assert!(s.contains("idivl"));
     // no stack traffic for a function of registers
