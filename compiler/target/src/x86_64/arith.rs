@@ -69,6 +69,29 @@ impl Isel<'_> {
         if commutative && self.const_of(lhs).is_some() && self.const_of(rhs).is_none() {
             std::mem::swap(&mut lhs, &mut rhs);
         }
+        if commutative && matches!(self.vals[lhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
+            std::mem::swap(&mut lhs, &mut rhs);
+        }
+        // x op load: the load is a memory operand
+        if matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
+            let a = self.reg(lhs)?;
+            let b = self.opnd_sz(rhs, sz)?;
+            self.mov_rr(a, d);
+            match op {
+                BinOp::Mul => self.emit(Inst::Imul { sz, src: b, dst: d }),
+                _ => {
+                    let o = match op {
+                        BinOp::Add => AluOp::Add,
+                        BinOp::Sub => AluOp::Sub,
+                        BinOp::And => AluOp::And,
+                        BinOp::Or => AluOp::Or,
+                        _ => AluOp::Xor,
+                    };
+                    self.alu(o, sz, b, d);
+                }
+            }
+            return Ok(());
+        }
         match op {
             BinOp::Add if sz == 8 && self.scaled_operand(lhs, rhs).is_some_and(|(_, m, _, _)| self.folded[m.index()]) => {
                 let Some((base, _, x, sc)) = self.scaled_operand(lhs, rhs) else { return Err("lost scaled operand".into()) };
@@ -926,6 +949,17 @@ impl Isel<'_> {
     }
 
     // ------------------------------------------------------------------ memory
+
+    /// Load a scalar int/float of type `ty` into register `r`.
+    pub(crate) fn load_into(&mut self, ty: Type, a: Amode, r: Reg) {
+        match ty {
+            Type::I8 => self.emit(Inst::MovX { op: "movzbl", src: Opnd::Mem(a), dst: r }),
+            Type::I16 => self.emit(Inst::MovX { op: "movzwl", src: Opnd::Mem(a), dst: r }),
+            Type::I32 => self.mov(4, Opnd::Mem(a), Opnd::Reg(r)),
+            Type::F32 | Type::F64 => self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Mem(a), dst: Opnd::Reg(r) }),
+            _ => self.mov(8, Opnd::Mem(a), Opnd::Reg(r)),
+        }
+    }
 
     pub(crate) fn load(&mut self, ty: Type, a: Amode, res: Value) -> Result<(), String> {
         match ty {

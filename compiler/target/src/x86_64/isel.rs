@@ -29,6 +29,8 @@ pub enum VLoc {
     AddrOf(Value, i64),
     /// `base + index * scale` computed lazily.
     Indexed(Value, Value, u8),
+    /// A load consumed by the next instruction: becomes its memory operand.
+    Load(Type, Value),
 }
 
 /// How a flag-producing compare is consumed.
@@ -253,6 +255,12 @@ impl<'a> Isel<'a> {
                 self.emit(Inst::Lea { mem: a, dst: r });
                 Ok(r)
             }
+            VLoc::Load(ty, ptr) => {
+                let a = self.amode(ptr)?;
+                let r = if ty.is_float() { self.fvreg() } else { self.vreg() };
+                self.load_into(ty, a, r);
+                Ok(r)
+            }
             VLoc::Pair(lo, _) => Ok(lo),
             VLoc::Mem(_) | VLoc::Unset => Err(format!("{}: value {v} has no register form", self.f.name)),
         }
@@ -272,6 +280,17 @@ impl<'a> Isel<'a> {
     }
 
     /// Operand form of an integer value: an immediate when it fits.
+    /// Operand of an instruction working on `sz` bytes: an immediate when
+    /// the constant fits, memory for a folded load of the same width.
+    pub fn opnd_sz(&mut self, v: Value, sz: u8) -> Result<Opnd, String> {
+        if let VLoc::Load(ty, ptr) = self.vals[v.index()] {
+            if is_scalar_int(ty) && int_sz(ty) == sz {
+                return Ok(Opnd::Mem(self.amode(ptr)?));
+            }
+        }
+        self.opnd(v)
+    }
+
     pub fn opnd(&mut self, v: Value) -> Result<Opnd, String> {
         if let VLoc::Const(c) = self.vals[v.index()] {
             let t = self.ty(v);
@@ -464,6 +483,26 @@ impl<'a> Isel<'a> {
                     }
                     _ => None,
                 };
+                // a load consumed by the next instruction becomes its memory operand
+                if let InstKind::Load { ty, ptr, volatile: false } = &inst.kind {
+                    if self.uses[r.index()] == 1 && is_scalar_int(*ty) && ii + 1 < n {
+                        let next = &bd.insts[ii + 1].kind;
+                        let ok = match next {
+                            InstKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul, rhs, lhs, .. } => {
+                                *rhs == r || *lhs == r
+                            }
+                            // the compare may be emitted at the block's end: nothing in between may write memory
+                            InstKind::Icmp { lhs, rhs, .. } => {
+                                (*lhs == r || *rhs == r) && n - ii <= 6 && bd.insts[ii + 1..n - 1].iter().all(|i| !i.kind.has_side_effects())
+                            }
+                            _ => false,
+                        };
+                        if ok {
+                            self.vals[r.index()] = VLoc::Load(*ty, *ptr);
+                            continue;
+                        }
+                    }
+                }
                 // compares consumed only by the next terminator/select/branch
                 if let InstKind::Icmp { .. } | InstKind::Fcmp { .. } = &inst.kind {
                     if self.uses[r.index()] == 1 {
@@ -490,6 +529,24 @@ impl<'a> Isel<'a> {
                 match lazy {
                     Some(l) => self.vals[r.index()] = l,
                     None => self.assign_home(r)?,
+                }
+            }
+            // A folded load must be read where it stands: not if its consumer
+            // is itself computed lazily at later uses (address folding).
+            for ii in 0..n.saturating_sub(1) {
+                let Some(r) = bd.insts[ii].result else { continue };
+                if !matches!(self.vals[r.index()], VLoc::Load(..)) {
+                    continue;
+                }
+                let deferred = match bd.insts[ii + 1].result {
+                    Some(c) => {
+                        matches!(self.vals[c.index()], VLoc::AddrOf(..) | VLoc::Indexed(..))
+                            || (self.folded[c.index()] && matches!(bd.insts[ii + 1].kind, InstKind::Binary { .. }))
+                    }
+                    None => false,
+                };
+                if deferred {
+                    self.assign_home(r)?;
                 }
             }
         }
@@ -685,8 +742,10 @@ impl<'a> Isel<'a> {
             Select { ty, cond, cond_ty, a, b } => self.lower_select(res, *ty, *cond, *cond_ty, *a, *b)?,
             Overflows { op, ty, signed, lhs, rhs } => self.lower_overflows(res, *op, *ty, *signed, *lhs, *rhs)?,
             Load { ty, ptr, .. } => {
-                let a = self.amode(*ptr)?;
-                self.load(*ty, a, res)?
+                if !matches!(self.vals[res.index()], VLoc::Load(..)) {
+                    let a = self.amode(*ptr)?;
+                    self.load(*ty, a, res)?
+                }
             }
             Store { ty, ptr, value, .. } => {
                 let a = self.amode(*ptr)?;
@@ -924,8 +983,13 @@ impl<'a> Isel<'a> {
             std::mem::swap(&mut lhs, &mut rhs);
             cc = swap_cc(cc);
         }
+        // a folded load can only be the right-hand (source) operand
+        if matches!(self.vals[lhs.index()], VLoc::Load(..)) && !matches!(self.vals[rhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
+            std::mem::swap(&mut lhs, &mut rhs);
+            cc = swap_cc(cc);
+        }
         let a = self.reg(lhs)?;
-        let b = self.opnd(rhs)?;
+        let b = self.opnd_sz(rhs, sz)?;
         if b == Opnd::Imm(0) && matches!(cc, IntCC::Eq | IntCC::Ne) {
             self.emit(Inst::Test { sz, src: Opnd::Reg(a), dst: Opnd::Reg(a) });
         } else {
