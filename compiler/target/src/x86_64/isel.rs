@@ -5,7 +5,7 @@
 //! branch, select or set that consumes them.
 
 use ccc_ir::{
-    AbiType, BinOp, Block, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef,
+    AbiType, BinOp, Block, CastOp, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef,
 };
 
 use super::emit::{ConstPool, SymInfo};
@@ -453,6 +453,7 @@ impl<'a> Isel<'a> {
                 let Some(r) = inst.result else { continue };
                 let lazy = match &inst.kind {
                     InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
+                    InstKind::Cast { op: CastOp::Sext | CastOp::Zext | CastOp::Trunc, .. } => self.const_value(r).map(VLoc::Const),
                     InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
                     // over-aligned slots are aligned at run time (the frame is only 16-aligned)
                     InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Addr(Amode::slot(slot.0, 0))),
@@ -626,11 +627,32 @@ impl<'a> Isel<'a> {
         None
     }
 
+    /// The constant an integer value is known to be (looking through
+    /// integer casts of constants), sign-extended from its width.
     fn const_value(&self, v: Value) -> Option<i128> {
-        match self.def_inst(v) {
-            Some(InstKind::IConst { ty, value }) => Some(sext(*value, ty.bits())),
-            _ => None,
+        let mut v = v;
+        let mut ops: Vec<(CastOp, Type, Type)> = Vec::new();
+        let mut c = loop {
+            match self.def_inst(v) {
+                Some(InstKind::IConst { ty, value }) => break sext(*value, ty.bits()),
+                Some(InstKind::Cast { op: op @ (CastOp::Sext | CastOp::Zext | CastOp::Trunc), from, to, arg }) if ops.len() < 4 => {
+                    ops.push((*op, *from, *to));
+                    v = *arg;
+                }
+                _ => return None,
+            }
+        };
+        for (op, from, to) in ops.into_iter().rev() {
+            c = match op {
+                CastOp::Zext => {
+                    let bits = from.bits();
+                    let u = if bits >= 128 { c } else { c & ((1i128 << bits) - 1) };
+                    sext(u, to.bits())
+                }
+                _ => sext(c, to.bits()),
+            };
         }
+        Some(c)
     }
 
     pub fn block_addr_label(&self, b: Block) -> String {
@@ -735,7 +757,7 @@ impl<'a> Isel<'a> {
                 }
             }
             Cast { op, from, to, arg } => {
-                if !self.folded[res.index()] {
+                if !self.folded[res.index()] && !matches!(self.vals[res.index()], VLoc::Const(_)) {
                     self.lower_cast(res, *op, *from, *to, *arg)?
                 }
             }
