@@ -179,6 +179,11 @@ pub enum InstKind {
     DynAlloca { size: Value, align: u32 },
     /// Address of a block (GNU `&&label`), for computed goto.
     BlockAddr { block: Block },
+    /// The current stack allocation point (before a VLA's scope).
+    StackSave,
+    /// Free every `DynAlloca` made since the `StackSave` that produced `ptr`
+    /// (leaving a VLA's scope, also by `goto`).
+    StackRestore { ptr: Value },
 
     // ---- arithmetic
     Binary { op: BinOp, ty: Type, lhs: Value, rhs: Value },
@@ -284,7 +289,8 @@ impl InstKind {
         use InstKind::*;
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
-            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } => {}
+            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } | StackSave => {}
+            StackRestore { ptr } => f(*ptr),
             Unreachable | Trap => {}
             DynAlloca { size, .. } => f(*size),
             Binary { lhs, rhs, .. } | Icmp { lhs, rhs, .. } | Fcmp { lhs, rhs, .. } => {
@@ -431,6 +437,7 @@ impl InstKind {
             Store { .. } | Memcpy { .. } | Memset { .. } | Call { .. } => true,
             AtomicLoad { .. } | AtomicStore { .. } | AtomicRmw { .. } | AtomicCmpXchg { .. } | Fence { .. } => true,
             VaStart { .. } | VaArg { .. } | VaCopy { .. } | InlineAsm(_) | DynAlloca { .. } => true,
+            StackSave | StackRestore { .. } => true,
             k => k.is_terminator(),
         }
     }
@@ -449,7 +456,7 @@ pub fn result_type(kind: &InstKind) -> Option<Type> {
     Some(match kind {
         IConst { ty, .. } | FConst { ty, .. } => *ty,
         GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } | DynAlloca { .. } | BlockAddr { .. } => Type::Ptr,
-        FrameAddress { .. } | ReturnAddress { .. } => Type::Ptr,
+        FrameAddress { .. } | ReturnAddress { .. } | StackSave => Type::Ptr,
         Binary { ty, .. } | Unary { ty, .. } | Select { ty, .. } => *ty,
         Icmp { .. } | Fcmp { .. } | Overflows { .. } => Type::I8,
         Cast { to, .. } => *to,

@@ -49,46 +49,74 @@ impl BitSet {
     }
 }
 
-/// Per-block live-in sets of virtual registers.
-pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Vec<BitSet> {
+/// Block live-in sets. Only registers live across a block boundary (those
+/// with a use not preceded by a definition in its block) get a bit; the
+/// many block-local temporaries stay out of the dataflow.
+pub struct Liveness {
+    /// Dense index of each virtual register, `u32::MAX` for block-local ones.
+    pub dense: Vec<u32>,
+    /// Virtual register index of each dense index.
+    pub globals: Vec<usize>,
+    pub live_in: Vec<BitSet>,
+}
+
+pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Liveness {
     let nv = f.vregs.len();
     let nb = f.blocks.len();
-    // gen (used before defined) and kill (defined) per block
-    let mut gens = Vec::with_capacity(nb);
-    let mut kills = Vec::with_capacity(nb);
-    for b in &f.blocks {
-        let mut gen = BitSet::new(nv);
-        let mut kill = BitSet::new(nv);
+    let mut def_stamp = vec![u32::MAX; nv];
+    let mut gen_lists: Vec<Vec<u32>> = Vec::with_capacity(nb);
+    let mut kill_lists: Vec<Vec<u32>> = Vec::with_capacity(nb);
+    let mut dense = vec![u32::MAX; nv];
+    let mut globals = Vec::new();
+    for (bi, b) in f.blocks.iter().enumerate() {
+        let bi = bi as u32;
+        let mut gen = Vec::new();
+        let mut kill = Vec::new();
         for inst in &b.insts {
             inst.reg_operands(&mut |r, k| {
-                if !r.is_virtual() {
-                    return;
-                }
-                let i = r.vindex();
-                match k {
-                    OpKind::Use | OpKind::UseDef => {
-                        if !kill.contains(i) {
-                            gen.insert(i)
-                        }
+                if r.is_virtual() && matches!(k, OpKind::Use | OpKind::UseDef) && def_stamp[r.vindex()] != bi {
+                    let i = r.vindex();
+                    gen.push(i as u32);
+                    if dense[i] == u32::MAX {
+                        dense[i] = globals.len() as u32;
+                        globals.push(i);
                     }
-                    _ => {}
                 }
             });
             inst.reg_operands(&mut |r, k| {
-                if r.is_virtual() && matches!(k, OpKind::Def | OpKind::EarlyDef | OpKind::UseDef) {
-                    kill.insert(r.vindex())
+                if r.is_virtual() && !matches!(k, OpKind::Use) && def_stamp[r.vindex()] != bi {
+                    def_stamp[r.vindex()] = bi;
+                    kill.push(r.vindex() as u32);
                 }
             });
         }
-        gens.push(gen);
-        kills.push(kill);
+        gen_lists.push(gen);
+        kill_lists.push(kill);
     }
-    let mut live_in: Vec<BitSet> = gens.clone();
+    let ng = globals.len();
+    let mut live_in: Vec<BitSet> = Vec::with_capacity(nb);
+    let mut kills: Vec<BitSet> = Vec::with_capacity(nb);
+    for bi in 0..nb {
+        let mut g = BitSet::new(ng);
+        for &v in &gen_lists[bi] {
+            g.insert(dense[v as usize] as usize);
+        }
+        live_in.push(g);
+        let mut k = BitSet::new(ng);
+        for &v in &kill_lists[bi] {
+            let d = dense[v as usize];
+            if d != u32::MAX {
+                k.insert(d as usize);
+            }
+        }
+        kills.push(k);
+    }
+    let mut out = BitSet::new(ng);
     let mut changed = true;
     while changed {
         changed = false;
         for bi in (0..nb).rev() {
-            let mut out = BitSet::new(nv);
+            out.words.iter_mut().for_each(|w| *w = 0);
             for &s in &f.blocks[bi].succs {
                 out.union_with(&live_in[s as usize]);
             }
@@ -101,44 +129,42 @@ pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Vec<BitSet> {
             }
         }
     }
-    live_in
+    Liveness { dense, globals, live_in }
 }
 
-/// `[start, end]` (inclusive) hull of where each virtual register is live;
-/// `None` for registers that never appear.
-pub fn intervals<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Option<(u32, u32)>> {
-    let mut iv: Vec<Option<(u32, u32)>> = vec![None; f.vregs.len()];
-    let ext = |iv: &mut Vec<Option<(u32, u32)>>, i: usize, p: u32| {
-        iv[i] = Some(match iv[i] {
-            None => (p, p),
-            Some((s, e)) => (s.min(p), e.max(p)),
-        });
-    };
+/// Live ranges of each virtual register: sorted, disjoint, inclusive
+/// `[start, end]` pieces (one per block at most, merged across adjacent
+/// blocks), so intervals have holes where the value is dead.
+pub fn live_ranges<I: MachInst>(f: &MFunc<I>, lv: &Liveness) -> Vec<Vec<(u32, u32)>> {
+    let live_in = &lv.live_in;
+    let nv = f.vregs.len();
+    let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nv];
+    let mut first = vec![u32::MAX; nv];
+    let mut last = vec![0u32; nv];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut out = BitSet::new(lv.globals.len());
     let mut k: u32 = 0;
     for (bi, b) in f.blocks.iter().enumerate() {
         let start = 2 * k;
         let end = 2 * (k + b.insts.len() as u32).max(k + 1) - 1;
-        for i in live_in[bi].iter() {
-            ext(&mut iv, i, start);
-        }
-        for &s in &b.succs {
-            for i in live_in[s as usize].iter() {
-                ext(&mut iv, i, end);
-            }
-        }
         for inst in &b.insts {
             inst.reg_operands(&mut |r, kind| {
                 if !r.is_virtual() {
                     return;
                 }
                 let i = r.vindex();
-                match kind {
-                    OpKind::Use => ext(&mut iv, i, 2 * k),
-                    OpKind::Def => ext(&mut iv, i, 2 * k + 1),
-                    OpKind::UseDef | OpKind::EarlyDef => {
-                        ext(&mut iv, i, 2 * k);
-                        ext(&mut iv, i, 2 * k + 1)
-                    }
+                let (lo, hi) = match kind {
+                    OpKind::Use => (2 * k, 2 * k),
+                    OpKind::Def => (2 * k + 1, 2 * k + 1),
+                    OpKind::UseDef | OpKind::EarlyDef => (2 * k, 2 * k + 1),
+                };
+                if first[i] == u32::MAX {
+                    touched.push(i);
+                    first[i] = lo;
+                    last[i] = hi;
+                } else {
+                    first[i] = first[i].min(lo);
+                    last[i] = last[i].max(hi);
                 }
             });
             k += 1;
@@ -146,8 +172,38 @@ pub fn intervals<I: MachInst>(f: &MFunc<I>, live_in: &[BitSet]) -> Vec<Option<(u
         if b.insts.is_empty() {
             k += 1;
         }
+        out.words.iter_mut().for_each(|w| *w = 0);
+        for &s in &b.succs {
+            out.union_with(&live_in[s as usize]);
+        }
+        let add = |ranges: &mut Vec<Vec<(u32, u32)>>, i: usize, s: u32, e: u32| {
+            let r = &mut ranges[i];
+            match r.last_mut() {
+                Some(l) if l.1 + 1 >= s => l.1 = l.1.max(e),
+                _ => r.push((s, e)),
+            }
+        };
+        // values live through or into the block
+        for d in live_in[bi].iter() {
+            let i = lv.globals[d];
+            let e = if out.contains(d) { end } else if first[i] != u32::MAX { last[i] } else { start };
+            add(&mut ranges, i, start, e);
+        }
+        for &i in &touched {
+            let d = lv.dense[i];
+            let global = d != u32::MAX;
+            if global && live_in[bi].contains(d as usize) {
+                continue;
+            }
+            let e = if global && out.contains(d as usize) { end } else { last[i] };
+            add(&mut ranges, i, first[i], e);
+        }
+        for &i in &touched {
+            first[i] = u32::MAX;
+        }
+        touched.clear();
     }
-    iv
+    ranges
 }
 
 /// Ranges where physical registers are reserved by fixed uses/defs and

@@ -4,7 +4,7 @@
 //! register gets a frame slot, every use/def goes through a fresh
 //! one-instruction scratch register, and allocation runs again.
 
-use super::liveness::{fixed_ranges, intervals, live_in_sets, overlaps};
+use super::liveness::{fixed_ranges, live_in_sets, live_ranges};
 use super::mir::{MFunc, MachInst, OpKind, Reg, RegClass};
 
 /// The target's register file as the allocator sees it.
@@ -56,86 +56,160 @@ fn hints<I: MachInst>(f: &MFunc<I>) -> Vec<Option<Reg>> {
     h
 }
 
+/// First position where two sorted range lists intersect.
+fn first_intersection(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<u32> {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (s, e) = (a[i].0.max(b[j].0), a[i].1.min(b[j].1));
+        if s <= e {
+            return Some(s);
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    None
+}
+
+/// First position of `fixed` (sorted, disjoint) inside the ranges of `a`.
+fn fixed_conflict(fixed: &[(u32, u32)], a: &[(u32, u32)]) -> Option<u32> {
+    let mut best: Option<u32> = None;
+    for &(s, e) in a {
+        let i = fixed.partition_point(|r| r.1 < s);
+        if i < fixed.len() && fixed[i].0 <= e {
+            let p = fixed[i].0.max(s);
+            best = Some(best.map_or(p, |b: u32| b.min(p)));
+            break;
+        }
+    }
+    best
+}
+
+fn covers(r: &[(u32, u32)], pos: u32) -> bool {
+    let i = r.partition_point(|x| x.1 < pos);
+    i < r.len() && r[i].0 <= pos
+}
+
 /// Either the allocation was applied (returns used callee-saved registers)
 /// or the list of virtual registers to spill.
+///
+/// Linear scan with lifetime holes (Wimmer & Mössenböck, without interval
+/// splitting): intervals that are in a hole at the current position are
+/// "inactive" and only block their register where they overlap.
 fn try_allocate<I: MachInst>(f: &mut MFunc<I>, info: &RegInfo) -> Result<Result<Vec<Reg>, Vec<usize>>, String> {
-    let live_in = live_in_sets(f);
-    let ivs = intervals(f, &live_in);
+    let lv = live_in_sets(f);
+    let ranges = live_ranges(f, &lv);
     let fixed = fixed_ranges(f, info.num_pregs);
     let hint = hints(f);
 
-    let mut order: Vec<(u32, u32, usize)> =
-        ivs.iter().enumerate().filter_map(|(i, iv)| iv.map(|(s, e)| (s, e, i))).collect();
+    let mut order: Vec<(u32, usize)> = ranges.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| (r[0].0, i)).collect();
     order.sort_unstable();
+    let end_of = |v: usize| ranges[v].last().map_or(0, |r| r.1);
 
     let mut assign: Vec<Option<Reg>> = vec![None; f.vregs.len()];
-    // active: (end, vreg)
-    let mut active: Vec<(u32, usize)> = Vec::new();
-    let mut busy = vec![false; info.num_pregs];
+    let mut active: Vec<usize> = Vec::new();
+    let mut inactive: Vec<usize> = Vec::new();
     let mut spills: Vec<usize> = Vec::new();
-    let mut spilled_flag = vec![false; f.vregs.len()];
+    let mut free_until = vec![0u32; info.num_pregs];
 
-    for &(s, e, v) in &order {
-        // expire
-        active.retain(|&(ae, av)| {
-            if ae < s {
-                if let Some(p) = assign[av] {
-                    busy[p.0 as usize] = false;
-                }
-                false
+    for &(pos, v) in &order {
+        // update active / inactive sets
+        let mut k = 0;
+        while k < active.len() {
+            let a = active[k];
+            if end_of(a) < pos {
+                active.swap_remove(k);
+            } else if !covers(&ranges[a], pos) {
+                inactive.push(a);
+                active.swap_remove(k);
             } else {
-                true
+                k += 1;
             }
-        });
+        }
+        let mut k = 0;
+        while k < inactive.len() {
+            let a = inactive[k];
+            if end_of(a) < pos {
+                inactive.swap_remove(k);
+            } else if covers(&ranges[a], pos) {
+                active.push(a);
+                inactive.swap_remove(k);
+            } else {
+                k += 1;
+            }
+        }
         let class = f.vregs[v].class;
-        let free = |p: Reg, busy: &[bool]| !busy[p.0 as usize] && !overlaps(&fixed[p.0 as usize], s, e);
+        let cur = &ranges[v];
+        let cur_end = end_of(v);
+        for &p in info.order(class) {
+            free_until[p.0 as usize] = fixed_conflict(&fixed[p.0 as usize], cur).unwrap_or(u32::MAX);
+        }
+        for &a in &active {
+            if let Some(p) = assign[a] {
+                free_until[p.0 as usize] = 0;
+            }
+        }
+        for &a in &inactive {
+            if let Some(p) = assign[a] {
+                if f.vregs[a].class == class {
+                    if let Some(x) = first_intersection(&ranges[a], cur) {
+                        let fu = &mut free_until[p.0 as usize];
+                        *fu = (*fu).min(x);
+                    }
+                }
+            }
+        }
+        let usable = |p: Reg, fu: &[u32]| fu[p.0 as usize] > cur_end;
         let mut chosen = None;
         if let Some(h) = hint[v] {
             let hp = if h.is_virtual() { assign[h.vindex()] } else { Some(h) };
             if let Some(hp) = hp {
-                if info.order(class).contains(&hp) && free(hp, &busy) {
+                if info.order(class).contains(&hp) && usable(hp, &free_until) {
                     chosen = Some(hp);
                 }
             }
         }
         if chosen.is_none() {
-            chosen = info.order(class).iter().copied().find(|&p| free(p, &busy));
+            chosen = info.order(class).iter().copied().find(|&p| usable(p, &free_until));
         }
         if let Some(p) = chosen {
             assign[v] = Some(p);
-            busy[p.0 as usize] = true;
-            active.push((e, v));
+            active.push(v);
             continue;
         }
-        // No register: evict the active interval of this class that ends last
-        // (if its register is usable over our range), or spill ourselves.
+        // No register free for the whole interval: evict the active interval
+        // ending last whose register would then be free, or spill ourselves.
         let mut victim: Option<(u32, usize)> = None;
-        for &(ae, av) in &active {
-            if f.vregs[av].class != class || !f.vregs[av].spillable {
+        for &a in &active {
+            if f.vregs[a].class != class || !f.vregs[a].spillable {
                 continue;
             }
-            let Some(p) = assign[av] else { continue };
-            if overlaps(&fixed[p.0 as usize], s, e) {
+            let Some(p) = assign[a] else { continue };
+            if fixed_conflict(&fixed[p.0 as usize], cur).is_some() {
                 continue;
             }
+            let blocked = inactive.iter().any(|&b| assign[b] == Some(p) && first_intersection(&ranges[b], cur).is_some())
+                || active.iter().any(|&b| b != a && assign[b] == Some(p));
+            if blocked {
+                continue;
+            }
+            let ae = end_of(a);
             if victim.is_none_or(|(ve, _)| ae > ve) {
-                victim = Some((ae, av));
+                victim = Some((ae, a));
             }
         }
         let me_spillable = f.vregs[v].spillable;
         match victim {
-            Some((ve, av)) if !me_spillable || ve > e => {
-                let p = assign[av].take();
-                active.retain(|&(_, x)| x != av);
-                spills.push(av);
-                spilled_flag[av] = true;
+            Some((ve, a)) if !me_spillable || ve > cur_end => {
+                let p = assign[a].take();
+                active.retain(|&x| x != a);
+                spills.push(a);
                 assign[v] = p;
-                active.push((e, v));
+                active.push(v);
             }
-            _ if me_spillable => {
-                spills.push(v);
-                spilled_flag[v] = true;
-            }
+            _ if me_spillable => spills.push(v),
             _ => return Err("unable to allocate a register: too many values live at one instruction".into()),
         }
     }
@@ -159,7 +233,6 @@ fn try_allocate<I: MachInst>(f: &mut MFunc<I>, info: &RegInfo) -> Result<Result<
         }
         b.insts.retain(|i| !matches!(i.as_move(), Some((d, s)) if d == s));
     }
-    let _ = spilled_flag;
     Ok(Ok(info.callee_saved.iter().copied().filter(|p| used_cs[p.0 as usize]).collect()))
 }
 

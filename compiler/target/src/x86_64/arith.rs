@@ -69,7 +69,36 @@ impl Isel<'_> {
         if commutative && self.const_of(lhs).is_some() && self.const_of(rhs).is_none() {
             std::mem::swap(&mut lhs, &mut rhs);
         }
+        if commutative && matches!(self.vals[lhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
+            std::mem::swap(&mut lhs, &mut rhs);
+        }
+        // x op load: the load is a memory operand
+        if matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
+            let a = self.reg(lhs)?;
+            let b = self.opnd_sz(rhs, sz)?;
+            self.mov_rr(a, d);
+            match op {
+                BinOp::Mul => self.emit(Inst::Imul { sz, src: b, dst: d }),
+                _ => {
+                    let o = match op {
+                        BinOp::Add => AluOp::Add,
+                        BinOp::Sub => AluOp::Sub,
+                        BinOp::And => AluOp::And,
+                        BinOp::Or => AluOp::Or,
+                        _ => AluOp::Xor,
+                    };
+                    self.alu(o, sz, b, d);
+                }
+            }
+            return Ok(());
+        }
         match op {
+            BinOp::Add if sz == 8 && self.scaled_operand(lhs, rhs).is_some_and(|(_, m, _, _)| self.folded[m.index()]) => {
+                let Some((base, _, x, sc)) = self.scaled_operand(lhs, rhs) else { return Err("lost scaled operand".into()) };
+                let a = self.reg(base)?;
+                let i = self.reg(x)?;
+                self.emit(Inst::Lea { mem: Amode { base: Base::Reg(a), index: Some((i, sc)), disp: 0, sym: None, fs: false }, dst: d });
+            }
             BinOp::Add | BinOp::Sub => {
                 let a = self.reg(lhs)?;
                 let c = self.const_of(rhs).map(|c| if op == BinOp::Sub { -c } else { c });
@@ -146,6 +175,7 @@ impl Isel<'_> {
     }
 
     fn divide(&mut self, d: Reg, op: BinOp, ty: Type, lhs: Value, rhs: Value) -> Result<(), String> {
+        let d_out = d;
         let signed = matches!(op, BinOp::SDiv | BinOp::SRem);
         let rem = matches!(op, BinOp::SRem | BinOp::URem);
         let sz = int_sz(ty);
@@ -165,9 +195,32 @@ impl Isel<'_> {
                 }
             }
         }
+        let dsz = op_sz(ty);
+        if let Some(c) = self.const_of(rhs) {
+            let bits = ty.bits();
+            let d = if signed { c as i64 } else { ((c as u128) & (u128::MAX >> (128 - bits))) as i64 };
+            let ok = if signed { d != 0 && d != 1 && d != -1 && d != i64::MIN && (dsz == 8 || d != i32::MIN as i64) } else { d as u64 >= 2 };
+            if ok {
+                let a = self.reg(lhs)?;
+                let x = if sz < 4 {
+                    let w = self.vreg();
+                    let ext = match (signed, sz) {
+                        (true, 1) => "movsbl",
+                        (true, _) => "movswl",
+                        (false, 1) => "movzbl",
+                        (false, _) => "movzwl",
+                    };
+                    self.emit(Inst::MovX { op: ext, src: Opnd::Reg(a), dst: w });
+                    w
+                } else {
+                    a
+                };
+                self.div_by_const(x, d, dsz, signed, rem, d_out);
+                return Ok(());
+            }
+        }
         let mut a = self.reg(lhs)?;
         let mut b = self.reg(rhs)?;
-        let dsz = op_sz(ty);
         if sz < 4 {
             let ext = match (signed, sz) {
                 (true, 1) => "movsbl",
@@ -212,17 +265,7 @@ impl Isel<'_> {
             }
             BinOp::Mul => {
                 let (bl, bh) = self.pair(rhs)?;
-                let (t1, t2) = (self.vreg(), self.vreg());
-                self.mov_rr(al, t1);
-                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bh), dst: t1 });
-                self.mov_rr(ah, t2);
-                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bl), dst: t2 });
-                self.alu(AluOp::Add, 8, Opnd::Reg(t2), t1);
-                self.mov_rr(al, RAX);
-                self.emit(Inst::MulWide { signed: false, sz: 8, src: Opnd::Reg(bl) });
-                self.mov_rr(RAX, dl);
-                self.mov_rr(RDX, dh);
-                self.alu(AluOp::Add, 8, Opnd::Reg(t1), dh);
+                self.mul128((al, ah), (bl, bh), (dl, dh));
             }
             BinOp::SDiv | BinOp::UDiv | BinOp::SRem | BinOp::URem => {
                 let (bl, bh) = self.pair(rhs)?;
@@ -253,6 +296,75 @@ impl Isel<'_> {
             }
             _ => return Err(format!("float operation {op:?} on i128")),
         }
+        Ok(())
+    }
+
+    /// Low 128 bits of a 128x128 product.
+    fn mul128(&mut self, (al, ah): (Reg, Reg), (bl, bh): (Reg, Reg), (dl, dh): (Reg, Reg)) {
+        {
+            {
+                let (t1, t2) = (self.vreg(), self.vreg());
+                self.mov_rr(al, t1);
+                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bh), dst: t1 });
+                self.mov_rr(ah, t2);
+                self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(bl), dst: t2 });
+                self.alu(AluOp::Add, 8, Opnd::Reg(t2), t1);
+                self.mov_rr(al, RAX);
+                self.emit(Inst::MulWide { signed: false, sz: 8, src: Opnd::Reg(bl) });
+                self.mov_rr(RAX, dl);
+                self.mov_rr(RDX, dh);
+                self.alu(AluOp::Add, 8, Opnd::Reg(t1), dh);
+            }
+        }
+    }
+
+    /// Overflow flag of a 128-bit multiplication: the product divided by `a`
+    /// must give back `b` (with `-1 * MIN` special-cased).
+    fn mul128_overflow(&mut self, d: Reg, signed: bool, a: (Reg, Reg), b: (Reg, Reg)) -> Result<(), String> {
+        let (rl, rh) = (self.vreg(), self.vreg());
+        self.mul128(a, b, (rl, rh));
+        let done = self.new_block();
+        let div_blk = self.new_block();
+        self.mov(4, Opnd::Imm(0), Opnd::Reg(d));
+        let t = self.vreg();
+        self.mov_rr(a.0, t);
+        self.alu(AluOp::Or, 8, Opnd::Reg(a.1), t);
+        self.emit(Inst::Jcc { cc: Cc::E, target: done });
+        self.add_succ(done);
+        if signed {
+            let minus1 = self.new_block();
+            let u = self.vreg();
+            self.mov_rr(a.0, u);
+            self.alu(AluOp::And, 8, Opnd::Reg(a.1), u);
+            self.emit(Inst::Cmp { sz: 8, src: Opnd::Imm(-1), dst: Opnd::Reg(u) });
+            self.emit(Inst::Jcc { cc: Cc::Ne, target: div_blk });
+            self.add_succ(div_blk);
+            self.emit(Inst::Jmp { target: minus1 });
+            self.add_succ(minus1);
+            self.cur = minus1;
+            let k = self.vreg();
+            self.load_imm(i64::MIN, k);
+            self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), k);
+            self.alu(AluOp::Or, 8, Opnd::Reg(b.0), k);
+            self.emit(Inst::Setcc { cc: Cc::E, dst: d });
+            self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(d), dst: d });
+            self.emit(Inst::Jmp { target: done });
+            self.add_succ(done);
+        } else {
+            self.emit(Inst::Jmp { target: div_blk });
+            self.add_succ(div_blk);
+        }
+        self.cur = div_blk;
+        let (ql, qh) = (self.vreg(), self.vreg());
+        self.libcall(if signed { "__divti3" } else { "__udivti3" }, &[LArg::P(rl, rh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
+        self.alu(AluOp::Xor, 8, Opnd::Reg(b.0), ql);
+        self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), qh);
+        self.alu(AluOp::Or, 8, Opnd::Reg(qh), ql);
+        self.emit(Inst::Setcc { cc: Cc::Ne, dst: d });
+        self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(d), dst: d });
+        self.emit(Inst::Jmp { target: done });
+        self.add_succ(done);
+        self.cur = done;
         Ok(())
     }
 
@@ -748,10 +860,7 @@ impl Isel<'_> {
             _ => Ops::I(self.reg(a)?, self.reg(b)?),
         };
         let c = if self.folded[cond.index()] {
-            match self.def_inst(cond) {
-                Some(k) => self.cond_of(k)?,
-                None => self.test_nonzero(cond, cond_ty)?,
-            }
+            self.folded_cond(cond)?
         } else {
             self.test_nonzero(cond, cond_ty)?
         };
@@ -810,16 +919,7 @@ impl Isel<'_> {
                     self.alu(o2, 8, Opnd::Reg(bh), th);
                     self.setcc(Cond::Cc(if signed { Cc::O } else { Cc::B }), d);
                 }
-                _ if signed => {
-                    // __muloti4(a, b, &overflow)
-                    let s = self.frame_slot(8, 8);
-                    let p = self.vreg();
-                    self.emit(Inst::Lea { mem: Amode::slot(s, 0), dst: p });
-                    self.mov(4, Opnd::Imm(0), Opnd::Mem(Amode::slot(s, 0)));
-                    self.libcall("__muloti4", &[LArg::P(al, ah), LArg::P(bl, bh), LArg::I(p)], LRet::P(tl, th))?;
-                    self.mov(4, Opnd::Mem(Amode::slot(s, 0)), Opnd::Reg(d));
-                }
-                _ => return Err("unsigned 128-bit multiplication overflow checks are not supported".into()),
+                _ => self.mul128_overflow(d, signed, (al, ah), (bl, bh))?,
             }
             return Ok(());
         }
@@ -849,6 +949,17 @@ impl Isel<'_> {
     }
 
     // ------------------------------------------------------------------ memory
+
+    /// Load a scalar int/float of type `ty` into register `r`.
+    pub(crate) fn load_into(&mut self, ty: Type, a: Amode, r: Reg) {
+        match ty {
+            Type::I8 => self.emit(Inst::MovX { op: "movzbl", src: Opnd::Mem(a), dst: r }),
+            Type::I16 => self.emit(Inst::MovX { op: "movzwl", src: Opnd::Mem(a), dst: r }),
+            Type::I32 => self.mov(4, Opnd::Mem(a), Opnd::Reg(r)),
+            Type::F32 | Type::F64 => self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Mem(a), dst: Opnd::Reg(r) }),
+            _ => self.mov(8, Opnd::Mem(a), Opnd::Reg(r)),
+        }
+    }
 
     pub(crate) fn load(&mut self, ty: Type, a: Amode, res: Value) -> Result<(), String> {
         match ty {

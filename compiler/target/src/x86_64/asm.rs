@@ -327,7 +327,16 @@ impl Isel<'_> {
             if let Ok(n) = c.parse::<usize>() {
                 // tied to output n: same register, read and written
                 let Some(out) = ops.get_mut(n) else { return Err(format!("asm input tied to missing output {n}")) };
-                let AsmArg::Reg(r, _) = out.arg else { return Err("asm input tied to a non-register output".into()) };
+                let r = match &out.arg {
+                    AsmArg::Reg(r, _) => *r,
+                    // "+m": the input is the same memory
+                    a @ AsmArg::Mem(_) => {
+                        let a = a.clone();
+                        ops.push(AsmOperand { arg: a, size, name: i.name.clone() });
+                        continue;
+                    }
+                    _ => return Err("asm input tied to a non-register output".into()),
+                };
                 out.arg = AsmArg::Reg(r, OpKind::UseDef);
                 let class = if r.is_virtual() { self.mf.class_of(r) } else if is_xmm(r) { RegClass::Float } else { RegClass::Int };
                 pre_moves.push((r, i.value, class));

@@ -127,10 +127,13 @@ impl Isel<'_> {
             let mut ops: Vec<(Opnd, OpKind)> = (0..8).map(|i| (Opnd::Mem(Amode::slot(save, 48 + 16 * i)), OpKind::Use)).collect();
             ops.extend((0..8).map(|i| (Opnd::Reg(xmm(i)), OpKind::Use)));
             ops.push((Opnd::Reg(RAX), OpKind::Use));
+            // without SSE (kernels) there are no vector argument registers to save
+            if !self.opts.general_regs_only {
             self.text(
                 "testb\t%al, %al\n\tje\t1f\n\tmovaps\t%xmm0, {0}\n\tmovaps\t%xmm1, {1}\n\tmovaps\t%xmm2, {2}\n\tmovaps\t%xmm3, {3}\n\tmovaps\t%xmm4, {4}\n\tmovaps\t%xmm5, {5}\n\tmovaps\t%xmm6, {6}\n\tmovaps\t%xmm7, {7}\n1:",
                 ops,
             );
+            }
             self.va = Some(VaInfo {
                 save_slot: save,
                 gp_offset: 8 * aa.gprs_used as u32,
@@ -383,6 +386,15 @@ impl Isel<'_> {
                     self.mov_rr(RDX, dh);
                 }
             }
+            RetLoc::AggX87(n) => {
+                let p = ret_slot.ok_or("aggregate call without a result slot")?;
+                let m = self.amode(p)?;
+                if n == 2 {
+                    self.text("fstpt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(m.clone()), OpKind::Use), (Opnd::Mem(m.offset(16)), OpKind::Use)]);
+                } else {
+                    self.text("fstpt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+                }
+            }
             RetLoc::AggRegs(regs) => {
                 let p = ret_slot.ok_or("aggregate call without a result slot")?;
                 let vs: Vec<(Reg, Eightbyte)> = regs
@@ -431,6 +443,14 @@ impl Isel<'_> {
             (RetLoc::X87, Some(v)) => {
                 let m = self.f80(v)?;
                 self.text("fldt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+            }
+            (RetLoc::AggX87(n), Some(v)) => {
+                let m = self.amode(v)?;
+                if n == 2 {
+                    self.text("fldt\t{1}\n\tfldt\t{0}", vec![(Opnd::Mem(m.clone()), OpKind::Use), (Opnd::Mem(m.offset(16)), OpKind::Use)]);
+                } else {
+                    self.text("fldt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+                }
             }
             (RetLoc::AggRegs(regs), Some(v)) => {
                 let m = self.amode(v)?;

@@ -332,7 +332,10 @@ fn emit_function(
     consts: &mut ConstPool,
     extra_labels: &[u32],
 ) -> Result<(), String> {
-    ccc_ir::verify::verify_function(f)?;
+    // The verifier is a debugging aid (and not linear in the number of blocks).
+    if cfg!(debug_assertions) {
+        ccc_ir::verify::verify_function(f)?;
+    }
     let isel = Isel::new(f, opts, syms, consts, index);
     let (mut mf, addr_taken, info) = isel.run()?;
     let used_cs = allocate(&mut mf, &reg_info()).map_err(|e| format!("{}: {e}", f.name))?;
@@ -424,6 +427,19 @@ fn print_body(out: &mut String, mf: &MFunc<Inst>, cx: &PrintCx, ba_labels: &[(u3
             }
         }
         let next = if bi + 1 < mf.blocks.len() { Some(bi as u32 + 1) } else { None };
+        let n = b.insts.len();
+        // `jcc next; jmp other` becomes `j!cc other` falling through
+        if n >= 2 {
+            if let (Inst::Jcc { cc, target }, Inst::Jmp { target: other }) = (&b.insts[n - 2], &b.insts[n - 1]) {
+                if Some(*target) == next {
+                    for inst in &b.insts[..n - 2] {
+                        print_inst(out, inst, next, cx);
+                    }
+                    print_inst(out, &Inst::Jcc { cc: cc.invert(), target: *other }, next, cx);
+                    continue;
+                }
+            }
+        }
         for inst in &b.insts {
             print_inst(out, inst, next, cx);
         }

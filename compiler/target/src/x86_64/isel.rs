@@ -5,7 +5,7 @@
 //! branch, select or set that consumes them.
 
 use ccc_ir::{
-    AbiType, BinOp, Block, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef,
+    AbiType, BinOp, Block, CastOp, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef,
 };
 
 use super::emit::{ConstPool, SymInfo};
@@ -27,6 +27,10 @@ pub enum VLoc {
     Addr(Amode),
     /// `base + disp` computed lazily (folds into addressing modes).
     AddrOf(Value, i64),
+    /// `base + index * scale` computed lazily.
+    Indexed(Value, Value, u8),
+    /// A load consumed by the next instruction: becomes its memory operand.
+    Load(Type, Value),
 }
 
 /// How a flag-producing compare is consumed.
@@ -60,6 +64,8 @@ pub struct Isel<'a> {
     pub uses: Vec<u32>,
     /// Compares whose flags are produced by their single user.
     pub folded: Vec<bool>,
+    /// For folded compares of compares: the innermost compare and inversion.
+    pub chain: Vec<Option<(Value, bool)>>,
     pub block_map: Vec<Option<u32>>,
     pub sret_ptr: Option<Reg>,
     pub va: Option<super::calls::VaInfo>,
@@ -83,7 +89,7 @@ pub fn is_scalar_int(t: Type) -> bool {
     matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Ptr)
 }
 
-fn fits_i32(v: i64) -> bool {
+pub fn fits_i32(v: i64) -> bool {
     v as i32 as i64 == v
 }
 
@@ -137,6 +143,7 @@ impl<'a> Isel<'a> {
             vals: vec![VLoc::Unset; f.values.len()],
             uses: vec![0; f.values.len()],
             folded: vec![false; f.values.len()],
+            chain: vec![None; f.values.len()],
             block_map: vec![None; f.blocks.len()],
             sret_ptr: None,
             va: None,
@@ -242,10 +249,16 @@ impl<'a> Isel<'a> {
                 self.emit(Inst::Lea { mem: a, dst: r });
                 Ok(r)
             }
-            VLoc::AddrOf(..) => {
+            VLoc::AddrOf(..) | VLoc::Indexed(..) => {
                 let a = self.amode(v)?;
                 let r = self.vreg();
                 self.emit(Inst::Lea { mem: a, dst: r });
+                Ok(r)
+            }
+            VLoc::Load(ty, ptr) => {
+                let a = self.amode(ptr)?;
+                let r = if ty.is_float() { self.fvreg() } else { self.vreg() };
+                self.load_into(ty, a, r);
                 Ok(r)
             }
             VLoc::Pair(lo, _) => Ok(lo),
@@ -267,6 +280,17 @@ impl<'a> Isel<'a> {
     }
 
     /// Operand form of an integer value: an immediate when it fits.
+    /// Operand of an instruction working on `sz` bytes: an immediate when
+    /// the constant fits, memory for a folded load of the same width.
+    pub fn opnd_sz(&mut self, v: Value, sz: u8) -> Result<Opnd, String> {
+        if let VLoc::Load(ty, ptr) = self.vals[v.index()] {
+            if is_scalar_int(ty) && int_sz(ty) == sz {
+                return Ok(Opnd::Mem(self.amode(ptr)?));
+            }
+        }
+        self.opnd(v)
+    }
+
     pub fn opnd(&mut self, v: Value) -> Result<Opnd, String> {
         if let VLoc::Const(c) = self.vals[v.index()] {
             let t = self.ty(v);
@@ -333,6 +357,17 @@ impl<'a> Isel<'a> {
                     self.load_imm(d, k);
                     Ok(Amode { base: Base::Reg(r), index: Some((k, 1)), disp: 0, sym: None, fs: false })
                 }
+            }
+            VLoc::Indexed(base, idx, scale) => {
+                let mut a = self.amode(base)?;
+                if a.index.is_some() || a.base == Base::Rip {
+                    let r = self.vreg();
+                    self.emit(Inst::Lea { mem: a, dst: r });
+                    a = Amode::reg(r, 0);
+                }
+                let x = self.reg(idx)?;
+                a.index = Some((x, scale));
+                Ok(a)
             }
             VLoc::Const(c) if fits_i32(c as i64) => {
                 Ok(Amode { base: Base::None, index: None, disp: c as i64, sym: None, fs: false })
@@ -418,30 +453,62 @@ impl<'a> Isel<'a> {
                 let Some(r) = inst.result else { continue };
                 let lazy = match &inst.kind {
                     InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
+                    InstKind::Cast { op: CastOp::Sext | CastOp::Zext | CastOp::Trunc, .. } => self.const_value(r).map(VLoc::Const),
                     InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
-                    InstKind::SlotAddr { slot } => Some(VLoc::Addr(Amode::slot(slot.0, 0))),
+                    // over-aligned slots are aligned at run time (the frame is only 16-aligned)
+                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Addr(Amode::slot(slot.0, 0))),
                     InstKind::BlockAddr { block } => {
                         Some(VLoc::Addr(Amode::rip(self.block_addr_label(*block), 0)))
                     }
                     InstKind::GlobalAddr { name, offset } => {
                         self.direct_amode(name, *offset).map(VLoc::Addr)
                     }
-                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs }
-                        if self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()] =>
-                    {
+                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
+                        let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
+                        let scaled = if *op == BinOp::Add { self.scaled_operand(*lhs, *rhs) } else { None };
                         match self.const_value(*rhs) {
-                            Some(c) if fits_i32(c as i64) => {
+                            Some(c) if addr_only && fits_i32(c as i64) => {
                                 Some(VLoc::AddrOf(*lhs, if *op == BinOp::Add { c as i64 } else { -(c as i64) }))
                             }
-                            _ => None,
+                            Some(_) => None,
+                            None => match scaled {
+                                Some((base, m, x, sc)) => {
+                                    // the multiply becomes part of the address (or of a lea)
+                                    self.folded[m.index()] = true;
+                                    addr_only.then_some(VLoc::Indexed(base, x, sc))
+                                }
+                                None if addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
+                                None => None,
+                            },
                         }
                     }
                     _ => None,
                 };
+                // a load consumed by the next instruction becomes its memory operand
+                if let InstKind::Load { ty, ptr, volatile: false } = &inst.kind {
+                    if self.uses[r.index()] == 1 && is_scalar_int(*ty) && ii + 1 < n {
+                        let next = &bd.insts[ii + 1].kind;
+                        let ok = match next {
+                            InstKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul, rhs, lhs, .. } => {
+                                *rhs == r || *lhs == r
+                            }
+                            // the compare may be emitted at the block's end: nothing in between may write memory
+                            InstKind::Icmp { lhs, rhs, .. } => {
+                                (*lhs == r || *rhs == r) && n - ii <= 6 && bd.insts[ii + 1..n - 1].iter().all(|i| !i.kind.has_side_effects())
+                            }
+                            _ => false,
+                        };
+                        if ok {
+                            self.vals[r.index()] = VLoc::Load(*ty, *ptr);
+                            continue;
+                        }
+                    }
+                }
                 // compares consumed only by the next terminator/select/branch
                 if let InstKind::Icmp { .. } | InstKind::Fcmp { .. } = &inst.kind {
                     if self.uses[r.index()] == 1 {
-                        let consumer = bd.insts[ii + 1..].iter().find(|i| {
+                        // look a few instructions ahead only (linear time)
+                        let consumer = bd.insts[ii + 1..].iter().take(8).chain(bd.insts.last()).find(|i| {
                             let mut hit = false;
                             i.kind.for_each_operand(|v| hit |= v == r);
                             hit
@@ -455,6 +522,9 @@ impl<'a> Isel<'a> {
                         // could need the compare's operands re-read after a change:
                         // SSA values never change, so any distance is fine.
                         self.folded[r.index()] = ok;
+                        if ok {
+                            self.fold_chain(r);
+                        }
                     }
                 }
                 match lazy {
@@ -462,15 +532,127 @@ impl<'a> Isel<'a> {
                     None => self.assign_home(r)?,
                 }
             }
+            // A folded load must be read where it stands: not if its consumer
+            // is itself computed lazily at later uses (address folding).
+            for ii in 0..n.saturating_sub(1) {
+                let Some(r) = bd.insts[ii].result else { continue };
+                if !matches!(self.vals[r.index()], VLoc::Load(..)) {
+                    continue;
+                }
+                let deferred = match bd.insts[ii + 1].result {
+                    Some(c) => {
+                        matches!(self.vals[c.index()], VLoc::AddrOf(..) | VLoc::Indexed(..))
+                            || (self.folded[c.index()] && matches!(bd.insts[ii + 1].kind, InstKind::Binary { .. }))
+                    }
+                    None => false,
+                };
+                if deferred {
+                    self.assign_home(r)?;
+                }
+            }
         }
         Ok(())
     }
 
-    fn const_value(&self, v: Value) -> Option<i128> {
-        match self.def_inst(v) {
-            Some(InstKind::IConst { ty, value }) => Some(sext(*value, ty.bits())),
-            _ => None,
+    /// `icmp ne (zext (cmp ...)), 0` and friends: the inner compare can set
+    /// the flags directly. Records the innermost compare and whether the
+    /// condition is inverted, and marks the intermediates as folded.
+    fn fold_chain(&mut self, outer: Value) {
+        let mut v = outer;
+        let mut invert = false;
+        loop {
+            let Some(InstKind::Icmp { cc: cc @ (IntCC::Eq | IntCC::Ne), lhs, rhs, .. }) = self.def_inst(v) else { break };
+            let x = if self.const_value(*rhs) == Some(0) {
+                *lhs
+            } else if self.const_value(*lhs) == Some(0) {
+                *rhs
+            } else {
+                break;
+            };
+            let same_block = |a: Value, b: Value, f: &Function| match (f.values[a.index()].def, f.values[b.index()].def) {
+                (ValueDef::Inst(x, _), ValueDef::Inst(y, _)) => x == y,
+                _ => false,
+            };
+            let (y, cast) = match self.def_inst(x) {
+                Some(InstKind::Cast { op: ccc_ir::CastOp::Zext | ccc_ir::CastOp::Sext, from: Type::I8, arg, .. }) if self.uses[x.index()] == 1 => (*arg, Some(x)),
+                Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. }) => (x, None),
+                _ => break,
+            };
+            if self.uses[y.index()] != 1 || !same_block(y, outer, self.f) || !matches!(self.def_inst(y), Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. })) {
+                break;
+            }
+            if let Some(c) = cast {
+                self.folded[c.index()] = true;
+            }
+            self.folded[y.index()] = true;
+            invert ^= *cc == IntCC::Eq;
+            v = y;
         }
+        if v != outer {
+            self.chain[outer.index()] = Some((v, invert));
+        }
+    }
+
+    /// Emit the compare behind a folded condition value.
+    pub(crate) fn folded_cond(&mut self, v: Value) -> Result<Cond, String> {
+        let (src, inv) = self.chain[v.index()].unwrap_or((v, false));
+        let k = self.def_inst(src).ok_or("folded condition without a compare")?;
+        let c = self.cond_of(k)?;
+        Ok(if inv { c.invert() } else { c })
+    }
+
+    /// For `a + b`, an operand that is a single-use multiply by 1, 2, 4 or 8:
+    /// (other operand, the multiply, its input, scale).
+    pub(crate) fn scaled_operand(&self, a: Value, b: Value) -> Option<(Value, Value, Value, u8)> {
+        for (base, m) in [(a, b), (b, a)] {
+            if self.uses[m.index()] != 1 {
+                continue;
+            }
+            let (x, sc) = match self.def_inst(m) {
+                Some(InstKind::Binary { op: BinOp::Mul, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                    Some(c @ (1 | 2 | 4 | 8)) => (*lhs, c as u8),
+                    _ => continue,
+                },
+                Some(InstKind::Binary { op: BinOp::Shl, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                    Some(c @ 0..=3) => (*lhs, 1u8 << c),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if self.const_value(x).is_some() || self.const_value(base).is_some() {
+                continue;
+            }
+            return Some((base, m, x, sc));
+        }
+        None
+    }
+
+    /// The constant an integer value is known to be (looking through
+    /// integer casts of constants), sign-extended from its width.
+    fn const_value(&self, v: Value) -> Option<i128> {
+        let mut v = v;
+        let mut ops: Vec<(CastOp, Type, Type)> = Vec::new();
+        let mut c = loop {
+            match self.def_inst(v) {
+                Some(InstKind::IConst { ty, value }) => break sext(*value, ty.bits()),
+                Some(InstKind::Cast { op: op @ (CastOp::Sext | CastOp::Zext | CastOp::Trunc), from, to, arg }) if ops.len() < 4 => {
+                    ops.push((*op, *from, *to));
+                    v = *arg;
+                }
+                _ => return None,
+            }
+        };
+        for (op, from, to) in ops.into_iter().rev() {
+            c = match op {
+                CastOp::Zext => {
+                    let bits = from.bits();
+                    let u = if bits >= 128 { c } else { c & ((1i128 << bits) - 1) };
+                    sext(u, to.bits())
+                }
+                _ => sext(c, to.bits()),
+            };
+        }
+        Some(c)
     }
 
     pub fn block_addr_label(&self, b: Block) -> String {
@@ -497,8 +679,12 @@ impl<'a> Isel<'a> {
     pub fn run(mut self) -> Result<(MFunc<Inst>, Vec<Block>, Isel2), String> {
         let f = self.f;
         for s in &f.slots {
-            // Over-aligned slots get at most 16-byte alignment (frame pointer alignment).
-            self.mf.frame.new_slot(s.size, s.align);
+            // Over-aligned slots get room to be aligned at run time (see SlotAddr).
+            if s.align > 16 {
+                self.mf.frame.new_slot(s.size + s.align as u64, 16);
+            } else {
+                self.mf.frame.new_slot(s.size, s.align);
+            }
         }
         for &b in &f.layout {
             let mb = self.new_block();
@@ -529,7 +715,14 @@ impl<'a> Isel<'a> {
         use InstKind::*;
         let res = result.unwrap_or(Value(u32::MAX));
         match kind {
-            IConst { .. } | FConst { .. } | SlotAddr { .. } | BlockAddr { .. } => {}
+            IConst { .. } | FConst { .. } | BlockAddr { .. } => {}
+            SlotAddr { slot } => {
+                if let VLoc::Reg(d) = self.vals[res.index()] {
+                    let a = self.f.slots[slot.index()].align as i64;
+                    self.emit(Inst::Lea { mem: Amode::slot(slot.0, a - 1), dst: d });
+                    self.alu(AluOp::And, 8, Opnd::Imm(-a), d);
+                }
+            }
             GlobalAddr { name, offset } => {
                 if matches!(self.vals[res.index()], VLoc::Reg(_)) {
                     let d = self.out(res);
@@ -541,8 +734,16 @@ impl<'a> Isel<'a> {
             }
             TlsAddr { name, offset } => self.lower_tls(res, name, *offset)?,
             DynAlloca { size, align } => self.lower_dynalloca(res, *size, *align)?,
+            StackSave => {
+                let d = self.out(res);
+                self.mov_rr(RSP, d);
+            }
+            StackRestore { ptr } => {
+                let p = self.reg(*ptr)?;
+                self.mov_rr(p, RSP);
+            }
             Binary { op, ty, lhs, rhs } => {
-                if let VLoc::AddrOf(..) = self.vals[res.index()] {
+                if matches!(self.vals[res.index()], VLoc::AddrOf(..) | VLoc::Indexed(..)) || self.folded[res.index()] {
                     return Ok(());
                 }
                 self.lower_binary(res, *op, *ty, *lhs, *rhs)?
@@ -555,12 +756,18 @@ impl<'a> Isel<'a> {
                     self.setcc(c, d);
                 }
             }
-            Cast { op, from, to, arg } => self.lower_cast(res, *op, *from, *to, *arg)?,
+            Cast { op, from, to, arg } => {
+                if !self.folded[res.index()] && !matches!(self.vals[res.index()], VLoc::Const(_)) {
+                    self.lower_cast(res, *op, *from, *to, *arg)?
+                }
+            }
             Select { ty, cond, cond_ty, a, b } => self.lower_select(res, *ty, *cond, *cond_ty, *a, *b)?,
             Overflows { op, ty, signed, lhs, rhs } => self.lower_overflows(res, *op, *ty, *signed, *lhs, *rhs)?,
             Load { ty, ptr, .. } => {
-                let a = self.amode(*ptr)?;
-                self.load(*ty, a, res)?
+                if !matches!(self.vals[res.index()], VLoc::Load(..)) {
+                    let a = self.amode(*ptr)?;
+                    self.load(*ty, a, res)?
+                }
             }
             Store { ty, ptr, value, .. } => {
                 let a = self.amode(*ptr)?;
@@ -749,9 +956,7 @@ impl<'a> Isel<'a> {
     /// Flags for "cond is true".
     fn branch_cond(&mut self, cond: Value, cond_ty: Type) -> Result<Cond, String> {
         if self.folded[cond.index()] {
-            if let Some(k) = self.def_inst(cond) {
-                return self.cond_of(k);
-            }
+            return self.folded_cond(cond);
         }
         self.test_nonzero(cond, cond_ty)
     }
@@ -800,8 +1005,13 @@ impl<'a> Isel<'a> {
             std::mem::swap(&mut lhs, &mut rhs);
             cc = swap_cc(cc);
         }
+        // a folded load can only be the right-hand (source) operand
+        if matches!(self.vals[lhs.index()], VLoc::Load(..)) && !matches!(self.vals[rhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
+            std::mem::swap(&mut lhs, &mut rhs);
+            cc = swap_cc(cc);
+        }
         let a = self.reg(lhs)?;
-        let b = self.opnd(rhs)?;
+        let b = self.opnd_sz(rhs, sz)?;
         if b == Opnd::Imm(0) && matches!(cc, IntCC::Eq | IntCC::Ne) {
             self.emit(Inst::Test { sz, src: Opnd::Reg(a), dst: Opnd::Reg(a) });
         } else {

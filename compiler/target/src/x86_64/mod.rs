@@ -4,6 +4,7 @@ pub mod abi;
 pub mod arith;
 pub mod asm;
 pub mod calls;
+pub mod divconst;
 pub mod emit;
 pub mod inst;
 pub mod isel;

@@ -232,7 +232,7 @@ fn print_text(out: &mut String, t: &Text, cx: &PrintCx) {
             continue;
         }
         out.push(c as char);
-        if c == b'\n' && i + 1 < b.len() && b[i + 1] != b'.' && !b[i + 1].is_ascii_digit() {
+        if c == b'\n' && i + 1 < b.len() && b[i + 1] != b'\t' && b[i + 1] != b'.' && !b[i + 1].is_ascii_digit() {
             out.push('\t');
         }
         i += 1;
