@@ -362,7 +362,8 @@ impl InstKind {
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
             BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } => {}
-            Unreachable | Trap => {}
+            Unreachable | Trap | StackSave => {}
+            StackRestore { ptr } => *ptr = g(*ptr),
             DynAlloca { size, .. } => *size = g(*size),
             Binary { lhs, rhs, .. } | Icmp { lhs, rhs, .. } | Fcmp { lhs, rhs, .. } | Overflows { lhs, rhs, .. } => {
                 *lhs = g(*lhs);
