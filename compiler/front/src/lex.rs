@@ -36,7 +36,9 @@ pub struct Lexer {
 /// the offsets (in the cleaned text) where a physical line break vanished.
 fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     let b = src.as_bytes();
-    let needs = b.contains(&b'\r') || b.windows(2).any(|w| w[0] == b'\\' && (w[1] == b'\n' || w[1] == b' ' || w[1] == b'\t' || w[1] == b'\r'));
+    let needs = b.iter().enumerate().any(|(i, &c)| {
+        c == b'\r' || c == b'\\' && matches!(b.get(i + 1), Some(b'\n' | b' ' | b'\t' | b'\r'))
+    });
     if !needs {
         return (None, Vec::new());
     }
@@ -84,44 +86,64 @@ fn is_ident_cont(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
-/// Punctuators, longest first within each leading character.
-const PUNCTS: &[(&str, &str)] = &[
-    ("%:%:", "##"),
-    ("...", "..."),
-    ("<<=", "<<="),
-    (">>=", ">>="),
-    ("->", "->"),
-    ("++", "++"),
-    ("--", "--"),
-    ("<<", "<<"),
-    (">>", ">>"),
-    ("<=", "<="),
-    (">=", ">="),
-    ("==", "=="),
-    ("!=", "!="),
-    ("&&", "&&"),
-    ("||", "||"),
-    ("*=", "*="),
-    ("/=", "/="),
-    ("%=", "%="),
-    ("+=", "+="),
-    ("-=", "-="),
-    ("&=", "&="),
-    ("^=", "^="),
-    ("|=", "|="),
-    ("##", "##"),
-    ("<:", "["),
-    (":>", "]"),
-    ("<%", "{"),
-    ("%>", "}"),
-    ("%:", "#"),
+/// Multi-character punctuators (canonical spellings); `match_punct`
+/// returns indices into this table.
+const MULTI: &[&str] = &[
+    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=",
+    "##",
 ];
+
+/// The longest punctuator at the start of `b` (at least 2 bytes long):
+/// (length, index into MULTI, or the ASCII code of a one-character
+/// canonical spelling + 256 for digraphs).
+#[inline]
+fn match_punct(b: &[u8]) -> Option<(usize, usize)> {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let (c1, c2) = (at(1), at(2));
+    let m = |s: &str| MULTI.iter().position(|x| *x == s).unwrap_or(0);
+    Some(match (b[0], c1) {
+        (b'.', b'.') if c2 == b'.' => (3, 0),
+        (b'<', b'<') if c2 == b'=' => (3, 1),
+        (b'>', b'>') if c2 == b'=' => (3, 2),
+        (b'%', b':') if c2 == b'%' && at(3) == b':' => (4, 22),
+        (b'-', b'>') => (2, 3),
+        (b'+', b'+') => (2, 4),
+        (b'-', b'-') => (2, 5),
+        (b'<', b'<') => (2, 6),
+        (b'>', b'>') => (2, 7),
+        (b'<', b'=') => (2, 8),
+        (b'>', b'=') => (2, 9),
+        (b'=', b'=') => (2, 10),
+        (b'!', b'=') => (2, 11),
+        (b'&', b'&') => (2, 12),
+        (b'|', b'|') => (2, 13),
+        (b'*' | b'/' | b'%' | b'+' | b'-' | b'&' | b'^' | b'|', b'=') => {
+            (2, m(match b[0] {
+                b'*' => "*=",
+                b'/' => "/=",
+                b'%' => "%=",
+                b'+' => "+=",
+                b'-' => "-=",
+                b'&' => "&=",
+                b'^' => "^=",
+                _ => "|=",
+            }))
+        }
+        (b'#', b'#') => (2, 22),
+        (b'<', b':') => (2, 256 + b'[' as usize),
+        (b':', b'>') => (2, 256 + b']' as usize),
+        (b'<', b'%') => (2, 256 + b'{' as usize),
+        (b'%', b'>') => (2, 256 + b'}' as usize),
+        (b'%', b':') => (2, 256 + b'#' as usize),
+        _ => return None,
+    })
+}
 
 thread_local! {
     /// Interned spellings of all punctuators and single characters, so the
     /// hot path does not hash them.
     static PUNCT_SYMS: (Vec<Sym>, Vec<Sym>) = (
-        PUNCTS.iter().map(|p| Sym::intern(p.1)).collect(),
+        MULTI.iter().map(|p| Sym::intern(p)).collect(),
         (0u8..128).map(|c| Sym::intern(std::str::from_utf8(&[c]).unwrap_or("?"))).collect(),
     );
 }
@@ -408,14 +430,12 @@ impl Lexer {
         }
 
         if c < 128 {
-            let rest = &b[start..];
-            for (i, (spell, canon)) in PUNCTS.iter().enumerate() {
-                if rest.starts_with(spell.as_bytes()) {
-                    // `<::` is not `[:` in C... but C has no `::`, keep it simple.
-                    self.pos = start + spell.len();
-                    let _ = canon;
-                    return PUNCT_SYMS.with(|p| mk(TokenKind::Punct, p.0[i]));
-                }
+            if let Some((len, idx)) = match_punct(&b[start..]) {
+                self.pos = start + len;
+                return PUNCT_SYMS.with(|p| {
+                    let sym = if idx >= 256 { p.1[idx - 256] } else { p.0[idx] };
+                    mk(TokenKind::Punct, sym)
+                });
             }
             self.pos = start + 1;
             let kind = if b"[](){}.&*+-~!/%<>^|?:;=,#".contains(&c) { TokenKind::Punct } else { TokenKind::Other };

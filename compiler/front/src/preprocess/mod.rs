@@ -730,8 +730,10 @@ fn format_macro(name: Sym, m: &Macro) -> String {
         }
         s.push(')');
     }
+    // GCC prints a space after the name even when the body is empty.
+    s.push(' ');
     for (i, b) in m.body.iter().enumerate() {
-        if i == 0 || b.tok.space_before {
+        if i > 0 && b.tok.space_before {
             s.push(' ');
         }
         s.push_str(b.tok.text.as_str());
