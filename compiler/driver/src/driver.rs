@@ -249,13 +249,17 @@ impl Driver {
             general_regs_only: o.general_regs_only,
             code_model: o.code_model.clone(),
             pthread: o.pthread,
-            unwind_tables: o.unwind_tables,
+            unwind_tables: self.unwind_tables(),
             fast_math: o.fast_math,
             macro_prefix_map: o.macro_prefix_map.clone(),
             source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok()),
             stdc_predef: !o.nostdinc && !o.freestanding,
             track_markers: o.stage == Stage::Preprocess && !o.no_line_markers,
         }
+    }
+
+    fn unwind_tables(&self) -> bool {
+        self.opts.unwind_tables.unwrap_or(self.tc.target.arch != Arch::Riscv64)
     }
 
     fn new_diag(&self) -> DiagEngine {
@@ -461,7 +465,7 @@ impl Driver {
             data_sections: o.data_sections,
             frame_pointer: o.frame_pointer,
             debug_info: o.debug,
-            unwind_tables: o.unwind_tables,
+            unwind_tables: self.unwind_tables(),
             code16: o.m16,
         };
         match ccc_target::emit_assembly(&module, &self.tc.target, &cg) {
