@@ -218,7 +218,9 @@ impl Lexer {
                     }
                     self.pos += 1;
                     self.newline_at(self.pos);
-                    space = true;
+                    // Like GCC's PREV_WHITE: a line's first token has
+                    // whitespace before it only if its own line has some.
+                    space = false;
                 }
                 b'/' if b.get(self.pos + 1) == Some(&b'/') => {
                     match memchr(b'\n', &b[self.pos..]) {
@@ -520,7 +522,7 @@ mod tests {
         let v: Vec<_> = toks.iter().map(|t| (t.text.as_str(), t.loc.line, t.line_start, t.space_before)).collect();
         assert_eq!(v[0], ("abcd", 1, true, false));
         assert_eq!(v[1], ("e", 3, false, true));
-        assert_eq!(v[2], ("f", 5, true, true));
+        assert_eq!(v[2], ("f", 5, true, false));
     }
 
     #[test]

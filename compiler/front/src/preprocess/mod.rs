@@ -132,6 +132,9 @@ pub struct LineMarker {
     /// 1 = entering an include, 2 = returning to a file, 0 = neither.
     pub flag: u8,
     pub system: bool,
+    /// Only bring the output to this line (newlines, or a marker if far
+    /// away), as GCC does before entering an include.
+    pub sync: bool,
 }
 
 /// A file the translation unit read, for `-M` output.
@@ -509,7 +512,7 @@ impl<'a> Preprocessor<'a> {
 
     fn mark(&mut self, line: u32, file: &str, flag: u8, system: bool) {
         if self.opts.track_markers && self.discard_depth == 0 {
-            self.markers.push(LineMarker { index: self.out.len(), line, file: file.to_string(), flag, system });
+            self.markers.push(LineMarker { index: self.out.len(), line, file: file.to_string(), flag, system, sync: false });
         }
     }
 
@@ -640,6 +643,12 @@ impl<'a> Preprocessor<'a> {
             return false;
         }
         self.add_dep(&path, &shown, system);
+        if self.opts.track_markers && self.discard_depth == 0 {
+            if let Some(parent) = self.files.last().filter(|p| p.role == FileRole::Source) {
+                let (file, system) = (parent.presumed.clone(), parent.system);
+                self.markers.push(LineMarker { index: self.out.len(), line: loc.line, file, flag: 0, system, sync: true });
+            }
+        }
         self.mark(1, &shown, 1, system);
         self.files.push(FileCtx::new(Lexer::new(text, fid), path, shown, dir_index, system, FileRole::Source));
         true
