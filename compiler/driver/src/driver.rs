@@ -108,8 +108,11 @@ impl Driver {
             if self.failed {
                 return 1;
             }
-            let dest = if self.opts.deps.only && self.opts.deps.file.is_some() { None } else { self.opts.output.clone() };
-            let dest = dest.unwrap_or_else(|| "-".into());
+            if self.opts.deps.only {
+                // -M/-MM: the rule was the output (written by write_deps).
+                return 0;
+            }
+            let dest = self.opts.output.clone().unwrap_or_else(|| "-".into());
             if let Err(e) = output::write_output(&dest, &out) {
                 fatal_error(e);
                 return 1;
@@ -401,8 +404,8 @@ impl Driver {
         };
         let (obj, staged) = if stage == Stage::Object {
             let dest = self.output_for(path, "o");
-            let staged = output::staging_path(&dest);
-            (dest, Some(staged))
+            let (target, staged) = output::output_target(&dest);
+            (dest, staged.then_some(target))
         } else {
             (output::temp_path(".o").to_string_lossy().into_owned(), None)
         };
@@ -479,14 +482,14 @@ impl Driver {
     }
 
     fn link(&mut self, inputs: &[String], out: &str) -> bool {
-        let staged = output::staging_path(out);
+        let (staged, is_staged) = output::output_target(out);
         let staged_s = staged.to_string_lossy().into_owned();
         let mut cmd = vec![self.tc.find_program("ld")];
         cmd.extend(link::ld_args(&self.opts, &self.tc, inputs, &staged_s));
         if !self.run_command(&cmd) {
             return false;
         }
-        if self.opts.dry_run {
+        if self.opts.dry_run || !is_staged {
             return true;
         }
         match output::commit(&staged, out) {

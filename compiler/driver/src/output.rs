@@ -23,8 +23,19 @@ pub fn temp_path(suffix: &str) -> PathBuf {
     p
 }
 
+/// Where to write an output that ends up at `dest`: a staging file to be
+/// renamed over it, or `dest` itself when that is not a regular file
+/// (`/dev/null`, a pipe, a symlink: those are written through, never
+/// replaced).
+pub fn output_target(dest: &str) -> (PathBuf, bool) {
+    match std::fs::symlink_metadata(dest) {
+        Ok(m) if !m.file_type().is_file() => (PathBuf::from(dest), false),
+        _ => (staging_path(dest), true),
+    }
+}
+
 /// The temporary name a final output is first written to.
-pub fn staging_path(dest: &str) -> PathBuf {
+fn staging_path(dest: &str) -> PathBuf {
     let d = Path::new(dest);
     let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let p = d.with_file_name(format!(".{name}.ccc-{}.tmp", std::process::id()));
@@ -48,9 +59,12 @@ pub fn write_output(dest: &str, data: &[u8]) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
         return out.write_all(data).and_then(|_| out.flush()).map_err(|e| format!("cannot write to standard output: {e}"));
     }
-    let staged = staging_path(dest);
-    std::fs::write(&staged, data).map_err(|e| format!("cannot open '{dest}' for writing: {e}"))?;
-    commit(&staged, dest)
+    let (target, staged) = output_target(dest);
+    std::fs::write(&target, data).map_err(|e| format!("cannot open '{dest}' for writing: {e}"))?;
+    if staged {
+        commit(&target, dest)?;
+    }
+    Ok(())
 }
 
 /// Remove every temporary still present (kept ones were renamed away).

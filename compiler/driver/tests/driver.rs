@@ -173,3 +173,21 @@ fn system_headers_preprocess() {
     assert!(out.contains("extern int printf"));
     assert!(out.contains("pthread_create"));
 }
+
+#[test]
+fn special_outputs_are_written_through() {
+    // Never replace /dev/null (or any non-regular file) by renaming over it.
+    let d = scratch("devnull");
+    std::fs::write(d.join("a.c"), "int a;\n").unwrap();
+    let o = run(&["-E", "a.c", "-o", "/dev/null"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    // A symlinked output is written through the link.
+    std::fs::write(d.join("real.i"), "").unwrap();
+    std::os::unix::fs::symlink(d.join("real.i"), d.join("link.i")).unwrap();
+    let o = run(&["-E", "-P", "a.c", "-o", "link.i"], &d);
+    assert!(o.status.success());
+    assert!(std::fs::symlink_metadata(d.join("link.i")).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(d.join("real.i")).unwrap(), "int a;\n");
+}

@@ -259,6 +259,8 @@ impl<'a> Preprocessor<'a> {
 
     fn do_include(&mut self, kind: IncludeKind, loc: Loc) {
         let line: Vec<PpTok> = self.read_line().into_iter().map(|t| PpTok { tok: t, hs: 0, flags: 0 }).collect();
+        // Diagnostics point at the header name, as GCC's do.
+        let loc = line.first().map(|t| t.tok.loc).unwrap_or(loc);
         let parsed = match self.header_name(&line, loc) {
             Some(p) => Some(p),
             None if line.is_empty() => {
