@@ -258,6 +258,7 @@ impl Driver {
             source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok()),
             stdc_predef: !o.nostdinc && !o.freestanding,
             track_markers: o.stage == Stage::Preprocess && !o.no_line_markers,
+            preprocessed: lang == Lang::CPreprocessed,
         }
     }
 

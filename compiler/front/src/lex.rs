@@ -36,9 +36,9 @@ pub struct Lexer {
 /// the offsets (in the cleaned text) where a physical line break vanished.
 fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     let b = src.as_bytes();
-    let needs = b.iter().enumerate().any(|(i, &c)| {
-        c == b'\r' || c == b'\\' && matches!(b.get(i + 1), Some(b'\n' | b' ' | b'\t' | b'\r'))
-    });
+    // Fast check first (memchr-based searches): most files need nothing.
+    let needs = b.contains(&b'\r')
+        || src.match_indices('\\').any(|(i, _)| matches!(b.get(i + 1), Some(b'\n' | b' ' | b'\t' | b'\r')));
     if !needs {
         return (None, Vec::new());
     }

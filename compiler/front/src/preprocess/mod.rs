@@ -87,6 +87,10 @@ pub struct PpOptions {
     pub stdc_predef: bool,
     /// Record line markers for `-E` output.
     pub track_markers: bool,
+    /// The input is already preprocessed (`.i`, `-fpreprocessed`): no
+    /// predefined or command-line macros, only line markers and pragmas
+    /// matter.
+    pub preprocessed: bool,
 }
 
 impl Default for PpOptions {
@@ -118,6 +122,7 @@ impl Default for PpOptions {
             source_date_epoch: None,
             stdc_predef: false,
             track_markers: false,
+            preprocessed: false,
         }
     }
 }
@@ -403,11 +408,13 @@ impl<'a> Preprocessor<'a> {
         // -imacros/-include files, then the main file.
         self.files.push(FileCtx::new(Lexer::new(text, fid), path, name.to_string(), None, false, FileRole::Source));
         self.mark(0, name, 0, false);
-        let cmdline = self.command_line_buffer();
-        let builtins = predef::predefined_buffer(self.opts, &self.target);
-        self.push_pseudo("<command-line>", cmdline);
-        self.push_pseudo("<built-in>", builtins);
-        self.mark(0, "<built-in>", 0, false);
+        if !self.opts.preprocessed {
+            let cmdline = self.command_line_buffer();
+            let builtins = predef::predefined_buffer(self.opts, &self.target);
+            self.push_pseudo("<command-line>", cmdline);
+            self.push_pseudo("<built-in>", builtins);
+            self.mark(0, "<built-in>", 0, false);
+        }
         loop {
             let t = self.next_token();
             if t.tok.kind == TokenKind::Eof {

@@ -10,6 +10,10 @@ use crate::token::{Token, TokenKind};
 /// markers; with `line_markers` false (`-P`) they are omitted and blank
 /// lines collapsed.
 pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool) -> String {
+    crate::intern::Sym::with_table(|name| write_with(tokens, markers, diag, line_markers, name))
+}
+
+fn write_with(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
     let mut out = String::with_capacity(tokens.len() * 6);
     let names: Vec<String> = diag.files.borrow().iter().map(|f| f.name.clone()).collect();
     let mut cur_file = String::new();
@@ -72,7 +76,7 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
                 out.push('\n');
             }
             out.push_str("#pragma ");
-            out.push_str(t.text.as_str());
+            out.push_str(text(t.text));
             out.push('\n');
             cur_line = t.loc.line + 1;
             at_bol = true;
@@ -114,10 +118,10 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
             if t.space_before {
                 out.push(' ');
             }
-        } else if t.space_before || prev.is_some_and(|p| avoid_paste(&p, t)) {
+        } else if t.space_before || prev.is_some_and(|p| avoid_paste(text(p.text), text(t.text), p.kind, t.kind)) {
             out.push(' ');
         }
-        out.push_str(t.text.as_str());
+        out.push_str(text(t.text));
         at_bol = false;
         after_pragma = false;
         prev = Some(*t);
@@ -133,19 +137,20 @@ fn escape(s: &str) -> String {
 }
 
 /// Would printing `b` right after `a` lex differently? (GCC's avoid_paste.)
-fn avoid_paste(a: &Token, b: &Token) -> bool {
-    let (x, y) = (a.text.as_str(), b.text.as_str());
+fn avoid_paste(x: &str, y: &str, a: TokenKind, b: TokenKind) -> bool {
     let (Some(l), Some(f)) = (x.chars().last(), y.chars().next()) else { return false };
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
-    match (a.kind, b.kind) {
+    match (a, b) {
         (TokenKind::Ident | TokenKind::Number, TokenKind::Ident | TokenKind::Number) => true,
         (TokenKind::Ident, TokenKind::Str | TokenKind::Char) => matches!(x, "L" | "u" | "U" | "u8"),
         (TokenKind::Number, TokenKind::Punct) => matches!(f, '.' | '+' | '-'),
         (TokenKind::Punct, TokenKind::Number) => l == '.' && word(f),
         (TokenKind::Punct, TokenKind::Punct) => {
-            let two = format!("{l}{f}");
+            let mut buf = [0u8; 8];
+            let n = l.encode_utf8(&mut buf).len();
+            let m = f.encode_utf8(&mut buf[n..]).len();
             matches!(
-                two.as_str(),
+                std::str::from_utf8(&buf[..n + m]).unwrap_or(""),
                 "++" | "--" | "<<" | ">>" | "&&" | "||" | "==" | "!=" | "<=" | ">=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "->"
                     | "##" | "<:" | ":>" | "<%" | "%>" | "%:" | ".." | "//" | "/*"
             )

@@ -335,3 +335,11 @@ fn include_guard_detection() {
     assert_eq!(texts, ["in", "after", "after", "g", "e", "again", ""]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn preprocessed_input_keeps_identifiers() {
+    let opts = PpOptions { preprocessed: true, ..Default::default() };
+    let (out, ok) = pp_with("# 1 \"orig.c\"\n# 5 \"orig.c\"\nint linux = __x86_64__;\n#pragma pack(1)\n", &opts);
+    assert!(ok);
+    assert_eq!(out, "int linux = __x86_64__; #pragma pack(1)");
+}
