@@ -24,10 +24,23 @@ fn main() {
         eprintln!("ccc: internal compiler error: {msg}{loc}");
         eprintln!("Please submit a full bug report, with the preprocessed source.");
     }));
-    let code = match panic::catch_unwind(|| driver::run(argv)) {
-        Ok(code) => code,
-        Err(_) => {
-            output::cleanup_all();
+    // Deeply nested source (parentheses, macro arguments, declarators) is
+    // handled by recursion: run on a thread with a large stack (only the
+    // pages actually used are committed).
+    let worker = std::thread::Builder::new().name("ccc".into()).stack_size(1 << 30).spawn(move || {
+        match panic::catch_unwind(|| driver::run(argv)) {
+            Ok(code) => code,
+            Err(_) => {
+                output::cleanup_all();
+                4
+            }
+        }
+    });
+    let code = match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => 4,
+        Err(e) => {
+            eprintln!("ccc: fatal error: cannot start the compiler thread: {e}");
             4
         }
     };

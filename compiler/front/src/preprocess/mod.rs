@@ -319,6 +319,9 @@ pub struct Preprocessor<'a> {
     /// A macro expanded to nothing after whitespace: the next token gets
     /// `space_before`.
     space_after_empty: bool,
+    too_deep_reported: bool,
+    /// Tokens held by nested `expand_list` calls (memory bound).
+    nested_tokens: usize,
     date: String,
     time: String,
 }
@@ -369,6 +372,8 @@ impl<'a> Preprocessor<'a> {
             poisoned: BTreeSet::new(),
             discard_depth: 0,
             space_after_empty: false,
+            too_deep_reported: false,
+            nested_tokens: 0,
             date,
             time,
         };
