@@ -15,6 +15,15 @@
 #endif
 #endif
 
+#ifdef __need_ptrdiff_t
+#if !defined(_PTRDIFF_T) && !defined(_PTRDIFF_T_DEFINED)
+#define _PTRDIFF_T
+#define _PTRDIFF_T_DEFINED
+typedef __PTRDIFF_TYPE__ ptrdiff_t;
+#endif
+#undef __need_ptrdiff_t
+#endif
+
 #ifdef __need_size_t
 #if !defined(_SIZE_T) && !defined(_SIZE_T_DEFINED)
 #define _SIZE_T
@@ -24,15 +33,6 @@
 typedef __SIZE_TYPE__ size_t;
 #endif
 #undef __need_size_t
-#endif
-
-#ifdef __need_ptrdiff_t
-#if !defined(_PTRDIFF_T) && !defined(_PTRDIFF_T_DEFINED)
-#define _PTRDIFF_T
-#define _PTRDIFF_T_DEFINED
-typedef __PTRDIFF_TYPE__ ptrdiff_t;
-#endif
-#undef __need_ptrdiff_t
 #endif
 
 #ifdef __need_wchar_t

@@ -281,6 +281,19 @@ impl Driver {
             return None;
         }
         let ppo = self.pp_options(lang);
+        if self.opts.verbose {
+            // The format build systems (CMake, meson) parse to learn the
+            // implicit include directories.
+            eprintln!("#include \"...\" search starts here:");
+            for d in &ppo.quote_dirs {
+                eprintln!(" {d}");
+            }
+            eprintln!("#include <...> search starts here:");
+            for d in &ppo.bracket_dirs {
+                eprintln!(" {}", d.path);
+            }
+            eprintln!("End of search list.");
+        }
         let pp = Preprocessor::new(diag, &ppo, &self.tc.target);
         let out = pp.run(path);
         if out.is_none() {
