@@ -164,6 +164,8 @@ pub struct Options {
     pub rdynamic: bool,
     pub static_libgcc: bool,
     pub relocatable: bool,
+    /// `-fuse-ld=bfd|gold|lld|mold`: run `ld.<name>`.
+    pub fuse_ld: Option<String>,
 }
 
 impl Default for Options {
@@ -229,6 +231,7 @@ impl Default for Options {
             rdynamic: false,
             static_libgcc: false,
             relocatable: false,
+            fuse_ld: None,
         }
     }
 }
@@ -612,6 +615,10 @@ fn parse_prefixed(o: &mut Options, a: &str) -> Result<(), String> {
     }
     if let Some(v) = a.strip_prefix("--sysroot=") {
         o.sysroot = Some(v.to_string());
+        return Ok(());
+    }
+    if let Some(v) = a.strip_prefix("-fuse-ld=") {
+        o.fuse_ld = Some(v.to_string());
         return Ok(());
     }
     if let Some(v) = a.strip_prefix("-mcmodel=") {

@@ -498,7 +498,12 @@ impl Driver {
     fn link(&mut self, inputs: &[String], out: &str) -> bool {
         let (staged, is_staged) = output::output_target(out);
         let staged_s = staged.to_string_lossy().into_owned();
-        let mut cmd = vec![self.tc.find_program("ld")];
+        let ld = match &self.opts.fuse_ld {
+            Some(name) if name.contains('/') => name.clone(),
+            Some(name) => self.tc.find_program(&format!("ld.{name}")),
+            None => self.tc.find_program("ld"),
+        };
+        let mut cmd = vec![ld];
         cmd.extend(link::ld_args(&self.opts, &self.tc, inputs, &staged_s));
         if !self.run_command(&cmd) {
             return false;
