@@ -32,46 +32,52 @@ pub struct Lexer {
     peeked: Option<Token>,
 }
 
-/// Remove line splices and CRs of CRLF pairs. Returns the cleaned text and
-/// the offsets (in the cleaned text) where a physical line break vanished.
+/// Remove line splices and CRs of CRLF pairs. Returns the cleaned text
+/// (None if nothing changes) and the offsets (in the cleaned text) where a
+/// physical line break vanished. Copies whole runs between the rare
+/// interesting bytes.
 fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     let b = src.as_bytes();
-    // Fast check first (memchr-based searches): most files need nothing.
-    let needs = b.contains(&b'\r')
-        || src.match_indices('\\').any(|(i, _)| matches!(b.get(i + 1), Some(b'\n' | b' ' | b'\t' | b'\r')));
-    if !needs {
-        return (None, Vec::new());
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut out: Vec<u8> = Vec::new();
     let mut splices = Vec::new();
+    let mut last = 0; // start of the not yet copied run
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\\' {
+    while let Some(off) = b[i..].iter().position(|&c| c == b'\\' || c == b'\r') {
+        let p = i + off;
+        i = p + 1;
+        let drop_to = if b[p] == b'\\' {
             // Backslash, optional blanks, then a line end: a splice.
-            let mut j = i + 1;
+            let mut j = p + 1;
             while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
                 j += 1;
             }
-            let nl = if j < b.len() && b[j] == b'\n' {
+            if b.get(j) == Some(&b'\n') {
                 Some(j + 1)
-            } else if j + 1 < b.len() && b[j] == b'\r' && b[j + 1] == b'\n' {
+            } else if b.get(j) == Some(&b'\r') && b.get(j + 1) == Some(&b'\n') {
                 Some(j + 2)
             } else {
                 None
-            };
-            if let Some(next) = nl {
-                splices.push(out.len() as u32);
-                i = next;
-                continue;
             }
-        } else if c == b'\r' && i + 1 < b.len() && b[i + 1] == b'\n' {
-            i += 1;
-            continue;
+        } else if b.get(p + 1) == Some(&b'\n') {
+            Some(p + 1) // drop the CR of CRLF, keep the LF
+        } else {
+            None
+        };
+        let Some(to) = drop_to else { continue };
+        if out.capacity() == 0 {
+            out.reserve(b.len());
         }
-        out.push(c);
-        i += 1;
+        out.extend_from_slice(&b[last..p]);
+        if b[p] == b'\\' {
+            splices.push(out.len() as u32);
+        }
+        last = to;
+        i = to;
     }
+    if last == 0 {
+        return (None, splices);
+    }
+    out.extend_from_slice(&b[last..]);
     // Only ASCII bytes were removed, so the result is still UTF-8.
     (Some(String::from_utf8(out).unwrap_or_default()), splices)
 }
