@@ -191,3 +191,20 @@ fn special_outputs_are_written_through() {
     assert!(std::fs::symlink_metadata(d.join("link.i")).unwrap().file_type().is_symlink());
     assert_eq!(std::fs::read_to_string(d.join("real.i")).unwrap(), "int a;\n");
 }
+
+#[test]
+fn sse2_intrinsics_match_gcc() {
+    let have = |p: &str| Path::new(p).exists();
+    if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {
+        return;
+    }
+    let d = scratch("sse2");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let src = data.join("sse2.c");
+    for opt in ["-O0", "-O1"] {
+        let o = run(&[opt, src.to_str().unwrap(), "-o", "sse2"], &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = Command::new(d.join("sse2")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("sse2.expected")).unwrap(), "{opt}");
+    }
+}
