@@ -461,7 +461,7 @@ impl Driver {
             opt_level: o.opt_level,
             source_name: path.to_string(),
         };
-        let module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {
+        let mut module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {
             Some(m) if !diag.has_errors() => m,
             _ => {
                 self.failed = true;
@@ -485,6 +485,11 @@ impl Driver {
             unwind_tables: self.unwind_tables(),
             code16: o.m16,
         };
+        if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
+            error(format!("{path}: {e}"));
+            self.failed = true;
+            return None;
+        }
         match ccc_target::emit_assembly(&module, &self.tc.target, &cg) {
             Ok(s) => Some(s),
             Err(e) => {
