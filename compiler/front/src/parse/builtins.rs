@@ -260,8 +260,13 @@ impl<'a> Parser<'a> {
                 self.arity(name, &args, 1, loc)?;
                 let a = self.decay(args.swap_remove(0));
                 let a = if a.ty.is_integer() { self.convert(a, CType::double()) } else { a };
-                let stem = base.trim_end_matches(['f', 'l']);
-                let stem = if stem == "finite" { "isfinite" } else { stem };
+                let stem = match base {
+                    "isinff" | "isinfl" => "isinf",
+                    "isnanf" | "isnanl" => "isnan",
+                    "signbitf" | "signbitl" => "signbit",
+                    "finite" | "finitef" | "finitel" => "isfinite",
+                    other => other,
+                };
                 Ok(self.builtin(stem, vec![a], CType::int(), loc))
             }
             "isgreater" | "isgreaterequal" | "isless" | "islessequal" | "islessgreater" | "isunordered" => {
