@@ -198,7 +198,7 @@ fn update_baseline(ctx: &Ctx) -> ExitCode {
         }
     };
     let changes = base.raise(&run);
-    if changes.is_empty() {
+    if changes.is_empty() && baseline::path(&ctx.root).exists() {
         println!("baseline unchanged");
         return ExitCode::SUCCESS;
     }

@@ -52,8 +52,6 @@ pub struct Output {
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub wall: Duration,
-    /// User + system CPU time of the child and its waited-for descendants.
-    pub cpu: Duration,
     /// Peak resident set size in KiB (largest single process of the tree).
     pub maxrss_kb: u64,
 }
@@ -86,7 +84,6 @@ pub fn run_input(cmd: &mut Command, timeout: Duration, limit: usize, input: Opti
                 stdout: Vec::new(),
                 stderr: Vec::new(),
                 wall: Duration::ZERO,
-                cpu: Duration::ZERO,
                 maxrss_kb: 0,
             }
         }
@@ -103,7 +100,6 @@ pub fn run_input(cmd: &mut Command, timeout: Duration, limit: usize, input: Opti
                 stdout: Vec::new(),
                 stderr: Vec::new(),
                 wall: Duration::ZERO,
-                cpu: Duration::ZERO,
                 maxrss_kb: 0,
             }
         }
@@ -126,17 +122,12 @@ pub fn run_input(cmd: &mut Command, timeout: Duration, limit: usize, input: Opti
         stdout,
         stderr,
         wall: start.elapsed(),
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         maxrss_kb: usage.ru_maxrss.max(0) as u64,
     }
 }
 
 pub fn run(cmd: &mut Command, timeout: Duration) -> Output {
     run_limited(cmd, timeout, DEFAULT_LIMIT)
-}
-
-fn tv(t: libc::timeval) -> Duration {
-    Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
 }
 
 fn read_capped<R: Read>(pipe: Option<R>, limit: usize) -> Vec<u8> {

@@ -46,15 +46,7 @@ impl super::Suite for Projects {
             if ctx.fast && !p.fast() {
                 continue;
             }
-            let env = Env {
-                ctx,
-                work: work.join(p.name()),
-                refs: ctx.cache.join("projects").join(format!("{}-{}", p.name(), crate::sample::key(&[gcc_id.as_bytes(), RECIPE.as_bytes()]))),
-                cc: ctx.cc.program.display().to_string(),
-            };
-            let _ = std::fs::create_dir_all(&env.work);
-            let _ = std::fs::create_dir_all(&env.refs);
-            out.extend(p.run(&env));
+            out.extend(p.run(&Env::new(ctx, p.name(), &work, &gcc_id)));
         }
         Ok(out)
     }
@@ -78,7 +70,28 @@ pub struct Env<'a> {
 /// Why a step failed: one-line reason, details for the log.
 pub type StepErr = (String, String);
 
-impl Env<'_> {
+/// The generated SQLite amalgamation (`sqlite3.c`, `shell.c`, `test/`), for benchmarks.
+pub fn sqlite_amalgamation(ctx: &Ctx) -> Result<PathBuf, String> {
+    let gcc_id = crate::gccsrc::compiler_id("gcc");
+    let env = Env::new(ctx, "sqlite3", &ctx.out.join("work/bench-projects"), &gcc_id);
+    sqlite::reference_tree(&env).map_err(|(why, _)| why)
+}
+
+pub use sqlite::strip_timings;
+
+impl<'a> Env<'a> {
+    fn new(ctx: &'a Ctx, name: &str, work: &Path, gcc_id: &str) -> Env<'a> {
+        let env = Env {
+            ctx,
+            work: work.join(name),
+            refs: ctx.cache.join("projects").join(format!("{name}-{}", crate::sample::key(&[gcc_id.as_bytes(), RECIPE.as_bytes()]))),
+            cc: ctx.cc.program.display().to_string(),
+        };
+        let _ = std::fs::create_dir_all(&env.work);
+        let _ = std::fs::create_dir_all(&env.refs);
+        env
+    }
+
     /// Run a command in `dir`, saving its output to `log`; Err on non-zero exit.
     pub fn step(&self, dir: &Path, log: &Path, timeout: Duration, prog: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<proc::Output, StepErr> {
         let mut cmd = Command::new(prog);

@@ -23,6 +23,15 @@ fn generate(env: &Env, dir: &Path, log: &Path) -> Result<(), StepErr> {
     Ok(())
 }
 
+/// The GCC reference: generated amalgamation plus GCC-built binaries in `gcc-bin/`.
+pub fn reference_tree(env: &Env) -> Result<PathBuf, StepErr> {
+    env.reference(|d| {
+        let log = env.refs.join("build.log");
+        generate(env, d, &log)?;
+        build_bins(env, "gcc", d, &d.join("gcc-bin"), &log)
+    })
+}
+
 /// Compile the shell and speedtest1 from the amalgamation in `src` into `out`.
 pub fn build_bins(env: &Env, cc: &str, src: &Path, out: &Path, log: &Path) -> Result<(), StepErr> {
     let _ = std::fs::create_dir_all(out);
@@ -87,11 +96,7 @@ impl Project for Sqlite {
         let mut names = vec!["sqlite3-build".to_string()];
         names.extend(scripts.iter().map(|s| format!("sqlite3-{}", s.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default())));
         names.extend(SPEEDTEST_SETS.iter().map(|t| format!("sqlite3-speedtest1-{t}")));
-        let refdir = match env.reference(|d| {
-            let log = env.refs.join("build.log");
-            generate(env, d, &log)?;
-            build_bins(env, "gcc", d, &d.join("gcc-bin"), &log)
-        }) {
+        let refdir = match reference_tree(env) {
             Ok(d) => d,
             Err((why, _)) => return names.iter().map(|n| TestResult::skip(n, format!("gcc build failed: {why}"))).collect(),
         };
