@@ -4,9 +4,15 @@
 //! AST (declarations are resolved and expression types computed while
 //! parsing, as in chibicc); `lower` turns the AST into `ccc_ir` functions.
 
+pub mod ast;
 pub mod diag;
 pub mod intern;
+pub mod lex;
+pub mod lower;
+pub mod parse;
+pub mod preprocess;
 pub mod token;
+pub mod types;
 
 use ccc_ir::{Module, TargetInfo};
 
@@ -50,12 +56,10 @@ pub fn compile_translation_unit(
     target: &TargetInfo,
     opts: &FrontOptions,
 ) -> Option<Module> {
-    // Parser and lowering land in the next commits.
-    let _ = (tokens, target, opts);
-    diag.emit(diag::Diagnostic {
-        severity: diag::Severity::Error,
-        loc: None,
-        message: "C compilation is not implemented yet".into(),
-    });
-    None
+    let parser = parse::Parser::new(tokens, diag, target, opts);
+    let unit = parser.parse_translation_unit().ok()?;
+    if diag.has_errors() {
+        return None;
+    }
+    lower::lower_unit(unit, diag, target, opts)
 }
