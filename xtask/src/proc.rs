@@ -197,9 +197,12 @@ pub fn head_lines(s: &str, n: usize) -> String {
 
 /// The first line that looks like a diagnostic, else the first non-empty line.
 pub fn first_error_line(stderr: &str) -> String {
+    let strong = |l: &&str| l.contains("error") || l.contains("panicked") || l.contains("fatal");
+    let weak = |l: &&str| l.contains("Error") || l.contains("No such file") || l.contains("not found") || l.contains("undefined reference");
     let line = stderr
         .lines()
-        .find(|l| l.contains("error") || l.contains("panicked"))
+        .find(strong)
+        .or_else(|| stderr.lines().find(weak))
         .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
         .unwrap_or("");
     let mut l = line.trim().to_string();

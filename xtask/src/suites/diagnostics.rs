@@ -186,7 +186,8 @@ fn one(ctx: &Ctx, t: &Input, work: &Path, oracle: &Oracle, gcc_id: &str) -> Test
                 Some(e) => TestResult::fail(&t.name, format!("expected diagnostic {file}:{e}"), detail),
                 None => TestResult::pass(&t.name),
             },
-            proc::Status::Exit(0) if gcc == "accept" => TestResult::pass(&t.name),
+            proc::Status::Exit(0) if gcc == "accept" && left => TestResult::pass(&t.name),
+            proc::Status::Exit(0) if gcc == "accept" => TestResult::fail(&t.name, "exit 0 but no object file", detail),
             proc::Status::Exit(0) => TestResult::fail(&t.name, "accepted an input gcc rejects", detail),
             s => TestResult::fail(&t.name, format!("crash ({}): {}", s.describe(), proc::first_error_line(&stderr)), detail),
         }
