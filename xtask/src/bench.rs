@@ -29,18 +29,27 @@ struct Sample {
 
 /// Run a command `runs` times; median wall time, max peak RSS; Err on any failure.
 fn measure(runs: usize, make: &dyn Fn() -> Command) -> Result<Sample, String> {
+    measure_out(runs, make, None)
+}
+
+/// Like `measure`, for a compiler or linker: `out` must be (re)created by every run.
+fn measure_out(runs: usize, make: &dyn Fn() -> Command, out: Option<&Path>) -> Result<Sample, String> {
     let mut times = Vec::new();
     let mut rss = 0u64;
     let mut stdout = String::new();
     for _ in 0..runs {
+        if let Some(p) = out {
+            let _ = std::fs::remove_file(p);
+        }
         let o = proc::run_limited(&mut make(), TIMEOUT, 1 << 20);
-        if !o.status.success() {
+        let missing = out.is_some_and(|p| !p.exists());
+        if !o.status.success() || missing {
             let c = make();
             return Err(format!(
                 "{} {}: {}: {}",
                 c.get_program().to_string_lossy(),
                 c.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
-                o.status.describe(),
+                if missing && o.status.success() { "exit 0 but no output file".to_string() } else { o.status.describe() },
                 proc::first_error_line(&o.stderr_str())
             ));
         }
@@ -116,7 +125,7 @@ pub fn run(ctx: &Ctx, runs: usize) {
         let build = |cc: &Path, opt: &str, tag: &str| -> Result<PathBuf, String> {
             let out = work.join(format!("{stem}-{tag}"));
             let args = vec![opt.to_string(), p.display().to_string(), "-o".into(), out.display().to_string(), "-lm".into()];
-            measure(1, &|| cmd_with(cc, &args)).map(|_| out)
+            measure_out(1, &|| cmd_with(cc, &args), Some(&out)).map(|_| out)
         };
         let run_bin = |bin: PathBuf| measure(runs, &|| Command::new(&bin));
         let ours = build(&ccc, "-O2", "ccc-O2").and_then(run_bin);
@@ -130,7 +139,9 @@ pub fn run(ctx: &Ctx, runs: usize) {
     let table = t.render();
     print!("{table}");
     let _ = std::fs::write(ctx.out.join("bench.txt"), &table);
-    let _ = std::fs::write(ctx.out.join("bench.log"), &t.log);
+    let mut seen = std::collections::BTreeSet::new();
+    let log: String = t.log.lines().filter(|l| seen.insert(l.to_string())).map(|l| format!("{l}\n")).collect();
+    let _ = std::fs::write(ctx.out.join("bench.log"), &log);
     if !t.log.is_empty() {
         println!("(failures: {})", ctx.show(&ctx.out.join("bench.log")));
     }
@@ -150,8 +161,9 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         let compile = |cc: &Path, tag: &str| {
             let mut args: Vec<String> = vec![opt.to_string()];
             args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
-            args.extend(["-c".into(), sqlite_c.clone(), "-o".into(), work.join(format!("sqlite3-{tag}{opt}.o")).display().to_string()]);
-            measure(runs, &|| cmd_with(cc, &args))
+            let out = work.join(format!("sqlite3-{tag}{opt}.o"));
+            args.extend(["-c".into(), sqlite_c.clone(), "-o".into(), out.display().to_string()]);
+            measure_out(runs, &|| cmd_with(cc, &args), Some(&out))
         };
         let ours = compile(ccc, "ccc");
         let theirs = compile(gcc, "gcc");
@@ -166,12 +178,12 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         let mut args: Vec<String> = vec!["-O2".into()];
         args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
         args.extend([format!("-I{}", src.display()), "-c".into(), src.join(file).display().to_string(), "-o".into(), o.display().to_string()]);
-        measure(1, &|| cmd_with(cc, &args)).map(|_| o)
+        measure_out(1, &|| cmd_with(cc, &args), Some(&o)).map(|_| o)
     };
     let link = |cc: &Path, objs: &[PathBuf], out: &Path| -> Result<Sample, String> {
         let mut args: Vec<String> = objs.iter().map(|p| p.display().to_string()).collect();
         args.extend(["-o".into(), out.display().to_string(), "-lm".into()]);
-        measure(runs, &|| cmd_with(cc, &args))
+        measure_out(runs, &|| cmd_with(cc, &args), Some(out))
     };
     let gcc_objs = (|| Ok::<_, String>(vec![obj("gcc", gcc, "shell.c", "shell")?, work.join("sqlite3-gcc-O2.o")]))();
     match gcc_objs {
@@ -189,7 +201,7 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
         let bin = work.join(format!("speedtest1-{tag}"));
         args.extend([format!("-I{}", src.display()), src.join("test/speedtest1.c").display().to_string(), sqlite_c.clone(), "-o".into(), bin.display().to_string(), "-lm".into()]);
-        measure(1, &|| cmd_with(cc, &args))?;
+        measure_out(1, &|| cmd_with(cc, &args), Some(&bin))?;
         measure(runs, &|| cmd_with(&bin, &speed_args))
     };
     let ours = speedtest(ccc, "ccc-O2", "-O2");
