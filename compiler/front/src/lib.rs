@@ -4,11 +4,44 @@
 //! AST (declarations are resolved and expression types computed while
 //! parsing, as in chibicc); `lower` turns the AST into `ccc_ir` functions.
 
+pub mod ast;
 pub mod diag;
 pub mod intern;
+pub mod lex;
+pub mod lower;
+pub mod parse;
+pub mod preprocess;
 pub mod token;
+pub mod types;
 
 use ccc_ir::{Module, TargetInfo};
+
+/// Source bytes that are not UTF-8 are represented by the characters
+/// `RAW_BYTE_BASE + byte` (Unicode private use plane 16).
+pub const RAW_BYTE_BASE: u32 = 0x10_FF00;
+
+/// Decode bytes as UTF-8, mapping each invalid byte to a raw-byte character.
+pub fn decode_raw_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len() - good);
+                for &b in &rest[good..good + bad] {
+                    out.push(char::from_u32(RAW_BYTE_BASE + b as u32).unwrap_or('\u{fffd}'));
+                }
+                rest = &rest[good + bad..];
+            }
+        }
+    }
+}
 
 /// Which C dialect `-std=` selected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,12 +83,10 @@ pub fn compile_translation_unit(
     target: &TargetInfo,
     opts: &FrontOptions,
 ) -> Option<Module> {
-    // Parser and lowering land in the next commits.
-    let _ = (tokens, target, opts);
-    diag.emit(diag::Diagnostic {
-        severity: diag::Severity::Error,
-        loc: None,
-        message: "C compilation is not implemented yet".into(),
-    });
-    None
+    let parser = parse::Parser::new(tokens, diag, target, opts);
+    let unit = parser.parse_translation_unit().ok()?;
+    if diag.has_errors() {
+        return None;
+    }
+    lower::lower_unit(unit, diag, target, opts)
 }

@@ -19,6 +19,16 @@ pub enum TokenKind {
     Punct,
     /// A character that is not part of any token (stray `@`, `` ` ``, `\`).
     Other,
+    /// A `#pragma` line or `_Pragma("...")` operator that the preprocessor
+    /// does not consume itself (`pack`, `GCC visibility`, `GCC diagnostic`,
+    /// `weak`, `redefine_extname`, unknown ones...). `text` is the pragma's
+    /// body after the word `pragma`, tokens separated by single spaces where
+    /// the source had whitespace, e.g. `pack(push, 1)` or
+    /// `GCC visibility push(default)`. It arrives as one token where the
+    /// directive stood (`line_start` set); the parser re-lexes the body with
+    /// `lex::tokenize_str` if it cares and ignores it otherwise. Macros in
+    /// the body are not expanded (GCC expands only some pragma namespaces).
+    Pragma,
     Eof,
 }
 

@@ -172,8 +172,9 @@ impl Function {
     pub fn predecessors(&self) -> Vec<Vec<Block>> {
         let mut preds = vec![Vec::new(); self.blocks.len()];
         for &b in &self.layout {
-            if let Some(last) = self.blocks[b.index()].insts.last() {
-                for s in last.kind.successors() {
+            // asm goto can branch from the middle of a block.
+            for inst in &self.blocks[b.index()].insts {
+                for s in inst.kind.successors() {
                     if !preds[s.index()].contains(&b) {
                         preds[s.index()].push(b);
                     }

@@ -33,6 +33,8 @@ pub fn print_inst(kind: &InstKind) -> String {
         SlotAddr { slot } => format!("slot_addr {slot}"),
         DynAlloca { size, align } => format!("dyn_alloca {size}, align {align}"),
         BlockAddr { block } => format!("block_addr {block}"),
+        StackSave => "stack_save".into(),
+        StackRestore { ptr } => format!("stack_restore {ptr}"),
         Binary { op, ty, lhs, rhs } => format!("{op:?}.{ty} {lhs}, {rhs}").to_lowercase(),
         Unary { op, ty, arg } => format!("{op:?}.{ty} {arg}").to_lowercase(),
         Icmp { cc, ty, lhs, rhs } => format!("icmp.{ty} {cc:?} {lhs}, {rhs}").to_lowercase(),

@@ -13,9 +13,11 @@
 //! `ccc-dist` finds the toolchain it belongs to from its own executable,
 //! whatever the current directory:
 //! - install: `<prefix>/bin/ccc-dist` with headers in `<prefix>/lib/ccc/include`;
-//! - source tree: `<repo>/target/<profile>/ccc-dist`, headers in the
-//!   repository's `compiler/include` (found by walking up from the
-//!   executable); `--include DIR` for a target dir outside the repository.
+//! - cargo build: `<target>/<profile>/ccc-dist`, headers in
+//!   `<target>/<profile>/ccc-include` (copied there by compiler/driver's
+//!   build.rs, where ccc itself finds them), else the repository's
+//!   `compiler/include` found by walking up from the executable;
+//!   `--include DIR` overrides.
 
 use crate::DistError;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,9 @@ pub const REQUIRED_TOOL: &str = "ccc";
 
 /// Bundle-relative location of the headers.
 pub const INCLUDE_DEST: &str = "lib/ccc/include";
+/// Where compiler/driver/build.rs copies the headers in a cargo build
+/// (`target/<profile>/ccc-include`), relative to the bin directory.
+pub const CARGO_INCLUDE: &str = "ccc-include";
 /// Source-tree location of the headers, relative to the repository root.
 pub const INCLUDE_SRC: &str = "compiler/include";
 
@@ -90,6 +95,12 @@ fn find_include_dir(bin_dir: &Path) -> Option<PathBuf> {
         if installed.is_dir() {
             return Some(installed);
         }
+    }
+    // A cargo build: the driver's build.rs copies compiler/include there,
+    // and ccc itself reads its headers from it.
+    let cargo_copy = bin_dir.join(CARGO_INCLUDE);
+    if cargo_copy.is_dir() {
+        return Some(cargo_copy);
     }
     for ancestor in bin_dir.ancestors() {
         let candidate = ancestor.join(INCLUDE_SRC);

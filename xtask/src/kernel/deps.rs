@@ -1,23 +1,10 @@
 //! Checks that the tools a kernel build or boot needs are installed, with
 //! the Debian package to install when one is missing. (Installing is the
-//! job of `cargo xtask deps`; see `debian_packages` for its list.)
+//! job of `cargo xtask deps`, src/deps.rs.)
 
-use super::arch::{Arch, ALL, OPENSBI_FW};
+use super::arch::{Arch, OPENSBI_FW};
 use super::compiler::Compiler;
 use super::run::have_program;
-
-/// Every Debian package the kernel suites use. qemu-system-* must be
-/// installed by an `apt-get install` of their own (TESTING.md).
-#[allow(dead_code)] // for the harness's `cargo xtask deps`
-pub fn debian_packages() -> Vec<&'static str> {
-    let mut v = vec!["flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "xz-utils", "linux-source-6.12"];
-    for a in ALL {
-        v.extend_from_slice(a.debian_packages());
-    }
-    v.sort_unstable();
-    v.dedup();
-    v
-}
 
 pub fn require(arch: Arch, cc: &Compiler) -> Result<(), String> {
     let mut missing = Vec::new();

@@ -1,9 +1,9 @@
 //! The no-Nix kernel path: build Linux for x86_64/aarch64/riscv64 with a
 //! chosen compiler and boot it under QEMU to kernels/init.c.
 //!
-//! Entry points for the harness: [`cli::kernel_main`], [`cli::boot_main`]
-//! (whole subcommands taking their own arguments) and [`suite::run`] for the
-//! `kernel-boot-<arch>` suites.
+//! Entry points: [`cli::kernel_main`], [`cli::boot_main`] (the `kernel` and
+//! `boot` subcommands, taking their own arguments) and [`suite::run`] (the
+//! `kernel-boot-<arch>` suites, src/suites/kernel_boot.rs).
 
 pub mod arch;
 pub mod build;

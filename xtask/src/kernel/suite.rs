@@ -17,16 +17,6 @@ pub fn default_source() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(super::source::DEBIAN_SOURCE))
 }
 
-/// Suite names, for the harness's list.
-pub fn suite_names() -> Vec<String> {
-    super::arch::ALL.iter().map(|a| format!("kernel-boot-{}", a.name())).collect()
-}
-
-/// `kernel-boot-riscv64` -> Arch::Riscv64.
-pub fn arch_of_suite(name: &str) -> Option<Arch> {
-    name.strip_prefix("kernel-boot-").and_then(|a| Arch::parse(a).ok())
-}
-
 /// Runs one suite. Ok(summary) when the kernel booted to the init built by
 /// `cc`; Err(reason) otherwise. The kernel build is incremental (rebuilt
 /// only when sources, configs or the compiler command change).

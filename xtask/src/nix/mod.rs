@@ -5,4 +5,3 @@
 pub mod ccwrapper;
 pub mod dist;
 pub mod eval;
-pub mod suite;

@@ -1,0 +1,268 @@
+//! The typed AST the parser produces. Every expression carries its C type;
+//! implicit conversions are explicit `Cast` nodes, pointer arithmetic is
+//! already scaled, and initializers are flattened to (offset, value) items.
+
+use crate::diag::Loc;
+use crate::intern::Sym;
+use crate::types::{CType, RecordId};
+
+pub type LocalId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Shl,
+    Shr,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    BitNot,
+    LogNot,
+    /// `__real__` / `__imag__` of a complex value (lvalue when the operand is).
+    Real,
+    Imag,
+    /// `~` on a complex value: conjugate.
+    Conj,
+}
+
+#[derive(Clone, Debug)]
+pub enum VarRef {
+    Local(LocalId),
+    /// Globals and functions, by assembler name.
+    Global(Sym),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: CType,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i128),
+    /// Float literal: value as f64 plus the literal's text for exact long double.
+    Float(f64),
+    /// A string literal's bytes (without the terminator; the array type has
+    /// room for it). `elem` is the element size (1, 2 or 4).
+    Str(Vec<u8>),
+    Var(VarRef),
+    Unary(UnOp, Box<Expr>),
+    /// Both operands already converted (comparisons: to their common type;
+    /// shifts: each promoted separately). Pointer +/- integer has the integer
+    /// already scaled to bytes; pointer - pointer yields bytes (the parser
+    /// divides).
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    LogAnd(Box<Expr>, Box<Expr>),
+    LogOr(Box<Expr>, Box<Expr>),
+    Assign(Box<Expr>, Box<Expr>),
+    /// `lhs op= rhs`: computed as `(op_ty)lhs op rhs` then converted back to
+    /// lhs's type. `rhs` is already converted to `op_ty` (or scaled for pointers).
+    CompoundAssign { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr>, op_ty: CType },
+    /// `++`/`--`, prefix or postfix; `delta` is in bytes for pointers.
+    IncDec { target: Box<Expr>, prefix: bool, delta: i64 },
+    Cast(Box<Expr>),
+    Deref(Box<Expr>),
+    AddrOf(Box<Expr>),
+    /// Member access on a record lvalue (for `->` the parser derefs first).
+    Member { base: Box<Expr>, record: RecordId, field: usize },
+    Call { callee: Box<Expr>, args: Vec<Expr> },
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// GNU `a ?: b`.
+    CondOmitted(Box<Expr>, Box<Expr>),
+    Comma(Box<Expr>, Box<Expr>),
+    /// GNU statement expression; its value is the last expression statement.
+    StmtExpr(Box<Stmt>),
+    /// A compound literal: a fresh object initialised, used as an lvalue.
+    CompoundLit { var: VarRef, init: Box<Initializer> },
+    /// Runtime `sizeof` of a VLA type (the byte size local).
+    VlaSize(LocalId),
+    /// `&&label`.
+    LabelAddr(Sym),
+    VaStart(Box<Expr>),
+    VaArg(Box<Expr>),
+    VaCopy(Box<Expr>, Box<Expr>),
+    VaEnd(Box<Expr>),
+    /// A builtin function call that lowers to something other than a call.
+    Builtin { name: Sym, args: Vec<Expr> },
+    /// An atomic builtin (`__atomic_*`, `__sync_*`): name and arguments.
+    Atomic { name: Sym, args: Vec<Expr> },
+    /// A convert-to-bool comparison against zero of any scalar.
+    ToBool(Box<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, ty: CType, loc: Loc) -> Expr {
+        Expr { kind, ty, loc }
+    }
+}
+
+/// One scalar (or whole-aggregate) piece of an initializer.
+#[derive(Clone, Debug)]
+pub struct InitItem {
+    pub offset: u64,
+    /// Bitfield placement: (bit offset in the storage unit, width, storage type size).
+    pub bitfield: Option<(u32, u32, u32)>,
+    pub expr: Expr,
+}
+
+/// A flattened initializer for an object of `size` bytes. Items are sorted by
+/// offset and do not overlap; bytes not covered are zero.
+#[derive(Clone, Debug)]
+pub struct Initializer {
+    pub size: u64,
+    pub items: Vec<InitItem>,
+    /// Initialised from a single expression of aggregate type (`struct s a = b;`).
+    pub whole: Option<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AsmOperand {
+    pub name: Option<Sym>,
+    pub constraint: String,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct AsmStmt {
+    pub template: String,
+    pub outputs: Vec<AsmOperand>,
+    pub inputs: Vec<AsmOperand>,
+    pub clobbers: Vec<String>,
+    pub labels: Vec<Sym>,
+    pub volatile: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Expr(Expr),
+    /// Local declaration with an initializer (or a VLA needing its size computed).
+    Decl { var: LocalId, init: Option<Initializer> },
+    /// A VLA type whose size must be computed here: `size_var = n * elem_size`.
+    VlaDecl { size_var: LocalId, count: Expr, elem_size: Expr },
+    Block(Vec<Stmt>),
+    If { cond: Expr, then: Box<Stmt>, els: Option<Box<Stmt>> },
+    While { cond: Expr, body: Box<Stmt> },
+    DoWhile { body: Box<Stmt>, cond: Expr },
+    For { init: Option<Box<Stmt>>, cond: Option<Expr>, step: Option<Expr>, body: Box<Stmt> },
+    /// `cases` are (low, high, case index); `Case` statements in the body refer to the index.
+    Switch { cond: Expr, body: Box<Stmt>, cases: Vec<(i128, i128, usize)>, default: Option<usize> },
+    Case(usize, Box<Stmt>),
+    Break,
+    Continue,
+    Return(Option<Expr>, Loc),
+    Goto(Sym, Loc),
+    ComputedGoto(Expr),
+    Label(Sym, Box<Stmt>),
+    Asm(AsmStmt),
+    Null,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalVar {
+    pub name: Sym,
+    pub ty: CType,
+    pub align: u32,
+    /// The local is the storage of a parameter.
+    pub is_param: bool,
+    /// `__attribute__((cleanup(fn)))`.
+    pub cleanup: Option<Sym>,
+    /// Address taken (or aggregate): must stay in memory. mem2reg decides later.
+    pub volatile: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FunctionDef {
+    pub name: Sym,
+    pub ty: CType,
+    pub params: Vec<LocalId>,
+    pub locals: Vec<LocalVar>,
+    pub body: Stmt,
+    pub is_static: bool,
+    pub is_inline: bool,
+    pub attrs: DeclAttrs,
+    pub loc: Loc,
+}
+
+/// GNU attributes that matter after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct DeclAttrs {
+    pub weak: bool,
+    pub alias: Option<String>,
+    pub section: Option<String>,
+    pub visibility: Option<String>,
+    pub used: bool,
+    pub constructor: Option<Option<u32>>,
+    pub destructor: Option<Option<u32>>,
+    pub aligned: Option<u32>,
+    pub noinline: bool,
+    pub always_inline: bool,
+    pub noreturn: bool,
+    pub packed: bool,
+    pub gnu_inline: bool,
+    pub returns_twice: bool,
+    pub cleanup: Option<Sym>,
+    pub mode: Option<Sym>,
+    pub vector_size: Option<u64>,
+    pub tls_model: Option<String>,
+    pub no_common: bool,
+    pub common: bool,
+    /// `asm("name")` label on a declaration.
+    pub asm_label: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GlobalVar {
+    pub name: Sym,
+    pub ty: CType,
+    pub align: u32,
+    pub init: Option<Initializer>,
+    pub is_static: bool,
+    pub is_extern: bool,
+    pub thread_local: bool,
+    /// A tentative definition (no initializer, not extern).
+    pub tentative: bool,
+    pub attrs: DeclAttrs,
+}
+
+/// A static initializer evaluated to bytes and relocations.
+#[derive(Clone, Debug, Default)]
+pub struct StaticData {
+    pub bytes: Vec<u8>,
+    /// (offset, symbol, addend) of 8-byte absolute addresses.
+    pub relocs: Vec<(u64, Sym, i64)>,
+    /// (offset, function, label, addend) of 8-byte label addresses (`&&l`).
+    pub labels: Vec<(u64, Sym, Sym, i64)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TopLevel {
+    Function(FunctionDef),
+    Global(GlobalVar),
+    /// A declaration that the object file must mention (weak refs, aliases,
+    /// visibility on an extern).
+    Decl { name: Sym, ty: CType, attrs: DeclAttrs, thread_local: bool },
+    Asm(String),
+}

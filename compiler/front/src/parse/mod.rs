@@ -1,0 +1,511 @@
+//! Recursive-descent parser that also performs semantic analysis: names are
+//! resolved through scopes, expression types are computed and implicit
+//! conversions inserted as the AST is built.
+
+mod builtins;
+mod consteval;
+mod decl;
+mod expr;
+mod init;
+mod literal;
+mod static_init;
+mod stmt;
+
+pub use static_init::long_double_bits;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use ccc_ir::TargetInfo;
+
+use crate::ast::*;
+use crate::diag::{DiagEngine, Loc};
+use crate::intern::Sym;
+use crate::token::{Token, TokenKind};
+use crate::types::*;
+use crate::FrontOptions;
+
+pub use consteval::ConstValue;
+pub use expr::{is_null_constant, same_type_unqual};
+
+/// The result of parsing: items in source order, the record/enum tables,
+/// and for each item that is an initialised global its evaluated data.
+pub struct ParsedUnit {
+    pub items: Vec<TopLevel>,
+    pub tables: Rc<TypeTables>,
+    pub static_data: Vec<Option<StaticData>>,
+}
+
+/// An error already reported to the diagnostics engine.
+#[derive(Debug)]
+pub struct Reported;
+
+pub type PResult<T> = Result<T, Reported>;
+
+#[derive(Clone, Debug)]
+pub enum Binding {
+    Var { var: VarRef, ty: CType },
+    Typedef(CType),
+    EnumConst { value: i128, ty: CType },
+}
+
+#[derive(Clone, Debug)]
+pub enum TagBinding {
+    Record(RecordId),
+    Enum(EnumId),
+}
+
+#[derive(Default)]
+struct Scope {
+    names: HashMap<Sym, Binding>,
+    tags: HashMap<Sym, TagBinding>,
+}
+
+/// What the parser knows about a file-scope name across declarations.
+#[derive(Clone, Debug)]
+pub struct GlobalInfo {
+    pub ty: CType,
+    pub is_static: bool,
+    pub defined: bool,
+    pub index: Option<usize>,
+}
+
+/// Per-function parsing state.
+#[derive(Default)]
+struct FuncState {
+    locals: Vec<LocalVar>,
+    /// Case labels of the innermost switch: (low, high, index), default index.
+    switch_cases: Vec<(Vec<(i128, i128, usize)>, Option<usize>, CType)>,
+    next_case: usize,
+    name: Option<Sym>,
+    ret: Option<CType>,
+    labels_used: Vec<(Sym, Loc)>,
+    labels_defined: Vec<Sym>,
+    static_counter: u32,
+    /// Statements computing VLA sizes, emitted before the declaration that needs them.
+    pending_vla: Vec<Stmt>,
+    /// `__func__`, created on first use.
+    func_name_var: Option<Sym>,
+}
+
+pub struct Parser<'a> {
+    toks: Vec<Token>,
+    pos: usize,
+    pub diag: &'a DiagEngine,
+    pub target: &'a TargetInfo,
+    pub opts: &'a FrontOptions,
+    pub tables: Rc<TypeTables>,
+    scopes: Vec<Scope>,
+    pub globals: HashMap<Sym, GlobalInfo>,
+    pub items: Vec<TopLevel>,
+    func: Option<FuncState>,
+    /// Counter for unique names of string literals, compound literals, statics.
+    anon_counter: u32,
+    /// `#pragma pack` stack; current value in effect (0 = none).
+    pack_stack: Vec<u32>,
+    pack: u32,
+    kw: Keywords,
+    /// Parameters of the most recent file-scope function declarator.
+    last_params: Option<decl::ParamState>,
+    /// The function a static local belongs to (for `&&label` in its initializer).
+    static_owner: HashMap<Sym, Sym>,
+    /// While evaluating a static initializer: the owning function, if any.
+    cur_static_owner: Option<Sym>,
+}
+
+/// Pre-interned keyword spellings, compared as integers.
+struct Keywords {
+    map: HashMap<Sym, Kw>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kw {
+    Void,
+    Char,
+    Short,
+    Int,
+    Long,
+    Float,
+    Double,
+    Signed,
+    Unsigned,
+    Bool,
+    Complex,
+    Imaginary,
+    Int128,
+    Struct,
+    Union,
+    Enum,
+    Typedef,
+    Extern,
+    Static,
+    Auto,
+    Register,
+    ThreadLocal,
+    Inline,
+    Noreturn,
+    Const,
+    Volatile,
+    Restrict,
+    Atomic,
+    Alignas,
+    Alignof,
+    Sizeof,
+    If,
+    Else,
+    While,
+    Do,
+    For,
+    Switch,
+    Case,
+    Default,
+    Break,
+    Continue,
+    Return,
+    Goto,
+    StaticAssert,
+    Generic,
+    Typeof,
+    TypeofUnqual,
+    AutoType,
+    Asm,
+    Attribute,
+    Extension,
+    BuiltinVaList,
+    BuiltinOffsetof,
+    BuiltinVaArg,
+    BuiltinTypesCompatible,
+    BuiltinChooseExpr,
+    Real,
+    Imag,
+    Float128,
+    Label,
+}
+
+impl Keywords {
+    fn new() -> Keywords {
+        use Kw::*;
+        let list: &[(&str, Kw)] = &[
+            ("void", Void),
+            ("char", Char),
+            ("short", Short),
+            ("int", Int),
+            ("long", Long),
+            ("float", Float),
+            ("double", Double),
+            ("signed", Signed),
+            ("__signed", Signed),
+            ("__signed__", Signed),
+            ("unsigned", Unsigned),
+            ("_Bool", Bool),
+            ("bool", Bool),
+            ("_Complex", Complex),
+            ("__complex__", Complex),
+            ("__complex", Complex),
+            ("_Imaginary", Imaginary),
+            ("__int128", Int128),
+            ("__int128_t", Int128),
+            ("struct", Struct),
+            ("union", Union),
+            ("enum", Enum),
+            ("typedef", Typedef),
+            ("extern", Extern),
+            ("static", Static),
+            ("auto", Auto),
+            ("register", Register),
+            ("_Thread_local", ThreadLocal),
+            ("__thread", ThreadLocal),
+            ("thread_local", ThreadLocal),
+            ("inline", Inline),
+            ("__inline", Inline),
+            ("__inline__", Inline),
+            ("_Noreturn", Noreturn),
+            ("const", Const),
+            ("__const", Const),
+            ("__const__", Const),
+            ("volatile", Volatile),
+            ("__volatile", Volatile),
+            ("__volatile__", Volatile),
+            ("restrict", Restrict),
+            ("__restrict", Restrict),
+            ("__restrict__", Restrict),
+            ("_Atomic", Atomic),
+            ("_Alignas", Alignas),
+            ("alignas", Alignas),
+            ("_Alignof", Alignof),
+            ("alignof", Alignof),
+            ("__alignof__", Alignof),
+            ("__alignof", Alignof),
+            ("sizeof", Sizeof),
+            ("if", If),
+            ("else", Else),
+            ("while", While),
+            ("do", Do),
+            ("for", For),
+            ("switch", Switch),
+            ("case", Case),
+            ("default", Default),
+            ("break", Break),
+            ("continue", Continue),
+            ("return", Return),
+            ("goto", Goto),
+            ("_Static_assert", StaticAssert),
+            ("static_assert", StaticAssert),
+            ("_Generic", Generic),
+            ("typeof", Typeof),
+            ("__typeof", Typeof),
+            ("__typeof__", Typeof),
+            ("typeof_unqual", TypeofUnqual),
+            ("__typeof_unqual__", TypeofUnqual),
+            ("__auto_type", AutoType),
+            ("asm", Asm),
+            ("__asm", Asm),
+            ("__asm__", Asm),
+            ("__attribute__", Attribute),
+            ("__attribute", Attribute),
+            ("__extension__", Extension),
+            ("__builtin_va_list", BuiltinVaList),
+            ("__builtin_offsetof", BuiltinOffsetof),
+            ("__builtin_va_arg", BuiltinVaArg),
+            ("__builtin_types_compatible_p", BuiltinTypesCompatible),
+            ("__builtin_choose_expr", BuiltinChooseExpr),
+            ("__real__", Real),
+            ("__real", Real),
+            ("__imag__", Imag),
+            ("__imag", Imag),
+            ("_Float128", Float128),
+            ("__float128", Float128),
+            ("__label__", Label),
+        ];
+        Keywords { map: list.iter().map(|(s, k)| (Sym::intern(s), *k)).collect() }
+    }
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(toks: Vec<Token>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &'a FrontOptions) -> Self {
+        // Pragmas reach us as single tokens; only `pack` affects code
+        // generation, so the others are dropped here (they may appear in
+        // the middle of expressions through `_Pragma`).
+        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || t.text.as_str().trim_start().starts_with("pack")).collect();
+        if toks.last().map(|t| t.kind != TokenKind::Eof).unwrap_or(true) {
+            let loc = toks.last().map(|t| t.loc).unwrap_or_default();
+            toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
+        }
+        let mut scope0 = Scope::default();
+        // GCC's _FloatN types, which glibc's headers use as keywords.
+        for (name, k) in [("_Float32", FloatKind::Float), ("_Float64", FloatKind::Double), ("_Float32x", FloatKind::Double), ("_Float64x", FloatKind::LongDouble)] {
+            scope0.names.insert(Sym::intern(name), Binding::Typedef(CType::new(Kind::Float(k))));
+        }
+        scope0.names.insert(Sym::intern("__uint128_t"), Binding::Typedef(CType::int_of(IntKind::Int128, false)));
+        Parser {
+            toks,
+            pos: 0,
+            diag,
+            target,
+            opts,
+            tables: Rc::new(TypeTables::default()),
+            scopes: vec![scope0],
+            globals: HashMap::new(),
+            items: Vec::new(),
+            func: None,
+            anon_counter: 0,
+            pack_stack: Vec::new(),
+            pack: 0,
+            kw: Keywords::new(),
+            last_params: None,
+            static_owner: HashMap::new(),
+            cur_static_owner: None,
+        }
+    }
+
+    pub fn layout(&self) -> Layout<'_> {
+        Layout { target: self.target, tables: &self.tables }
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    fn peek(&self) -> &Token {
+        &self.toks[self.pos]
+    }
+
+    fn peek_at(&self, n: usize) -> &Token {
+        let i = (self.pos + n).min(self.toks.len() - 1);
+        &self.toks[i]
+    }
+
+    fn loc(&self) -> Loc {
+        self.toks[self.pos].loc
+    }
+
+    fn advance(&mut self) -> Token {
+        let t = self.toks[self.pos];
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn at_eof(&self) -> bool {
+        self.peek().kind == TokenKind::Eof
+    }
+
+    /// Is the current token the punctuator or identifier `s`?
+    fn is(&self, s: &str) -> bool {
+        self.peek().is(s)
+    }
+
+    fn is_punct(&self, s: &str) -> bool {
+        let t = self.peek();
+        t.kind == TokenKind::Punct && t.text.as_str() == s
+    }
+
+    fn eat(&mut self, s: &str) -> bool {
+        if self.is_punct(s) {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, s: &str) -> PResult<Token> {
+        if self.is_punct(s) {
+            Ok(self.advance())
+        } else {
+            let t = *self.peek();
+            let found = describe(&t);
+            Err(self.error_at(t.loc, format!("expected '{s}' before {found}")))
+        }
+    }
+
+    fn keyword(&self) -> Option<Kw> {
+        let t = self.peek();
+        if t.kind != TokenKind::Ident {
+            return None;
+        }
+        self.kw.map.get(&t.text).copied()
+    }
+
+    fn keyword_at(&self, n: usize) -> Option<Kw> {
+        let t = self.peek_at(n);
+        if t.kind != TokenKind::Ident {
+            return None;
+        }
+        self.kw.map.get(&t.text).copied()
+    }
+
+    fn eat_kw(&mut self, k: Kw) -> bool {
+        if self.keyword() == Some(k) {
+            self.advance();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_ident(&mut self) -> PResult<(Sym, Loc)> {
+        let t = *self.peek();
+        if t.kind == TokenKind::Ident && self.keyword().is_none() {
+            self.advance();
+            Ok((t.text, t.loc))
+        } else {
+            Err(self.error_at(t.loc, format!("expected identifier before {}", describe(&t))))
+        }
+    }
+
+    pub fn error_at(&self, loc: Loc, msg: impl Into<String>) -> Reported {
+        self.diag.error(loc, msg);
+        Reported
+    }
+
+    fn error_here(&self, msg: impl Into<String>) -> Reported {
+        self.error_at(self.loc(), msg)
+    }
+
+    fn warn_at(&self, loc: Loc, msg: impl Into<String>) {
+        self.diag.warning(loc, msg);
+    }
+
+    // ---------------------------------------------------------------- scopes
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Scope::default());
+    }
+
+    fn pop_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    fn lookup(&self, name: Sym) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.names.get(&name))
+    }
+
+    fn lookup_tag(&self, name: Sym) -> Option<&TagBinding> {
+        self.scopes.iter().rev().find_map(|s| s.tags.get(&name))
+    }
+
+    fn lookup_tag_current(&self, name: Sym) -> Option<&TagBinding> {
+        self.scopes.last().and_then(|s| s.tags.get(&name))
+    }
+
+    fn bind(&mut self, name: Sym, b: Binding) {
+        self.scopes.last_mut().expect("scope").names.insert(name, b);
+    }
+
+    fn bind_tag(&mut self, name: Sym, b: TagBinding) {
+        self.scopes.last_mut().expect("scope").tags.insert(name, b);
+    }
+
+    fn is_typedef_name(&self, t: &Token) -> bool {
+        t.kind == TokenKind::Ident && matches!(self.lookup(t.text), Some(Binding::Typedef(_)))
+    }
+
+    fn fresh_name(&mut self, prefix: &str) -> Sym {
+        self.anon_counter += 1;
+        Sym::intern(&format!("{prefix}.{}", self.anon_counter))
+    }
+
+    fn in_function(&self) -> bool {
+        self.func.is_some()
+    }
+
+    fn new_local(&mut self, name: Sym, ty: CType, align: u32) -> LocalId {
+        let f = self.func.as_mut().expect("local outside a function");
+        f.locals.push(LocalVar { name, ty, align, is_param: false, cleanup: None, volatile: false });
+        f.locals.len() - 1
+    }
+
+    /// Run the whole translation unit.
+    pub fn parse_translation_unit(mut self) -> PResult<ParsedUnit> {
+        while !self.at_eof() {
+            self.top_level()?;
+        }
+        // Evaluate static initializers (this may add string literal globals).
+        let mut data = Vec::new();
+        let mut i = 0;
+        while i < self.items.len() {
+            let init = match &self.items[i] {
+                TopLevel::Global(g) => {
+                    self.cur_static_owner = self.static_owner.get(&g.name).copied();
+                    g.init.clone()
+                }
+                _ => None,
+            };
+            data.push(match init {
+                Some(init) => Some(self.static_data(&init)?),
+                None => None,
+            });
+            i += 1;
+        }
+        Ok(ParsedUnit { items: self.items, tables: self.tables, static_data: data })
+    }
+}
+
+fn describe(t: &Token) -> String {
+    match t.kind {
+        TokenKind::Eof => "end of input".to_string(),
+        TokenKind::Number => "numeric constant".to_string(),
+        TokenKind::Str => "string constant".to_string(),
+        _ => format!("'{}'", t.text),
+    }
+}

@@ -1,0 +1,58 @@
+//! Frame layout: fixed-size slots (IR stack slots, spill slots, ABI
+//! temporaries) placed below the frame pointer, under the callee-saved
+//! register area, with the outgoing-argument area at the stack pointer.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameSlot {
+    pub size: u64,
+    pub align: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Frame {
+    pub slots: Vec<FrameSlot>,
+    /// Bytes needed at the stack pointer for arguments of calls.
+    pub outgoing_args: u64,
+    /// Filled in by [`Frame::layout`]: frame-pointer-relative offset of each slot.
+    pub offsets: Vec<i64>,
+    /// Bytes the prologue subtracts from the stack pointer after saving registers.
+    pub alloc_size: u64,
+}
+
+fn align_up(x: u64, a: u64) -> u64 {
+    let a = a.max(1);
+    x.div_ceil(a) * a
+}
+
+impl Frame {
+    pub fn new_slot(&mut self, size: u64, align: u32) -> u32 {
+        self.slots.push(FrameSlot { size, align: align.max(1) });
+        (self.slots.len() - 1) as u32
+    }
+
+    pub fn need_outgoing(&mut self, bytes: u64) {
+        self.outgoing_args = self.outgoing_args.max(bytes);
+    }
+
+    /// Place the slots. `saved_bytes` is the space between the frame pointer
+    /// and the first slot (callee-saved registers pushed after it);
+    /// `fp_bias` is the distance from the frame pointer down to a
+    /// `stack_align`-aligned address (e.g. 0 for x86-64: rbp is 16-aligned).
+    /// Large-alignment slots are handled by aligning their offset; slots
+    /// aligned beyond `stack_align` need a realigned frame, which the
+    /// target asks for through [`Frame::max_align`].
+    pub fn layout(&mut self, saved_bytes: u64, stack_align: u64) {
+        let mut cur = saved_bytes;
+        self.offsets = Vec::with_capacity(self.slots.len());
+        for s in &self.slots {
+            cur = align_up(cur + s.size.max(1), s.align.min(stack_align as u32) as u64);
+            self.offsets.push(-(cur as i64));
+        }
+        let total = align_up(cur + self.outgoing_args, stack_align);
+        self.alloc_size = total - saved_bytes;
+    }
+
+    pub fn max_align(&self) -> u32 {
+        self.slots.iter().map(|s| s.align).max().unwrap_or(1)
+    }
+}

@@ -1,0 +1,8 @@
+//! Target-independent machine layer: machine functions over virtual
+//! registers, liveness, register allocation and frame layout. A target
+//! supplies its instruction type through [`mir::MachInst`].
+
+pub mod frame;
+pub mod liveness;
+pub mod mir;
+pub mod regalloc;

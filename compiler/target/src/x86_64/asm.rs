@@ -1,0 +1,456 @@
+//! GNU inline assembly: operand constraints and template substitution.
+
+use std::fmt::Write;
+
+use ccc_ir::{InlineAsm, Type};
+
+use super::inst::*;
+use super::isel::{int_sz, Isel, VLoc};
+use super::print::PrintCx;
+use crate::codegen::mir::{OpKind, Reg, RegClass};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AsmArg {
+    Reg(Reg, OpKind),
+    Mem(Amode),
+    Imm(i64),
+    /// A symbolic constant (`"i"(&sym)`).
+    Sym(String, i64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsmOperand {
+    pub arg: AsmArg,
+    pub size: u8,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsmInst {
+    pub template: String,
+    pub operands: Vec<AsmOperand>,
+    pub clobbers: Vec<Reg>,
+    /// `asm goto` label targets (machine blocks).
+    pub labels: Vec<u32>,
+    pub label_names: Vec<Option<String>>,
+    pub id: u32,
+}
+
+impl AsmInst {
+    pub fn reg_operands(&self, f: &mut dyn FnMut(Reg, OpKind)) {
+        for o in &self.operands {
+            match &o.arg {
+                AsmArg::Reg(r, k) => f(*r, *k),
+                AsmArg::Mem(a) => {
+                    if let Base::Reg(r) = a.base {
+                        f(r, OpKind::Use)
+                    }
+                    if let Some((r, _)) = a.index {
+                        f(r, OpKind::Use)
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn map_regs(&mut self, f: &mut dyn FnMut(Reg) -> Reg) {
+        for o in &mut self.operands {
+            match &mut o.arg {
+                AsmArg::Reg(r, _) => *r = f(*r),
+                AsmArg::Mem(a) => {
+                    if let Base::Reg(r) = &mut a.base {
+                        *r = f(*r)
+                    }
+                    if let Some((r, _)) = &mut a.index {
+                        *r = f(*r)
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn operand_index(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.operands.iter().position(|o| o.name.as_deref() == Some(name)) {
+            return Some(i);
+        }
+        self.label_names.iter().position(|l| l.as_deref() == Some(name)).map(|i| i + self.operands.len())
+    }
+
+    pub fn print(&self, out: &mut String, cx: &PrintCx) {
+        out.push('\t');
+        let t: Vec<char> = self.template.chars().collect();
+        let mut i = 0;
+        let mut dialect_skip = false;
+        while i < t.len() {
+            let c = t[i];
+            if dialect_skip {
+                if c == '}' {
+                    dialect_skip = false;
+                }
+                i += 1;
+                continue;
+            }
+            match c {
+                '{' => {
+                    i += 1;
+                    continue;
+                }
+                '|' => {
+                    dialect_skip = true;
+                    i += 1;
+                    continue;
+                }
+                '}' => {
+                    i += 1;
+                    continue;
+                }
+                '%' => {}
+                _ => {
+                    out.push(c);
+                    if c == '\n' && i + 1 < t.len() && t[i + 1] != '\t' {
+                        out.push('\t');
+                    }
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 1;
+            if i >= t.len() {
+                out.push('%');
+                break;
+            }
+            match t[i] {
+                '%' | '{' | '}' | '|' => {
+                    out.push(t[i]);
+                    i += 1;
+                    continue;
+                }
+                '=' => {
+                    let _ = write!(out, "{}", self.id);
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let mut modifier = None;
+            if t[i].is_ascii_alphabetic() {
+                modifier = Some(t[i]);
+                i += 1;
+            }
+            let idx = if i < t.len() && t[i] == '[' {
+                let end = t[i..].iter().position(|&c| c == ']').map(|p| p + i).unwrap_or(t.len());
+                let name: String = t[i + 1..end.min(t.len())].iter().collect();
+                i = end + 1;
+                self.operand_index(&name)
+            } else {
+                let mut n = None;
+                while i < t.len() && t[i].is_ascii_digit() {
+                    n = Some(n.unwrap_or(0) * 10 + t[i].to_digit(10).unwrap_or(0) as usize);
+                    i += 1;
+                }
+                n
+            };
+            let Some(idx) = idx else {
+                // `%rax` style register names written with a single % in basic asm
+                out.push('%');
+                if let Some(m) = modifier {
+                    out.push(m);
+                }
+                continue;
+            };
+            if modifier == Some('l') || idx >= self.operands.len() {
+                let li = idx.saturating_sub(self.operands.len());
+                if let Some(b) = self.labels.get(li) {
+                    out.push_str(&cx.label(*b));
+                }
+                continue;
+            }
+            self.print_operand(out, &self.operands[idx], modifier, cx);
+        }
+        out.push('\n');
+    }
+
+    fn print_operand(&self, out: &mut String, o: &AsmOperand, m: Option<char>, cx: &PrintCx) {
+        match &o.arg {
+            AsmArg::Reg(r, _) => {
+                let size = match m {
+                    Some('b') => 1,
+                    Some('w') => 2,
+                    Some('k') => 4,
+                    Some('q') => 8,
+                    Some('h') => 0,
+                    _ => o.size,
+                };
+                out.push('%');
+                if size == 0 {
+                    out.push_str(match r.0 {
+                        0 => "ah",
+                        1 => "ch",
+                        2 => "dh",
+                        3 => "bh",
+                        _ => reg_name(*r, 1),
+                    });
+                } else {
+                    out.push_str(reg_name(*r, size));
+                }
+            }
+            AsmArg::Mem(a) => a.print(out, cx.frame),
+            AsmArg::Imm(v) => match m {
+                Some('c') | Some('P') => {
+                    let _ = write!(out, "{v}");
+                }
+                Some('n') => {
+                    let _ = write!(out, "{}", v.wrapping_neg());
+                }
+                _ => {
+                    let _ = write!(out, "${v}");
+                }
+            },
+            AsmArg::Sym(s, off) => {
+                if !matches!(m, Some('c') | Some('P') | Some('a')) {
+                    out.push('$');
+                }
+                out.push_str(s);
+                if *off != 0 {
+                    let _ = write!(out, "{off:+}");
+                }
+            }
+        }
+        if m == Some('z') {
+            out.push(suffix(o.size));
+        }
+    }
+}
+
+fn fixed_reg(c: char) -> Option<Reg> {
+    Some(match c {
+        'a' => RAX,
+        'b' => RBX,
+        'c' => RCX,
+        'd' => RDX,
+        'S' => RSI,
+        'D' => RDI,
+        _ => return None,
+    })
+}
+
+pub fn reg_by_name(n: &str) -> Option<Reg> {
+    let n = n.trim_start_matches('%');
+    for i in 0..32u32 {
+        for sz in [1u8, 2, 4, 8] {
+            if reg_name(Reg(i), sz) == n {
+                return Some(Reg(i));
+            }
+        }
+    }
+    match n {
+        "ah" => Some(RAX),
+        "bh" => Some(RBX),
+        "ch" => Some(RCX),
+        "dh" => Some(RDX),
+        _ => None,
+    }
+}
+
+fn flag_cc(c: &str) -> Option<Cc> {
+    Some(match c {
+        "a" | "nbe" => Cc::A,
+        "ae" | "nb" | "nc" => Cc::Ae,
+        "b" | "c" | "nae" => Cc::B,
+        "be" | "na" => Cc::Be,
+        "e" | "z" => Cc::E,
+        "ne" | "nz" => Cc::Ne,
+        "g" | "nle" => Cc::G,
+        "ge" | "nl" => Cc::Ge,
+        "l" | "nge" => Cc::L,
+        "le" | "ng" => Cc::Le,
+        "o" => Cc::O,
+        "no" => Cc::No,
+        "p" | "pe" => Cc::P,
+        "np" | "po" => Cc::Np,
+        "s" => Cc::S,
+        "ns" => Cc::Ns,
+        _ => return None,
+    })
+}
+
+impl Isel<'_> {
+    pub(crate) fn lower_inline_asm(&mut self, a: &InlineAsm) -> Result<(), String> {
+        let mut ops: Vec<AsmOperand> = Vec::new();
+        // post-asm actions for outputs: (reg, address, type) or flag outputs
+        enum Post {
+            Store(Reg, ccc_ir::Value, Type),
+            Flag(Cc, ccc_ir::Value, Type),
+            None,
+        }
+        let mut posts = Vec::new();
+        for o in &a.outputs {
+            let c = o.constraint.trim_start_matches(['=', '+']);
+            let early = c.contains('&');
+            let c = c.replace('&', "");
+            let size = if o.ty.is_int() { int_sz(o.ty) } else { 8 };
+            if let Some(cond) = c.strip_prefix("@cc") {
+                let cc = flag_cc(cond).ok_or_else(|| format!("unknown flag output constraint `{}`", o.constraint))?;
+                ops.push(AsmOperand { arg: AsmArg::Imm(0), size, name: o.name.clone() });
+                posts.push(Post::Flag(cc, o.value, o.ty));
+                continue;
+            }
+            let kind = if early { OpKind::EarlyDef } else { OpKind::Def };
+            let first_reg = c.chars().find(|ch| "rqQabcdSDx".contains(*ch) || ch.is_ascii_digit());
+            if c.contains('m') && first_reg.is_none() || first_reg.is_none() && (c.contains('o') || c.contains('V')) {
+                let m = self.amode(o.value)?;
+                ops.push(AsmOperand { arg: AsmArg::Mem(m), size, name: o.name.clone() });
+                posts.push(Post::None);
+                continue;
+            }
+            let ch = first_reg.ok_or_else(|| format!("unsupported asm output constraint `{}`", o.constraint))?;
+            let r = if let Some(p) = fixed_reg(ch) {
+                p
+            } else if ch == 'x' || o.ty.is_float() && !c.contains('r') {
+                if o.ty == Type::F80 {
+                    return Err("x87 asm operands are not supported".into());
+                }
+                self.fvreg()
+            } else {
+                self.vreg()
+            };
+            ops.push(AsmOperand { arg: AsmArg::Reg(r, kind), size, name: o.name.clone() });
+            posts.push(Post::Store(r, o.value, o.ty));
+        }
+        let nout = ops.len();
+        let mut pre_moves: Vec<(Reg, ccc_ir::Value, RegClass)> = Vec::new();
+        for i in &a.inputs {
+            let c = i.constraint.as_str();
+            let size = if i.ty.is_int() { int_sz(i.ty) } else { 8 };
+            if let Ok(n) = c.parse::<usize>() {
+                // tied to output n: same register, read and written
+                let Some(out) = ops.get_mut(n) else { return Err(format!("asm input tied to missing output {n}")) };
+                let r = match &out.arg {
+                    AsmArg::Reg(r, _) => *r,
+                    // "+m": the input is the same memory
+                    a @ AsmArg::Mem(_) => {
+                        let a = a.clone();
+                        ops.push(AsmOperand { arg: a, size, name: i.name.clone() });
+                        continue;
+                    }
+                    _ => return Err("asm input tied to a non-register output".into()),
+                };
+                out.arg = AsmArg::Reg(r, OpKind::UseDef);
+                let class = if r.is_virtual() { self.mf.class_of(r) } else if is_xmm(r) { RegClass::Float } else { RegClass::Int };
+                pre_moves.push((r, i.value, class));
+                ops.push(AsmOperand { arg: AsmArg::Reg(r, OpKind::Use), size, name: i.name.clone() });
+                continue;
+            }
+            // immediates
+            if c.contains('i') || c.contains('n') || c.contains('g') || c.chars().any(|ch| "IJKLMNOe".contains(ch)) {
+                if let Some(v) = self.const_of(i.value) {
+                    ops.push(AsmOperand { arg: AsmArg::Imm(v as i64), size, name: i.name.clone() });
+                    continue;
+                }
+                if let VLoc::Addr(Amode { sym: Some((s, Reloc::None)), disp, base, .. }) = &self.vals[i.value.index()] {
+                    if matches!(base, Base::Rip | Base::None) {
+                        ops.push(AsmOperand { arg: AsmArg::Sym(s.clone(), *disp), size, name: i.name.clone() });
+                        continue;
+                    }
+                }
+            }
+            let reg_ch = c.chars().find(|ch| "rqQabcdSDxg".contains(*ch));
+            if reg_ch.is_none() && (c.contains('m') || c.contains('o') || c.contains('V') || c.contains('p')) {
+                let m = self.amode(i.value)?;
+                ops.push(AsmOperand { arg: AsmArg::Mem(m), size, name: i.name.clone() });
+                continue;
+            }
+            let ch = reg_ch.ok_or_else(|| format!("unsupported asm input constraint `{c}`"))?;
+            if i.ty == Type::F80 {
+                return Err("x87 asm operands are not supported".into());
+            }
+            let v = if i.ty == Type::I128 { self.pair(i.value)?.0 } else { self.reg(i.value)? };
+            let r = match fixed_reg(ch) {
+                Some(p) => {
+                    pre_moves.push((p, i.value, RegClass::Int));
+                    p
+                }
+                None => {
+                    // a copy so the operand register dies at the asm
+                    let n = if self.mf.class_of(v) == RegClass::Float { self.fvreg() } else { self.vreg() };
+                    if self.mf.class_of(v) == RegClass::Float {
+                        self.fmov_rr(v, n)
+                    } else {
+                        self.mov_rr(v, n)
+                    }
+                    n
+                }
+            };
+            ops.push(AsmOperand { arg: AsmArg::Reg(r, OpKind::Use), size, name: i.name.clone() });
+        }
+        for (r, v, class) in pre_moves {
+            let x = if self.ty(v) == Type::I128 { self.pair(v)?.0 } else { self.reg(v)? };
+            if class == RegClass::Float {
+                self.fmov_rr(x, r)
+            } else {
+                self.mov_rr(x, r)
+            }
+        }
+        let mut clobbers = Vec::new();
+        for c in &a.clobbers {
+            if c == "memory" || c == "cc" || c == "dirflag" || c == "fpsr" || c == "flags" {
+                continue;
+            }
+            match reg_by_name(c) {
+                Some(r) => clobbers.push(r),
+                None if c.starts_with("st") || c.starts_with("mm") || c.starts_with('k') || c.starts_with("ymm") || c.starts_with("zmm") => {
+                    if let Some(r) = reg_by_name(&c.replacen('y', "x", 1).replacen('z', "x", 1)) {
+                        clobbers.push(r)
+                    }
+                }
+                None => return Err(format!("unknown register name `{c}` in asm clobber list")),
+            }
+        }
+        let labels: Vec<u32> = a.goto_targets.iter().map(|b| self.mblock(*b)).collect();
+        let id = self.consts.next_asm_id();
+        let _ = nout;
+        self.emit(Inst::InlineAsm(Box::new(AsmInst {
+            template: a.template.clone(),
+            operands: ops,
+            clobbers,
+            labels: labels.clone(),
+            label_names: vec![None; labels.len()],
+            id,
+        })));
+        for l in labels {
+            self.add_succ(l);
+        }
+        for p in posts {
+            match p {
+                Post::Store(r, addr, ty) => {
+                    let m = self.amode(addr)?;
+                    match ty {
+                        Type::F32 | Type::F64 => self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Reg(r), dst: Opnd::Mem(m) }),
+                        _ => {
+                            let t = if r.is_virtual() {
+                                r
+                            } else {
+                                let t = self.vreg();
+                                self.mov_rr(r, t);
+                                t
+                            };
+                            let sz = int_sz(ty);
+                            self.mov(sz, Opnd::Reg(t), Opnd::Mem(m));
+                        }
+                    }
+                }
+                Post::Flag(cc, addr, ty) => {
+                    let t = self.vreg();
+                    self.emit(Inst::Setcc { cc, dst: t });
+                    self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(t), dst: t });
+                    let m = self.amode(addr)?;
+                    self.mov(int_sz(ty), Opnd::Reg(t), Opnd::Mem(m));
+                }
+                Post::None => {}
+            }
+        }
+        Ok(())
+    }
+}

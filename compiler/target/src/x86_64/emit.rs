@@ -1,0 +1,447 @@
+//! Module-level assembly output: sections, symbols, data, functions
+//! (prologue/epilogue around the allocated body) and the constant pool.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+use ccc_ir::{CodegenOptions, Function, Global, InitPiece, Linkage, Module, SymbolAttrs, Visibility};
+
+use super::inst::*;
+use super::isel::Isel;
+use super::print::{print_inst, PrintCx};
+use crate::codegen::mir::{MFunc, Reg};
+use crate::codegen::regalloc::{allocate, RegInfo};
+
+/// Which symbols bind locally (no GOT/PLT needed under -fPIC) and which are defined here.
+pub struct SymInfo {
+    local: HashSet<String>,
+    defined: HashSet<String>,
+}
+
+impl SymInfo {
+    pub fn new(m: &Module) -> SymInfo {
+        let mut local = HashSet::new();
+        let mut defined = HashSet::new();
+        let binds_local = |a: &SymbolAttrs| a.linkage == Linkage::Internal || a.visibility != Visibility::Default;
+        for f in &m.functions {
+            defined.insert(f.name.clone());
+            if binds_local(&f.attrs) {
+                local.insert(f.name.clone());
+            }
+        }
+        for g in &m.globals {
+            defined.insert(g.name.clone());
+            if binds_local(&g.attrs) {
+                local.insert(g.name.clone());
+            }
+        }
+        for a in &m.aliases {
+            defined.insert(a.name.clone());
+            if binds_local(&a.attrs) {
+                local.insert(a.name.clone());
+            }
+        }
+        for d in &m.decls {
+            if d.visibility != Visibility::Default && !d.weak {
+                local.insert(d.name.clone());
+            }
+        }
+        SymInfo { local, defined }
+    }
+
+    pub fn is_local(&self, name: &str) -> bool {
+        name.starts_with(".L") || self.local.contains(name)
+    }
+
+    pub fn is_defined(&self, name: &str) -> bool {
+        self.defined.contains(name)
+    }
+}
+
+/// Read-only constants referenced by code (float literals, masks).
+#[derive(Default)]
+pub struct ConstPool {
+    entries: Vec<(Vec<u8>, u32)>,
+    map: HashMap<(Vec<u8>, u32), usize>,
+    asm_ids: u32,
+}
+
+impl ConstPool {
+    pub fn get(&mut self, bytes: &[u8], align: u32) -> String {
+        let key = (bytes.to_vec(), align);
+        let n = match self.map.get(&key) {
+            Some(&n) => n,
+            None => {
+                self.entries.push(key.clone());
+                self.map.insert(key, self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        format!(".LCPI{n}")
+    }
+
+    pub fn next_asm_id(&mut self) -> u32 {
+        self.asm_ids += 1;
+        self.asm_ids
+    }
+}
+
+pub fn reg_info() -> RegInfo {
+    RegInfo {
+        num_pregs: NUM_PREGS,
+        int_order: vec![RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11, RBX, R12, R13, R14, R15],
+        float_order: (0..16).map(xmm).collect(),
+        callee_saved: vec![RBX, R12, R13, R14, R15],
+    }
+}
+
+fn log2(a: u64) -> u32 {
+    63 - a.max(1).leading_zeros()
+}
+
+fn symbol_directives(out: &mut String, name: &str, attrs: &SymbolAttrs) {
+    match attrs.linkage {
+        Linkage::External => {
+            let _ = writeln!(out, "\t.globl\t{name}");
+        }
+        Linkage::Weak => {
+            let _ = writeln!(out, "\t.weak\t{name}");
+        }
+        Linkage::Internal => {}
+    }
+    match attrs.visibility {
+        Visibility::Default => {}
+        Visibility::Hidden => {
+            let _ = writeln!(out, "\t.hidden\t{name}");
+        }
+        Visibility::Protected => {
+            let _ = writeln!(out, "\t.protected\t{name}");
+        }
+        Visibility::Internal => {
+            let _ = writeln!(out, "\t.internal\t{name}");
+        }
+    }
+}
+
+pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> {
+    let syms = SymInfo::new(m);
+    let mut consts = ConstPool::default();
+    let mut out = String::with_capacity(64 * 1024);
+    if !m.source_name.is_empty() {
+        let _ = writeln!(out, "\t.file\t\"{}\"", escape(m.source_name.as_bytes()));
+    }
+    if opts.code16 {
+        out.push_str("\t.code16gcc\n");
+    }
+    for a in &m.toplevel_asm {
+        out.push_str(a);
+        out.push('\n');
+    }
+    out.push_str("\t.text\n");
+    // blocks whose address appears in static initialisers
+    let mut label_refs: HashMap<&str, Vec<u32>> = HashMap::new();
+    for g in &m.globals {
+        for p in g.init.iter().flatten() {
+            if let InitPiece::LabelAddr { function, block, .. } = p {
+                label_refs.entry(function.as_str()).or_default().push(*block);
+            }
+        }
+    }
+    for (i, f) in m.functions.iter().enumerate() {
+        let extra = label_refs.get(f.name.as_str()).cloned().unwrap_or_default();
+        emit_function(&mut out, f, i, opts, &syms, &mut consts, &extra)?;
+    }
+    for g in &m.globals {
+        emit_global(&mut out, g, opts);
+    }
+    for a in &m.aliases {
+        symbol_directives(&mut out, &a.name, &a.attrs);
+        let _ = writeln!(out, "\t.type\t{}, @{}", a.name, if a.is_function { "function" } else { "object" });
+        let _ = writeln!(out, "\t.set\t{}, {}", a.name, a.target);
+    }
+    for d in &m.decls {
+        if d.weak && !syms.is_defined(&d.name) {
+            let _ = writeln!(out, "\t.weak\t{}", d.name);
+        }
+        match d.visibility {
+            Visibility::Hidden => {
+                let _ = writeln!(out, "\t.hidden\t{}", d.name);
+            }
+            Visibility::Protected => {
+                let _ = writeln!(out, "\t.protected\t{}", d.name);
+            }
+            _ => {}
+        }
+    }
+    for (list, sec) in [(&m.constructors, ".init_array"), (&m.destructors, ".fini_array")] {
+        for (name, prio) in list {
+            match prio {
+                Some(p) => {
+                    let _ = writeln!(out, "\t.section\t{sec}.{p:05},\"aw\"");
+                }
+                None => {
+                    let _ = writeln!(out, "\t.section\t{sec},\"aw\"");
+                }
+            }
+            let _ = writeln!(out, "\t.p2align\t3\n\t.quad\t{name}");
+        }
+    }
+    if !consts.entries.is_empty() {
+        out.push_str("\t.section\t.rodata\n");
+        for (i, (bytes, align)) in consts.entries.iter().enumerate() {
+            let _ = writeln!(out, "\t.p2align\t{}\n.LCPI{i}:", log2(*align as u64));
+            write_bytes(&mut out, bytes);
+        }
+    }
+    out.push_str("\t.section\t.note.GNU-stack,\"\",@progbits\n");
+    Ok(out)
+}
+
+fn escape(b: &[u8]) -> String {
+    let mut s = String::new();
+    for &c in b {
+        match c {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(c as char),
+            _ => {
+                let _ = write!(s, "\\{c:03o}");
+            }
+        }
+    }
+    s
+}
+
+fn write_bytes(out: &mut String, b: &[u8]) {
+    let printable = b.iter().filter(|c| (0x20..0x7f).contains(*c)).count();
+    if b.len() >= 8 && printable * 4 >= b.len() * 3 {
+        for chunk in b.chunks(64) {
+            let _ = writeln!(out, "\t.ascii\t\"{}\"", escape(chunk));
+        }
+        return;
+    }
+    for chunk in b.chunks(16) {
+        let v: Vec<String> = chunk.iter().map(|c| c.to_string()).collect();
+        let _ = writeln!(out, "\t.byte\t{}", v.join(","));
+    }
+}
+
+fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
+    let name = &g.name;
+    let zero = match &g.init {
+        None => true,
+        Some(ps) => ps.iter().all(|p| match p {
+            InitPiece::Zero(_) => true,
+            InitPiece::Bytes(b) => b.iter().all(|&c| c == 0),
+            _ => false,
+        }),
+    };
+    if g.common && g.init.is_none() && g.attrs.section.is_none() && !g.thread_local {
+        if g.attrs.linkage == Linkage::Internal {
+            let _ = writeln!(out, "\t.local\t{name}");
+        }
+        let _ = writeln!(out, "\t.comm\t{name},{},{}", g.size, g.align.max(1));
+        return;
+    }
+    let has_reloc = g.init.iter().flatten().any(|p| matches!(p, InitPiece::Addr { .. } | InitPiece::LabelAddr { .. }));
+    let (base, flags, nobits) = if g.thread_local {
+        if zero {
+            (".tbss", "awT", true)
+        } else {
+            (".tdata", "awT", false)
+        }
+    } else if g.readonly && !(has_reloc && opts.pic) {
+        (".rodata", "a", false)
+    } else if g.readonly {
+        (".data.rel.ro", "aw", false)
+    } else if zero {
+        (".bss", "aw", true)
+    } else {
+        (".data", "aw", false)
+    };
+    match &g.attrs.section {
+        Some(s) => {
+            let nb = s.starts_with(".bss") || s.starts_with(".tbss");
+            let fl = if s.starts_with(".tdata") || s.starts_with(".tbss") { "awT" } else if g.readonly && !has_reloc { "a" } else { "aw" };
+            let _ = writeln!(out, "\t.section\t{s},\"{fl}\",@{}", if nb { "nobits" } else { "progbits" });
+        }
+        None if opts.data_sections => {
+            let _ = writeln!(out, "\t.section\t{base}.{name},\"{flags}\",@{}", if nobits { "nobits" } else { "progbits" });
+        }
+        None => match base {
+            ".data" => out.push_str("\t.data\n"),
+            ".bss" => out.push_str("\t.bss\n"),
+            _ => {
+                let _ = writeln!(out, "\t.section\t{base},\"{flags}\",@{}", if nobits { "nobits" } else { "progbits" });
+            }
+        },
+    }
+    symbol_directives(out, name, &g.attrs);
+    let _ = writeln!(out, "\t.type\t{name}, @{}", if g.thread_local { "tls_object" } else { "object" });
+    let _ = writeln!(out, "\t.size\t{name}, {}", g.size);
+    if g.align > 1 {
+        let _ = writeln!(out, "\t.p2align\t{}", log2(g.align as u64));
+    }
+    let _ = writeln!(out, "{name}:");
+    let nobits_sec = g.attrs.section.as_deref().map(|s| s.starts_with(".bss") || s.starts_with(".tbss")).unwrap_or(nobits);
+    match &g.init {
+        Some(ps) if !(zero && nobits_sec) => {
+            let mut written = 0u64;
+            for p in ps {
+                match p {
+                    InitPiece::Bytes(b) => {
+                        write_bytes(out, b);
+                        written += b.len() as u64;
+                    }
+                    InitPiece::Zero(n) => {
+                        if *n > 0 {
+                            let _ = writeln!(out, "\t.zero\t{n}");
+                        }
+                        written += n;
+                    }
+                    InitPiece::Addr { symbol, addend } => {
+                        if *addend != 0 {
+                            let _ = writeln!(out, "\t.quad\t{symbol}{addend:+}");
+                        } else {
+                            let _ = writeln!(out, "\t.quad\t{symbol}");
+                        }
+                        written += 8;
+                    }
+                    InitPiece::LabelAddr { function, block, addend } => {
+                        let _ = writeln!(out, "\t.quad\t.Lba.{function}.{block}{addend:+}");
+                        written += 8;
+                    }
+                }
+            }
+            if written < g.size {
+                let _ = writeln!(out, "\t.zero\t{}", g.size - written);
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "\t.zero\t{}", g.size.max(1));
+        }
+    }
+}
+
+fn emit_function(
+    out: &mut String,
+    f: &Function,
+    index: usize,
+    opts: &CodegenOptions,
+    syms: &SymInfo,
+    consts: &mut ConstPool,
+    extra_labels: &[u32],
+) -> Result<(), String> {
+    // The verifier is a debugging aid (and not linear in the number of blocks).
+    if cfg!(debug_assertions) {
+        ccc_ir::verify::verify_function(f)?;
+    }
+    let isel = Isel::new(f, opts, syms, consts, index);
+    let (mut mf, addr_taken, info) = isel.run()?;
+    let used_cs = allocate(&mut mf, &reg_info()).map_err(|e| format!("{}: {e}", f.name))?;
+    mf.frame.layout(8 * used_cs.len() as u64, 16);
+
+    let name = &f.name;
+    match &f.attrs.section {
+        Some(s) => {
+            let _ = writeln!(out, "\t.section\t{s},\"ax\",@progbits");
+        }
+        None if opts.function_sections => {
+            let _ = writeln!(out, "\t.section\t.text.{name},\"ax\",@progbits");
+        }
+        None => out.push_str("\t.text\n"),
+    }
+    let _ = writeln!(out, "\t.p2align\t{}", log2(f.align.max(16) as u64));
+    symbol_directives(out, name, &f.attrs);
+    let _ = writeln!(out, "\t.type\t{name}, @function\n{name}:");
+    let cfi = opts.unwind_tables;
+    if cfi {
+        out.push_str("\t.cfi_startproc\n");
+    }
+    out.push_str("\tpushq\t%rbp\n");
+    if cfi {
+        out.push_str("\t.cfi_def_cfa_offset 16\n\t.cfi_offset %rbp, -16\n");
+    }
+    out.push_str("\tmovq\t%rsp, %rbp\n");
+    if cfi {
+        out.push_str("\t.cfi_def_cfa_register %rbp\n");
+    }
+    for (i, r) in used_cs.iter().enumerate() {
+        let _ = writeln!(out, "\tpushq\t%{}", reg_name(*r, 8));
+        if cfi {
+            let _ = writeln!(out, "\t.cfi_offset %{}, {}", reg_name(*r, 8), -24 - 8 * i as i64);
+        }
+    }
+    if mf.frame.alloc_size > 0 {
+        let _ = writeln!(out, "\tsubq\t${}, %rsp", mf.frame.alloc_size);
+    }
+    let epilogue = epilogue_text(&used_cs, cfi);
+    let cx = PrintCx { frame: &mf.frame, label_prefix: info.label_prefix.clone(), epilogue };
+    let mut ba_labels: Vec<(u32, String)> = Vec::new();
+    for b in addr_taken.iter().map(|b| b.0).chain(extra_labels.iter().copied()) {
+        if let Some(Some(mb)) = info.block_map.get(b as usize) {
+            let l = format!(".Lba.{name}.{b}");
+            if !ba_labels.iter().any(|x| x.1 == l) {
+                ba_labels.push((*mb, l));
+            }
+        }
+    }
+    print_body(out, &mf, &cx, &ba_labels);
+    if cfi {
+        out.push_str("\t.cfi_endproc\n");
+    }
+    let _ = writeln!(out, "\t.size\t{name}, .-{name}");
+    Ok(())
+}
+
+fn epilogue_text(used_cs: &[Reg], cfi: bool) -> String {
+    let mut e = String::new();
+    if cfi {
+        e.push_str("\t.cfi_remember_state\n");
+    }
+    if used_cs.is_empty() {
+        e.push_str("\tleave\n");
+    } else {
+        let _ = writeln!(e, "\tleaq\t-{}(%rbp), %rsp", 8 * used_cs.len());
+        for r in used_cs.iter().rev() {
+            let _ = writeln!(e, "\tpopq\t%{}", reg_name(*r, 8));
+        }
+        e.push_str("\tpopq\t%rbp\n");
+    }
+    if cfi {
+        e.push_str("\t.cfi_def_cfa %rsp, 8\n");
+    }
+    e.push_str("\tret\n");
+    if cfi {
+        e.push_str("\t.cfi_restore_state\n");
+    }
+    e
+}
+
+fn print_body(out: &mut String, mf: &MFunc<Inst>, cx: &PrintCx, ba_labels: &[(u32, String)]) {
+    for (bi, b) in mf.blocks.iter().enumerate() {
+        let _ = writeln!(out, "{}:", cx.label(bi as u32));
+        for (mb, l) in ba_labels {
+            if *mb == bi as u32 {
+                let _ = writeln!(out, "{l}:");
+            }
+        }
+        let next = if bi + 1 < mf.blocks.len() { Some(bi as u32 + 1) } else { None };
+        let n = b.insts.len();
+        // `jcc next; jmp other` becomes `j!cc other` falling through
+        if n >= 2 {
+            if let (Inst::Jcc { cc, target }, Inst::Jmp { target: other }) = (&b.insts[n - 2], &b.insts[n - 1]) {
+                if Some(*target) == next {
+                    for inst in &b.insts[..n - 2] {
+                        print_inst(out, inst, next, cx);
+                    }
+                    print_inst(out, &Inst::Jcc { cc: cc.invert(), target: *other }, next, cx);
+                    continue;
+                }
+            }
+        }
+        for inst in &b.insts {
+            print_inst(out, inst, next, cx);
+        }
+    }
+}

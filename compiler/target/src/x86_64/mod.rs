@@ -1,0 +1,14 @@
+//! The x86-64 backend (SysV ABI, GNU AT&T syntax).
+
+pub mod abi;
+pub mod arith;
+pub mod asm;
+pub mod calls;
+pub mod divconst;
+pub mod emit;
+pub mod inst;
+pub mod isel;
+pub mod print;
+
+#[cfg(test)]
+mod tests;
