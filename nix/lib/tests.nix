@@ -47,7 +47,7 @@ builtins.filter (x: x != null) [
     && elem "riscv64-unknown-linux-gnu-cpp" names.all))
   (check "cc names unique" (builtins.length names.all == builtins.length (builtins.attrNames (builtins.listToAttrs (map (n: { name = n; value = 1; }) names.all)))))
   (check "hardening: unsupported are known" (all (f: elem f hardening.knownFlags) hardening.unsupported))
-  (check "hardening: pic and fortify kept" (!(elem "pic" hardening.unsupported) && !(elem "fortify" hardening.unsupported)))
+  (check "hardening: pic and format kept" (!(elem "pic" hardening.unsupported) && !(elem "format" hardening.unsupported)))
   (check "outputs: kernels" (all (p: elem p outputs.packages) [ "kernel-x86_64" "kernel-aarch64" "kernel-riscv" "qemu" "ffmpeg" "postgresql" "redis" ]))
   (check "outputs: apps" (outputs.apps == [ "boot-aarch64" "boot-riscv" "boot-x86_64" ]))
   (check "outputs: boot checks" (all (c: elem c outputs.checks) [ "boot-x86_64" "boot-aarch64" "boot-riscv64" "nixos-x86_64" "kernel-reproducible" ]))

@@ -40,25 +40,70 @@ int main(void) {
 const DEP_H: &str = "int dep_value(void);\n";
 const DEP_C: &str = "#include <dep.h>\nint dep_value(void) { return 7; }\n";
 
+/// nixpkgs' default hardening flags (bintools.defaultHardeningFlags of
+/// 24.11 per docs/nix-facts.md; re-check with `nix eval` on the pinned rev).
+pub const DEFAULT_HARDENING: &[&str] = &[
+    "bindnow", "format", "fortify", "fortify3", "pic", "relro", "stackclashprotection", "stackprotector",
+    "strictoverflow", "zerocallusedregs",
+];
+
+/// What cc-wrapper's add-hardening.sh emits for the enabled flags minus
+/// `unsupported`: (before the user's arguments, after them). fortify3
+/// implies fortify; the stronger one wins. bindnow/relro are ld's business.
+pub fn hardening_flags(unsupported: &[String]) -> (Vec<String>, Vec<String>) {
+    let on = |f: &str| DEFAULT_HARDENING.contains(&f) && !unsupported.iter().any(|u| u == f);
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let push = |v: &mut Vec<String>, flags: &[&str]| v.extend(flags.iter().map(|s| s.to_string()));
+    let fortify_level = if on("fortify3") { Some(3) } else if on("fortify") { Some(2) } else { None };
+    if let Some(level) = fortify_level {
+        push(&mut before, &["-O2", "-U_FORTIFY_SOURCE"]);
+        after.push("-U_FORTIFY_SOURCE".into());
+        after.push(format!("-D_FORTIFY_SOURCE={level}"));
+    }
+    if on("stackprotector") {
+        push(&mut before, &["-fstack-protector-strong", "--param", "ssp-buffer-size=4"]);
+    }
+    if on("stackclashprotection") {
+        push(&mut before, &["-fstack-clash-protection"]);
+    }
+    if on("pic") {
+        push(&mut before, &["-fPIC"]);
+    }
+    if on("strictoverflow") {
+        push(&mut before, &["-fno-strict-overflow"]);
+    }
+    if on("format") {
+        push(&mut before, &["-Wformat", "-Wformat-security", "-Werror=format-security"]);
+    }
+    if on("zerocallusedregs") {
+        push(&mut before, &["-fzero-call-used-regs=used-gpr"]);
+    }
+    (before, after)
+}
+
+/// ccc's unsupported hardening flags from nix/lib/hardening.nix (what the
+/// Nix wrapper will actually drop for ccc).
+pub fn unsupported_from_nix(root: &Path) -> Result<Vec<String>, String> {
+    let text = super::eval::eval_string(root, "builtins.concatStringsSep \" \" (import ./nix/lib/hardening.nix).unsupported")?;
+    Ok(text.split_whitespace().map(str::to_string).collect())
+}
+
 struct Layout {
     root: PathBuf,
     src: PathBuf,
     dep: PathBuf,
     wrapper_bin: PathBuf,
     ld_log: PathBuf,
+    hardening_before: Vec<String>,
+    hardening_after: Vec<String>,
 }
 
 impl Layout {
-    /// Flags cc-wrapper puts before the user's arguments (hardening that
-    /// nix/lib/hardening.nix keeps, cc-cflags-before).
+    /// Flags cc-wrapper puts before the user's arguments: hardening, then
+    /// cc-cflags-before.
     fn before(&self) -> Vec<String> {
-        let mut v: Vec<String> = [
-            "-fPIC", "-O2", "-U_FORTIFY_SOURCE", "-fno-strict-overflow", "-Wformat", "-Wformat-security",
-            "-Werror=format-security", "--param", "ssp-buffer-size=4", "-fno-omit-frame-pointer",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut v = self.hardening_before.clone();
+        v.push("-fno-omit-frame-pointer".into());
         if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
             v.push("-mno-omit-leaf-frame-pointer".into());
         }
@@ -67,9 +112,8 @@ impl Layout {
 
     /// Flags after the user's arguments (NIX_CFLAGS_COMPILE and friends).
     fn after(&self) -> Vec<String> {
-        vec![
-            "-U_FORTIFY_SOURCE".into(),
-            "-D_FORTIFY_SOURCE=2".into(),
+        let mut v = self.hardening_after.clone();
+        v.extend([
             format!("-B/usr/lib/{MULTIARCH}/"),
             "-idirafter".into(),
             "/usr/include".into(),
@@ -82,7 +126,8 @@ impl Layout {
             "-ggdb".into(),
             "-Wa,--compress-debug-sections".into(),
             "-DVALUE=42".into(),
-        ]
+        ]);
+        v
     }
 
     /// Link-only additions: before, the dynamic linker; after, NIX_LDFLAGS.
@@ -140,14 +185,19 @@ fn readelf(args: &[&str], file: &Path) -> Result<String, String> {
 
 /// Runs every shape with compiler `cc` in `scratch`; Ok(summary) or the
 /// first failing step.
-pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
+/// `unsupported`: hardening flags the Nix wrapper drops for this compiler
+/// (see [`unsupported_from_nix`]).
+pub fn check(cc: &str, scratch: &Path, unsupported: &[String]) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(scratch);
+    let (hardening_before, hardening_after) = hardening_flags(unsupported);
     let l = Layout {
         root: scratch.to_path_buf(),
         src: scratch.join("src"),
         dep: scratch.join("dep"),
         wrapper_bin: scratch.join("wrapper/bin"),
         ld_log: scratch.join("wrapper/ld.log"),
+        hardening_before,
+        hardening_after,
     };
     let real_ld = which("ld").ok_or("no `ld` on PATH (apt-get install binutils)")?;
     write(&l.src.join("main.c"), MAIN_C)?;
@@ -179,7 +229,8 @@ pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
 
     // Compile with dependency-file output.
     let obj = scratch.join("main.o");
-    step(cc, &l, "compile", l.before(), &[s(&["-c"]), vec![p(l.src.join("main.c")), "-o".into(), p(obj.clone())],
+    // `--param NAME=VALUE` as two arguments (stackprotector's shape; recipes use it too).
+    step(cc, &l, "compile", l.before(), &[s(&["-c", "--param", "ssp-buffer-size=4"]), vec![p(l.src.join("main.c")), "-o".into(), p(obj.clone())],
         s(&["-MD", "-MF"]), vec![p(scratch.join("main.d"))]].concat(), l.after())?;
     expect_file(&obj, "compile")?;
     expect_file(&scratch.join("main.d"), "compile -MD -MF")?;
@@ -233,7 +284,10 @@ pub fn check(cc: &str, scratch: &Path) -> Result<String, String> {
     if readelf(&["-l"], &stat)?.contains("program interpreter") {
         return Err("static link produced a dynamic executable".into());
     }
-    Ok(format!("{cc}: shared lib, compile -MD, dynamic link via -B ld with rpath, -E, -static all ok"))
+    Ok(format!(
+        "{cc}: shared lib, compile -MD, dynamic link via -B ld with rpath, -E, -static all ok (hardening: {})",
+        l.hardening_before.join(" ")
+    ))
 }
 
 #[cfg(test)]
@@ -241,6 +295,19 @@ mod tests {
     use super::*;
 
     /// A gcc that drops `-B<wrapper>/bin/`: the -B ld check must catch it.
+    #[test]
+    fn hardening_flag_sets() {
+        let (b, a) = hardening_flags(&[]);
+        assert!(b.contains(&"-fstack-protector-strong".to_string()) && b.contains(&"--param".to_string()));
+        assert_eq!(a, ["-U_FORTIFY_SOURCE", "-D_FORTIFY_SOURCE=3"]);
+        let unsupported: Vec<String> = ["fortify3", "stackprotector", "zerocallusedregs"].iter().map(|s| s.to_string()).collect();
+        let (b, a) = hardening_flags(&unsupported);
+        assert_eq!(a, ["-U_FORTIFY_SOURCE", "-D_FORTIFY_SOURCE=2"]);
+        assert!(!b.iter().any(|f| f.contains("stack-protector") || f.contains("zero-call")));
+        let all: Vec<String> = DEFAULT_HARDENING.iter().map(|s| s.to_string()).collect();
+        assert_eq!(hardening_flags(&all), (vec![], vec![]));
+    }
+
     #[test]
     fn a_compiler_ignoring_b_fails() {
         if which("gcc").is_none() {
@@ -256,7 +323,7 @@ mod tests {
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let err = check(&fake.display().to_string(), &dir.join("work")).unwrap_err();
+        let err = check(&fake.display().to_string(), &dir.join("work"), &[]).unwrap_err();
         assert!(err.contains("-B<wrapper>/bin/"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
