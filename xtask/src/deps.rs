@@ -25,6 +25,14 @@ const PACKAGES: &[&str] = &[
     "xz-utils",
     "make",
     "nix-bin",
+    // kernel builds (src/kernel): kconfig, objtool/sign tools, initramfs, Debian's 6.12 source
+    "flex",
+    "bison",
+    "bc",
+    "libelf-dev",
+    "libssl-dev",
+    "cpio",
+    "linux-source-6.12",
 ];
 
 /// Installed in an apt-get call of their own: they downgrade the image's backported

@@ -5,6 +5,8 @@
 //!   cargo xtask list                                 list suite names
 //!   cargo xtask baseline --update                    raise xtask/baseline.toml from the last run
 //!   cargo xtask bench [--runs N]                     compile/run-time ratios against GCC
+//!   cargo xtask kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]
+//!   cargo xtask boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]
 //!
 //! `CCC_TEST_CC=gcc` tests another compiler instead of ccc (harness self-check).
 //! `CCC_TEST_HOST=name` reproduces another machine's `--fast` sample.
@@ -16,6 +18,8 @@ mod ctx;
 mod deps;
 mod dg;
 mod gccsrc;
+mod kernel;
+mod nix;
 mod oracle;
 mod pool;
 mod proc;
@@ -63,7 +67,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: cargo xtask deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]";
+const USAGE: &str = "usage: cargo xtask deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]\n\
+       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]\n\
+       | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,6 +77,12 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // kernel/boot parse their own options (src/kernel/cli.rs).
+    match cmd.as_str() {
+        "kernel" => return ExitCode::from(kernel::cli::kernel_main(rest) as u8),
+        "boot" => return ExitCode::from(kernel::cli::boot_main(rest) as u8),
+        _ => {}
+    }
     let opts = match parse_opts(rest) {
         Ok(o) => o,
         Err(e) => {

@@ -6,6 +6,8 @@ use crate::report::TestResult;
 
 pub mod csmith;
 pub mod diagnostics;
+pub mod kernel_boot;
+pub mod nix;
 pub mod projects;
 
 pub mod torture;
@@ -29,6 +31,10 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(csmith::Csmith { arch: &X86_64 }),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects),
+        Box::new(nix::Nix),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64 }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64 }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64 }),
 
     ]
 }

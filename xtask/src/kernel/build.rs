@@ -1,0 +1,116 @@
+//! `cargo xtask kernel`: configure and build a kernel image out of tree.
+
+use super::arch::Arch;
+use super::compiler::Compiler;
+use super::config::{self, Flavour};
+use super::run::run_logged;
+use super::source;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Fixed build identity, so two builds of the same inputs can be compared.
+pub const BUILD_TIMESTAMP: &str = "Thu Jan  1 00:00:00 UTC 1970";
+
+#[derive(Debug, Clone)]
+pub struct KernelBuild {
+    pub arch: Arch,
+    /// Source directory or tarball.
+    pub src: PathBuf,
+    pub flavour: Flavour,
+    pub cc: Compiler,
+    /// Build (O=) directory.
+    pub out: PathBuf,
+    pub jobs: u32,
+    /// Where our config fragments are (the repository's kernels/).
+    pub kernels_dir: PathBuf,
+    /// Where tarballs are extracted.
+    pub cache: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuiltKernel {
+    pub image: PathBuf,
+    pub out: PathBuf,
+    pub seconds: f64,
+}
+
+impl KernelBuild {
+    /// Defaults for everything but arch, source and compiler:
+    /// target/kernel/<arch>-<flavour>-<cc>, 2 jobs.
+    pub fn new(arch: Arch, src: PathBuf, flavour: Flavour, cc: Compiler) -> KernelBuild {
+        let root = super::workspace_root();
+        let target = super::target_dir();
+        let out = target.join("kernel").join(format!("{}-{}-{}", arch.name(), flavour.name(), cc.label()));
+        KernelBuild {
+            arch,
+            src,
+            flavour,
+            cc,
+            out,
+            jobs: 2,
+            kernels_dir: root.join("kernels"),
+            cache: target.join("kernel-src"),
+        }
+    }
+
+    fn make(&self, tree: &Path, cc: &str) -> Command {
+        let mut cmd = Command::new("make");
+        cmd.arg("-C")
+            .arg(tree)
+            .arg(format!("O={}", self.out.display()))
+            .arg(format!("ARCH={}", self.arch.linux_arch()))
+            .arg(format!("CROSS_COMPILE={}", self.arch.cross_prefix()))
+            .arg(format!("CC={cc}"))
+            .arg("HOSTCC=gcc")
+            .arg(format!("KBUILD_BUILD_TIMESTAMP={BUILD_TIMESTAMP}"))
+            .arg("KBUILD_BUILD_USER=ccc")
+            .arg("KBUILD_BUILD_HOST=ccc");
+        cmd
+    }
+
+    /// Configures (always, cheap) and builds (incrementally) the image.
+    pub fn run(&self) -> Result<BuiltKernel, String> {
+        let start = Instant::now();
+        let tree = source::prepare(&self.src, &self.cache)?;
+        std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+        let out = self.out.canonicalize().map_err(|e| format!("{}: {e}", self.out.display()))?;
+        let this = KernelBuild { out: out.clone(), ..self.clone() };
+        let cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
+        let log = out.join("build.log");
+        let _ = std::fs::remove_file(&log);
+
+        // Reconfigure only when an input of the configuration changed:
+        // rewriting .config makes kbuild re-check far more than needed.
+        let frags = config::fragments(&self.kernels_dir, self.arch);
+        let mut stamp = format!("{}\n{}\n{cc}\n", tree.display(), self.flavour.base_target());
+        for f in &frags {
+            stamp.push_str(&std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?);
+        }
+        let stamp_file = out.join(".ccc-config-inputs");
+        let configured = out.join(".config").is_file()
+            && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str());
+        if !configured {
+            let _ = std::fs::remove_file(&stamp_file);
+            run_logged(this.make(&tree, &cc).arg(self.flavour.base_target()), &log)?;
+            let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
+            merge.current_dir(&out).arg("-m").arg("-O").arg(&out).arg(out.join(".config")).args(&frags);
+            run_logged(&mut merge, &log)?;
+            run_logged(this.make(&tree, &cc).arg("olddefconfig"), &log)?;
+        }
+        let wanted = config::requested(&frags)?;
+        let text = std::fs::read_to_string(out.join(".config")).map_err(|e| format!("{}/.config: {e}", out.display()))?;
+        let missing = config::missing(&wanted, &config::parse(&text));
+        if !missing.is_empty() {
+            return Err(format!("kernel config for {}: {}", self.arch, missing.join("; ")));
+        }
+        std::fs::write(&stamp_file, &stamp).map_err(|e| format!("{}: {e}", stamp_file.display()))?;
+
+        run_logged(this.make(&tree, &cc).arg(format!("-j{}", self.jobs)).arg(self.arch.kernel_target()), &log)?;
+        let image = out.join(self.arch.image_path());
+        if !image.is_file() {
+            return Err(format!("build finished but {} is missing", image.display()));
+        }
+        Ok(BuiltKernel { image, out, seconds: start.elapsed().as_secs_f64() })
+    }
+}

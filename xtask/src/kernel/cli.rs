@@ -1,0 +1,170 @@
+//! Argument parsing for `cargo xtask kernel` and `cargo xtask boot`; std
+//! only, so the harness can call these whatever CLI library it uses.
+//!
+//! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
+//! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
+
+use super::arch::Arch;
+use super::build::KernelBuild;
+use super::compiler::Compiler;
+use super::config::Flavour;
+use super::qemu::{self, Boot, Outcome};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `--name value` pairs; every option takes a value; unknown ones are errors.
+fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        if !allowed.contains(&name.as_str()) {
+            return Err(format!("unknown option `{arg}` (expected one of {})", allowed.join(", ")));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => it.next().cloned().ok_or_else(|| format!("option `{name}` needs a value"))?,
+        };
+        out.insert(name, value);
+    }
+    Ok(out)
+}
+
+fn required<'a>(opts: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, String> {
+    opts.get(name).map(String::as_str).ok_or_else(|| format!("missing `{name}`"))
+}
+
+/// Parses `kernel` arguments into a build description.
+pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
+    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs"])?;
+    let arch = Arch::parse(required(&o, "--arch")?)?;
+    let src = PathBuf::from(o.get("--src").map(String::as_str).unwrap_or(super::source::DEBIAN_SOURCE));
+    let flavour = Flavour::parse(o.get("--config").map(String::as_str).unwrap_or("tiny"))?;
+    let cc = Compiler::parse(o.get("--cc").map(String::as_str).unwrap_or("gcc"))?;
+    let mut build = KernelBuild::new(arch, src, flavour, cc);
+    if let Some(out) = o.get("--out") {
+        build.out = PathBuf::from(out);
+    }
+    if let Some(j) = o.get("-j").or_else(|| o.get("--jobs")) {
+        build.jobs = j.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("bad job count `{j}`"))?;
+    }
+    Ok(build)
+}
+
+/// `cargo xtask kernel ...`: prints the image path; exit status 0/1.
+pub fn kernel_main(args: &[String]) -> i32 {
+    let result = parse_kernel(args).and_then(|b| {
+        super::deps::require(b.arch, &b.cc)?;
+        b.run()
+    });
+    match result {
+        Ok(k) => {
+            println!("kernel: {} ({:.0} s)", k.image.display(), k.seconds);
+            0
+        }
+        Err(e) => {
+            eprintln!("xtask kernel: error: {e}");
+            1
+        }
+    }
+}
+
+/// Parses `boot` arguments. Without `--initrd`, kernels/init.c is compiled
+/// with `--cc` (default gcc) and packed next to the kernel image.
+pub fn parse_boot(args: &[String]) -> Result<(Boot, Option<Compiler>), String> {
+    let o = options(args, &["--arch", "--kernel", "--initrd", "--cc", "--timeout"])?;
+    let arch = Arch::parse(required(&o, "--arch")?)?;
+    let kernel = PathBuf::from(required(&o, "--kernel")?);
+    let timeout = match o.get("--timeout") {
+        Some(t) => t.parse::<u64>().map_err(|_| format!("bad timeout `{t}`"))?,
+        None => 120,
+    };
+    let (initrd, cc) = match o.get("--initrd") {
+        Some(f) => (PathBuf::from(f), None),
+        None => {
+            let cc = Compiler::parse(o.get("--cc").map(String::as_str).unwrap_or("gcc"))?;
+            let dir = super::target_dir().join("kernel").join(format!("init-{}-{}", arch.name(), cc.label()));
+            (dir.join("initramfs.cpio"), Some(cc))
+        }
+    };
+    let log = qemu::default_log(&initrd);
+    Ok((Boot { arch, kernel, initrd, timeout: Duration::from_secs(timeout), log }, cc))
+}
+
+/// `cargo xtask boot ...`: prints "booted ..." or "not booted: reason".
+pub fn boot_main(args: &[String]) -> i32 {
+    let outcome = parse_boot(args).and_then(|(b, cc)| {
+        super::deps::require_qemu(b.arch)?;
+        if let Some(cc) = cc {
+            let dir = b.initrd.parent().map(PathBuf::from).unwrap_or_default();
+            let init = super::init::build_init(b.arch, &cc, &super::workspace_root().join("kernels"), &dir)?;
+            super::init::write_initramfs(&init, &b.initrd)?;
+        }
+        Ok(qemu::boot(&b))
+    });
+    match outcome {
+        Ok(o) => {
+            println!("{}", o.line());
+            if matches!(o, Outcome::Booted { .. }) {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => {
+            println!("not booted: {e}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn kernel_args() {
+        let b = parse_kernel(&s(&["--arch", "riscv", "--src=/tmp/x", "--config", "defconfig", "-j", "3", "--out", "/o"]))
+            .unwrap();
+        assert_eq!(b.arch, Arch::Riscv64);
+        assert_eq!(b.flavour, Flavour::Defconfig);
+        assert_eq!(b.jobs, 3);
+        assert_eq!(b.out, PathBuf::from("/o"));
+        assert_eq!(b.cc, Compiler::Gcc);
+        assert!(parse_kernel(&s(&["--src", "/x"])).unwrap_err().contains("--arch"));
+        assert!(parse_kernel(&s(&["--arch", "x86_64", "--bogus", "1"])).is_err());
+        assert!(parse_kernel(&s(&["--arch", "x86_64", "-j"])).is_err());
+        assert!(parse_kernel(&s(&["--arch", "x86_64", "-j", "0"])).is_err());
+        assert!(parse_kernel(&s(&["--arch", "sparc"])).is_err());
+    }
+
+    #[test]
+    fn boot_args() {
+        let (b, cc) = parse_boot(&s(&["--arch", "aarch64", "--kernel", "/k", "--initrd", "/i", "--timeout", "5"])).unwrap();
+        assert_eq!(b.arch, Arch::Aarch64);
+        assert_eq!(b.timeout, Duration::from_secs(5));
+        assert!(cc.is_none());
+        assert!(parse_boot(&s(&["--arch", "aarch64"])).is_err());
+    }
+
+    #[test]
+    fn missing_files_are_not_booted() {
+        let b = Boot {
+            arch: Arch::Riscv64,
+            kernel: PathBuf::from("/nonexistent/Image"),
+            initrd: PathBuf::from("/nonexistent/initrd"),
+            timeout: Duration::from_secs(1),
+            log: std::env::temp_dir().join("xtask-missing.log"),
+        };
+        let line = qemu::boot(&b).line();
+        assert!(line.starts_with("not booted: kernel /nonexistent/Image not found"), "{line}");
+    }
+}

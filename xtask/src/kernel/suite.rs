@@ -1,0 +1,41 @@
+//! The `kernel-boot-<arch>` suites: build the tiny kernel for one
+//! architecture with the compiler under test, compile init.c with the same
+//! compiler, boot under QEMU, and report one line.
+
+use super::arch::Arch;
+use super::build::KernelBuild;
+use super::compiler::Compiler;
+use super::config::Flavour;
+use super::qemu::{self, Boot, Outcome};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Kernel source for the suites: `$CCC_KERNEL_SRC`, else Debian's 6.12.
+pub fn default_source() -> PathBuf {
+    std::env::var_os("CCC_KERNEL_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(super::source::DEBIAN_SOURCE))
+}
+
+/// Runs one suite. Ok(summary) when the kernel booted to the init built by
+/// `cc`; Err(reason) otherwise. The kernel build is incremental (rebuilt
+/// only when sources, configs or the compiler command change).
+pub fn run(arch: Arch, cc: &Compiler) -> Result<String, String> {
+    super::deps::require(arch, cc)?;
+    super::deps::require_qemu(arch)?;
+    let build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
+    let kernel = build.run()?;
+    let dir = kernel.out.join("boot");
+    let init = super::init::build_init(arch, cc, &build.kernels_dir, &dir)?;
+    let initrd = dir.join("initramfs.cpio");
+    super::init::write_initramfs(&init, &initrd)?;
+    let boot = Boot { arch, kernel: kernel.image, initrd, timeout: Duration::from_secs(120), log: dir.join("boot.log") };
+    match qemu::boot(&boot) {
+        Outcome::Booted { marker_line, seconds } => Ok(format!(
+            "booted in {seconds:.1} s (kernel {:.0} s, cc {}): {marker_line}",
+            kernel.seconds,
+            cc.label()
+        )),
+        Outcome::NotBooted { reason } => Err(format!("not booted: {reason}")),
+    }
+}
