@@ -130,7 +130,7 @@ fn errors_exit_1_and_leave_no_output() {
     std::fs::write(d.join("bad.c"), "#error nope\n").unwrap();
     let o = run(&["-E", "bad.c", "-o", "bad.i"], &d);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("bad.c:1:1: error: #error nope"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.c:1:2: error: #error nope"), "{}", stderr(&o));
     assert!(!d.join("bad.i").exists());
     let leftovers: Vec<_> = std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
     assert!(leftovers.is_empty());

@@ -51,7 +51,6 @@ pub(super) fn libc_prototype(name: &str) -> Option<(&'static str, &'static [&'st
         "strtol" => ("long", &["const char*", "char**", "int"], false),
         "atoi" => ("int", &["const char*"], false),
         "atol" => ("long", &["const char*"], false),
-        "alloca" => ("void*", &["ulong"], false),
         "scanf" => ("int", &["const char*"], true),
         "sscanf" => ("int", &["const char*", "const char*"], true),
         "longjmp" => ("void", &["void*", "int"], false),

@@ -1287,6 +1287,9 @@ impl<'a> Parser<'a> {
             if !p.ty.is_func() {
                 return Err(self.error_at(loc, format!("'{name}' redeclared as different kind of symbol")));
             }
+            if !same_type_unqual(&p.ty, &ty, &self.tables) && !self.implicit_fns.contains(&asm) {
+                return Err(self.error_at(loc, format!("conflicting types for '{name}'")));
+            }
             // Keep a prototype over an unprototyped redeclaration.
             if ty.func().map(|f| f.unprototyped).unwrap_or(false) && !p.ty.func().map(|f| f.unprototyped).unwrap_or(true) {
                 ty = p.ty.clone();
@@ -1311,9 +1314,20 @@ impl<'a> Parser<'a> {
         let mut ty = ty;
         let prev = self.globals.get(&asm).cloned();
         if let Some(p) = &prev {
+            if !same_type_unqual(&p.ty, &ty, &self.tables) {
+                return Err(self.error_at(loc, format!("conflicting types for '{name}'")));
+            }
             // Complete an incomplete array type from an earlier declaration.
             if let (Kind::Array { len: None, .. }, Kind::Array { len: Some(_), .. }) = (&ty.kind, &p.ty.kind) {
                 ty = p.ty.clone();
+            }
+        }
+        if spec.storage != Storage::Extern {
+            if let Kind::Record(r) = ty.kind {
+                if !self.tables.record(r).complete {
+                    // May still be completed later in the file.
+                    self.incomplete_objects.push((name, loc, r));
+                }
             }
         }
         self.bind(name, Binding::Var { var: VarRef::Global(asm), ty: ty.clone() });
@@ -1537,6 +1551,11 @@ impl<'a> Parser<'a> {
             } else {
                 if ty.is_void() {
                     return Err(self.error_at(nloc, format!("variable or field '{name}' declared void")));
+                }
+                if let Kind::Record(r) = ty.kind {
+                    if !self.tables.record(r).complete {
+                        return Err(self.error_at(nloc, format!("storage size of '{name}' isn't known")));
+                    }
                 }
                 let align = self.layout().align(&ty).max(spec.align).max(attrs.aligned.unwrap_or(0));
                 let id = self.new_local(name, ty.clone(), align);

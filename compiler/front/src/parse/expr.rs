@@ -970,18 +970,19 @@ impl<'a> Parser<'a> {
                 }
                 "(" => {
                     self.advance();
-                    e = self.call(e, t.loc)?;
+                    let cloc = e.loc;
+                    e = self.call(e, cloc)?;
                 }
                 "." => {
                     self.advance();
-                    let (name, nloc) = self.expect_ident()?;
-                    e = self.member(e, name, nloc)?;
+                    let (name, _) = self.expect_ident()?;
+                    e = self.member(e, name, t.loc)?;
                 }
                 "->" => {
                     self.advance();
-                    let (name, nloc) = self.expect_ident()?;
+                    let (name, _) = self.expect_ident()?;
                     let d = self.build_deref(e, t.loc)?;
-                    e = self.member(d, name, nloc)?;
+                    e = self.member(d, name, t.loc)?;
                 }
                 "++" | "--" => {
                     self.advance();
@@ -1162,6 +1163,7 @@ impl<'a> Parser<'a> {
                     };
                     if !self.globals.contains_key(&name) {
                         self.globals.insert(name, GlobalInfo { ty: ty.clone(), is_static: false, defined: false, index: None });
+                        self.implicit_fns.insert(name);
                     }
                     // Visible at file scope from here on, as in C89.
                     self.scopes[0].names.insert(name, Binding::Var { var: VarRef::Global(name), ty: ty.clone() });

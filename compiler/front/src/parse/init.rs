@@ -59,6 +59,13 @@ impl<'a> Parser<'a> {
             }
             return Err(self.error_here("variable-sized object may not be initialized"));
         }
+        if !self.is_punct("{") && matches!(ty.kind, Kind::Vector { .. }) {
+            // A vector initialised from one vector-valued expression.
+            let e = self.assign_expr()?;
+            let e = self.decay(e);
+            let size = self.layout().size(&ty);
+            return Ok((Initializer { size, items: vec![InitItem { offset: 0, bitfield: None, expr: e }], whole: None }, ty));
+        }
         if !self.is_punct("{") && !ty.is_array() && !matches!(ty.kind, Kind::Vector { .. }) {
             let e = self.assign_expr()?;
             if ty.is_record() {

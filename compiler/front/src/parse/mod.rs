@@ -111,6 +111,11 @@ pub struct Parser<'a> {
     static_owner: HashMap<Sym, Sym>,
     /// While evaluating a static initializer: the owning function, if any.
     cur_static_owner: Option<Sym>,
+    /// File-scope objects of struct types not complete when declared.
+    incomplete_objects: Vec<(Sym, Loc, RecordId)>,
+    /// Functions declared implicitly by a call; a later declaration may
+    /// differ (GCC warns, we take the explicit one).
+    pub(super) implicit_fns: std::collections::HashSet<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
@@ -315,6 +320,8 @@ impl<'a> Parser<'a> {
             last_params: None,
             static_owner: HashMap::new(),
             cur_static_owner: None,
+            incomplete_objects: Vec::new(),
+            implicit_fns: std::collections::HashSet::new(),
         }
     }
 
@@ -414,8 +421,24 @@ impl<'a> Parser<'a> {
     }
 
     pub fn error_at(&self, loc: Loc, msg: impl Into<String>) -> Reported {
+        let loc = if self.at_eof() && loc == self.peek().loc { self.eof_loc() } else { loc };
         self.diag.error(loc, msg);
         Reported
+    }
+
+    /// Where GCC reports errors at end of input: the first token of the
+    /// last line that has tokens.
+    fn eof_loc(&self) -> Loc {
+        let n = self.toks.len();
+        if n < 2 {
+            return self.peek().loc;
+        }
+        let last = self.toks[n - 2];
+        let mut i = n - 2;
+        while i > 0 && !self.toks[i].line_start && self.toks[i - 1].loc.line == last.loc.line {
+            i -= 1;
+        }
+        self.toks[i].loc
     }
 
     fn error_here(&self, msg: impl Into<String>) -> Reported {
@@ -479,6 +502,11 @@ impl<'a> Parser<'a> {
     pub fn parse_translation_unit(mut self) -> PResult<ParsedUnit> {
         while !self.at_eof() {
             self.top_level()?;
+        }
+        for (name, loc, r) in std::mem::take(&mut self.incomplete_objects) {
+            if !self.tables.record(r).complete {
+                return Err(self.error_at(loc, format!("storage size of '{name}' isn't known")));
+            }
         }
         // Evaluate static initializers (this may add string literal globals).
         let mut data = Vec::new();

@@ -65,11 +65,12 @@ impl<'a> Preprocessor<'a> {
             "line" => self.do_line(name.loc),
             "error" => {
                 let msg = self.files.last_mut().map(|f| f.lexer.rest_of_line()).unwrap_or_default();
-                self.diag.error(hash.loc, format!("#error {msg}"));
+                // GCC points at the directive name.
+                self.diag.error(name.loc, format!("#error {msg}"));
             }
             "warning" => {
                 let msg = self.files.last_mut().map(|f| f.lexer.rest_of_line()).unwrap_or_default();
-                self.diag.warning(hash.loc, format!("#warning {msg}"));
+                self.diag.warning(name.loc, format!("#warning {msg}"));
             }
             "pragma" => {
                 let line = self.read_line();

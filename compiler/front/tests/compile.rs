@@ -1,0 +1,79 @@
+//! Front-end tests: C snippets through the preprocessor, parser and
+//! lowering; the IR must verify, and bad input must give errors, not panics.
+
+use std::rc::Rc;
+
+use ccc_front::diag::DiagEngine;
+use ccc_front::preprocess::{PpOptions, Preprocessor};
+use ccc_front::FrontOptions;
+use ccc_ir::{Arch, Module, TargetInfo};
+
+fn compile(src: &str) -> (Option<Module>, u32) {
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(Arch::X86_64);
+    let opts = PpOptions::default();
+    let pp = Preprocessor::new(&diag, &opts, &target);
+    let Some(out) = pp.run_text("t.c", Rc::from(src)) else { return (None, *diag.errors.borrow()) };
+    let fo = FrontOptions { source_name: "t.c".into(), ..Default::default() };
+    let m = ccc_front::compile_translation_unit(out.tokens, &diag, &target, &fo);
+    let errors = *diag.errors.borrow();
+    (m, errors)
+}
+
+fn ok(src: &str) -> Module {
+    let (m, errors) = compile(src);
+    assert_eq!(errors, 0, "unexpected errors for {src}");
+    let m = m.expect("module");
+    for f in &m.functions {
+        ccc_ir::verify::verify_function(f).unwrap_or_else(|e| panic!("{e}\n{}", ccc_ir::print::print_function(f)));
+    }
+    m
+}
+
+fn fails(src: &str) {
+    let (m, errors) = compile(src);
+    assert!(m.is_none() && errors > 0, "expected an error for {src}");
+}
+
+#[test]
+fn control_flow_and_arithmetic() {
+    let m = ok("int f(int n) { int s = 0; for (int i = 0; i < n; i++) { if (i % 3 == 0) continue; s += i * 2; } while (s > 100) s /= 2; do s--; while (s > 50); switch (s) { case 1: return 1; case 2 ... 9: return 2; default: break; } return s; }");
+    assert_eq!(m.functions.len(), 1);
+}
+
+#[test]
+fn declarations_and_initializers() {
+    let m = ok("struct P { int x, y; char name[8]; }; struct P pts[] = { { 1, 2, \"a\" }, [3] = { .y = 5 } }; int arr[10] = { [2 ... 4] = 7 }; union U { int i; float f; } u = { .f = 1.5f }; const char *s = \"hi\"; int *pp = &arr[3];");
+    let g = m.globals.iter().find(|g| g.name == "pts").expect("pts");
+    assert_eq!(g.size, 4 * 16);
+}
+
+#[test]
+fn gnu_extensions() {
+    ok("int f(int x) { int y = ({ int t = x * 2; t + 1; }); __auto_type z = y; typeof(z) w = z; static void *tbl[] = { &&a, &&b }; goto *tbl[x & 1]; a: return w; b: return _Generic(w, int: 1, default: 2); }");
+    ok("typedef int v4 __attribute__((vector_size(16))); v4 add(v4 a, v4 b) { return a + b * 2; }");
+    ok("struct __attribute__((packed)) S { char c; int i; }; _Static_assert(sizeof(struct S) == 5, \"packed\");");
+    ok("int f(void) { int r; return __builtin_add_overflow(1, 2, &r) + __builtin_clz(8) + __builtin_popcount(7); }");
+}
+
+#[test]
+fn bitfields_and_complex() {
+    ok("struct B { unsigned a : 3; int b : 5; unsigned long long c : 40; } bb = { 1, -2, 3 }; int g(void) { bb.a++; bb.b += 3; return bb.a + bb.b; }");
+    ok("_Complex double m(_Complex double a, _Complex double b) { return a * b + 1.0i; }");
+}
+
+#[test]
+fn errors_not_panics() {
+    fails("int f( { return 0; }");
+    fails("int a; float a;");
+    fails("struct S; struct S s;");
+    fails("int f(void) { return x; }");
+    fails("int f(void) { int a[2]; a = 0; }");
+    fails("void f(void) { struct { int x; } s; s.y = 1; }");
+    fails("int f(int);\nint f(long);");
+    // Truncated input at every length must not panic.
+    let src = "struct S { int a; char b[4]; } s = { 1, \"ab\" }; int main(void) { return s.a + s.b[0]; }";
+    for i in 0..src.len() {
+        let _ = compile(&src[..i]);
+    }
+}
