@@ -1,5 +1,7 @@
 //! `cargo xtask`: the ccc test and benchmark harness. See `/README.md` ("Testing").
 //!
+//!   cargo xtask demo [--arch A]                      the main job: build ccc, compile and run a
+//!                                                    program, build and boot a kernel
 //!   cargo xtask deps                                 install the Debian packages the tests need
 //!   cargo xtask test [--fast] [--jobs N] [SUITE...]  run suites (all by default; `*` globs ok)
 //!   cargo xtask list                                 list suite names
@@ -15,6 +17,7 @@ mod arch;
 mod baseline;
 mod bench;
 mod ctx;
+mod demo;
 mod deps;
 mod dg;
 mod gccsrc;
@@ -67,7 +70,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: cargo xtask deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]\n\
+const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]\n\
        | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]\n\
        | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
 
@@ -80,6 +83,17 @@ fn main() -> ExitCode {
     // kernel/boot parse their own options (src/kernel/cli.rs).
     match cmd.as_str() {
         "kernel" => return ExitCode::from(kernel::cli::kernel_main(rest) as u8),
+        "demo" => {
+            let arch = match rest {
+                [flag, a, ..] if flag == "--arch" => a.clone(),
+                _ => "x86_64".to_string(),
+            };
+            let mut ctx = Ctx::new(false, 1);
+            if let Err(e) = deps::ensure(&ctx) {
+                eprintln!("deps: {e} (continuing)");
+            }
+            return if demo::run(&mut ctx, &arch) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
         "boot" => return ExitCode::from(kernel::cli::boot_main(rest) as u8),
         _ => {}
     }
