@@ -48,3 +48,21 @@ impl Token {
         matches!(self.kind, TokenKind::Punct | TokenKind::Ident) && self.text.as_str() == s
     }
 }
+
+/// Precedence of C's binary operators (higher binds tighter), shared by
+/// `#if` evaluation and the parser; `None` for anything else.
+pub fn binary_precedence(op: &str) -> Option<u8> {
+    Some(match op {
+        "||" => 1,
+        "&&" => 2,
+        "|" => 3,
+        "^" => 4,
+        "&" => 5,
+        "==" | "!=" => 6,
+        "<" | "<=" | ">" | ">=" => 7,
+        "<<" | ">>" => 8,
+        "+" | "-" => 9,
+        "*" | "/" | "%" => 10,
+        _ => return None,
+    })
+}

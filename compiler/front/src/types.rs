@@ -409,3 +409,32 @@ pub fn rank(k: IntKind) -> u8 {
         IntKind::Int128 => 6,
     }
 }
+
+/// A float converted to an integer of `size` bytes the way GCC folds
+/// constants: saturating at the type's range, NaN to zero.
+pub fn float_to_int_saturating(f: f64, size: u64, signed: bool) -> i128 {
+    match (size, signed) {
+        (1, true) => (f as i8) as i128,
+        (1, false) => (f as u8) as i128,
+        (2, true) => (f as i16) as i128,
+        (2, false) => (f as u16) as i128,
+        (4, true) => (f as i32) as i128,
+        (4, false) => (f as u32) as i128,
+        (8, true) => (f as i64) as i128,
+        (8, false) => (f as u64) as i128,
+        (_, true) => f as i128,
+        (_, false) => (f as u128) as i128,
+    }
+}
+
+/// The float kind a C library function name's suffix selects
+/// (`fabsf` float, `fabsl` long double, `fabs` double).
+pub fn float_kind_of_suffix(name: &str) -> FloatKind {
+    if name.ends_with('f') {
+        FloatKind::Float
+    } else if name.ends_with('l') {
+        FloatKind::LongDouble
+    } else {
+        FloatKind::Double
+    }
+}

@@ -342,27 +342,6 @@ impl<'a> FnLower<'a> {
                 if e.ty.is_complex() || inner.ty.is_complex() {
                     return self.complex_cast(inner, &e.ty);
                 }
-                // Fold float constants converted to integers the way GCC
-                // does (saturating), not as the hardware would.
-                if let ExprKind::Float(f) = inner.kind {
-                    if e.ty.is_integer() && !e.ty.is_bool() {
-                        let t = self.ir_ty(&e.ty);
-                        let signed = self.signed(&e.ty);
-                        let v: i128 = match (t.size(), signed) {
-                            (1, true) => (f as i8) as i128,
-                            (1, false) => (f as u8) as i128,
-                            (2, true) => (f as i16) as i128,
-                            (2, false) => (f as u16) as i128,
-                            (4, true) => (f as i32) as i128,
-                            (4, false) => (f as u32) as i128,
-                            (8, true) => (f as i64) as i128,
-                            (8, false) => (f as u64) as i128,
-                            (_, true) => f as i128,
-                            (_, false) => (f as u128) as i128,
-                        };
-                        return self.iconst(t, v);
-                    }
-                }
                 let v = self.rvalue(inner);
                 if e.ty.is_void() {
                     return self.dummy();

@@ -11,7 +11,6 @@ pub struct FnLower<'a> {
     pub(super) cur: Block,
     pub(super) layout: &'a Layout<'a>,
     pub(super) diag: &'a DiagEngine,
-    pub(super) target: &'a TargetInfo,
     pub(super) locals: &'a [LocalVar],
     /// Stack slot of each local (VLAs: a slot holding the data pointer).
     pub(super) local_slots: Vec<Option<SlotId>>,
@@ -36,7 +35,7 @@ pub struct FnLower<'a> {
 
 impl<'a> FnLower<'a> {
     pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, tls_globals: &'a std::collections::HashSet<Sym>, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
-        let _ = opts;
+        let _ = (opts, target);
         let fty = fd.ty.func()?.clone();
         let param_tys: Vec<CType> = fty.params.iter().map(|p| if fty.unprototyped { promote_for_call(&p.ty, layout) } else { p.ty.clone() }).collect();
         let sig = Signature {
@@ -56,7 +55,6 @@ impl<'a> FnLower<'a> {
             cur: entry,
             layout,
             diag,
-            target,
             locals: &fd.locals,
             local_slots: vec![None; fd.locals.len()],
             break_targets: Vec::new(),

@@ -284,13 +284,7 @@ impl<'a> Parser<'a> {
                 Ok(self.builtin(base, vec![a, b], CType::int(), loc))
             }
             "fabs" | "fabsf" | "fabsl" | "copysign" | "copysignf" | "copysignl" => {
-                let kind = if base.ends_with('f') {
-                    FloatKind::Float
-                } else if base.ends_with('l') {
-                    FloatKind::LongDouble
-                } else {
-                    FloatKind::Double
-                };
+                let kind = float_kind_of_suffix(base);
                 let ft = CType::new(Kind::Float(kind));
                 let args: Vec<Expr> = args.into_iter().map(|a| self.convert(a, ft.clone())).collect();
                 let stem = base.trim_end_matches(['f', 'l']);
@@ -329,13 +323,7 @@ impl<'a> Parser<'a> {
             }
             "conj" | "conjf" | "conjl" | "creal" | "crealf" | "creall" | "cimag" | "cimagf" | "cimagl" => {
                 self.arity(name, &args, 1, loc)?;
-                let kind = if base.ends_with('f') {
-                    FloatKind::Float
-                } else if base.ends_with('l') {
-                    FloatKind::LongDouble
-                } else {
-                    FloatKind::Double
-                };
+                let kind = float_kind_of_suffix(base);
                 let cty = CType::new(Kind::Complex(kind));
                 let a = self.decay(args.swap_remove(0));
                 let a = self.convert(a, cty.clone());

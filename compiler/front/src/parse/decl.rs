@@ -41,45 +41,7 @@ impl<'a> Parser<'a> {
             return false;
         }
         match self.keyword() {
-            Some(k) => matches!(
-                k,
-                Kw::Void
-                    | Kw::Char
-                    | Kw::Short
-                    | Kw::Int
-                    | Kw::Long
-                    | Kw::Float
-                    | Kw::Double
-                    | Kw::Signed
-                    | Kw::Unsigned
-                    | Kw::Bool
-                    | Kw::Complex
-                    | Kw::Imaginary
-                    | Kw::Int128
-                    | Kw::Struct
-                    | Kw::Union
-                    | Kw::Enum
-                    | Kw::Typedef
-                    | Kw::Extern
-                    | Kw::Static
-                    | Kw::Auto
-                    | Kw::Register
-                    | Kw::ThreadLocal
-                    | Kw::Inline
-                    | Kw::Noreturn
-                    | Kw::Const
-                    | Kw::Volatile
-                    | Kw::Restrict
-                    | Kw::Atomic
-                    | Kw::Alignas
-                    | Kw::Typeof
-                    | Kw::TypeofUnqual
-                    | Kw::AutoType
-                    | Kw::Attribute
-                    | Kw::BuiltinVaList
-                    | Kw::Float128
-                    | Kw::StaticAssert
-            ),
+            Some(k) => is_type_keyword(k) || matches!(k, Kw::Typedef | Kw::Extern | Kw::Static | Kw::Auto | Kw::Register | Kw::ThreadLocal | Kw::Inline | Kw::Noreturn | Kw::Alignas | Kw::AutoType | Kw::StaticAssert),
             None => self.is_typedef_name(t),
         }
     }
@@ -1631,6 +1593,38 @@ fn typedef_type(mut ty: CType, attrs: &DeclAttrs) -> CType {
         ty.align_override = ty.align_override.max(a);
     }
     ty
+}
+
+/// Keywords that can start a type name: specifiers and qualifiers.
+pub(super) fn is_type_keyword(k: Kw) -> bool {
+    matches!(
+        k,
+        Kw::Void
+            | Kw::Char
+            | Kw::Short
+            | Kw::Int
+            | Kw::Long
+            | Kw::Float
+            | Kw::Double
+            | Kw::Signed
+            | Kw::Unsigned
+            | Kw::Bool
+            | Kw::Complex
+            | Kw::Imaginary
+            | Kw::Int128
+            | Kw::Struct
+            | Kw::Union
+            | Kw::Enum
+            | Kw::Const
+            | Kw::Volatile
+            | Kw::Restrict
+            | Kw::Atomic
+            | Kw::Typeof
+            | Kw::TypeofUnqual
+            | Kw::BuiltinVaList
+            | Kw::Float128
+            | Kw::Attribute
+    )
 }
 
 /// Parameter type adjustment: arrays and functions become pointers.

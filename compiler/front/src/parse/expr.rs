@@ -61,18 +61,7 @@ impl<'a> Parser<'a> {
                 } else {
                     let size = self.layout().size(ty);
                     let signed = ty.is_signed(&self.tables);
-                    ExprKind::Int(match (size, signed) {
-                        (1, true) => (f as i8) as i128,
-                        (1, false) => (f as u8) as i128,
-                        (2, true) => (f as i16) as i128,
-                        (2, false) => (f as u16) as i128,
-                        (4, true) => (f as i32) as i128,
-                        (4, false) => (f as u32) as i128,
-                        (8, true) => (f as i64) as i128,
-                        (8, false) => (f as u64) as i128,
-                        (_, true) => f as i128,
-                        (_, false) => (f as u128) as i128,
-                    })
+                    ExprKind::Int(crate::types::float_to_int_saturating(f, size, signed))
                 }
             }
             _ => return None,
@@ -636,33 +625,7 @@ impl<'a> Parser<'a> {
             return false;
         }
         match self.kw.map.get(&t.text) {
-            Some(k) => matches!(
-                k,
-                Kw::Void
-                    | Kw::Char
-                    | Kw::Short
-                    | Kw::Int
-                    | Kw::Long
-                    | Kw::Float
-                    | Kw::Double
-                    | Kw::Signed
-                    | Kw::Unsigned
-                    | Kw::Bool
-                    | Kw::Complex
-                    | Kw::Int128
-                    | Kw::Struct
-                    | Kw::Union
-                    | Kw::Enum
-                    | Kw::Const
-                    | Kw::Volatile
-                    | Kw::Restrict
-                    | Kw::Atomic
-                    | Kw::Typeof
-                    | Kw::TypeofUnqual
-                    | Kw::BuiltinVaList
-                    | Kw::Float128
-                    | Kw::Attribute
-            ) || (matches!(k, Kw::Extension) && {
+            Some(k) => super::decl::is_type_keyword(*k) || (matches!(k, Kw::Extension) && {
                 let t2 = self.peek_at(2);
                 self.kw.map.get(&t2.text).is_some() || self.is_typedef_name(t2)
             }),
@@ -1312,19 +1275,7 @@ fn a_loc(toks: &[Token], pos: usize) -> Loc {
 }
 
 fn binop_prec(op: &str) -> Option<u8> {
-    Some(match op {
-        "||" => 1,
-        "&&" => 2,
-        "|" => 3,
-        "^" => 4,
-        "&" => 5,
-        "==" | "!=" => 6,
-        "<" | "<=" | ">" | ">=" => 7,
-        "<<" | ">>" => 8,
-        "+" | "-" => 9,
-        "*" | "/" | "%" => 10,
-        _ => return None,
-    })
+    crate::token::binary_precedence(op)
 }
 
 pub fn is_null_constant(e: &Expr) -> bool {

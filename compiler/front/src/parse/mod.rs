@@ -356,11 +356,6 @@ impl<'a> Parser<'a> {
         self.peek().kind == TokenKind::Eof
     }
 
-    /// Is the current token the punctuator or identifier `s`?
-    fn is(&self, s: &str) -> bool {
-        self.peek().is(s)
-    }
-
     fn is_punct(&self, s: &str) -> bool {
         let t = self.peek();
         t.kind == TokenKind::Punct && t.text.as_str() == s

@@ -135,19 +135,7 @@ impl<'t, 'd> Parser<'t, 'd> {
     }
 
     fn prec(op: &str) -> Option<u8> {
-        Some(match op {
-            "||" => 1,
-            "&&" => 2,
-            "|" => 3,
-            "^" => 4,
-            "&" => 5,
-            "==" | "!=" => 6,
-            "<" | ">" | "<=" | ">=" => 7,
-            "<<" | ">>" => 8,
-            "+" | "-" => 9,
-            "*" | "/" | "%" => 10,
-            _ => return None,
-        })
+        crate::token::binary_precedence(op)
     }
 
     fn binary(&mut self, min: u8, eval: bool) -> Val {
