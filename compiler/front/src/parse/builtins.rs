@@ -140,9 +140,24 @@ impl<'a> Parser<'a> {
             let callee = Expr::new(ExprKind::Var(VarRef::Global(Sym::intern(base))), ty, loc);
             return self.postfix_call(callee);
         }
+        // `__builtin___memcpy_chk` and friends are glibc's `__memcpy_chk`.
+        if base.starts_with("__") && base.ends_with("_chk") {
+            let fname = Sym::intern(base);
+            let callee_ty = match self.lookup(fname).cloned() {
+                Some(Binding::Var { ty, .. }) if ty.is_func() => ty,
+                _ => CType::new(Kind::Func(Rc::new(FuncType { ret: CType::int(), params: Vec::new(), variadic: true, unprototyped: true }))),
+            };
+            let callee = Expr::new(ExprKind::Var(VarRef::Global(fname)), callee_ty, loc);
+            return self.postfix_call(callee);
+        }
         let mut args = self.builtin_args()?;
         let ulong = CType::ulong();
         match base {
+            "va_arg_pack" | "va_arg_pack_len" => {
+                // Only meaningful in always-inline functions once inlined;
+                // the lowering rejects it anywhere else.
+                Ok(self.builtin(base, vec![], CType::int(), loc))
+            }
             "expect" | "expect_with_probability" => {
                 if args.len() < 2 {
                     return Err(self.error_at(loc, "wrong number of arguments to '__builtin_expect'"));

@@ -1410,6 +1410,23 @@ impl<'a> Parser<'a> {
             stmts.push(body);
             body = Stmt::Block(stmts);
         }
+        // `extern inline` with GNU semantics (gnu_inline, or -std=gnu89) only
+        // provides a body for inlining: calls go to the external symbol, as
+        // glibc's fortify wrappers and extern-inline helpers expect.
+        let gnu89 = attrs.gnu_inline || (self.opts.gnu && self.opts.std == crate::CStd::C89);
+        if spec.inline && spec.storage == Storage::Extern && gnu89 {
+            if let Some(g) = self.globals.get_mut(&asm) {
+                g.defined = false;
+            }
+            return Ok(());
+        }
+        let mut attrs = attrs;
+        if spec.inline && !is_static && spec.storage != Storage::Extern && !gnu89 && name.as_str() != "main" {
+            // A C99 inline definition is not an external definition; another
+            // translation unit may hold that. Emitting ours weak keeps calls
+            // working at -O0 without clashing with it.
+            attrs.weak = true;
+        }
         self.items.push(TopLevel::Function(FunctionDef {
             name: asm,
             ty,
