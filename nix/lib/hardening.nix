@@ -11,8 +11,6 @@
     "trivialautovarinit" # -ftrivial-auto-var-init=pattern
     "shadowstack" # -fcf-protection=return (x86 CET)
     "pacret" # -mbranch-protection=pac-ret (AArch64)
-    "fortify" # glibc's fortified stdio needs __builtin_va_arg_pack (ccc links
-    # calls to an undefined `va_arg_pack`; found by `cargo xtask test nix`)
     "fortify3" # also needs __builtin_dynamic_object_size
     "strictflexarrays1" # -fstrict-flex-arrays=1
     "strictflexarrays3"

@@ -1192,6 +1192,7 @@ impl<'a> Parser<'a> {
         self.expect(",")?;
         let mut cur = ty;
         let mut offset: i128 = 0;
+        let mut dynamic: Option<Expr> = None;
         loop {
             let (name, nloc) = self.expect_ident()?;
             let rid = match cur.kind {
@@ -1206,10 +1207,23 @@ impl<'a> Parser<'a> {
             }
             loop {
                 if self.eat("[") {
-                    let idx = self.const_expr()?;
+                    let idx = self.expr()?;
                     self.expect("]")?;
                     let elem = cur.base().cloned().ok_or_else(|| self.error_at(nloc, "subscripted value is not an array"))?;
-                    offset += idx * self.layout().size(&elem) as i128;
+                    let esize = self.layout().size(&elem) as i128;
+                    match self.try_const_int(&idx) {
+                        Some(i) => offset += i * esize,
+                        None => {
+                            // GNU: a non-constant index makes a runtime offset.
+                            let i = self.convert(idx, CType::ulong());
+                            let sz = self.int_lit(esize, CType::ulong(), nloc);
+                            let term = Expr::new(ExprKind::Binary(BinOp::Mul, Box::new(i), Box::new(sz)), CType::ulong(), nloc);
+                            dynamic = Some(match dynamic.take() {
+                                None => term,
+                                Some(d) => Expr::new(ExprKind::Binary(BinOp::Add, Box::new(d), Box::new(term)), CType::ulong(), nloc),
+                            });
+                        }
+                    }
                     cur = elem;
                 } else {
                     break;
@@ -1220,7 +1234,11 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(")")?;
-        Ok(self.int_lit(offset, CType::ulong(), loc))
+        let konst = self.int_lit(offset, CType::ulong(), loc);
+        Ok(match dynamic {
+            None => konst,
+            Some(d) => Expr::new(ExprKind::Binary(BinOp::Add, Box::new(konst), Box::new(d)), CType::ulong(), loc),
+        })
     }
 
     /// The address of a `va_list` object for va_* builtins.
