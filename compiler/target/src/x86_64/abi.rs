@@ -180,6 +180,8 @@ pub fn ret_loc(sig: &Signature) -> RetLoc {
             Type::I128 | Type::F128 => RetLoc::Pair,
             _ => RetLoc::Reg(RAX),
         },
+        // GNU C empty structs occupy nothing, also as return values
+        Some(AbiType::Aggregate(l)) if l.size == 0 => RetLoc::Void,
         Some(AbiType::Aggregate(l)) if !l.force_memory && l.size == 16 && l.leaves.iter().all(|&(o, t)| o == 0 && t == Type::F80) && !l.leaves.is_empty() => RetLoc::AggX87(1),
         Some(AbiType::Aggregate(l)) if !l.force_memory && l.size == 32 && l.leaves == [(0, Type::F80), (16, Type::F80)] => RetLoc::AggX87(2),
         Some(AbiType::Aggregate(l)) => match classify(l) {

@@ -571,9 +571,32 @@ impl Isel<'_> {
         match op {
             Sext | Zext | Trunc if to == Type::I128 || from == Type::I128 => self.cast128(res, op, from, to, arg),
             Sext | Zext => {
+                let (fs, ts) = (int_sz(from), int_sz(to));
+                // extending a folded load: one extending load
+                if let VLoc::Load(lty, ptr) = self.vals[arg.index()] {
+                    if int_sz(lty) == fs && fs < ts {
+                        let m = Opnd::Mem(self.amode(ptr)?);
+                        let d = self.out(res);
+                        let mn = match (op == Sext, fs, ts) {
+                            (true, 1, 8) => "movsbq",
+                            (true, 1, _) => "movsbl",
+                            (true, 2, 8) => "movswq",
+                            (true, 2, _) => "movswl",
+                            (true, _, _) => "movslq",
+                            (false, 1, _) => "movzbl",
+                            (false, 2, _) => "movzwl",
+                            (false, _, _) => "",
+                        };
+                        if mn.is_empty() {
+                            self.mov(4, m, Opnd::Reg(d));
+                        } else {
+                            self.emit(Inst::MovX { op: mn, src: m, dst: d });
+                        }
+                        return Ok(());
+                    }
+                }
                 let a = self.reg(arg)?;
                 let d = self.out(res);
-                let (fs, ts) = (int_sz(from), int_sz(to));
                 if fs >= ts {
                     self.mov_rr(a, d);
                     return Ok(());

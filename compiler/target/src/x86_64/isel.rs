@@ -492,6 +492,7 @@ impl<'a> Isel<'a> {
                             InstKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul, rhs, lhs, .. } => {
                                 *rhs == r || *lhs == r
                             }
+                            InstKind::Cast { op: CastOp::Sext | CastOp::Zext, arg, to, .. } => *arg == r && *to != Type::I128,
                             // the compare may be emitted at the block's end: nothing in between may write memory
                             InstKind::Icmp { lhs, rhs, .. } => {
                                 (*lhs == r || *rhs == r) && n - ii <= 6 && bd.insts[ii + 1..n - 1].iter().all(|i| !i.kind.has_side_effects())
