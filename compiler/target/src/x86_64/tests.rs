@@ -1252,3 +1252,39 @@ fn large_function_compile_time() {
     let s = asm_of(vec![f]);
     println!("{insts} IR instructions -> {} bytes of asm in {:?}", s.len(), t.elapsed());
 }
+
+/// x87 operands in inline asm: `"=t"(r) : "0"(x)` and `"u"` with a popped clobber.
+#[test]
+fn x87_inline_asm() {
+    use Type::*;
+    let (mut b, p) = FB::new("x87_ops", sig(&[F80, F64, F64], Some(F64)));
+    let r1 = b.slot(16, 16);
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "fsqrt".into(),
+        outputs: vec![AsmOperand { constraint: "=t".into(), name: None, value: r1, ty: F80 }],
+        inputs: vec![AsmOperand { constraint: "0".into(), name: None, value: p[0], ty: F80 }],
+        clobbers: vec![],
+        goto_targets: vec![],
+        volatile: false,
+    })));
+    let r2 = b.slot(8, 8);
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "fpatan".into(),
+        outputs: vec![AsmOperand { constraint: "=t".into(), name: None, value: r2, ty: F64 }],
+        inputs: vec![
+            AsmOperand { constraint: "0".into(), name: None, value: p[2], ty: F64 },
+            AsmOperand { constraint: "u".into(), name: None, value: p[1], ty: F64 },
+        ],
+        clobbers: vec!["st(1)".into()],
+        goto_targets: vec![],
+        volatile: false,
+    })));
+    let v1 = b.load(F80, r1);
+    let v1d = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F80, to: F64, arg: v1 });
+    let v2 = b.load(F64, r2);
+    let s = b.bin(BinOp::FAdd, F64, v1d, v2);
+    b.ret(Some(s));
+    let driver = "#include <stdio.h>\ndouble x87_ops(long double, double, double);\nint main(void) { for (int i = 0; i < 3; i++) printf(\"%.6f\\n\", x87_ops(16.0L, 1.0, 1.0)); return 0; }\n";
+    let out = run_with_c("x87asm", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "4.785398\n4.785398\n4.785398\n");
+}
