@@ -1284,7 +1284,7 @@ fn x87_inline_asm() {
     let v2 = b.load(F64, r2);
     let s = b.bin(BinOp::FAdd, F64, v1d, v2);
     b.ret(Some(s));
-    let driver = "#include <stdio.h>\ndouble x87_ops(long double, double, double);\nint main(void) { for (int i = 0; i < 3; i++) printf(\"%.6f\\n\", x87_ops(16.0L, 1.0, 1.0)); return 0; }\n";
+    let driver = "#include <stdio.h>\ndouble x87_ops(long double, double, double);\nint main(void) { double s = 0; for (int i = 0; i < 20; i++) s += x87_ops(16.0L, 1.0, 1.0); printf(\"%.6f\\n%.6f\\n%.6f\\n\", x87_ops(16.0L, 1.0, 1.0), s / 20, x87_ops(16.0L, 1.0, 1.0));  return 0; }\n";
     let out = run_with_c("x87asm", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "4.785398\n4.785398\n4.785398\n");
 }
