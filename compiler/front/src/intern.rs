@@ -85,6 +85,15 @@ impl Sym {
         })
     }
 
+    /// Resolve many symbols under one borrow of the interner (hot loops
+    /// such as the `-E` printer).
+    pub fn with_table<R>(f: impl FnOnce(&dyn Fn(Sym) -> &'static str) -> R) -> R {
+        INTERNER.with(|i| {
+            let i = i.borrow();
+            f(&|s: Sym| i.strings[s.0 as usize])
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         INTERNER.with(|i| i.borrow().strings[self.0 as usize])
     }

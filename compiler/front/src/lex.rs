@@ -32,44 +32,52 @@ pub struct Lexer {
     peeked: Option<Token>,
 }
 
-/// Remove line splices and CRs of CRLF pairs. Returns the cleaned text and
-/// the offsets (in the cleaned text) where a physical line break vanished.
+/// Remove line splices and CRs of CRLF pairs. Returns the cleaned text
+/// (None if nothing changes) and the offsets (in the cleaned text) where a
+/// physical line break vanished. Copies whole runs between the rare
+/// interesting bytes.
 fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     let b = src.as_bytes();
-    let needs = b.contains(&b'\r') || b.windows(2).any(|w| w[0] == b'\\' && (w[1] == b'\n' || w[1] == b' ' || w[1] == b'\t' || w[1] == b'\r'));
-    if !needs {
-        return (None, Vec::new());
-    }
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut out: Vec<u8> = Vec::new();
     let mut splices = Vec::new();
+    let mut last = 0; // start of the not yet copied run
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'\\' {
+    while let Some(off) = b[i..].iter().position(|&c| c == b'\\' || c == b'\r') {
+        let p = i + off;
+        i = p + 1;
+        let drop_to = if b[p] == b'\\' {
             // Backslash, optional blanks, then a line end: a splice.
-            let mut j = i + 1;
+            let mut j = p + 1;
             while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
                 j += 1;
             }
-            let nl = if j < b.len() && b[j] == b'\n' {
+            if b.get(j) == Some(&b'\n') {
                 Some(j + 1)
-            } else if j + 1 < b.len() && b[j] == b'\r' && b[j + 1] == b'\n' {
+            } else if b.get(j) == Some(&b'\r') && b.get(j + 1) == Some(&b'\n') {
                 Some(j + 2)
             } else {
                 None
-            };
-            if let Some(next) = nl {
-                splices.push(out.len() as u32);
-                i = next;
-                continue;
             }
-        } else if c == b'\r' && i + 1 < b.len() && b[i + 1] == b'\n' {
-            i += 1;
-            continue;
+        } else if b.get(p + 1) == Some(&b'\n') {
+            Some(p + 1) // drop the CR of CRLF, keep the LF
+        } else {
+            None
+        };
+        let Some(to) = drop_to else { continue };
+        if out.capacity() == 0 {
+            out.reserve(b.len());
         }
-        out.push(c);
-        i += 1;
+        out.extend_from_slice(&b[last..p]);
+        if b[p] == b'\\' {
+            splices.push(out.len() as u32);
+        }
+        last = to;
+        i = to;
     }
+    if last == 0 {
+        return (None, splices);
+    }
+    out.extend_from_slice(&b[last..]);
     // Only ASCII bytes were removed, so the result is still UTF-8.
     (Some(String::from_utf8(out).unwrap_or_default()), splices)
 }
@@ -84,44 +92,64 @@ fn is_ident_cont(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
-/// Punctuators, longest first within each leading character.
-const PUNCTS: &[(&str, &str)] = &[
-    ("%:%:", "##"),
-    ("...", "..."),
-    ("<<=", "<<="),
-    (">>=", ">>="),
-    ("->", "->"),
-    ("++", "++"),
-    ("--", "--"),
-    ("<<", "<<"),
-    (">>", ">>"),
-    ("<=", "<="),
-    (">=", ">="),
-    ("==", "=="),
-    ("!=", "!="),
-    ("&&", "&&"),
-    ("||", "||"),
-    ("*=", "*="),
-    ("/=", "/="),
-    ("%=", "%="),
-    ("+=", "+="),
-    ("-=", "-="),
-    ("&=", "&="),
-    ("^=", "^="),
-    ("|=", "|="),
-    ("##", "##"),
-    ("<:", "["),
-    (":>", "]"),
-    ("<%", "{"),
-    ("%>", "}"),
-    ("%:", "#"),
+/// Multi-character punctuators (canonical spellings); `match_punct`
+/// returns indices into this table.
+const MULTI: &[&str] = &[
+    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=",
+    "##",
 ];
+
+/// The longest punctuator at the start of `b` (at least 2 bytes long):
+/// (length, index into MULTI, or the ASCII code of a one-character
+/// canonical spelling + 256 for digraphs).
+#[inline]
+fn match_punct(b: &[u8]) -> Option<(usize, usize)> {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let (c1, c2) = (at(1), at(2));
+    let m = |s: &str| MULTI.iter().position(|x| *x == s).unwrap_or(0);
+    Some(match (b[0], c1) {
+        (b'.', b'.') if c2 == b'.' => (3, 0),
+        (b'<', b'<') if c2 == b'=' => (3, 1),
+        (b'>', b'>') if c2 == b'=' => (3, 2),
+        (b'%', b':') if c2 == b'%' && at(3) == b':' => (4, 22),
+        (b'-', b'>') => (2, 3),
+        (b'+', b'+') => (2, 4),
+        (b'-', b'-') => (2, 5),
+        (b'<', b'<') => (2, 6),
+        (b'>', b'>') => (2, 7),
+        (b'<', b'=') => (2, 8),
+        (b'>', b'=') => (2, 9),
+        (b'=', b'=') => (2, 10),
+        (b'!', b'=') => (2, 11),
+        (b'&', b'&') => (2, 12),
+        (b'|', b'|') => (2, 13),
+        (b'*' | b'/' | b'%' | b'+' | b'-' | b'&' | b'^' | b'|', b'=') => {
+            (2, m(match b[0] {
+                b'*' => "*=",
+                b'/' => "/=",
+                b'%' => "%=",
+                b'+' => "+=",
+                b'-' => "-=",
+                b'&' => "&=",
+                b'^' => "^=",
+                _ => "|=",
+            }))
+        }
+        (b'#', b'#') => (2, 22),
+        (b'<', b':') => (2, 256 + b'[' as usize),
+        (b':', b'>') => (2, 256 + b']' as usize),
+        (b'<', b'%') => (2, 256 + b'{' as usize),
+        (b'%', b'>') => (2, 256 + b'}' as usize),
+        (b'%', b':') => (2, 256 + b'#' as usize),
+        _ => return None,
+    })
+}
 
 thread_local! {
     /// Interned spellings of all punctuators and single characters, so the
     /// hot path does not hash them.
     static PUNCT_SYMS: (Vec<Sym>, Vec<Sym>) = (
-        PUNCTS.iter().map(|p| Sym::intern(p.1)).collect(),
+        MULTI.iter().map(|p| Sym::intern(p)).collect(),
         (0u8..128).map(|c| Sym::intern(std::str::from_utf8(&[c]).unwrap_or("?"))).collect(),
     );
 }
@@ -196,7 +224,9 @@ impl Lexer {
                     }
                     self.pos += 1;
                     self.newline_at(self.pos);
-                    space = true;
+                    // Like GCC's PREV_WHITE: a line's first token has
+                    // whitespace before it only if its own line has some.
+                    space = false;
                 }
                 b'/' if b.get(self.pos + 1) == Some(&b'/') => {
                     match memchr(b'\n', &b[self.pos..]) {
@@ -408,14 +438,12 @@ impl Lexer {
         }
 
         if c < 128 {
-            let rest = &b[start..];
-            for (i, (spell, canon)) in PUNCTS.iter().enumerate() {
-                if rest.starts_with(spell.as_bytes()) {
-                    // `<::` is not `[:` in C... but C has no `::`, keep it simple.
-                    self.pos = start + spell.len();
-                    let _ = canon;
-                    return PUNCT_SYMS.with(|p| mk(TokenKind::Punct, p.0[i]));
-                }
+            if let Some((len, idx)) = match_punct(&b[start..]) {
+                self.pos = start + len;
+                return PUNCT_SYMS.with(|p| {
+                    let sym = if idx >= 256 { p.1[idx - 256] } else { p.0[idx] };
+                    mk(TokenKind::Punct, sym)
+                });
             }
             self.pos = start + 1;
             let kind = if b"[](){}.&*+-~!/%<>^|?:;=,#".contains(&c) { TokenKind::Punct } else { TokenKind::Other };
@@ -500,7 +528,7 @@ mod tests {
         let v: Vec<_> = toks.iter().map(|t| (t.text.as_str(), t.loc.line, t.line_start, t.space_before)).collect();
         assert_eq!(v[0], ("abcd", 1, true, false));
         assert_eq!(v[1], ("e", 3, false, true));
-        assert_eq!(v[2], ("f", 5, true, true));
+        assert_eq!(v[2], ("f", 5, true, false));
     }
 
     #[test]

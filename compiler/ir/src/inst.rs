@@ -355,6 +355,80 @@ impl InstKind {
         }
     }
 
+    /// Rewrite every value operand in place.
+    pub fn map_operands(&mut self, mut f: impl FnMut(Value) -> Value) {
+        use InstKind::*;
+        let g = &mut f;
+        match self {
+            IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
+            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } => {}
+            Unreachable | Trap | StackSave => {}
+            StackRestore { ptr } => *ptr = g(*ptr),
+            DynAlloca { size, .. } => *size = g(*size),
+            Binary { lhs, rhs, .. } | Icmp { lhs, rhs, .. } | Fcmp { lhs, rhs, .. } | Overflows { lhs, rhs, .. } => {
+                *lhs = g(*lhs);
+                *rhs = g(*rhs);
+            }
+            Unary { arg, .. } | Cast { arg, .. } => *arg = g(*arg),
+            Select { cond, a, b, .. } => {
+                *cond = g(*cond);
+                *a = g(*a);
+                *b = g(*b);
+            }
+            Load { ptr, .. } | AtomicLoad { ptr, .. } => *ptr = g(*ptr),
+            Store { ptr, value, .. } | AtomicStore { ptr, value, .. } | AtomicRmw { ptr, value, .. } => {
+                *ptr = g(*ptr);
+                *value = g(*value);
+            }
+            AtomicCmpXchg { ptr, expected, desired, .. } => {
+                *ptr = g(*ptr);
+                *expected = g(*expected);
+                *desired = g(*desired);
+            }
+            Memcpy { dst, src, .. } | VaCopy { dst, src } => {
+                *dst = g(*dst);
+                *src = g(*src);
+            }
+            Memset { dst, byte, .. } => {
+                *dst = g(*dst);
+                *byte = g(*byte);
+            }
+            Call { callee, args, ret_slot, .. } => {
+                if let Callee::Indirect(c) = callee {
+                    *c = g(*c);
+                }
+                for a in args.iter_mut() {
+                    *a = g(*a);
+                }
+                if let Some(r) = ret_slot {
+                    *r = g(*r);
+                }
+            }
+            VaStart { ap } | VaArg { ap, .. } => *ap = g(*ap),
+            InlineAsm(a) => {
+                for o in a.outputs.iter_mut() {
+                    o.value = g(o.value);
+                }
+                for i in a.inputs.iter_mut() {
+                    i.value = g(i.value);
+                }
+            }
+            Jump(bc) => bc.args.iter_mut().for_each(|a| *a = g(*a)),
+            Branch { cond, then_dest, else_dest, .. } => {
+                *cond = g(*cond);
+                then_dest.args.iter_mut().for_each(|a| *a = g(*a));
+                else_dest.args.iter_mut().for_each(|a| *a = g(*a));
+            }
+            Switch { value, .. } => *value = g(*value),
+            IndirectJump { addr, .. } => *addr = g(*addr),
+            Return { value } => {
+                if let Some(v) = value {
+                    *v = g(*v)
+                }
+            }
+        }
+    }
+
     /// Whether removing the instruction (when its result is unused) would
     /// change behaviour.
     pub fn has_side_effects(&self) -> bool {

@@ -42,6 +42,7 @@ impl<'a> FnLower<'a> {
                 self.complex_store(t, re, im, ty);
                 t
             }
+            "__ccc_vec_splat" => self.vector_splat(&args[0], ty),
             "unreachable" => {
                 self.ins(InstKind::Unreachable);
                 self.iconst(IrType::I32, 0)

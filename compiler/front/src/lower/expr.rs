@@ -306,6 +306,9 @@ impl<'a> FnLower<'a> {
             }
             ExprKind::Unary(op, inner) => self.unary(*op, inner, &e.ty),
             ExprKind::Binary(op, l, r) => {
+                if matches!(e.ty.kind, Kind::Vector { .. }) {
+                    return self.vector_binary(*op, l, r, &e.ty);
+                }
                 if e.ty.is_complex() || l.ty.is_complex() {
                     return self.complex_binary(*op, l, r, &e.ty);
                 }
@@ -339,9 +342,43 @@ impl<'a> FnLower<'a> {
                 if e.ty.is_complex() || inner.ty.is_complex() {
                     return self.complex_cast(inner, &e.ty);
                 }
+                // Fold float constants converted to integers the way GCC
+                // does (saturating), not as the hardware would.
+                if let ExprKind::Float(f) = inner.kind {
+                    if e.ty.is_integer() && !e.ty.is_bool() {
+                        let t = self.ir_ty(&e.ty);
+                        let signed = self.signed(&e.ty);
+                        let v: i128 = match (t.size(), signed) {
+                            (1, true) => (f as i8) as i128,
+                            (1, false) => (f as u8) as i128,
+                            (2, true) => (f as i16) as i128,
+                            (2, false) => (f as u16) as i128,
+                            (4, true) => (f as i32) as i128,
+                            (4, false) => (f as u32) as i128,
+                            (8, true) => (f as i64) as i128,
+                            (8, false) => (f as u64) as i128,
+                            (_, true) => f as i128,
+                            (_, false) => (f as u128) as i128,
+                        };
+                        return self.iconst(t, v);
+                    }
+                }
                 let v = self.rvalue(inner);
                 if e.ty.is_void() {
                     return self.dummy();
+                }
+                let to_vec = matches!(e.ty.kind, Kind::Vector { .. });
+                let from_vec = matches!(inner.ty.kind, Kind::Vector { .. });
+                if to_vec && !from_vec {
+                    // Reinterpret a scalar's bytes as a vector.
+                    let size = self.layout.size(&e.ty);
+                    let align = self.layout.align(&e.ty);
+                    let tmp = self.slot(size, align);
+                    self.store_scalar(tmp, v, &inner.ty.unqual());
+                    return tmp;
+                }
+                if from_vec && !to_vec {
+                    return self.load_scalar(v, &e.ty.unqual());
                 }
                 if self.is_aggregate(&e.ty) {
                     return v;
@@ -471,6 +508,9 @@ impl<'a> FnLower<'a> {
     }
 
     fn unary(&mut self, op: UnOp, inner: &Expr, ty: &CType) -> Value {
+        if matches!(ty.kind, Kind::Vector { .. }) {
+            return self.vector_unary(op, inner, ty);
+        }
         if ty.is_complex() {
             return self.complex_unary(op, inner, ty);
         }
@@ -555,32 +595,8 @@ impl<'a> FnLower<'a> {
         }
         let a = self.rvalue(l);
         let b = self.rvalue(r);
-        let t = self.ir_ty(&l.ty);
-        if t.is_float() {
-            let cc = match op {
-                BinOp::Eq => FloatCC::Eq,
-                BinOp::Ne => FloatCC::Une,
-                BinOp::Lt => FloatCC::Lt,
-                BinOp::Le => FloatCC::Le,
-                BinOp::Gt => FloatCC::Gt,
-                _ => FloatCC::Ge,
-            };
-            return self.val(InstKind::Fcmp { cc, ty: t, lhs: a, rhs: b });
-        }
-        let signed = self.signed(&l.ty);
-        let cc = match (op, signed) {
-            (BinOp::Eq, _) => IntCC::Eq,
-            (BinOp::Ne, _) => IntCC::Ne,
-            (BinOp::Lt, true) => IntCC::Slt,
-            (BinOp::Lt, false) => IntCC::Ult,
-            (BinOp::Le, true) => IntCC::Sle,
-            (BinOp::Le, false) => IntCC::Ule,
-            (BinOp::Gt, true) => IntCC::Sgt,
-            (BinOp::Gt, false) => IntCC::Ugt,
-            (_, true) => IntCC::Sge,
-            (_, false) => IntCC::Uge,
-        };
-        self.val(InstKind::Icmp { cc, ty: t, lhs: a, rhs: b })
+        let lt = l.ty.clone();
+        self.compare_values(op, a, b, &lt)
     }
 
     fn assign(&mut self, lhs: &Expr, rhs: &Expr) -> Value {
@@ -625,13 +641,15 @@ impl<'a> FnLower<'a> {
         if lhs.ty.is_complex() || op_ty.is_complex() {
             return self.complex_compound_assign(op, lhs, rhs, op_ty);
         }
+        // GCC's order: the lvalue's address, then the right operand, then
+        // the load (a call on the right may modify the object).
         let a = self.addr(lhs);
         let bf = self.bitfield_of(lhs);
+        let r = self.rvalue(rhs);
         let old = match bf {
             Some((bo, w, su)) => self.load_bitfield(a, &lhs.ty, bo, w, su),
             None => self.load_scalar(a, &lhs.ty),
         };
-        let r = self.rvalue(rhs);
         let nv = if lhs.ty.is_ptr() {
             let t = IrType::Ptr;
             let iop = if op == BinOp::Add { IB::Add } else { IB::Sub };
@@ -743,6 +761,114 @@ impl<'a> FnLower<'a> {
         p.unwrap_or_else(|| self.dummy())
     }
 
+    // --------------------------------------------------------- vectors
+
+    fn vector_shape(&self, ty: &CType) -> (CType, u64, u64) {
+        match &ty.kind {
+            Kind::Vector { elem, size } => {
+                let es = self.layout.size(elem).max(1);
+                ((**elem).clone(), es, size / es)
+            }
+            _ => (CType::int(), 4, 0),
+        }
+    }
+
+    /// Element-wise operation into a fresh temporary; returns its address.
+    fn vector_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, ty: &CType) -> Value {
+        let (oelem, oes, n) = self.vector_shape(&l.ty);
+        let (relem, res, _) = self.vector_shape(ty);
+        let a = self.rvalue(l);
+        let b = self.rvalue(r);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        for i in 0..n {
+            let pa = self.add_offset(a, (i * oes) as i64);
+            let pb = self.add_offset(b, (i * oes) as i64);
+            let x = self.load_scalar(pa, &oelem);
+            let y = self.load_scalar(pb, &oelem);
+            let v = if op.is_comparison() {
+                let xe = Expr::new(ExprKind::Int(0), oelem.clone(), l.loc);
+                let _ = xe;
+                let c = self.compare_values(op, x, y, &oelem);
+                // true is all ones.
+                let rt = self.ir_ty(&relem);
+                let w = self.int_resize(c, IrType::I8, rt, false);
+                self.val(InstKind::Unary { op: ir::UnOp::Neg, ty: rt, arg: w })
+            } else {
+                let xx = if matches!(op, BinOp::Shl | BinOp::Shr) { x } else { x };
+                self.arith(op, xx, y, &oelem, &oelem)
+            };
+            let pt = self.add_offset(tmp, (i * res) as i64);
+            self.store_scalar(pt, v, &relem);
+        }
+        tmp
+    }
+
+    fn vector_unary(&mut self, op: UnOp, inner: &Expr, ty: &CType) -> Value {
+        let (elem, es, n) = self.vector_shape(ty);
+        let a = self.rvalue(inner);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        let t = self.ir_ty(&elem);
+        for i in 0..n {
+            let pa = self.add_offset(a, (i * es) as i64);
+            let x = self.load_scalar(pa, &elem);
+            let v = match (op, t.is_float()) {
+                (UnOp::Neg, true) => self.val(InstKind::Unary { op: ir::UnOp::FNeg, ty: t, arg: x }),
+                (UnOp::Neg, false) => self.val(InstKind::Unary { op: ir::UnOp::Neg, ty: t, arg: x }),
+                _ => self.val(InstKind::Unary { op: ir::UnOp::Not, ty: t, arg: x }),
+            };
+            let pt = self.add_offset(tmp, (i * es) as i64);
+            self.store_scalar(pt, v, &elem);
+        }
+        tmp
+    }
+
+    pub(super) fn vector_splat(&mut self, scalar: &Expr, ty: &CType) -> Value {
+        let (elem, es, n) = self.vector_shape(ty);
+        let v = self.rvalue(scalar);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let tmp = self.slot(size, align);
+        for i in 0..n {
+            let pt = self.add_offset(tmp, (i * es) as i64);
+            self.store_scalar(pt, v, &elem);
+        }
+        tmp
+    }
+
+    /// Compare two values of C type `ty` (an I8 0/1).
+    fn compare_values(&mut self, op: BinOp, a: Value, b: Value, ty: &CType) -> Value {
+        let t = self.ir_ty(ty);
+        if t.is_float() {
+            let cc = match op {
+                BinOp::Eq => FloatCC::Eq,
+                BinOp::Ne => FloatCC::Une,
+                BinOp::Lt => FloatCC::Lt,
+                BinOp::Le => FloatCC::Le,
+                BinOp::Gt => FloatCC::Gt,
+                _ => FloatCC::Ge,
+            };
+            return self.val(InstKind::Fcmp { cc, ty: t, lhs: a, rhs: b });
+        }
+        let signed = self.signed(ty);
+        let cc = match (op, signed) {
+            (BinOp::Eq, _) => IntCC::Eq,
+            (BinOp::Ne, _) => IntCC::Ne,
+            (BinOp::Lt, true) => IntCC::Slt,
+            (BinOp::Lt, false) => IntCC::Ult,
+            (BinOp::Le, true) => IntCC::Sle,
+            (BinOp::Le, false) => IntCC::Ule,
+            (BinOp::Gt, true) => IntCC::Sgt,
+            (BinOp::Gt, false) => IntCC::Ugt,
+            (_, true) => IntCC::Sge,
+            (_, false) => IntCC::Uge,
+        };
+        self.val(InstKind::Icmp { cc, ty: t, lhs: a, rhs: b })
+    }
+
     // --------------------------------------------------------- calls
 
     fn call(&mut self, callee: &Expr, args: &[Expr], ret: &CType) -> Value {
@@ -828,7 +954,14 @@ impl<'a> FnLower<'a> {
             let (v, ty) = if is_mem {
                 (outputs[i].value, IrType::Ptr)
             } else {
-                (self.rvalue(&o.expr), self.layout.ir_type(&o.expr.ty).unwrap_or(IrType::Ptr))
+                // Read through the output's address: the lvalue is evaluated once.
+                let addr = outputs[i].value;
+                let v = match self.bitfield_of(&o.expr) {
+                    Some((bo, w, su)) => self.load_bitfield(addr, &o.expr.ty, bo, w, su),
+                    None if self.is_aggregate(&o.expr.ty) => addr,
+                    None => self.load_scalar(addr, &o.expr.ty),
+                };
+                (v, self.layout.ir_type(&o.expr.ty).unwrap_or(IrType::Ptr))
             };
             inputs.push(ir::AsmOperand { constraint: i.to_string(), name: None, value: v, ty });
         }

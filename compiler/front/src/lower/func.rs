@@ -29,6 +29,9 @@ pub struct FnLower<'a> {
     /// String literals used as lvalues: (symbol, bytes) for the module.
     pub(super) strings: Vec<(String, Vec<u8>)>,
     pub(super) tls_globals: &'a std::collections::HashSet<Sym>,
+    /// Slots holding the stack pointer saved before each VLA allocation;
+    /// zeroed at function entry.
+    pub(super) vla_saves: Vec<SlotId>,
 }
 
 impl<'a> FnLower<'a> {
@@ -67,6 +70,7 @@ impl<'a> FnLower<'a> {
             fn_name: fd.name.to_string(),
             strings: Vec::new(),
             tls_globals,
+            vla_saves: Vec::new(),
         };
         // Labels referenced from static initializers must survive as blocks.
         for &l in static_labels {
@@ -106,6 +110,7 @@ impl<'a> FnLower<'a> {
         if lw.failed {
             return None;
         }
+        lw.init_vla_saves();
         let labels: Vec<(Sym, Block)> = static_labels.iter().map(|l| (*l, lw.labels[l])).collect();
         let (f, strings) = lw.finish()?;
         Some((f, strings, labels.into_iter().map(|(l, b)| (l, b.0)).collect()))
@@ -181,6 +186,34 @@ impl<'a> FnLower<'a> {
             return self.val(InstKind::Load { ty: IrType::Ptr, ptr: a, volatile: false });
         }
         a
+    }
+
+    pub(super) fn vla_save_slot(&mut self) -> SlotId {
+        let s = self.f.new_slot(8, 8);
+        self.vla_saves.push(s);
+        s
+    }
+
+    /// Zero the VLA save slots at the top of the entry block.
+    fn init_vla_saves(&mut self) {
+        let entry = self.f.entry();
+        let mut pre = Vec::new();
+        for &s in &self.vla_saves.clone() {
+            let a = self.f.values.len();
+            self.f.values.push(ccc_ir::ValueData { ty: IrType::Ptr, def: ccc_ir::ValueDef::Detached });
+            let z = self.f.values.len();
+            self.f.values.push(ccc_ir::ValueData { ty: IrType::Ptr, def: ccc_ir::ValueDef::Detached });
+            let (a, z) = (Value::new(a), Value::new(z));
+            pre.push(ccc_ir::Inst { result: Some(a), kind: InstKind::SlotAddr { slot: s } });
+            pre.push(ccc_ir::Inst { result: Some(z), kind: InstKind::IConst { ty: IrType::Ptr, value: 0 } });
+            pre.push(ccc_ir::Inst { result: None, kind: InstKind::Store { ty: IrType::Ptr, ptr: a, value: z, volatile: false } });
+        }
+        if pre.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.f.blocks[entry.index()].insts);
+        pre.extend(old);
+        self.f.blocks[entry.index()].insts = pre;
     }
 
     pub(super) fn return_default(&mut self) {

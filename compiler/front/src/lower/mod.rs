@@ -214,7 +214,7 @@ fn push_bytes(out: &mut Vec<InitPiece>, bytes: &[u8]) {
     let mut i = 0;
     while i < bytes.len() {
         let z = bytes[i..].iter().take_while(|&&b| b == 0).count();
-        if z >= 32 || (z > 0 && i + z == bytes.len() && i == 0) {
+        if z >= 32 || (z > 0 && i + z == bytes.len()) {
             out.push(InitPiece::Zero(z as u64));
             i += z;
             continue;

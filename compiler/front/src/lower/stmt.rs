@@ -266,9 +266,26 @@ impl<'a> FnLower<'a> {
         let ty = lv.ty.clone();
         if let Kind::Vla { size_var, .. } = ty.kind {
             // Allocate the VLA's storage now that its size is known.
+            let align = lv.align.max(16);
+            // Re-executing the declaration (a loop, a backward goto) first
+            // frees what its previous execution allocated.
+            let save = self.vla_save_slot();
+            let sa = self.val(InstKind::SlotAddr { slot: save });
+            let prev = self.val(InstKind::Load { ty: IrType::Ptr, ptr: sa, volatile: false });
+            let zero = self.iconst(IrType::Ptr, 0);
+            let again = self.val(InstKind::Icmp { cc: ir::IntCC::Ne, ty: IrType::Ptr, lhs: prev, rhs: zero });
+            let restore_b = self.new_block();
+            let cont = self.new_block();
+            self.ins(InstKind::Branch { cond: again, cond_ty: IrType::I8, then_dest: BlockCall::new(restore_b), else_dest: BlockCall::new(cont) });
+            self.switch_to(restore_b);
+            self.ins(InstKind::StackRestore { ptr: prev });
+            self.jump(cont);
+            self.switch_to(cont);
+            let sp = self.val(InstKind::StackSave);
+            let sa = self.val(InstKind::SlotAddr { slot: save });
+            self.ins(InstKind::Store { ty: IrType::Ptr, ptr: sa, value: sp, volatile: false });
             let sa = self.local_addr(size_var);
             let size = self.val(InstKind::Load { ty: IrType::I64, ptr: sa, volatile: false });
-            let align = lv.align.max(16);
             let p = self.val(InstKind::DynAlloca { size, align });
             let slot = match self.local_slots[var] {
                 Some(s) => s,

@@ -256,7 +256,7 @@ impl<'a> Parser<'a> {
                 let v = if base.starts_with("nan") { f64::NAN } else { f64::INFINITY };
                 Ok(Expr::new(ExprKind::Float(v), CType::new(Kind::Float(kind)), loc))
             }
-            "isnan" | "isinf" | "isfinite" | "isnormal" | "signbit" | "signbitf" | "signbitl" | "isinf_sign" | "finite" | "finitef" | "isnanf" => {
+            "isnan" | "isinf" | "isfinite" | "isnormal" | "signbit" | "signbitf" | "signbitl" | "isinf_sign" | "finite" | "finitef" | "finitel" | "isnanf" | "isnanl" | "isinff" | "isinfl" => {
                 self.arity(name, &args, 1, loc)?;
                 let a = self.decay(args.swap_remove(0));
                 let a = if a.ty.is_integer() { self.convert(a, CType::double()) } else { a };
@@ -316,6 +316,25 @@ impl<'a> Parser<'a> {
                 }
                 let args: Vec<Expr> = args.into_iter().map(|a| self.decay(a)).collect();
                 Ok(self.builtin("discard", args, CType::void(), loc))
+            }
+            "conj" | "conjf" | "conjl" | "creal" | "crealf" | "creall" | "cimag" | "cimagf" | "cimagl" => {
+                self.arity(name, &args, 1, loc)?;
+                let kind = if base.ends_with('f') {
+                    FloatKind::Float
+                } else if base.ends_with('l') {
+                    FloatKind::LongDouble
+                } else {
+                    FloatKind::Double
+                };
+                let cty = CType::new(Kind::Complex(kind));
+                let a = self.decay(args.swap_remove(0));
+                let a = self.convert(a, cty.clone());
+                let (op, ty) = match &base[..4] {
+                    "conj" => (UnOp::Conj, cty),
+                    "crea" => (UnOp::Real, CType::new(Kind::Float(kind))),
+                    _ => (UnOp::Imag, CType::new(Kind::Float(kind))),
+                };
+                Ok(Expr::new(ExprKind::Unary(op, Box::new(a)), ty, loc))
             }
             "complex" => {
                 self.arity(name, &args, 2, loc)?;

@@ -436,6 +436,11 @@ impl<'a> Parser<'a> {
             }
         }
         let mut ty = if let Some(u) = user {
+            if c.complex > 0 && c.void + c.bool_ + c.char_ + c.short + c.int + c.long + c.float + c.double + c.signed + c.unsigned + c.int128 == 0 {
+                if let Kind::Float(k) = u.kind {
+                    return Ok(spec_with(spec, CType::new(Kind::Complex(k)).with_quals(quals)));
+                }
+            }
             if c.void + c.bool_ + c.char_ + c.short + c.int + c.long + c.float + c.double + c.signed + c.unsigned + c.int128 > 0 {
                 return Err(self.error_at(loc, "two or more data types in declaration specifiers"));
             }
@@ -1222,9 +1227,10 @@ impl<'a> Parser<'a> {
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             self.attributes(&mut attrs)?;
+            let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
             if spec.storage == Storage::Typedef {
-                self.bind(name, Binding::Typedef(ty));
+                self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
             } else if ty.is_func() {
                 let is_def = first && (self.is_punct("{") || (self.is_decl_start() && ty.func().map(|f| f.unprototyped).unwrap_or(false)));
                 if is_def {
@@ -1482,13 +1488,14 @@ impl<'a> Parser<'a> {
             return Ok(out);
         }
         loop {
-            let (name, mut ty) = self.declarator(spec.ty.clone())?;
+            let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             self.attributes(&mut attrs)?;
+            let mut ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_here("expected identifier or '('"))?;
             self.flush_vla(&mut out);
             if spec.storage == Storage::Typedef {
-                self.bind(name, Binding::Typedef(ty));
+                self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
             } else if ty.is_func() {
                 let mut s = spec.clone();
                 if s.storage == Storage::None {
@@ -1536,6 +1543,8 @@ impl<'a> Parser<'a> {
                 if let Some(c) = attrs.cleanup {
                     self.func.as_mut().expect("func").locals[id].cleanup = Some(c);
                 }
+                // In scope from the end of its declarator: `struct s r = { &r };`.
+                self.bind(name, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                 let init = if self.eat("=") {
                     if spec.auto_type {
                         let e = self.assign_expr()?;
@@ -1586,6 +1595,23 @@ impl<'a> Parser<'a> {
 fn spec_with(mut s: DeclSpec, ty: CType) -> DeclSpec {
     s.ty = ty;
     s
+}
+
+/// Attributes after a declarator that change its type (`vector_size`,
+/// `mode`), as GCC applies them.
+fn apply_type_attrs(ty: CType, attrs: &mut DeclAttrs) -> CType {
+    match attrs.vector_size.take() {
+        Some(vs) => CType::new(Kind::Vector { elem: Rc::new(ty), size: vs }),
+        None => ty,
+    }
+}
+
+/// `typedef T name __attribute__((aligned(N)))` raises the type's alignment.
+fn typedef_type(mut ty: CType, attrs: &DeclAttrs) -> CType {
+    if let Some(a) = attrs.aligned {
+        ty.align_override = ty.align_override.max(a);
+    }
+    ty
 }
 
 /// Parameter type adjustment: arrays and functions become pointers.

@@ -31,10 +31,53 @@ impl<'a> Parser<'a> {
             return e;
         }
         let loc = e.loc;
+        if let Some(folded) = self.fold_literal_cast(&e, &ty) {
+            return folded;
+        }
         if ty.is_bool() && !e.ty.is_bool() {
             return Expr::new(ExprKind::ToBool(Box::new(e)), ty, loc);
         }
         Expr::new(ExprKind::Cast(Box::new(e)), ty, loc)
+    }
+
+    /// Conversions of literals are folded at once, with GCC's semantics
+    /// (float to int saturates, int to int wraps).
+    fn fold_literal_cast(&self, e: &Expr, ty: &CType) -> Option<Expr> {
+        let loc = e.loc;
+        if !(ty.is_integer() || ty.is_float()) || !(e.ty.is_integer() || e.ty.is_float()) {
+            return None;
+        }
+        let kind = match (&e.kind, ty.is_float()) {
+            (ExprKind::Int(v), false) => ExprKind::Int(self.wrap_int(*v, ty)),
+            (ExprKind::Int(v), true) => {
+                let f = if e.ty.is_signed(&self.tables) { *v as f64 } else { (*v as u128) as f64 };
+                ExprKind::Float(round_to(f, ty))
+            }
+            (ExprKind::Float(f), true) => ExprKind::Float(round_to(*f, ty)),
+            (ExprKind::Float(f), false) => {
+                let f = *f;
+                if ty.is_bool() {
+                    ExprKind::Int((f != 0.0) as i128)
+                } else {
+                    let size = self.layout().size(ty);
+                    let signed = ty.is_signed(&self.tables);
+                    ExprKind::Int(match (size, signed) {
+                        (1, true) => (f as i8) as i128,
+                        (1, false) => (f as u8) as i128,
+                        (2, true) => (f as i16) as i128,
+                        (2, false) => (f as u16) as i128,
+                        (4, true) => (f as i32) as i128,
+                        (4, false) => (f as u32) as i128,
+                        (8, true) => (f as i64) as i128,
+                        (8, false) => (f as u64) as i128,
+                        (_, true) => f as i128,
+                        (_, false) => (f as u128) as i128,
+                    })
+                }
+            }
+            _ => return None,
+        };
+        Some(Expr::new(kind, ty.unqual(), loc))
     }
 
     pub(super) fn default_promoted(&self, ty: &CType) -> CType {
@@ -223,6 +266,24 @@ impl<'a> Parser<'a> {
             return Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(scaled), op_ty: CType::long() }, ty, loc));
         }
         let rhs = self.decay(rhs);
+        if is_vector(&lhs.ty) {
+            let opname = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+                BinOp::Rem => "%",
+                BinOp::Shl => "<<",
+                BinOp::Shr => ">>",
+                BinOp::BitAnd => "&",
+                BinOp::BitOr => "|",
+                _ => "^",
+            };
+            let cur = lhs.clone();
+            let value = self.vector_binary(opname, cur, rhs, loc)?;
+            let ty = lhs.ty.unqual();
+            return Ok(Expr::new(ExprKind::Assign(Box::new(lhs), Box::new(value)), ty, loc));
+        }
         if !lhs.ty.is_arith() || !rhs.ty.is_arith() {
             return Err(self.error_at(loc, "invalid operands to binary expression"));
         }
@@ -360,6 +421,9 @@ impl<'a> Parser<'a> {
     pub(super) fn build_binary(&mut self, op: &str, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
         let lhs = self.decay(lhs);
         let rhs = self.decay(rhs);
+        if is_vector(&lhs.ty) || is_vector(&rhs.ty) {
+            return self.vector_binary(op, lhs, rhs, loc);
+        }
         match op {
             "&&" | "||" => {
                 self.require_scalar(&lhs)?;
@@ -431,6 +495,63 @@ impl<'a> Parser<'a> {
             }
             _ => Err(self.error_at(loc, format!("unknown operator {op}"))),
         }
+    }
+
+    /// Element-wise vector arithmetic (GCC vector extensions); a scalar
+    /// operand is converted to the element type and splatted.
+    fn vector_binary(&mut self, op: &str, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
+        let vt = if is_vector(&lhs.ty) { lhs.ty.unqual() } else { rhs.ty.unqual() };
+        let (elem, size) = match &vt.kind {
+            Kind::Vector { elem, size } => ((**elem).clone(), *size),
+            _ => unreachable!("vector type"),
+        };
+        let splat = |p: &mut Self, e: Expr| -> PResult<Expr> {
+            if is_vector(&e.ty) {
+                if p.layout().size(&e.ty) != size {
+                    return Err(p.error_at(loc, "invalid operands to binary expression (vectors of different sizes)"));
+                }
+                return Ok(e);
+            }
+            if !e.ty.is_arith() {
+                return Err(p.error_at(loc, "invalid operands to binary expression"));
+            }
+            let v = p.convert(e, elem.clone());
+            Ok(Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_vec_splat"), args: vec![v] }, vt.clone(), loc))
+        };
+        let l = splat(self, lhs)?;
+        let r = splat(self, rhs)?;
+        let bop = match op {
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
+            "/" => BinOp::Div,
+            "%" => BinOp::Rem,
+            "<<" => BinOp::Shl,
+            ">>" => BinOp::Shr,
+            "&" => BinOp::BitAnd,
+            "|" => BinOp::BitOr,
+            "^" => BinOp::BitXor,
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            _ => return Err(self.error_at(loc, format!("invalid operands to binary {op} on vectors"))),
+        };
+        let ty = if bop.is_comparison() {
+            let es = self.layout().size(&elem);
+            let ik = match es {
+                1 => IntKind::Char,
+                2 => IntKind::Short,
+                4 => IntKind::Int,
+                _ => IntKind::Long,
+            };
+            CType::new(Kind::Vector { elem: Rc::new(CType::int_of(ik, true)), size })
+        } else {
+            vt
+        };
+        Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), ty, loc))
     }
 
     fn require_scalar(&self, e: &Expr) -> PResult<()> {
@@ -633,6 +754,10 @@ impl<'a> Parser<'a> {
                 "-" => {
                     self.advance();
                     let e = self.cast_expr()?;
+                    if is_vector(&e.ty) {
+                        let ty = e.ty.clone();
+                        return Ok(Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), ty, loc));
+                    }
                     if !e.ty.is_arith() {
                         return Err(self.error_at(loc, "wrong type argument to unary minus"));
                     }
@@ -646,6 +771,10 @@ impl<'a> Parser<'a> {
                     if e.ty.is_complex() {
                         let ty = e.ty.clone();
                         return Ok(Expr::new(ExprKind::Unary(UnOp::Conj, Box::new(e)), ty, loc));
+                    }
+                    if is_vector(&e.ty) {
+                        let ty = e.ty.clone();
+                        return Ok(Expr::new(ExprKind::Unary(UnOp::BitNot, Box::new(e)), ty, loc));
                     }
                     if !e.ty.is_integer() {
                         return Err(self.error_at(loc, "wrong type argument to bit-complement"));
@@ -826,7 +955,15 @@ impl<'a> Parser<'a> {
                     self.advance();
                     let idx = self.expr()?;
                     self.expect("]")?;
-                    let a = self.decay(e);
+                    let a = if is_vector(&e.ty) {
+                        // A vector subscript addresses its element array.
+                        let elem = e.ty.base().cloned().unwrap_or_else(CType::int);
+                        let at = CType::ptr_to(e.ty.clone());
+                        let addr = Expr::new(ExprKind::AddrOf(Box::new(e)), at, t.loc);
+                        Expr::new(ExprKind::Cast(Box::new(addr)), CType::ptr_to(elem), t.loc)
+                    } else {
+                        self.decay(e)
+                    };
                     let i = self.decay(idx);
                     let sum = self.build_add(a, i, t.loc)?;
                     e = self.build_deref(sum, t.loc)?;
@@ -908,6 +1045,18 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(loc, format!("too {which} arguments to function")));
         }
         let ret = fty.ret.clone();
+        // GCC expands some library functions inline even when called by
+        // their plain names (without -fno-builtin).
+        if let Some(name) = direct_callee_name(&callee) {
+            let inline = matches!(name, "abs" | "labs" | "llabs" | "imaxabs") && args.len() == 1 && ret.is_integer() && args[0].ty.is_integer();
+            let inline_f = matches!(name, "fabs" | "fabsf" | "fabsl") && args.len() == 1 && ret.is_float();
+            if inline || inline_f {
+                let bname = if inline { "abs" } else { "fabs" };
+                let a = args.into_iter().next().expect("one argument");
+                let a = self.convert(a, ret.clone());
+                return Ok(Expr::new(ExprKind::Builtin { name: Sym::intern(bname), args: vec![a] }, ret, loc));
+            }
+        }
         Ok(Expr::new(ExprKind::Call { callee: Box::new(callee), args }, ret, loc))
     }
 
@@ -1121,6 +1270,30 @@ impl<'a> Parser<'a> {
         let re = self.convert(re, ft.clone());
         let im = self.convert(im, ft);
         Expr::new(ExprKind::Builtin { name: Sym::intern("__ccc_complex"), args: vec![re, im] }, CType::new(Kind::Complex(kind)), loc)
+    }
+}
+
+/// The symbol a call goes to directly, if it is a plain function name.
+fn direct_callee_name(callee: &Expr) -> Option<&'static str> {
+    let inner = match &callee.kind {
+        ExprKind::AddrOf(inner) => inner,
+        _ => callee,
+    };
+    match &inner.kind {
+        ExprKind::Var(VarRef::Global(n)) if inner.ty.is_func() => Some(n.as_str()),
+        _ => None,
+    }
+}
+
+pub fn is_vector(t: &CType) -> bool {
+    matches!(t.kind, Kind::Vector { .. })
+}
+
+/// Round a constant to the precision of float type `ty`.
+fn round_to(f: f64, ty: &CType) -> f64 {
+    match ty.kind {
+        Kind::Float(FloatKind::Float) => f as f32 as f64,
+        _ => f,
     }
 }
 

@@ -291,6 +291,12 @@ impl<'a> Parser<'a> {
             let loc = toks.last().map(|t| t.loc).unwrap_or_default();
             toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
         }
+        let mut scope0 = Scope::default();
+        // GCC's _FloatN types, which glibc's headers use as keywords.
+        for (name, k) in [("_Float32", FloatKind::Float), ("_Float64", FloatKind::Double), ("_Float32x", FloatKind::Double), ("_Float64x", FloatKind::LongDouble)] {
+            scope0.names.insert(Sym::intern(name), Binding::Typedef(CType::new(Kind::Float(k))));
+        }
+        scope0.names.insert(Sym::intern("__uint128_t"), Binding::Typedef(CType::int_of(IntKind::Int128, false)));
         Parser {
             toks,
             pos: 0,
@@ -298,7 +304,7 @@ impl<'a> Parser<'a> {
             target,
             opts,
             tables: Rc::new(TypeTables::default()),
-            scopes: vec![Scope::default()],
+            scopes: vec![scope0],
             globals: HashMap::new(),
             items: Vec::new(),
             func: None,

@@ -38,6 +38,16 @@ impl<'a> Parser<'a> {
             if self.pragma()? {
                 continue;
             }
+            if self.keyword() == Some(Kw::Attribute) {
+                // `__attribute__((fallthrough));` is a null statement.
+                let save = self.pos;
+                let mut a = DeclAttrs::default();
+                self.attributes(&mut a)?;
+                if self.eat(";") {
+                    continue;
+                }
+                self.pos = save;
+            }
             if self.is_decl_start() && !(self.peek_at(1).is(":") && self.keyword().is_none()) {
                 let mut decls = self.local_declaration()?;
                 stmts.append(&mut decls);

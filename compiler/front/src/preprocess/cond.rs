@@ -28,6 +28,7 @@ struct Parser<'t, 'd> {
     char_signed: bool,
     wchar_signed: bool,
     failed: bool,
+    depth: u32,
 }
 
 impl<'a> Preprocessor<'a> {
@@ -43,7 +44,7 @@ impl<'a> Preprocessor<'a> {
         let expanded = self.expand_list(toks);
         self.in_if = was;
         let char_signed = self.opts.char_signed.unwrap_or(self.target.char_signed);
-        let mut p = Parser { toks: &expanded, pos: 0, diag: self.diag, loc, char_signed, wchar_signed: self.target.wchar_signed, failed: false };
+        let mut p = Parser { toks: &expanded, pos: 0, diag: self.diag, loc, char_signed, wchar_signed: self.target.wchar_signed, failed: false, depth: 0 };
         let v = p.expr(true);
         if !p.failed {
             if let Some(t) = p.toks.get(p.pos) {
@@ -224,6 +225,19 @@ impl<'t, 'd> Parser<'t, 'd> {
     }
 
     fn unary(&mut self, eval: bool) -> Val {
+        // Bound the recursion (GCC has no limit, but nobody nests this deep).
+        if self.depth > 10_000 {
+            self.fail("#if expression nested too deeply");
+            self.pos = self.toks.len();
+            return Val::int(0);
+        }
+        self.depth += 1;
+        let v = self.unary_inner(eval);
+        self.depth -= 1;
+        v
+    }
+
+    fn unary_inner(&mut self, eval: bool) -> Val {
         let Some(t) = self.toks.get(self.pos) else {
             self.fail("#if with no expression");
             return Val::int(0);

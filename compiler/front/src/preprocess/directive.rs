@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{BodyTok, Cond, CondState, FileRole, Guard, Macro, MacroKind, PpTok, Preprocessor, FROM_FILE};
+use super::{BodyTok, Cond, CondState, FileRole, Guard, Macro, MacroKind, PpTok, Preprocessor};
 use crate::diag::Loc;
 use crate::intern::Sym;
 use crate::token::{Token, TokenKind};
@@ -77,17 +77,13 @@ impl<'a> Preprocessor<'a> {
             }
             "ident" | "sccs" | "assert" | "unassert" => self.skip_line(),
             _ if self.opts.assembler => {
-                // `# comment` lines in .S files pass through untouched.
+                // `# comment` lines in .S files pass through untouched:
+                // push the line back (reversed: `pending` is a stack).
                 let line = self.read_line();
-                self.pending.push(PpTok { tok: hash, hs: 0, flags: 0 });
-                let mut rest = vec![PpTok { tok: name, hs: 0, flags: 0 }];
-                rest.extend(line.into_iter().map(|t| PpTok { tok: t, hs: 0, flags: 0 }));
-                rest.reverse();
-                let h = self.pending.pop();
-                self.pending.extend(rest);
-                if let Some(h) = h {
-                    self.pending.push(h);
-                }
+                let toks = std::iter::once(hash).chain(std::iter::once(name)).chain(line);
+                let mut v: Vec<PpTok> = toks.map(|t| PpTok { tok: t, hs: 0, flags: 0 }).collect();
+                v.reverse();
+                self.pending.extend(v);
             }
             _ => {
                 self.diag.error(name.loc, format!("invalid preprocessing directive #{word}"));
@@ -259,6 +255,8 @@ impl<'a> Preprocessor<'a> {
 
     fn do_include(&mut self, kind: IncludeKind, loc: Loc) {
         let line: Vec<PpTok> = self.read_line().into_iter().map(|t| PpTok { tok: t, hs: 0, flags: 0 }).collect();
+        // Diagnostics point at the header name, as GCC's do.
+        let loc = line.first().map(|t| t.tok.loc).unwrap_or(loc);
         let parsed = match self.header_name(&line, loc) {
             Some(p) => Some(p),
             None if line.is_empty() => {
@@ -616,7 +614,7 @@ impl<'a> Preprocessor<'a> {
             text.push_str(t.text.as_str());
         }
         let tok = Token { kind: TokenKind::Pragma, text: Sym::intern(&text), loc, space_before: false, line_start: true };
-        self.pending.push(PpTok { tok, hs: 0, flags: FROM_FILE & 0 });
+        self.pending.push(PpTok { tok, hs: 0, flags: 0 });
     }
 
     pub(super) fn here(&mut self) -> Loc {

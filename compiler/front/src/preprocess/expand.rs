@@ -153,7 +153,19 @@ impl<'a> Preprocessor<'a> {
     /// Fully macro-expand a token list on its own (an argument, a `#if` or
     /// `#include` line).
     pub(super) fn expand_list(&mut self, toks: Vec<PpTok>) -> Vec<PpTok> {
+        // Nested argument pre-expansion keeps every level's tokens alive;
+        // bound it so pathological input fails instead of exhausting memory.
+        if self.isolated >= 2048 || self.nested_tokens + toks.len() > 20_000_000 {
+            if !self.too_deep_reported {
+                let loc = toks.first().map(|t| t.tok.loc).unwrap_or_default();
+                self.diag.error(loc, "macro arguments nested too deeply");
+                self.too_deep_reported = true;
+            }
+            return Vec::new();
+        }
         let saved = std::mem::take(&mut self.pending);
+        let n = toks.len();
+        self.nested_tokens += n;
         self.pending = toks;
         self.pending.reverse();
         self.isolated += 1;
@@ -166,6 +178,7 @@ impl<'a> Preprocessor<'a> {
             out.push(t);
         }
         self.isolated -= 1;
+        self.nested_tokens -= n;
         self.pending = saved;
         out
     }

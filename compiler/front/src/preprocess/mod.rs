@@ -87,6 +87,10 @@ pub struct PpOptions {
     pub stdc_predef: bool,
     /// Record line markers for `-E` output.
     pub track_markers: bool,
+    /// The input is already preprocessed (`.i`, `-fpreprocessed`): no
+    /// predefined or command-line macros, only line markers and pragmas
+    /// matter.
+    pub preprocessed: bool,
 }
 
 impl Default for PpOptions {
@@ -118,6 +122,7 @@ impl Default for PpOptions {
             source_date_epoch: None,
             stdc_predef: false,
             track_markers: false,
+            preprocessed: false,
         }
     }
 }
@@ -132,6 +137,9 @@ pub struct LineMarker {
     /// 1 = entering an include, 2 = returning to a file, 0 = neither.
     pub flag: u8,
     pub system: bool,
+    /// Only bring the output to this line (newlines, or a marker if far
+    /// away), as GCC does before entering an include.
+    pub sync: bool,
 }
 
 /// A file the translation unit read, for `-M` output.
@@ -311,6 +319,9 @@ pub struct Preprocessor<'a> {
     /// A macro expanded to nothing after whitespace: the next token gets
     /// `space_before`.
     space_after_empty: bool,
+    too_deep_reported: bool,
+    /// Tokens held by nested `expand_list` calls (memory bound).
+    nested_tokens: usize,
     date: String,
     time: String,
 }
@@ -361,6 +372,8 @@ impl<'a> Preprocessor<'a> {
             poisoned: BTreeSet::new(),
             discard_depth: 0,
             space_after_empty: false,
+            too_deep_reported: false,
+            nested_tokens: 0,
             date,
             time,
         };
@@ -400,11 +413,13 @@ impl<'a> Preprocessor<'a> {
         // -imacros/-include files, then the main file.
         self.files.push(FileCtx::new(Lexer::new(text, fid), path, name.to_string(), None, false, FileRole::Source));
         self.mark(0, name, 0, false);
-        let cmdline = self.command_line_buffer();
-        let builtins = predef::predefined_buffer(self.opts, &self.target);
-        self.push_pseudo("<command-line>", cmdline);
-        self.push_pseudo("<built-in>", builtins);
-        self.mark(0, "<built-in>", 0, false);
+        if !self.opts.preprocessed {
+            let cmdline = self.command_line_buffer();
+            let builtins = predef::predefined_buffer(self.opts, &self.target);
+            self.push_pseudo("<command-line>", cmdline);
+            self.push_pseudo("<built-in>", builtins);
+            self.mark(0, "<built-in>", 0, false);
+        }
         loop {
             let t = self.next_token();
             if t.tok.kind == TokenKind::Eof {
@@ -509,7 +524,7 @@ impl<'a> Preprocessor<'a> {
 
     fn mark(&mut self, line: u32, file: &str, flag: u8, system: bool) {
         if self.opts.track_markers && self.discard_depth == 0 {
-            self.markers.push(LineMarker { index: self.out.len(), line, file: file.to_string(), flag, system });
+            self.markers.push(LineMarker { index: self.out.len(), line, file: file.to_string(), flag, system, sync: false });
         }
     }
 
@@ -640,6 +655,12 @@ impl<'a> Preprocessor<'a> {
             return false;
         }
         self.add_dep(&path, &shown, system);
+        if self.opts.track_markers && self.discard_depth == 0 {
+            if let Some(parent) = self.files.last().filter(|p| p.role == FileRole::Source) {
+                let (file, system) = (parent.presumed.clone(), parent.system);
+                self.markers.push(LineMarker { index: self.out.len(), line: loc.line, file, flag: 0, system, sync: true });
+            }
+        }
         self.mark(1, &shown, 1, system);
         self.files.push(FileCtx::new(Lexer::new(text, fid), path, shown, dir_index, system, FileRole::Source));
         true
@@ -730,8 +751,10 @@ fn format_macro(name: Sym, m: &Macro) -> String {
         }
         s.push(')');
     }
+    // GCC prints a space after the name even when the body is empty.
+    s.push(' ');
     for (i, b) in m.body.iter().enumerate() {
-        if i == 0 || b.tok.space_before {
+        if i > 0 && b.tok.space_before {
             s.push(' ');
         }
         s.push_str(b.tok.text.as_str());

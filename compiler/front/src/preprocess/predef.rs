@@ -80,10 +80,13 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
         CStd::C17 => Some("201710L"),
         CStd::C2x => Some("202000L"),
     };
-    if let Some(v) = version {
+    // GCC leaves these out for assembly.
+    if let (Some(v), false) = (version, opts.assembler) {
         def("__STDC_VERSION__", v);
-        def("__STDC_UTF_16__", "1");
-        def("__STDC_UTF_32__", "1");
+        if !matches!(opts.std, CStd::C99) {
+            def("__STDC_UTF_16__", "1");
+            def("__STDC_UTF_32__", "1");
+        }
     }
     if !opts.gnu {
         def("__STRICT_ANSI__", "1");

@@ -10,12 +10,19 @@ use crate::token::{Token, TokenKind};
 /// markers; with `line_markers` false (`-P`) they are omitted and blank
 /// lines collapsed.
 pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool) -> String {
+    crate::intern::Sym::with_table(|name| write_with(tokens, markers, diag, line_markers, name))
+}
+
+fn write_with(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
     let mut out = String::with_capacity(tokens.len() * 6);
     let names: Vec<String> = diag.files.borrow().iter().map(|f| f.name.clone()).collect();
     let mut cur_file = String::new();
+    // Whether each file (by presumed name) is a system header, from markers.
+    let mut system_files: std::collections::BTreeMap<String, bool> = std::collections::BTreeMap::new();
     let mut cur_line: u32 = 0;
     let mut at_bol = true;
     let mut prev: Option<Token> = None;
+    let mut after_pragma = false;
     let mut mi = 0;
     let emit_marker = |out: &mut String, at_bol: &mut bool, line: u32, file: &str, flag: u8, system: bool| {
         if !*at_bol {
@@ -34,11 +41,29 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
     for (i, t) in tokens.iter().enumerate() {
         while mi < markers.len() && markers[mi].index <= i {
             let m = &markers[mi];
+            if m.sync {
+                mi += 1;
+                if !line_markers || m.file != cur_file || m.line == cur_line {
+                    continue;
+                }
+                if m.line > cur_line && m.line < cur_line + 8 {
+                    for _ in cur_line..m.line {
+                        out.push('\n');
+                    }
+                    at_bol = true;
+                } else {
+                    emit_marker(&mut out, &mut at_bol, m.line, &m.file, 0, m.system);
+                }
+                cur_line = m.line;
+                prev = None;
+                continue;
+            }
             if line_markers {
                 emit_marker(&mut out, &mut at_bol, m.line, &m.file, m.flag, m.system);
             }
             cur_file = m.file.clone();
             cur_line = m.line;
+            system_files.insert(m.file.clone(), m.system);
             mi += 1;
             prev = None;
         }
@@ -51,10 +76,11 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
                 out.push('\n');
             }
             out.push_str("#pragma ");
-            out.push_str(t.text.as_str());
+            out.push_str(text(t.text));
             out.push('\n');
             cur_line = t.loc.line + 1;
             at_bol = true;
+            after_pragma = true;
             prev = None;
             continue;
         }
@@ -62,7 +88,8 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
         if t.line_start || line != cur_line || file != cur_file {
             if file != cur_file || line < cur_line || line > cur_line + 8 {
                 if line_markers && t.loc.line > 0 {
-                    emit_marker(&mut out, &mut at_bol, line, file, 0, false);
+                    let sys = system_files.get(file).copied().unwrap_or(false);
+                    emit_marker(&mut out, &mut at_bol, line, file, 0, sys);
                 } else if !at_bol {
                     out.push('\n');
                     at_bol = true;
@@ -79,18 +106,24 @@ pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagE
                 at_bol = true;
             }
             cur_line = line;
-            if at_bol {
-                // GCC keeps the indentation of the first token of a line.
-                for _ in 1..t.loc.col.min(256) {
+        }
+        if at_bol {
+            // GCC indents a new line to the token's column: column - 2
+            // spaces, plus the token's own preceding space.
+            if !after_pragma {
+                for _ in 2..t.loc.col.min(256) {
                     out.push(' ');
                 }
             }
-        }
-        if !at_bol && (t.space_before || prev.is_some_and(|p| avoid_paste(&p, t))) {
+            if t.space_before {
+                out.push(' ');
+            }
+        } else if t.space_before || prev.is_some_and(|p| avoid_paste(text(p.text), text(t.text), p.kind, t.kind)) {
             out.push(' ');
         }
-        out.push_str(t.text.as_str());
+        out.push_str(text(t.text));
         at_bol = false;
+        after_pragma = false;
         prev = Some(*t);
     }
     if !at_bol {
@@ -104,19 +137,20 @@ fn escape(s: &str) -> String {
 }
 
 /// Would printing `b` right after `a` lex differently? (GCC's avoid_paste.)
-fn avoid_paste(a: &Token, b: &Token) -> bool {
-    let (x, y) = (a.text.as_str(), b.text.as_str());
+fn avoid_paste(x: &str, y: &str, a: TokenKind, b: TokenKind) -> bool {
     let (Some(l), Some(f)) = (x.chars().last(), y.chars().next()) else { return false };
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
-    match (a.kind, b.kind) {
+    match (a, b) {
         (TokenKind::Ident | TokenKind::Number, TokenKind::Ident | TokenKind::Number) => true,
         (TokenKind::Ident, TokenKind::Str | TokenKind::Char) => matches!(x, "L" | "u" | "U" | "u8"),
         (TokenKind::Number, TokenKind::Punct) => matches!(f, '.' | '+' | '-'),
         (TokenKind::Punct, TokenKind::Number) => l == '.' && word(f),
         (TokenKind::Punct, TokenKind::Punct) => {
-            let two = format!("{l}{f}");
+            let mut buf = [0u8; 8];
+            let n = l.encode_utf8(&mut buf).len();
+            let m = f.encode_utf8(&mut buf[n..]).len();
             matches!(
-                two.as_str(),
+                std::str::from_utf8(&buf[..n + m]).unwrap_or(""),
                 "++" | "--" | "<<" | ">>" | "&&" | "||" | "==" | "!=" | "<=" | ">=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "->"
                     | "##" | "<:" | ":>" | "<%" | "%>" | "%:" | ".." | "//" | "/*"
             )

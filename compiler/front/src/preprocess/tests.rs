@@ -235,3 +235,111 @@ fn e_output_markers() {
     let text = print::write_preprocessed(&out.tokens, &out.markers, &diag, false);
     assert_eq!(text, "int a;\nint b = 1 +1;\n  c\n");
 }
+
+fn pp_strict(src: &str) -> (String, bool) {
+    // Warnings as errors: a warning makes preprocessing fail.
+    let mut diag = DiagEngine::new();
+    diag.werror = true;
+    let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
+    let opts = PpOptions::default();
+    match Preprocessor::new(&diag, &opts, &target).run_text("t.c", Rc::from(src)) {
+        Some(out) => (out.tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "), true),
+        None => (String::new(), false),
+    }
+}
+
+// C17 6.10.3.5 EXAMPLE 6: valid and invalid redefinitions.
+#[test]
+fn standard_example_6_redefinition() {
+    let valid = "#define OBJ_LIKE (1-1)\n#define OBJ_LIKE /* white space */ (1-1) /* other */\n#define FUNC_LIKE(a) ( a )\n#define FUNC_LIKE( a )( /* note the white space */ \\\n a /* other stuff on this line\n */ )\n";
+    assert!(pp_strict(valid).1);
+    for bad in ["#define OBJ_LIKE (1-1)\n#define OBJ_LIKE (0)\n", "#define OBJ_LIKE (1-1)\n#define OBJ_LIKE (1 - 1)\n", "#define FUNC_LIKE(a) ( a )\n#define FUNC_LIKE(b) ( a )\n", "#define FUNC_LIKE(a) ( a )\n#define FUNC_LIKE(b) ( b )\n"] {
+        assert!(!pp_strict(bad).1, "{bad}");
+    }
+}
+
+// C17 6.10.3.4 EXAMPLE: rescanning with the rest of the input.
+#[test]
+fn rescan_with_following_tokens() {
+    assert_eq!(pp("#define f(a) a*g\n#define g(a) f(a)\nf(2)(9)"), "2*9*g");
+    assert_eq!(pp("#define obj fn\n#define fn(x) [x]\nobj(1) obj"), "[1] fn");
+    assert_eq!(pp("#define AA BB\n#define BB AA\nAA BB"), "AA BB");
+    assert_eq!(pp("#define id(x) x\nid(id)(1)"), "id(1)");
+    assert_eq!(pp("#define lparen (\n#define f(x) <x>\nf lparen 1)"), "f ( 1)");
+}
+
+#[test]
+fn if_arithmetic() {
+    assert_eq!(pp("#if -1 > 0u\nunsigned\n#endif\n#if (-1 >> 1) == -1 && (1 << 62) > 0 && 7 / 2 == 3 && -7 % 2 == -1\nok\n#endif"), "unsigned ok");
+    assert_eq!(pp("#if 0 && (1 / 0)\nno\n#else\nshort_circuit\n#endif"), "short_circuit");
+    assert_eq!(pp("#if 1 ? 2 : (1/0)\nok\n#endif\n#if (2, 3) == 3\ncomma\n#endif"), "ok comma");
+    assert_eq!(pp("#if UNDEFINED_THING == 0 && !defined UNDEFINED_THING\nzero\n#endif"), "zero");
+    assert!(pp_fails("#if 1 +\n#endif"));
+    assert!(pp_fails("#if (1\n#endif"));
+    assert!(pp_fails("#if 1 2\n#endif"));
+    assert!(pp_fails("#if x = 1\n#endif"));
+}
+
+#[test]
+fn line_file_and_prefix_map() {
+    assert_eq!(pp("#line 10\n__LINE__\n#line 20 \"sub/dir/f.c\"\n__FILE__ __LINE__\n# 5 \"g.c\" 2\n__FILE__ __LINE__"), "10 \"sub/dir/f.c\" 20 \"g.c\" 5");
+    let opts = PpOptions { macro_prefix_map: vec![("sub/".into(), "/x/".into())], ..Default::default() };
+    assert_eq!(pp_with("#line 1 \"sub/a.c\"\n__FILE__", &opts).0, "\"/x/a.c\"");
+    let opts = PpOptions { source_date_epoch: Some(1700000000), ..Default::default() };
+    assert_eq!(pp_with("__DATE__ __TIME__", &opts).0, "\"Nov 14 2023\" \"22:13:20\"");
+}
+
+#[test]
+fn command_line_macros_include_and_imacros() {
+    let dir = std::env::temp_dir().join(format!("ccc-pp-cmd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pre.h"), "int pre;\n").unwrap();
+    std::fs::write(dir.join("mac.h"), "#define FROM_IMACROS 42\nint dropped;\n").unwrap();
+    let opts = PpOptions {
+        defines: vec![MacroOp::Define("A".into()), MacroOp::Define("B=2".into()), MacroOp::Define("F(x)=x+x".into()), MacroOp::Define("U=1".into()), MacroOp::Undef("U".into())],
+        pre_includes: vec![dir.join("pre.h").to_string_lossy().into()],
+        imacros: vec![dir.join("mac.h").to_string_lossy().into()],
+        ..Default::default()
+    };
+    assert_eq!(pp_with("A B F(3) U FROM_IMACROS", &opts).0, "int pre; 1 2 3+3 U 42");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pragma_operator_in_macros() {
+    assert_eq!(pp("#define DO(x) _Pragma(#x) y\nDO(omp parallel)"), "#pragma omp parallel y");
+    assert_eq!(pp("#define P _Pragma(\"pack(1)\")\nP struct s;"), "#pragma pack(1) struct s;");
+    assert!(pp_fails("_Pragma(1)"));
+}
+
+#[test]
+fn include_guard_detection() {
+    let dir = std::env::temp_dir().join(format!("ccc-pp-guard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Not a guard: tokens after #endif.
+    std::fs::write(dir.join("n.h"), "#ifndef N_H\n#define N_H\nin\n#endif\nafter\n").unwrap();
+    // Guard via #if !defined.
+    std::fs::write(dir.join("g.h"), "/* c */\n#if !defined(G_H)\n#define G_H\ng\n#endif\n").unwrap();
+    // #else makes it no guard.
+    std::fs::write(dir.join("e.h"), "#ifndef E_H\n#define E_H\ne\n#else\nagain\n#endif\n").unwrap();
+    let main = dir.join("m.c");
+    std::fs::write(&main, "#include \"n.h\"\n#include \"n.h\"\n#include \"g.h\"\n#include \"g.h\"\n#include \"e.h\"\n#include \"e.h\"\n").unwrap();
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
+    let opts = PpOptions::default();
+    let mut pp = Preprocessor::new(&diag, &opts, &target);
+    let path = main.to_string_lossy().into_owned();
+    pp.base_file = path.clone();
+    let out = pp.run(&path).expect("pp");
+    let texts: Vec<&str> = out.tokens.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts, ["in", "after", "after", "g", "e", "again", ""]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn preprocessed_input_keeps_identifiers() {
+    let opts = PpOptions { preprocessed: true, ..Default::default() };
+    let (out, ok) = pp_with("# 1 \"orig.c\"\n# 5 \"orig.c\"\nint linux = __x86_64__;\n#pragma pack(1)\n", &opts);
+    assert!(ok);
+    assert_eq!(out, "int linux = __x86_64__; #pragma pack(1)");
+}

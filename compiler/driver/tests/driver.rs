@@ -1,0 +1,210 @@
+//! Driver tests: run the built `ccc` binary like a build system would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ccc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ccc"))
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    ccc().args(args).current_dir(dir).output().expect("run ccc")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ccc-driver-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn identification_queries() {
+    let d = scratch("ident");
+    assert_eq!(stdout(&run(&["-dumpmachine"], &d)), "x86_64-linux-gnu\n");
+    assert_eq!(stdout(&run(&["-dumpversion"], &d)), "12\n");
+    assert_eq!(stdout(&run(&["-dumpfullversion"], &d)), "12.2.0\n");
+    assert_eq!(stdout(&run(&["--target=riscv64-linux-gnu", "-dumpmachine"], &d)), "riscv64-linux-gnu\n");
+    let v = stdout(&run(&["--version"], &d));
+    assert!(v.starts_with("ccc (GCC) 12.2.0\n"), "{v}");
+    assert!(v.contains("ccc"));
+    assert_eq!(stdout(&run(&["-print-multiarch"], &d)), "x86_64-linux-gnu\n");
+}
+
+#[test]
+fn own_include_directory() {
+    let d = scratch("incdir");
+    let o = run(&["-print-file-name=include"], &d);
+    let dir = stdout(&o).trim().to_string();
+    assert!(Path::new(&dir).join("stddef.h").is_file(), "{dir}");
+    assert!(Path::new(&dir).join("stdarg.h").is_file());
+    // Our <stddef.h> is the one found first.
+    std::fs::write(d.join("a.c"), "#include <stddef.h>\n#include <stdarg.h>\nsize_t s = offsetof(struct x, y); va_list v;\n").unwrap();
+    let o = run(&["-E", "-P", "-nostdinc", &format!("-isystem{dir}"), "a.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("typedef long unsigned int size_t;"), "{out}");
+    assert!(out.contains("__builtin_offsetof(struct x, y)"), "{out}");
+    assert!(out.contains("typedef __builtin_va_list __gnuc_va_list;"), "{out}");
+}
+
+#[test]
+fn preprocess_small_file() {
+    let d = scratch("pp");
+    std::fs::create_dir_all(d.join("inc")).unwrap();
+    std::fs::write(d.join("inc/h.h"), "#pragma once\nint from_header;\n").unwrap();
+    std::fs::write(
+        d.join("e.c"),
+        "#include \"inc/h.h\"\n#include \"inc/h.h\"\n#define F(x, y) ((x) + (y))\nint a = F(1,\n  2);\n#pragma pack(push, 4)\nint b = __LINE__;\n",
+    )
+    .unwrap();
+    let o = run(&["-E", "e.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "# 0 \"e.c\"\n# 0 \"<built-in>\"\n# 0 \"<command-line>\"\n# 1 \"e.c\"\n# 1 \"inc/h.h\" 1\n\nint from_header;\n# 2 \"e.c\" 2\n\n\nint a = ((1) + (2))\n   ;\n#pragma pack(push, 4)\nint b = 7;\n"
+            .replace("# 0 \"<command-line>\"\n# 1 \"e.c\"", &stdc_predef_markers())
+    );
+}
+
+/// Markers GCC prints when it implicitly includes <stdc-predef.h>.
+fn stdc_predef_markers() -> String {
+    if Path::new("/usr/include/stdc-predef.h").exists() {
+        "# 0 \"<command-line>\"\n# 1 \"/usr/include/stdc-predef.h\" 1 3 4\n# 0 \"<command-line>\" 2\n# 1 \"e.c\"".into()
+    } else {
+        "# 0 \"<command-line>\"\n# 1 \"e.c\"".into()
+    }
+}
+
+#[test]
+fn defines_and_response_files() {
+    let d = scratch("rsp");
+    std::fs::write(d.join("m.c"), "A B C\n").unwrap();
+    std::fs::write(d.join("inner.rsp"), "-DC=\"quoted value\"\n").unwrap();
+    std::fs::write(d.join("outer.rsp"), "'-DA=1 + 2' -D B=two @inner.rsp\n-P\n").unwrap();
+    let o = run(&["-E", "@outer.rsp", "m.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1 + 2 two quoted value\n");
+}
+
+#[test]
+fn dry_run_prints_commands_only() {
+    let d = scratch("dry");
+    std::fs::write(d.join("x.s"), ".globl f\nf: ret\n").unwrap();
+    let o = run(&["-###", "x.s", "-o", "prog", "-lm", "-Wl,-rpath", "-Wl,/opt/lib"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("\"--64\""), "{err}");
+    let ld_line = err.lines().find(|l| l.contains("-dynamic-linker")).expect("ld line");
+    assert!(ld_line.contains("\"-pie\""), "{ld_line}");
+    assert!(ld_line.contains("\"-lm\" \"-rpath\" \"/opt/lib\""), "{ld_line}");
+    assert!(!d.join("prog").exists());
+}
+
+#[test]
+fn dependency_output() {
+    let d = scratch("deps");
+    std::fs::write(d.join("h.h"), "int x;\n").unwrap();
+    std::fs::write(d.join("s.c"), "#include \"h.h\"\n#include <stddef.h>\n").unwrap();
+    let o = run(&["-MM", "s.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "s.o: s.c h.h\n");
+    let o = run(&["-E", "-MMD", "-MP", "-MF", "s.d", "-MT", "obj/s.o", "s.c", "-o", "s.i"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(d.join("s.d")).unwrap(), "obj/s.o: s.c h.h\n\nh.h:\n");
+    assert!(d.join("s.i").exists());
+}
+
+#[test]
+fn errors_exit_1_and_leave_no_output() {
+    let d = scratch("err");
+    std::fs::write(d.join("bad.c"), "#error nope\n").unwrap();
+    let o = run(&["-E", "bad.c", "-o", "bad.i"], &d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.c:1:1: error: #error nope"), "{}", stderr(&o));
+    assert!(!d.join("bad.i").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".tmp")).collect();
+    assert!(leftovers.is_empty());
+    assert_eq!(run(&["-qqq"], &d).status.code(), Some(1));
+    assert_eq!(run(&[], &d).status.code(), Some(1));
+    assert_eq!(run(&["missing.c"], &d).status.code(), Some(1));
+    let o = run(&["-E", "-m32", "bad.c"], &d);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn assembles_and_links_with_system_tools() {
+    let have = |p: &str| Path::new(p).exists();
+    if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {
+        return; // no binutils/glibc on this machine
+    }
+    let d = scratch("asm");
+    std::fs::write(d.join("main.S"), "#define RET_CODE $42\n.globl main\nmain:\n  movl RET_CODE, %eax # it's a comment\n  ret\n").unwrap();
+    let o = run(&["-c", "main.S"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("main.o").exists());
+    let o = run(&["main.o", "-o", "prog"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let st = Command::new(d.join("prog")).status().unwrap();
+    assert_eq!(st.code(), Some(42));
+}
+
+#[test]
+fn system_headers_preprocess() {
+    if !Path::new("/usr/include/stdio.h").exists() {
+        return;
+    }
+    let d = scratch("sys");
+    let src = "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <math.h>\n#include <pthread.h>\n#include <signal.h>\n#include <sys/socket.h>\n#include <limits.h>\n#include <stdint.h>\n#include <inttypes.h>\n#include <float.h>\n#include <stdatomic.h>\nint m = INT_MAX + PATH_MAX;\n";
+    std::fs::write(d.join("s.c"), src).unwrap();
+    let o = run(&["-E", "-P", "s.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("int m = 0x7fffffff + 4096;"), "limits.h chain broken");
+    assert!(out.contains("extern int printf"));
+    assert!(out.contains("pthread_create"));
+}
+
+#[test]
+fn special_outputs_are_written_through() {
+    // Never replace /dev/null (or any non-regular file) by renaming over it.
+    let d = scratch("devnull");
+    std::fs::write(d.join("a.c"), "int a;\n").unwrap();
+    let o = run(&["-E", "a.c", "-o", "/dev/null"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    // A symlinked output is written through the link.
+    std::fs::write(d.join("real.i"), "").unwrap();
+    std::os::unix::fs::symlink(d.join("real.i"), d.join("link.i")).unwrap();
+    let o = run(&["-E", "-P", "a.c", "-o", "link.i"], &d);
+    assert!(o.status.success());
+    assert!(std::fs::symlink_metadata(d.join("link.i")).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(d.join("real.i")).unwrap(), "int a;\n");
+}
+
+#[test]
+fn sse2_intrinsics_match_gcc() {
+    let have = |p: &str| Path::new(p).exists();
+    if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {
+        return;
+    }
+    let d = scratch("sse2");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let src = data.join("sse2.c");
+    for opt in ["-O0", "-O1"] {
+        let o = run(&[opt, src.to_str().unwrap(), "-o", "sse2"], &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = Command::new(d.join("sse2")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("sse2.expected")).unwrap(), "{opt}");
+    }
+}

@@ -1,0 +1,283 @@
+//! Promote stack slots to SSA values (Cytron et al.): slots whose address
+//! is only used by non-volatile loads and stores of one type become values,
+//! with block parameters at the iterated dominance frontier of their stores.
+
+use ccc_ir::{Block, BlockCall, Function, InstKind, SlotId, Type, Value};
+
+use crate::dom::DomTree;
+
+pub fn run(f: &mut Function) {
+    if f.calls_returns_twice || has_unsplittable_edges(f) {
+        return;
+    }
+    let Some(vars) = promotable_slots(f) else { return };
+    if vars.iter().all(|v| v.is_none()) {
+        return;
+    }
+    split_switch_edges(f);
+    let dom = DomTree::compute(f);
+    if !dom.preds[f.entry().index()].is_empty() {
+        // The entry cannot take parameters.
+        return;
+    }
+    let nslots = f.slots.len();
+    // Blocks that store each variable.
+    let mut def_blocks: Vec<Vec<Block>> = vec![Vec::new(); nslots];
+    let slot_of = slot_addr_map(f);
+    for &b in &dom.rpo {
+        for inst in &f.blocks[b.index()].insts {
+            if let InstKind::Store { ptr, .. } = &inst.kind {
+                if let Some(s) = slot_of[ptr.index()] {
+                    if vars[s.index()].is_some() && !def_blocks[s.index()].contains(&b) {
+                        def_blocks[s.index()].push(b);
+                    }
+                }
+            }
+        }
+    }
+    // Place block parameters at the iterated dominance frontiers.
+    let df = dom.frontiers();
+    let mut phis: Vec<Vec<(SlotId, Value)>> = vec![Vec::new(); f.blocks.len()];
+    for s in 0..nslots {
+        let Some(ty) = vars[s] else { continue };
+        let mut work = def_blocks[s].clone();
+        let mut has_phi = vec![false; f.blocks.len()];
+        while let Some(b) = work.pop() {
+            for &d in &df[b.index()] {
+                if has_phi[d.index()] {
+                    continue;
+                }
+                has_phi[d.index()] = true;
+                let p = f.add_block_param(d, ty);
+                phis[d.index()].push((SlotId::new(s), p));
+                if !def_blocks[s].contains(&d) {
+                    work.push(d);
+                }
+            }
+        }
+    }
+    // Undefined initial values: zero constants at the top of the entry.
+    let mut undef: Vec<Option<Value>> = vec![None; nslots];
+    let mut entry_consts = Vec::new();
+    for s in 0..nslots {
+        if let Some(ty) = vars[s] {
+            let kind = if ty.is_float() { InstKind::FConst { ty, bits: 0 } } else { InstKind::IConst { ty, value: 0 } };
+            let v = append_detached(f, ty);
+            entry_consts.push(ccc_ir::Inst { result: Some(v), kind });
+            undef[s] = Some(v);
+        }
+    }
+    let entry = f.entry();
+    let old = std::mem::take(&mut f.blocks[entry.index()].insts);
+    f.blocks[entry.index()].insts = entry_consts;
+    f.blocks[entry.index()].insts.extend(old);
+
+    // Rename along the dominator tree.
+    let mut replace: Vec<Option<Value>> = vec![None; f.values.len()];
+    let mut stacks: Vec<Vec<Value>> = (0..nslots).map(|s| undef[s].into_iter().collect()).collect();
+    enum Ev {
+        Enter(Block),
+        Exit(Vec<(usize, usize)>),
+    }
+    let mut events = vec![Ev::Enter(entry)];
+    while let Some(ev) = events.pop() {
+        match ev {
+            Ev::Exit(pops) => {
+                for (s, n) in pops {
+                    let len = stacks[s].len();
+                    stacks[s].truncate(len - n);
+                }
+            }
+            Ev::Enter(b) => {
+                let mut pushed = vec![0usize; 0];
+                let mut counts: Vec<(usize, usize)> = Vec::new();
+                let bump = |s: usize, counts: &mut Vec<(usize, usize)>| match counts.iter_mut().find(|c| c.0 == s) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((s, 1)),
+                };
+                for &(s, p) in &phis[b.index()] {
+                    stacks[s.index()].push(p);
+                    bump(s.index(), &mut counts);
+                }
+                let insts = std::mem::take(&mut f.blocks[b.index()].insts);
+                let mut kept = Vec::with_capacity(insts.len());
+                for mut inst in insts {
+                    match &inst.kind {
+                        InstKind::Load { ptr, .. } => {
+                            if let Some(s) = slot_of[ptr.index()].filter(|s| vars[s.index()].is_some()) {
+                                let cur = *stacks[s.index()].last().expect("undef value");
+                                if let Some(r) = inst.result {
+                                    replace[r.index()] = Some(resolve(&replace, cur));
+                                }
+                                continue;
+                            }
+                        }
+                        InstKind::Store { ptr, value, .. } => {
+                            if let Some(s) = slot_of[ptr.index()].filter(|s| vars[s.index()].is_some()) {
+                                let v = resolve(&replace, *value);
+                                stacks[s.index()].push(v);
+                                bump(s.index(), &mut counts);
+                                continue;
+                            }
+                        }
+                        InstKind::SlotAddr { slot } if vars[slot.index()].is_some() => continue,
+                        _ => {}
+                    }
+                    // Terminators pass the current values to successors' new params.
+                    match &mut inst.kind {
+                        InstKind::Jump(bc) => add_args(bc, &phis, &stacks, &replace),
+                        InstKind::Branch { then_dest, else_dest, .. } => {
+                            add_args(then_dest, &phis, &stacks, &replace);
+                            add_args(else_dest, &phis, &stacks, &replace);
+                        }
+                        _ => {}
+                    }
+                    kept.push(inst);
+                }
+                f.blocks[b.index()].insts = kept;
+                let _ = &mut pushed;
+                events.push(Ev::Exit(counts));
+                for &c in dom.children[b.index()].iter().rev() {
+                    events.push(Ev::Enter(c));
+                }
+            }
+        }
+    }
+    // Apply the replacements everywhere.
+    for bd in &mut f.blocks {
+        for inst in &mut bd.insts {
+            inst.kind.map_operands(|v| resolve(&replace, v));
+        }
+    }
+    f.renumber_defs();
+}
+
+fn resolve(replace: &[Option<Value>], mut v: Value) -> Value {
+    while let Some(Some(r)) = replace.get(v.index()) {
+        if *r == v {
+            break;
+        }
+        v = *r;
+    }
+    v
+}
+
+fn add_args(bc: &mut BlockCall, phis: &[Vec<(SlotId, Value)>], stacks: &[Vec<Value>], replace: &[Option<Value>]) {
+    for &(s, _) in &phis[bc.block.index()] {
+        let cur = *stacks[s.index()].last().expect("undef value");
+        bc.args.push(resolve(replace, cur));
+    }
+}
+
+fn append_detached(f: &mut Function, ty: Type) -> Value {
+    f.values.push(ccc_ir::ValueData { ty, def: ccc_ir::ValueDef::Detached });
+    Value::new(f.values.len() - 1)
+}
+
+/// Computed gotos and asm goto edges cannot carry block arguments.
+fn has_unsplittable_edges(f: &Function) -> bool {
+    f.layout.iter().any(|b| {
+        f.blocks[b.index()].insts.iter().any(|i| match &i.kind {
+            InstKind::IndirectJump { .. } | InstKind::BlockAddr { .. } => true,
+            InstKind::InlineAsm(a) => !a.goto_targets.is_empty(),
+            _ => false,
+        })
+    })
+}
+
+fn slot_addr_map(f: &Function) -> Vec<Option<SlotId>> {
+    let mut m = vec![None; f.values.len()];
+    for b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            if let (InstKind::SlotAddr { slot }, Some(r)) = (&inst.kind, inst.result) {
+                m[r.index()] = Some(*slot);
+            }
+        }
+    }
+    m
+}
+
+/// For each slot, the type it can be promoted as, if it can.
+fn promotable_slots(f: &Function) -> Option<Vec<Option<Type>>> {
+    let slot_of = slot_addr_map(f);
+    let n = f.slots.len();
+    let mut ty: Vec<Option<Type>> = vec![None; n];
+    let mut bad = vec![false; n];
+    for b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            match &inst.kind {
+                InstKind::Load { ty: t, ptr, volatile } => {
+                    if let Some(s) = slot_of[ptr.index()] {
+                        note(&mut ty, &mut bad, f, s, *t, *volatile);
+                    }
+                }
+                InstKind::Store { ty: t, ptr, value, volatile } => {
+                    if let Some(s) = slot_of[value.index()] {
+                        bad[s.index()] = true;
+                    }
+                    if let Some(s) = slot_of[ptr.index()] {
+                        note(&mut ty, &mut bad, f, s, *t, *volatile);
+                    }
+                }
+                InstKind::SlotAddr { .. } => {}
+                k => k.for_each_operand(|v| {
+                    if let Some(s) = slot_of[v.index()] {
+                        bad[s.index()] = true;
+                    }
+                }),
+            }
+        }
+    }
+    Some((0..n).map(|s| if bad[s] { None } else { ty[s] }).collect())
+}
+
+fn note(ty: &mut [Option<Type>], bad: &mut [bool], f: &Function, s: SlotId, t: Type, volatile: bool) {
+    let i = s.index();
+    if volatile || f.slots[i].size != t.size() as u64 {
+        bad[i] = true;
+        return;
+    }
+    match ty[i] {
+        None => ty[i] = Some(t),
+        Some(old) if old != t => bad[i] = true,
+        _ => {}
+    }
+}
+
+/// Give every switch edge into a block with several predecessors its own
+/// block, so that block arguments can be passed along it.
+fn split_switch_edges(f: &mut Function) {
+    let preds = f.predecessors();
+    let layout = f.layout.clone();
+    let mut new_layout = Vec::with_capacity(layout.len());
+    for b in layout {
+        new_layout.push(b);
+        let Some(last) = f.blocks[b.index()].insts.last() else { continue };
+        let InstKind::Switch { cases, default, .. } = &last.kind else { continue };
+        let mut targets: Vec<Block> = cases.iter().map(|c| c.1).collect();
+        targets.push(*default);
+        let mut mapping: Vec<(Block, Block)> = Vec::new();
+        for t in targets {
+            if preds[t.index()].len() < 2 || mapping.iter().any(|m| m.0 == t) {
+                continue;
+            }
+            let nb = f.new_block();
+            f.append(nb, InstKind::Jump(BlockCall::new(t)));
+            new_layout.push(nb);
+            mapping.push((t, nb));
+        }
+        if mapping.is_empty() {
+            continue;
+        }
+        let map = |x: Block| mapping.iter().find(|m| m.0 == x).map(|m| m.1).unwrap_or(x);
+        if let Some(last) = f.blocks[b.index()].insts.last_mut() {
+            if let InstKind::Switch { cases, default, .. } = &mut last.kind {
+                for c in cases.iter_mut() {
+                    c.1 = map(c.1);
+                }
+                *default = map(*default);
+            }
+        }
+    }
+    f.layout = new_layout;
+}
