@@ -72,8 +72,10 @@ impl Isel<'_> {
         if commutative && matches!(self.vals[lhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
             std::mem::swap(&mut lhs, &mut rhs);
         }
+        // an add of a scaled index is a lea (the multiply was folded into it)
+        let scaled_add = op == BinOp::Add && self.scaled_operand(lhs, rhs).is_some_and(|(_, m, _, _)| self.folded[m.index()]);
         // x op load: the load is a memory operand
-        if matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
+        if !scaled_add && matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
             let a = self.reg(lhs)?;
             let b = self.opnd_sz(rhs, sz)?;
             self.mov_rr(a, d);

@@ -250,7 +250,7 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
         } else {
             (".tdata", "awT", false)
         }
-    } else if g.readonly && !(has_reloc && opts.pic) {
+    } else if g.readonly && !(has_reloc && (opts.pic || opts.pie)) {
         (".rodata", "a", false)
     } else if g.readonly {
         (".data.rel.ro", "aw", false)

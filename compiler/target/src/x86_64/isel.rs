@@ -666,6 +666,11 @@ impl<'a> Isel<'a> {
         if self.opts.pic && !self.syms.is_local(name) {
             return None;
         }
+        // PIE: symbols from other objects may live in shared libraries (function
+        // addresses need the GOT; ld relaxes GOTPCRELX back to lea when it can)
+        if self.opts.pie && !self.syms.is_defined(name) && !name.starts_with(".L") {
+            return None;
+        }
         if !fits_i32(offset) {
             return None;
         }

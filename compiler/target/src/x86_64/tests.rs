@@ -159,6 +159,17 @@ fn sample_asm_is_compact() {
     let addr = b2.bin(BinOp::Add, Type::Ptr, q[0], off);
     let v = b2.load(Type::I64, addr);
     b2.ret(Some(v));
+    // regression: p = *pp + (long)i * 8 with the load right before the add
+    let (mut b3, q) = FB::new("bump", sig(&[Type::Ptr, Type::I32], Some(Type::Ptr)));
+    let i = b3.ins(InstKind::Cast { op: CastOp::Sext, from: Type::I32, to: Type::I64, arg: q[1] });
+    let eight = b3.iconst(Type::I64, 8);
+    let off = b3.bin(BinOp::Mul, Type::I64, i, eight);
+    let base = b3.load(Type::Ptr, q[0]);
+    let r = b3.bin(BinOp::Add, Type::Ptr, base, off);
+    b3.ret(Some(r));
+    let bump = b3.finish();
+    let out = run_with_c("bump", &module(vec![bump.clone()]), &CodegenOptions::default(), "#include <stdio.h>\nchar *bump(char **, int);\nint main(void) { char buf[100]; char *p = buf; printf(\"%d\\n\", (int)(bump(&p, 5) - buf)); return 0; }\n", &[]);
+    assert_eq!(out, "40\n");
     let s = asm_of(vec![b.finish(), b2.finish()]);
     assert!(s.contains("(%rdi,%rax,8), %rax") || s.contains("(%rdi,%rsi,8), %rax"), "{s}");
     println!("{s}");
