@@ -477,7 +477,7 @@ impl<'a> Isel<'a> {
                                     self.folded[m.index()] = true;
                                     addr_only.then_some(VLoc::Indexed(base, x, sc))
                                 }
-                                None if addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
+                                None if *op == BinOp::Add && addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
                                 None => None,
                             },
                         }

@@ -167,7 +167,15 @@ fn sample_asm_is_compact() {
     let base = b3.load(Type::Ptr, q[0]);
     let r = b3.bin(BinOp::Add, Type::Ptr, base, off);
     b3.ret(Some(r));
+    b3.at(b3.cur);
     let bump = b3.finish();
+    // regression: a load through `p - i` (not `p + i`)
+    let (mut b4, q) = FB::new("back", sig(&[Type::Ptr, Type::I64], Some(Type::I8)));
+    let a = b4.bin(BinOp::Sub, Type::Ptr, q[0], q[1]);
+    let v = b4.load(Type::I8, a);
+    b4.ret(Some(v));
+    let out = run_with_c("back", &module(vec![b4.finish()]), &CodegenOptions::default(), "#include <stdio.h>\nchar back(char *, long);\nint main(void) { char s[] = \"abcdef\"; printf(\"%c\\n\", back(s + 4, 3)); return 0; }\n", &[]);
+    assert_eq!(out, "b\n");
     let out = run_with_c("bump", &module(vec![bump.clone()]), &CodegenOptions::default(), "#include <stdio.h>\nchar *bump(char **, int);\nint main(void) { char buf[100]; char *p = buf; printf(\"%d\\n\", (int)(bump(&p, 5) - buf)); return 0; }\n", &[]);
     assert_eq!(out, "40\n");
     let s = asm_of(vec![b.finish(), b2.finish()]);
