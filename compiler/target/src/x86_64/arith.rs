@@ -31,8 +31,22 @@ impl Isel<'_> {
         match ty {
             Type::I128 => return self.binary128(res, op, lhs, rhs),
             Type::F32 | Type::F64 => {
+                // a constant operand is read straight from the constant pool
+                let (lhs, rhs) = if matches!(op, BinOp::FAdd | BinOp::FMul) && matches!(self.vals[lhs.index()], VLoc::FConst(..)) {
+                    (rhs, lhs)
+                } else {
+                    (lhs, rhs)
+                };
                 let a = self.reg(lhs)?;
-                let b = self.reg(rhs)?;
+                let b = match self.vals[rhs.index()] {
+                    VLoc::FConst(t, bits) if bits != 0 && t == ty => {
+                        let dbl = ty == Type::F64;
+                        let bytes = if dbl { (bits as u64).to_le_bytes().to_vec() } else { (bits as u32).to_le_bytes().to_vec() };
+                        let l = self.consts.get(&bytes, bytes.len() as u32);
+                        Opnd::Mem(Amode::rip(l, 0))
+                    }
+                    _ => Opnd::Reg(self.reg(rhs)?),
+                };
                 let d = self.out(res);
                 let name = match op {
                     BinOp::FAdd => "add",
@@ -42,7 +56,7 @@ impl Isel<'_> {
                     _ => return Err(format!("integer operation {op:?} on {ty}")),
                 };
                 self.fmov_rr(a, d);
-                self.emit(Inst::SseOp { op: name, dbl: ty == Type::F64, src: Opnd::Reg(b), dst: d });
+                self.emit(Inst::SseOp { op: name, dbl: ty == Type::F64, src: b, dst: d });
                 return Ok(());
             }
             Type::F80 => {
