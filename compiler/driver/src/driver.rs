@@ -257,7 +257,7 @@ impl Driver {
             macro_prefix_map: o.macro_prefix_map.clone(),
             source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse().ok()),
             stdc_predef: !o.nostdinc && !o.freestanding,
-            track_markers: o.stage == Stage::Preprocess && !o.no_line_markers,
+            track_markers: (o.stage == Stage::Preprocess || o.save_temps) && !o.no_line_markers,
             preprocessed: lang == Lang::CPreprocessed,
         }
     }
@@ -452,6 +452,15 @@ impl Driver {
         }
         let diag = self.new_diag();
         let pp = self.preprocess(path, lang, &diag)?;
+        if self.opts.save_temps && lang == Lang::C {
+            // -save-temps: keep the preprocessed source as <stem>.i too.
+            let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a".into());
+            let text = preprocess::print::write_preprocessed(&pp.tokens, &pp.markers, &diag, true);
+            if let Err(e) = output::write_output(&format!("{stem}.i"), text.as_bytes()) {
+                fatal_error(e);
+                return None;
+            }
+        }
         let o = &self.opts;
         let front = ccc_front::FrontOptions {
             std: o.std,
@@ -461,7 +470,7 @@ impl Driver {
             opt_level: o.opt_level,
             source_name: path.to_string(),
         };
-        let module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {
+        let mut module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {
             Some(m) if !diag.has_errors() => m,
             _ => {
                 self.failed = true;
@@ -485,6 +494,11 @@ impl Driver {
             unwind_tables: self.unwind_tables(),
             code16: o.m16,
         };
+        if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
+            error(format!("{path}: {e}"));
+            self.failed = true;
+            return None;
+        }
         match ccc_target::emit_assembly(&module, &self.tc.target, &cg) {
             Ok(s) => Some(s),
             Err(e) => {

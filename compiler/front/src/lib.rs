@@ -16,6 +16,33 @@ pub mod types;
 
 use ccc_ir::{Module, TargetInfo};
 
+/// Source bytes that are not UTF-8 are represented by the characters
+/// `RAW_BYTE_BASE + byte` (Unicode private use plane 16).
+pub const RAW_BYTE_BASE: u32 = 0x10_FF00;
+
+/// Decode bytes as UTF-8, mapping each invalid byte to a raw-byte character.
+pub fn decode_raw_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len() - good);
+                for &b in &rest[good..good + bad] {
+                    out.push(char::from_u32(RAW_BYTE_BASE + b as u32).unwrap_or('\u{fffd}'));
+                }
+                rest = &rest[good + bad..];
+            }
+        }
+    }
+}
+
 /// Which C dialect `-std=` selected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CStd {

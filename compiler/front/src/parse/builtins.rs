@@ -6,7 +6,7 @@ use super::*;
 
 /// Library functions GCC knows as builtins: (name, return, params, variadic).
 /// Calls to `__builtin_NAME` use these prototypes when no declaration is visible.
-fn libc_prototype(name: &str) -> Option<(&'static str, &'static [&'static str], bool)> {
+pub(super) fn libc_prototype(name: &str) -> Option<(&'static str, &'static [&'static str], bool)> {
     Some(match name {
         "memcpy" | "memmove" | "mempcpy" => ("void*", &["void*", "const void*", "ulong"], false),
         "memset" => ("void*", &["void*", "int", "ulong"], false),
@@ -48,13 +48,19 @@ fn libc_prototype(name: &str) -> Option<(&'static str, &'static [&'static str], 
         "llround" | "llrint" => ("long", &["double"], false),
         "isdigit" | "isalpha" | "isspace" | "toupper" | "tolower" | "isupper" | "islower" | "isalnum" | "isprint" | "isxdigit" => ("int", &["int"], false),
         "setjmp" | "_setjmp" => ("int", &["void*"], false),
+        "strtol" => ("long", &["const char*", "char**", "int"], false),
+        "atoi" => ("int", &["const char*"], false),
+        "atol" => ("long", &["const char*"], false),
+        "alloca" => ("void*", &["ulong"], false),
+        "scanf" => ("int", &["const char*"], true),
+        "sscanf" => ("int", &["const char*", "const char*"], true),
         "longjmp" => ("void", &["void*", "int"], false),
         _ => return None,
     })
 }
 
 impl<'a> Parser<'a> {
-    fn proto_type(&self, s: &str) -> CType {
+    pub(super) fn proto_type(&self, s: &str) -> CType {
         let (s, c) = match s.strip_prefix("const ") {
             Some(r) => (r, true),
             None => (s, false),
@@ -260,8 +266,13 @@ impl<'a> Parser<'a> {
                 self.arity(name, &args, 1, loc)?;
                 let a = self.decay(args.swap_remove(0));
                 let a = if a.ty.is_integer() { self.convert(a, CType::double()) } else { a };
-                let stem = base.trim_end_matches(['f', 'l']);
-                let stem = if stem == "finite" { "isfinite" } else { stem };
+                let stem = match base {
+                    "isinff" | "isinfl" => "isinf",
+                    "isnanf" | "isnanl" => "isnan",
+                    "signbitf" | "signbitl" => "signbit",
+                    "finite" | "finitef" | "finitel" => "isfinite",
+                    other => other,
+                };
                 Ok(self.builtin(stem, vec![a], CType::int(), loc))
             }
             "isgreater" | "isgreaterequal" | "isless" | "islessequal" | "islessgreater" | "isunordered" => {

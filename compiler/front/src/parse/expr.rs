@@ -1151,7 +1151,15 @@ impl<'a> Parser<'a> {
                 if self.is_punct("(") {
                     // Implicit declaration: `int name()`.
                     self.warn_at(loc, format!("implicit declaration of function '{name}'"));
-                    let ty = CType::new(Kind::Func(Rc::new(FuncType { ret: CType::int(), params: Vec::new(), variadic: false, unprototyped: true })));
+                    // Like GCC, a library function implicitly declared gets
+                    // its builtin prototype (`malloc` returns a pointer).
+                    let ty = match super::builtins::libc_prototype(name.as_str()) {
+                        Some((ret, params, variadic)) => {
+                            let ft = FuncType { ret: self.proto_type(ret), params: params.iter().map(|p| Param { name: None, ty: self.proto_type(p) }).collect(), variadic, unprototyped: false };
+                            CType::new(Kind::Func(Rc::new(ft)))
+                        }
+                        None => CType::new(Kind::Func(Rc::new(FuncType { ret: CType::int(), params: Vec::new(), variadic: false, unprototyped: true }))),
+                    };
                     if !self.globals.contains_key(&name) {
                         self.globals.insert(name, GlobalInfo { ty: ty.clone(), is_static: false, defined: false, index: None });
                     }

@@ -315,7 +315,12 @@ pub fn decode_escapes(s: &str) -> Result<Vec<DecodedChar>, String> {
     let mut it = s.chars().peekable();
     while let Some(c) = it.next() {
         if c != '\\' {
-            out.push(DecodedChar { value: c as u32, raw_byte: false });
+            let v = c as u32;
+            if (crate::RAW_BYTE_BASE..crate::RAW_BYTE_BASE + 256).contains(&v) {
+                out.push(DecodedChar { value: v - crate::RAW_BYTE_BASE, raw_byte: true });
+            } else {
+                out.push(DecodedChar { value: v, raw_byte: false });
+            }
             continue;
         }
         let e = it.next().ok_or_else(|| "incomplete escape sequence".to_string())?;

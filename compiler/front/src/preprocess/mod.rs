@@ -721,13 +721,15 @@ fn escape_path(p: &str) -> String {
     p.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// Read a source file; invalid UTF-8 is replaced rather than rejected
-/// (Latin-1 comments exist in the wild).
+/// Read a source file. Bytes that are not valid UTF-8 (Latin-1 text exists
+/// in the wild) are kept: each becomes a private-use character
+/// `crate::RAW_BYTE_BASE + byte`, which string literals turn back into the
+/// original byte, as GCC copies source bytes through.
 fn read_source(path: &std::path::Path) -> std::io::Result<Rc<str>> {
     let bytes = std::fs::read(path)?;
     Ok(match String::from_utf8(bytes) {
         Ok(s) => Rc::from(s),
-        Err(e) => Rc::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(e) => Rc::from(crate::decode_raw_bytes(e.as_bytes())),
     })
 }
 

@@ -1,0 +1,3 @@
+/* Two incompatible declarations of one name. expect: 3:7: error: */
+int a;
+float a;

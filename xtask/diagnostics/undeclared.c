@@ -1,0 +1,5 @@
+/* Use of an undeclared identifier. expect: 4:12: error: */
+int main(void)
+{
+    return counter;
+}

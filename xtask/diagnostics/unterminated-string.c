@@ -1,0 +1,3 @@
+/* A string literal that never ends. expect: 2:17: error: */
+const char *s = "abc;
+int main(void) { return 0; }

@@ -1,0 +1,218 @@
+//! `cargo xtask bench`: ratios against GCC measured side by side in one run (absolute
+//! times on shared machines are noise; ratios are signal). Medians of `--runs N`.
+//!
+//! - compile time and peak memory of sqlite3.c at -O0 and -O2 (compiler under test vs gcc);
+//! - link time of the sqlite3 shell from GCC-built objects (our linker vs gcc + GNU ld);
+//! - run time of speedtest1 and of `xtask/bench/*.c` built with the compiler under test
+//!   at -O2 vs gcc -O0 and gcc -O2 (outputs must match the gcc build, or the row fails).
+//!
+//! Failures (the compiler cannot build something yet) become `fail` cells; details go
+//! to `target/xtask/bench.log`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::proc;
+use crate::suites::projects;
+
+const SQLITE_DEFS: &[&str] = &["-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION"];
+const TIMEOUT: Duration = Duration::from_secs(1800);
+
+struct Sample {
+    secs: f64,
+    rss_mib: f64,
+    stdout: String,
+}
+
+/// Run a command `runs` times; median wall time, max peak RSS; Err on any failure.
+fn measure(runs: usize, make: &dyn Fn() -> Command) -> Result<Sample, String> {
+    measure_out(runs, make, None)
+}
+
+/// Like `measure`, for a compiler or linker: `out` must be (re)created by every run.
+fn measure_out(runs: usize, make: &dyn Fn() -> Command, out: Option<&Path>) -> Result<Sample, String> {
+    let mut times = Vec::new();
+    let mut rss = 0u64;
+    let mut stdout = String::new();
+    for _ in 0..runs {
+        if let Some(p) = out {
+            let _ = std::fs::remove_file(p);
+        }
+        let o = proc::run_limited(&mut make(), TIMEOUT, 1 << 20);
+        let missing = out.is_some_and(|p| !p.exists());
+        if !o.status.success() || missing {
+            let c = make();
+            return Err(format!(
+                "{} {}: {}: {}",
+                c.get_program().to_string_lossy(),
+                c.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+                if missing && o.status.success() { "exit 0 but no output file".to_string() } else { o.status.describe() },
+                proc::first_error_line(&o.stderr_str())
+            ));
+        }
+        times.push(o.wall.as_secs_f64());
+        rss = rss.max(o.maxrss_kb);
+        stdout = o.stdout_str();
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok(Sample { secs: times[times.len() / 2], rss_mib: rss as f64 / 1024.0, stdout })
+}
+
+struct Table {
+    rows: Vec<(String, String, String, String)>,
+    log: String,
+}
+
+impl Table {
+    fn cell(&mut self, r: &Result<f64, String>, unit: &str) -> String {
+        match r {
+            Ok(v) => format!("{v:.3}{unit}"),
+            Err(e) => {
+                let _ = writeln!(self.log, "{e}");
+                "fail".to_string()
+            }
+        }
+    }
+
+    fn row(&mut self, name: &str, ours: Result<f64, String>, theirs: Result<f64, String>, unit: &str) {
+        let ratio = match (&ours, &theirs) {
+            (Ok(a), Ok(b)) if *b > 0.0 => format!("{:.2}", a / b),
+            _ => "-".to_string(),
+        };
+        let (a, b) = (self.cell(&ours, unit), self.cell(&theirs, unit));
+        self.rows.push((name.to_string(), a, b, ratio));
+    }
+
+    fn render(&self) -> String {
+        let mut s = format!("{:<44} {:>12} {:>12} {:>7}\n", "benchmark (ccc vs reference)", "ccc", "reference", "ratio");
+        for (n, a, b, r) in &self.rows {
+            let _ = writeln!(s, "{n:<44} {a:>12} {b:>12} {r:>7}");
+        }
+        s
+    }
+}
+
+fn cmd_with(prog: &Path, args: &[String]) -> Command {
+    let mut c = Command::new(prog);
+    c.args(args);
+    c
+}
+
+pub fn run(ctx: &Ctx, runs: usize) {
+    let work = ctx.work_dir("bench");
+    let mut t = Table { rows: Vec::new(), log: String::new() };
+    let ccc = ctx.cc.program.clone();
+    let gcc = PathBuf::from("gcc");
+
+    // sqlite3.c: compile time and memory; then link and speedtest1 run time.
+    match projects::sqlite_amalgamation(ctx) {
+        Err(e) => {
+            let _ = writeln!(t.log, "sqlite amalgamation: {e}");
+            t.rows.push(("sqlite3.c (amalgamation unavailable)".into(), "fail".into(), "fail".into(), "-".into()));
+        }
+        Ok(src) => sqlite_rows(&mut t, runs, &src, &work, &ccc, &gcc),
+    }
+
+    // Small CPU-bound programs.
+    let mut progs: Vec<PathBuf> = std::fs::read_dir(ctx.root.join("xtask/bench")).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    progs.retain(|p| p.extension().is_some_and(|e| e == "c"));
+    progs.sort();
+    for p in progs {
+        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let build = |cc: &Path, opt: &str, tag: &str| -> Result<PathBuf, String> {
+            let out = work.join(format!("{stem}-{tag}"));
+            let args = vec![opt.to_string(), p.display().to_string(), "-o".into(), out.display().to_string(), "-lm".into()];
+            measure_out(1, &|| cmd_with(cc, &args), Some(&out)).map(|_| out)
+        };
+        let run_bin = |bin: PathBuf| measure(runs, &|| Command::new(&bin));
+        let ours = build(&ccc, "-O2", "ccc-O2").and_then(run_bin);
+        let g0 = build(&gcc, "-O0", "gcc-O0").and_then(run_bin);
+        let g2 = build(&gcc, "-O2", "gcc-O2").and_then(run_bin);
+        let ours = check_same(ours, &g2, &stem);
+        t.row(&format!("run {stem}: ccc -O2 / gcc -O0 (s)"), ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.as_ref().map(|s| s.secs).map_err(|e| e.clone()), "");
+        t.row(&format!("run {stem}: ccc -O2 / gcc -O2 (s)"), ours.map(|s| s.secs), g2.map(|s| s.secs), "");
+    }
+
+    let table = t.render();
+    print!("{table}");
+    let _ = std::fs::write(ctx.out.join("bench.txt"), &table);
+    let mut seen = std::collections::BTreeSet::new();
+    let log: String = t.log.lines().filter(|l| seen.insert(l.to_string())).map(|l| format!("{l}\n")).collect();
+    let _ = std::fs::write(ctx.out.join("bench.log"), &log);
+    if !t.log.is_empty() {
+        println!("(failures: {})", ctx.show(&ctx.out.join("bench.log")));
+    }
+}
+
+/// A benchmark only counts if it computes what the gcc build computes.
+fn check_same(ours: Result<Sample, String>, reference: &Result<Sample, String>, what: &str) -> Result<Sample, String> {
+    match (ours, reference) {
+        (Ok(o), Ok(r)) if o.stdout != r.stdout => Err(format!("{what}: output differs from gcc -O2: {:?} vs {:?}", proc::head_lines(&o.stdout, 2), proc::head_lines(&r.stdout, 2))),
+        (o, _) => o,
+    }
+}
+
+fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, gcc: &Path) {
+    let sqlite_c = src.join("sqlite3.c").display().to_string();
+    for opt in ["-O0", "-O2"] {
+        let compile = |cc: &Path, tag: &str| {
+            let mut args: Vec<String> = vec![opt.to_string()];
+            args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
+            let out = work.join(format!("sqlite3-{tag}{opt}.o"));
+            args.extend(["-c".into(), sqlite_c.clone(), "-o".into(), out.display().to_string()]);
+            measure_out(runs, &|| cmd_with(cc, &args), Some(&out))
+        };
+        let ours = compile(ccc, "ccc");
+        let theirs = compile(gcc, "gcc");
+        let sec = |r: &Result<Sample, String>| r.as_ref().map(|s| s.secs).map_err(|e| e.clone());
+        let mib = |r: &Result<Sample, String>| r.as_ref().map(|s| s.rss_mib).map_err(|e| e.clone());
+        t.row(&format!("compile sqlite3.c {opt} (s)"), sec(&ours), sec(&theirs), "");
+        t.row(&format!("compile sqlite3.c {opt} peak memory (MiB)"), mib(&ours), mib(&theirs), "");
+    }
+    // Objects for linking and speedtest1: gcc -O2 objects (always available), and ccc -O2 ones.
+    let obj = |tag: &str, cc: &Path, file: &str, out: &str| -> Result<PathBuf, String> {
+        let o = work.join(format!("{out}-{tag}.o"));
+        let mut args: Vec<String> = vec!["-O2".into()];
+        args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
+        args.extend([format!("-I{}", src.display()), "-c".into(), src.join(file).display().to_string(), "-o".into(), o.display().to_string()]);
+        measure_out(1, &|| cmd_with(cc, &args), Some(&o)).map(|_| o)
+    };
+    let link = |cc: &Path, objs: &[PathBuf], out: &Path| -> Result<Sample, String> {
+        let mut args: Vec<String> = objs.iter().map(|p| p.display().to_string()).collect();
+        args.extend(["-o".into(), out.display().to_string(), "-lm".into()]);
+        measure_out(runs, &|| cmd_with(cc, &args), Some(out))
+    };
+    let gcc_objs = (|| Ok::<_, String>(vec![obj("gcc", gcc, "shell.c", "shell")?, work.join("sqlite3-gcc-O2.o")]))();
+    match gcc_objs {
+        Ok(objs) if objs[1].exists() => {
+            let ours = link(ccc, &objs, &work.join("shell-ccc-link"));
+            let theirs = link(gcc, &objs, &work.join("shell-gcc-link"));
+            t.row("link sqlite3 shell from gcc objects (s)", ours.map(|s| s.secs), theirs.map(|s| s.secs), "");
+        }
+        Ok(_) => t.row("link sqlite3 shell from gcc objects (s)", Err("no gcc sqlite3.o".into()), Err("no gcc sqlite3.o".into()), ""),
+        Err(e) => t.row("link sqlite3 shell from gcc objects (s)", Err(e.clone()), Err(e), ""),
+    }
+    let speed_args: Vec<String> = ["--memdb", "--size", "20"].iter().map(|s| s.to_string()).collect();
+    let speedtest = |cc: &Path, tag: &str, opt: &str| -> Result<Sample, String> {
+        let mut args: Vec<String> = vec![opt.to_string()];
+        args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
+        let bin = work.join(format!("speedtest1-{tag}"));
+        args.extend([format!("-I{}", src.display()), src.join("test/speedtest1.c").display().to_string(), sqlite_c.clone(), "-o".into(), bin.display().to_string(), "-lm".into()]);
+        measure_out(1, &|| cmd_with(cc, &args), Some(&bin))?;
+        measure(runs, &|| cmd_with(&bin, &speed_args))
+    };
+    let ours = speedtest(ccc, "ccc-O2", "-O2");
+    let g0 = speedtest(gcc, "gcc-O0", "-O0");
+    let g2 = speedtest(gcc, "gcc-O2", "-O2");
+    let strip = |r: Result<Sample, String>| r.map(|mut s| {
+        s.stdout = projects::strip_timings(&s.stdout);
+        s
+    });
+    let (ours, g0, g2) = (strip(ours), strip(g0), strip(g2));
+    let ours = check_same(ours, &g2, "speedtest1");
+    t.row("run speedtest1: ccc -O2 / gcc -O0 (s)", ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.map(|s| s.secs), "");
+    t.row("run speedtest1: ccc -O2 / gcc -O2 (s)", ours.map(|s| s.secs), g2.map(|s| s.secs), "");
+}

@@ -1,0 +1,34 @@
+//! Test suites. Adding a suite = a module + one line in `registry()`.
+
+use crate::arch::X86_64;
+use crate::ctx::Ctx;
+use crate::report::TestResult;
+
+pub mod csmith;
+pub mod diagnostics;
+pub mod projects;
+
+pub mod torture;
+pub mod torture_compile;
+pub mod unit;
+
+pub trait Suite: Sync {
+    fn name(&self) -> String;
+    /// Run the (fast-sampled, if `ctx.fast`) tests. `Err` = the suite could not be set up;
+    /// it is reported as one failed test, never as a harness crash.
+    fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String>;
+}
+
+/// All suites in the order `cargo xtask test` runs them.
+pub fn registry() -> Vec<Box<dyn Suite>> {
+    vec![
+        Box::new(unit::Unit),
+        Box::new(torture::Execute { arch: &X86_64, opt: "-O0" }),
+        Box::new(torture::Execute { arch: &X86_64, opt: "-O2" }),
+        Box::new(torture_compile::Compile { arch: &X86_64 }),
+        Box::new(csmith::Csmith { arch: &X86_64 }),
+        Box::new(diagnostics::Diagnostics),
+        Box::new(projects::Projects),
+
+    ]
+}

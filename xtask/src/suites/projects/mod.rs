@@ -1,0 +1,169 @@
+//! Real programs from Debian source packages, built with the compiler under test and checked
+//! against a GCC build of the same sources. Each project contributes a few sub-tests
+//! (`zlib-build`, `zlib-check`, ...); a failed build fails its dependent sub-tests with a
+//! log, it never stops the harness.
+//!
+//! `--fast` runs the cheap projects (zlib, lua); the full run adds sqlite3 and redis.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::proc;
+use crate::report::TestResult;
+
+mod lua;
+mod redis;
+mod source;
+mod sqlite;
+mod zlib;
+
+pub struct Projects;
+
+pub trait Project: Sync {
+    fn name(&self) -> &'static str;
+    /// Included in `--fast` runs.
+    fn fast(&self) -> bool;
+    fn run(&self, env: &Env) -> Vec<TestResult>;
+}
+
+/// Adding a project = a module + one line here.
+fn projects() -> Vec<Box<dyn Project>> {
+    vec![Box::new(zlib::Zlib), Box::new(lua::Lua), Box::new(sqlite::Sqlite), Box::new(redis::Redis)]
+}
+
+impl super::Suite for Projects {
+    fn name(&self) -> String {
+        "projects-x86_64".to_string()
+    }
+
+    fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
+        let work = ctx.work_dir("projects-x86_64");
+        let gcc_id = crate::gccsrc::compiler_id("gcc");
+        let mut out = Vec::new();
+        for p in projects() {
+            if ctx.fast && !p.fast() {
+                continue;
+            }
+            out.extend(p.run(&Env::new(ctx, p.name(), &work, &gcc_id)));
+        }
+        Ok(out)
+    }
+}
+
+/// Bump when a recipe changes so cached GCC reference builds are redone.
+const RECIPE: &str = "projects-v1";
+
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(3600);
+
+pub struct Env<'a> {
+    pub ctx: &'a Ctx,
+    /// Scratch dir for builds with the compiler under test (fresh every run).
+    pub work: PathBuf,
+    /// Cache dir for the GCC reference build (kept across runs).
+    pub refs: PathBuf,
+    /// The compiler under test, as a `CC=` value.
+    pub cc: String,
+}
+
+/// Why a step failed: one-line reason, details for the log.
+pub type StepErr = (String, String);
+
+/// The generated SQLite amalgamation (`sqlite3.c`, `shell.c`, `test/`), for benchmarks.
+pub fn sqlite_amalgamation(ctx: &Ctx) -> Result<PathBuf, String> {
+    let gcc_id = crate::gccsrc::compiler_id("gcc");
+    let env = Env::new(ctx, "sqlite3", &ctx.out.join("work/bench-projects"), &gcc_id);
+    sqlite::reference_tree(&env).map_err(|(why, _)| why)
+}
+
+pub use sqlite::strip_timings;
+
+impl<'a> Env<'a> {
+    fn new(ctx: &'a Ctx, name: &str, work: &Path, gcc_id: &str) -> Env<'a> {
+        let env = Env {
+            ctx,
+            work: work.join(name),
+            refs: ctx.cache.join("projects").join(format!("{name}-{}", crate::sample::key(&[gcc_id.as_bytes(), RECIPE.as_bytes()]))),
+            cc: ctx.cc.program.display().to_string(),
+        };
+        let _ = std::fs::create_dir_all(&env.work);
+        let _ = std::fs::create_dir_all(&env.refs);
+        env
+    }
+
+    /// Run a command in `dir`, saving its output to `log`; Err on non-zero exit.
+    pub fn step(&self, dir: &Path, log: &Path, timeout: Duration, prog: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<proc::Output, StepErr> {
+        let mut cmd = Command::new(prog);
+        cmd.current_dir(dir).args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = proc::run_limited(&mut cmd, timeout, 16 << 20);
+        let mut text = format!("$ (cd {}; {} {})\n", dir.display(), prog, args.join(" "));
+        text.push_str(&o.stdout_str());
+        text.push_str(&o.stderr_str());
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+        if o.status.success() {
+            Ok(o)
+        } else {
+            let err = o.stderr_str();
+            Err((
+                format!("{prog} {}: {}: {}", args.first().copied().unwrap_or(""), o.status.describe(), proc::first_error_line(&err)),
+                format!("log: {}\n{}", self.ctx.show(log), tail(&format!("{}{}", o.stdout_str(), err), 30)),
+            ))
+        }
+    }
+
+    /// A fresh copy of the project's source tree in `dest`.
+    pub fn fresh_copy(&self, pkg: &str, dest: &Path) -> Result<(), StepErr> {
+        let src = source::fetch(self.ctx, pkg).map_err(|e| (format!("source: {e}"), String::new()))?;
+        let _ = std::fs::remove_dir_all(dest);
+        if let Some(p) = dest.parent() {
+            let _ = std::fs::create_dir_all(p);
+        }
+        let o = proc::run(Command::new("cp").arg("-a").arg(&src).arg(dest), Duration::from_secs(600));
+        if !o.status.success() {
+            return Err((format!("copying {}: {}", src.display(), o.status.describe()), o.stderr_str()));
+        }
+        Ok(())
+    }
+
+    /// Build the GCC reference once (marker file `.built` in the cache), return its dir.
+    pub fn reference(&self, build: impl FnOnce(&Path) -> Result<(), StepErr>) -> Result<PathBuf, StepErr> {
+        let dir = self.refs.join("tree");
+        if self.refs.join(".built").exists() {
+            return Ok(dir);
+        }
+        build(&dir)?;
+        let _ = std::fs::write(self.refs.join(".built"), "");
+        Ok(dir)
+    }
+}
+
+pub fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Sub-tests that cannot run because a prerequisite (the build) failed.
+pub fn blocked(names: &[String], why: &str) -> Vec<TestResult> {
+    names.iter().map(|n| TestResult::fail(n, format!("not run: {why}"), "")).collect()
+}
+
+/// Compare two program outputs; Err((reason, diff excerpt)).
+pub fn compare_outputs(what: &str, got: &str, want: &str) -> Result<(), StepErr> {
+    if got == want {
+        return Ok(());
+    }
+    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    let i = g.iter().zip(w.iter()).position(|(a, b)| a != b).unwrap_or(g.len().min(w.len()));
+    Err((
+        format!("{what}: output differs from the gcc build at line {}", i + 1),
+        format!("gcc: {:?}\ngot: {:?}", w.get(i).copied().unwrap_or("<end>"), g.get(i).copied().unwrap_or("<end>")),
+    ))
+}
