@@ -613,7 +613,9 @@ impl Isel<'_> {
                 }
                 let a = self.reg(arg)?;
                 let d = self.out(res);
-                if fs >= ts {
+                // compare results are already 0/1 zero-extended by setcc + movzbl
+                let is_flag = matches!(self.def_inst(arg), Some(ccc_ir::InstKind::Icmp { .. } | ccc_ir::InstKind::Fcmp { .. } | ccc_ir::InstKind::Overflows { .. }));
+                if fs >= ts || (op == Zext && is_flag && ts <= 8) {
                     self.mov_rr(a, d);
                     return Ok(());
                 }

@@ -1031,7 +1031,8 @@ impl<'a> Isel<'a> {
         }
         let a = self.reg(lhs)?;
         let b = self.opnd_sz(rhs, sz)?;
-        if b == Opnd::Imm(0) && matches!(cc, IntCC::Eq | IntCC::Ne) {
+        // `test r, r` sets the flags of `cmp $0, r` for every condition (CF = OF = 0)
+        if b == Opnd::Imm(0) {
             self.emit(Inst::Test { sz, src: Opnd::Reg(a), dst: Opnd::Reg(a) });
         } else {
             self.emit(Inst::Cmp { sz, src: b, dst: Opnd::Reg(a) });
