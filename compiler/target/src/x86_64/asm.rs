@@ -333,7 +333,7 @@ impl Isel<'_> {
                 continue;
             }
             let kind = if early { OpKind::EarlyDef } else { OpKind::Def };
-            let first_reg = c.chars().find(|ch| "rqQabcdSDx".contains(*ch) || ch.is_ascii_digit());
+            let first_reg = c.chars().find(|ch| "rqQabcdSDxg".contains(*ch) || ch.is_ascii_digit());
             if c.contains('m') && first_reg.is_none() || first_reg.is_none() && (c.contains('o') || c.contains('V')) {
                 let m = self.amode(o.value)?;
                 ops.push(AsmOperand { arg: AsmArg::Mem(m), size, name: o.name.clone() });
