@@ -74,7 +74,10 @@ pub enum ArgLoc {
 
 pub struct ArgAssignment {
     pub locs: Vec<ArgLoc>,
+    /// Outgoing area size (rounded to 16).
     pub stack_bytes: u64,
+    /// Bytes of stack the arguments occupy (where variadic ones start).
+    pub stack_used: u64,
     pub gprs_used: usize,
     pub xmms_used: usize,
 }
@@ -155,7 +158,7 @@ pub fn assign_args(params: &[AbiType], sret: bool) -> ArgAssignment {
         };
         locs.push(loc);
     }
-    ArgAssignment { locs, stack_bytes: align_up(stack, 16), gprs_used: gi, xmms_used: xi }
+    ArgAssignment { locs, stack_bytes: align_up(stack, 16), stack_used: stack, gprs_used: gi, xmms_used: xi }
 }
 
 /// Where a return value travels.

@@ -138,7 +138,7 @@ impl Isel<'_> {
                 save_slot: save,
                 gp_offset: 8 * aa.gprs_used as u32,
                 fp_offset: 48 + 16 * aa.xmms_used as u32,
-                overflow_offset: aa.stack_bytes,
+                overflow_offset: aa.stack_used,
             });
         }
         let params = f.blocks[0].params.clone();

@@ -845,6 +845,20 @@ fn variadic_functions() {
     b.ret(Some(r));
     let vmix = b.finish();
 
+    // long vnamed(7 named longs, ...): the first variadic argument follows the named stack ones
+    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true };
+    let (mut b2, p2) = FB::new("vnamed", nsig);
+    let ap3 = b2.slot(24, 8);
+    b2.ins(InstKind::VaStart { ap: ap3 });
+    let x = b2.ins(InstKind::VaArg { ap: ap3, ty: AbiType::Scalar(I64) });
+    let y = b2.ins(InstKind::VaArg { ap: ap3, ty: AbiType::Scalar(I64) });
+    let k = b2.iconst(I64, 100);
+    let xm = b2.bin(BinOp::Mul, I64, x, k);
+    let s = b2.bin(BinOp::Add, I64, xm, y);
+    let s = b2.bin(BinOp::Add, I64, s, p2[6]);
+    b2.ret(Some(s));
+    let vnamed = b2.finish();
+
     // IR caller of snprintf with mixed variadic arguments
     let (mut b, p) = FB::new("fmt", sig(&[Ptr, Ptr], Some(I32)));
     let n = b.iconst(I64, 200);
@@ -863,7 +877,7 @@ fn variadic_functions() {
 #include <stdio.h>
 #include <string.h>
 typedef struct { int a, b, c; } S12; typedef struct { double a, b; } SDD; typedef struct { long a, b, c, d, e; } SBIG;
-double vmix(int n, ...); int fmt(char *buf, const char *f);
+double vmix(int n, ...); int fmt(char *buf, const char *f); long vnamed(long, long, long, long, long, long, long, ...);
 int main(void) {
   S12 s = {1, 2, 3}; SDD d = {0.5, 0.25}; SBIG g = {10, 20, 30, 40, 50};
   __int128 q = ((__int128)7 << 64) | 9;
@@ -871,13 +885,14 @@ int main(void) {
   double r1 = vmix(1, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   double r3 = vmix(3, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   printf("%d %d\n", r1 == per + 1000, r3 == 3 * per + 1000);
+  printf("%ld %d\n", vnamed(1, 2, 3, 4, 5, 6, 7, 8L, 9L) - 800 - 9, vnamed(0, 0, 0, 0, 0, 0, 0, 5L, 3L) == 503);
   char buf[200];
   int n = fmt(buf, "%d %g %Lg %ld %g|%d %g %d %g %d %g %d %g %d %g %g");
   puts(buf);
   return n != (int)strlen(buf);
 }"#;
-    let out = run_with_c("varargs", &module(vec![vmix, fmt]), &CodegenOptions::default(), driver, &[]);
-    assert_eq!(out, "1 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
+    let out = run_with_c("varargs", &module(vec![vmix, fmt, vnamed]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 1\n7 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
 }
 
 fn unary_fn(name: &str, op: UnOp, t: Type) -> Function {
