@@ -624,7 +624,7 @@ impl Isel<'_> {
         self.add_succ(join);
         // stack
         self.cur = stack_blk;
-        let a = self.va_stack(apr, l.size, 8);
+        let a = self.va_stack(apr, l.size, if l.align > 8 { 16 } else { 8 });
         self.copy_mem(Amode::slot(tmp, 0), Amode::reg(a, 0), l.size.div_ceil(8) * 8)?;
         self.emit(Inst::Jmp { target: join });
         self.add_succ(join);

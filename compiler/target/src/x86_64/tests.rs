@@ -859,6 +859,37 @@ fn variadic_functions() {
     b2.ret(Some(s));
     let vnamed = b2.finish();
 
+    // long vt(int n, ...): skips n ints, then reads a 16-aligned two-long struct
+    let tl = AggLayout { size: 16, align: 16, leaves: vec![(0, I64), (8, I64)], force_memory: false };
+    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true });
+    let ap4 = b3.slot(24, 8);
+    b3.ins(InstKind::VaStart { ap: ap4 });
+    let head = b3.block();
+    let body = b3.block();
+    let exit = b3.block();
+    b3.jump(head, vec![p3[0]]);
+    b3.at(head);
+    let n = b3.param(head, I32);
+    let zero = b3.iconst(I32, 0);
+    let c = b3.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: I32, lhs: n, rhs: zero });
+    b3.br(c, body, exit);
+    b3.at(body);
+    b3.ins(InstKind::VaArg { ap: ap4, ty: AbiType::Scalar(I32) });
+    let one = b3.iconst(I32, 1);
+    let n1 = b3.bin(BinOp::Sub, I32, n, one);
+    b3.jump(head, vec![n1]);
+    b3.at(exit);
+    let pt = b3.ins(InstKind::VaArg { ap: ap4, ty: AbiType::Aggregate(tl) });
+    let a0 = b3.load(I64, pt);
+    let eight = b3.iconst(I64, 8);
+    let pb = b3.bin(BinOp::Add, Ptr, pt, eight);
+    let a1 = b3.load(I64, pb);
+    let k = b3.iconst(I64, 1000);
+    let m = b3.bin(BinOp::Mul, I64, a0, k);
+    let r = b3.bin(BinOp::Add, I64, m, a1);
+    b3.ret(Some(r));
+    let vt = b3.finish();
+
     // IR caller of snprintf with mixed variadic arguments
     let (mut b, p) = FB::new("fmt", sig(&[Ptr, Ptr], Some(I32)));
     let n = b.iconst(I64, 200);
@@ -877,7 +908,7 @@ fn variadic_functions() {
 #include <stdio.h>
 #include <string.h>
 typedef struct { int a, b, c; } S12; typedef struct { double a, b; } SDD; typedef struct { long a, b, c, d, e; } SBIG;
-double vmix(int n, ...); int fmt(char *buf, const char *f); long vnamed(long, long, long, long, long, long, long, ...);
+double vmix(int n, ...); int fmt(char *buf, const char *f); long vnamed(long, long, long, long, long, long, long, ...); long vt(int, ...);
 int main(void) {
   S12 s = {1, 2, 3}; SDD d = {0.5, 0.25}; SBIG g = {10, 20, 30, 40, 50};
   __int128 q = ((__int128)7 << 64) | 9;
@@ -885,13 +916,14 @@ int main(void) {
   double r1 = vmix(1, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   double r3 = vmix(3, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   printf("%d %d\n", r1 == per + 1000, r3 == 3 * per + 1000);
+  { struct T { long a, b; } __attribute__((aligned(16))) t = {3, 4}; long ok = 1; for (int k = 0; k < 9; k++) { switch (k) { case 0: ok &= vt(0, t) == 3004; break; case 1: ok &= vt(1, 0, t) == 3004; break; case 4: ok &= vt(4, 0, 0, 0, 0, t) == 3004; break; case 5: ok &= vt(5, 0, 0, 0, 0, 0, t) == 3004; break; case 6: ok &= vt(6, 0, 0, 0, 0, 0, 0, t) == 3004; break; case 7: ok &= vt(7, 0, 0, 0, 0, 0, 0, 0, t) == 3004; break; case 8: ok &= vt(8, 0, 0, 0, 0, 0, 0, 0, 0, t) == 3004; break; } } if (!ok) printf("FAIL vt\n"); }
   printf("%ld %d\n", vnamed(1, 2, 3, 4, 5, 6, 7, 8L, 9L) - 800 - 9, vnamed(0, 0, 0, 0, 0, 0, 0, 5L, 3L) == 503);
   char buf[200];
   int n = fmt(buf, "%d %g %Lg %ld %g|%d %g %d %g %d %g %d %g %d %g %g");
   puts(buf);
   return n != (int)strlen(buf);
 }"#;
-    let out = run_with_c("varargs", &module(vec![vmix, fmt, vnamed]), &CodegenOptions::default(), driver, &[]);
+    let out = run_with_c("varargs", &module(vec![vmix, fmt, vnamed, vt]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "1 1\n7 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
 }
 
