@@ -1354,3 +1354,30 @@ fn x87_inline_asm() {
     let out = run_with_c("x87asm", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "4.785398\n4.785398\n4.785398\n");
 }
+
+/// `asm goto`: a conditional jump to a label operand (`%l1` after one input).
+#[test]
+fn asm_goto() {
+    use Type::*;
+    let (mut b, p) = FB::new("asm_goto", sig(&[I32], Some(I32)));
+    let fall = b.block();
+    let target = b.block();
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "testl %0, %0\n\tjne %l1".into(),
+        outputs: vec![],
+        inputs: vec![AsmOperand { constraint: "r".into(), name: None, value: p[0], ty: I32 }],
+        clobbers: vec!["cc".into()],
+        goto_targets: vec![target],
+        volatile: true,
+    })));
+    b.jump(fall, vec![]);
+    b.at(fall);
+    let two = b.iconst(I32, 2);
+    b.ret(Some(two));
+    b.at(target);
+    let one = b.iconst(I32, 1);
+    b.ret(Some(one));
+    let driver = "#include <stdio.h>\nint asm_goto(int);\nint main(void) { printf(\"%d %d\\n\", asm_goto(5), asm_goto(0)); return 0; }\n";
+    let out = run_with_c("asmgoto", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 2\n");
+}
