@@ -1381,3 +1381,45 @@ fn asm_goto() {
     let out = run_with_c("asmgoto", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "1 2\n");
 }
+
+/// Constructors, aliases, weak undefined references, common and section attributes.
+#[test]
+fn symbols_and_sections() {
+    use Type::*;
+    // void init(void) { init_flag = 42; } as a constructor
+    let (mut b, _) = FB::new("init_it", sig(&[], None));
+    let g = b.ins(InstKind::GlobalAddr { name: "init_flag".into(), offset: 0 });
+    let v = b.iconst(I32, 42);
+    b.store(I32, g, v);
+    b.ret(None);
+    let mut init = b.finish();
+    init.attrs.linkage = Linkage::Internal;
+    // int get_weak(void) { return &maybe_missing != 0; }
+    let (mut b, _) = FB::new("has_weak", sig(&[], Some(I32)));
+    let a = b.ins(InstKind::GlobalAddr { name: "maybe_missing".into(), offset: 0 });
+    let z = b.iconst(Ptr, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Ne, ty: Ptr, lhs: a, rhs: z });
+    let r = b.ins(InstKind::Cast { op: CastOp::Zext, from: I8, to: I32, arg: c });
+    b.ret(Some(r));
+    let has_weak = b.finish();
+    // int value(void) { return 7; } and its alias `value_alias`, placed in a custom section
+    let (mut b, _) = FB::new("value", sig(&[], Some(I32)));
+    let s = b.iconst(I32, 7);
+    b.ret(Some(s));
+    let mut value = b.finish();
+    value.attrs.section = Some(".text.custom".into());
+    let mut m = module(vec![init, has_weak, value]);
+    let mut flag = global("init_flag", 4, 4, None);
+    flag.attrs.section = Some(".data.mine".into());
+    m.globals.push(flag);
+    let mut common = global("common_buf", 64, 32, None);
+    common.common = true;
+    m.globals.push(common);
+    m.constructors.push(("init_it".into(), Some(200)));
+    m.aliases.push(Alias { name: "value_alias".into(), target: "value".into(), attrs: SymbolAttrs::default(), is_function: true });
+    m.decls.push(SymbolDecl { name: "maybe_missing".into(), weak: true, visibility: Visibility::Default, is_function: false, thread_local: false });
+    let driver = "#include <stdio.h>\nextern int init_flag; extern char common_buf[64]; int has_weak(void); int value_alias(void);\nint main(void) { printf(\"%d %d %d %d\\n\", init_flag, has_weak(), value_alias(), (int)((long)common_buf % 32)); return 0; }\n";
+    // the default (PIE) code model, as the driver uses: weak undefined symbols go through the GOT
+    let out = run_with_c("symbols", &m, &CodegenOptions { pie: true, ..Default::default() }, driver, &[]);
+    assert_eq!(out, "42 0 7 0\n");
+}
