@@ -95,7 +95,7 @@ pub fn assign_args(params: &[AbiType], sret: bool) -> ArgAssignment {
     for p in params {
         let loc = match p {
             AbiType::Scalar(t) => match t {
-                Type::F32 | Type::F64 if xi < 8 => {
+                Type::F32 | Type::F64 | Type::F128 if xi < 8 => {
                     xi += 1;
                     ArgLoc::Reg(xmm(xi as u32 - 1))
                 }
@@ -180,7 +180,8 @@ pub fn ret_loc(sig: &Signature) -> RetLoc {
         Some(AbiType::Scalar(t)) => match t {
             Type::F32 | Type::F64 => RetLoc::Reg(xmm(0)),
             Type::F80 => RetLoc::X87,
-            Type::I128 | Type::F128 => RetLoc::Pair,
+            Type::F128 => RetLoc::Reg(xmm(0)),
+            Type::I128 => RetLoc::Pair,
             _ => RetLoc::Reg(RAX),
         },
         // GNU C empty structs occupy nothing, also as return values

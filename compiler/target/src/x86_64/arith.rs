@@ -59,6 +59,7 @@ impl Isel<'_> {
                 self.emit(Inst::SseOp { op: name, dbl: ty == Type::F64, src: b, dst: d });
                 return Ok(());
             }
+            Type::F128 => return self.binary_f128(res, op, lhs, rhs),
             Type::F80 => {
                 let a = self.f80(lhs)?;
                 let b = self.f80(rhs)?;
@@ -494,6 +495,12 @@ impl Isel<'_> {
                 self.emit(Inst::SseOp { op: "xorp", dbl, src: Opnd::Mem(Amode::rip(l, 0)), dst: d });
                 return Ok(());
             }
+            Type::F128 => {
+                if op != UnOp::FNeg {
+                    return Err(format!("{op:?} on f128"));
+                }
+                return self.neg_f128(res, arg);
+            }
             Type::F80 => {
                 if op != UnOp::FNeg {
                     return Err(format!("{op:?} on f80"));
@@ -581,8 +588,8 @@ impl Isel<'_> {
 
     pub(crate) fn lower_cast(&mut self, res: Value, op: CastOp, from: Type, to: Type, arg: Value) -> Result<(), String> {
         use CastOp::*;
-        if from == Type::F128 || to == Type::F128 {
-            return Err("binary128 floating point is not supported on x86-64".into());
+        if (from == Type::F128 || to == Type::F128) && op != CastOp::Bitcast {
+            return self.cast_f128(res, op, from, to, arg);
         }
         match op {
             Sext | Zext | Trunc if to == Type::I128 || from == Type::I128 => self.cast128(res, op, from, to, arg),
@@ -683,7 +690,7 @@ impl Isel<'_> {
     fn bitcast(&mut self, res: Value, from: Type, to: Type, arg: Value) -> Result<(), String> {
         let fi = from.is_float();
         let ti = to.is_float();
-        if from == Type::F80 || to == Type::F80 || from == Type::I128 || to == Type::I128 {
+        if from == Type::F80 || to == Type::F80 || from == Type::I128 || to == Type::I128 || from == Type::F128 || to == Type::F128 {
             // through memory
             let s = self.frame_slot(16, 16);
             let m = Amode::slot(s, 0);
@@ -891,7 +898,7 @@ impl Isel<'_> {
                 self.emit(Inst::MovGX { sz, src: rb, dst: ib });
                 Ops::F(ia, ib)
             }
-            Type::F80 => {
+            Type::F80 | Type::F128 => {
                 let (ma, mb) = (self.f80(a)?, self.f80(b)?);
                 let (ia, ib) = (self.vreg(), self.vreg());
                 self.emit(Inst::Lea { mem: ma, dst: ia });
@@ -1033,7 +1040,10 @@ impl Isel<'_> {
                 let d = self.out_mem(res);
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(a), OpKind::Use), (Opnd::Mem(d), OpKind::Use)]);
             }
-            Type::F128 => return Err("binary128 values are not supported on x86-64".into()),
+            Type::F128 => {
+                let d = self.out_mem(res);
+                self.copy_mem(d, a, 16)?;
+            }
         }
         Ok(())
     }
@@ -1064,7 +1074,10 @@ impl Isel<'_> {
                 let s = self.f80(v)?;
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(s), OpKind::Use), (Opnd::Mem(a), OpKind::Use)]);
             }
-            Type::F128 => return Err("binary128 values are not supported on x86-64".into()),
+            Type::F128 => {
+                let s = self.f80(v)?;
+                self.copy_mem(a, s, 16)?;
+            }
             _ => {
                 let sz = int_sz(ty);
                 let o = match self.const_of(v) {

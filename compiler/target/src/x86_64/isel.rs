@@ -333,9 +333,14 @@ impl<'a> Isel<'a> {
                     VLoc::Const(c) => c as u128,
                     _ => 0,
                 };
-                let mut bytes = (bits as u64).to_le_bytes().to_vec();
-                bytes.extend_from_slice(&((bits >> 64) as u16).to_le_bytes());
-                bytes.resize(16, 0);
+                let bytes = if self.ty(v) == Type::F128 {
+                    bits.to_le_bytes().to_vec()
+                } else {
+                    let mut b = (bits as u64).to_le_bytes().to_vec();
+                    b.extend_from_slice(&((bits >> 64) as u16).to_le_bytes());
+                    b.resize(16, 0);
+                    b
+                };
                 Ok(Amode::rip(self.consts.get(&bytes, 16), 0))
             }
             _ => Err(format!("{}: {v} is not an x87 value", self.f.name)),
@@ -404,11 +409,11 @@ impl<'a> Isel<'a> {
         self.vals[v.index()] = match t {
             Type::F32 | Type::F64 => VLoc::Reg(self.fvreg()),
             Type::I128 => VLoc::Pair(self.vreg(), self.vreg()),
-            Type::F80 => {
+            // x87 and binary128 values live in 16-byte slots
+            Type::F80 | Type::F128 => {
                 let s = self.frame_slot(16, 16);
                 VLoc::Mem(Amode::slot(s, 0))
             }
-            Type::F128 => return Err("binary128 `long double` values are not supported on x86-64".into()),
             _ => VLoc::Reg(self.vreg()),
         };
         Ok(())
@@ -885,6 +890,12 @@ impl<'a> Isel<'a> {
         for (&a, &p) in bc.args.iter().zip(&params) {
             let t = self.ty(p);
             let tmp = match t {
+                Type::F128 => {
+                    let src = self.f80(a)?;
+                    let s = self.frame_slot(16, 16);
+                    self.copy_mem(Amode::slot(s, 0), src, 16)?;
+                    VLoc::Mem(Amode::slot(s, 0))
+                }
                 Type::I128 => {
                     let (lo, hi) = self.pair(a)?;
                     let (nl, nh) = (self.vreg(), self.vreg());
@@ -1103,6 +1114,7 @@ impl<'a> Isel<'a> {
                 let b = self.f80(y)?;
                 self.text("fldt\t{0}\n\tfldt\t{1}\n\tfucomip\t%st(1), %st\n\tfstp\t%st(0)", vec![(Opnd::Mem(b), OpKind::Use), (Opnd::Mem(a), OpKind::Use)]);
             }
+            Type::F128 => return self.fcmp128(cc, lhs, rhs),
             _ => return Err(format!("float compare of {ty}")),
         }
         Ok(cond)

@@ -1423,3 +1423,65 @@ fn symbols_and_sections() {
     let out = run_with_c("symbols", &m, &CodegenOptions { pie: true, ..Default::default() }, driver, &[]);
     assert_eq!(out, "42 0 7 0\n");
 }
+
+/// `__float128` through libgcc: arithmetic, compares, conversions, calls.
+#[test]
+fn binary128_values() {
+    use Type::*;
+    let mut fs = Vec::new();
+    // q_ops(a, b, i): ((a + b) * a - b) / 3 + (float128)i, negated if a < b
+    let (mut b, p) = FB::new("q_ops", sig(&[F128, F128, I32], Some(F128)));
+    let s = b.bin(BinOp::FAdd, F128, p[0], p[1]);
+    let m = b.bin(BinOp::FMul, F128, s, p[0]);
+    let d = b.bin(BinOp::FSub, F128, m, p[1]);
+    let three = b.ins(InstKind::FConst { ty: F128, bits: 0x4000_8000_0000_0000_0000_0000_0000_0000 });
+    let q = b.bin(BinOp::FDiv, F128, d, three);
+    let fi = b.ins(InstKind::Cast { op: CastOp::SIToF, from: I32, to: F128, arg: p[2] });
+    let r = b.bin(BinOp::FAdd, F128, q, fi);
+    let n = b.ins(InstKind::Unary { op: UnOp::FNeg, ty: F128, arg: r });
+    let c = b.ins(InstKind::Fcmp { cc: FloatCC::Lt, ty: F128, lhs: p[0], rhs: p[1] });
+    let out = b.ins(InstKind::Select { ty: F128, cond: c, cond_ty: I8, a: n, b: r });
+    b.ret(Some(out));
+    fs.push(b.finish());
+    // conversions
+    let (mut b, p) = FB::new("q_conv", sig(&[F128], Some(F64)));
+    let l = b.ins(InstKind::Cast { op: CastOp::FToSI, from: F128, to: I64, arg: p[0] });
+    let lf = b.ins(InstKind::Cast { op: CastOp::SIToF, from: I64, to: F64, arg: l });
+    let x = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F128, to: F80, arg: p[0] });
+    let xd = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F80, to: F64, arg: x });
+    let dd = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F128, to: F64, arg: p[0] });
+    let s = b.bin(BinOp::FAdd, F64, lf, xd);
+    let s = b.bin(BinOp::FAdd, F64, s, dd);
+    b.ret(Some(s));
+    fs.push(b.finish());
+    // calls a C function taking binary128 arguments in registers and on the stack
+    let csig = sig(&[F128, F128, F128, F128, F128, F128, F128, F128, F128, F64], Some(F128));
+    let (mut b, p) = FB::new("q_call", sig(&[F128], Some(F128)));
+    let mut args = Vec::new();
+    for _ in 0..9 {
+        args.push(p[0]);
+    }
+    let half = b.ins(InstKind::FConst { ty: F64, bits: 0.5f64.to_bits() as u128 });
+    args.push(half);
+    let r = b.call("c_sum9", csig, args);
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let driver = r#"
+#include <stdio.h>
+typedef __float128 Q;
+Q q_ops(Q, Q, int); double q_conv(Q); Q q_call(Q);
+Q c_sum9(Q a, Q b, Q c, Q d, Q e, Q f, Q g, Q h, Q i, double k) { return a + b + c + d + e + f + g + h + i + k; }
+static Q ref(Q a, Q b, int i) { Q r = ((a + b) * a - b) / 3 + (Q)i; return a < b ? -r : r; }
+int main(void) {
+  int fails = 0;
+  Q v[] = {0, 1, -2.5Q, 1e30Q, 3.25Q};
+  for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) if (q_ops(v[i], v[j], i - j) != ref(v[i], v[j], i - j)) { printf("FAIL ops %d %d\n", i, j); fails++; }
+  Q x = 12345.75Q;
+  if (q_conv(x) != (double)(long)x + (double)(long double)x + (double)x) { printf("FAIL conv\n"); fails++; }
+  if (q_call(1.25Q) != 9 * 1.25Q + 0.5) { printf("FAIL call\n"); fails++; }
+  printf("fails=%d\n", fails);
+  return 0;
+}"#;
+    let out = run_with_c("f128", &module(fs), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "fails=0\n");
+}
