@@ -883,63 +883,104 @@ impl<'a> Isel<'a> {
 
     // ---------------------------------------------------------------- control flow
 
-    /// Copy block arguments into the target's parameters (parallel copy via temporaries).
+    /// Copy block arguments into the target's parameters: a parallel copy,
+    /// sequentialised so that a parameter is overwritten only once no
+    /// pending copy still reads it; cycles go through one temporary.
     fn edge_copies(&mut self, bc: &ccc_ir::BlockCall) -> Result<(), String> {
         let params = self.f.blocks[bc.block.index()].params.clone();
-        let mut temps: Vec<(Value, VLoc)> = Vec::new();
-        for (&a, &p) in bc.args.iter().zip(&params) {
-            let t = self.ty(p);
-            let tmp = match t {
-                Type::F128 => {
-                    let src = self.f80(a)?;
-                    let s = self.frame_slot(16, 16);
-                    self.copy_mem(Amode::slot(s, 0), src, 16)?;
-                    VLoc::Mem(Amode::slot(s, 0))
-                }
-                Type::I128 => {
-                    let (lo, hi) = self.pair(a)?;
-                    let (nl, nh) = (self.vreg(), self.vreg());
-                    self.mov_rr(lo, nl);
-                    self.mov_rr(hi, nh);
-                    VLoc::Pair(nl, nh)
-                }
-                Type::F80 => {
-                    let src = self.f80(a)?;
-                    let s = self.frame_slot(16, 16);
-                    self.copy_mem(Amode::slot(s, 0), src, 16)?;
-                    VLoc::Mem(Amode::slot(s, 0))
-                }
-                Type::F32 | Type::F64 => {
-                    let r = self.reg(a)?;
-                    let n = self.fvreg();
-                    self.fmov_rr(r, n);
-                    VLoc::Reg(n)
-                }
-                _ => {
-                    let r = self.reg(a)?;
-                    let n = self.vreg();
-                    self.mov_rr(r, n);
-                    VLoc::Reg(n)
+        // pending copies: (destination parameter index, source)
+        let mut pending: Vec<(usize, Option<Value>, Option<VLoc>)> = Vec::new();
+        for (i, (&a, &p)) in bc.args.iter().zip(&params).enumerate() {
+            if a != p {
+                pending.push((i, Some(a), None));
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // how many pending copies read each parameter
+        let index_of = |v: Value| params.iter().position(|&p| p == v);
+        let mut readers = vec![0u32; params.len()];
+        for &(_, a, _) in &pending {
+            if let Some(j) = a.and_then(index_of) {
+                readers[j] += 1;
+            }
+        }
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|&(d, _, _)| readers[d] == 0);
+            let k = match ready {
+                Some(k) => k,
+                None => {
+                    // a cycle: save the first destination's current value in a temporary
+                    let d = pending[0].0;
+                    let tmp = self.copy_to_temp(params[d])?;
+                    for m in pending.iter_mut() {
+                        if m.1 == Some(params[d]) {
+                            m.1 = None;
+                            m.2 = Some(tmp.clone());
+                            readers[d] -= 1;
+                        }
+                    }
+                    continue;
                 }
             };
-            temps.push((p, tmp));
-        }
-        for (p, tmp) in temps {
-            match (tmp, self.vals[p.index()].clone()) {
-                (VLoc::Pair(a, b), VLoc::Pair(c, d)) => {
-                    self.mov_rr(a, c);
-                    self.mov_rr(b, d);
-                }
-                (VLoc::Mem(a), VLoc::Mem(b)) => self.copy_mem(b, a, 16)?,
-                (VLoc::Reg(a), VLoc::Reg(b)) => {
-                    if self.mf.class_of(a) == RegClass::Float {
-                        self.fmov_rr(a, b)
-                    } else {
-                        self.mov_rr(a, b)
+            let (d, a, t) = pending.swap_remove(k);
+            let dst = self.vals[params[d].index()].clone();
+            let src = match (a, t) {
+                (Some(a), _) => {
+                    if let Some(j) = index_of(a) {
+                        readers[j] -= 1;
                     }
+                    self.value_loc(a, params[d])?
                 }
-                _ => return Err("block parameter of unexpected kind".into()),
+                (None, Some(t)) => t,
+                _ => return Err("block argument without a source".into()),
+            };
+            self.copy_loc(src, dst)?;
+        }
+        Ok(())
+    }
+
+    /// The location of value `a` as a source for parameter `p`'s type
+    /// (materialising constants and lazy addresses).
+    fn value_loc(&mut self, a: Value, p: Value) -> Result<VLoc, String> {
+        Ok(match self.ty(p) {
+            Type::I128 => {
+                let (lo, hi) = self.pair(a)?;
+                VLoc::Pair(lo, hi)
             }
+            Type::F80 | Type::F128 => VLoc::Mem(self.f80(a)?),
+            _ => VLoc::Reg(self.reg(a)?),
+        })
+    }
+
+    fn copy_to_temp(&mut self, p: Value) -> Result<VLoc, String> {
+        let src = self.value_loc(p, p)?;
+        let tmp = match &src {
+            VLoc::Pair(..) => VLoc::Pair(self.vreg(), self.vreg()),
+            VLoc::Mem(_) => VLoc::Mem(Amode::slot(self.frame_slot(16, 16), 0)),
+            VLoc::Reg(r) if self.mf.class_of(*r) == RegClass::Float => VLoc::Reg(self.fvreg()),
+            _ => VLoc::Reg(self.vreg()),
+        };
+        self.copy_loc(src, tmp.clone())?;
+        Ok(tmp)
+    }
+
+    fn copy_loc(&mut self, src: VLoc, dst: VLoc) -> Result<(), String> {
+        match (src, dst) {
+            (VLoc::Pair(a, b), VLoc::Pair(c, d)) => {
+                self.mov_rr(a, c);
+                self.mov_rr(b, d);
+            }
+            (VLoc::Mem(a), VLoc::Mem(b)) => self.copy_mem(b, a, 16)?,
+            (VLoc::Reg(a), VLoc::Reg(b)) => {
+                if self.mf.class_of(b) == RegClass::Float {
+                    self.fmov_rr(a, b)
+                } else {
+                    self.mov_rr(a, b)
+                }
+            }
+            _ => return Err("block parameter of unexpected kind".into()),
         }
         Ok(())
     }
