@@ -59,9 +59,13 @@ fn main() {
         std::process::exit(1);
     };
     let fo = FrontOptions { source_name: input.clone(), opt_level: cg.opt_level, ..Default::default() };
-    let Some(module) = ccc_front::compile_translation_unit(out.tokens, &diag, &target, &fo) else {
+    let Some(mut module) = ccc_front::compile_translation_unit(out.tokens, &diag, &target, &fo) else {
         std::process::exit(1);
     };
+    if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
+        eprintln!("{input}: error: {e}");
+        std::process::exit(1);
+    }
     if dump_ir {
         eprintln!("{}", ccc_ir::print::print_module(&module));
     }

@@ -1,4 +1,16 @@
 //! Code generators: IR modules in, GNU assembly (and later object code) out.
+//!
+//! Layout (each target has the same files):
+//! - `codegen/`: target-independent machine layer — `mir` (machine
+//!   functions over virtual registers, the `MachInst` trait), `liveness`
+//!   (block live-in sets over cross-block registers, precise live ranges
+//!   with holes, fixed physical-register ranges), `regalloc` (linear scan
+//!   with per-register occupancy maps, move hints, spilling by rewriting),
+//!   `frame` (slot placement below the frame pointer).
+//! - `x86_64/`: `abi` (SysV classification and argument/return locations),
+//!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),
+//!   `inst` (machine instructions and their register operands), `print`
+//!   (AT&T text), `emit` (module output: sections, data, prologue/epilogue).
 
 pub mod codegen;
 pub mod x86_64;

@@ -45,7 +45,11 @@ impl Frame {
         let mut cur = saved_bytes;
         self.offsets = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
-            cur = align_up(cur + s.size.max(1), s.align.min(stack_align as u32) as u64);
+            if s.size == 0 {
+                self.offsets.push(-(cur as i64));
+                continue;
+            }
+            cur = align_up(cur + s.size, s.align.min(stack_align as u32) as u64);
             self.offsets.push(-(cur as i64));
         }
         let total = align_up(cur + self.outgoing_args, stack_align);

@@ -133,75 +133,91 @@ pub fn live_in_sets<I: MachInst>(f: &MFunc<I>) -> Liveness {
 }
 
 /// Live ranges of each virtual register: sorted, disjoint, inclusive
-/// `[start, end]` pieces (one per block at most, merged across adjacent
-/// blocks), so intervals have holes where the value is dead.
+/// `[start, end]` pieces, precise inside blocks (a register redefined
+/// after its last use has a hole in between), built by a backward walk
+/// over each block (Wimmer & Franz, "BuildIntervals").
 pub fn live_ranges<I: MachInst>(f: &MFunc<I>, lv: &Liveness) -> Vec<Vec<(u32, u32)>> {
-    let live_in = &lv.live_in;
     let nv = f.vregs.len();
+    let live_in = &lv.live_in;
     let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); nv];
-    let mut first = vec![u32::MAX; nv];
-    let mut last = vec![0u32; nv];
-    let mut touched: Vec<usize> = Vec::new();
+    // open[v]: end of the range being built while walking backwards
+    let mut open = vec![u32::MAX; nv];
+    let mut live: Vec<usize> = Vec::new();
     let mut out = BitSet::new(lv.globals.len());
+    // instruction numbering: first instruction index of each block
+    let mut starts = Vec::with_capacity(f.blocks.len());
     let mut k: u32 = 0;
+    for b in &f.blocks {
+        starts.push(k);
+        k += (b.insts.len() as u32).max(1);
+    }
+    let mut ops: Vec<(usize, OpKind)> = Vec::new();
     for (bi, b) in f.blocks.iter().enumerate() {
-        let start = 2 * k;
-        let end = 2 * (k + b.insts.len() as u32).max(k + 1) - 1;
-        for inst in &b.insts {
-            inst.reg_operands(&mut |r, kind| {
-                if !r.is_virtual() {
-                    return;
-                }
-                let i = r.vindex();
-                let (lo, hi) = match kind {
-                    OpKind::Use => (2 * k, 2 * k),
-                    OpKind::Def => (2 * k + 1, 2 * k + 1),
-                    OpKind::UseDef | OpKind::EarlyDef => (2 * k, 2 * k + 1),
-                };
-                if first[i] == u32::MAX {
-                    touched.push(i);
-                    first[i] = lo;
-                    last[i] = hi;
-                } else {
-                    first[i] = first[i].min(lo);
-                    last[i] = last[i].max(hi);
-                }
-            });
-            k += 1;
-        }
-        if b.insts.is_empty() {
-            k += 1;
-        }
+        let first = starts[bi];
+        let bstart = 2 * first;
+        let bend = 2 * (first + (b.insts.len() as u32).max(1)) - 1;
         out.words.iter_mut().for_each(|w| *w = 0);
         for &s in &b.succs {
             out.union_with(&live_in[s as usize]);
         }
-        let add = |ranges: &mut Vec<Vec<(u32, u32)>>, i: usize, s: u32, e: u32| {
-            let r = &mut ranges[i];
-            match r.last_mut() {
-                Some(l) if l.1 + 1 >= s => l.1 = l.1.max(e),
-                _ => r.push((s, e)),
+        for d in out.iter() {
+            let v = lv.globals[d];
+            open[v] = bend;
+            live.push(v);
+        }
+        for (ii, inst) in b.insts.iter().enumerate().rev() {
+            let k = first + ii as u32;
+            ops.clear();
+            inst.reg_operands(&mut |r, kind| {
+                if r.is_virtual() {
+                    ops.push((r.vindex(), kind));
+                }
+            });
+            // definitions end the range (walking backwards: start it here)
+            for &(v, kind) in &ops {
+                let pos = match kind {
+                    OpKind::Use => continue,
+                    OpKind::Def | OpKind::UseDef => 2 * k + 1,
+                    OpKind::EarlyDef => 2 * k,
+                };
+                if open[v] != u32::MAX {
+                    ranges[v].push((pos, open[v]));
+                    open[v] = u32::MAX;
+                } else {
+                    ranges[v].push((pos, pos));
+                }
             }
-        };
-        // values live through or into the block
-        for d in live_in[bi].iter() {
-            let i = lv.globals[d];
-            let e = if out.contains(d) { end } else if first[i] != u32::MAX { last[i] } else { start };
-            add(&mut ranges, i, start, e);
-        }
-        for &i in &touched {
-            let d = lv.dense[i];
-            let global = d != u32::MAX;
-            if global && live_in[bi].contains(d as usize) {
-                continue;
+            for &(v, kind) in &ops {
+                let pos = match kind {
+                    OpKind::Use | OpKind::UseDef => 2 * k,
+                    _ => continue,
+                };
+                if open[v] == u32::MAX {
+                    open[v] = pos;
+                    live.push(v);
+                }
             }
-            let e = if global && out.contains(d as usize) { end } else { last[i] };
-            add(&mut ranges, i, first[i], e);
         }
-        for &i in &touched {
-            first[i] = u32::MAX;
+        for &v in &live {
+            if open[v] != u32::MAX {
+                ranges[v].push((bstart, open[v]));
+                open[v] = u32::MAX;
+            }
         }
-        touched.clear();
+        live.clear();
+    }
+    for r in &mut ranges {
+        if r.len() > 1 {
+            r.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::with_capacity(r.len());
+            for &(s, e) in r.iter() {
+                match merged.last_mut() {
+                    Some(l) if s <= l.1 + 1 => l.1 = l.1.max(e),
+                    _ => merged.push((s, e)),
+                }
+            }
+            *r = merged;
+        }
     }
     ranges
 }

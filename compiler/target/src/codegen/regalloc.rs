@@ -56,23 +56,6 @@ fn hints<I: MachInst>(f: &MFunc<I>) -> Vec<Option<Reg>> {
     h
 }
 
-/// First position where two sorted range lists intersect.
-fn first_intersection(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<u32> {
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (s, e) = (a[i].0.max(b[j].0), a[i].1.min(b[j].1));
-        if s <= e {
-            return Some(s);
-        }
-        if a[i].1 < b[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    None
-}
-
 /// First position of `fixed` (sorted, disjoint) inside the ranges of `a`.
 fn fixed_conflict(fixed: &[(u32, u32)], a: &[(u32, u32)]) -> Option<u32> {
     let mut best: Option<u32> = None;
@@ -87,17 +70,51 @@ fn fixed_conflict(fixed: &[(u32, u32)], a: &[(u32, u32)]) -> Option<u32> {
     best
 }
 
-fn covers(r: &[(u32, u32)], pos: u32) -> bool {
-    let i = r.partition_point(|x| x.1 < pos);
-    i < r.len() && r[i].0 <= pos
+/// The ranges assigned to one physical register: disjoint, keyed by start.
+#[derive(Default)]
+struct Occupancy {
+    map: std::collections::BTreeMap<u32, (u32, usize)>,
+}
+
+impl Occupancy {
+    fn conflicts(&self, ranges: &[(u32, u32)]) -> bool {
+        ranges.iter().any(|&(s, e)| matches!(self.map.range(..=e).next_back(), Some((_, &(end, _))) if end >= s))
+    }
+
+    /// Virtual registers whose ranges overlap `ranges`.
+    fn conflicting(&self, ranges: &[(u32, u32)], out: &mut Vec<usize>) {
+        for &(s, e) in ranges {
+            for (_, &(end, v)) in self.map.range(..=e).rev() {
+                if end < s {
+                    break;
+                }
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, ranges: &[(u32, u32)], v: usize) {
+        for &(s, e) in ranges {
+            self.map.insert(s, (e, v));
+        }
+    }
+
+    fn remove(&mut self, ranges: &[(u32, u32)]) {
+        for &(s, _) in ranges {
+            self.map.remove(&s);
+        }
+    }
 }
 
 /// Either the allocation was applied (returns used callee-saved registers)
 /// or the list of virtual registers to spill.
 ///
-/// Linear scan with lifetime holes (Wimmer & Mössenböck, without interval
-/// splitting): intervals that are in a hole at the current position are
-/// "inactive" and only block their register where they overlap.
+/// Linear scan in order of interval start over live ranges with holes; each
+/// physical register keeps the ranges assigned to it in an ordered map, so
+/// checking an interval against a register costs O(ranges * log n) however
+/// many intervals are live or in a hole (LLVM's LiveIntervalUnion idea).
 fn try_allocate<I: MachInst>(f: &mut MFunc<I>, info: &RegInfo) -> Result<Result<Vec<Reg>, Vec<usize>>, String> {
     let lv = live_in_sets(f);
     let ranges = live_ranges(f, &lv);
@@ -109,112 +126,70 @@ fn try_allocate<I: MachInst>(f: &mut MFunc<I>, info: &RegInfo) -> Result<Result<
     let end_of = |v: usize| ranges[v].last().map_or(0, |r| r.1);
 
     let mut assign: Vec<Option<Reg>> = vec![None; f.vregs.len()];
-    let mut active: Vec<usize> = Vec::new();
-    let mut inactive: Vec<usize> = Vec::new();
+    let mut occ: Vec<Occupancy> = (0..info.num_pregs).map(|_| Occupancy::default()).collect();
     let mut spills: Vec<usize> = Vec::new();
-    let mut free_until = vec![0u32; info.num_pregs];
+    let mut conflicts: Vec<usize> = Vec::new();
 
-    for &(pos, v) in &order {
-        // update active / inactive sets
-        let mut k = 0;
-        while k < active.len() {
-            let a = active[k];
-            if end_of(a) < pos {
-                active.swap_remove(k);
-            } else if !covers(&ranges[a], pos) {
-                inactive.push(a);
-                active.swap_remove(k);
-            } else {
-                k += 1;
-            }
-        }
-        let mut k = 0;
-        while k < inactive.len() {
-            let a = inactive[k];
-            if end_of(a) < pos {
-                inactive.swap_remove(k);
-            } else if covers(&ranges[a], pos) {
-                active.push(a);
-                inactive.swap_remove(k);
-            } else {
-                k += 1;
-            }
-        }
+    for &(_, v) in &order {
         let class = f.vregs[v].class;
         let cur = &ranges[v];
         let cur_end = end_of(v);
-        for &p in info.order(class) {
-            free_until[p.0 as usize] = fixed_conflict(&fixed[p.0 as usize], cur).unwrap_or(u32::MAX);
-        }
-        for &a in &active {
-            if let Some(p) = assign[a] {
-                free_until[p.0 as usize] = 0;
-            }
-        }
-        for &a in &inactive {
-            if let Some(p) = assign[a] {
-                if f.vregs[a].class == class {
-                    if let Some(x) = first_intersection(&ranges[a], cur) {
-                        let fu = &mut free_until[p.0 as usize];
-                        *fu = (*fu).min(x);
-                    }
-                }
-            }
-        }
-        let usable = |p: Reg, fu: &[u32]| fu[p.0 as usize] > cur_end;
+        let usable = |p: Reg, occ: &[Occupancy]| fixed_conflict(&fixed[p.0 as usize], cur).is_none() && !occ[p.0 as usize].conflicts(cur);
         let mut chosen = None;
         if let Some(h) = hint[v] {
             let hp = if h.is_virtual() { assign[h.vindex()] } else { Some(h) };
             if let Some(hp) = hp {
-                if info.order(class).contains(&hp) && usable(hp, &free_until) {
+                if info.order(class).contains(&hp) && usable(hp, &occ) {
                     chosen = Some(hp);
                 }
             }
         }
         if chosen.is_none() {
-            chosen = info.order(class).iter().copied().find(|&p| usable(p, &free_until));
+            chosen = info.order(class).iter().copied().find(|&p| usable(p, &occ));
         }
         if let Some(p) = chosen {
             assign[v] = Some(p);
-            active.push(v);
+            occ[p.0 as usize].insert(cur, v);
             continue;
         }
-        // No register free for the whole interval: evict the active interval
-        // ending last whose register would then be free, or spill ourselves.
-        let mut victim: Option<(u32, usize)> = None;
-        for &a in &active {
-            if f.vregs[a].class != class || !f.vregs[a].spillable {
-                continue;
-            }
-            let Some(p) = assign[a] else { continue };
+        // No register is free for the whole interval: evict the intervals
+        // holding some register if they are all spillable and live longer
+        // (or we must have a register), else spill this interval.
+        let me_spillable = f.vregs[v].spillable;
+        let mut best: Option<(u32, Reg)> = None;
+        for &p in info.order(class) {
             if fixed_conflict(&fixed[p.0 as usize], cur).is_some() {
                 continue;
             }
-            let blocked = inactive.iter().any(|&b| assign[b] == Some(p) && first_intersection(&ranges[b], cur).is_some())
-                || active.iter().any(|&b| b != a && assign[b] == Some(p));
-            if blocked {
+            conflicts.clear();
+            occ[p.0 as usize].conflicting(cur, &mut conflicts);
+            if conflicts.iter().any(|&c| !f.vregs[c].spillable) {
                 continue;
             }
-            let ae = end_of(a);
-            if victim.is_none_or(|(ve, _)| ae > ve) {
-                victim = Some((ae, a));
+            let min_end = conflicts.iter().map(|&c| end_of(c)).min().unwrap_or(u32::MAX);
+            if (!me_spillable || min_end > cur_end) && best.is_none_or(|(e, _)| min_end > e) {
+                best = Some((min_end, p));
             }
         }
-        let me_spillable = f.vregs[v].spillable;
-        match victim {
-            Some((ve, a)) if !me_spillable || ve > cur_end => {
-                let p = assign[a].take();
-                active.retain(|&x| x != a);
-                spills.push(a);
-                assign[v] = p;
-                active.push(v);
+        match best {
+            Some((_, p)) => {
+                conflicts.clear();
+                occ[p.0 as usize].conflicting(cur, &mut conflicts);
+                for &c in &conflicts {
+                    occ[p.0 as usize].remove(&ranges[c]);
+                    assign[c] = None;
+                    spills.push(c);
+                }
+                assign[v] = Some(p);
+                occ[p.0 as usize].insert(cur, v);
             }
-            _ if me_spillable => spills.push(v),
-            _ => return Err("unable to allocate a register: too many values live at one instruction".into()),
+            None if me_spillable => spills.push(v),
+            None => return Err("unable to allocate a register: too many values live at one instruction".into()),
         }
     }
     if !spills.is_empty() {
         spills.sort_unstable();
+        spills.dedup();
         return Ok(Err(spills));
     }
     // apply

@@ -74,7 +74,10 @@ pub enum ArgLoc {
 
 pub struct ArgAssignment {
     pub locs: Vec<ArgLoc>,
+    /// Outgoing area size (rounded to 16).
     pub stack_bytes: u64,
+    /// Bytes of stack the arguments occupy (where variadic ones start).
+    pub stack_used: u64,
     pub gprs_used: usize,
     pub xmms_used: usize,
 }
@@ -92,7 +95,7 @@ pub fn assign_args(params: &[AbiType], sret: bool) -> ArgAssignment {
     for p in params {
         let loc = match p {
             AbiType::Scalar(t) => match t {
-                Type::F32 | Type::F64 if xi < 8 => {
+                Type::F32 | Type::F64 | Type::F128 if xi < 8 => {
                     xi += 1;
                     ArgLoc::Reg(xmm(xi as u32 - 1))
                 }
@@ -155,7 +158,7 @@ pub fn assign_args(params: &[AbiType], sret: bool) -> ArgAssignment {
         };
         locs.push(loc);
     }
-    ArgAssignment { locs, stack_bytes: align_up(stack, 16), gprs_used: gi, xmms_used: xi }
+    ArgAssignment { locs, stack_bytes: align_up(stack, 16), stack_used: stack, gprs_used: gi, xmms_used: xi }
 }
 
 /// Where a return value travels.
@@ -177,9 +180,12 @@ pub fn ret_loc(sig: &Signature) -> RetLoc {
         Some(AbiType::Scalar(t)) => match t {
             Type::F32 | Type::F64 => RetLoc::Reg(xmm(0)),
             Type::F80 => RetLoc::X87,
-            Type::I128 | Type::F128 => RetLoc::Pair,
+            Type::F128 => RetLoc::Reg(xmm(0)),
+            Type::I128 => RetLoc::Pair,
             _ => RetLoc::Reg(RAX),
         },
+        // GNU C empty structs occupy nothing, also as return values
+        Some(AbiType::Aggregate(l)) if l.size == 0 => RetLoc::Void,
         Some(AbiType::Aggregate(l)) if !l.force_memory && l.size == 16 && l.leaves.iter().all(|&(o, t)| o == 0 && t == Type::F80) && !l.leaves.is_empty() => RetLoc::AggX87(1),
         Some(AbiType::Aggregate(l)) if !l.force_memory && l.size == 32 && l.leaves == [(0, Type::F80), (16, Type::F80)] => RetLoc::AggX87(2),
         Some(AbiType::Aggregate(l)) => match classify(l) {

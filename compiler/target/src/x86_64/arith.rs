@@ -31,8 +31,22 @@ impl Isel<'_> {
         match ty {
             Type::I128 => return self.binary128(res, op, lhs, rhs),
             Type::F32 | Type::F64 => {
+                // a constant operand is read straight from the constant pool
+                let (lhs, rhs) = if matches!(op, BinOp::FAdd | BinOp::FMul) && matches!(self.vals[lhs.index()], VLoc::FConst(..)) {
+                    (rhs, lhs)
+                } else {
+                    (lhs, rhs)
+                };
                 let a = self.reg(lhs)?;
-                let b = self.reg(rhs)?;
+                let b = match self.vals[rhs.index()] {
+                    VLoc::FConst(t, bits) if bits != 0 && t == ty => {
+                        let dbl = ty == Type::F64;
+                        let bytes = if dbl { (bits as u64).to_le_bytes().to_vec() } else { (bits as u32).to_le_bytes().to_vec() };
+                        let l = self.consts.get(&bytes, bytes.len() as u32);
+                        Opnd::Mem(Amode::rip(l, 0))
+                    }
+                    _ => Opnd::Reg(self.reg(rhs)?),
+                };
                 let d = self.out(res);
                 let name = match op {
                     BinOp::FAdd => "add",
@@ -42,9 +56,10 @@ impl Isel<'_> {
                     _ => return Err(format!("integer operation {op:?} on {ty}")),
                 };
                 self.fmov_rr(a, d);
-                self.emit(Inst::SseOp { op: name, dbl: ty == Type::F64, src: Opnd::Reg(b), dst: d });
+                self.emit(Inst::SseOp { op: name, dbl: ty == Type::F64, src: b, dst: d });
                 return Ok(());
             }
+            Type::F128 => return self.binary_f128(res, op, lhs, rhs),
             Type::F80 => {
                 let a = self.f80(lhs)?;
                 let b = self.f80(rhs)?;
@@ -72,8 +87,10 @@ impl Isel<'_> {
         if commutative && matches!(self.vals[lhs.index()], VLoc::Load(..)) && self.const_of(rhs).is_none() {
             std::mem::swap(&mut lhs, &mut rhs);
         }
+        // an add of a scaled index is a lea (the multiply was folded into it)
+        let scaled_add = op == BinOp::Add && self.scaled_operand(lhs, rhs).is_some_and(|(_, m, _, _)| self.folded[m.index()]);
         // x op load: the load is a memory operand
-        if matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
+        if !scaled_add && matches!(self.vals[rhs.index()], VLoc::Load(..)) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul) {
             let a = self.reg(lhs)?;
             let b = self.opnd_sz(rhs, sz)?;
             self.mov_rr(a, d);
@@ -478,6 +495,12 @@ impl Isel<'_> {
                 self.emit(Inst::SseOp { op: "xorp", dbl, src: Opnd::Mem(Amode::rip(l, 0)), dst: d });
                 return Ok(());
             }
+            Type::F128 => {
+                if op != UnOp::FNeg {
+                    return Err(format!("{op:?} on f128"));
+                }
+                return self.neg_f128(res, arg);
+            }
             Type::F80 => {
                 if op != UnOp::FNeg {
                     return Err(format!("{op:?} on f80"));
@@ -565,16 +588,41 @@ impl Isel<'_> {
 
     pub(crate) fn lower_cast(&mut self, res: Value, op: CastOp, from: Type, to: Type, arg: Value) -> Result<(), String> {
         use CastOp::*;
-        if from == Type::F128 || to == Type::F128 {
-            return Err("binary128 floating point is not supported on x86-64".into());
+        if (from == Type::F128 || to == Type::F128) && op != CastOp::Bitcast {
+            return self.cast_f128(res, op, from, to, arg);
         }
         match op {
             Sext | Zext | Trunc if to == Type::I128 || from == Type::I128 => self.cast128(res, op, from, to, arg),
             Sext | Zext => {
+                let (fs, ts) = (int_sz(from), int_sz(to));
+                // extending a folded load: one extending load
+                if let VLoc::Load(lty, ptr) = self.vals[arg.index()] {
+                    if int_sz(lty) == fs && fs < ts {
+                        let m = Opnd::Mem(self.amode(ptr)?);
+                        let d = self.out(res);
+                        let mn = match (op == Sext, fs, ts) {
+                            (true, 1, 8) => "movsbq",
+                            (true, 1, _) => "movsbl",
+                            (true, 2, 8) => "movswq",
+                            (true, 2, _) => "movswl",
+                            (true, _, _) => "movslq",
+                            (false, 1, _) => "movzbl",
+                            (false, 2, _) => "movzwl",
+                            (false, _, _) => "",
+                        };
+                        if mn.is_empty() {
+                            self.mov(4, m, Opnd::Reg(d));
+                        } else {
+                            self.emit(Inst::MovX { op: mn, src: m, dst: d });
+                        }
+                        return Ok(());
+                    }
+                }
                 let a = self.reg(arg)?;
                 let d = self.out(res);
-                let (fs, ts) = (int_sz(from), int_sz(to));
-                if fs >= ts {
+                // compare results are already 0/1 zero-extended by setcc + movzbl
+                let is_flag = matches!(self.def_inst(arg), Some(ccc_ir::InstKind::Icmp { .. } | ccc_ir::InstKind::Fcmp { .. } | ccc_ir::InstKind::Overflows { .. }));
+                if fs >= ts || (op == Zext && is_flag && ts <= 8) {
                     self.mov_rr(a, d);
                     return Ok(());
                 }
@@ -642,7 +690,7 @@ impl Isel<'_> {
     fn bitcast(&mut self, res: Value, from: Type, to: Type, arg: Value) -> Result<(), String> {
         let fi = from.is_float();
         let ti = to.is_float();
-        if from == Type::F80 || to == Type::F80 || from == Type::I128 || to == Type::I128 {
+        if from == Type::F80 || to == Type::F80 || from == Type::I128 || to == Type::I128 || from == Type::F128 || to == Type::F128 {
             // through memory
             let s = self.frame_slot(16, 16);
             let m = Amode::slot(s, 0);
@@ -850,7 +898,7 @@ impl Isel<'_> {
                 self.emit(Inst::MovGX { sz, src: rb, dst: ib });
                 Ops::F(ia, ib)
             }
-            Type::F80 => {
+            Type::F80 | Type::F128 => {
                 let (ma, mb) = (self.f80(a)?, self.f80(b)?);
                 let (ia, ib) = (self.vreg(), self.vreg());
                 self.emit(Inst::Lea { mem: ma, dst: ia });
@@ -992,7 +1040,10 @@ impl Isel<'_> {
                 let d = self.out_mem(res);
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(a), OpKind::Use), (Opnd::Mem(d), OpKind::Use)]);
             }
-            Type::F128 => return Err("binary128 values are not supported on x86-64".into()),
+            Type::F128 => {
+                let d = self.out_mem(res);
+                self.copy_mem(d, a, 16)?;
+            }
         }
         Ok(())
     }
@@ -1023,7 +1074,10 @@ impl Isel<'_> {
                 let s = self.f80(v)?;
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(s), OpKind::Use), (Opnd::Mem(a), OpKind::Use)]);
             }
-            Type::F128 => return Err("binary128 values are not supported on x86-64".into()),
+            Type::F128 => {
+                let s = self.f80(v)?;
+                self.copy_mem(a, s, 16)?;
+            }
             _ => {
                 let sz = int_sz(ty);
                 let o = match self.const_of(v) {

@@ -16,6 +16,8 @@ pub enum AsmArg {
     Imm(i64),
     /// A symbolic constant (`"i"(&sym)`).
     Sym(String, i64),
+    /// An x87 stack register (`t` = %st, `u` = %st(1)).
+    X87(u8),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -197,6 +199,10 @@ impl AsmInst {
                 }
             }
             AsmArg::Mem(a) => a.print(out, cx.frame),
+            AsmArg::X87(0) => out.push_str("%st"),
+            AsmArg::X87(n) => {
+                let _ = write!(out, "%st({n})");
+            }
             AsmArg::Imm(v) => match m {
                 Some('c') | Some('P') => {
                     let _ = write!(out, "{v}");
@@ -277,15 +283,38 @@ fn flag_cc(c: &str) -> Option<Cc> {
 }
 
 impl Isel<'_> {
+    /// Push a floating-point value onto the x87 stack.
+    fn x87_push(&mut self, v: ccc_ir::Value) -> Result<(), String> {
+        match self.ty(v) {
+            Type::F80 => {
+                let m = self.f80(v)?;
+                self.text("fldt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+            }
+            t @ (Type::F32 | Type::F64) => {
+                let r = self.reg(v)?;
+                let s = self.frame_slot(8, 8);
+                self.emit(Inst::SseMov { dbl: t == Type::F64, src: Opnd::Reg(r), dst: Opnd::Mem(Amode::slot(s, 0)) });
+                let tmpl = if t == Type::F64 { "fldl\t{0}" } else { "flds\t{0}" };
+                self.text(tmpl, vec![(Opnd::Mem(Amode::slot(s, 0)), OpKind::Use)]);
+            }
+            t => return Err(format!("x87 asm operand of type {t}")),
+        }
+        Ok(())
+    }
+
     pub(crate) fn lower_inline_asm(&mut self, a: &InlineAsm) -> Result<(), String> {
         let mut ops: Vec<AsmOperand> = Vec::new();
         // post-asm actions for outputs: (reg, address, type) or flag outputs
         enum Post {
             Store(Reg, ccc_ir::Value, Type),
             Flag(Cc, ccc_ir::Value, Type),
+            X87(ccc_ir::Value, Type),
             None,
         }
         let mut posts = Vec::new();
+        // x87 inputs to push before the asm: (stack position, value)
+        let mut x87_in: Vec<(u8, ccc_ir::Value)> = Vec::new();
+        let mut x87_out = false;
         for o in &a.outputs {
             let c = o.constraint.trim_start_matches(['=', '+']);
             let early = c.contains('&');
@@ -297,8 +326,14 @@ impl Isel<'_> {
                 posts.push(Post::Flag(cc, o.value, o.ty));
                 continue;
             }
+            if c == "t" {
+                ops.push(AsmOperand { arg: AsmArg::X87(0), size, name: o.name.clone() });
+                posts.push(Post::X87(o.value, o.ty));
+                x87_out = true;
+                continue;
+            }
             let kind = if early { OpKind::EarlyDef } else { OpKind::Def };
-            let first_reg = c.chars().find(|ch| "rqQabcdSDx".contains(*ch) || ch.is_ascii_digit());
+            let first_reg = c.chars().find(|ch| "rqQabcdSDxg".contains(*ch) || ch.is_ascii_digit());
             if c.contains('m') && first_reg.is_none() || first_reg.is_none() && (c.contains('o') || c.contains('V')) {
                 let m = self.amode(o.value)?;
                 ops.push(AsmOperand { arg: AsmArg::Mem(m), size, name: o.name.clone() });
@@ -330,6 +365,12 @@ impl Isel<'_> {
                 let r = match &out.arg {
                     AsmArg::Reg(r, _) => *r,
                     // "+m": the input is the same memory
+                    AsmArg::X87(k) => {
+                        let k = *k;
+                        x87_in.push((k, i.value));
+                        ops.push(AsmOperand { arg: AsmArg::X87(k), size, name: i.name.clone() });
+                        continue;
+                    }
                     a @ AsmArg::Mem(_) => {
                         let a = a.clone();
                         ops.push(AsmOperand { arg: a, size, name: i.name.clone() });
@@ -341,6 +382,12 @@ impl Isel<'_> {
                 let class = if r.is_virtual() { self.mf.class_of(r) } else if is_xmm(r) { RegClass::Float } else { RegClass::Int };
                 pre_moves.push((r, i.value, class));
                 ops.push(AsmOperand { arg: AsmArg::Reg(r, OpKind::Use), size, name: i.name.clone() });
+                continue;
+            }
+            if c == "t" || c == "u" {
+                let k = if c == "t" { 0 } else { 1 };
+                x87_in.push((k, i.value));
+                ops.push(AsmOperand { arg: AsmArg::X87(k), size, name: i.name.clone() });
                 continue;
             }
             // immediates
@@ -408,6 +455,12 @@ impl Isel<'_> {
                 None => return Err(format!("unknown register name `{c}` in asm clobber list")),
             }
         }
+        // push x87 inputs: %st(1) first, then %st
+        x87_in.sort_by_key(|x| std::cmp::Reverse(x.0));
+        x87_in.dedup_by_key(|x| x.0);
+        for &(_, v) in &x87_in {
+            self.x87_push(v)?;
+        }
         let labels: Vec<u32> = a.goto_targets.iter().map(|b| self.mblock(*b)).collect();
         let id = self.consts.next_asm_id();
         let _ = nout;
@@ -426,8 +479,10 @@ impl Isel<'_> {
             match p {
                 Post::Store(r, addr, ty) => {
                     let m = self.amode(addr)?;
+                    let in_xmm = if r.is_virtual() { self.mf.class_of(r) == RegClass::Float } else { is_xmm(r) };
                     match ty {
-                        Type::F32 | Type::F64 => self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Reg(r), dst: Opnd::Mem(m) }),
+                        Type::F32 | Type::F64 if in_xmm => self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Reg(r), dst: Opnd::Mem(m) }),
+                        Type::F32 | Type::F64 => self.mov(ty.size() as u8, Opnd::Reg(r), Opnd::Mem(m)),
                         _ => {
                             let t = if r.is_virtual() {
                                 r
@@ -448,7 +503,27 @@ impl Isel<'_> {
                     let m = self.amode(addr)?;
                     self.mov(int_sz(ty), Opnd::Reg(t), Opnd::Mem(m));
                 }
+                Post::X87(addr, ty) => {
+                    let m = self.amode(addr)?;
+                    let t = match ty {
+                        Type::F32 => "fstps\t{0}",
+                        Type::F64 => "fstpl\t{0}",
+                        _ => "fstpt\t{0}",
+                    };
+                    self.text(t, vec![(Opnd::Mem(m), OpKind::Use)]);
+                }
                 Post::None => {}
+            }
+        }
+        // pop inputs the asm left on the x87 stack (unless declared clobbered)
+        let popped = |n: &str| a.clobbers.iter().any(|c| c.replace(' ', "") == n);
+        for &(k, _) in x87_in.iter().rev() {
+            let stays = match k {
+                0 => !x87_out && !popped("st"),
+                _ => !popped("st(1)"),
+            };
+            if stays {
+                self.text("fstp\t%st(0)", vec![]);
             }
         }
         Ok(())

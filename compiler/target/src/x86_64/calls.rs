@@ -21,7 +21,10 @@ pub enum LArg {
     I(Reg),
     F(Reg),
     P(Reg, Reg),
+    /// x87 value, passed on the stack.
     X(Amode),
+    /// binary128 value, passed in an XMM register.
+    Q(Amode),
 }
 
 pub enum LRet {
@@ -30,6 +33,7 @@ pub enum LRet {
     F(Reg),
     P(Reg, Reg),
     X(Amode),
+    Q(Amode),
 }
 
 impl Isel<'_> {
@@ -72,6 +76,11 @@ impl Isel<'_> {
                     uses.push(xmm(xi));
                     xi += 1;
                 }
+                LArg::Q(m) => {
+                    self.text("movups\t{0}, {1}", vec![(Opnd::Mem(m.clone()), OpKind::Use), (Opnd::Reg(xmm(xi)), OpKind::Def)]);
+                    uses.push(xmm(xi));
+                    xi += 1;
+                }
                 LArg::X(_) => {}
             }
         }
@@ -79,7 +88,7 @@ impl Isel<'_> {
         let defs = match &ret {
             LRet::None | LRet::X(_) => vec![],
             LRet::I(_) => vec![RAX],
-            LRet::F(_) => vec![xmm(0)],
+            LRet::F(_) | LRet::Q(_) => vec![xmm(0)],
             LRet::P(..) => vec![RAX, RDX],
         };
         let target = self.call_target_sym(name);
@@ -93,6 +102,7 @@ impl Isel<'_> {
                 self.mov_rr(RDX, hi);
             }
             LRet::X(m) => self.text("fstpt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]),
+            LRet::Q(m) => self.text("movups\t{1}, {0}", vec![(Opnd::Mem(m), OpKind::Use), (Opnd::Reg(xmm(0)), OpKind::Use)]),
         }
         Ok(())
     }
@@ -138,7 +148,7 @@ impl Isel<'_> {
                 save_slot: save,
                 gp_offset: 8 * aa.gprs_used as u32,
                 fp_offset: 48 + 16 * aa.xmms_used as u32,
-                overflow_offset: aa.stack_bytes,
+                overflow_offset: aa.stack_used,
             });
         }
         let params = f.blocks[0].params.clone();
@@ -148,6 +158,11 @@ impl Isel<'_> {
         for (p, loc) in params.iter().zip(aa.locs.iter()) {
             let t = self.ty(*p);
             match loc {
+                ArgLoc::Reg(r) if t == Type::F128 => {
+                    let s = self.frame_slot(16, 16);
+                    self.text("movups\t{1}, {0}", vec![(Opnd::Mem(Amode::slot(s, 0)), OpKind::Use), (Opnd::Reg(*r), OpKind::Use)]);
+                    self.vals[p.index()] = VLoc::Mem(Amode::slot(s, 0));
+                }
                 ArgLoc::Reg(r) => {
                     let d = self.out(*p);
                     if is_xmm(*r) {
@@ -164,7 +179,7 @@ impl Isel<'_> {
                 ArgLoc::Stack(off) => {
                     let m = Amode::incoming(*off as i64);
                     match t {
-                        Type::F80 => self.vals[p.index()] = VLoc::Mem(m),
+                        Type::F80 | Type::F128 => self.vals[p.index()] = VLoc::Mem(m),
                         Type::I128 => {
                             let (dl, dh) = self.out_pair(*p);
                             self.mov(8, Opnd::Mem(m.clone()), Opnd::Reg(dl));
@@ -284,7 +299,7 @@ impl Isel<'_> {
                     let m = Amode::rsp(*off as i64);
                     let t = self.ty(a);
                     match t {
-                        Type::F80 => {
+                        Type::F80 | Type::F128 => {
                             let s = self.f80(a)?;
                             self.copy_mem(m, s, 16)?;
                         }
@@ -300,8 +315,13 @@ impl Isel<'_> {
         }
         // 2. values for registers
         let mut moves: Vec<(Reg, Reg)> = Vec::new();
+        let mut q_loads: Vec<(Reg, Amode)> = Vec::new();
         for (&a, loc) in args.iter().zip(&aa.locs) {
             match loc {
+                ArgLoc::Reg(r) if self.ty(a) == Type::F128 => {
+                    let m = self.f80(a)?;
+                    q_loads.push((*r, m));
+                }
                 ArgLoc::Reg(r) => {
                     let v = self.reg(a)?;
                     moves.push((*r, v));
@@ -344,6 +364,10 @@ impl Isel<'_> {
             }
             uses.push(p);
         }
+        for (r, m) in q_loads {
+            self.text("movups\t{0}, {1}", vec![(Opnd::Mem(m), OpKind::Use), (Opnd::Reg(r), OpKind::Def)]);
+            uses.push(r);
+        }
         if let Some(r) = sret_reg {
             self.mov_rr(r, RDI);
             uses.push(RDI);
@@ -368,6 +392,12 @@ impl Isel<'_> {
                     None => Amode::slot(self.frame_slot(16, 16), 0),
                 };
                 self.text("fstpt\t{0}", vec![(Opnd::Mem(m), OpKind::Use)]);
+            }
+            RetLoc::Reg(r) if result.is_some_and(|v| self.ty(v) == Type::F128) => {
+                if let Some(res) = result {
+                    let m = self.out_mem(res);
+                    self.text("movups\t{1}, {0}", vec![(Opnd::Mem(m), OpKind::Use), (Opnd::Reg(r), OpKind::Use)]);
+                }
             }
             RetLoc::Reg(r) => {
                 if let Some(res) = result {
@@ -425,6 +455,11 @@ impl Isel<'_> {
         let mut uses = Vec::new();
         match (rl, value) {
             (RetLoc::Void, _) | (_, None) => {}
+            (RetLoc::Reg(r), Some(v)) if self.ty(v) == Type::F128 => {
+                let m = self.f80(v)?;
+                self.text("movups\t{0}, {1}", vec![(Opnd::Mem(m), OpKind::Use), (Opnd::Reg(r), OpKind::Def)]);
+                uses.push(r);
+            }
             (RetLoc::Reg(r), Some(v)) => {
                 let x = self.reg(v)?;
                 if is_xmm(r) {
@@ -528,7 +563,19 @@ impl Isel<'_> {
                     self.mov(8, Opnd::Mem(Amode::reg(addr, 0)), Opnd::Reg(dl));
                     self.mov(8, Opnd::Mem(Amode::reg(addr, 8)), Opnd::Reg(dh));
                 }
-                Type::F128 => return Err("binary128 va_arg is not supported on x86-64".into()),
+                Type::F128 => {
+                    // an XMM slot of the register save area, or 16-aligned on the stack
+                    let addr = self.scratch();
+                    let t = self.scratch();
+                    self.text(
+                        "movl\t4({0}), {2l}\n\tcmpl\t$160, {2l}\n\tja\t1f\n\tmovq\t16({0}), {1}\n\taddq\t{2}, {1}\n\taddl\t$16, 4({0})\n\tjmp\t2f\n1:\n\tmovq\t8({0}), {1}\n\taddq\t$15, {1}\n\tandq\t$-16, {1}\n\tleaq\t16({1}), {2}\n\tmovq\t{2}, 8({0})\n2:",
+                        vec![(Opnd::Reg(apr), OpKind::Use), (Opnd::Reg(addr), OpKind::EarlyDef), (Opnd::Reg(t), OpKind::EarlyDef)],
+                    );
+                    let a = self.vreg();
+                    self.mov_rr(addr, a);
+                    let d = self.out_mem(res);
+                    self.copy_mem(d, Amode::reg(a, 0), 16)?;
+                }
                 _ => {
                     let addr = self.va_reg_or_stack(apr, true, 8);
                     let d = self.out(res);
@@ -624,7 +671,7 @@ impl Isel<'_> {
         self.add_succ(join);
         // stack
         self.cur = stack_blk;
-        let a = self.va_stack(apr, l.size, 8);
+        let a = self.va_stack(apr, l.size, if l.align > 8 { 16 } else { 8 });
         self.copy_mem(Amode::slot(tmp, 0), Amode::reg(a, 0), l.size.div_ceil(8) * 8)?;
         self.emit(Inst::Jmp { target: join });
         self.add_succ(join);

@@ -250,7 +250,7 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
         } else {
             (".tdata", "awT", false)
         }
-    } else if g.readonly && !(has_reloc && opts.pic) {
+    } else if g.readonly && !(has_reloc && (opts.pic || opts.pie)) {
         (".rodata", "a", false)
     } else if g.readonly {
         (".data.rel.ro", "aw", false)
@@ -332,6 +332,9 @@ fn emit_function(
     consts: &mut ConstPool,
     extra_labels: &[u32],
 ) -> Result<(), String> {
+    if f.blocks.is_empty() || f.layout.is_empty() {
+        return Err(format!("{}: function without a body", f.name));
+    }
     // The verifier is a debugging aid (and not linear in the number of blocks).
     if cfg!(debug_assertions) {
         ccc_ir::verify::verify_function(f)?;

@@ -333,9 +333,14 @@ impl<'a> Isel<'a> {
                     VLoc::Const(c) => c as u128,
                     _ => 0,
                 };
-                let mut bytes = (bits as u64).to_le_bytes().to_vec();
-                bytes.extend_from_slice(&((bits >> 64) as u16).to_le_bytes());
-                bytes.resize(16, 0);
+                let bytes = if self.ty(v) == Type::F128 {
+                    bits.to_le_bytes().to_vec()
+                } else {
+                    let mut b = (bits as u64).to_le_bytes().to_vec();
+                    b.extend_from_slice(&((bits >> 64) as u16).to_le_bytes());
+                    b.resize(16, 0);
+                    b
+                };
                 Ok(Amode::rip(self.consts.get(&bytes, 16), 0))
             }
             _ => Err(format!("{}: {v} is not an x87 value", self.f.name)),
@@ -404,11 +409,11 @@ impl<'a> Isel<'a> {
         self.vals[v.index()] = match t {
             Type::F32 | Type::F64 => VLoc::Reg(self.fvreg()),
             Type::I128 => VLoc::Pair(self.vreg(), self.vreg()),
-            Type::F80 => {
+            // x87 and binary128 values live in 16-byte slots
+            Type::F80 | Type::F128 => {
                 let s = self.frame_slot(16, 16);
                 VLoc::Mem(Amode::slot(s, 0))
             }
-            Type::F128 => return Err("binary128 `long double` values are not supported on x86-64".into()),
             _ => VLoc::Reg(self.vreg()),
         };
         Ok(())
@@ -477,7 +482,7 @@ impl<'a> Isel<'a> {
                                     self.folded[m.index()] = true;
                                     addr_only.then_some(VLoc::Indexed(base, x, sc))
                                 }
-                                None if addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
+                                None if *op == BinOp::Add && addr_only && self.const_value(*lhs).is_none() => Some(VLoc::Indexed(*lhs, *rhs, 1)),
                                 None => None,
                             },
                         }
@@ -492,6 +497,7 @@ impl<'a> Isel<'a> {
                             InstKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul, rhs, lhs, .. } => {
                                 *rhs == r || *lhs == r
                             }
+                            InstKind::Cast { op: CastOp::Sext | CastOp::Zext, arg, to, .. } => *arg == r && *to != Type::I128,
                             // the compare may be emitted at the block's end: nothing in between may write memory
                             InstKind::Icmp { lhs, rhs, .. } => {
                                 (*lhs == r || *rhs == r) && n - ii <= 6 && bd.insts[ii + 1..n - 1].iter().all(|i| !i.kind.has_side_effects())
@@ -665,6 +671,11 @@ impl<'a> Isel<'a> {
         if self.opts.pic && !self.syms.is_local(name) {
             return None;
         }
+        // PIE: symbols from other objects may live in shared libraries (function
+        // addresses need the GOT; ld relaxes GOTPCRELX back to lea when it can)
+        if self.opts.pie && !self.syms.is_defined(name) && !name.starts_with(".L") {
+            return None;
+        }
         if !fits_i32(offset) {
             return None;
         }
@@ -678,9 +689,22 @@ impl<'a> Isel<'a> {
 
     pub fn run(mut self) -> Result<(MFunc<Inst>, Vec<Block>, Isel2), String> {
         let f = self.f;
-        for s in &f.slots {
+        // slots no instruction refers to any more (promoted to registers) take no space
+        let mut referenced = vec![false; f.slots.len()];
+        for &b in &f.layout {
+            for inst in &f.blocks[b.index()].insts {
+                if let InstKind::SlotAddr { slot } = inst.kind {
+                    if let Some(r) = referenced.get_mut(slot.index()) {
+                        *r = true;
+                    }
+                }
+            }
+        }
+        for (i, s) in f.slots.iter().enumerate() {
+            if !referenced[i] {
+                self.mf.frame.new_slot(0, 1);
+            } else if s.align > 16 {
             // Over-aligned slots get room to be aligned at run time (see SlotAddr).
-            if s.align > 16 {
                 self.mf.frame.new_slot(s.size + s.align as u64, 16);
             } else {
                 self.mf.frame.new_slot(s.size, s.align);
@@ -859,57 +883,104 @@ impl<'a> Isel<'a> {
 
     // ---------------------------------------------------------------- control flow
 
-    /// Copy block arguments into the target's parameters (parallel copy via temporaries).
+    /// Copy block arguments into the target's parameters: a parallel copy,
+    /// sequentialised so that a parameter is overwritten only once no
+    /// pending copy still reads it; cycles go through one temporary.
     fn edge_copies(&mut self, bc: &ccc_ir::BlockCall) -> Result<(), String> {
         let params = self.f.blocks[bc.block.index()].params.clone();
-        let mut temps: Vec<(Value, VLoc)> = Vec::new();
-        for (&a, &p) in bc.args.iter().zip(&params) {
-            let t = self.ty(p);
-            let tmp = match t {
-                Type::I128 => {
-                    let (lo, hi) = self.pair(a)?;
-                    let (nl, nh) = (self.vreg(), self.vreg());
-                    self.mov_rr(lo, nl);
-                    self.mov_rr(hi, nh);
-                    VLoc::Pair(nl, nh)
-                }
-                Type::F80 => {
-                    let src = self.f80(a)?;
-                    let s = self.frame_slot(16, 16);
-                    self.copy_mem(Amode::slot(s, 0), src, 16)?;
-                    VLoc::Mem(Amode::slot(s, 0))
-                }
-                Type::F32 | Type::F64 => {
-                    let r = self.reg(a)?;
-                    let n = self.fvreg();
-                    self.fmov_rr(r, n);
-                    VLoc::Reg(n)
-                }
-                _ => {
-                    let r = self.reg(a)?;
-                    let n = self.vreg();
-                    self.mov_rr(r, n);
-                    VLoc::Reg(n)
+        // pending copies: (destination parameter index, source)
+        let mut pending: Vec<(usize, Option<Value>, Option<VLoc>)> = Vec::new();
+        for (i, (&a, &p)) in bc.args.iter().zip(&params).enumerate() {
+            if a != p {
+                pending.push((i, Some(a), None));
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // how many pending copies read each parameter
+        let index_of = |v: Value| params.iter().position(|&p| p == v);
+        let mut readers = vec![0u32; params.len()];
+        for &(_, a, _) in &pending {
+            if let Some(j) = a.and_then(index_of) {
+                readers[j] += 1;
+            }
+        }
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|&(d, _, _)| readers[d] == 0);
+            let k = match ready {
+                Some(k) => k,
+                None => {
+                    // a cycle: save the first destination's current value in a temporary
+                    let d = pending[0].0;
+                    let tmp = self.copy_to_temp(params[d])?;
+                    for m in pending.iter_mut() {
+                        if m.1 == Some(params[d]) {
+                            m.1 = None;
+                            m.2 = Some(tmp.clone());
+                            readers[d] -= 1;
+                        }
+                    }
+                    continue;
                 }
             };
-            temps.push((p, tmp));
-        }
-        for (p, tmp) in temps {
-            match (tmp, self.vals[p.index()].clone()) {
-                (VLoc::Pair(a, b), VLoc::Pair(c, d)) => {
-                    self.mov_rr(a, c);
-                    self.mov_rr(b, d);
-                }
-                (VLoc::Mem(a), VLoc::Mem(b)) => self.copy_mem(b, a, 16)?,
-                (VLoc::Reg(a), VLoc::Reg(b)) => {
-                    if self.mf.class_of(a) == RegClass::Float {
-                        self.fmov_rr(a, b)
-                    } else {
-                        self.mov_rr(a, b)
+            let (d, a, t) = pending.swap_remove(k);
+            let dst = self.vals[params[d].index()].clone();
+            let src = match (a, t) {
+                (Some(a), _) => {
+                    if let Some(j) = index_of(a) {
+                        readers[j] -= 1;
                     }
+                    self.value_loc(a, params[d])?
                 }
-                _ => return Err("block parameter of unexpected kind".into()),
+                (None, Some(t)) => t,
+                _ => return Err("block argument without a source".into()),
+            };
+            self.copy_loc(src, dst)?;
+        }
+        Ok(())
+    }
+
+    /// The location of value `a` as a source for parameter `p`'s type
+    /// (materialising constants and lazy addresses).
+    fn value_loc(&mut self, a: Value, p: Value) -> Result<VLoc, String> {
+        Ok(match self.ty(p) {
+            Type::I128 => {
+                let (lo, hi) = self.pair(a)?;
+                VLoc::Pair(lo, hi)
             }
+            Type::F80 | Type::F128 => VLoc::Mem(self.f80(a)?),
+            _ => VLoc::Reg(self.reg(a)?),
+        })
+    }
+
+    fn copy_to_temp(&mut self, p: Value) -> Result<VLoc, String> {
+        let src = self.value_loc(p, p)?;
+        let tmp = match &src {
+            VLoc::Pair(..) => VLoc::Pair(self.vreg(), self.vreg()),
+            VLoc::Mem(_) => VLoc::Mem(Amode::slot(self.frame_slot(16, 16), 0)),
+            VLoc::Reg(r) if self.mf.class_of(*r) == RegClass::Float => VLoc::Reg(self.fvreg()),
+            _ => VLoc::Reg(self.vreg()),
+        };
+        self.copy_loc(src, tmp.clone())?;
+        Ok(tmp)
+    }
+
+    fn copy_loc(&mut self, src: VLoc, dst: VLoc) -> Result<(), String> {
+        match (src, dst) {
+            (VLoc::Pair(a, b), VLoc::Pair(c, d)) => {
+                self.mov_rr(a, c);
+                self.mov_rr(b, d);
+            }
+            (VLoc::Mem(a), VLoc::Mem(b)) => self.copy_mem(b, a, 16)?,
+            (VLoc::Reg(a), VLoc::Reg(b)) => {
+                if self.mf.class_of(b) == RegClass::Float {
+                    self.fmov_rr(a, b)
+                } else {
+                    self.mov_rr(a, b)
+                }
+            }
+            _ => return Err("block parameter of unexpected kind".into()),
         }
         Ok(())
     }
@@ -1012,7 +1083,8 @@ impl<'a> Isel<'a> {
         }
         let a = self.reg(lhs)?;
         let b = self.opnd_sz(rhs, sz)?;
-        if b == Opnd::Imm(0) && matches!(cc, IntCC::Eq | IntCC::Ne) {
+        // `test r, r` sets the flags of `cmp $0, r` for every condition (CF = OF = 0)
+        if b == Opnd::Imm(0) {
             self.emit(Inst::Test { sz, src: Opnd::Reg(a), dst: Opnd::Reg(a) });
         } else {
             self.emit(Inst::Cmp { sz, src: b, dst: Opnd::Reg(a) });
@@ -1083,6 +1155,7 @@ impl<'a> Isel<'a> {
                 let b = self.f80(y)?;
                 self.text("fldt\t{0}\n\tfldt\t{1}\n\tfucomip\t%st(1), %st\n\tfstp\t%st(0)", vec![(Opnd::Mem(b), OpKind::Use), (Opnd::Mem(a), OpKind::Use)]);
             }
+            Type::F128 => return self.fcmp128(cc, lhs, rhs),
             _ => return Err(format!("float compare of {ty}")),
         }
         Ok(cond)

@@ -6,6 +6,7 @@ pub mod asm;
 pub mod calls;
 pub mod divconst;
 pub mod emit;
+pub mod f128;
 pub mod inst;
 pub mod isel;
 pub mod print;

@@ -159,6 +159,25 @@ fn sample_asm_is_compact() {
     let addr = b2.bin(BinOp::Add, Type::Ptr, q[0], off);
     let v = b2.load(Type::I64, addr);
     b2.ret(Some(v));
+    // regression: p = *pp + (long)i * 8 with the load right before the add
+    let (mut b3, q) = FB::new("bump", sig(&[Type::Ptr, Type::I32], Some(Type::Ptr)));
+    let i = b3.ins(InstKind::Cast { op: CastOp::Sext, from: Type::I32, to: Type::I64, arg: q[1] });
+    let eight = b3.iconst(Type::I64, 8);
+    let off = b3.bin(BinOp::Mul, Type::I64, i, eight);
+    let base = b3.load(Type::Ptr, q[0]);
+    let r = b3.bin(BinOp::Add, Type::Ptr, base, off);
+    b3.ret(Some(r));
+    b3.at(b3.cur);
+    let bump = b3.finish();
+    // regression: a load through `p - i` (not `p + i`)
+    let (mut b4, q) = FB::new("back", sig(&[Type::Ptr, Type::I64], Some(Type::I8)));
+    let a = b4.bin(BinOp::Sub, Type::Ptr, q[0], q[1]);
+    let v = b4.load(Type::I8, a);
+    b4.ret(Some(v));
+    let out = run_with_c("back", &module(vec![b4.finish()]), &CodegenOptions::default(), "#include <stdio.h>\nchar back(char *, long);\nint main(void) { char s[] = \"abcdef\"; printf(\"%c\\n\", back(s + 4, 3)); return 0; }\n", &[]);
+    assert_eq!(out, "b\n");
+    let out = run_with_c("bump", &module(vec![bump.clone()]), &CodegenOptions::default(), "#include <stdio.h>\nchar *bump(char **, int);\nint main(void) { char buf[100]; char *p = buf; printf(\"%d\\n\", (int)(bump(&p, 5) - buf)); return 0; }\n", &[]);
+    assert_eq!(out, "40\n");
     let s = asm_of(vec![b.finish(), b2.finish()]);
     assert!(s.contains("(%rdi,%rax,8), %rax") || s.contains("(%rdi,%rsi,8), %rax"), "{s}");
     println!("{s}");
@@ -826,6 +845,51 @@ fn variadic_functions() {
     b.ret(Some(r));
     let vmix = b.finish();
 
+    // long vnamed(7 named longs, ...): the first variadic argument follows the named stack ones
+    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true };
+    let (mut b2, p2) = FB::new("vnamed", nsig);
+    let ap3 = b2.slot(24, 8);
+    b2.ins(InstKind::VaStart { ap: ap3 });
+    let x = b2.ins(InstKind::VaArg { ap: ap3, ty: AbiType::Scalar(I64) });
+    let y = b2.ins(InstKind::VaArg { ap: ap3, ty: AbiType::Scalar(I64) });
+    let k = b2.iconst(I64, 100);
+    let xm = b2.bin(BinOp::Mul, I64, x, k);
+    let s = b2.bin(BinOp::Add, I64, xm, y);
+    let s = b2.bin(BinOp::Add, I64, s, p2[6]);
+    b2.ret(Some(s));
+    let vnamed = b2.finish();
+
+    // long vt(int n, ...): skips n ints, then reads a 16-aligned two-long struct
+    let tl = AggLayout { size: 16, align: 16, leaves: vec![(0, I64), (8, I64)], force_memory: false };
+    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true });
+    let ap4 = b3.slot(24, 8);
+    b3.ins(InstKind::VaStart { ap: ap4 });
+    let head = b3.block();
+    let body = b3.block();
+    let exit = b3.block();
+    b3.jump(head, vec![p3[0]]);
+    b3.at(head);
+    let n = b3.param(head, I32);
+    let zero = b3.iconst(I32, 0);
+    let c = b3.ins(InstKind::Icmp { cc: IntCC::Sgt, ty: I32, lhs: n, rhs: zero });
+    b3.br(c, body, exit);
+    b3.at(body);
+    b3.ins(InstKind::VaArg { ap: ap4, ty: AbiType::Scalar(I32) });
+    let one = b3.iconst(I32, 1);
+    let n1 = b3.bin(BinOp::Sub, I32, n, one);
+    b3.jump(head, vec![n1]);
+    b3.at(exit);
+    let pt = b3.ins(InstKind::VaArg { ap: ap4, ty: AbiType::Aggregate(tl) });
+    let a0 = b3.load(I64, pt);
+    let eight = b3.iconst(I64, 8);
+    let pb = b3.bin(BinOp::Add, Ptr, pt, eight);
+    let a1 = b3.load(I64, pb);
+    let k = b3.iconst(I64, 1000);
+    let m = b3.bin(BinOp::Mul, I64, a0, k);
+    let r = b3.bin(BinOp::Add, I64, m, a1);
+    b3.ret(Some(r));
+    let vt = b3.finish();
+
     // IR caller of snprintf with mixed variadic arguments
     let (mut b, p) = FB::new("fmt", sig(&[Ptr, Ptr], Some(I32)));
     let n = b.iconst(I64, 200);
@@ -844,7 +908,7 @@ fn variadic_functions() {
 #include <stdio.h>
 #include <string.h>
 typedef struct { int a, b, c; } S12; typedef struct { double a, b; } SDD; typedef struct { long a, b, c, d, e; } SBIG;
-double vmix(int n, ...); int fmt(char *buf, const char *f);
+double vmix(int n, ...); int fmt(char *buf, const char *f); long vnamed(long, long, long, long, long, long, long, ...); long vt(int, ...);
 int main(void) {
   S12 s = {1, 2, 3}; SDD d = {0.5, 0.25}; SBIG g = {10, 20, 30, 40, 50};
   __int128 q = ((__int128)7 << 64) | 9;
@@ -852,13 +916,15 @@ int main(void) {
   double r1 = vmix(1, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   double r3 = vmix(3, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 4, 1.5, 2.25L, s, d, g, q, 1000L);
   printf("%d %d\n", r1 == per + 1000, r3 == 3 * per + 1000);
+  { struct T { long a, b; } __attribute__((aligned(16))) t = {3, 4}; long ok = 1; for (int k = 0; k < 9; k++) { switch (k) { case 0: ok &= vt(0, t) == 3004; break; case 1: ok &= vt(1, 0, t) == 3004; break; case 4: ok &= vt(4, 0, 0, 0, 0, t) == 3004; break; case 5: ok &= vt(5, 0, 0, 0, 0, 0, t) == 3004; break; case 6: ok &= vt(6, 0, 0, 0, 0, 0, 0, t) == 3004; break; case 7: ok &= vt(7, 0, 0, 0, 0, 0, 0, 0, t) == 3004; break; case 8: ok &= vt(8, 0, 0, 0, 0, 0, 0, 0, 0, t) == 3004; break; } } if (!ok) printf("FAIL vt\n"); }
+  printf("%ld %d\n", vnamed(1, 2, 3, 4, 5, 6, 7, 8L, 9L) - 800 - 9, vnamed(0, 0, 0, 0, 0, 0, 0, 5L, 3L) == 503);
   char buf[200];
   int n = fmt(buf, "%d %g %Lg %ld %g|%d %g %d %g %d %g %d %g %d %g %g");
   puts(buf);
   return n != (int)strlen(buf);
 }"#;
-    let out = run_with_c("varargs", &module(vec![vmix, fmt]), &CodegenOptions::default(), driver, &[]);
-    assert_eq!(out, "1 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
+    let out = run_with_c("varargs", &module(vec![vmix, fmt, vnamed, vt]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 1\n7 1\n-42 2.5 1.5 1099511627776 0.125|-42 2.5 -42 2.5 -42 2.5 -42 2.5 -42 2.5 2.5\n");
 }
 
 fn unary_fn(name: &str, op: UnOp, t: Type) -> Function {
@@ -1251,4 +1317,171 @@ fn large_function_compile_time() {
     let t = std::time::Instant::now();
     let s = asm_of(vec![f]);
     println!("{insts} IR instructions -> {} bytes of asm in {:?}", s.len(), t.elapsed());
+}
+
+/// x87 operands in inline asm: `"=t"(r) : "0"(x)` and `"u"` with a popped clobber.
+#[test]
+fn x87_inline_asm() {
+    use Type::*;
+    let (mut b, p) = FB::new("x87_ops", sig(&[F80, F64, F64], Some(F64)));
+    let r1 = b.slot(16, 16);
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "fsqrt".into(),
+        outputs: vec![AsmOperand { constraint: "=t".into(), name: None, value: r1, ty: F80 }],
+        inputs: vec![AsmOperand { constraint: "0".into(), name: None, value: p[0], ty: F80 }],
+        clobbers: vec![],
+        goto_targets: vec![],
+        volatile: false,
+    })));
+    let r2 = b.slot(8, 8);
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "fpatan".into(),
+        outputs: vec![AsmOperand { constraint: "=t".into(), name: None, value: r2, ty: F64 }],
+        inputs: vec![
+            AsmOperand { constraint: "0".into(), name: None, value: p[2], ty: F64 },
+            AsmOperand { constraint: "u".into(), name: None, value: p[1], ty: F64 },
+        ],
+        clobbers: vec!["st(1)".into()],
+        goto_targets: vec![],
+        volatile: false,
+    })));
+    let v1 = b.load(F80, r1);
+    let v1d = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F80, to: F64, arg: v1 });
+    let v2 = b.load(F64, r2);
+    let s = b.bin(BinOp::FAdd, F64, v1d, v2);
+    b.ret(Some(s));
+    let driver = "#include <stdio.h>\ndouble x87_ops(long double, double, double);\nint main(void) { double s = 0; for (int i = 0; i < 20; i++) s += x87_ops(16.0L, 1.0, 1.0); printf(\"%.6f\\n%.6f\\n%.6f\\n\", x87_ops(16.0L, 1.0, 1.0), s / 20, x87_ops(16.0L, 1.0, 1.0));  return 0; }\n";
+    let out = run_with_c("x87asm", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "4.785398\n4.785398\n4.785398\n");
+}
+
+/// `asm goto`: a conditional jump to a label operand (`%l1` after one input).
+#[test]
+fn asm_goto() {
+    use Type::*;
+    let (mut b, p) = FB::new("asm_goto", sig(&[I32], Some(I32)));
+    let fall = b.block();
+    let target = b.block();
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "testl %0, %0\n\tjne %l1".into(),
+        outputs: vec![],
+        inputs: vec![AsmOperand { constraint: "r".into(), name: None, value: p[0], ty: I32 }],
+        clobbers: vec!["cc".into()],
+        goto_targets: vec![target],
+        volatile: true,
+    })));
+    b.jump(fall, vec![]);
+    b.at(fall);
+    let two = b.iconst(I32, 2);
+    b.ret(Some(two));
+    b.at(target);
+    let one = b.iconst(I32, 1);
+    b.ret(Some(one));
+    let driver = "#include <stdio.h>\nint asm_goto(int);\nint main(void) { printf(\"%d %d\\n\", asm_goto(5), asm_goto(0)); return 0; }\n";
+    let out = run_with_c("asmgoto", &module(vec![b.finish()]), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "1 2\n");
+}
+
+/// Constructors, aliases, weak undefined references, common and section attributes.
+#[test]
+fn symbols_and_sections() {
+    use Type::*;
+    // void init(void) { init_flag = 42; } as a constructor
+    let (mut b, _) = FB::new("init_it", sig(&[], None));
+    let g = b.ins(InstKind::GlobalAddr { name: "init_flag".into(), offset: 0 });
+    let v = b.iconst(I32, 42);
+    b.store(I32, g, v);
+    b.ret(None);
+    let mut init = b.finish();
+    init.attrs.linkage = Linkage::Internal;
+    // int get_weak(void) { return &maybe_missing != 0; }
+    let (mut b, _) = FB::new("has_weak", sig(&[], Some(I32)));
+    let a = b.ins(InstKind::GlobalAddr { name: "maybe_missing".into(), offset: 0 });
+    let z = b.iconst(Ptr, 0);
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Ne, ty: Ptr, lhs: a, rhs: z });
+    let r = b.ins(InstKind::Cast { op: CastOp::Zext, from: I8, to: I32, arg: c });
+    b.ret(Some(r));
+    let has_weak = b.finish();
+    // int value(void) { return 7; } and its alias `value_alias`, placed in a custom section
+    let (mut b, _) = FB::new("value", sig(&[], Some(I32)));
+    let s = b.iconst(I32, 7);
+    b.ret(Some(s));
+    let mut value = b.finish();
+    value.attrs.section = Some(".text.custom".into());
+    let mut m = module(vec![init, has_weak, value]);
+    let mut flag = global("init_flag", 4, 4, None);
+    flag.attrs.section = Some(".data.mine".into());
+    m.globals.push(flag);
+    let mut common = global("common_buf", 64, 32, None);
+    common.common = true;
+    m.globals.push(common);
+    m.constructors.push(("init_it".into(), Some(200)));
+    m.aliases.push(Alias { name: "value_alias".into(), target: "value".into(), attrs: SymbolAttrs::default(), is_function: true });
+    m.decls.push(SymbolDecl { name: "maybe_missing".into(), weak: true, visibility: Visibility::Default, is_function: false, thread_local: false });
+    let driver = "#include <stdio.h>\nextern int init_flag; extern char common_buf[64]; int has_weak(void); int value_alias(void);\nint main(void) { printf(\"%d %d %d %d\\n\", init_flag, has_weak(), value_alias(), (int)((long)common_buf % 32)); return 0; }\n";
+    // the default (PIE) code model, as the driver uses: weak undefined symbols go through the GOT
+    let out = run_with_c("symbols", &m, &CodegenOptions { pie: true, ..Default::default() }, driver, &[]);
+    assert_eq!(out, "42 0 7 0\n");
+}
+
+/// `__float128` through libgcc: arithmetic, compares, conversions, calls.
+#[test]
+fn binary128_values() {
+    use Type::*;
+    let mut fs = Vec::new();
+    // q_ops(a, b, i): ((a + b) * a - b) / 3 + (float128)i, negated if a < b
+    let (mut b, p) = FB::new("q_ops", sig(&[F128, F128, I32], Some(F128)));
+    let s = b.bin(BinOp::FAdd, F128, p[0], p[1]);
+    let m = b.bin(BinOp::FMul, F128, s, p[0]);
+    let d = b.bin(BinOp::FSub, F128, m, p[1]);
+    let three = b.ins(InstKind::FConst { ty: F128, bits: 0x4000_8000_0000_0000_0000_0000_0000_0000 });
+    let q = b.bin(BinOp::FDiv, F128, d, three);
+    let fi = b.ins(InstKind::Cast { op: CastOp::SIToF, from: I32, to: F128, arg: p[2] });
+    let r = b.bin(BinOp::FAdd, F128, q, fi);
+    let n = b.ins(InstKind::Unary { op: UnOp::FNeg, ty: F128, arg: r });
+    let c = b.ins(InstKind::Fcmp { cc: FloatCC::Lt, ty: F128, lhs: p[0], rhs: p[1] });
+    let out = b.ins(InstKind::Select { ty: F128, cond: c, cond_ty: I8, a: n, b: r });
+    b.ret(Some(out));
+    fs.push(b.finish());
+    // conversions
+    let (mut b, p) = FB::new("q_conv", sig(&[F128], Some(F64)));
+    let l = b.ins(InstKind::Cast { op: CastOp::FToSI, from: F128, to: I64, arg: p[0] });
+    let lf = b.ins(InstKind::Cast { op: CastOp::SIToF, from: I64, to: F64, arg: l });
+    let x = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F128, to: F80, arg: p[0] });
+    let xd = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F80, to: F64, arg: x });
+    let dd = b.ins(InstKind::Cast { op: CastOp::FTrunc, from: F128, to: F64, arg: p[0] });
+    let s = b.bin(BinOp::FAdd, F64, lf, xd);
+    let s = b.bin(BinOp::FAdd, F64, s, dd);
+    b.ret(Some(s));
+    fs.push(b.finish());
+    // calls a C function taking binary128 arguments in registers and on the stack
+    let csig = sig(&[F128, F128, F128, F128, F128, F128, F128, F128, F128, F64], Some(F128));
+    let (mut b, p) = FB::new("q_call", sig(&[F128], Some(F128)));
+    let mut args = Vec::new();
+    for _ in 0..9 {
+        args.push(p[0]);
+    }
+    let half = b.ins(InstKind::FConst { ty: F64, bits: 0.5f64.to_bits() as u128 });
+    args.push(half);
+    let r = b.call("c_sum9", csig, args);
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let driver = r#"
+#include <stdio.h>
+typedef __float128 Q;
+Q q_ops(Q, Q, int); double q_conv(Q); Q q_call(Q);
+Q c_sum9(Q a, Q b, Q c, Q d, Q e, Q f, Q g, Q h, Q i, double k) { return a + b + c + d + e + f + g + h + i + k; }
+static Q ref(Q a, Q b, int i) { Q r = ((a + b) * a - b) / 3 + (Q)i; return a < b ? -r : r; }
+int main(void) {
+  int fails = 0;
+  Q v[] = {0, 1, -2.5Q, 1e30Q, 3.25Q};
+  for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) if (q_ops(v[i], v[j], i - j) != ref(v[i], v[j], i - j)) { printf("FAIL ops %d %d\n", i, j); fails++; }
+  Q x = 12345.75Q;
+  if (q_conv(x) != (double)(long)x + (double)(long double)x + (double)x) { printf("FAIL conv\n"); fails++; }
+  if (q_call(1.25Q) != 9 * 1.25Q + 0.5) { printf("FAIL call\n"); fails++; }
+  printf("fails=%d\n", fails);
+  return 0;
+}"#;
+    let out = run_with_c("f128", &module(fs), &CodegenOptions::default(), driver, &[]);
+    assert_eq!(out, "fails=0\n");
 }
