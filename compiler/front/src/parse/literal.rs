@@ -429,6 +429,10 @@ fn scale_u128(m: u128, e: i32) -> f64 {
     } else {
         (m as u64, e)
     };
+    // Scale in two steps so that results near the subnormal range do not
+    // underflow through an intermediate power of two.
     let f = m64 as f64;
-    f * 2f64.powi(e2.clamp(-1100, 1100))
+    let e2 = e2.clamp(-2200, 2200);
+    let half = e2 / 2;
+    f * 2f64.powi(half) * 2f64.powi(e2 - half)
 }
