@@ -6,11 +6,14 @@ use ccc_ir::{Block, BlockCall, Function, InstKind, SlotId, Type, Value};
 
 use crate::dom::DomTree;
 
+/// At most this many promoted variables meet at any one block.
+const MAX_PARAMS_PER_BLOCK: usize = 48;
+
 pub fn run(f: &mut Function) {
     if f.calls_returns_twice || has_unsplittable_edges(f) {
         return;
     }
-    let Some(vars) = promotable_slots(f) else { return };
+    let Some(mut vars) = promotable_slots(f) else { return };
     if vars.iter().all(|v| v.is_none()) {
         return;
     }
@@ -35,25 +38,68 @@ pub fn run(f: &mut Function) {
             }
         }
     }
-    // Place block parameters at the iterated dominance frontiers.
+    // Iterated dominance frontier of each variable's stores.
     let df = dom.frontiers();
-    let mut phis: Vec<Vec<(SlotId, Value)>> = vec![Vec::new(); f.blocks.len()];
+    let nblocks = f.blocks.len();
+    let mut idf: Vec<Vec<Block>> = vec![Vec::new(); nslots];
+    let mut mark = vec![usize::MAX; nblocks];
+    let mut is_def = vec![usize::MAX; nblocks];
     for s in 0..nslots {
-        let Some(ty) = vars[s] else { continue };
+        if vars[s].is_none() {
+            continue;
+        }
+        for &b in &def_blocks[s] {
+            is_def[b.index()] = s;
+        }
         let mut work = def_blocks[s].clone();
-        let mut has_phi = vec![false; f.blocks.len()];
         while let Some(b) = work.pop() {
             for &d in &df[b.index()] {
-                if has_phi[d.index()] {
+                if mark[d.index()] == s {
                     continue;
                 }
-                has_phi[d.index()] = true;
-                let p = f.add_block_param(d, ty);
-                phis[d.index()].push((SlotId::new(s), p));
-                if !def_blocks[s].contains(&d) {
+                mark[d.index()] = s;
+                idf[s].push(d);
+                if is_def[d.index()] != s {
                     work.push(d);
                 }
             }
+        }
+    }
+    // Bound the block parameters any one block receives: the register
+    // allocator spills whole intervals, so hundreds of values live around
+    // one loop cost more than the memory traffic they replace. The most
+    // used variables are promoted first.
+    let mut uses = vec![0usize; nslots];
+    for b in &dom.rpo {
+        for inst in &f.blocks[b.index()].insts {
+            let p = match &inst.kind {
+                InstKind::Load { ptr, .. } | InstKind::Store { ptr, .. } => *ptr,
+                _ => continue,
+            };
+            if let Some(s) = slot_of[p.index()] {
+                uses[s.index()] += 1;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..nslots).filter(|&s| vars[s].is_some()).collect();
+    order.sort_by_key(|&s| (std::cmp::Reverse(uses[s]), s));
+    let mut params_at = vec![0usize; nblocks];
+    for s in order {
+        if idf[s].iter().any(|b| params_at[b.index()] >= MAX_PARAMS_PER_BLOCK) {
+            vars[s] = None;
+            continue;
+        }
+        for b in &idf[s] {
+            params_at[b.index()] += 1;
+        }
+    }
+    // Place the block parameters.
+    let mut phis: Vec<Vec<(SlotId, Value)>> = vec![Vec::new(); nblocks];
+    for s in 0..nslots {
+        let Some(ty) = vars[s] else { continue };
+        for &d in &idf[s] {
+            let p = f.add_block_param(d, ty);
+            phis[d.index()].push((SlotId::new(s), p));
         }
     }
     // Undefined initial values: zero constants at the top of the entry.
