@@ -466,6 +466,7 @@ impl Driver {
             std: o.std,
             gnu: o.gnu,
             fcommon: o.fcommon,
+            gnu89_inline: o.gnu89_inline,
             signed_char: o.char_signed,
             opt_level: o.opt_level,
             source_name: path.to_string(),

@@ -61,6 +61,8 @@ pub struct FrontOptions {
     pub gnu: bool,
     /// `-fcommon`: tentative definitions become common symbols.
     pub fcommon: bool,
+    /// `-fgnu89-inline` (also implied by -std=gnu89).
+    pub gnu89_inline: bool,
     /// `-fsigned-char` / `-funsigned-char` override the target's default.
     pub signed_char: Option<bool>,
     /// `-O` level (0..=3), for `__OPTIMIZE__`-like decisions in lowering.
@@ -71,7 +73,7 @@ pub struct FrontOptions {
 
 impl Default for FrontOptions {
     fn default() -> Self {
-        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, signed_char: None, opt_level: 0, source_name: String::new() }
+        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, source_name: String::new() }
     }
 }
 

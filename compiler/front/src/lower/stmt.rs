@@ -37,6 +37,18 @@ impl<'a> FnLower<'a> {
                 }
             }
             Stmt::If { cond, then, els } => {
+                // A constant condition (`if (0)`, `__builtin_constant_p`)
+                // lowers only the live branch, as GCC does even at -O0: the
+                // dead one may hold asm that only compiles for constants.
+                if let Some(c) = const_truth(cond) {
+                    let (live, dead) = if c { (Some(&**then), els.as_deref()) } else { (els.as_deref(), Some(&**then)) };
+                    if dead.map(|d| !has_labels(d)).unwrap_or(true) {
+                        if let Some(l) = live {
+                            self.stmt(l);
+                        }
+                        return;
+                    }
+                }
                 let then_b = self.new_block();
                 let end = self.new_block();
                 let else_b = if els.is_some() { self.new_block() } else { end };
@@ -378,5 +390,27 @@ impl<'a> FnLower<'a> {
             self.ins(InstKind::Store { ty, ptr: a, value: c, volatile: false });
             i += w;
         }
+    }
+}
+
+/// The value of a condition that is an integer constant.
+fn const_truth(e: &Expr) -> Option<bool> {
+    match &e.kind {
+        ExprKind::Int(v) => Some(*v != 0),
+        ExprKind::ToBool(inner) | ExprKind::Cast(inner) => const_truth(inner),
+        _ => None,
+    }
+}
+
+/// Whether a statement defines labels or case labels (then it can be
+/// entered from elsewhere and must be lowered).
+fn has_labels(s: &Stmt) -> bool {
+    match s {
+        Stmt::Label(..) | Stmt::Case(..) => true,
+        Stmt::Block(v) => v.iter().any(has_labels),
+        Stmt::If { then, els, .. } => has_labels(then) || els.as_deref().map(has_labels).unwrap_or(false),
+        Stmt::While { body, .. } | Stmt::DoWhile { body, .. } | Stmt::For { body, .. } => has_labels(body),
+        Stmt::Switch { body, .. } => has_labels(body),
+        _ => false,
     }
 }

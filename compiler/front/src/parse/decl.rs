@@ -1372,7 +1372,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error_at(loc, format!("redefinition of '{name}'")));
             }
         }
-        let is_static = spec.storage == Storage::Static || self.globals.get(&asm).map(|p| p.is_static).unwrap_or(false);
+        let is_static = spec.storage == Storage::Static || (self.globals.get(&asm).map(|p| p.is_static).unwrap_or(false) && spec.storage != Storage::Extern);
         let ParamState { mut state, params } = self.last_params.take().ok_or_else(|| self.error_at(loc, "expected function parameters"))?;
         let mut ty = ty;
         // K&R parameter declarations.
@@ -1413,7 +1413,7 @@ impl<'a> Parser<'a> {
         // `extern inline` with GNU semantics (gnu_inline, or -std=gnu89) only
         // provides a body for inlining: calls go to the external symbol, as
         // glibc's fortify wrappers and extern-inline helpers expect.
-        let gnu89 = attrs.gnu_inline || (self.opts.gnu && self.opts.std == crate::CStd::C89);
+        let gnu89 = attrs.gnu_inline || self.opts.gnu89_inline || self.opts.std == crate::CStd::C89;
         if spec.inline && spec.storage == Storage::Extern && gnu89 {
             if let Some(g) = self.globals.get_mut(&asm) {
                 g.defined = false;
