@@ -114,6 +114,17 @@ impl<'a> Parser<'a> {
         if pending.is_none() {
             if self.is_punct("{") {
                 self.advance();
+                // `char s[] = { "text" }`: braces around a string literal.
+                if ty.is_array() && self.peek().kind == TokenKind::Str {
+                    let save = self.pos;
+                    if let Some(n) = self.try_string_init(ty, off, items)? {
+                        self.eat(",");
+                        if self.eat("}") {
+                            return Ok(Some(n));
+                        }
+                    }
+                    self.pos = save;
+                }
                 let n = self.init_aggregate(ty, off, items, pending, true)?;
                 self.eat(",");
                 self.expect("}")?;
