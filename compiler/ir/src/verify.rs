@@ -15,6 +15,12 @@ pub fn verify_function(f: &Function) -> Result<(), String> {
         return Err(format!("{}: layout does not start with the entry block", f.name));
     }
     let mut defined = vec![false; f.values.len()];
+    let mut laid_out = vec![false; nblocks];
+    for &b in &f.layout {
+        if let Some(x) = laid_out.get_mut(b.index()) {
+            *x = true;
+        }
+    }
     for &b in &f.layout {
         let bd = f.blocks.get(b.index()).ok_or_else(|| format!("{}: layout names missing {b}", f.name))?;
         for &p in &bd.params {
@@ -44,7 +50,7 @@ pub fn verify_function(f: &Function) -> Result<(), String> {
                 return Err(format!("{}: {b} uses undefined value {v}", f.name));
             }
             for s in inst.kind.successors() {
-                if s.index() >= nblocks || !f.layout.contains(&s) {
+                if s.index() >= nblocks || !laid_out[s.index()] {
                     return Err(format!("{}: {b} branches to {s} which is not laid out", f.name));
                 }
             }

@@ -31,6 +31,8 @@ pub struct FnLower<'a> {
     /// Slots holding the stack pointer saved before each VLA allocation;
     /// zeroed at function entry.
     pub(super) vla_saves: Vec<SlotId>,
+    /// Whether each block is already in the layout (avoids a linear search).
+    pub(super) in_layout: Vec<bool>,
 }
 
 impl<'a> FnLower<'a> {
@@ -69,6 +71,7 @@ impl<'a> FnLower<'a> {
             strings: Vec::new(),
             tls_globals,
             vla_saves: Vec::new(),
+            in_layout: vec![true],
         };
         // Labels referenced from static initializers must survive as blocks.
         for &l in static_labels {
@@ -127,10 +130,18 @@ impl<'a> FnLower<'a> {
 
     /// Continue emitting into `b` (which gets laid out now).
     pub(super) fn switch_to(&mut self, b: Block) {
-        if !self.f.layout.contains(&b) {
+        if self.in_layout.len() <= b.index() {
+            self.in_layout.resize(b.index() + 1, false);
+        }
+        if !self.in_layout[b.index()] {
+            self.in_layout[b.index()] = true;
             self.f.layout.push(b);
         }
         self.cur = b;
+    }
+
+    pub(super) fn is_laid_out(&self, b: Block) -> bool {
+        self.in_layout.get(b.index()).copied().unwrap_or(false)
     }
 
     /// Emit an instruction into the current block. After a terminator, code

@@ -231,7 +231,7 @@ impl<'a> FnLower<'a> {
         let blocks = self.case_blocks.pop().unwrap_or_default();
         // A default or case that was never reached by the body walk still
         // needs its block laid out (e.g. a label inside a nested statement).
-        let mut pending: Vec<ir::Block> = blocks.values().copied().filter(|b| !self.f.layout.contains(b)).collect();
+        let mut pending: Vec<ir::Block> = blocks.values().copied().filter(|b| !self.is_laid_out(*b)).collect();
         pending.sort();
         self.jump(end);
         for b in pending {
