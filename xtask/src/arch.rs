@@ -26,8 +26,6 @@ pub static X86_64: Arch = Arch {
     extra_effective: &["sse", "sse2", "x86"],
 };
 
-/// Not in the default registry yet: one `torture::Execute { arch: &AARCH64, .. }` line adds it.
-#[allow(dead_code)]
 pub static AARCH64: Arch = Arch {
     name: "aarch64",
     triple: "aarch64-linux-gnu",
@@ -38,7 +36,6 @@ pub static AARCH64: Arch = Arch {
     extra_effective: &[],
 };
 
-#[allow(dead_code)]
 pub static RISCV64: Arch = Arch {
     name: "riscv64",
     triple: "riscv64-linux-gnu",

@@ -1,6 +1,6 @@
 //! Test suites. Adding a suite = a module + one line in `registry()`.
 
-use crate::arch::X86_64;
+use crate::arch::{AARCH64, RISCV64, X86_64};
 use crate::ctx::Ctx;
 use crate::report::TestResult;
 
@@ -28,6 +28,9 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(torture::Execute { arch: &X86_64, opt: "-O0" }),
         Box::new(torture::Execute { arch: &X86_64, opt: "-O2" }),
         Box::new(torture_compile::Compile { arch: &X86_64 }),
+        // Cross targets: GCC cross compilers as oracles, binaries run under qemu-user.
+        Box::new(torture::Execute { arch: &AARCH64, opt: "-O2" }),
+        Box::new(torture::Execute { arch: &RISCV64, opt: "-O2" }),
         Box::new(csmith::Csmith { arch: &X86_64 }),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects),
@@ -35,6 +38,5 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64 }),
-
     ]
 }
