@@ -221,6 +221,7 @@ pub struct DeclAttrs {
     pub always_inline: bool,
     pub noreturn: bool,
     pub packed: bool,
+    pub transparent_union: bool,
     pub gnu_inline: bool,
     pub returns_twice: bool,
     pub cleanup: Option<Sym>,

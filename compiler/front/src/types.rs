@@ -98,6 +98,8 @@ pub struct RecordDef {
     pub size: u64,
     pub align: u32,
     pub has_flex: bool,
+    /// `__attribute__((transparent_union))`: arguments of any member type convert to it.
+    pub transparent: bool,
 }
 
 #[derive(Clone, Debug)]

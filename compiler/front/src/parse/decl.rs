@@ -152,6 +152,7 @@ impl<'a> Parser<'a> {
                 attrs.aligned = Some(attrs.aligned.unwrap_or(0).max(a));
             }
             "packed" => attrs.packed = true,
+            "transparent_union" => attrs.transparent_union = true,
             "section" => attrs.section = str_arg(&args),
             "weak" => attrs.weak = true,
             "alias" => attrs.alias = str_arg(&args),
@@ -594,6 +595,9 @@ impl<'a> Parser<'a> {
             }
             self.attributes(&mut attrs)?;
             self.layout_record(id, fields, &attrs)?;
+            if attrs.transparent_union {
+                self.tables.records.borrow_mut()[id.0 as usize].transparent = true;
+            }
         } else {
             self.attributes(&mut attrs)?;
         }
@@ -1192,6 +1196,9 @@ impl<'a> Parser<'a> {
             let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
             if spec.storage == Storage::Typedef {
+                if let (true, Kind::Record(r)) = (attrs.transparent_union, &ty.kind) {
+                    self.tables.records.borrow_mut()[r.0 as usize].transparent = true;
+                }
                 self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
             } else if ty.is_func() {
                 let is_def = first && (self.is_punct("{") || (self.is_decl_start() && ty.func().map(|f| f.unprototyped).unwrap_or(false)));

@@ -294,6 +294,20 @@ impl<'a> Parser<'a> {
     pub(super) fn assign_convert(&mut self, e: Expr, to: &CType, loc: Loc) -> PResult<Expr> {
         let e = self.decay(e);
         let to_u = to.unqual();
+        if let Kind::Record(rid) = to.kind {
+            let rec = self.tables.record(rid).clone();
+            if rec.transparent && !same_type_unqual(&e.ty, to, &self.tables) {
+                // A transparent union parameter takes any of its member types
+                // (pointers compare without qualifiers), passed as that member.
+                let pick = rec.fields.iter().find(|f| same_type_unqual(&f.ty, &e.ty, &self.tables) || (f.ty.is_ptr() && e.ty.is_ptr() && same_type_unqual(&f.ty.base().unwrap_or(&CType::void()).unqual(), &e.ty.base().unwrap_or(&CType::void()).unqual(), &self.tables))).or_else(|| rec.fields.first().filter(|f| f.ty.is_ptr() && (e.ty.is_ptr() || is_null_constant(&e))));
+                if let Some(f) = pick {
+                    let fty = f.ty.clone();
+                    let v = self.convert(e, fty);
+                    let init = Initializer { size: rec.size, items: vec![InitItem { offset: 0, bitfield: None, expr: v }], whole: None };
+                    return Ok(self.make_compound_literal(to.unqual(), init, loc));
+                }
+            }
+        }
         if to.is_record() || e.ty.is_record() {
             if !(to.is_record() && e.ty.is_record() && same_type_unqual(&e.ty, to, &self.tables)) {
                 // GCC: a transparent union or a union cast would go here.
