@@ -234,6 +234,30 @@ pub struct DeclAttrs {
     pub asm_label: Option<String>,
 }
 
+impl DeclAttrs {
+    /// Add the attributes of `o` (parsed elsewhere in the same declarator).
+    pub fn merge(&mut self, o: DeclAttrs) {
+        self.weak |= o.weak;
+        self.used |= o.used;
+        self.noinline |= o.noinline;
+        self.always_inline |= o.always_inline;
+        self.noreturn |= o.noreturn;
+        self.packed |= o.packed;
+        self.transparent_union |= o.transparent_union;
+        self.gnu_inline |= o.gnu_inline;
+        self.returns_twice |= o.returns_twice;
+        self.no_common |= o.no_common;
+        self.common |= o.common;
+        macro_rules! take {
+            ($($f:ident),*) => { $( if o.$f.is_some() { self.$f = o.$f; } )* };
+        }
+        take!(alias, section, visibility, constructor, destructor, cleanup, mode, vector_size, tls_model, asm_label);
+        if let Some(a) = o.aligned {
+            self.aligned = Some(self.aligned.unwrap_or(0).max(a));
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct GlobalVar {
     pub name: Sym,

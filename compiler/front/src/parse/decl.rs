@@ -621,6 +621,7 @@ impl<'a> Parser<'a> {
                 (None, spec.ty.clone())
             } else {
                 let (n, t) = self.declarator(spec.ty.clone())?;
+                attrs.merge(self.take_declarator_attrs());
                 (n.map(|x| x.0), t)
             };
             let mut width = None;
@@ -883,8 +884,18 @@ impl<'a> Parser<'a> {
     /// Parse a (possibly abstract) declarator applied to `base`. Returns the
     /// declared name (if any) and the full type.
     pub(super) fn declarator(&mut self, base: CType) -> PResult<(Option<(Sym, Loc)>, CType)> {
+        let (name, ty) = self.declarator_inner(base)?;
+        Ok((name, ty))
+    }
+
+    /// Take the attributes collected inside the last declarator.
+    pub(super) fn take_declarator_attrs(&mut self) -> DeclAttrs {
+        std::mem::take(&mut self.declarator_attrs)
+    }
+
+    fn declarator_inner(&mut self, base: CType) -> PResult<(Option<(Sym, Loc)>, CType)> {
         let mut ty = base;
-        let mut attrs = DeclAttrs::default();
+        let mut attrs = std::mem::take(&mut self.declarator_attrs);
         while self.eat("*") {
             ty = CType::ptr_to(ty);
             loop {
@@ -913,7 +924,9 @@ impl<'a> Parser<'a> {
             let outer = self.type_suffix(ty)?;
             let end = self.pos;
             self.pos = start + 1;
-            let (name, t) = self.declarator(outer)?;
+            let saved = std::mem::take(&mut attrs);
+            let (name, t) = self.declarator_inner(outer)?;
+            self.declarator_attrs.merge(saved);
             self.expect(")")?;
             self.pos = end;
             return Ok((name, t));
@@ -923,6 +936,7 @@ impl<'a> Parser<'a> {
             let t = self.advance();
             name = Some((t.text, t.loc));
         }
+        self.declarator_attrs.merge(attrs);
         let ty = self.type_suffix(ty)?;
         Ok((name, ty))
     }
@@ -996,6 +1010,7 @@ impl<'a> Parser<'a> {
         self.expect("]")?;
         let mut attrs = DeclAttrs::default();
         self.attributes(&mut attrs)?;
+        self.declarator_attrs.merge(attrs);
         let elem = self.type_suffix(elem_base)?;
         if elem.is_func() {
             return Err(self.error_at(loc, "declaration of array of functions"));
@@ -1044,6 +1059,8 @@ impl<'a> Parser<'a> {
         if ret.is_array() {
             return Err(self.error_at(loc, "function returning an array"));
         }
+        // Parameters' own attributes must not reach the declaration.
+        let outer_attrs = std::mem::take(&mut self.declarator_attrs);
         // Prototype scope; at file level also the future function's locals.
         let top_level = self.func.is_none();
         if top_level {
@@ -1082,6 +1099,7 @@ impl<'a> Parser<'a> {
                     let spec = self.decl_specifiers(true)?;
                     let (name, mut ty) = self.declarator(spec.ty.clone())?;
                     let mut attrs = spec.attrs.clone();
+                    attrs.merge(self.take_declarator_attrs());
                     self.attributes(&mut attrs)?;
                     ty = adjust_param_type(ty);
                     if ty.is_void() && name.is_none() {
@@ -1115,6 +1133,8 @@ impl<'a> Parser<'a> {
         }
         let mut attrs = DeclAttrs::default();
         self.attributes(&mut attrs)?;
+        self.declarator_attrs = outer_attrs;
+        self.declarator_attrs.merge(attrs);
         let ret = if ret.quals != 0 { ret.unqual() } else { ret };
         Ok(CType::new(Kind::Func(Rc::new(FuncType { ret, params, variadic, unprototyped }))))
     }
@@ -1122,7 +1142,9 @@ impl<'a> Parser<'a> {
     /// A type name (for casts, sizeof, etc.).
     pub(super) fn type_name(&mut self) -> PResult<CType> {
         let spec = self.decl_specifiers(false)?;
+        let saved = std::mem::take(&mut self.declarator_attrs);
         let (name, ty) = self.declarator(spec.ty)?;
+        self.declarator_attrs = saved;
         if let Some((n, loc)) = name {
             return Err(self.error_at(loc, format!("unexpected identifier '{n}' in type name")));
         }
@@ -1192,6 +1214,7 @@ impl<'a> Parser<'a> {
             self.last_params = None;
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
+            attrs.merge(self.take_declarator_attrs());
             self.attributes(&mut attrs)?;
             let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
@@ -1458,6 +1481,7 @@ impl<'a> Parser<'a> {
                 let spec = self.decl_specifiers(true)?;
                 loop {
                     let (name, pty) = self.declarator(spec.ty.clone())?;
+                    let _ = self.take_declarator_attrs();
                     let (name, nloc) = name.ok_or_else(|| self.error_here("expected identifier"))?;
                     let pty = adjust_param_type(pty);
                     let idx = new_params.iter().position(|p| p.name == Some(name)).ok_or_else(|| self.error_at(nloc, format!("declaration for parameter '{name}' but no such parameter")))?;
@@ -1490,6 +1514,7 @@ impl<'a> Parser<'a> {
         loop {
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
+            attrs.merge(self.take_declarator_attrs());
             self.attributes(&mut attrs)?;
             let mut ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_here("expected identifier or '('"))?;

@@ -1028,6 +1028,12 @@ impl<'a> Parser<'a> {
         if let Some(name) = direct_callee_name(&callee) {
             let inline = matches!(name, "abs" | "labs" | "llabs" | "imaxabs") && args.len() == 1 && ret.is_integer() && args[0].ty.is_integer();
             let inline_f = matches!(name, "fabs" | "fabsf" | "fabsl") && args.len() == 1 && ret.is_float();
+            if name == "alloca" && args.len() == 1 {
+                // glibc has no alloca symbol: it is always GCC's builtin.
+                let a = args.into_iter().next().expect("one argument");
+                let a = self.convert(a, CType::ulong());
+                return Ok(Expr::new(ExprKind::Builtin { name: Sym::intern("alloca"), args: vec![a] }, CType::ptr_to(CType::void()), loc));
+            }
             if inline || inline_f {
                 let bname = if inline { "abs" } else { "fabs" };
                 let a = args.into_iter().next().expect("one argument");

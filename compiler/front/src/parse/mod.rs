@@ -107,6 +107,9 @@ pub struct Parser<'a> {
     kw: Keywords,
     /// Parameters of the most recent file-scope function declarator.
     last_params: Option<decl::ParamState>,
+    /// Attributes met inside a declarator (after `*`, `]` or `)`), for
+    /// the declaration being parsed: callers take them after `declarator`.
+    pub(super) declarator_attrs: DeclAttrs,
     /// The function a static local belongs to (for `&&label` in its initializer).
     static_owner: HashMap<Sym, Sym>,
     /// While evaluating a static initializer: the owning function, if any.
@@ -318,6 +321,7 @@ impl<'a> Parser<'a> {
             pack: 0,
             kw: Keywords::new(),
             last_params: None,
+            declarator_attrs: DeclAttrs::default(),
             static_owner: HashMap::new(),
             cur_static_owner: None,
             incomplete_objects: Vec::new(),
