@@ -289,6 +289,22 @@ impl<'a> Parser<'a> {
                 };
                 Ok(self.builtin(stem, vec![a], CType::int(), loc))
             }
+            "fpclassify" => {
+                // (nan, infinite, normal, subnormal, zero, x) as nested
+                // conditionals on the classification builtins.
+                self.arity(name, &args, 6, loc)?;
+                let x = self.decay(args.pop().expect("arg"));
+                let x = if x.ty.is_integer() { self.convert(x, CType::double()) } else { x };
+                let vals: Vec<Expr> = args.into_iter().map(|a| self.convert(a, CType::int())).collect();
+                let test = |p: &Self, what: &str| p.builtin(what, vec![x.clone()], CType::int(), loc);
+                let zero = Expr::new(ExprKind::Float(0.0), x.ty.clone(), loc);
+                let is_zero = Expr::new(ExprKind::Binary(BinOp::Eq, Box::new(x.clone()), Box::new(zero)), CType::int(), loc);
+                let cond = |c: Expr, a: Expr, b: Expr| Expr::new(ExprKind::Cond(Box::new(c), Box::new(a), Box::new(b)), CType::int(), loc);
+                let sub_or_zero = cond(is_zero, vals[4].clone(), vals[3].clone());
+                let normal = cond(test(self, "isnormal"), vals[2].clone(), sub_or_zero);
+                let inf = cond(test(self, "isinf"), vals[1].clone(), normal);
+                Ok(cond(test(self, "isnan"), vals[0].clone(), inf))
+            }
             "isgreater" | "isgreaterequal" | "isless" | "islessequal" | "islessgreater" | "isunordered" => {
                 self.arity(name, &args, 2, loc)?;
                 let b = self.decay(args.pop().expect("arg"));
