@@ -1264,22 +1264,26 @@ impl<'a> Parser<'a> {
         Ok(true)
     }
 
-    fn asm_name(name: Sym, attrs: &DeclAttrs) -> Sym {
+    fn asm_name(&mut self, name: Sym, attrs: &DeclAttrs) -> Sym {
         match &attrs.asm_label {
-            Some(l) => Sym::intern(l),
+            Some(l) => {
+                let s = Sym::intern(l);
+                self.asm_labeled.insert(s);
+                s
+            }
             None => name,
         }
     }
 
     fn declare_function(&mut self, name: Sym, loc: Loc, ty: &CType, spec: &DeclSpec, attrs: &DeclAttrs) -> PResult<()> {
-        let asm = Self::asm_name(name, attrs);
+        let asm = self.asm_name(name, attrs);
         let prev = self.globals.get(&asm).cloned();
         let mut ty = ty.clone();
         if let Some(p) = &prev {
             if !p.ty.is_func() {
                 return Err(self.error_at(loc, format!("'{name}' redeclared as different kind of symbol")));
             }
-            if !same_type_unqual(&p.ty, &ty, &self.tables) && !self.implicit_fns.contains(&asm) {
+            if !same_type_unqual(&p.ty, &ty, &self.tables) && !self.implicit_fns.contains(&asm) && !self.asm_labeled.contains(&asm) {
                 return Err(self.error_at(loc, format!("conflicting types for '{name}'")));
             }
             // Keep a prototype over an unprototyped redeclaration.
@@ -1302,11 +1306,11 @@ impl<'a> Parser<'a> {
         if ty.is_void() {
             return Err(self.error_at(loc, format!("variable or field '{name}' declared void")));
         }
-        let asm = Self::asm_name(name, &attrs);
+        let asm = self.asm_name(name, &attrs);
         let mut ty = ty;
         let prev = self.globals.get(&asm).cloned();
         if let Some(p) = &prev {
-            if !same_type_unqual(&p.ty, &ty, &self.tables) {
+            if !same_type_unqual(&p.ty, &ty, &self.tables) && !self.asm_labeled.contains(&asm) {
                 return Err(self.error_at(loc, format!("conflicting types for '{name}'")));
             }
             // Complete an incomplete array type from an earlier declaration.
@@ -1396,7 +1400,7 @@ impl<'a> Parser<'a> {
     }
 
     fn function_definition(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
-        let asm = Self::asm_name(name, &attrs);
+        let asm = self.asm_name(name, &attrs);
         if let Some(p) = self.globals.get(&asm) {
             if p.defined {
                 return Err(self.error_at(loc, format!("redefinition of '{name}'")));
@@ -1528,7 +1532,7 @@ impl<'a> Parser<'a> {
                 }
                 self.declare_function(name, nloc, &ty, &s, &attrs)?;
             } else if spec.storage == Storage::Extern {
-                let asm = Self::asm_name(name, &attrs);
+                let asm = self.asm_name(name, &attrs);
                 if !self.globals.contains_key(&asm) {
                     self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static: false, defined: false, index: None });
                 }

@@ -119,6 +119,9 @@ pub struct Parser<'a> {
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
     pub(super) implicit_fns: std::collections::HashSet<Sym>,
+    /// Symbols named by `asm("...")` labels: several C names may share one
+    /// (glibc redirects `stat` to `stat64`), so their types are not compared.
+    pub(super) asm_labeled: std::collections::HashSet<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
@@ -326,6 +329,7 @@ impl<'a> Parser<'a> {
             cur_static_owner: None,
             incomplete_objects: Vec::new(),
             implicit_fns: std::collections::HashSet::new(),
+            asm_labeled: std::collections::HashSet::new(),
         }
     }
 
