@@ -509,7 +509,9 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
         "-mno-red-zone" => o.red_zone = false,
         "-mred-zone" => o.red_zone = true,
         "-mgeneral-regs-only" => o.general_regs_only = true,
-        "-mno-sse" | "-mno-sse2" | "-mno-mmx" | "-msoft-float" => o.no_sse = true,
+        "-mno-sse" | "-mno-sse2" | "-msoft-float" => o.no_sse = true,
+        // ccc never emits MMX instructions: nothing to turn off.
+        "-mno-mmx" | "-mno-3dnow" => {}
         "-fPIC" => o.pic = 2,
         "-fpic" => o.pic = 1,
         "-fno-pic" | "-fno-PIC" => o.pic = 0,
