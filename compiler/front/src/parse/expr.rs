@@ -682,8 +682,9 @@ impl<'a> Parser<'a> {
         }
         let mut e = self.convert(e, ty.unqual());
         e.loc = loc;
-        // A cast result is not an lvalue even if no conversion happened.
-        if !matches!(e.kind, ExprKind::Cast(_) | ExprKind::ToBool(_)) {
+        // A cast result is not an lvalue even if no conversion happened
+        // (literals never are, and stay foldable).
+        if !matches!(e.kind, ExprKind::Cast(_) | ExprKind::ToBool(_) | ExprKind::Int(_) | ExprKind::Float(_)) {
             let t = e.ty.clone();
             e = Expr::new(ExprKind::Cast(Box::new(e)), t, loc);
         }
