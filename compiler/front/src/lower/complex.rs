@@ -183,8 +183,6 @@ impl<'a> FnLower<'a> {
     pub(super) fn complex_compound_assign(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, op_ty: &CType) -> Value {
         // Evaluate lhs op rhs in op_ty, store back converted to lhs's type.
         let addr = self.addr(lhs);
-        let cur = Expr::new(ExprKind::Deref(Box::new(Expr::new(ExprKind::Int(0), CType::ptr_to(lhs.ty.clone()), lhs.loc))), lhs.ty.clone(), lhs.loc);
-        let _ = cur;
         // Load the current value through the computed address.
         let (lt, lft, fs) = if lhs.ty.is_complex() { self.part_type(&lhs.ty) } else { (self.ir_ty(&lhs.ty), lhs.ty.clone(), 0) };
         let (a, b) = if lhs.ty.is_complex() {

@@ -767,16 +767,13 @@ impl<'a> FnLower<'a> {
             let x = self.load_scalar(pa, &oelem);
             let y = self.load_scalar(pb, &oelem);
             let v = if op.is_comparison() {
-                let xe = Expr::new(ExprKind::Int(0), oelem.clone(), l.loc);
-                let _ = xe;
                 let c = self.compare_values(op, x, y, &oelem);
                 // true is all ones.
                 let rt = self.ir_ty(&relem);
                 let w = self.int_resize(c, IrType::I8, rt, false);
                 self.val(InstKind::Unary { op: ir::UnOp::Neg, ty: rt, arg: w })
             } else {
-                let xx = if matches!(op, BinOp::Shl | BinOp::Shr) { x } else { x };
-                self.arith(op, xx, y, &oelem, &oelem)
+                self.arith(op, x, y, &oelem, &oelem)
             };
             let pt = self.add_offset(tmp, (i * res) as i64);
             self.store_scalar(pt, v, &relem);

@@ -273,10 +273,6 @@ impl<'a> FnLower<'a> {
             }
         }
         let layout: Vec<Block> = self.f.layout.iter().copied().filter(|b| reach[b.index()]).collect();
-        // Blocks referenced but never laid out (e.g. labels in dead code).
-        for &b in &layout {
-            let _ = b;
-        }
         self.f.layout = layout;
         for b in 0..n {
             if !reach[b] {

@@ -165,13 +165,9 @@ impl<'a> FnLower<'a> {
                 self.return_default();
             }
             Some(e) => {
+                // Scalars return their value, aggregates their address.
                 let v = self.rvalue(e);
-                if self.layout.ir_type(&self.ret_ty.clone()).is_some() {
-                    self.ins(InstKind::Return { value: Some(v) });
-                } else {
-                    // Aggregates: the address of the value.
-                    self.ins(InstKind::Return { value: Some(v) });
-                }
+                self.ins(InstKind::Return { value: Some(v) });
             }
         }
     }

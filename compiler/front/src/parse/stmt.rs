@@ -330,13 +330,9 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-        } else if self.is_punct("::") {
-            // `::` lexed as one token in some modes is not C; nothing to do.
         }
         self.expect(")")?;
         self.expect(";")?;
-        let _ = is_goto;
-        let template = if basic { template } else { template };
         Ok(Stmt::Asm(AsmStmt { template, outputs, inputs, clobbers, labels, volatile: volatile || basic || is_goto }))
     }
 
