@@ -1282,12 +1282,13 @@ fn misc_features_kernel_model_and_sections() {
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
 
-/// Compile-time check on a large function (run with --ignored --nocapture).
+/// A large function with many blocks and loop-carried slots goes through the
+/// allocator and printer; every block gets its label. (Timing belongs in
+/// `cargo xtask bench`; this keeps the shape covered in every test run.)
 #[test]
-#[ignore]
-fn large_function_compile_time() {
+fn large_function_compiles() {
     use Type::*;
-    let n = 20000;
+    let n = 2000;
     let (mut b, p) = FB::new("big", sig(&[Ptr, I64], Some(I64)));
     let slots: Vec<Value> = (0..50).map(|_| b.slot(8, 8)).collect();
     let mut blocks = Vec::new();
@@ -1313,10 +1314,10 @@ fn large_function_compile_time() {
     let r = b.load(I64, slots[0]);
     b.ret(Some(r));
     let f = b.finish();
-    let insts: usize = f.blocks.iter().map(|b| b.insts.len()).sum();
-    let t = std::time::Instant::now();
     let s = asm_of(vec![f]);
-    println!("{insts} IR instructions -> {} bytes of asm in {:?}", s.len(), t.elapsed());
+    assert!(s.contains("big:"), "function symbol missing");
+    let labels = s.lines().filter(|l| l.starts_with(".LBB") && l.ends_with(':')).count();
+    assert!(labels >= n, "expected at least {n} block labels, found {labels}");
 }
 
 /// x87 operands in inline asm: `"=t"(r) : "0"(x)` and `"u"` with a popped clobber.
