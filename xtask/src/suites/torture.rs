@@ -26,19 +26,24 @@ impl super::Suite for Execute {
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
-        let name = self.name();
-        let dir = gccsrc::torture_dir(ctx)?.join("execute");
-        let files: Vec<PathBuf> = gccsrc::list_c(&dir)?
-            .into_iter()
-            .filter(|f| !ctx.fast || in_fast_sample(&ctx.host, &test_name(f)))
-            .collect();
-        let work = ctx.work_dir(&name);
-        let oracle = Oracle::load(ctx, &name);
-        let gcc_id = gccsrc::compiler_id(self.arch.gcc);
-        let results = pool::par_map(&files, ctx.jobs, |f| self.one(ctx, f, &work, &oracle, &gcc_id));
-        oracle.save();
-        Ok(results)
+        run_dir(ctx, &self.name(), "execute", self.arch, |f, work, oracle, gcc_id| self.one(ctx, f, work, oracle, gcc_id))
     }
+}
+
+/// Run `one` over the (fast-sampled) tests of a torture subdirectory, in
+/// parallel, with the suite's GCC oracle cache loaded and saved around it.
+pub fn run_dir(ctx: &Ctx, name: &str, subdir: &str, arch: &Arch, one: impl Fn(&Path, &Path, &Oracle, &str) -> TestResult + Sync) -> Result<Vec<TestResult>, String> {
+    let dir = gccsrc::torture_dir(ctx)?.join(subdir);
+    let files: Vec<PathBuf> = gccsrc::list_c(&dir)?
+        .into_iter()
+        .filter(|f| !ctx.fast || in_fast_sample(&ctx.host, &test_name(f)))
+        .collect();
+    let work = ctx.work_dir(name);
+    let oracle = Oracle::load(ctx, name);
+    let gcc_id = gccsrc::compiler_id(arch.gcc);
+    let results = pool::par_map(&files, ctx.jobs, |f| one(f, &work, &oracle, &gcc_id));
+    oracle.save();
+    Ok(results)
 }
 
 pub fn test_name(f: &Path) -> String {

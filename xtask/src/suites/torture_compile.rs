@@ -1,15 +1,15 @@
 //! GCC torture `compile` tests with `-c`: the compiler must not crash. On code GCC accepts
 //! it must produce an object; on code GCC rejects it must exit 1 with a diagnostic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::arch::Arch;
 use crate::ctx::Ctx;
 use crate::oracle::Oracle;
 use crate::report::TestResult;
-use crate::sample::{in_fast_sample, key};
+use crate::sample::key;
 use crate::suites::torture::{test_name, COMPILE_TIMEOUT};
-use crate::{dg, gccsrc, pool, proc};
+use crate::{dg, proc};
 
 pub struct Compile {
     pub arch: &'static Arch,
@@ -25,18 +25,7 @@ impl super::Suite for Compile {
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
-        let name = self.name();
-        let dir = gccsrc::torture_dir(ctx)?.join("compile");
-        let files: Vec<PathBuf> = gccsrc::list_c(&dir)?
-            .into_iter()
-            .filter(|f| !ctx.fast || in_fast_sample(&ctx.host, &test_name(f)))
-            .collect();
-        let work = ctx.work_dir(&name);
-        let oracle = Oracle::load(ctx, &name);
-        let gcc_id = gccsrc::compiler_id(self.arch.gcc);
-        let results = pool::par_map(&files, ctx.jobs, |f| self.one(ctx, f, &work, &oracle, &gcc_id));
-        oracle.save();
-        Ok(results)
+        crate::suites::torture::run_dir(ctx, &self.name(), "compile", self.arch, |f, work, oracle, gcc_id| self.one(ctx, f, work, oracle, gcc_id))
     }
 }
 
