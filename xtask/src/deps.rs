@@ -140,6 +140,27 @@ fn apt_source_files() -> Vec<(String, String)> {
     out
 }
 
+/// For an installed package whose version no configured archive offers (a backport
+/// installed by hand), the archive's preferred version; None otherwise.
+fn archive_version_if_foreign(pkg: &str) -> Option<String> {
+    let q = proc::run(Command::new("dpkg-query").args(["-W", "-f=${Version}", pkg]), Duration::from_secs(60));
+    let installed = q.stdout_str().trim().to_string();
+    if !q.status.success() || installed.is_empty() {
+        return None;
+    }
+    let m = proc::run(Command::new("apt-cache").args(["madison", pkg]), Duration::from_secs(60));
+    let offered: Vec<String> = m
+        .stdout_str()
+        .lines()
+        .filter(|l| l.ends_with(" Packages"))
+        .filter_map(|l| l.split('|').nth(1).map(|v| v.trim().to_string()))
+        .collect();
+    if offered.iter().any(|v| *v == installed) {
+        return None;
+    }
+    offered.into_iter().next()
+}
+
 fn apt(ctx: &Ctx, args: &[&str], log: &mut String) -> Result<(), String> {
     let mut cmd = Command::new("apt-get");
     cmd.env("DEBIAN_FRONTEND", "noninteractive")
@@ -182,8 +203,15 @@ pub fn ensure(ctx: &Ctx) -> Result<(), String> {
     }
     if !miss_sys.is_empty() {
         // With recommends, as tested: they bring the firmware/ROM files VMs look for.
-        let mut args = vec!["install"];
-        args.extend(miss_sys.iter().map(String::as_str));
+        let mut args = vec!["install".to_string()];
+        args.extend(miss_sys.iter().cloned());
+        // Images that carry a backported qemu-utils break the archive's qemu-system-common:
+        // move qemu-utils back to the archive's version in the same transaction.
+        if let Some(pin) = archive_version_if_foreign("qemu-utils") {
+            args.push("--allow-downgrades".to_string());
+            args.push(format!("qemu-utils={pin}"));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         apt(ctx, &args, &mut log)?;
     }
     let still: Vec<String> = missing(PACKAGES).into_iter().chain(missing(QEMU_SYSTEM)).collect();
