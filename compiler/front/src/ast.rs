@@ -111,6 +111,10 @@ pub enum ExprKind {
     Atomic { name: Sym, args: Vec<Expr> },
     /// A convert-to-bool comparison against zero of any scalar.
     ToBool(Box<Expr>),
+    /// GCC's bit-precise arithmetic on `long long` bit-fields wider than `int`: the
+    /// value of `inner` (of the full type `ty`) reduced to `bits` bits, re-extended by
+    /// the type's signedness.
+    BitPrecise { inner: Box<Expr>, bits: u32 },
 }
 
 impl Expr {

@@ -43,6 +43,7 @@ impl<'a> FnLower<'a> {
                 t
             }
             "__ccc_vec_splat" => self.vector_splat(&args[0], ty),
+            "shuffle" => self.vector_shuffle(args, ty),
             "unreachable" => {
                 self.ins(InstKind::Unreachable);
                 self.iconst(IrType::I32, 0)

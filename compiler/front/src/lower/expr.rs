@@ -295,6 +295,10 @@ impl<'a> FnLower<'a> {
                 self.float_const(*f, t)
             }
             ExprKind::Str(_) => self.addr(e),
+            ExprKind::BitPrecise { inner, bits } => {
+                let v = self.rvalue(inner);
+                self.bitfield_value(v, &e.ty, *bits)
+            }
             ExprKind::Var(_) | ExprKind::Deref(_) | ExprKind::Member { .. } | ExprKind::CompoundLit { .. } => self.load_lvalue(e),
             ExprKind::Unary(UnOp::Real | UnOp::Imag, inner) => {
                 let (re, im) = self.complex_parts(inner);
@@ -798,6 +802,43 @@ impl<'a> FnLower<'a> {
             };
             let pt = self.add_offset(tmp, (i * es) as i64);
             self.store_scalar(pt, v, &elem);
+        }
+        tmp
+    }
+
+    /// `__builtin_shuffle`: the inputs are copied side by side into one buffer, so
+    /// each lane is a load at `(mask[i] mod lanes) * elem_size` from it.
+    pub(super) fn vector_shuffle(&mut self, args: &[Expr], ty: &CType) -> Value {
+        let (elem, es, n) = self.vector_shape(ty);
+        let (melem, mes, _) = self.vector_shape(&args[args.len() - 1].ty);
+        let inputs: Vec<Value> = args[..args.len() - 1].iter().map(|a| self.rvalue(a)).collect();
+        let mask = self.rvalue(&args[args.len() - 1]);
+        let size = self.layout.size(ty);
+        let align = self.layout.align(ty);
+        let both = self.slot(size * inputs.len() as u64, align);
+        for (k, &src) in inputs.iter().enumerate() {
+            for i in 0..n {
+                let ps = self.add_offset(src, (i * es) as i64);
+                let x = self.load_scalar(ps, &elem);
+                let pd = self.add_offset(both, ((k as u64 * n + i) * es) as i64);
+                self.store_scalar(pd, x, &elem);
+            }
+        }
+        let lanes = n * inputs.len() as u64;
+        let mt = self.ir_ty(&melem);
+        let tmp = self.slot(size, align);
+        for i in 0..n {
+            let pm = self.add_offset(mask, (i * mes) as i64);
+            let m = self.load_scalar(pm, &melem);
+            let wrap = self.iconst(mt, lanes as i128 - 1);
+            let idx = self.val(InstKind::Binary { op: IB::And, ty: mt, lhs: m, rhs: wrap });
+            let idx = self.int_resize(idx, mt, IrType::I64, false);
+            let scale = self.iconst(IrType::I64, es as i128);
+            let off = self.val(InstKind::Binary { op: IB::Mul, ty: IrType::I64, lhs: idx, rhs: scale });
+            let p = self.val(InstKind::Binary { op: IB::Add, ty: IrType::Ptr, lhs: both, rhs: off });
+            let x = self.load_scalar(p, &elem);
+            let pt = self.add_offset(tmp, (i * es) as i64);
+            self.store_scalar(pt, x, &elem);
         }
         tmp
     }

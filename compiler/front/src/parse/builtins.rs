@@ -321,6 +321,29 @@ impl<'a> Parser<'a> {
                 let stem = base.trim_end_matches(['f', 'l']);
                 Ok(self.builtin(stem, args, ft, loc))
             }
+            "shuffle" => {
+                // GCC's `__builtin_shuffle (a, [b,] mask)`: element i of the result is
+                // element `mask[i]` of a (or of a:b), indices taken modulo the lane count.
+                if args.len() != 2 && args.len() != 3 {
+                    return Err(self.error_at(loc, "wrong number of arguments to function '__builtin_shuffle'"));
+                }
+                let (elem, size) = match &args[0].ty.kind {
+                    Kind::Vector { elem, size } => ((**elem).clone(), *size),
+                    _ => return Err(self.error_at(loc, "'__builtin_shuffle' last argument must be an integer vector")),
+                };
+                let mask = args.last().expect("mask");
+                let lanes_in = size / self.layout().size(&elem).max(1);
+                let (mask_lanes, mask_ok) = match &mask.ty.kind {
+                    Kind::Vector { elem: me, size: ms } if me.is_integer() => (ms / self.layout().size(me).max(1), true),
+                    _ => (0, false),
+                };
+                let same_inputs = args.len() == 2 || matches!(&args[1].ty.kind, Kind::Vector { size: s2, .. } if *s2 == size);
+                if !mask_ok || !same_inputs || mask_lanes != lanes_in {
+                    return Err(self.error_at(loc, "'__builtin_shuffle' arguments must be vectors of the same number of elements"));
+                }
+                let ty = args[0].ty.clone();
+                Ok(self.builtin(base, args, ty, loc))
+            }
             "classify_type" => {
                 let a = self.decay(args.swap_remove(0));
                 let v = if a.ty.is_void() {

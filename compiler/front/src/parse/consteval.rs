@@ -56,6 +56,14 @@ impl<'a> Parser<'a> {
                 let v = self.eval_const(inner)?;
                 return self.const_cast(v, &inner.ty, &e.ty);
             }
+            ExprKind::BitPrecise { inner, bits } => match self.eval_const(inner)? {
+                C::Int(v) => {
+                    let u = v & ((1i128 << bits) - 1);
+                    let negative = e.ty.is_signed(&self.tables) && (u >> (bits - 1)) & 1 == 1;
+                    C::Int(if negative { u - (1i128 << bits) } else { u })
+                }
+                _ => return None,
+            },
             ExprKind::ToBool(inner) => match self.eval_const(inner)? {
                 C::Int(v) => C::Int((v != 0) as i128),
                 C::Float(f) => C::Int((f != 0.0) as i128),

@@ -447,18 +447,19 @@ impl<'a> Parser<'a> {
                 if !lhs.ty.is_arith() || !rhs.ty.is_arith() || (bop == BinOp::Rem && (!lhs.ty.is_integer() || !rhs.ty.is_integer())) {
                     return Err(self.error_at(loc, format!("invalid operands to binary {op}")));
                 }
-                let (l, r, t) = self.usual_arith(lhs, rhs);
-                Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc))
+                let (l, r, t, bits) = self.usual_arith_precise(lhs, rhs);
+                Ok(self.reduce_precision(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc), bits))
             }
             "<<" | ">>" => {
                 if !lhs.ty.is_integer() || !rhs.ty.is_integer() {
                     return Err(self.error_at(loc, format!("invalid operands to binary {op}")));
                 }
+                let bits = self.bit_precision(&lhs);
                 let l = self.promote(lhs);
                 let r = self.promote(rhs);
                 let t = l.ty.clone();
                 let bop = if op == "<<" { BinOp::Shl } else { BinOp::Shr };
-                Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc))
+                Ok(self.reduce_precision(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc), bits))
             }
             "&" | "|" | "^" => {
                 if matches!(lhs.ty.kind, Kind::Vector { .. }) {
@@ -472,8 +473,8 @@ impl<'a> Parser<'a> {
                     "|" => BinOp::BitOr,
                     _ => BinOp::BitXor,
                 };
-                let (l, r, t) = self.usual_arith(lhs, rhs);
-                Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc))
+                let (l, r, t, bits) = self.usual_arith_precise(lhs, rhs);
+                Ok(self.reduce_precision(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), t, loc), bits))
             }
             "==" | "!=" | "<" | "<=" | ">" | ">=" => {
                 let bop = match op {
@@ -485,7 +486,9 @@ impl<'a> Parser<'a> {
                     _ => BinOp::Ge,
                 };
                 if lhs.ty.is_arith() && rhs.ty.is_arith() {
-                    let (l, r, _) = self.usual_arith(lhs, rhs);
+                    // Operands converted to a bit-precise type wrap to its width.
+                    let (l, r, _, bits) = self.usual_arith_precise(lhs, rhs);
+                    let (l, r) = (self.reduce_precision(l, bits), self.reduce_precision(r, bits));
                     return Ok(Expr::new(ExprKind::Binary(bop, Box::new(l), Box::new(r)), CType::int(), loc));
                 }
                 if (lhs.ty.is_ptr() || lhs.ty.is_integer()) && (rhs.ty.is_ptr() || rhs.ty.is_integer()) {
@@ -578,8 +581,8 @@ impl<'a> Parser<'a> {
 
     fn build_add(&mut self, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
         if lhs.ty.is_arith() && rhs.ty.is_arith() {
-            let (l, r, t) = self.usual_arith(lhs, rhs);
-            return Ok(Expr::new(ExprKind::Binary(BinOp::Add, Box::new(l), Box::new(r)), t, loc));
+            let (l, r, t, bits) = self.usual_arith_precise(lhs, rhs);
+            return Ok(self.reduce_precision(Expr::new(ExprKind::Binary(BinOp::Add, Box::new(l), Box::new(r)), t, loc), bits));
         }
         let (p, i) = if lhs.ty.is_ptr() { (lhs, rhs) } else { (rhs, lhs) };
         if !p.ty.is_ptr() || !i.ty.is_integer() {
@@ -593,8 +596,8 @@ impl<'a> Parser<'a> {
 
     fn build_sub(&mut self, lhs: Expr, rhs: Expr, loc: Loc) -> PResult<Expr> {
         if lhs.ty.is_arith() && rhs.ty.is_arith() {
-            let (l, r, t) = self.usual_arith(lhs, rhs);
-            return Ok(Expr::new(ExprKind::Binary(BinOp::Sub, Box::new(l), Box::new(r)), t, loc));
+            let (l, r, t, bits) = self.usual_arith_precise(lhs, rhs);
+            return Ok(self.reduce_precision(Expr::new(ExprKind::Binary(BinOp::Sub, Box::new(l), Box::new(r)), t, loc), bits));
         }
         if lhs.ty.is_ptr() && rhs.ty.is_integer() {
             let elem = lhs.ty.base().cloned().unwrap_or_else(CType::void);
@@ -739,9 +742,10 @@ impl<'a> Parser<'a> {
                     if !e.ty.is_arith() {
                         return Err(self.error_at(loc, "wrong type argument to unary minus"));
                     }
+                    let bits = self.bit_precision(&e);
                     let e = self.promote(e);
                     let ty = e.ty.clone();
-                    return Ok(Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), ty, loc));
+                    return Ok(self.reduce_precision(Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(e)), ty, loc), bits));
                 }
                 "~" => {
                     self.advance();
@@ -757,9 +761,10 @@ impl<'a> Parser<'a> {
                     if !e.ty.is_integer() {
                         return Err(self.error_at(loc, "wrong type argument to bit-complement"));
                     }
+                    let bits = self.bit_precision(&e);
                     let e = self.promote(e);
                     let ty = e.ty.clone();
-                    return Ok(Expr::new(ExprKind::Unary(UnOp::BitNot, Box::new(e)), ty, loc));
+                    return Ok(self.reduce_precision(Expr::new(ExprKind::Unary(UnOp::BitNot, Box::new(e)), ty, loc), bits));
                 }
                 "!" => {
                     self.advance();

@@ -2,6 +2,7 @@
 //! resolved through scopes, expression types are computed and implicit
 //! conversions inserted as the AST is built.
 
+mod bitprecise;
 mod builtins;
 mod consteval;
 mod decl;

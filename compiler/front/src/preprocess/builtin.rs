@@ -35,7 +35,7 @@ const BUILTINS: &[&str] = &[
     "__builtin_isnormal", "__builtin_isunordered", "__builtin_memcmp", "__builtin_memcpy", "__builtin_memmove", "__builtin_memset",
     "__builtin_mul_overflow", "__builtin_mul_overflow_p", "__builtin_nan", "__builtin_nanf", "__builtin_nanl", "__builtin_object_size",
     "__builtin_offsetof", "__builtin_parity", "__builtin_parityl", "__builtin_parityll", "__builtin_popcount", "__builtin_popcountl",
-    "__builtin_popcountll", "__builtin_prefetch", "__builtin_return_address", "__builtin_signbit", "__builtin_strcmp", "__builtin_strlen",
+    "__builtin_popcountll", "__builtin_prefetch", "__builtin_return_address", "__builtin_shuffle", "__builtin_signbit", "__builtin_strcmp", "__builtin_strlen",
     "__builtin_sub_overflow", "__builtin_sub_overflow_p", "__builtin_trap", "__builtin_types_compatible_p", "__builtin_unreachable",
     "__builtin_va_arg", "__builtin_va_copy", "__builtin_va_end", "__builtin_va_list", "__builtin_va_start", "__builtin_fpclassify",
     "__atomic_add_fetch", "__atomic_and_fetch", "__atomic_compare_exchange", "__atomic_compare_exchange_n", "__atomic_exchange",
