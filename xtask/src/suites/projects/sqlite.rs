@@ -1,7 +1,8 @@
 //! SQLite 3: the amalgamation is generated once (GCC + tclsh), then `sqlite3.c`, the shell
 //! and `test/speedtest1.c` are compiled with the compiler under test. Checks: SQL scripts
 //! in `xtask/projects/sqlite/` through the shell, and speedtest1 with `--verify`, outputs
-//! compared with the GCC build (speedtest1's timing column is stripped).
+//! compared with the GCC build (speedtest1's timing column is stripped), and
+//! reproducibility: `sqlite3.c` compiled in two different directories gives the same bytes.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -76,6 +77,26 @@ fn run_capture(bin: &Path, args: &[&str], input: Option<&Path>) -> String {
     format!("{}[{}]\n{}", o.stdout_str(), o.status.describe(), proc::first_error_line(&o.stderr_str()))
 }
 
+/// Compile `sqlite3.c` (self-contained) in two directories of different names and depths,
+/// with relative paths as build systems use them; the objects must be identical.
+fn reproducible(env: &Env, src: &Path) -> Result<(), StepErr> {
+    let log = env.work.join("repro.log");
+    let mut objects = Vec::new();
+    for dir in [env.work.join("repro-a"), env.work.join("repro-b/elsewhere")] {
+        let _ = std::fs::create_dir_all(&dir);
+        std::fs::copy(src.join("sqlite3.c"), dir.join("sqlite3.c")).map_err(|e| (format!("copying sqlite3.c: {e}"), String::new()))?;
+        let mut args: Vec<&str> = DEFS.to_vec();
+        args.extend(["-c", "sqlite3.c", "-o", "sqlite3.o"]);
+        env.step(&dir, &log, BUILD_TIMEOUT, &env.cc, &args, &[])?;
+        objects.push(std::fs::read(dir.join("sqlite3.o")).map_err(|e| (format!("reading sqlite3.o: {e}"), String::new()))?);
+    }
+    if objects[0] != objects[1] {
+        let at = objects[0].iter().zip(&objects[1]).position(|(a, b)| a != b).unwrap_or(objects[0].len().min(objects[1].len()));
+        return Err(("objects differ between build directories".into(), format!("sizes {} and {}, first difference at byte {at}", objects[0].len(), objects[1].len())));
+    }
+    Ok(())
+}
+
 fn scripts(env: &Env) -> Vec<PathBuf> {
     let dir = env.ctx.root.join("xtask/projects/sqlite");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
@@ -96,6 +117,7 @@ impl Project for Sqlite {
         let mut names = vec!["sqlite3-build".to_string()];
         names.extend(scripts.iter().map(|s| format!("sqlite3-{}", s.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default())));
         names.extend(SPEEDTEST_SETS.iter().map(|t| format!("sqlite3-speedtest1-{t}")));
+        names.push("sqlite3-reproducible".to_string());
         let refdir = match reference_tree(env) {
             Ok(d) => d,
             Err((why, _)) => return names.iter().map(|n| TestResult::skip(n, format!("gcc build failed: {why}"))).collect(),
@@ -130,6 +152,12 @@ impl Project for Sqlite {
             let want = strip_timings(&run_capture(&refbin.join("speedtest1"), &args, None));
             let got = strip_timings(&run_capture(&bin.join("speedtest1"), &args, None));
             check(name, want, got, &mut r);
+        }
+        if let Some(name) = it.next() {
+            r.push(match reproducible(env, &refdir) {
+                Ok(()) => TestResult::pass(name),
+                Err((why, detail)) => TestResult::fail(name, why, detail),
+            });
         }
         r
     }
