@@ -52,7 +52,13 @@ impl<'a> FnLower<'a> {
                 let then_b = self.new_block();
                 let end = self.new_block();
                 let else_b = if els.is_some() { self.new_block() } else { end };
-                self.branch_on(cond, then_b, else_b);
+                match const_truth(cond) {
+                    // The dead branch holds labels (e.g. a `case` inside `if (0)`): it is
+                    // only entered through them, so its code before the first label lands
+                    // in blocks without predecessors, which are dropped.
+                    Some(c) => self.jump(if c { then_b } else { else_b }),
+                    None => self.branch_on(cond, then_b, else_b),
+                }
                 self.switch_to(then_b);
                 self.stmt(then);
                 self.jump(end);

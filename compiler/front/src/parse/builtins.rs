@@ -163,7 +163,14 @@ impl<'a> Parser<'a> {
                     return Err(self.error_at(loc, "wrong number of arguments to '__builtin_expect'"));
                 }
                 let e = args.swap_remove(0);
-                Ok(self.convert(e, CType::long()))
+                let e = self.convert(e, CType::long());
+                // The expected value is evaluated too (it may have side effects).
+                let hint = args.swap_remove(0);
+                if self.eval_const(&hint).is_some() {
+                    return Ok(e);
+                }
+                let ty = e.ty.clone();
+                Ok(Expr::new(ExprKind::Comma(Box::new(hint), Box::new(e)), ty, loc))
             }
             "assume_aligned" => {
                 let e = args.swap_remove(0);
@@ -171,7 +178,9 @@ impl<'a> Parser<'a> {
             }
             "constant_p" => {
                 self.arity(name, &args, 1, loc)?;
-                let v = matches!(self.eval_const(&args[0]), Some(ConstValue::Int(_)) | Some(ConstValue::Float(_)));
+                // String literals count as constants (GCC), other addresses do not.
+                let v = matches!(args[0].kind, ExprKind::Str(_))
+                    || matches!(self.eval_const(&args[0]), Some(ConstValue::Int(_)) | Some(ConstValue::Float(_)));
                 Ok(Expr::new(ExprKind::Int(v as i128), CType::int(), loc))
             }
             "unreachable" | "trap" => Ok(self.builtin(base, vec![], CType::void(), loc)),
