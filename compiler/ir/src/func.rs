@@ -84,6 +84,8 @@ pub struct Function {
     /// Functions marked `noreturn`, `always_inline` etc. only matter to passes.
     pub noinline: bool,
     pub always_inline: bool,
+    /// Declared `inline`: not emitted when unreferenced, even at -O0 (as GCC).
+    pub declared_inline: bool,
     /// Alignment request for the function's code (`aligned` attribute), 0 = default.
     pub align: u32,
     /// Calls `setjmp`-like functions (`returns_twice`): values must live in memory across calls.
@@ -102,6 +104,7 @@ impl Function {
             slots: Vec::new(),
             noinline: false,
             always_inline: false,
+            declared_inline: false,
             align: 0,
             calls_returns_twice: false,
         }

@@ -5,12 +5,14 @@
 pub mod dce;
 pub mod dom;
 pub mod mem2reg;
+pub mod prune;
 pub mod simplify;
 
 use ccc_ir::{CodegenOptions, Function, Module};
 
 /// Run the passes `-O<level>` asks for over every function.
 pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), String> {
+    prune::run(m, opts.opt_level);
     if opts.opt_level == 0 {
         return Ok(());
     }

@@ -49,6 +49,7 @@ impl<'a> FnLower<'a> {
         f.attrs = symbol_attrs(&fd.attrs, fd.is_static);
         f.noinline = fd.attrs.noinline;
         f.always_inline = fd.attrs.always_inline;
+        f.declared_inline = fd.is_inline;
         f.align = fd.attrs.aligned.unwrap_or(0);
         let entry = f.new_block();
         f.layout.push(entry);

@@ -1,0 +1,107 @@
+//! Drop functions and data nothing refers to, as GCC's call-graph pass does: at every
+//! level an unreferenced `static inline` function is not emitted; from -O1 on, no
+//! unreferenced `static` function or variable is. Besides saving space this matters
+//! for correctness of real code: an unused inline helper may refer to symbols that
+//! exist nowhere (headers and tests rely on such references vanishing).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ccc_ir::{Callee, Function, InitPiece, InstKind, Linkage, Module};
+
+pub fn run(m: &mut Module, opt_level: u8) {
+    let droppable_fn = |f: &Function| f.attrs.linkage == Linkage::Internal && !f.attrs.used && (opt_level > 0 || f.declared_inline);
+    let droppable_global = |used: bool, linkage: Linkage| opt_level > 0 && linkage == Linkage::Internal && !used;
+
+    // Symbol name -> (is function, index); only droppable symbols are tracked.
+    let mut candidates: BTreeMap<&str, (bool, usize)> = BTreeMap::new();
+    for (i, f) in m.functions.iter().enumerate() {
+        if droppable_fn(f) {
+            candidates.insert(&f.name, (true, i));
+        }
+    }
+    for (i, g) in m.globals.iter().enumerate() {
+        if droppable_global(g.attrs.used, g.attrs.linkage) {
+            candidates.insert(&g.name, (false, i));
+        }
+    }
+    if candidates.is_empty() {
+        return;
+    }
+
+    // Everything not droppable is a root; so are names mentioned in asm text.
+    let mut live: BTreeSet<(bool, usize)> = BTreeSet::new();
+    let mut work: Vec<(bool, usize)> = Vec::new();
+    let mark = |name: &str, live: &mut BTreeSet<(bool, usize)>, work: &mut Vec<(bool, usize)>| {
+        if let Some(&k) = candidates.get(name) {
+            if live.insert(k) {
+                work.push(k);
+            }
+        }
+    };
+    for asm in &m.toplevel_asm {
+        for word in asm_words(asm) {
+            mark(word, &mut live, &mut work);
+        }
+    }
+    for a in &m.aliases {
+        mark(&a.target, &mut live, &mut work);
+    }
+    for (name, _) in m.constructors.iter().chain(&m.destructors) {
+        mark(name, &mut live, &mut work);
+    }
+    let roots_f: Vec<usize> = (0..m.functions.len()).filter(|&i| !droppable_fn(&m.functions[i])).collect();
+    let roots_g: Vec<usize> = (0..m.globals.len()).filter(|&i| !droppable_global(m.globals[i].attrs.used, m.globals[i].attrs.linkage)).collect();
+    let visit = |k: (bool, usize), live: &mut BTreeSet<(bool, usize)>, work: &mut Vec<(bool, usize)>| {
+        if k.0 {
+            for name in function_refs(&m.functions[k.1]) {
+                mark(name, live, work);
+            }
+        } else if let Some(init) = &m.globals[k.1].init {
+            for p in init {
+                match p {
+                    InitPiece::Addr { symbol, .. } => mark(symbol, live, work),
+                    InitPiece::LabelAddr { function, .. } => mark(function, live, work),
+                    InitPiece::Bytes(_) | InitPiece::Zero(_) => {}
+                }
+            }
+        }
+    };
+    for i in roots_f {
+        visit((true, i), &mut live, &mut work);
+    }
+    for i in roots_g {
+        visit((false, i), &mut live, &mut work);
+    }
+    while let Some(k) = work.pop() {
+        visit(k, &mut live, &mut work);
+    }
+
+    let dead: BTreeSet<(bool, usize)> = candidates.values().copied().filter(|k| !live.contains(k)).collect();
+    let mut i = 0;
+    m.functions.retain(|_| {
+        i += 1;
+        !dead.contains(&(true, i - 1))
+    });
+    let mut i = 0;
+    m.globals.retain(|_| {
+        i += 1;
+        !dead.contains(&(false, i - 1))
+    });
+}
+
+/// Names a function's code refers to.
+fn function_refs(f: &Function) -> impl Iterator<Item = &str> {
+    f.blocks.iter().flat_map(|b| &b.insts).flat_map(|inst| -> Vec<&str> {
+        match &inst.kind {
+            InstKind::GlobalAddr { name, .. } | InstKind::TlsAddr { name, .. } => vec![name.as_str()],
+            InstKind::Call { callee: Callee::Direct(name), .. } => vec![name.as_str()],
+            InstKind::InlineAsm(a) => asm_words(&a.template).collect(),
+            _ => Vec::new(),
+        }
+    })
+}
+
+/// Identifier-like words of assembly text (symbols it may name).
+fn asm_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$')).filter(|w| !w.is_empty())
+}
