@@ -84,6 +84,9 @@ pub struct Function {
     /// Functions marked `noreturn`, `always_inline` etc. only matter to passes.
     pub noinline: bool,
     pub always_inline: bool,
+    /// Blocks whose address is taken (`&&label`, in code or in static data): they must
+    /// keep their identity, so passes leave the block structure alone.
+    pub address_taken: Vec<Block>,
     /// Declared `inline`: not emitted when unreferenced, even at -O0 (as GCC).
     pub declared_inline: bool,
     /// Alignment request for the function's code (`aligned` attribute), 0 = default.
@@ -104,6 +107,7 @@ impl Function {
             slots: Vec::new(),
             noinline: false,
             always_inline: false,
+            address_taken: Vec::new(),
             declared_inline: false,
             align: 0,
             calls_returns_twice: false,

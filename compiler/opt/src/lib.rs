@@ -2,8 +2,10 @@
 //! to the `-O` level. Every pass keeps the IR valid (checked by the
 //! verifier in debug builds).
 
+pub mod cfg;
 pub mod dce;
 pub mod dom;
+pub mod fold;
 pub mod mem2reg;
 pub mod prune;
 pub mod simplify;
@@ -25,8 +27,19 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
 pub fn optimize_function(f: &mut Function) -> Result<(), String> {
     mem2reg::run(f);
     check(f, "mem2reg")?;
-    simplify::run(f);
-    check(f, "simplify")?;
+    // Folding exposes constant branches; dropping edges exposes trivial block
+    // parameters, which expose more folding.
+    for _ in 0..4 {
+        simplify::run(f);
+        check(f, "simplify")?;
+        let folded = fold::run(f);
+        check(f, "fold")?;
+        let cleaned = cfg::run(f);
+        check(f, "cfg")?;
+        if !folded && !cleaned {
+            break;
+        }
+    }
     dce::run(f);
     check(f, "dce")?;
     Ok(())

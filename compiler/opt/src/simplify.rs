@@ -1,11 +1,9 @@
-//! Local simplifications: block parameters that always receive the same
-//! value, and integer constant folding.
+//! Block parameters that always receive the same value are that value.
 
-use ccc_ir::{BinOp, Function, InstKind, Type, Value};
+use ccc_ir::{Function, InstKind, Value};
 
 pub fn run(f: &mut Function) {
     remove_trivial_params(f);
-    fold_constants(f);
     f.renumber_defs();
 }
 
@@ -87,91 +85,4 @@ fn remove_trivial_params(f: &mut Function) {
             inst.kind.map_operands(|v| resolve(&map, v));
         }
     }
-}
-
-fn fold_constants(f: &mut Function) {
-    let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
-    for b in f.layout.clone() {
-        for inst in &mut f.blocks[b.index()].insts {
-            let folded = match &inst.kind {
-                InstKind::IConst { value, .. } => {
-                    if let Some(r) = inst.result {
-                        consts[r.index()] = Some(*value);
-                    }
-                    continue;
-                }
-                InstKind::Binary { op, ty, lhs, rhs } if *ty != Type::Ptr && ty.is_int() => match (consts[lhs.index()], consts[rhs.index()]) {
-                    (Some(a), Some(b)) => fold_binary(*op, *ty, a, b),
-                    _ => None,
-                },
-                _ => None,
-            };
-            if let (Some(v), Some(r)) = (folded, inst.result) {
-                let ty = f.values[r.index()].ty;
-                let v = wrap(v, ty);
-                inst.kind = InstKind::IConst { ty, value: v };
-                consts[r.index()] = Some(v);
-            }
-        }
-    }
-}
-
-fn wrap(v: i128, ty: Type) -> i128 {
-    let bits = ty.bits();
-    if bits >= 128 {
-        return v;
-    }
-    let m = (1i128 << bits) - 1;
-    let u = v & m;
-    if u >> (bits - 1) & 1 == 1 {
-        u - (1i128 << bits)
-    } else {
-        u
-    }
-}
-
-fn unsigned(v: i128, ty: Type) -> u128 {
-    let bits = ty.bits();
-    if bits >= 128 {
-        v as u128
-    } else {
-        (v as u128) & ((1u128 << bits) - 1)
-    }
-}
-
-fn fold_binary(op: BinOp, ty: Type, a: i128, b: i128) -> Option<i128> {
-    let bits = ty.bits();
-    Some(match op {
-        BinOp::Add => a.wrapping_add(b),
-        BinOp::Sub => a.wrapping_sub(b),
-        BinOp::Mul => a.wrapping_mul(b),
-        BinOp::And => a & b,
-        BinOp::Or => a | b,
-        BinOp::Xor => a ^ b,
-        BinOp::Shl => {
-            let s = unsigned(b, ty) % bits as u128;
-            a.wrapping_shl(s as u32)
-        }
-        BinOp::LShr => {
-            let s = unsigned(b, ty) % bits as u128;
-            (unsigned(a, ty) >> s) as i128
-        }
-        BinOp::AShr => {
-            let s = unsigned(b, ty) % bits as u128;
-            wrap(a, ty) >> s
-        }
-        BinOp::SDiv | BinOp::SRem | BinOp::UDiv | BinOp::URem => {
-            if wrap(b, ty) == 0 {
-                return None;
-            }
-            let (x, y) = (wrap(a, ty), wrap(b, ty));
-            match op {
-                BinOp::SDiv => x.checked_div(y)?,
-                BinOp::SRem => x.checked_rem(y)?,
-                BinOp::UDiv => (unsigned(a, ty) / unsigned(b, ty)) as i128,
-                _ => (unsigned(a, ty) % unsigned(b, ty)) as i128,
-            }
-        }
-        _ => return None,
-    })
 }

@@ -246,6 +246,7 @@ impl<'a> FnLower<'a> {
     /// Drop unreachable blocks, patch computed gotos, verify.
     fn finish(mut self) -> Option<(Function, Vec<(String, Vec<u8>)>)> {
         let targets = self.address_taken.clone();
+        self.f.address_taken = targets.clone();
         for b in self.indirect_jumps.clone() {
             if let Some(last) = self.f.blocks[b.index()].insts.last_mut() {
                 if let InstKind::IndirectJump { targets: t, .. } = &mut last.kind {

@@ -1,0 +1,152 @@
+//! Control-flow cleanup: branches and switches on constants become jumps, blocks
+//! that became unreachable are dropped, and a block entered only by a jump from
+//! one predecessor is merged into it (its parameters become the jump's arguments).
+//! Functions whose blocks have their address taken (computed goto) keep their
+//! block structure: a label's address must stay valid.
+
+use ccc_ir::{Block, BlockCall, Function, InstKind, Value};
+
+/// Returns whether anything changed.
+pub fn run(f: &mut Function) -> bool {
+    if has_address_taken_blocks(f) {
+        return false;
+    }
+    let mut changed = fold_constant_branches(f);
+    changed |= remove_unreachable(f);
+    changed |= merge_straight_lines(f);
+    if changed {
+        f.renumber_defs();
+    }
+    changed
+}
+
+fn has_address_taken_blocks(f: &Function) -> bool {
+    !f.address_taken.is_empty()
+        || f.layout.iter().flat_map(|b| &f.blocks[b.index()].insts).any(|i| matches!(i.kind, InstKind::BlockAddr { .. } | InstKind::IndirectJump { .. }))
+}
+
+/// Integer constants defined by `IConst` (by value index).
+fn constants(f: &Function) -> Vec<Option<i128>> {
+    let mut c = vec![None; f.values.len()];
+    for b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            if let (InstKind::IConst { value, .. }, Some(r)) = (&inst.kind, inst.result) {
+                c[r.index()] = Some(*value);
+            }
+        }
+    }
+    c
+}
+
+fn fold_constant_branches(f: &mut Function) -> bool {
+    let consts = constants(f);
+    let mut changed = false;
+    for b in f.layout.clone() {
+        let Some(last) = f.blocks[b.index()].insts.last_mut() else { continue };
+        let target: Option<BlockCall> = match &last.kind {
+            InstKind::Branch { cond, cond_ty, then_dest, else_dest } => match consts[cond.index()] {
+                Some(k) => Some(if crate::fold::wrap(k, *cond_ty) != 0 { then_dest.clone() } else { else_dest.clone() }),
+                None if then_dest == else_dest => Some(then_dest.clone()),
+                None => None,
+            },
+            InstKind::Switch { value, ty, cases, default } => consts[value.index()].map(|k| {
+                let k = crate::fold::wrap(k, *ty);
+                let dest = cases.iter().find(|(v, _)| crate::fold::wrap(*v, *ty) == k).map(|c| c.1).unwrap_or(*default);
+                BlockCall::new(dest)
+            }),
+            _ => None,
+        };
+        if let Some(t) = target {
+            last.kind = InstKind::Jump(t);
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn remove_unreachable(f: &mut Function) -> bool {
+    let n = f.blocks.len();
+    let mut reach = vec![false; n];
+    let mut stack = vec![f.entry()];
+    while let Some(b) = stack.pop() {
+        if std::mem::replace(&mut reach[b.index()], true) {
+            continue;
+        }
+        for inst in &f.blocks[b.index()].insts {
+            stack.extend(inst.kind.successors());
+        }
+    }
+    let before = f.layout.len();
+    f.layout.retain(|b| reach[b.index()]);
+    if f.layout.len() == before {
+        return false;
+    }
+    for (i, bd) in f.blocks.iter_mut().enumerate() {
+        if !reach[i] {
+            bd.insts.clear();
+            bd.params.clear();
+        }
+    }
+    true
+}
+
+/// Merge `b` into `a` when `a` ends in `jump b(args)` and nothing else enters `b`.
+fn merge_straight_lines(f: &mut Function) -> bool {
+    let preds = f.predecessors();
+    let mut pred_edges = vec![0u32; f.blocks.len()];
+    for &b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            for s in inst.kind.successors() {
+                pred_edges[s.index()] += 1;
+            }
+        }
+    }
+    let entry = f.entry();
+    let mut alias: Vec<Option<Value>> = vec![None; f.values.len()];
+    let mut merged_into: Vec<Option<Block>> = vec![None; f.blocks.len()];
+    let mut changed = false;
+    for a in f.layout.clone() {
+        // `a` may itself have been merged into an earlier block.
+        let mut host = a;
+        while let Some(h) = merged_into[host.index()] {
+            host = h;
+        }
+        if merged_into[a.index()].is_some() {
+            continue;
+        }
+        loop {
+            let Some(InstKind::Jump(bc)) = f.blocks[host.index()].insts.last().map(|i| &i.kind) else { break };
+            let b = bc.block;
+            if b == entry || b == host || pred_edges[b.index()] != 1 || preds[b.index()].len() != 1 {
+                break;
+            }
+            let args = bc.args.clone();
+            let params = std::mem::take(&mut f.blocks[b.index()].params);
+            for (p, a) in params.iter().zip(&args) {
+                alias[p.index()] = Some(*a);
+            }
+            let moved = std::mem::take(&mut f.blocks[b.index()].insts);
+            let host_insts = &mut f.blocks[host.index()].insts;
+            host_insts.pop();
+            host_insts.extend(moved);
+            merged_into[b.index()] = Some(host);
+            changed = true;
+        }
+    }
+    if !changed {
+        return false;
+    }
+    f.layout.retain(|b| merged_into[b.index()].is_none());
+    let resolve = |mut v: Value| {
+        while let Some(Some(r)) = alias.get(v.index()) {
+            v = *r;
+        }
+        v
+    };
+    for bd in &mut f.blocks {
+        for inst in &mut bd.insts {
+            inst.kind.map_operands(resolve);
+        }
+    }
+    true
+}

@@ -1,0 +1,222 @@
+//! Constant folding and algebraic identities on integer instructions: `x + 0`,
+//! `x << 0`, `0 >> x`, `x - x`, `x == x`, constant casts, selects on constants, ...
+//! An instruction that folds to a constant becomes an `IConst`; one that folds to an
+//! existing value is replaced by it in every use. Floats are left alone (NaN,
+//! signed zeros and rounding make most identities wrong for them).
+
+use ccc_ir::{BinOp, CastOp, Function, InstKind, IntCC, Type, UnOp, Value};
+
+/// What an instruction folds to.
+enum Folded {
+    Const(i128),
+    Same(Value),
+}
+
+/// Returns whether anything changed.
+pub fn run(f: &mut Function) -> bool {
+    let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
+    let mut alias: Vec<Option<Value>> = vec![None; f.values.len()];
+    let mut changed = false;
+    for b in f.layout.clone() {
+        for i in 0..f.blocks[b.index()].insts.len() {
+            let inst = &mut f.blocks[b.index()].insts[i];
+            inst.kind.map_operands(|v| resolve(&alias, v));
+            let Some(r) = inst.result else { continue };
+            let ty = f.values[r.index()].ty;
+            if let InstKind::IConst { value, .. } = inst.kind {
+                consts[r.index()] = Some(value);
+                continue;
+            }
+            match fold(&inst.kind, &consts) {
+                Some(Folded::Const(v)) if ty.is_int() => {
+                    let v = wrap(v, ty);
+                    inst.kind = InstKind::IConst { ty, value: v };
+                    consts[r.index()] = Some(v);
+                    changed = true;
+                }
+                Some(Folded::Same(v)) if f.values[v.index()].ty == ty => {
+                    alias[r.index()] = Some(v);
+                    consts[r.index()] = consts[v.index()];
+                    changed = true;
+                }
+                _ => {}
+            }
+        }
+    }
+    if changed {
+        // Uses that come before their (replaced) definition in layout order.
+        for bd in &mut f.blocks {
+            for inst in &mut bd.insts {
+                inst.kind.map_operands(|v| resolve(&alias, v));
+            }
+        }
+    }
+    changed
+}
+
+fn resolve(alias: &[Option<Value>], mut v: Value) -> Value {
+    while let Some(Some(r)) = alias.get(v.index()) {
+        v = *r;
+    }
+    v
+}
+
+fn fold(kind: &InstKind, consts: &[Option<i128>]) -> Option<Folded> {
+    let c = |v: &Value| consts[v.index()];
+    match kind {
+        InstKind::Binary { op, ty, lhs, rhs } if ty.is_int() || (*ty == Type::Ptr && matches!(op, BinOp::Add | BinOp::Sub)) => {
+            if let (Some(a), Some(b)) = (c(lhs), c(rhs)) {
+                if *ty != Type::Ptr {
+                    return fold_binary(*op, *ty, a, b).map(Folded::Const);
+                }
+            }
+            binary_identity(*op, *ty, *lhs, *rhs, c(lhs).map(|a| wrap(a, *ty)), c(rhs).map(|b| wrap(b, *ty)))
+        }
+        InstKind::Unary { op, ty, arg } if ty.is_int() => {
+            let a = c(arg)?;
+            Some(Folded::Const(match op {
+                UnOp::Neg => a.wrapping_neg(),
+                UnOp::Not => !a,
+                UnOp::Popcount => unsigned(a, *ty).count_ones() as i128,
+                _ => return None,
+            }))
+        }
+        InstKind::Icmp { cc, ty, lhs, rhs } => {
+            if lhs == rhs {
+                return Some(Folded::Const(matches!(cc, IntCC::Eq | IntCC::Sle | IntCC::Sge | IntCC::Ule | IntCC::Uge) as i128));
+            }
+            let (a, b) = (c(lhs), c(rhs));
+            if let (Some(a), Some(b)) = (a, b) {
+                return Some(Folded::Const(compare(*cc, *ty, a, b) as i128));
+            }
+            // Unsigned comparisons against zero.
+            match (cc, b.map(|b| unsigned(b, *ty))) {
+                (IntCC::Ult, Some(0)) => Some(Folded::Const(0)),
+                (IntCC::Uge, Some(0)) => Some(Folded::Const(1)),
+                _ => None,
+            }
+        }
+        InstKind::Cast { op, from, to, arg } if from.is_int() && to.is_int() => {
+            let a = c(arg)?;
+            Some(Folded::Const(match op {
+                CastOp::Sext | CastOp::Trunc | CastOp::Bitcast => wrap(a, *from),
+                CastOp::Zext => unsigned(a, *from) as i128,
+                _ => return None,
+            }))
+        }
+        InstKind::Select { cond, a, b, cond_ty, .. } => {
+            if a == b {
+                return Some(Folded::Same(*a));
+            }
+            let k = wrap(c(cond)?, *cond_ty);
+            Some(Folded::Same(if k != 0 { *a } else { *b }))
+        }
+        _ => None,
+    }
+}
+
+/// Identities with one constant operand (already wrapped to `ty`) or equal operands.
+fn binary_identity(op: BinOp, ty: Type, lhs: Value, rhs: Value, a: Option<i128>, b: Option<i128>) -> Option<Folded> {
+    use Folded::{Const, Same};
+    let ones = wrap(-1, ty);
+    let same = lhs == rhs;
+    Some(match op {
+        BinOp::Add | BinOp::Or | BinOp::Xor if b == Some(0) => Same(lhs),
+        BinOp::Add | BinOp::Or | BinOp::Xor if a == Some(0) => Same(rhs),
+        BinOp::Sub if b == Some(0) => Same(lhs),
+        BinOp::Sub | BinOp::Xor if same && ty != Type::Ptr => Const(0),
+        BinOp::And | BinOp::Or if same => Same(lhs),
+        BinOp::And if a == Some(0) || b == Some(0) => Const(0),
+        BinOp::And if b == Some(ones) => Same(lhs),
+        BinOp::And if a == Some(ones) => Same(rhs),
+        BinOp::Or if a == Some(ones) || b == Some(ones) => Const(ones),
+        BinOp::Mul if a == Some(0) || b == Some(0) => Const(0),
+        BinOp::Mul if b == Some(1) => Same(lhs),
+        BinOp::Mul if a == Some(1) => Same(rhs),
+        BinOp::SDiv | BinOp::UDiv if b == Some(1) => Same(lhs),
+        BinOp::URem if b == Some(1) => Const(0),
+        BinOp::Shl | BinOp::LShr | BinOp::AShr if b.map(|s| unsigned(s, ty) % ty.bits() as u128 == 0).unwrap_or(false) => Same(lhs),
+        BinOp::Shl | BinOp::LShr | BinOp::AShr if a == Some(0) => Const(0),
+        BinOp::AShr if a == Some(ones) => Const(ones),
+        _ => return None,
+    })
+}
+
+fn compare(cc: IntCC, ty: Type, a: i128, b: i128) -> bool {
+    let (sa, sb) = (wrap(a, ty), wrap(b, ty));
+    let (ua, ub) = (unsigned(a, ty), unsigned(b, ty));
+    match cc {
+        IntCC::Eq => ua == ub,
+        IntCC::Ne => ua != ub,
+        IntCC::Slt => sa < sb,
+        IntCC::Sle => sa <= sb,
+        IntCC::Sgt => sa > sb,
+        IntCC::Sge => sa >= sb,
+        IntCC::Ult => ua < ub,
+        IntCC::Ule => ua <= ub,
+        IntCC::Ugt => ua > ub,
+        IntCC::Uge => ua >= ub,
+    }
+}
+
+/// `v` as a signed value of `ty`'s width.
+pub(crate) fn wrap(v: i128, ty: Type) -> i128 {
+    let bits = ty.bits();
+    if bits >= 128 {
+        return v;
+    }
+    let m = (1i128 << bits) - 1;
+    let u = v & m;
+    if u >> (bits - 1) & 1 == 1 {
+        u - (1i128 << bits)
+    } else {
+        u
+    }
+}
+
+/// `v` as an unsigned value of `ty`'s width.
+pub(crate) fn unsigned(v: i128, ty: Type) -> u128 {
+    let bits = ty.bits();
+    if bits >= 128 {
+        v as u128
+    } else {
+        (v as u128) & ((1u128 << bits) - 1)
+    }
+}
+
+pub(crate) fn fold_binary(op: BinOp, ty: Type, a: i128, b: i128) -> Option<i128> {
+    let bits = ty.bits();
+    Some(match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::Mul => a.wrapping_mul(b),
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::Shl => {
+            let s = unsigned(b, ty) % bits as u128;
+            a.wrapping_shl(s as u32)
+        }
+        BinOp::LShr => {
+            let s = unsigned(b, ty) % bits as u128;
+            (unsigned(a, ty) >> s) as i128
+        }
+        BinOp::AShr => {
+            let s = unsigned(b, ty) % bits as u128;
+            wrap(a, ty) >> s
+        }
+        BinOp::SDiv | BinOp::SRem | BinOp::UDiv | BinOp::URem => {
+            if wrap(b, ty) == 0 {
+                return None;
+            }
+            let (x, y) = (wrap(a, ty), wrap(b, ty));
+            match op {
+                BinOp::SDiv => x.checked_div(y)?,
+                BinOp::SRem => x.checked_rem(y)?,
+                BinOp::UDiv => (unsigned(a, ty) / unsigned(b, ty)) as i128,
+                _ => (unsigned(a, ty) % unsigned(b, ty)) as i128,
+            }
+        }
+        _ => return None,
+    })
+}
