@@ -134,6 +134,8 @@ pub struct Options {
     /// `-fgnu89-inline`: GNU inline semantics whatever the -std.
     pub gnu89_inline: bool,
     pub freestanding: bool,
+    /// `-fno-builtin[-NAME]`: C library calls stay as written.
+    pub no_builtin: bool,
     pub stack_protector: u8,
     pub m16: bool,
     pub m32: bool,
@@ -205,6 +207,7 @@ impl Default for Options {
             fcommon: false,
             gnu89_inline: false,
             freestanding: false,
+            no_builtin: false,
             stack_protector: 0,
             m16: false,
             m32: false,
@@ -525,6 +528,8 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
         "-fsigned-char" | "-fno-unsigned-char" => o.char_signed = Some(true),
         "-funsigned-char" | "-fno-signed-char" => o.char_signed = Some(false),
         "-ffreestanding" | "-fno-hosted" => o.freestanding = true,
+        "-fbuiltin" => o.no_builtin = false,
+        b if b.starts_with("-fno-builtin") => o.no_builtin = true,
         "-fhosted" => o.freestanding = false,
         "-fstack-protector" => o.stack_protector = 1,
         "-fstack-protector-strong" | "-fstack-protector-explicit" => o.stack_protector = if a.ends_with("strong") { 2 } else { o.stack_protector },

@@ -469,6 +469,7 @@ impl Driver {
             gnu89_inline: o.gnu89_inline,
             signed_char: o.char_signed,
             opt_level: o.opt_level,
+            libc_builtins: !o.no_builtin && !o.freestanding,
             source_name: path.to_string(),
         };
         let mut module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {

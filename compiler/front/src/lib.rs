@@ -67,13 +67,16 @@ pub struct FrontOptions {
     pub signed_char: Option<bool>,
     /// `-O` level (0..=3), for `__OPTIMIZE__`-like decisions in lowering.
     pub opt_level: u8,
+    /// C library functions may be treated as builtins (no `-fno-builtin`,
+    /// `-ffreestanding`): calls to them can be replaced by cheaper ones.
+    pub libc_builtins: bool,
     /// Name of the main source file, for `.file` and `__FILE__`-independent uses.
     pub source_name: String,
 }
 
 impl Default for FrontOptions {
     fn default() -> Self {
-        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, source_name: String::new() }
+        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, libc_builtins: true, source_name: String::new() }
     }
 }
 

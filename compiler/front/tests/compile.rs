@@ -77,3 +77,37 @@ fn errors_not_panics() {
         let _ = compile(&src[..i]);
     }
 }
+
+/// Direct callees of every call in the module, in order.
+fn callees(m: &Module) -> Vec<String> {
+    let mut v = Vec::new();
+    for f in &m.functions {
+        for b in &f.layout {
+            for i in &f.blocks[b.index()].insts {
+                if let ccc_ir::InstKind::Call { callee: ccc_ir::Callee::Direct(n), .. } = &i.kind {
+                    v.push(n.clone());
+                }
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn printf_calls_fold_like_gcc_when_optimising() {
+    let src = "int printf(const char *, ...); struct F; int fprintf(struct F *, const char *, ...);\n\
+               void f(struct F *fp, const char *s, int n) { printf(\"\"); printf(\"a\"); printf(\"hi\\n\"); printf(\"hi\");\n\
+               printf(\"%s\\n\", s); printf(\"%c\", n); printf(\"%d\\n\", n); fprintf(fp, \"x\"); fprintf(fp, \"%s\", s); fprintf(fp, \"%s\\n\", s); }\n\
+               int g(void) { return printf(\"hi\\n\"); }";
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(Arch::X86_64);
+    let pp_opts = PpOptions::default();
+    let pp = Preprocessor::new(&diag, &pp_opts, &target);
+    let out = pp.run_text("t.c", Rc::from(src)).expect("preprocesses");
+    let fo = FrontOptions { opt_level: 2, ..Default::default() };
+    let m = ccc_front::compile_translation_unit(out.tokens, &diag, &target, &fo).expect("compiles");
+    assert_eq!(callees(&m), ["putchar", "puts", "printf", "puts", "putchar", "printf", "fputs", "fputs", "fprintf", "printf"]);
+    // Not optimising, or -fno-builtin: every call stays.
+    let plain = ok(src);
+    assert!(callees(&plain).iter().all(|c| c == "printf" || c == "fprintf"));
+}

@@ -19,6 +19,11 @@ impl<'a> FnLower<'a> {
     }
 
     pub(super) fn expr_discard(&mut self, e: &Expr) {
+        if let ExprKind::Call { callee, args } = &e.kind {
+            if self.fold_stdio_call(callee, args) {
+                return;
+            }
+        }
         let _ = self.rvalue(e);
     }
 

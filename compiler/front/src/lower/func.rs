@@ -33,6 +33,8 @@ pub struct FnLower<'a> {
     pub(super) vla_saves: Vec<SlotId>,
     /// Whether each block is already in the layout (avoids a linear search).
     pub(super) in_layout: Vec<bool>,
+    /// Fold printf-family calls as GCC does (optimising, C library builtins on).
+    pub(super) fold_stdio: bool,
 }
 
 impl<'a> FnLower<'a> {
@@ -68,6 +70,7 @@ impl<'a> FnLower<'a> {
             indirect_jumps: Vec::new(),
             ret_ty: fty.ret.clone(),
             failed: false,
+            fold_stdio: opts.opt_level > 0 && opts.libc_builtins,
             fn_name: fd.name.to_string(),
             strings: Vec::new(),
             tls_globals,
