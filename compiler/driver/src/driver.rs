@@ -470,6 +470,7 @@ impl Driver {
             signed_char: o.char_signed,
             opt_level: o.opt_level,
             libc_builtins: !o.no_builtin && !o.freestanding,
+            instrument_functions: o.instrument_functions,
             source_name: path.to_string(),
         };
         let mut module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {

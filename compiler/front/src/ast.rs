@@ -223,6 +223,8 @@ pub struct DeclAttrs {
     pub aligned: Option<u32>,
     pub noinline: bool,
     pub always_inline: bool,
+    /// `no_instrument_function`: no `-finstrument-functions` hooks.
+    pub no_instrument: bool,
     pub noreturn: bool,
     pub packed: bool,
     pub transparent_union: bool,
@@ -245,6 +247,7 @@ impl DeclAttrs {
         self.used |= o.used;
         self.noinline |= o.noinline;
         self.always_inline |= o.always_inline;
+        self.no_instrument |= o.no_instrument;
         self.noreturn |= o.noreturn;
         self.packed |= o.packed;
         self.transparent_union |= o.transparent_union;

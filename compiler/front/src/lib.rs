@@ -70,13 +70,15 @@ pub struct FrontOptions {
     /// C library functions may be treated as builtins (no `-fno-builtin`,
     /// `-ffreestanding`): calls to them can be replaced by cheaper ones.
     pub libc_builtins: bool,
+    /// `-finstrument-functions`: entry/exit hooks in every function.
+    pub instrument_functions: bool,
     /// Name of the main source file, for `.file` and `__FILE__`-independent uses.
     pub source_name: String,
 }
 
 impl Default for FrontOptions {
     fn default() -> Self {
-        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, libc_builtins: true, source_name: String::new() }
+        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, libc_builtins: true, instrument_functions: false, source_name: String::new() }
     }
 }
 

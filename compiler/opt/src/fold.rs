@@ -9,12 +9,14 @@ use ccc_ir::{BinOp, CastOp, Function, InstKind, IntCC, Type, UnOp, Value};
 /// What an instruction folds to.
 enum Folded {
     Const(i128),
+    Float(u128),
     Same(Value),
 }
 
 /// Returns whether anything changed.
 pub fn run(f: &mut Function) -> bool {
     let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
+    let mut floats: Vec<Option<f64>> = vec![None; f.values.len()];
     let mut alias: Vec<Option<Value>> = vec![None; f.values.len()];
     let mut changed = false;
     for b in f.layout.clone() {
@@ -23,15 +25,28 @@ pub fn run(f: &mut Function) -> bool {
             inst.kind.map_operands(|v| resolve(&alias, v));
             let Some(r) = inst.result else { continue };
             let ty = f.values[r.index()].ty;
-            if let InstKind::IConst { value, .. } = inst.kind {
-                consts[r.index()] = Some(value);
-                continue;
+            match inst.kind {
+                InstKind::IConst { value, .. } => {
+                    consts[r.index()] = Some(value);
+                    continue;
+                }
+                InstKind::FConst { ty, bits } => {
+                    floats[r.index()] = float_value(ty, bits);
+                    continue;
+                }
+                _ => {}
             }
-            match fold(&inst.kind, &consts) {
+            let folded = fold(&inst.kind, &consts).or_else(|| fold_float_cast(&inst.kind, &consts, &floats));
+            match folded {
                 Some(Folded::Const(v)) if ty.is_int() => {
                     let v = wrap(v, ty);
                     inst.kind = InstKind::IConst { ty, value: v };
                     consts[r.index()] = Some(v);
+                    changed = true;
+                }
+                Some(Folded::Float(bits)) => {
+                    inst.kind = InstKind::FConst { ty, bits };
+                    floats[r.index()] = float_value(ty, bits);
                     changed = true;
                 }
                 Some(Folded::Same(v)) if f.values[v.index()].ty == ty => {
@@ -111,6 +126,49 @@ fn fold(kind: &InstKind, consts: &[Option<i128>]) -> Option<Folded> {
             let k = wrap(c(cond)?, *cond_ty);
             Some(Folded::Same(if k != 0 { *a } else { *b }))
         }
+        _ => None,
+    }
+}
+
+/// The value of an f32/f64 constant (other float formats are not folded).
+fn float_value(ty: Type, bits: u128) -> Option<f64> {
+    match ty {
+        Type::F32 => Some(f64::from(f32::from_bits(bits as u32))),
+        Type::F64 => Some(f64::from_bits(bits as u64)),
+        _ => None,
+    }
+}
+
+fn float_bits(ty: Type, v: f64) -> Option<u128> {
+    match ty {
+        Type::F32 => Some(u128::from((v as f32).to_bits())),
+        Type::F64 => Some(u128::from(v.to_bits())),
+        _ => None,
+    }
+}
+
+/// Conversions between integers, f32 and f64 of constants. Float-to-integer only
+/// folds when the value is in range (otherwise the result is the target's).
+fn fold_float_cast(kind: &InstKind, consts: &[Option<i128>], floats: &[Option<f64>]) -> Option<Folded> {
+    let InstKind::Cast { op, from, to, arg } = kind else { return None };
+    match op {
+        CastOp::FToSI | CastOp::FToUI => {
+            let v = floats[arg.index()]?.trunc();
+            let bits = to.bits() as i32;
+            let (lo, hi) = if *op == CastOp::FToSI { (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1)) } else { (0.0, 2f64.powi(bits)) };
+            (v >= lo && v < hi && to.bits() <= 64).then(|| Folded::Const(v as i128))
+        }
+        // Rounded once, straight from the integer (via f64 could round twice).
+        CastOp::SIToF | CastOp::UIToF => {
+            let k = consts[arg.index()]?;
+            let (as32, as64) = if *op == CastOp::SIToF { let x = wrap(k, *from); (x as f32, x as f64) } else { let x = unsigned(k, *from); (x as f32, x as f64) };
+            match to {
+                Type::F32 => Some(Folded::Float(u128::from(as32.to_bits()))),
+                Type::F64 => Some(Folded::Float(u128::from(as64.to_bits()))),
+                _ => None,
+            }
+        }
+        CastOp::FExt | CastOp::FTrunc => Some(Folded::Float(float_bits(*to, floats[arg.index()]?)?)),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! verifier in debug builds).
 
 pub mod cfg;
+pub mod const_load;
 pub mod dce;
 pub mod dom;
 pub mod fold;
@@ -18,13 +19,19 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     if opts.opt_level == 0 {
         return Ok(());
     }
+    let images = const_load::Images::new(&m.globals);
     for f in &mut m.functions {
-        optimize_function(f)?;
+        optimize_function_with(f, &images)?;
     }
     Ok(())
 }
 
 pub fn optimize_function(f: &mut Function) -> Result<(), String> {
+    optimize_function_with(f, &const_load::Images::new(&[]))
+}
+
+/// The function passes, with the module's constant data for folding loads from it.
+pub fn optimize_function_with(f: &mut Function, images: &const_load::Images) -> Result<(), String> {
     mem2reg::run(f);
     check(f, "mem2reg")?;
     // Folding exposes constant branches; dropping edges exposes trivial block
@@ -36,7 +43,8 @@ pub fn optimize_function(f: &mut Function) -> Result<(), String> {
         check(f, "fold")?;
         let cleaned = cfg::run(f);
         check(f, "cfg")?;
-        if !folded && !cleaned {
+        let loaded = const_load::run(f, images);
+        if !folded && !cleaned && !loaded {
             break;
         }
     }

@@ -106,11 +106,18 @@ impl<'a> FnLower<'a> {
                 lw.store_scalar(addr, v, &lty);
             }
         }
+        let instrument = opts.instrument_functions && !fd.attrs.no_instrument;
+        if instrument {
+            lw.instrument_entry();
+        }
         lw.stmt(&fd.body);
         // Falling off the end: `main` returns 0; other functions return an
         // unspecified value, as with GCC.
         if !lw.f.is_terminated(lw.cur) {
             lw.return_default();
+        }
+        if instrument {
+            lw.instrument_exits();
         }
         if lw.failed {
             return None;

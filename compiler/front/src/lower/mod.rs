@@ -5,6 +5,7 @@ mod builtins;
 mod complex;
 mod expr;
 mod func;
+mod instrument;
 mod printf;
 mod stmt;
 

@@ -171,6 +171,7 @@ impl<'a> Parser<'a> {
             }
             "noinline" => attrs.noinline = true,
             "always_inline" => attrs.always_inline = true,
+            "no_instrument_function" => attrs.no_instrument = true,
             "noreturn" => attrs.noreturn = true,
             "gnu_inline" => attrs.gnu_inline = true,
             "returns_twice" => attrs.returns_twice = true,
@@ -1293,6 +1294,8 @@ impl<'a> Parser<'a> {
         }
         let is_static = spec.storage == Storage::Static || prev.as_ref().map(|p| p.is_static).unwrap_or(false);
         self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static, defined: prev.as_ref().map(|p| p.defined).unwrap_or(false), index: prev.and_then(|p| p.index) });
+        // A later definition inherits the attributes of its declarations (as in GCC).
+        self.fn_decl_attrs.entry(asm).or_default().merge(attrs.clone());
         if self.scopes.len() == 1 || self.lookup(name).is_none() || true {
             self.bind(name, Binding::Var { var: VarRef::Global(asm), ty });
         }
@@ -1401,6 +1404,14 @@ impl<'a> Parser<'a> {
 
     fn function_definition(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
         let asm = self.asm_name(name, &attrs);
+        let attrs = match self.fn_decl_attrs.get(&asm) {
+            Some(declared) => {
+                let mut merged = declared.clone();
+                merged.merge(attrs);
+                merged
+            }
+            None => attrs,
+        };
         if let Some(p) = self.globals.get(&asm) {
             if p.defined {
                 return Err(self.error_at(loc, format!("redefinition of '{name}'")));

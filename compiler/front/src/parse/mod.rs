@@ -120,6 +120,8 @@ pub struct Parser<'a> {
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
     pub(super) implicit_fns: std::collections::HashSet<Sym>,
+    /// Merged attributes of each function's declarations, by assembler name.
+    pub(super) fn_decl_attrs: std::collections::HashMap<Sym, crate::ast::DeclAttrs>,
     /// Symbols named by `asm("...")` labels: several C names may share one
     /// (glibc redirects `stat` to `stat64`), so their types are not compared.
     pub(super) asm_labeled: std::collections::HashSet<Sym>,
@@ -330,6 +332,7 @@ impl<'a> Parser<'a> {
             cur_static_owner: None,
             incomplete_objects: Vec::new(),
             implicit_fns: std::collections::HashSet::new(),
+            fn_decl_attrs: std::collections::HashMap::new(),
             asm_labeled: std::collections::HashSet::new(),
         }
     }
