@@ -989,7 +989,8 @@ impl<'a> FnLower<'a> {
         }
         let goto_targets: Vec<ir::Block> = a.labels.iter().map(|l| self.label_block(*l)).collect();
         let has_goto = !goto_targets.is_empty();
-        self.ins(InstKind::InlineAsm(Box::new(ir::InlineAsm { template: a.template.clone(), outputs, inputs, clobbers: a.clobbers.clone(), goto_targets, volatile: a.volatile })));
+        let template = number_goto_labels(&a.template, &a.labels, outputs.len() + inputs.len());
+        self.ins(InstKind::InlineAsm(Box::new(ir::InlineAsm { template, outputs, inputs, clobbers: a.clobbers.clone(), goto_targets, volatile: a.volatile })));
         if has_goto {
             // asm goto falls through to the next statement; the jump makes
             // the fall-through edge explicit.
@@ -998,4 +999,37 @@ impl<'a> FnLower<'a> {
             self.switch_to(next);
         }
     }
+}
+
+/// `%l[name]` in an `asm goto` template becomes `%lN`, the label's number after all
+/// operands (a `+` operand's hidden input included), which is how the backend
+/// resolves labels.
+fn number_goto_labels(template: &str, labels: &[Sym], operands: usize) -> String {
+    if labels.is_empty() {
+        return template.to_string();
+    }
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(p) = rest.find('%') {
+        out.push_str(&rest[..p]);
+        let tail = &rest[p..];
+        if let Some(after) = tail.strip_prefix("%%") {
+            out.push_str("%%");
+            rest = after;
+            continue;
+        }
+        let named = tail.strip_prefix("%l[").and_then(|t| t.split_once(']'));
+        match named.and_then(|(name, after)| labels.iter().position(|l| l.as_str() == name).map(|i| (i, after))) {
+            Some((i, after)) => {
+                out.push_str(&format!("%l{}", operands + i));
+                rest = after;
+            }
+            None => {
+                out.push('%');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }

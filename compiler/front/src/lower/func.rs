@@ -280,8 +280,9 @@ impl<'a> FnLower<'a> {
                 continue;
             }
             reach[b.index()] = true;
-            if let Some(last) = self.f.blocks[b.index()].insts.last() {
-                stack.extend(last.kind.successors());
+            // Not only terminators: `asm goto` branches from the middle of a block.
+            for inst in &self.f.blocks[b.index()].insts {
+                stack.extend(inst.kind.successors());
             }
         }
         let layout: Vec<Block> = self.f.layout.iter().copied().filter(|b| reach[b.index()]).collect();
