@@ -111,3 +111,9 @@ fn printf_calls_fold_like_gcc_when_optimising() {
     let plain = ok(src);
     assert!(callees(&plain).iter().all(|c| c == "printf" || c == "fprintf"));
 }
+
+#[test]
+fn extern_void_objects_are_gnu_c() {
+    ok("extern const void start_marker, end_marker; const void *p(void) { return &end_marker; }");
+    fails("void v;");
+}

@@ -1306,7 +1306,8 @@ impl<'a> Parser<'a> {
     }
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
-        if ty.is_void() {
+        // GNU C accepts `extern void sym;` (only its address can be used).
+        if ty.is_void() && spec.storage != Storage::Extern {
             return Err(self.error_at(loc, format!("variable or field '{name}' declared void")));
         }
         let asm = self.asm_name(name, &attrs);
