@@ -209,8 +209,10 @@ pub enum InstKind {
     // ---- calls
     /// `args` are scalars, or for aggregate parameters the address of the
     /// aggregate. For an aggregate return, `ret_slot` holds the address the
-    /// result is written to and the call defines no value.
-    Call { callee: Callee, sig: Signature, args: Vec<Value>, ret_slot: Option<Value> },
+    /// result is written to and the call defines no value. `chain` is the
+    /// static chain passed to a GNU nested function (in the target's chain
+    /// register).
+    Call { callee: Callee, sig: Signature, args: Vec<Value>, ret_slot: Option<Value>, chain: Option<Value> },
 
     // ---- atomics
     AtomicLoad { ty: Type, ptr: Value, order: AtomicOrder },
@@ -230,6 +232,9 @@ pub enum InstKind {
 
     // ---- frame introspection
     FrameAddress { level: u32 },
+    /// The static chain this function received (only in functions with
+    /// `Function::static_chain`): the enclosing function's frame block.
+    StaticChain,
     ReturnAddress { level: u32 },
 
     InlineAsm(Box<InlineAsm>),
@@ -289,7 +294,7 @@ impl InstKind {
         use InstKind::*;
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
-            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } | StackSave => {}
+            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } | StackSave | StaticChain => {}
             StackRestore { ptr } => f(*ptr),
             Unreachable | Trap => {}
             DynAlloca { size, .. } => f(*size),
@@ -325,13 +330,16 @@ impl InstKind {
                 f(*dst);
                 f(*byte)
             }
-            Call { callee, args, ret_slot, .. } => {
+            Call { callee, args, ret_slot, chain, .. } => {
                 if let Callee::Indirect(c) = callee {
                     f(*c)
                 }
                 args.iter().for_each(|a| f(*a));
                 if let Some(r) = ret_slot {
                     f(*r)
+                }
+                if let Some(c) = chain {
+                    f(*c)
                 }
             }
             VaStart { ap } | VaArg { ap, .. } => f(*ap),
@@ -362,7 +370,7 @@ impl InstKind {
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
             BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } => {}
-            Unreachable | Trap | StackSave => {}
+            Unreachable | Trap | StackSave | StaticChain => {}
             StackRestore { ptr } => *ptr = g(*ptr),
             DynAlloca { size, .. } => *size = g(*size),
             Binary { lhs, rhs, .. } | Icmp { lhs, rhs, .. } | Fcmp { lhs, rhs, .. } | Overflows { lhs, rhs, .. } => {
@@ -393,7 +401,7 @@ impl InstKind {
                 *dst = g(*dst);
                 *byte = g(*byte);
             }
-            Call { callee, args, ret_slot, .. } => {
+            Call { callee, args, ret_slot, chain, .. } => {
                 if let Callee::Indirect(c) = callee {
                     *c = g(*c);
                 }
@@ -402,6 +410,9 @@ impl InstKind {
                 }
                 if let Some(r) = ret_slot {
                     *r = g(*r);
+                }
+                if let Some(c) = chain {
+                    *c = g(*c);
                 }
             }
             VaStart { ap } | VaArg { ap, .. } => *ap = g(*ap),
@@ -457,7 +468,7 @@ pub fn result_type(kind: &InstKind) -> Option<Type> {
     Some(match kind {
         IConst { ty, .. } | FConst { ty, .. } => *ty,
         GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } | DynAlloca { .. } | BlockAddr { .. } => Type::Ptr,
-        FrameAddress { .. } | ReturnAddress { .. } | StackSave => Type::Ptr,
+        FrameAddress { .. } | ReturnAddress { .. } | StackSave | StaticChain => Type::Ptr,
         Binary { ty, .. } | Unary { ty, .. } | Select { ty, .. } => *ty,
         Icmp { .. } | Fcmp { .. } | Overflows { .. } => Type::I8,
         Cast { to, .. } => *to,

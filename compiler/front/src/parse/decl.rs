@@ -1434,11 +1434,7 @@ impl<'a> Parser<'a> {
         self.pop_scope();
         let state = self.func.take().expect("func state");
         let mut body = body?;
-        for (label, lloc) in &state.labels_used {
-            if !state.labels_defined.contains(label) {
-                return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
-            }
-        }
+        self.check_function_end(&state)?;
         if !pending.is_empty() {
             let mut stmts = pending;
             stmts.push(body);
@@ -1471,6 +1467,8 @@ impl<'a> Parser<'a> {
             is_inline: spec.inline,
             attrs,
             loc,
+            static_chain: false,
+            frame: state.frame,
         }));
         Ok(())
     }
@@ -1525,6 +1523,12 @@ impl<'a> Parser<'a> {
             self.flush_vla(&mut out);
             if spec.storage == Storage::Typedef {
                 self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
+            } else if ty.is_func() && self.is_punct("{") {
+                // A GNU nested function; its body ends the declaration.
+                self.nested_function_definition(name, nloc, ty, &spec, attrs)?;
+                return Ok(out);
+            } else if ty.is_func() && spec.storage == Storage::Auto {
+                self.declare_nested_function(name, ty);
             } else if ty.is_func() {
                 let mut s = spec.clone();
                 if s.storage == Storage::None {

@@ -14,9 +14,8 @@ impl<'a> Parser<'a> {
                 Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
             }
             Kind::Func(_) => {
-                let ty = CType::ptr_to(e.ty.clone());
-                let loc = e.loc;
-                Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
+                self.note_function_address(&e);
+                function_pointer(e)
             }
             _ => e,
         }
@@ -886,6 +885,7 @@ impl<'a> Parser<'a> {
                 f.locals[id].volatile = true;
             }
         }
+        self.note_function_address(&e);
         let ty = CType::ptr_to(e.ty.clone());
         Ok(Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc))
     }
@@ -991,7 +991,8 @@ impl<'a> Parser<'a> {
     }
 
     fn call(&mut self, callee: Expr, loc: Loc) -> PResult<Expr> {
-        let callee = self.decay(callee);
+        // A direct call of a nested function needs no trampoline.
+        let callee = if callee.ty.is_func() { function_pointer(callee) } else { self.decay(callee) };
         let fty = match callee.ty.func() {
             Some(f) => f.clone(),
             None => return Err(self.error_at(loc, "called object is not a function or function pointer")),
@@ -1117,7 +1118,7 @@ impl<'a> Parser<'a> {
                 }
                 self.advance();
                 let name = t.text;
-                if let Some(b) = self.lookup(name).cloned() {
+                if let Some(b) = self.lookup_var(name) {
                     return match b {
                         Binding::Var { var, ty } => Ok(Expr::new(ExprKind::Var(var), ty, loc)),
                         Binding::EnumConst { value, ty } => Ok(Expr::new(ExprKind::Int(value), ty, loc)),
@@ -1362,4 +1363,11 @@ pub fn same_type_unqual(a: &CType, b: &CType, tt: &TypeTables) -> bool {
         (Kind::Vector { elem: e1, size: s1 }, Kind::Vector { elem: e2, size: s2 }) => s1 == s2 && same_type_unqual(e1, e2, tt),
         _ => false,
     }
+}
+
+/// Function-to-pointer conversion.
+fn function_pointer(e: Expr) -> Expr {
+    let ty = CType::ptr_to(e.ty.clone());
+    let loc = e.loc;
+    Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
 }

@@ -8,6 +8,7 @@ mod decl;
 mod expr;
 mod init;
 mod literal;
+mod nested;
 mod static_init;
 mod stmt;
 
@@ -59,6 +60,9 @@ pub enum TagBinding {
 struct Scope {
     names: HashMap<Sym, Binding>,
     tags: HashMap<Sym, TagBinding>,
+    /// Nesting depth of the function the scope belongs to (0: file scope
+    /// and ordinary functions, 1: a nested function, ...).
+    depth: u32,
 }
 
 /// What the parser knows about a file-scope name across declarations.
@@ -86,6 +90,8 @@ struct FuncState {
     pending_vla: Vec<Stmt>,
     /// `__func__`, created on first use.
     func_name_var: Option<Sym>,
+    /// What this function's nested functions reach through its frame block.
+    frame: Vec<FrameEntry>,
 }
 
 pub struct Parser<'a> {
@@ -99,6 +105,9 @@ pub struct Parser<'a> {
     pub globals: HashMap<Sym, GlobalInfo>,
     pub items: Vec<TopLevel>,
     func: Option<FuncState>,
+    /// Functions enclosing the one being parsed (GNU nested functions),
+    /// outermost first: `func` is at depth `enclosing.len()`.
+    enclosing: Vec<FuncState>,
     /// Counter for unique names of string literals, compound literals, statics.
     anon_counter: u32,
     /// `#pragma pack` stack; current value in effect (0 = none).
@@ -319,6 +328,7 @@ impl<'a> Parser<'a> {
             globals: HashMap::new(),
             items: Vec::new(),
             func: None,
+            enclosing: Vec::new(),
             anon_counter: 0,
             pack_stack: Vec::new(),
             pack: 0,
@@ -455,7 +465,8 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- scopes
 
     fn push_scope(&mut self) {
-        self.scopes.push(Scope::default());
+        let depth = self.enclosing.len() as u32;
+        self.scopes.push(Scope { depth, ..Scope::default() });
     }
 
     fn pop_scope(&mut self) {

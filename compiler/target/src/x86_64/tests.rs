@@ -651,7 +651,7 @@ fn struct_passing_and_returning() {
         let one = b.iconst(Type::I32, 1);
         let two = b.iconst(Type::I32, 2);
         sg.variadic = false;
-        b.ins(InstKind::Call { callee: Callee::Direct(format!("c_id_{n}")), sig: sg.clone(), args: vec![one, src, two], ret_slot: Some(dst) });
+        b.ins(InstKind::Call { callee: Callee::Direct(format!("c_id_{n}")), sig: sg.clone(), args: vec![one, src, two], ret_slot: Some(dst), chain: None });
         let s = sum_leaves(&mut b, &sh, dst);
         b.ret(Some(s));
         fs.push(b.finish());
@@ -1135,12 +1135,12 @@ fn misc_module() -> Module {
     // long icall(long (*f)(long), long x) { return f(x) + f(x + 1); }
     let (mut b, p) = FB::new("icall", sig(&[Ptr, I64], Some(I64)));
     let s1 = sig(&[I64], Some(I64));
-    let r1 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![p[1]], ret_slot: None });
+    let r1 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![p[1]], ret_slot: None, chain: None });
     let one = b.iconst(I64, 1);
     let x1 = b.bin(BinOp::Add, I64, p[1], one);
-    let r2 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![x1], ret_slot: None });
+    let r2 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![x1], ret_slot: None, chain: None });
     let fa = b.ins(InstKind::GlobalAddr { name: "twice".into(), offset: 0 });
-    let r3 = b.ins(InstKind::Call { callee: Callee::Indirect(fa), sig: s1, args: vec![one], ret_slot: None });
+    let r3 = b.ins(InstKind::Call { callee: Callee::Indirect(fa), sig: s1, args: vec![one], ret_slot: None, chain: None });
     let s = b.bin(BinOp::Add, I64, r1, r2);
     let s = b.bin(BinOp::Add, I64, s, r3);
     b.ret(Some(s));

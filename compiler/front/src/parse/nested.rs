@@ -1,0 +1,160 @@
+//! GNU nested functions: function definitions inside a function body.
+//!
+//! A nested function is parsed as a function of its own (an internal symbol
+//! `name.N`, as GCC names them) with `static_chain` set. Names of enclosing
+//! functions that it uses are reached through frame blocks: each function
+//! that defines nested functions lists in `FuncState::frame` what they need
+//! from it (its locals, the trampolines of its nested functions), and an
+//! access from `up` levels in is `VarRef::Outer { up, entry }`.
+
+use super::decl::{DeclSpec, Storage};
+use super::*;
+
+impl<'a> Parser<'a> {
+    /// Nesting depth of the function being parsed (0: an ordinary function).
+    fn depth(&self) -> u32 {
+        self.enclosing.len() as u32
+    }
+
+    /// The parsing state of the function at `depth` (current or enclosing).
+    fn func_at(&mut self, depth: u32) -> Option<&mut FuncState> {
+        if depth == self.depth() {
+            self.func.as_mut()
+        } else {
+            self.enclosing.get_mut(depth as usize)
+        }
+    }
+
+    /// Index of `entry` in the frame block of the function at `depth`.
+    fn frame_entry(&mut self, depth: u32, entry: FrameEntry) -> u32 {
+        let Some(f) = self.func_at(depth) else { return 0 };
+        let index = match f.frame.iter().position(|e| *e == entry) {
+            Some(i) => i,
+            None => {
+                f.frame.push(entry);
+                f.frame.len() - 1
+            }
+        };
+        index as u32
+    }
+
+    /// Look up an ordinary identifier. Locals and nested functions of an
+    /// enclosing function become accesses through the static chain.
+    pub(super) fn lookup_var(&mut self, name: Sym) -> Option<Binding> {
+        let (binding, depth) = self.scopes.iter().rev().find_map(|s| s.names.get(&name).map(|b| (b.clone(), s.depth)))?;
+        let up = self.depth().saturating_sub(depth);
+        if up == 0 {
+            return Some(binding);
+        }
+        Some(match binding {
+            Binding::Var { var: VarRef::Local(id), ty } => {
+                if let Some(f) = self.func_at(depth) {
+                    // Reached through a pointer: it must stay in memory.
+                    if let Some(lv) = f.locals.get_mut(id) {
+                        lv.volatile = true;
+                    }
+                }
+                let entry = self.frame_entry(depth, FrameEntry::Local(id));
+                Binding::Var { var: VarRef::Outer { up, entry }, ty }
+            }
+            Binding::Var { var: VarRef::NestedFn { name, up: inner, entry }, ty } => Binding::Var { var: VarRef::NestedFn { name, up: inner + up, entry }, ty },
+            other => other,
+        })
+    }
+
+    /// Taking a nested function's address (anything but a direct call)
+    /// needs its trampoline.
+    pub(super) fn note_function_address(&mut self, e: &Expr) {
+        if let ExprKind::Var(VarRef::NestedFn { up, entry, .. }) = e.kind {
+            let depth = self.depth().saturating_sub(up);
+            if let Some(FrameEntry::Trampoline { used, .. }) = self.func_at(depth).and_then(|f| f.frame.get_mut(entry as usize)) {
+                *used = true;
+            }
+        }
+    }
+
+    /// `auto int inner(int);`, or the implicit declaration made by a
+    /// definition: binds `name` in the current scope to a new nested function.
+    pub(super) fn declare_nested_function(&mut self, name: Sym, ty: CType) -> VarRef {
+        if let Some(Binding::Var { var: var @ VarRef::NestedFn { up: 0, .. }, .. }) = self.scopes.last().and_then(|s| s.names.get(&name)) {
+            return var.clone();
+        }
+        let asm = self.fresh_name(name.as_str());
+        let entry = self.frame_entry(self.depth(), FrameEntry::Trampoline { name: asm, used: false });
+        let var = VarRef::NestedFn { name: asm, up: 0, entry };
+        self.bind(name, Binding::Var { var: var.clone(), ty });
+        var
+    }
+
+    /// A function definition inside a function body (the declarator has
+    /// been parsed, the next token is `{`).
+    pub(super) fn nested_function_definition(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
+        match spec.storage {
+            Storage::Static | Storage::Register => return Err(self.error_at(loc, format!("invalid storage class for function '{name}'"))),
+            Storage::Extern => return Err(self.error_at(loc, format!("nested function '{name}' declared 'extern'"))),
+            _ => {}
+        }
+        let fty = ty.func().cloned().ok_or_else(|| self.error_at(loc, "internal: not a function"))?;
+        let VarRef::NestedFn { name: asm, .. } = self.declare_nested_function(name, ty.clone()) else {
+            return Err(self.error_at(loc, "internal: not a nested function"));
+        };
+        if self.globals.get(&asm).is_some_and(|g| g.defined) {
+            return Err(self.error_at(loc, format!("redefinition of '{name}'")));
+        }
+        self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static: true, defined: true, index: None });
+        let mut state = FuncState { name: Some(asm), ret: Some(fty.ret.clone()), ..FuncState::default() };
+        let mut params = Vec::new();
+        for p in &fty.params {
+            state.locals.push(LocalVar { name: p.name.unwrap_or_else(|| Sym::intern("")), ty: p.ty.clone(), align: 0, is_param: true, cleanup: None, volatile: false });
+            params.push(state.locals.len() - 1);
+        }
+        let outer = self.func.replace(state).ok_or_else(|| self.error_at(loc, "internal: nested function outside a function"))?;
+        self.enclosing.push(outer);
+        self.push_scope();
+        for &p in &params {
+            let lv = &self.func.as_ref().expect("func").locals[p];
+            let (n, t) = (lv.name, lv.ty.clone());
+            if !n.as_str().is_empty() {
+                self.bind(n, Binding::Var { var: VarRef::Local(p), ty: t });
+            }
+        }
+        let body = self.compound_stmt();
+        self.pop_scope();
+        let state = std::mem::replace(&mut self.func, self.enclosing.pop()).expect("nested function state");
+        let body = body?;
+        self.check_function_end(&state)?;
+        self.items.push(TopLevel::Function(FunctionDef {
+            name: asm,
+            ty,
+            params,
+            locals: state.locals,
+            body,
+            is_static: true,
+            is_inline: spec.inline,
+            attrs,
+            loc,
+            static_chain: true,
+            frame: state.frame,
+        }));
+        Ok(())
+    }
+
+    /// Checks at the end of a function body: every label used is defined,
+    /// every nested function declared with `auto` is defined.
+    pub(super) fn check_function_end(&self, state: &FuncState) -> PResult<()> {
+        for (label, lloc) in &state.labels_used {
+            if !state.labels_defined.contains(label) {
+                return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
+            }
+        }
+        for e in &state.frame {
+            if let FrameEntry::Trampoline { name, .. } = e {
+                if !self.globals.get(name).is_some_and(|g| g.defined) {
+                    let short = name.as_str().rsplit_once('.').map(|p| p.0).unwrap_or(name.as_str());
+                    return Err(self.error_here(format!("nested function '{short}' declared but never defined")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
