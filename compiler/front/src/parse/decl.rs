@@ -29,8 +29,8 @@ pub struct DeclSpec {
 /// The state a function definition starts from: its parameter locals, and
 /// statements computing VLA sizes that parameter types need.
 pub(super) struct ParamState {
-    state: FuncState,
-    params: Vec<LocalId>,
+    pub(super) state: FuncState,
+    pub(super) params: Vec<LocalId>,
 }
 
 impl<'a> Parser<'a> {
@@ -1061,11 +1061,14 @@ impl<'a> Parser<'a> {
         }
         // Parameters' own attributes must not reach the declaration.
         let outer_attrs = std::mem::take(&mut self.declarator_attrs);
-        // Prototype scope; at file level also the future function's locals.
-        let top_level = self.func.is_none();
-        if top_level {
-            self.func = Some(FuncState::default());
-        }
+        // Prototype scope, with the locals of the function this declarator
+        // may start the definition of. Inside a function body that is a
+        // nested function: names of the enclosing function are reached
+        // through the static chain (VLA bounds of parameters use them).
+        let enclosing = self.func.take();
+        let nested = enclosing.is_some();
+        self.enclosing.extend(enclosing);
+        self.func = Some(FuncState::default());
         self.push_scope();
         let mut params = Vec::new();
         let mut param_locals = Vec::new();
@@ -1082,10 +1085,8 @@ impl<'a> Parser<'a> {
                 loop {
                     let (name, _) = self.expect_ident()?;
                     params.push(Param { name: Some(name), ty: CType::int() });
-                    if top_level {
-                        let id = self.new_local(name, CType::int(), 0);
-                        param_locals.push(id);
-                    }
+                    let id = self.new_local(name, CType::int(), 0);
+                    param_locals.push(id);
                     if !self.eat(",") {
                         break;
                     }
@@ -1109,7 +1110,7 @@ impl<'a> Parser<'a> {
                         let id = self.new_local(n, ty.clone(), 0);
                         self.bind(n, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                         param_locals.push(id);
-                    } else if top_level {
+                    } else {
                         let id = self.new_local(Sym::intern(""), ty.clone(), 0);
                         param_locals.push(id);
                     }
@@ -1122,7 +1123,10 @@ impl<'a> Parser<'a> {
             Ok(())
         })();
         self.pop_scope();
-        let state = if top_level { self.func.take() } else { None };
+        let state = self.func.take();
+        if nested {
+            self.func = self.enclosing.pop();
+        }
         result?;
         self.expect(")")?;
         if let Some(mut state) = state {
@@ -1514,6 +1518,7 @@ impl<'a> Parser<'a> {
             return Ok(out);
         }
         loop {
+            self.last_params = None;
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             attrs.merge(self.take_declarator_attrs());

@@ -7,7 +7,7 @@
 //! from it (its locals, the trampolines of its nested functions), and an
 //! access from `up` levels in is `VarRef::Outer { up, entry }`.
 
-use super::decl::{DeclSpec, Storage};
+use super::decl::{DeclSpec, ParamState, Storage};
 use super::*;
 
 impl<'a> Parser<'a> {
@@ -102,12 +102,11 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(loc, format!("redefinition of '{name}'")));
         }
         self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static: true, defined: true, index: None });
-        let mut state = FuncState { name: Some(asm), ret: Some(fty.ret.clone()), ..FuncState::default() };
-        let mut params = Vec::new();
-        for p in &fty.params {
-            state.locals.push(LocalVar { name: p.name.unwrap_or_else(|| Sym::intern("")), ty: p.ty.clone(), align: 0, is_param: true, cleanup: None, volatile: false });
-            params.push(state.locals.len() - 1);
-        }
+        let ParamState { mut state, params } = self.last_params.take().ok_or_else(|| self.error_at(loc, "expected function parameters"))?;
+        state.name = Some(asm);
+        state.ret = Some(fty.ret.clone());
+        // Parameters' VLA bounds are computed on entry.
+        let pending = std::mem::take(&mut state.pending_vla);
         let outer = self.func.replace(state).ok_or_else(|| self.error_at(loc, "internal: nested function outside a function"))?;
         self.enclosing.push(outer);
         self.push_scope();
@@ -121,8 +120,13 @@ impl<'a> Parser<'a> {
         let body = self.compound_stmt();
         self.pop_scope();
         let state = std::mem::replace(&mut self.func, self.enclosing.pop()).expect("nested function state");
-        let body = body?;
+        let mut body = body?;
         self.check_function_end(&state)?;
+        if !pending.is_empty() {
+            let mut stmts = pending;
+            stmts.push(body);
+            body = Stmt::Block(stmts);
+        }
         self.items.push(TopLevel::Function(FunctionDef {
             name: asm,
             ty,
