@@ -69,6 +69,10 @@ pub enum FrameEntry {
     /// The trampoline of nested function `name`; built only when its
     /// address is taken (`used`).
     Trampoline { name: Sym, used: bool },
+    /// A label that nested functions jump to (`__label__`, non-local goto):
+    /// the entry points to the frame pointer, stack pointer and label
+    /// address to resume with.
+    Label(Sym),
 }
 
 #[derive(Clone, Debug)]
@@ -192,6 +196,9 @@ pub enum Stmt {
     Continue,
     Return(Option<Expr>, Loc),
     Goto(Sym, Loc),
+    /// `goto` from a nested function to a label of the function `up` levels
+    /// out, whose resume point is frame entry `entry` there.
+    NonlocalGoto { up: u32, entry: u32 },
     ComputedGoto(Expr),
     Label(Sym, Box<Stmt>),
     Asm(AsmStmt),

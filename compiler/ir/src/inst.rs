@@ -245,6 +245,10 @@ pub enum InstKind {
     Switch { value: Value, ty: Type, cases: Vec<(i128, Block)>, default: Block },
     /// Computed goto; `targets` lists every block the address may name.
     IndirectJump { addr: Value, targets: Vec<Block> },
+    /// Jump into another (enclosing) function's frame: make `frame` and
+    /// `stack` the frame and stack pointers, then jump to `target` (a GNU
+    /// nested function's `goto` to a label of its parent).
+    NonlocalGoto { frame: Value, stack: Value, target: Value },
     /// Scalar return, aggregate return (value is the address of the
     /// aggregate), or `None` for void.
     Return { value: Option<Value> },
@@ -261,6 +265,7 @@ impl InstKind {
                 | InstKind::Branch { .. }
                 | InstKind::Switch { .. }
                 | InstKind::IndirectJump { .. }
+                | InstKind::NonlocalGoto { .. }
                 | InstKind::Return { .. }
                 | InstKind::Unreachable
                 | InstKind::Trap
@@ -355,6 +360,11 @@ impl InstKind {
             }
             Switch { value, .. } => f(*value),
             IndirectJump { addr, .. } => f(*addr),
+            NonlocalGoto { frame, stack, target } => {
+                f(*frame);
+                f(*stack);
+                f(*target)
+            }
             Return { value } => {
                 if let Some(v) = value {
                     f(*v)
@@ -432,6 +442,11 @@ impl InstKind {
             }
             Switch { value, .. } => *value = g(*value),
             IndirectJump { addr, .. } => *addr = g(*addr),
+            NonlocalGoto { frame, stack, target } => {
+                *frame = g(*frame);
+                *stack = g(*stack);
+                *target = g(*target);
+            }
             Return { value } => {
                 if let Some(v) = value {
                     *v = g(*v)

@@ -77,6 +77,7 @@ pub fn print_inst(kind: &InstKind) -> String {
         ReturnAddress { level } => format!("return_address {level}"),
         InlineAsm(a) => format!("asm {:?} out {} in {}", a.template, a.outputs.len(), a.inputs.len()),
         Jump(b) => format!("jump {}", bc(b)),
+        NonlocalGoto { frame, stack, target } => format!("nonlocal_goto {frame}, {stack}, {target}"),
         Branch { cond, then_dest, else_dest, .. } => format!("br {cond}, {}, {}", bc(then_dest), bc(else_dest)),
         Switch { value, cases, default, .. } => {
             let c: Vec<String> = cases.iter().map(|(v, b)| format!("{v}: {b}")).collect();

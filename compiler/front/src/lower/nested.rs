@@ -47,10 +47,44 @@ impl<'a> FnLower<'a> {
                     None => continue,
                 },
                 FrameEntry::Trampoline { used: false, .. } => continue,
+                FrameEntry::Label(label) => self.resume_point(*label),
             };
             let at = self.add_offset(block, WORD * (i as i64 + 1));
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: at, value: addr, volatile: false });
         }
+    }
+
+    /// A label nested functions jump to: save the frame pointer, the stack
+    /// pointer and the label's address for them.
+    fn resume_point(&mut self, label: Sym) -> Value {
+        // Entering a block from another function leaves nothing in
+        // registers (as after `setjmp`).
+        self.f.calls_returns_twice = true;
+        let block = self.label_block(label);
+        if !self.address_taken.contains(&block) {
+            self.address_taken.push(block);
+        }
+        let save = self.slot(3 * WORD as u64, WORD as u32);
+        let frame = self.val(InstKind::FrameAddress { level: 0 });
+        let stack = self.val(InstKind::StackSave);
+        let target = self.val(InstKind::BlockAddr { block });
+        for (i, value) in [frame, stack, target].into_iter().enumerate() {
+            let at = self.add_offset(save, WORD * i as i64);
+            self.ins(InstKind::Store { ty: IrType::Ptr, ptr: at, value, volatile: false });
+        }
+        save
+    }
+
+    /// `goto` to a label of the function `up` levels out.
+    pub(super) fn nonlocal_goto(&mut self, up: u32, entry: u32) {
+        let save = self.frame_entry_value(up, entry);
+        let mut words = [save; 3];
+        for (i, w) in words.iter_mut().enumerate() {
+            let at = self.add_offset(save, WORD * i as i64);
+            *w = self.val(InstKind::Load { ty: IrType::Ptr, ptr: at, volatile: false });
+        }
+        let [frame, stack, target] = words;
+        self.ins(InstKind::NonlocalGoto { frame, stack, target });
     }
 
     /// Write a trampoline for nested function `name` into a new stack slot:

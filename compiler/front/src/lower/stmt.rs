@@ -135,6 +135,7 @@ impl<'a> FnLower<'a> {
                 let b = self.label_block(*name);
                 self.jump(b);
             }
+            Stmt::NonlocalGoto { up, entry } => self.nonlocal_goto(*up, *entry),
             Stmt::ComputedGoto(e) => {
                 let addr = self.rvalue(e);
                 self.ins(InstKind::IndirectJump { addr, targets: Vec::new() });

@@ -63,6 +63,8 @@ struct Scope {
     /// Nesting depth of the function the scope belongs to (0: file scope
     /// and ordinary functions, 1: a nested function, ...).
     depth: u32,
+    /// Local labels declared with `__label__`.
+    labels: Vec<Sym>,
 }
 
 /// What the parser knows about a file-scope name across declarations.

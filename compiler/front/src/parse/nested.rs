@@ -73,6 +73,21 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `goto name;`: local, or to a `__label__` of an enclosing function.
+    pub(super) fn goto_stmt(&mut self, name: Sym, loc: Loc) -> Stmt {
+        let declared_at = self.scopes.iter().rev().find(|s| s.labels.contains(&name)).map(|s| s.depth);
+        let up = declared_at.map_or(0, |d| self.depth().saturating_sub(d));
+        let depth = self.depth() - up;
+        if let Some(f) = self.func_at(depth) {
+            f.labels_used.push((name, loc));
+        }
+        if up == 0 {
+            return Stmt::Goto(name, loc);
+        }
+        let entry = self.frame_entry(depth, FrameEntry::Label(name));
+        Stmt::NonlocalGoto { up, entry }
+    }
+
     /// `auto int inner(int);`, or the implicit declaration made by a
     /// definition: binds `name` in the current scope to a new nested function.
     pub(super) fn declare_nested_function(&mut self, name: Sym, ty: CType) -> VarRef {

@@ -867,6 +867,17 @@ impl<'a> Isel<'a> {
                     self.add_succ(mb);
                 }
             }
+            NonlocalGoto { frame, stack, target } => {
+                // Fixed registers: once %rbp and %rsp change, no operand may
+                // be read from a stack slot.
+                let regs = [(*frame, RCX), (*stack, RDX), (*target, RAX)];
+                for (v, r) in regs {
+                    let s = self.reg(v)?;
+                    self.mov_rr(s, r);
+                }
+                let ops = regs.iter().map(|&(_, r)| (Opnd::Reg(r), OpKind::Use)).collect();
+                self.text("movq\t{0}, %rbp\n\tmovq\t{1}, %rsp\n\tjmp\t*{2}", ops);
+            }
             Return { value } => self.lower_return(*value)?,
             Unreachable | Trap => self.text("ud2", vec![]),
         }
