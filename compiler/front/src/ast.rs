@@ -123,6 +123,9 @@ pub enum ExprKind {
     VlaSize(LocalId),
     /// `&&label`.
     LabelAddr(Sym),
+    /// `&&label` of an enclosing function's `__label__`, from a nested
+    /// function: read from its resume point (see `FrameEntry::Label`).
+    OuterLabelAddr { up: u32, entry: u32 },
     VaStart(Box<Expr>),
     VaArg(Box<Expr>),
     VaCopy(Box<Expr>, Box<Expr>),

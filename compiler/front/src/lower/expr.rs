@@ -413,6 +413,7 @@ impl<'a> FnLower<'a> {
                 }
                 self.val(InstKind::BlockAddr { block: b })
             }
+            ExprKind::OuterLabelAddr { up, entry } => self.outer_label_addr(*up, *entry),
             ExprKind::VaStart(ap) => {
                 let a = self.rvalue(ap);
                 self.ins(InstKind::VaStart { ap: a });

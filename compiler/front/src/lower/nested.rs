@@ -75,16 +75,24 @@ impl<'a> FnLower<'a> {
         save
     }
 
+    /// Word `i` of a resume point (0: frame pointer, 1: stack pointer,
+    /// 2: label address).
+    fn resume_word(&mut self, save: Value, i: i64) -> Value {
+        let at = self.add_offset(save, WORD * i);
+        self.val(InstKind::Load { ty: IrType::Ptr, ptr: at, volatile: false })
+    }
+
     /// `goto` to a label of the function `up` levels out.
     pub(super) fn nonlocal_goto(&mut self, up: u32, entry: u32) {
         let save = self.frame_entry_value(up, entry);
-        let mut words = [save; 3];
-        for (i, w) in words.iter_mut().enumerate() {
-            let at = self.add_offset(save, WORD * i as i64);
-            *w = self.val(InstKind::Load { ty: IrType::Ptr, ptr: at, volatile: false });
-        }
-        let [frame, stack, target] = words;
+        let [frame, stack, target] = [0, 1, 2].map(|i| self.resume_word(save, i));
         self.ins(InstKind::NonlocalGoto { frame, stack, target });
+    }
+
+    /// `&&label` of a label of the function `up` levels out.
+    pub(super) fn outer_label_addr(&mut self, up: u32, entry: u32) -> Value {
+        let save = self.frame_entry_value(up, entry);
+        self.resume_word(save, 2)
     }
 
     /// Write a trampoline for nested function `name` into a new stack slot:

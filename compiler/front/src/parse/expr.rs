@@ -786,10 +786,8 @@ impl<'a> Parser<'a> {
                 "&&" => {
                     self.advance();
                     let (label, lloc) = self.expect_ident()?;
-                    if let Some(f) = self.func.as_mut() {
-                        f.labels_used.push((label, lloc));
-                    }
-                    return Ok(Expr::new(ExprKind::LabelAddr(label), CType::ptr_to(CType::void()), loc));
+                    let kind = self.label_address(label, lloc);
+                    return Ok(Expr::new(kind, CType::ptr_to(CType::void()), loc));
                 }
                 _ => {}
             }

@@ -73,8 +73,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `goto name;`: local, or to a `__label__` of an enclosing function.
-    pub(super) fn goto_stmt(&mut self, name: Sym, loc: Loc) -> Stmt {
+    /// A label named in `goto` or `&&`: `None` for one of this function,
+    /// else where a `__label__` of an enclosing function is reached:
+    /// (levels out, frame entry of its resume point).
+    fn resolve_label(&mut self, name: Sym, loc: Loc) -> Option<(u32, u32)> {
         let declared_at = self.scopes.iter().rev().find(|s| s.labels.contains(&name)).map(|s| s.depth);
         let up = declared_at.map_or(0, |d| self.depth().saturating_sub(d));
         let depth = self.depth() - up;
@@ -82,10 +84,25 @@ impl<'a> Parser<'a> {
             f.labels_used.push((name, loc));
         }
         if up == 0 {
-            return Stmt::Goto(name, loc);
+            return None;
         }
-        let entry = self.frame_entry(depth, FrameEntry::Label(name));
-        Stmt::NonlocalGoto { up, entry }
+        Some((up, self.frame_entry(depth, FrameEntry::Label(name))))
+    }
+
+    /// `goto name;`: local, or to a `__label__` of an enclosing function.
+    pub(super) fn goto_stmt(&mut self, name: Sym, loc: Loc) -> Stmt {
+        match self.resolve_label(name, loc) {
+            None => Stmt::Goto(name, loc),
+            Some((up, entry)) => Stmt::NonlocalGoto { up, entry },
+        }
+    }
+
+    /// `&&name`.
+    pub(super) fn label_address(&mut self, name: Sym, loc: Loc) -> ExprKind {
+        match self.resolve_label(name, loc) {
+            None => ExprKind::LabelAddr(name),
+            Some((up, entry)) => ExprKind::OuterLabelAddr { up, entry },
+        }
     }
 
     /// `auto int inner(int);`, or the implicit declaration made by a
