@@ -1048,7 +1048,7 @@ impl<'a> Parser<'a> {
         let count = self.convert(count, CType::ulong());
         let elem_size = self.sizeof_expr(&elem, loc);
         self.func.as_mut().expect("func").pending_vla.push(Stmt::VlaDecl { size_var, count, elem_size });
-        Ok(CType::new(Kind::Vla { elem: Rc::new(elem), size_var }))
+        Ok(CType::new(Kind::Vla { elem: Rc::new(elem), size_var, depth: self.enclosing.len() as u32 }))
     }
 
     fn function_suffix(&mut self, ret: CType) -> PResult<CType> {
@@ -1533,7 +1533,7 @@ impl<'a> Parser<'a> {
                 self.nested_function_definition(name, nloc, ty, &spec, attrs)?;
                 return Ok(out);
             } else if ty.is_func() && spec.storage == Storage::Auto {
-                self.declare_nested_function(name, ty);
+                self.declare_nested_function(name, nloc, ty);
             } else if ty.is_func() {
                 let mut s = spec.clone();
                 if s.storage == Storage::None {

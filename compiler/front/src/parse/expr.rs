@@ -155,8 +155,11 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn sizeof_expr(&mut self, ty: &CType, loc: Loc) -> Expr {
-        if let Kind::Vla { size_var, .. } = ty.kind {
-            return Expr::new(ExprKind::VlaSize(size_var), CType::ulong(), loc);
+        if let Kind::Vla { size_var, depth, .. } = ty.kind {
+            return match self.outer_local(size_var, depth) {
+                Some(var) => Expr::new(ExprKind::Var(var), CType::ulong(), loc),
+                None => Expr::new(ExprKind::VlaSize(size_var), CType::ulong(), loc),
+            };
         }
         Expr::new(ExprKind::Int(self.layout().size(ty) as i128), CType::ulong(), loc)
     }

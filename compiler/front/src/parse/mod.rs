@@ -94,6 +94,9 @@ struct FuncState {
     func_name_var: Option<Sym>,
     /// What this function's nested functions reach through its frame block.
     frame: Vec<FrameEntry>,
+    /// Nested functions declared here: (symbol, name, where), to check
+    /// that each gets defined.
+    nested_declared: Vec<(Sym, Sym, Loc)>,
 }
 
 pub struct Parser<'a> {

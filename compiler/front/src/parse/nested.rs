@@ -47,19 +47,22 @@ impl<'a> Parser<'a> {
             return Some(binding);
         }
         Some(match binding {
-            Binding::Var { var: VarRef::Local(id), ty } => {
-                if let Some(f) = self.func_at(depth) {
-                    // Reached through a pointer: it must stay in memory.
-                    if let Some(lv) = f.locals.get_mut(id) {
-                        lv.volatile = true;
-                    }
-                }
-                let entry = self.frame_entry(depth, FrameEntry::Local(id));
-                Binding::Var { var: VarRef::Outer { up, entry }, ty }
-            }
+            Binding::Var { var: VarRef::Local(id), ty } => Binding::Var { var: self.outer_local(id, depth).unwrap_or(VarRef::Local(id)), ty },
             Binding::Var { var: VarRef::NestedFn { name, up: inner, entry }, ty } => Binding::Var { var: VarRef::NestedFn { name, up: inner + up, entry }, ty },
             other => other,
         })
+    }
+
+    /// Local `id` of the function at `depth`, when that is an enclosing
+    /// function: reached through the static chain.
+    pub(super) fn outer_local(&mut self, id: LocalId, depth: u32) -> Option<VarRef> {
+        let up = self.depth().checked_sub(depth).filter(|&up| up > 0)?;
+        if let Some(lv) = self.func_at(depth).and_then(|f| f.locals.get_mut(id)) {
+            // Reached through a pointer: it must stay in memory.
+            lv.volatile = true;
+        }
+        let entry = self.frame_entry(depth, FrameEntry::Local(id));
+        Some(VarRef::Outer { up, entry })
     }
 
     /// Taking a nested function's address (anything but a direct call)
@@ -107,12 +110,15 @@ impl<'a> Parser<'a> {
 
     /// `auto int inner(int);`, or the implicit declaration made by a
     /// definition: binds `name` in the current scope to a new nested function.
-    pub(super) fn declare_nested_function(&mut self, name: Sym, ty: CType) -> VarRef {
+    pub(super) fn declare_nested_function(&mut self, name: Sym, loc: Loc, ty: CType) -> VarRef {
         if let Some(Binding::Var { var: var @ VarRef::NestedFn { up: 0, .. }, .. }) = self.scopes.last().and_then(|s| s.names.get(&name)) {
             return var.clone();
         }
         let asm = self.fresh_name(name.as_str());
         let entry = self.frame_entry(self.depth(), FrameEntry::Trampoline { name: asm, used: false });
+        if let Some(f) = self.func.as_mut() {
+            f.nested_declared.push((asm, name, loc));
+        }
         let var = VarRef::NestedFn { name: asm, up: 0, entry };
         self.bind(name, Binding::Var { var: var.clone(), ty });
         var
@@ -122,12 +128,13 @@ impl<'a> Parser<'a> {
     /// been parsed, the next token is `{`).
     pub(super) fn nested_function_definition(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
         match spec.storage {
-            Storage::Static | Storage::Register => return Err(self.error_at(loc, format!("invalid storage class for function '{name}'"))),
+            Storage::Static => return Err(self.error_at(loc, format!("invalid storage class for function '{name}'"))),
+            Storage::Register => return Err(self.error_at(loc, "function definition declared 'register'")),
             Storage::Extern => return Err(self.error_at(loc, format!("nested function '{name}' declared 'extern'"))),
             _ => {}
         }
         let fty = ty.func().cloned().ok_or_else(|| self.error_at(loc, "internal: not a function"))?;
-        let VarRef::NestedFn { name: asm, .. } = self.declare_nested_function(name, ty.clone()) else {
+        let VarRef::NestedFn { name: asm, .. } = self.declare_nested_function(name, loc, ty.clone()) else {
             return Err(self.error_at(loc, "internal: not a nested function"));
         };
         if self.globals.get(&asm).is_some_and(|g| g.defined) {
@@ -183,12 +190,9 @@ impl<'a> Parser<'a> {
                 return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
             }
         }
-        for e in &state.frame {
-            if let FrameEntry::Trampoline { name, .. } = e {
-                if !self.globals.get(name).is_some_and(|g| g.defined) {
-                    let short = name.as_str().rsplit_once('.').map(|p| p.0).unwrap_or(name.as_str());
-                    return Err(self.error_here(format!("nested function '{short}' declared but never defined")));
-                }
+        for (asm, name, loc) in &state.nested_declared {
+            if !self.globals.get(asm).is_some_and(|g| g.defined) {
+                return Err(self.error_at(*loc, format!("nested function '{name}' declared but never defined")));
             }
         }
         Ok(())
