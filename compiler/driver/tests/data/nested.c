@@ -17,6 +17,29 @@ out:
   return n * 100;
 }
 
+static void scribble(void) {
+  volatile char junk[512];
+  for (int i = 0; i < 512; i++)
+    junk[i] = 0x77;
+}
+
+/* A VLA allocated before the jump back must survive it. */
+static int vla_then_jump(int n) {
+  __label__ out;
+  char vla[n];
+  for (int i = 0; i < n; i++)
+    vla[i] = 1;
+  void leave(void) { goto out; }
+  call_back(leave);
+  return -1;
+out:
+  scribble();
+  int s = 0;
+  for (int i = 0; i < n; i++)
+    s += vla[i];
+  return s;
+}
+
 static void *pick(int k) {
   __label__ one, two;
   void *which(void) { return k ? &&one : &&two; }
@@ -61,5 +84,6 @@ int main(void) {
   int b2 = bump(0);
   printf("%d %d %d\n", b1, b2, n);
   printf("%d %d %s %s\n", jump_out(0), jump_out(7), (char *)pick(1), (char *)pick(0));
+  printf("%d\n", vla_then_jump(64));
   return 0;
 }

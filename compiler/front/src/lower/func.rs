@@ -206,6 +206,13 @@ impl<'a> FnLower<'a> {
         self.val(InstKind::SlotAddr { slot })
     }
 
+    /// A dynamic stack allocation (VLA, `alloca`).
+    pub(super) fn dyn_alloca(&mut self, size: Value, align: u32) -> Value {
+        let p = self.val(InstKind::DynAlloca { size, align });
+        self.update_resume_points();
+        p
+    }
+
     pub(super) fn vla_save_slot(&mut self) -> SlotId {
         let s = self.f.new_slot(8, 8);
         self.vla_saves.push(s);

@@ -20,6 +20,8 @@ pub(super) struct NestedState {
     incoming_chain: Option<Value>,
     /// This function's frame block, if it defines nested functions.
     frame_block: Option<SlotId>,
+    /// Save areas of the labels nested functions jump to.
+    resume_points: Vec<SlotId>,
 }
 
 impl<'a> FnLower<'a> {
@@ -64,7 +66,9 @@ impl<'a> FnLower<'a> {
         if !self.address_taken.contains(&block) {
             self.address_taken.push(block);
         }
-        let save = self.slot(3 * WORD as u64, WORD as u32);
+        let slot = self.f.new_slot(3 * WORD as u64, WORD as u32);
+        self.nested.resume_points.push(slot);
+        let save = self.val(InstKind::SlotAddr { slot });
         let frame = self.val(InstKind::FrameAddress { level: 0 });
         let stack = self.val(InstKind::StackSave);
         let target = self.val(InstKind::BlockAddr { block });
@@ -73,6 +77,17 @@ impl<'a> FnLower<'a> {
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: at, value, volatile: false });
         }
         save
+    }
+
+    /// After a dynamic allocation, a jump back must keep the allocated
+    /// memory below the stack pointer: save the new one (as GCC does).
+    pub(super) fn update_resume_points(&mut self) {
+        for slot in self.nested.resume_points.clone() {
+            let save = self.val(InstKind::SlotAddr { slot });
+            let stack = self.val(InstKind::StackSave);
+            let at = self.add_offset(save, WORD);
+            self.ins(InstKind::Store { ty: IrType::Ptr, ptr: at, value: stack, volatile: false });
+        }
     }
 
     /// Word `i` of a resume point (0: frame pointer, 1: stack pointer,

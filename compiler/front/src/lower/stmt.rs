@@ -295,7 +295,7 @@ impl<'a> FnLower<'a> {
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: sa, value: sp, volatile: false });
             let sa = self.local_addr(size_var);
             let size = self.val(InstKind::Load { ty: IrType::I64, ptr: sa, volatile: false });
-            let p = self.val(InstKind::DynAlloca { size, align });
+            let p = self.dyn_alloca(size, align);
             let slot = match self.local_slots[var] {
                 Some(s) => s,
                 None => {
