@@ -208,3 +208,31 @@ fn sse2_intrinsics_match_gcc() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("sse2.expected")).unwrap(), "{opt}");
     }
 }
+
+#[test]
+fn nested_functions_match_gcc() {
+    let have = |p: &str| Path::new(p).exists();
+    if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {
+        return;
+    }
+    let d = scratch("nested");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let src = data.join("nested.c");
+    for opt in ["-O0", "-O2"] {
+        let o = run(&[opt, src.to_str().unwrap(), "-o", "nested"], &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = Command::new(d.join("nested")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("nested.expected")).unwrap(), "{opt}");
+    }
+    // Trampolines (and only they) make the stack executable, as with GCC.
+    let asm = |name: &str, code: &str| {
+        std::fs::write(d.join(name), code).unwrap();
+        let o = run(&["-S", name, "-o", "-"], &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let with = asm("tramp.c", "int g(int (*f)(void)); int h(int x) { int get(void) { return x; } return g(get); }");
+    assert!(with.contains(".note.GNU-stack,\"x\""), "{with}");
+    let without = asm("direct.c", "int h(int x) { int get(void) { return x; } return get(); }");
+    assert!(without.contains(".note.GNU-stack,\"\""), "{without}");
+}

@@ -51,6 +51,28 @@ pub enum VarRef {
     Local(LocalId),
     /// Globals and functions, by assembler name.
     Global(Sym),
+    /// A local of an enclosing function, seen from a GNU nested function:
+    /// `up` levels out (1 = the parent), reached through entry `entry` of
+    /// that function's frame block.
+    Outer { up: u32, entry: u32 },
+    /// A GNU nested function by assembler name. Its defining function is
+    /// `up` levels out (0 = the current function); `entry` is its
+    /// trampoline's entry in that function's frame block.
+    NestedFn { name: Sym, up: u32, entry: u32 },
+}
+
+/// What a function's frame block gives its nested functions access to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrameEntry {
+    /// A local that a nested function uses (so it lives in memory).
+    Local(LocalId),
+    /// The trampoline of nested function `name`; built only when its
+    /// address is taken (`used`).
+    Trampoline { name: Sym, used: bool },
+    /// A label that nested functions jump to (`__label__`, non-local goto):
+    /// the entry points to the frame pointer, stack pointer and label
+    /// address to resume with.
+    Label(Sym),
 }
 
 #[derive(Clone, Debug)]
@@ -101,6 +123,9 @@ pub enum ExprKind {
     VlaSize(LocalId),
     /// `&&label`.
     LabelAddr(Sym),
+    /// `&&label` of an enclosing function's `__label__`, from a nested
+    /// function: read from its resume point (see `FrameEntry::Label`).
+    OuterLabelAddr { up: u32, entry: u32 },
     VaStart(Box<Expr>),
     VaArg(Box<Expr>),
     VaCopy(Box<Expr>, Box<Expr>),
@@ -178,6 +203,9 @@ pub enum Stmt {
     Continue,
     Return(Option<Expr>, Loc),
     Goto(Sym, Loc),
+    /// `goto` from a nested function to a label of the function `up` levels
+    /// out, whose resume point is frame entry `entry` there.
+    NonlocalGoto { up: u32, entry: u32 },
     ComputedGoto(Expr),
     Label(Sym, Box<Stmt>),
     Asm(AsmStmt),
@@ -208,6 +236,12 @@ pub struct FunctionDef {
     pub is_inline: bool,
     pub attrs: DeclAttrs,
     pub loc: Loc,
+    /// A GNU nested function: receives its parent's frame block as the
+    /// static chain.
+    pub static_chain: bool,
+    /// The frame block this function's own nested functions reach it by
+    /// (empty when it has none).
+    pub frame: Vec<FrameEntry>,
 }
 
 /// GNU attributes that matter after parsing.

@@ -41,7 +41,9 @@ pub enum Kind {
     Array { elem: Rc<CType>, len: Option<u64> },
     /// Variable length array; `size_var` names the hidden local holding its
     /// byte size once the declaration has been executed.
-    Vla { elem: Rc<CType>, size_var: usize },
+    /// `size_var` is a local of the function at nesting depth `depth`
+    /// (GNU nested functions reach an enclosing function's VLA sizes).
+    Vla { elem: Rc<CType>, size_var: usize, depth: u32 },
     Func(Rc<FuncType>),
     Record(RecordId),
     Enum(EnumId),

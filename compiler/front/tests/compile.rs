@@ -117,3 +117,42 @@ fn extern_void_objects_are_gnu_c() {
     ok("extern const void start_marker, end_marker; const void *p(void) { return &end_marker; }");
     fails("void v;");
 }
+
+#[test]
+fn nested_functions() {
+    use ccc_ir::{Callee, InstKind, Linkage};
+    let m = ok("int g(int (*)(int)); int f(int a) { int add(int x) { return x + a; } int twice(int x) { return add(add(x)); } return twice(1) + g(add); }");
+    let add = m.functions.iter().find(|f| f.name.starts_with("add.")).expect("nested add");
+    assert!(add.static_chain && add.attrs.linkage == Linkage::Internal);
+    let reads_chain = |f: &ccc_ir::Function| f.blocks.iter().flat_map(|b| &b.insts).any(|i| matches!(i.kind, InstKind::StaticChain));
+    assert!(reads_chain(add));
+    let f = m.functions.iter().find(|f| f.name == "f").expect("f");
+    assert!(!f.static_chain && !reads_chain(f));
+    // Direct calls pass the chain; `g(add)` passes a trampoline.
+    let chained: Vec<&str> = f.blocks.iter().flat_map(|b| &b.insts).filter_map(|i| match &i.kind {
+        InstKind::Call { callee: Callee::Direct(n), chain: Some(_), .. } => Some(n.as_str()),
+        _ => None,
+    }).collect();
+    assert!(chained.len() == 1 && chained[0].starts_with("twice."), "{chained:?}");
+    assert!(m.exec_stack);
+    let m = ok("int f(int a) { int get(void) { return a; } return get(); }");
+    assert!(!m.exec_stack, "no trampoline, no executable stack");
+    // Non-local goto to a `__label__` of the parent.
+    let m = ok("void h(void (*)(void)); int f(void) { __label__ out; void leave(void) { goto out; } h(leave); return 0; out: return 1; }");
+    let leave = m.functions.iter().find(|f| f.name.starts_with("leave.")).expect("leave");
+    assert!(leave.blocks.iter().flat_map(|b| &b.insts).any(|i| matches!(i.kind, InstKind::NonlocalGoto { .. })));
+    assert!(m.functions.iter().find(|f| f.name == "f").expect("f").calls_returns_twice);
+    // Deeper nesting, VLA sizes and parameters with VLA bounds.
+    ok("int f(int n) { int v[n]; int mid(void) { int in(int a[2][++n]) { return sizeof v + sizeof a[0] + n; } return in(0); } return mid(); }");
+}
+
+#[test]
+fn nested_function_errors() {
+    fails("int f(void) { static int g(void) { return 1; } return g(); }");
+    fails("int f(void) { extern int g(void) { return 1; } return g(); }");
+    fails("int f(void) { auto int g(void); return g(); }");
+    fails("int f(void) { int g(void) { return 1; } int g(void) { return 2; } return g(); }");
+    fails("int f(void) { __label__ l; void g(void) { goto l; } g(); return 0; }");
+    fails("int f(void) { int g(void) { goto m; } m: return g(); }");
+    fails("int f(void) { int g(void) { return y; } int y = 0; return g(); }");
+}

@@ -93,6 +93,9 @@ pub struct Function {
     pub align: u32,
     /// Calls `setjmp`-like functions (`returns_twice`): values must live in memory across calls.
     pub calls_returns_twice: bool,
+    /// A GNU nested function: it receives its enclosing function's frame
+    /// block in the target's static chain register (read by `StaticChain`).
+    pub static_chain: bool,
 }
 
 impl Function {
@@ -111,6 +114,7 @@ impl Function {
             declared_inline: false,
             align: 0,
             calls_returns_twice: false,
+            static_chain: false,
         }
     }
 

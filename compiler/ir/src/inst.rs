@@ -209,8 +209,10 @@ pub enum InstKind {
     // ---- calls
     /// `args` are scalars, or for aggregate parameters the address of the
     /// aggregate. For an aggregate return, `ret_slot` holds the address the
-    /// result is written to and the call defines no value.
-    Call { callee: Callee, sig: Signature, args: Vec<Value>, ret_slot: Option<Value> },
+    /// result is written to and the call defines no value. `chain` is the
+    /// static chain passed to a GNU nested function (in the target's chain
+    /// register).
+    Call { callee: Callee, sig: Signature, args: Vec<Value>, ret_slot: Option<Value>, chain: Option<Value> },
 
     // ---- atomics
     AtomicLoad { ty: Type, ptr: Value, order: AtomicOrder },
@@ -230,6 +232,9 @@ pub enum InstKind {
 
     // ---- frame introspection
     FrameAddress { level: u32 },
+    /// The static chain this function received (only in functions with
+    /// `Function::static_chain`): the enclosing function's frame block.
+    StaticChain,
     ReturnAddress { level: u32 },
 
     InlineAsm(Box<InlineAsm>),
@@ -240,6 +245,10 @@ pub enum InstKind {
     Switch { value: Value, ty: Type, cases: Vec<(i128, Block)>, default: Block },
     /// Computed goto; `targets` lists every block the address may name.
     IndirectJump { addr: Value, targets: Vec<Block> },
+    /// Jump into another (enclosing) function's frame: make `frame` and
+    /// `stack` the frame and stack pointers, then jump to `target` (a GNU
+    /// nested function's `goto` to a label of its parent).
+    NonlocalGoto { frame: Value, stack: Value, target: Value },
     /// Scalar return, aggregate return (value is the address of the
     /// aggregate), or `None` for void.
     Return { value: Option<Value> },
@@ -256,6 +265,7 @@ impl InstKind {
                 | InstKind::Branch { .. }
                 | InstKind::Switch { .. }
                 | InstKind::IndirectJump { .. }
+                | InstKind::NonlocalGoto { .. }
                 | InstKind::Return { .. }
                 | InstKind::Unreachable
                 | InstKind::Trap
@@ -289,7 +299,7 @@ impl InstKind {
         use InstKind::*;
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
-            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } | StackSave => {}
+            BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } | StackSave | StaticChain => {}
             StackRestore { ptr } => f(*ptr),
             Unreachable | Trap => {}
             DynAlloca { size, .. } => f(*size),
@@ -325,13 +335,16 @@ impl InstKind {
                 f(*dst);
                 f(*byte)
             }
-            Call { callee, args, ret_slot, .. } => {
+            Call { callee, args, ret_slot, chain, .. } => {
                 if let Callee::Indirect(c) = callee {
                     f(*c)
                 }
                 args.iter().for_each(|a| f(*a));
                 if let Some(r) = ret_slot {
                     f(*r)
+                }
+                if let Some(c) = chain {
+                    f(*c)
                 }
             }
             VaStart { ap } | VaArg { ap, .. } => f(*ap),
@@ -347,6 +360,11 @@ impl InstKind {
             }
             Switch { value, .. } => f(*value),
             IndirectJump { addr, .. } => f(*addr),
+            NonlocalGoto { frame, stack, target } => {
+                f(*frame);
+                f(*stack);
+                f(*target)
+            }
             Return { value } => {
                 if let Some(v) = value {
                     f(*v)
@@ -362,7 +380,7 @@ impl InstKind {
         match self {
             IConst { .. } | FConst { .. } | GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } => {}
             BlockAddr { .. } | Fence { .. } | FrameAddress { .. } | ReturnAddress { .. } => {}
-            Unreachable | Trap | StackSave => {}
+            Unreachable | Trap | StackSave | StaticChain => {}
             StackRestore { ptr } => *ptr = g(*ptr),
             DynAlloca { size, .. } => *size = g(*size),
             Binary { lhs, rhs, .. } | Icmp { lhs, rhs, .. } | Fcmp { lhs, rhs, .. } | Overflows { lhs, rhs, .. } => {
@@ -393,7 +411,7 @@ impl InstKind {
                 *dst = g(*dst);
                 *byte = g(*byte);
             }
-            Call { callee, args, ret_slot, .. } => {
+            Call { callee, args, ret_slot, chain, .. } => {
                 if let Callee::Indirect(c) = callee {
                     *c = g(*c);
                 }
@@ -402,6 +420,9 @@ impl InstKind {
                 }
                 if let Some(r) = ret_slot {
                     *r = g(*r);
+                }
+                if let Some(c) = chain {
+                    *c = g(*c);
                 }
             }
             VaStart { ap } | VaArg { ap, .. } => *ap = g(*ap),
@@ -421,6 +442,11 @@ impl InstKind {
             }
             Switch { value, .. } => *value = g(*value),
             IndirectJump { addr, .. } => *addr = g(*addr),
+            NonlocalGoto { frame, stack, target } => {
+                *frame = g(*frame);
+                *stack = g(*stack);
+                *target = g(*target);
+            }
             Return { value } => {
                 if let Some(v) = value {
                     *v = g(*v)
@@ -457,7 +483,7 @@ pub fn result_type(kind: &InstKind) -> Option<Type> {
     Some(match kind {
         IConst { ty, .. } | FConst { ty, .. } => *ty,
         GlobalAddr { .. } | TlsAddr { .. } | SlotAddr { .. } | DynAlloca { .. } | BlockAddr { .. } => Type::Ptr,
-        FrameAddress { .. } | ReturnAddress { .. } | StackSave => Type::Ptr,
+        FrameAddress { .. } | ReturnAddress { .. } | StackSave | StaticChain => Type::Ptr,
         Binary { ty, .. } | Unary { ty, .. } | Select { ty, .. } => *ty,
         Icmp { .. } | Fcmp { .. } | Overflows { .. } => Type::I8,
         Cast { to, .. } => *to,

@@ -19,5 +19,5 @@ pub use entities::{Block, SlotId, Value};
 pub use func::{BlockData, Function, Linkage, StackSlot, SymbolAttrs, ValueData, ValueDef, Visibility};
 pub use inst::*;
 pub use module::{Alias, Global, InitPiece, Module, SymbolDecl};
-pub use target::{Arch, CodegenOptions, TargetInfo, VaListKind};
+pub use target::{Arch, CodegenOptions, TargetInfo, Trampoline, VaListKind};
 pub use types::{AbiType, AggLayout, Signature, Type};

@@ -65,4 +65,7 @@ pub struct Module {
     pub destructors: Vec<(String, Option<u32>)>,
     /// Name of the source file (for `.file`).
     pub source_name: String,
+    /// Code runs on the stack (nested-function trampolines): the object
+    /// must ask for an executable stack, as GCC does.
+    pub exec_stack: bool,
 }

@@ -50,7 +50,7 @@ pub fn print_inst(kind: &InstKind) -> String {
         }
         Memcpy { dst, src, size, align } => format!("memcpy {dst}, {src}, {size}, align {align}"),
         Memset { dst, byte, size, align } => format!("memset {dst}, {byte}, {size}, align {align}"),
-        Call { callee, sig, args, ret_slot } => {
+        Call { callee, sig, args, ret_slot, chain } => {
             let c = match callee {
                 Callee::Direct(n) => n.clone(),
                 Callee::Indirect(v) => format!("*{v}"),
@@ -59,7 +59,8 @@ pub fn print_inst(kind: &InstKind) -> String {
             let p: Vec<String> = sig.params.iter().map(abi).collect();
             let r = sig.ret.as_ref().map(abi).unwrap_or_else(|| "void".into());
             let rs = ret_slot.map(|s| format!(" -> [{s}]")).unwrap_or_default();
-            format!("call {c}({}) : ({}{}) -> {r}{rs}", a.join(", "), p.join(", "), if sig.variadic { ", ..." } else { "" })
+            let ch = chain.map(|v| format!(" chain {v}")).unwrap_or_default();
+            format!("call {c}({}){ch} : ({}{}) -> {r}{rs}", a.join(", "), p.join(", "), if sig.variadic { ", ..." } else { "" })
         }
         AtomicLoad { ty, ptr, order } => format!("atomic_load.{ty} {ptr} {order:?}"),
         AtomicStore { ty, ptr, value, order } => format!("atomic_store.{ty} {value}, {ptr} {order:?}"),
@@ -72,9 +73,11 @@ pub fn print_inst(kind: &InstKind) -> String {
         VaArg { ap, ty } => format!("va_arg {ap}, {}", abi(ty)),
         VaCopy { dst, src } => format!("va_copy {dst}, {src}"),
         FrameAddress { level } => format!("frame_address {level}"),
+        StaticChain => "static_chain".into(),
         ReturnAddress { level } => format!("return_address {level}"),
         InlineAsm(a) => format!("asm {:?} out {} in {}", a.template, a.outputs.len(), a.inputs.len()),
         Jump(b) => format!("jump {}", bc(b)),
+        NonlocalGoto { frame, stack, target } => format!("nonlocal_goto {frame}, {stack}, {target}"),
         Branch { cond, then_dest, else_dest, .. } => format!("br {cond}, {}, {}", bc(then_dest), bc(else_dest)),
         Switch { value, cases, default, .. } => {
             let c: Vec<String> = cases.iter().map(|(v, b)| format!("{v}: {b}")).collect();
@@ -95,7 +98,8 @@ pub fn print_function(f: &Function) -> String {
     let mut s = String::new();
     let params: Vec<String> = f.sig.params.iter().map(abi).collect();
     let ret = f.sig.ret.as_ref().map(abi).unwrap_or_else(|| "void".into());
-    let _ = writeln!(s, "function {}({}) -> {ret} {{", f.name, params.join(", "));
+    let chain = if f.static_chain { " static_chain" } else { "" };
+    let _ = writeln!(s, "function {}({}) -> {ret}{chain} {{", f.name, params.join(", "));
     for (i, slot) in f.slots.iter().enumerate() {
         let _ = writeln!(s, "  ss{i} = slot {}, align {}", slot.size, slot.align);
     }
@@ -143,6 +147,9 @@ pub fn print_module(m: &Module) -> String {
             s.push_str(" ]");
         }
         s.push('\n');
+    }
+    if m.exec_stack {
+        s.push_str("exec_stack\n");
     }
     for f in &m.functions {
         s.push_str(&print_function(f));

@@ -21,6 +21,29 @@ pub enum VaListKind {
     Pointer,
 }
 
+/// A GNU nested function's trampoline: code written to the stack that loads
+/// the static chain register and jumps to the function. The front end fills
+/// it with stores: `code` pieces at their offsets, then the function's and
+/// the chain's addresses (8 bytes each) at `func_offset` and `chain_offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trampoline {
+    pub size: u32,
+    pub align: u32,
+    pub code: &'static [(u32, &'static [u8])],
+    pub func_offset: u32,
+    pub chain_offset: u32,
+}
+
+/// GCC's x86-64 trampoline: `movabs $fn, %r11; movabs $chain, %r10;
+/// jmp *%r11; nop`.
+const X86_64_TRAMPOLINE: Trampoline = Trampoline {
+    size: 24,
+    align: 16,
+    code: &[(0, &[0x49, 0xbb]), (10, &[0x49, 0xba]), (20, &[0x49, 0xff, 0xe3, 0x90])],
+    func_offset: 2,
+    chain_offset: 12,
+};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TargetInfo {
     pub arch: Arch,
@@ -37,6 +60,8 @@ pub struct TargetInfo {
     pub wchar_signed: bool,
     /// The GNU triple (`-dumpmachine`).
     pub triple: &'static str,
+    /// How to build a nested-function trampoline (`None`: not supported yet).
+    pub trampoline: Option<Trampoline>,
 }
 
 impl TargetInfo {
@@ -53,6 +78,7 @@ impl TargetInfo {
                 va_list_align: 8,
                 wchar_signed: true,
                 triple: "x86_64-linux-gnu",
+                trampoline: Some(X86_64_TRAMPOLINE),
             },
             Arch::Aarch64 => TargetInfo {
                 arch,
@@ -65,6 +91,8 @@ impl TargetInfo {
                 va_list_align: 8,
                 wchar_signed: false,
                 triple: "aarch64-linux-gnu",
+                // Needs an instruction-cache flush after writing; no backend yet.
+                trampoline: None,
             },
             Arch::Riscv64 => TargetInfo {
                 arch,
@@ -77,6 +105,7 @@ impl TargetInfo {
                 va_list_align: 8,
                 wchar_signed: true,
                 triple: "riscv64-linux-gnu",
+                trampoline: None,
             },
         }
     }

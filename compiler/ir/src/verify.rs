@@ -31,6 +31,9 @@ pub fn verify_function(f: &Function) -> Result<(), String> {
             if inst.kind.is_terminator() != last {
                 return Err(format!("{}: {b} instruction {i} {}", f.name, if last { "block does not end in a terminator" } else { "terminator in the middle of a block" }));
             }
+            if matches!(inst.kind, InstKind::StaticChain) && !f.static_chain {
+                return Err(format!("{}: {b} instruction {i} reads a static chain the function does not receive", f.name));
+            }
             if result_type(&inst.kind).is_some() != inst.result.is_some() {
                 return Err(format!("{}: {b} instruction {i} result mismatch", f.name));
             }

@@ -10,7 +10,7 @@ fn func(name: &str, linkage: Linkage, inline: bool, calls: &[&str]) -> Function 
     let b = f.new_block();
     f.layout = vec![b];
     for c in calls {
-        f.append(b, InstKind::Call { callee: Callee::Direct(c.to_string()), sig: sig.clone(), args: vec![], ret_slot: None });
+        f.append(b, InstKind::Call { callee: Callee::Direct(c.to_string()), sig: sig.clone(), args: vec![], ret_slot: None, chain: None });
     }
     f.append(b, InstKind::Return { value: None });
     f

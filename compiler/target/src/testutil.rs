@@ -84,7 +84,7 @@ impl FB {
     }
 
     pub fn call(&mut self, name: &str, sig: Signature, args: Vec<Value>) -> Value {
-        self.ins(InstKind::Call { callee: Callee::Direct(name.into()), sig, args, ret_slot: None })
+        self.ins(InstKind::Call { callee: Callee::Direct(name.into()), sig, args, ret_slot: None, chain: None })
     }
 
     pub fn finish(self) -> Function {

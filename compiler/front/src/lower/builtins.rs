@@ -116,7 +116,7 @@ impl<'a> FnLower<'a> {
             "add_overflow" | "sub_overflow" | "mul_overflow" | "add_overflow_p" | "sub_overflow_p" | "mul_overflow_p" => self.overflow_builtin(n, args),
             "alloca" => {
                 let size = self.rvalue(&args[0]);
-                self.val(InstKind::DynAlloca { size, align: 16 })
+                self.dyn_alloca(size, 16)
             }
             "frame_address" | "return_address" => {
                 let level = match args[0].kind {

@@ -115,7 +115,7 @@ impl<'a> FnLower<'a> {
                 let name = format!("__{}{suffix}", if op == BinOp::Mul { "mul" } else { "div" });
                 let sig = ir::Signature { params: vec![AbiType::Scalar(it); 4], ret: Some(abi_type(ty, self.layout)), variadic: false };
                 let slot = self.complex_temp(ty);
-                self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot) });
+                self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot), chain: None });
                 slot
             }
             _ => {
@@ -216,7 +216,7 @@ impl<'a> FnLower<'a> {
                 let name = format!("__{}{suffix}", if op == BinOp::Mul { "mul" } else { "div" });
                 let sig = ir::Signature { params: vec![AbiType::Scalar(ot); 4], ret: Some(abi_type(op_ty, self.layout)), variadic: false };
                 let slot = self.complex_temp(op_ty);
-                self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot) });
+                self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot), chain: None });
                 let ofs = self.layout.size(&oft) as i64;
                 let re = self.val(InstKind::Load { ty: ot, ptr: slot, volatile: false });
                 let ia = self.add_offset(slot, ofs);

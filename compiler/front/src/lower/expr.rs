@@ -208,17 +208,19 @@ impl<'a> FnLower<'a> {
 
     // --------------------------------------------------------- addresses
 
+    fn var_addr(&mut self, var: &VarRef, ty: &CType) -> Value {
+        match var {
+            VarRef::Local(id) => self.local_addr(*id),
+            VarRef::Global(name) if self.global_is_tls(*name) => self.val(InstKind::TlsAddr { name: name.to_string(), offset: 0 }),
+            VarRef::Global(name) => self.val(InstKind::GlobalAddr { name: name.to_string(), offset: 0 }),
+            VarRef::Outer { up, entry } => self.outer_local_addr(*up, *entry, ty.is_vla()),
+            VarRef::NestedFn { up, entry, .. } => self.nested_fn_addr(*up, *entry),
+        }
+    }
+
     pub(super) fn addr(&mut self, e: &Expr) -> Value {
         match &e.kind {
-            ExprKind::Var(VarRef::Local(id)) => self.local_addr(*id),
-            ExprKind::Var(VarRef::Global(name)) => {
-                let g = self.global_is_tls(*name);
-                if g {
-                    self.val(InstKind::TlsAddr { name: name.to_string(), offset: 0 })
-                } else {
-                    self.val(InstKind::GlobalAddr { name: name.to_string(), offset: 0 })
-                }
-            }
+            ExprKind::Var(var) => self.var_addr(var, &e.ty),
             ExprKind::Deref(p) => self.rvalue(p),
             ExprKind::Member { base, record, field } => {
                 let off = self.layout.tables.record(*record).fields[*field].offset as i64;
@@ -230,10 +232,7 @@ impl<'a> FnLower<'a> {
                 self.val(InstKind::GlobalAddr { name, offset: 0 })
             }
             ExprKind::CompoundLit { var, init } => {
-                let a = match var {
-                    VarRef::Local(id) => self.local_addr(*id),
-                    VarRef::Global(n) => self.val(InstKind::GlobalAddr { name: n.to_string(), offset: 0 }),
-                };
+                let a = self.var_addr(var, &e.ty);
                 if let VarRef::Local(_) = var {
                     let ty = e.ty.clone();
                     self.init_object(a, &ty, init);
@@ -423,6 +422,7 @@ impl<'a> FnLower<'a> {
                 }
                 self.val(InstKind::BlockAddr { block: b })
             }
+            ExprKind::OuterLabelAddr { up, entry } => self.outer_label_addr(*up, *entry),
             ExprKind::VaStart(ap) => {
                 let a = self.rvalue(ap);
                 self.ins(InstKind::VaStart { ap: a });
@@ -895,6 +895,13 @@ impl<'a> FnLower<'a> {
 
     fn call(&mut self, callee: &Expr, args: &[Expr], ret: &CType) -> Value {
         let fty = callee.ty.func().cloned();
+        let nested = match &callee.kind {
+            ExprKind::AddrOf(inner) => match inner.kind {
+                ExprKind::Var(VarRef::NestedFn { name, up, .. }) => Some((name, up)),
+                _ => None,
+            },
+            _ => None,
+        };
         let direct = match &callee.kind {
             ExprKind::AddrOf(inner) => match &inner.kind {
                 ExprKind::Var(VarRef::Global(n)) if inner.ty.is_func() => Some(n.to_string()),
@@ -903,7 +910,7 @@ impl<'a> FnLower<'a> {
             ExprKind::Var(VarRef::Global(n)) if callee.ty.is_func() => Some(n.to_string()),
             _ => None,
         };
-        let callee_v = if direct.is_none() { Some(self.rvalue(callee)) } else { None };
+        let callee_v = if direct.is_none() && nested.is_none() { Some(self.rvalue(callee)) } else { None };
         let mut vals = Vec::new();
         let mut params = Vec::new();
         for a in args {
@@ -920,9 +927,10 @@ impl<'a> FnLower<'a> {
         }
         let variadic = fty.as_ref().map(|f| f.variadic || f.unprototyped).unwrap_or(false);
         let sig = ir::Signature { params, ret: if ret.is_void() { None } else { Some(abi_type(ret, self.layout)) }, variadic: variadic && fty.as_ref().map(|f| f.variadic).unwrap_or(false) };
-        let callee = match direct {
-            Some(n) => Callee::Direct(n),
-            None => Callee::Indirect(callee_v.expect("callee")),
+        let (callee, chain) = match (direct, nested) {
+            (_, Some((name, up))) => self.nested_callee(name, up),
+            (Some(n), None) => (Callee::Direct(n), None),
+            (None, None) => (Callee::Indirect(callee_v.expect("callee")), None),
         };
         if let Callee::Direct(n) = &callee {
             if n == "setjmp" || n == "_setjmp" || n == "sigsetjmp" || n == "__sigsetjmp" || n == "vfork" {
@@ -933,12 +941,12 @@ impl<'a> FnLower<'a> {
             Some(AbiType::Aggregate(l)) => {
                 let (size, align) = (l.size, l.align);
                 let slot = self.slot(size, align);
-                self.ins(InstKind::Call { callee, sig, args: vals, ret_slot: Some(slot) });
+                self.ins(InstKind::Call { callee, sig, args: vals, ret_slot: Some(slot), chain });
                 slot
             }
-            Some(AbiType::Scalar(_)) => self.val(InstKind::Call { callee, sig, args: vals, ret_slot: None }),
+            Some(AbiType::Scalar(_)) => self.val(InstKind::Call { callee, sig, args: vals, ret_slot: None, chain }),
             None => {
-                self.ins(InstKind::Call { callee, sig, args: vals, ret_slot: None });
+                self.ins(InstKind::Call { callee, sig, args: vals, ret_slot: None, chain });
                 self.dummy()
             }
         }

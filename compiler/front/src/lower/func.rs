@@ -35,11 +35,13 @@ pub struct FnLower<'a> {
     pub(super) in_layout: Vec<bool>,
     /// Fold printf-family calls as GCC does (optimising, C library builtins on).
     pub(super) fold_stdio: bool,
+    /// Static chain and frame block (GNU nested functions).
+    pub(super) nested: super::nested::NestedState,
 }
 
 impl<'a> FnLower<'a> {
     pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, tls_globals: &'a std::collections::HashSet<Sym>, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
-        let _ = (opts, target);
+        let _ = opts;
         let fty = fd.ty.func()?.clone();
         let param_tys: Vec<CType> = fty.params.iter().map(|p| if fty.unprototyped { promote_for_call(&p.ty, layout) } else { p.ty.clone() }).collect();
         let sig = Signature {
@@ -76,7 +78,9 @@ impl<'a> FnLower<'a> {
             tls_globals,
             vla_saves: Vec::new(),
             in_layout: vec![true],
+            nested: Default::default(),
         };
+        lw.setup_nested_frame(fd, target);
         // Labels referenced from static initializers must survive as blocks.
         for &l in static_labels {
             let b = lw.label_block(l);
@@ -191,6 +195,15 @@ impl<'a> FnLower<'a> {
 
     /// Address of a local variable's storage.
     pub(super) fn local_addr(&mut self, id: LocalId) -> Value {
+        let a = self.local_storage_addr(id);
+        if self.locals[id].ty.is_vla() {
+            return self.val(InstKind::Load { ty: IrType::Ptr, ptr: a, volatile: false });
+        }
+        a
+    }
+
+    /// Address of a local's stack slot (for a VLA: the cell holding its data pointer).
+    pub(super) fn local_storage_addr(&mut self, id: LocalId) -> Value {
         let lv = &self.locals[id];
         let slot = match self.local_slots[id] {
             Some(s) => s,
@@ -201,11 +214,14 @@ impl<'a> FnLower<'a> {
                 s
             }
         };
-        let a = self.val(InstKind::SlotAddr { slot });
-        if lv.ty.is_vla() {
-            return self.val(InstKind::Load { ty: IrType::Ptr, ptr: a, volatile: false });
-        }
-        a
+        self.val(InstKind::SlotAddr { slot })
+    }
+
+    /// A dynamic stack allocation (VLA, `alloca`).
+    pub(super) fn dyn_alloca(&mut self, size: Value, align: u32) -> Value {
+        let p = self.val(InstKind::DynAlloca { size, align });
+        self.update_resume_points();
+        p
     }
 
     pub(super) fn vla_save_slot(&mut self) -> SlotId {

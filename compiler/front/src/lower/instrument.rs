@@ -15,7 +15,7 @@ impl FnLower<'_> {
     pub(super) fn instrument_entry(&mut self) {
         let this_fn = self.val(InstKind::GlobalAddr { name: self.fn_name.clone(), offset: 0 });
         let site = self.val(InstKind::ReturnAddress { level: 0 });
-        self.ins(InstKind::Call { callee: Callee::Direct("__cyg_profile_func_enter".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None });
+        self.ins(InstKind::Call { callee: Callee::Direct("__cyg_profile_func_enter".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None, chain: None });
     }
 
     /// The exit hook before every return of the finished body.
@@ -33,7 +33,7 @@ impl FnLower<'_> {
         let this_fn = self.f.append(b, InstKind::GlobalAddr { name: self.fn_name.clone(), offset: 0 });
         let site = self.f.append(b, InstKind::ReturnAddress { level: 0 });
         if let (Some(this_fn), Some(site)) = (this_fn, site) {
-            self.f.append(b, InstKind::Call { callee: Callee::Direct("__cyg_profile_func_exit".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None });
+            self.f.append(b, InstKind::Call { callee: Callee::Direct("__cyg_profile_func_exit".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None, chain: None });
         }
         self.f.blocks[b.index()].insts.push(ret);
     }

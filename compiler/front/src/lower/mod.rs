@@ -6,6 +6,7 @@ mod complex;
 mod expr;
 mod func;
 mod instrument;
+mod nested;
 mod printf;
 mod stmt;
 
@@ -85,6 +86,7 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
                         if let Some(target_name) = &fd.attrs.alias {
                             module.aliases.push(ir::Alias { name: fd.name.to_string(), target: target_name.clone(), attrs: symbol_attrs(&fd.attrs, fd.is_static), is_function: true });
                         }
+                        module.exec_stack |= fd.frame.iter().any(|e| matches!(e, FrameEntry::Trampoline { used: true, .. }));
                         module.functions.push(f);
                     }
                     None => ok = false,

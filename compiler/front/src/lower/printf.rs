@@ -177,6 +177,6 @@ impl FnLower<'_> {
     /// A call to a C library function returning int, result unused.
     fn libc_call(&mut self, name: &str, args: &[(Value, IrType)]) {
         let sig = Signature { params: args.iter().map(|a| AbiType::Scalar(a.1)).collect(), ret: Some(AbiType::Scalar(IrType::I32)), variadic: false };
-        self.ins(InstKind::Call { callee: Callee::Direct(name.to_string()), sig, args: args.iter().map(|a| a.0).collect(), ret_slot: None });
+        self.ins(InstKind::Call { callee: Callee::Direct(name.to_string()), sig, args: args.iter().map(|a| a.0).collect(), ret_slot: None, chain: None });
     }
 }

@@ -141,6 +141,7 @@ impl<'a> FnLower<'a> {
                 let b = self.label_block(*name);
                 self.jump(b);
             }
+            Stmt::NonlocalGoto { up, entry } => self.nonlocal_goto(*up, *entry),
             Stmt::ComputedGoto(e) => {
                 let addr = self.rvalue(e);
                 self.ins(InstKind::IndirectJump { addr, targets: Vec::new() });
@@ -300,7 +301,7 @@ impl<'a> FnLower<'a> {
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: sa, value: sp, volatile: false });
             let sa = self.local_addr(size_var);
             let size = self.val(InstKind::Load { ty: IrType::I64, ptr: sa, volatile: false });
-            let p = self.val(InstKind::DynAlloca { size, align });
+            let p = self.dyn_alloca(size, align);
             let slot = match self.local_slots[var] {
                 Some(s) => s,
                 None => {

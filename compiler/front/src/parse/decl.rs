@@ -29,8 +29,8 @@ pub struct DeclSpec {
 /// The state a function definition starts from: its parameter locals, and
 /// statements computing VLA sizes that parameter types need.
 pub(super) struct ParamState {
-    state: FuncState,
-    params: Vec<LocalId>,
+    pub(super) state: FuncState,
+    pub(super) params: Vec<LocalId>,
 }
 
 impl<'a> Parser<'a> {
@@ -1049,7 +1049,7 @@ impl<'a> Parser<'a> {
         let count = self.convert(count, CType::ulong());
         let elem_size = self.sizeof_expr(&elem, loc);
         self.func.as_mut().expect("func").pending_vla.push(Stmt::VlaDecl { size_var, count, elem_size });
-        Ok(CType::new(Kind::Vla { elem: Rc::new(elem), size_var }))
+        Ok(CType::new(Kind::Vla { elem: Rc::new(elem), size_var, depth: self.enclosing.len() as u32 }))
     }
 
     fn function_suffix(&mut self, ret: CType) -> PResult<CType> {
@@ -1062,11 +1062,14 @@ impl<'a> Parser<'a> {
         }
         // Parameters' own attributes must not reach the declaration.
         let outer_attrs = std::mem::take(&mut self.declarator_attrs);
-        // Prototype scope; at file level also the future function's locals.
-        let top_level = self.func.is_none();
-        if top_level {
-            self.func = Some(FuncState::default());
-        }
+        // Prototype scope, with the locals of the function this declarator
+        // may start the definition of. Inside a function body that is a
+        // nested function: names of the enclosing function are reached
+        // through the static chain (VLA bounds of parameters use them).
+        let enclosing = self.func.take();
+        let nested = enclosing.is_some();
+        self.enclosing.extend(enclosing);
+        self.func = Some(FuncState::default());
         self.push_scope();
         let mut params = Vec::new();
         let mut param_locals = Vec::new();
@@ -1083,10 +1086,8 @@ impl<'a> Parser<'a> {
                 loop {
                     let (name, _) = self.expect_ident()?;
                     params.push(Param { name: Some(name), ty: CType::int() });
-                    if top_level {
-                        let id = self.new_local(name, CType::int(), 0);
-                        param_locals.push(id);
-                    }
+                    let id = self.new_local(name, CType::int(), 0);
+                    param_locals.push(id);
                     if !self.eat(",") {
                         break;
                     }
@@ -1110,7 +1111,7 @@ impl<'a> Parser<'a> {
                         let id = self.new_local(n, ty.clone(), 0);
                         self.bind(n, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                         param_locals.push(id);
-                    } else if top_level {
+                    } else {
                         let id = self.new_local(Sym::intern(""), ty.clone(), 0);
                         param_locals.push(id);
                     }
@@ -1123,7 +1124,10 @@ impl<'a> Parser<'a> {
             Ok(())
         })();
         self.pop_scope();
-        let state = if top_level { self.func.take() } else { None };
+        let state = self.func.take();
+        if nested {
+            self.func = self.enclosing.pop();
+        }
         result?;
         self.expect(")")?;
         if let Some(mut state) = state {
@@ -1446,11 +1450,7 @@ impl<'a> Parser<'a> {
         self.pop_scope();
         let state = self.func.take().expect("func state");
         let mut body = body?;
-        for (label, lloc) in &state.labels_used {
-            if !state.labels_defined.contains(label) {
-                return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
-            }
-        }
+        self.check_function_end(&state)?;
         if !pending.is_empty() {
             let mut stmts = pending;
             stmts.push(body);
@@ -1483,6 +1483,8 @@ impl<'a> Parser<'a> {
             is_inline: spec.inline,
             attrs,
             loc,
+            static_chain: false,
+            frame: state.frame,
         }));
         Ok(())
     }
@@ -1528,6 +1530,7 @@ impl<'a> Parser<'a> {
             return Ok(out);
         }
         loop {
+            self.last_params = None;
             let (name, ty) = self.declarator(spec.ty.clone())?;
             let mut attrs = spec.attrs.clone();
             attrs.merge(self.take_declarator_attrs());
@@ -1537,6 +1540,12 @@ impl<'a> Parser<'a> {
             self.flush_vla(&mut out);
             if spec.storage == Storage::Typedef {
                 self.bind(name, Binding::Typedef(typedef_type(ty, &attrs)));
+            } else if ty.is_func() && self.is_punct("{") {
+                // A GNU nested function; its body ends the declaration.
+                self.nested_function_definition(name, nloc, ty, &spec, attrs)?;
+                return Ok(out);
+            } else if ty.is_func() && spec.storage == Storage::Auto {
+                self.declare_nested_function(name, nloc, ty);
             } else if ty.is_func() {
                 let mut s = spec.clone();
                 if s.storage == Storage::None {

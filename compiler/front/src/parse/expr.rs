@@ -14,9 +14,8 @@ impl<'a> Parser<'a> {
                 Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
             }
             Kind::Func(_) => {
-                let ty = CType::ptr_to(e.ty.clone());
-                let loc = e.loc;
-                Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
+                self.note_function_address(&e);
+                function_pointer(e)
             }
             _ => e,
         }
@@ -156,8 +155,11 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn sizeof_expr(&mut self, ty: &CType, loc: Loc) -> Expr {
-        if let Kind::Vla { size_var, .. } = ty.kind {
-            return Expr::new(ExprKind::VlaSize(size_var), CType::ulong(), loc);
+        if let Kind::Vla { size_var, depth, .. } = ty.kind {
+            return match self.outer_local(size_var, depth) {
+                Some(var) => Expr::new(ExprKind::Var(var), CType::ulong(), loc),
+                None => Expr::new(ExprKind::VlaSize(size_var), CType::ulong(), loc),
+            };
         }
         Expr::new(ExprKind::Int(self.layout().size(ty) as i128), CType::ulong(), loc)
     }
@@ -792,10 +794,8 @@ impl<'a> Parser<'a> {
                 "&&" => {
                     self.advance();
                     let (label, lloc) = self.expect_ident()?;
-                    if let Some(f) = self.func.as_mut() {
-                        f.labels_used.push((label, lloc));
-                    }
-                    return Ok(Expr::new(ExprKind::LabelAddr(label), CType::ptr_to(CType::void()), loc));
+                    let kind = self.label_address(label, lloc);
+                    return Ok(Expr::new(kind, CType::ptr_to(CType::void()), loc));
                 }
                 _ => {}
             }
@@ -891,6 +891,7 @@ impl<'a> Parser<'a> {
                 f.locals[id].volatile = true;
             }
         }
+        self.note_function_address(&e);
         let ty = CType::ptr_to(e.ty.clone());
         Ok(Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc))
     }
@@ -996,7 +997,8 @@ impl<'a> Parser<'a> {
     }
 
     fn call(&mut self, callee: Expr, loc: Loc) -> PResult<Expr> {
-        let callee = self.decay(callee);
+        // A direct call of a nested function needs no trampoline.
+        let callee = if callee.ty.is_func() { function_pointer(callee) } else { self.decay(callee) };
         let fty = match callee.ty.func() {
             Some(f) => f.clone(),
             None => return Err(self.error_at(loc, "called object is not a function or function pointer")),
@@ -1122,7 +1124,7 @@ impl<'a> Parser<'a> {
                 }
                 self.advance();
                 let name = t.text;
-                if let Some(b) = self.lookup(name).cloned() {
+                if let Some(b) = self.lookup_var(name) {
                     return match b {
                         Binding::Var { var, ty } => Ok(Expr::new(ExprKind::Var(var), ty, loc)),
                         Binding::EnumConst { value, ty } => Ok(Expr::new(ExprKind::Int(value), ty, loc)),
@@ -1367,4 +1369,11 @@ pub fn same_type_unqual(a: &CType, b: &CType, tt: &TypeTables) -> bool {
         (Kind::Vector { elem: e1, size: s1 }, Kind::Vector { elem: e2, size: s2 }) => s1 == s2 && same_type_unqual(e1, e2, tt),
         _ => false,
     }
+}
+
+/// Function-to-pointer conversion.
+fn function_pointer(e: Expr) -> Expr {
+    let ty = CType::ptr_to(e.ty.clone());
+    let loc = e.loc;
+    Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)
 }

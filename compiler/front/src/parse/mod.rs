@@ -9,6 +9,7 @@ mod decl;
 mod expr;
 mod init;
 mod literal;
+mod nested;
 mod static_init;
 mod stmt;
 
@@ -60,6 +61,11 @@ pub enum TagBinding {
 struct Scope {
     names: HashMap<Sym, Binding>,
     tags: HashMap<Sym, TagBinding>,
+    /// Nesting depth of the function the scope belongs to (0: file scope
+    /// and ordinary functions, 1: a nested function, ...).
+    depth: u32,
+    /// Local labels declared with `__label__`.
+    labels: Vec<Sym>,
 }
 
 /// What the parser knows about a file-scope name across declarations.
@@ -87,6 +93,11 @@ struct FuncState {
     pending_vla: Vec<Stmt>,
     /// `__func__`, created on first use.
     func_name_var: Option<Sym>,
+    /// What this function's nested functions reach through its frame block.
+    frame: Vec<FrameEntry>,
+    /// Nested functions declared here: (symbol, name, where), to check
+    /// that each gets defined.
+    nested_declared: Vec<(Sym, Sym, Loc)>,
 }
 
 pub struct Parser<'a> {
@@ -100,6 +111,9 @@ pub struct Parser<'a> {
     pub globals: HashMap<Sym, GlobalInfo>,
     pub items: Vec<TopLevel>,
     func: Option<FuncState>,
+    /// Functions enclosing the one being parsed (GNU nested functions),
+    /// outermost first: `func` is at depth `enclosing.len()`.
+    enclosing: Vec<FuncState>,
     /// Counter for unique names of string literals, compound literals, statics.
     anon_counter: u32,
     /// `#pragma pack` stack; current value in effect (0 = none).
@@ -322,6 +336,7 @@ impl<'a> Parser<'a> {
             globals: HashMap::new(),
             items: Vec::new(),
             func: None,
+            enclosing: Vec::new(),
             anon_counter: 0,
             pack_stack: Vec::new(),
             pack: 0,
@@ -459,7 +474,8 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- scopes
 
     fn push_scope(&mut self) {
-        self.scopes.push(Scope::default());
+        let depth = self.enclosing.len() as u32;
+        self.scopes.push(Scope { depth, ..Scope::default() });
     }
 
     fn pop_scope(&mut self) {

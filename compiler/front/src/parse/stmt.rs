@@ -27,7 +27,8 @@ impl<'a> Parser<'a> {
                 // function-wide for us, which is what they need to be.
                 self.advance();
                 loop {
-                    self.expect_ident()?;
+                    let (label, _) = self.expect_ident()?;
+                    self.scopes.last_mut().expect("scope").labels.push(label);
                     if !self.eat(",") {
                         break;
                     }
@@ -234,10 +235,7 @@ impl<'a> Parser<'a> {
                 }
                 let (name, nloc) = self.expect_ident()?;
                 self.expect(";")?;
-                if let Some(f) = self.func.as_mut() {
-                    f.labels_used.push((name, nloc));
-                }
-                Ok(Stmt::Goto(name, nloc))
+                Ok(self.goto_stmt(name, nloc))
             }
             Some(Kw::Asm) => self.asm_statement(),
             _ => {

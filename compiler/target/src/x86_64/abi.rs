@@ -7,6 +7,9 @@ use ccc_ir::{AbiType, AggLayout, Signature, Type};
 use super::inst::*;
 use crate::codegen::mir::Reg;
 
+/// Where a GNU nested function receives its static chain (as GCC).
+pub const STATIC_CHAIN_REG: Reg = R10;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EbClass {
     Int,

@@ -2,7 +2,7 @@
 
 use ccc_ir::{AbiType, AggLayout, Callee, Signature, Type, Value};
 
-use super::abi::{assign_args, classify, ret_loc, ArgLoc, EbClass, Eightbyte, RetLoc};
+use super::abi::{assign_args, classify, ret_loc, ArgLoc, EbClass, Eightbyte, RetLoc, STATIC_CHAIN_REG};
 use super::inst::*;
 use super::isel::{int_sz, Isel, VLoc};
 use crate::codegen::mir::{OpKind, Reg};
@@ -121,6 +121,12 @@ impl Isel<'_> {
 
     pub(crate) fn lower_entry(&mut self) -> Result<(), String> {
         let f = self.f;
+        if f.static_chain {
+            // First, before anything can reuse the register.
+            let r = self.vreg();
+            self.mov_rr(STATIC_CHAIN_REG, r);
+            self.static_chain = Some(r);
+        }
         let rl = ret_loc(&f.sig);
         let sret = rl == RetLoc::Sret;
         let aa = assign_args(&f.sig.params, sret);
@@ -279,6 +285,7 @@ impl Isel<'_> {
         sig: &Signature,
         args: &[Value],
         ret_slot: Option<Value>,
+        chain: Option<Value>,
     ) -> Result<(), String> {
         if args.len() < sig.params.len() {
             return Err("call with fewer arguments than parameters".into());
@@ -340,6 +347,10 @@ impl Isel<'_> {
                 }
                 _ => {}
             }
+        }
+        if let Some(c) = chain {
+            let v = self.reg(c)?;
+            moves.push((STATIC_CHAIN_REG, v));
         }
         let target = match callee {
             Callee::Direct(name) => self.call_target_sym(name),

@@ -193,7 +193,9 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> 
             write_bytes(&mut out, bytes);
         }
     }
-    out.push_str("\t.section\t.note.GNU-stack,\"\",@progbits\n");
+    // Trampolines run on the stack.
+    let stack_flags = if m.exec_stack { "x" } else { "" };
+    let _ = writeln!(out, "\t.section\t.note.GNU-stack,\"{stack_flags}\",@progbits");
     Ok(out)
 }
 

@@ -68,6 +68,8 @@ pub struct Isel<'a> {
     pub chain: Vec<Option<(Value, bool)>>,
     pub block_map: Vec<Option<u32>>,
     pub sret_ptr: Option<Reg>,
+    /// The incoming static chain, copied out of its register at entry.
+    pub static_chain: Option<Reg>,
     pub va: Option<super::calls::VaInfo>,
     pub jt_count: u32,
     pub label_prefix: String,
@@ -146,6 +148,7 @@ impl<'a> Isel<'a> {
             chain: vec![None; f.values.len()],
             block_map: vec![None; f.blocks.len()],
             sret_ptr: None,
+            static_chain: None,
             va: None,
             jt_count: 0,
             label_prefix: format!(".LBB{fn_index}_"),
@@ -802,7 +805,7 @@ impl<'a> Isel<'a> {
                 self.copy_mem(d, s, *size)?
             }
             Memset { dst, byte, size, .. } => self.lower_memset(*dst, *byte, *size)?,
-            Call { callee, sig, args, ret_slot } => self.lower_call(result, callee, sig, args, *ret_slot)?,
+            Call { callee, sig, args, ret_slot, chain } => self.lower_call(result, callee, sig, args, *ret_slot, *chain)?,
             AtomicLoad { ty, ptr, .. } => {
                 let a = self.amode(*ptr)?;
                 if *ty == Type::I128 || ty.is_float() && *ty != Type::F32 && *ty != Type::F64 {
@@ -823,6 +826,11 @@ impl<'a> Isel<'a> {
             VaCopy { dst, src } => {
                 let (d, s) = (self.amode(*dst)?, self.amode(*src)?);
                 self.copy_mem(d, s, 24)?
+            }
+            StaticChain => {
+                let c = self.static_chain.ok_or_else(|| format!("{}: static chain read in a function without one", self.f.name))?;
+                let d = self.out(res);
+                self.mov_rr(c, d);
             }
             FrameAddress { level } => {
                 let d = self.out(res);
@@ -858,6 +866,17 @@ impl<'a> Isel<'a> {
                     let mb = self.mblock(*t);
                     self.add_succ(mb);
                 }
+            }
+            NonlocalGoto { frame, stack, target } => {
+                // Fixed registers: once %rbp and %rsp change, no operand may
+                // be read from a stack slot.
+                let regs = [(*frame, RCX), (*stack, RDX), (*target, RAX)];
+                for (v, r) in regs {
+                    let s = self.reg(v)?;
+                    self.mov_rr(s, r);
+                }
+                let ops = regs.iter().map(|&(_, r)| (Opnd::Reg(r), OpKind::Use)).collect();
+                self.text("movq\t{0}, %rbp\n\tmovq\t{1}, %rsp\n\tjmp\t*{2}", ops);
             }
             Return { value } => self.lower_return(*value)?,
             Unreachable | Trap => self.text("ud2", vec![]),

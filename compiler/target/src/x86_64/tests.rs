@@ -651,7 +651,7 @@ fn struct_passing_and_returning() {
         let one = b.iconst(Type::I32, 1);
         let two = b.iconst(Type::I32, 2);
         sg.variadic = false;
-        b.ins(InstKind::Call { callee: Callee::Direct(format!("c_id_{n}")), sig: sg.clone(), args: vec![one, src, two], ret_slot: Some(dst) });
+        b.ins(InstKind::Call { callee: Callee::Direct(format!("c_id_{n}")), sig: sg.clone(), args: vec![one, src, two], ret_slot: Some(dst), chain: None });
         let s = sum_leaves(&mut b, &sh, dst);
         b.ret(Some(s));
         fs.push(b.finish());
@@ -1135,12 +1135,12 @@ fn misc_module() -> Module {
     // long icall(long (*f)(long), long x) { return f(x) + f(x + 1); }
     let (mut b, p) = FB::new("icall", sig(&[Ptr, I64], Some(I64)));
     let s1 = sig(&[I64], Some(I64));
-    let r1 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![p[1]], ret_slot: None });
+    let r1 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![p[1]], ret_slot: None, chain: None });
     let one = b.iconst(I64, 1);
     let x1 = b.bin(BinOp::Add, I64, p[1], one);
-    let r2 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![x1], ret_slot: None });
+    let r2 = b.ins(InstKind::Call { callee: Callee::Indirect(p[0]), sig: s1.clone(), args: vec![x1], ret_slot: None, chain: None });
     let fa = b.ins(InstKind::GlobalAddr { name: "twice".into(), offset: 0 });
-    let r3 = b.ins(InstKind::Call { callee: Callee::Indirect(fa), sig: s1, args: vec![one], ret_slot: None });
+    let r3 = b.ins(InstKind::Call { callee: Callee::Indirect(fa), sig: s1, args: vec![one], ret_slot: None, chain: None });
     let s = b.bin(BinOp::Add, I64, r1, r2);
     let s = b.bin(BinOp::Add, I64, s, r3);
     b.ret(Some(s));
@@ -1485,4 +1485,45 @@ int main(void) {
 }"#;
     let out = run_with_c("f128", &module(fs), &CodegenOptions::default(), driver, &[]);
     assert_eq!(out, "fails=0\n");
+}
+
+/// GNU nested functions' static chain: passed in %r10 next to six argument
+/// registers, read back at entry.
+#[test]
+fn static_chain_call() {
+    use Type::*;
+    let six = [I64; 6];
+    // long chain_read(a..f) with chain c: a + b + c + d + e + f + *(long *)c
+    let (mut b, p) = FB::new("chain_read", sig(&six, Some(I64)));
+    b.f.static_chain = true;
+    let c = b.ins(InstKind::StaticChain);
+    let mut sum = b.load(I64, c);
+    for &v in &p {
+        sum = b.bin(BinOp::Add, I64, sum, v);
+    }
+    b.ret(Some(sum));
+    let read = b.finish();
+    ccc_ir::verify::verify_function(&read).expect("verifies");
+    // long chain_call(long *chain, a..e): chain_read(e, d, c, b, a, a) with the chain
+    let (mut b, p) = FB::new("chain_call", sig(&[Ptr, I64, I64, I64, I64, I64], Some(I64)));
+    let args = vec![p[5], p[4], p[3], p[2], p[1], p[1]];
+    let r = b.ins(InstKind::Call { callee: Callee::Direct("chain_read".into()), sig: sig(&six, Some(I64)), args, ret_slot: None, chain: Some(p[0]) });
+    b.ret(Some(r));
+    let call = b.finish();
+    let printed = ccc_ir::print::print_function(&call);
+    assert!(printed.contains(" chain v0 "), "{printed}");
+    let driver = "#include <stdio.h>\nlong chain_call(long *, long, long, long, long, long);\nint main(void) { long k = 1000; printf(\"%ld\\n\", chain_call(&k, 1, 2, 3, 4, 5)); return 0; }\n";
+    for opt_level in [0, 2] {
+        let opts = CodegenOptions { opt_level, ..CodegenOptions::default() };
+        let out = run_with_c("chain", &module(vec![read.clone(), call.clone()]), &opts, driver, &[]);
+        assert_eq!(out, "1016\n");
+    }
+}
+
+#[test]
+fn static_chain_needs_the_flag() {
+    let (mut b, _) = FB::new("no_chain", sig(&[], Some(Type::Ptr)));
+    let c = b.ins(InstKind::StaticChain);
+    b.ret(Some(c));
+    assert!(ccc_ir::verify::verify_function(&b.finish()).is_err());
 }
