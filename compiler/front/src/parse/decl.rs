@@ -897,6 +897,8 @@ impl<'a> Parser<'a> {
     fn declarator_inner(&mut self, base: CType) -> PResult<(Option<(Sym, Loc)>, CType)> {
         let mut ty = base;
         let mut attrs = std::mem::take(&mut self.declarator_attrs);
+        // `( __attribute__((ms_abi)) *fp )`: attributes may open a declarator.
+        self.attributes(&mut attrs)?;
         while self.eat("*") {
             ty = CType::ptr_to(ty);
             loop {
