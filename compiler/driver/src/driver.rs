@@ -502,6 +502,12 @@ impl Driver {
             self.failed = true;
             return None;
         }
+        // A developer aid: the optimised IR, as the code generator receives it.
+        if std::env::var_os("CCC_DUMP_IR").is_some() {
+            for f in &module.functions {
+                eprintln!("{}", ccc_ir::print::print_function(f));
+            }
+        }
         match ccc_target::emit_assembly(&module, &self.tc.target, &cg) {
             Ok(s) => Some(s),
             Err(e) => {

@@ -120,6 +120,12 @@ fn merge_straight_lines(f: &mut Function) -> bool {
             if b == entry || b == host || pred_edges[b.index()] != 1 || preds[b.index()].len() != 1 {
                 break;
             }
+            // An `asm goto` stays last before its block's jump: its labels' edges
+            // leave from there, and passes read a block's state at its end.
+            let asm_goto = f.blocks[host.index()].insts.iter().any(|i| matches!(&i.kind, InstKind::InlineAsm(a) if !a.goto_targets.is_empty()));
+            if asm_goto {
+                break;
+            }
             let args = bc.args.clone();
             let params = std::mem::take(&mut f.blocks[b.index()].params);
             for (p, a) in params.iter().zip(&args) {

@@ -7,6 +7,7 @@ pub mod const_load;
 pub mod dce;
 pub mod dom;
 pub mod fold;
+pub mod inline;
 pub mod mem2reg;
 pub mod prune;
 pub mod simplify;
@@ -15,6 +16,9 @@ use ccc_ir::{CodegenOptions, Function, Module};
 
 /// Run the passes `-O<level>` asks for over every function.
 pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), String> {
+    prune::run(m, opts.opt_level);
+    inline::run(m);
+    // Inline functions whose every call was inlined are now unreferenced.
     prune::run(m, opts.opt_level);
     if opts.opt_level == 0 {
         return Ok(());

@@ -10,9 +10,10 @@ use crate::dom::DomTree;
 const MAX_PARAMS_PER_BLOCK: usize = 48;
 
 pub fn run(f: &mut Function) {
-    if f.calls_returns_twice || has_unsplittable_edges(f) {
+    if f.calls_returns_twice {
         return;
     }
+    let no_params = blocks_without_params(f);
     let Some(mut vars) = promotable_slots(f) else { return };
     if vars.iter().all(|v| v.is_none()) {
         return;
@@ -85,7 +86,7 @@ pub fn run(f: &mut Function) {
     order.sort_by_key(|&s| (std::cmp::Reverse(uses[s]), s));
     let mut params_at = vec![0usize; nblocks];
     for s in order {
-        if idf[s].iter().any(|b| params_at[b.index()] >= MAX_PARAMS_PER_BLOCK) {
+        if idf[s].iter().any(|b| no_params[b.index()] || params_at[b.index()] >= MAX_PARAMS_PER_BLOCK) {
             vars[s] = None;
             continue;
         }
@@ -221,14 +222,25 @@ fn append_detached(f: &mut Function, ty: Type) -> Value {
 }
 
 /// Computed gotos and asm goto edges cannot carry block arguments.
-fn has_unsplittable_edges(f: &Function) -> bool {
-    f.layout.iter().any(|b| {
-        f.blocks[b.index()].insts.iter().any(|i| match &i.kind {
-            InstKind::IndirectJump { .. } | InstKind::BlockAddr { .. } => true,
-            InstKind::InlineAsm(a) => !a.goto_targets.is_empty(),
-            _ => false,
-        })
-    })
+/// Blocks entered by edges that cannot carry arguments (`asm goto` labels,
+/// computed-goto targets): a variable that would need a parameter there stays
+/// in memory.
+fn blocks_without_params(f: &Function) -> Vec<bool> {
+    let mut no = vec![false; f.blocks.len()];
+    for b in &f.layout {
+        for i in &f.blocks[b.index()].insts {
+            let targets = match &i.kind {
+                InstKind::IndirectJump { targets, .. } => targets.clone(),
+                InstKind::BlockAddr { block } => vec![*block],
+                InstKind::InlineAsm(a) => a.goto_targets.clone(),
+                _ => continue,
+            };
+            for t in targets {
+                no[t.index()] = true;
+            }
+        }
+    }
+    no
 }
 
 fn slot_addr_map(f: &Function) -> Vec<Option<SlotId>> {
