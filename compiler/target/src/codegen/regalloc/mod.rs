@@ -1,6 +1,6 @@
 //! Register allocation: linear scan over live ranges with holes
 //! ([`scan`]), physical-register constraints as fixed ranges, move hints,
-//! eviction by spill weight ([`weights`]), and spilling by rewriting
+//! eviction by spill cost ([`costs`]), and spilling by rewriting
 //! ([`spill`]). Each round that must spill adds to the set of spilled
 //! registers and rewrites the *original* function with the whole set, so
 //! slot sharing sees every spilled copy at once.
@@ -8,7 +8,7 @@
 mod occupancy;
 mod scan;
 mod spill;
-mod weights;
+mod costs;
 
 use super::liveness::{fixed_ranges, live_in_sets, live_ranges};
 use super::loops::loop_depths;
@@ -45,8 +45,8 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
         let lv = live_in_sets(f);
         let ranges = live_ranges(f, &lv);
         let fixed = fixed_ranges(f, info.num_pregs);
-        let weights = weights::spill_weights(f, &ranges, &depths);
-        let new_spills = match scan::assign_registers(f, info, &ranges, &fixed, &weights)? {
+        let costs = costs::spill_costs(f, &depths);
+        let new_spills = match scan::assign_registers(f, info, &ranges, &fixed, &costs)? {
             Outcome::Assigned(assign) => return Ok(apply(f, &assign, info)),
             Outcome::Spill(v) => v,
         };

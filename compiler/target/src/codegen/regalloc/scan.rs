@@ -2,8 +2,8 @@
 //! ranges with holes. Each physical register keeps the ranges assigned to
 //! it in an [`Occupancy`]; an interval takes its move hint if free, else
 //! the first free register in allocation order, else it evicts the
-//! cheapest set of spill-weighted intervals holding one register (when
-//! they weigh less than it does), else it is spilled.
+//! cheapest set of intervals holding one register (by spill cost, when
+//! they cost less than it does), else it is spilled.
 
 use super::occupancy::{Occupancy, Range};
 use super::RegInfo;
@@ -72,7 +72,7 @@ pub fn assign_registers<I: MachInst>(
     info: &RegInfo,
     ranges: &[Vec<Range>],
     fixed: &[Vec<Range>],
-    weight: &[f32],
+    spill_cost: &[f32],
 ) -> Result<Outcome, String> {
     let hint = hints(f);
     let mut order: Vec<(u32, usize)> = ranges.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| (r[0].0, i)).collect();
@@ -98,8 +98,7 @@ pub fn assign_registers<I: MachInst>(
             continue;
         }
         // No register is free for the whole interval: find the register
-        // whose conflicting intervals are cheapest to give up (the cost
-        // is their largest weight).
+        // whose conflicting intervals are cheapest to give up.
         let mut best: Option<(f32, Reg)> = None;
         for &p in class_order {
             if fixed_conflict(&fixed[p.0 as usize], &ranges[v]) {
@@ -107,13 +106,13 @@ pub fn assign_registers<I: MachInst>(
             }
             conflicts.clear();
             scan.occ[p.0 as usize].conflicting(&ranges[v], &mut conflicts);
-            let cost = conflicts.iter().map(|&c| weight[c]).fold(0f32, f32::max);
+            let cost: f32 = conflicts.iter().map(|&c| spill_cost[c]).sum();
             if cost.is_finite() && best.is_none_or(|(b, _)| cost < b) {
                 best = Some((cost, p));
             }
         }
         match best {
-            Some((cost, p)) if cost < weight[v] => {
+            Some((cost, p)) if cost < spill_cost[v] => {
                 conflicts.clear();
                 scan.occ[p.0 as usize].conflicting(&ranges[v], &mut conflicts);
                 for &c in &conflicts {
