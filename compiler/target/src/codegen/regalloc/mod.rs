@@ -46,7 +46,8 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
         let ranges = live_ranges(f, &lv);
         let fixed = fixed_ranges(f, info.num_pregs);
         let costs = costs::spill_costs(f, &depths);
-        let new_spills = match scan::assign_registers(f, info, &ranges, &fixed, &costs)? {
+        let outcome = scan::assign_registers(f, info, &ranges, &fixed, &costs)?;
+        let new_spills = match outcome {
             Outcome::Assigned(assign) => return Ok(apply(f, &assign, info)),
             Outcome::Spill(v) => v,
         };
@@ -55,6 +56,8 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
             // only registers of the original function are spillable
             *spilled.get_mut(v).ok_or("register allocation spilled a scratch register")? = true;
         }
+        // Copies of spilled registers may now be cheaper in memory.
+        spill::spill_copy_followers(orig, &mut spilled, &depths);
         *f = orig.clone();
         let slots = spill::assign_slots(f, &spilled, orig_ranges);
         spill::rewrite(f, &slots);

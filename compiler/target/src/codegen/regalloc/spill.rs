@@ -131,3 +131,51 @@ pub fn rewrite<I: MachInst>(f: &mut MFunc<I>, slot_of: &[Option<u32>]) {
     }
     f.blocks = blocks;
 }
+
+/// Registers to spill along with `spilled`: those used only by copies,
+/// most (by block frequency) to or from spilled registers. Spilled, they
+/// can share their partners' slot and those copies vanish; in a register
+/// each such copy is a load or store anyway (a join block's parameters
+/// in front of a loop header whose parameters live in memory). Adds them
+/// to `spilled`.
+pub fn spill_copy_followers<I: MachInst>(f: &MFunc<I>, spilled: &mut [bool], loop_depth: &[u32]) {
+    const MAX_PASSES: usize = 4;
+    let n = spilled.len();
+    for _ in 0..MAX_PASSES {
+        // per register: (frequency of copies with spilled partners, with others, other uses)
+        let mut to_spilled = vec![0f32; n];
+        let mut to_kept = vec![0f32; n];
+        let mut other = vec![false; n];
+        for (b, block) in f.blocks.iter().enumerate() {
+            let freq = 8f32.powi(loop_depth.get(b).copied().unwrap_or(0).min(5) as i32);
+            for inst in &block.insts {
+                match inst.as_move() {
+                    Some((d, s)) => {
+                        let in_memory = |r: Reg| r.is_virtual() && spilled.get(r.vindex()).copied().unwrap_or(false);
+                        for (me, partner) in [(d, s), (s, d)] {
+                            if me.is_virtual() && me.vindex() < n {
+                                let tally = if in_memory(partner) { &mut to_spilled } else { &mut to_kept };
+                                tally[me.vindex()] += freq;
+                            }
+                        }
+                    }
+                    None => inst.reg_operands(&mut |r, _| {
+                        if r.is_virtual() && r.vindex() < n {
+                            other[r.vindex()] = true;
+                        }
+                    }),
+                }
+            }
+        }
+        let mut changed = false;
+        for v in 0..n {
+            if !spilled[v] && !other[v] && f.vregs[v].spillable && to_spilled[v] > to_kept[v] {
+                spilled[v] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
