@@ -5,17 +5,21 @@
 //! registers and rewrites the *original* function with the whole set, so
 //! slot sharing sees every spilled copy at once.
 
+mod costs;
 mod occupancy;
 mod scan;
 mod spill;
-mod costs;
+#[cfg(test)]
+mod tests;
 
 use super::liveness::{fixed_ranges, live_in_sets, live_ranges};
 use super::loops::loop_depths;
 use super::mir::{MFunc, MachInst, Reg, RegClass};
 use scan::Outcome;
 
-/// Rounds of spilling before giving up (each adds at least one register).
+/// Rounds of spilling (each adds at least one register); the last one
+/// runs with every spillable register in memory, which always fits unless
+/// one instruction needs more registers than the target has.
 const MAX_ROUNDS: usize = 12;
 
 /// The target's register file as the allocator sees it.
@@ -41,7 +45,7 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
     let depths = loop_depths(f);
     let mut original: Option<(MFunc<I>, Vec<Vec<(u32, u32)>>)> = None;
     let mut spilled = vec![false; f.vregs.len()];
-    for _round in 0..MAX_ROUNDS {
+    for round in 0..MAX_ROUNDS {
         let lv = live_in_sets(f);
         let ranges = live_ranges(f, &lv);
         let fixed = fixed_ranges(f, info.num_pregs);
@@ -58,6 +62,11 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
         }
         // Copies of spilled registers may now be cheaper in memory.
         spill::spill_copy_followers(orig, &mut spilled, &depths);
+        if round + 2 == MAX_ROUNDS {
+            for (s, info) in spilled.iter_mut().zip(&orig.vregs) {
+                *s |= info.spillable;
+            }
+        }
         *f = orig.clone();
         let slots = spill::assign_slots(f, &spilled, orig_ranges);
         spill::rewrite(f, &slots);
