@@ -4,8 +4,10 @@
 //! - `codegen/`: target-independent machine layer — `mir` (machine
 //!   functions over virtual registers, the `MachInst` trait), `liveness`
 //!   (block live-in sets over cross-block registers, precise live ranges
-//!   with holes, fixed physical-register ranges), `regalloc` (linear scan
-//!   with per-register occupancy maps, move hints, spilling by rewriting),
+//!   with holes, fixed physical-register ranges), `loops` (loop depth of
+//!   blocks), `regalloc` (linear scan with per-register occupancy maps,
+//!   move hints, eviction by loop-weighted spill cost, spilling by
+//!   rewriting with copy-related spilled registers sharing slots),
 //!   `frame` (slot placement below the frame pointer).
 //! - `x86_64/`: `abi` (SysV classification and argument/return locations),
 //!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),

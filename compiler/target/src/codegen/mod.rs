@@ -4,5 +4,6 @@
 
 pub mod frame;
 pub mod liveness;
+pub mod loops;
 pub mod mir;
 pub mod regalloc;
