@@ -156,3 +156,9 @@ fn nested_function_errors() {
     fails("int f(void) { int g(void) { goto m; } m: return g(); }");
     fails("int f(void) { int g(void) { return y; } int y = 0; return g(); }");
 }
+
+#[test]
+fn bit_builtins_of_constants_are_constant_expressions() {
+    ok("_Static_assert(__builtin_bswap16(0x0800) == 8, \"\"); _Static_assert(__builtin_popcount(7) == 3 && __builtin_ffs(8) == 4, \"\");\n\
+        int f(unsigned short p) { switch (p) { case __builtin_bswap16(0x0800): return 1; default: return 0; } }");
+}

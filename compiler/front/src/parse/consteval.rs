@@ -141,11 +141,26 @@ impl<'a> Parser<'a> {
     }
 
     fn eval_builtin_const(&mut self, name: Sym, args: &[Expr], ty: &CType) -> Option<ConstValue> {
-        let _ = ty;
         match name.as_str() {
             "__ccc_inf" => Some(ConstValue::Float(f64::INFINITY)),
             "__ccc_nan" => Some(ConstValue::Float(f64::NAN)),
             "__builtin_expect" => self.eval_const(&args[0]),
+            // Bit builtins of constants are constants (`case htons(ETH_P_IP):`).
+            "bswap" | "clz" | "ctz" | "popcount" | "parity" | "ffs" => {
+                let ConstValue::Int(v) = self.eval_const(&args[0])? else { return None };
+                let bits = (self.layout().size(&args[0].ty) * 8) as u32;
+                let u = if bits >= 128 { v as u128 } else { (v as u128) & ((1u128 << bits) - 1) };
+                let r: i128 = match name.as_str() {
+                    "bswap" => (u.swap_bytes() >> (128 - bits)) as i128,
+                    "clz" if u != 0 => (u.leading_zeros() - (128 - bits)) as i128,
+                    "ctz" if u != 0 => u.trailing_zeros() as i128,
+                    "popcount" => u.count_ones() as i128,
+                    "parity" => (u.count_ones() & 1) as i128,
+                    "ffs" => if u == 0 { 0 } else { u.trailing_zeros() as i128 + 1 },
+                    _ => return None,
+                };
+                Some(ConstValue::Int(self.wrap_int(r, ty)))
+            }
             _ => None,
         }
     }
