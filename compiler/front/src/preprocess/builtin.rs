@@ -1,7 +1,7 @@
 //! Built-in macros: `__FILE__`, `__LINE__`, `__COUNTER__`, dates, the
 //! `__has_*` operators and the `_Pragma` operator.
 
-use super::{Builtin, PpTok, Preprocessor};
+use super::{Builtin, PpTok, Preprocessor, EDGE_AFTER, EDGE_BEFORE};
 use crate::intern::Sym;
 use crate::lex::tokenize_str;
 use crate::token::{Token, TokenKind};
@@ -92,7 +92,7 @@ impl<'a> Preprocessor<'a> {
             }
         };
         let new = Token { kind, text: Sym::intern(&text), loc: tok.loc, space_before: tok.space_before, line_start: tok.line_start };
-        self.pending.push(PpTok { tok: new, hs: t.hs, flags: 0 });
+        self.pending.push(PpTok { tok: new, hs: t.hs, flags: EDGE_BEFORE | EDGE_AFTER });
         true
     }
 

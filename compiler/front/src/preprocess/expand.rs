@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use super::hideset::HideSet;
-use super::{Macro, MacroKind, PpTok, Preprocessor, FROM_FILE, PASTE_OP, PLACEMARKER};
+use super::{Macro, MacroKind, PpTok, Preprocessor, EDGE_AFTER, EDGE_BEFORE, FROM_FILE, PASTE_OP, PLACEMARKER};
 use crate::diag::Loc;
 use crate::intern::Sym;
 use crate::lex::tokenize_str;
@@ -296,6 +296,9 @@ impl<'a> Preprocessor<'a> {
                     let first = out.len();
                     out.extend(toks);
                     out[first].tok.space_before = t.space_before;
+                    if !(next_paste || prev_paste) {
+                        mark_edges(&mut out[first..]);
+                    }
                 }
                 i += 1;
                 continue;
@@ -383,6 +386,7 @@ impl<'a> Preprocessor<'a> {
 
     /// Push an expansion result so that it is read next.
     fn push_expansion(&mut self, mut out: Vec<PpTok>, name: &PpTok) {
+        mark_edges(&mut out);
         if let Some(f) = out.first_mut() {
             f.tok.space_before = name.tok.space_before;
             f.tok.line_start = name.tok.line_start;
@@ -396,6 +400,16 @@ impl<'a> Preprocessor<'a> {
         }
         out.reverse();
         self.pending.extend(out);
+    }
+}
+
+/// Mark the ends of an expansion or a substituted argument (see `EDGE_BEFORE`).
+fn mark_edges(toks: &mut [PpTok]) {
+    if let Some(f) = toks.first_mut() {
+        f.flags |= EDGE_BEFORE;
+    }
+    if let Some(l) = toks.last_mut() {
+        l.flags |= EDGE_AFTER;
     }
 }
 

@@ -153,6 +153,10 @@ pub struct Dependency {
 pub struct PpOutput {
     /// Ends with one `Eof` token.
     pub tokens: Vec<Token>,
+    /// Per token: it meets the previous one at a macro expansion boundary, where
+    /// `-E` output must keep them apart if they would lex as one (GCC prints tokens
+    /// that were adjacent in one source or one macro body as they were).
+    pub expansion_edges: Vec<bool>,
     pub markers: Vec<LineMarker>,
     /// Main file first, then every file opened, in order, without duplicates.
     pub deps: Vec<Dependency>,
@@ -216,6 +220,11 @@ const FROM_FILE: u8 = 1;
 const PASTE_OP: u8 = 2;
 /// A placemarker (empty argument next to `##`).
 const PLACEMARKER: u8 = 4;
+/// The token starts a macro expansion or a substituted argument (GCC's padding):
+/// `-E` keeps it from lexing together with the token before.
+const EDGE_BEFORE: u8 = 8;
+/// The token ends a macro expansion or a substituted argument.
+const EDGE_AFTER: u8 = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CondState {
@@ -300,6 +309,10 @@ pub struct Preprocessor<'a> {
     in_if: bool,
     hs: HideSets,
     out: Vec<Token>,
+    /// `PpOutput::expansion_edges`, built beside `out`.
+    edges: Vec<bool>,
+    /// Flags of the last token output.
+    prev_flags: u8,
     markers: Vec<LineMarker>,
     deps: Vec<Dependency>,
     dep_seen: BTreeSet<PathBuf>,
@@ -372,6 +385,8 @@ impl<'a> Preprocessor<'a> {
             poisoned: BTreeSet::new(),
             discard_depth: 0,
             space_after_empty: false,
+            edges: Vec::new(),
+            prev_flags: 0,
             too_deep_reported: false,
             nested_tokens: 0,
             date,
@@ -431,14 +446,17 @@ impl<'a> Preprocessor<'a> {
             if t.tok.kind == TokenKind::Other && t.flags & FROM_FILE != 0 {
                 self.check_stray(&t.tok);
             }
+            self.edges.push(t.flags & EDGE_BEFORE != 0 || self.prev_flags & EDGE_AFTER != 0);
+            self.prev_flags = t.flags;
             self.out.push(t.tok);
         }
         let eof_loc = self.out.last().map(|t| t.loc).unwrap_or_default();
         self.out.push(Token { kind: TokenKind::Eof, text: self.syms.empty, loc: eof_loc, space_before: false, line_start: true });
+        self.edges.push(false);
         if self.diag.has_errors() {
             return None;
         }
-        Some(PpOutput { tokens: self.out, markers: self.markers, deps: self.deps })
+        Some(PpOutput { tokens: self.out, expansion_edges: self.edges, markers: self.markers, deps: self.deps })
     }
 
     /// `#define` lines of all macros (for `-dM`), sorted by name.

@@ -9,11 +9,13 @@ use crate::token::{Token, TokenKind};
 /// Render preprocessed tokens. `markers` are the preprocessor's line
 /// markers; with `line_markers` false (`-P`) they are omitted and blank
 /// lines collapsed.
-pub fn write_preprocessed(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool) -> String {
-    crate::intern::Sym::with_table(|name| write_with(tokens, markers, diag, line_markers, name))
+/// `edges` marks tokens that meet their predecessor at a macro expansion boundary
+/// (`PpOutput::expansion_edges`); only there is a space added to keep tokens apart.
+pub fn write_preprocessed(tokens: &[Token], edges: &[bool], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool) -> String {
+    crate::intern::Sym::with_table(|name| write_with(tokens, edges, markers, diag, line_markers, name))
 }
 
-fn write_with(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
+fn write_with(tokens: &[Token], edges: &[bool], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
     let mut out = String::with_capacity(tokens.len() * 6);
     let names: Vec<String> = diag.files.borrow().iter().map(|f| f.name.clone()).collect();
     let mut cur_file = String::new();
@@ -118,7 +120,7 @@ fn write_with(tokens: &[Token], markers: &[LineMarker], diag: &DiagEngine, line_
             if t.space_before {
                 out.push(' ');
             }
-        } else if t.space_before || prev.is_some_and(|p| avoid_paste(text(p.text), text(t.text), p.kind, t.kind)) {
+        } else if t.space_before || (edges.get(i).copied().unwrap_or(true) && prev.is_some_and(|p| avoid_paste(text(p.text), text(t.text), p.kind, t.kind))) {
             out.push(' ');
         }
         out.push_str(text(t.text));

@@ -230,10 +230,22 @@ fn e_output_markers() {
     let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
     let opts = PpOptions { track_markers: true, ..Default::default() };
     let out = Preprocessor::new(&diag, &opts, &target).run_text("a.c", Rc::from("int a;\n#define X 1\n\nint b = X +X;\n  c\n")).expect("pp");
-    let text = print::write_preprocessed(&out.tokens, &out.markers, &diag, true);
+    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, true);
     assert_eq!(text, "# 0 \"a.c\"\n# 0 \"<built-in>\"\n# 0 \"<command-line>\"\n# 1 \"a.c\"\nint a;\n\n\nint b = 1 +1;\n  c\n");
-    let text = print::write_preprocessed(&out.tokens, &out.markers, &diag, false);
+    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, false);
     assert_eq!(text, "int a;\nint b = 1 +1;\n  c\n");
+}
+
+#[test]
+fn e_output_separates_tokens_only_at_expansion_edges() {
+    // As GCC: adjacent source tokens stay adjacent (`LINUX_2.6` in linker scripts);
+    // tokens meeting at a macro boundary get a space when they would paste.
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
+    let src = "#define V LINUX_2.6\n#define f(x) x\n#define g +\nV LINUX_2.6 f(+)+ g+ -f(-) a f(b)c\n";
+    let out = Preprocessor::new(&diag, &PpOptions::default(), &target).run_text("v.S", Rc::from(src)).expect("pp");
+    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, false);
+    assert_eq!(text, "LINUX_2.6 LINUX_2.6 + + + + - - a b c\n");
 }
 
 fn pp_strict(src: &str) -> (String, bool) {
