@@ -162,3 +162,11 @@ fn bit_builtins_of_constants_are_constant_expressions() {
     ok("_Static_assert(__builtin_bswap16(0x0800) == 8, \"\"); _Static_assert(__builtin_popcount(7) == 3 && __builtin_ffs(8) == 4, \"\");\n\
         int f(unsigned short p) { switch (p) { case __builtin_bswap16(0x0800): return 1; default: return 0; } }");
 }
+
+#[test]
+fn stack_pointer_register_variables() {
+    ok("register unsigned long current_stack_pointer asm(\"rsp\");\n\
+        unsigned long f(void) { unsigned long x; asm volatile(\"\" : \"=r\"(x), \"+r\"(current_stack_pointer)); return x + current_stack_pointer; }");
+    fails("register int r asm(\"r12\");");
+    fails("register long nameless;");
+}

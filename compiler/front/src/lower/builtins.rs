@@ -43,6 +43,7 @@ impl<'a> FnLower<'a> {
                 t
             }
             "__ccc_vec_splat" => self.vector_splat(&args[0], ty),
+            "__ccc_stack_pointer" => self.val(InstKind::StackSave),
             "shuffle" => self.vector_shuffle(args, ty),
             "unreachable" => {
                 self.ins(InstKind::Unreachable);

@@ -1312,6 +1312,9 @@ impl<'a> Parser<'a> {
     }
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
+        if spec.storage == Storage::Register {
+            return self.global_register_variable(name, loc, ty, &attrs);
+        }
         // GNU C accepts `extern void sym;` (only its address can be used).
         if ty.is_void() && spec.storage != Storage::Extern {
             return Err(self.error_at(loc, format!("variable or field '{name}' declared void")));

@@ -702,7 +702,7 @@ impl<'a> Parser<'a> {
         Ok(self.make_compound_literal(ty, init, loc))
     }
 
-    fn make_compound_literal(&mut self, ty: CType, init: Initializer, loc: Loc) -> Expr {
+    pub(super) fn make_compound_literal(&mut self, ty: CType, init: Initializer, loc: Loc) -> Expr {
         if self.in_function() {
             let name = Sym::intern("__compound_literal");
             let align = self.layout().align(&ty);
@@ -1130,6 +1130,9 @@ impl<'a> Parser<'a> {
                         Binding::EnumConst { value, ty } => Ok(Expr::new(ExprKind::Int(value), ty, loc)),
                         Binding::Typedef(_) => Err(self.error_at(loc, format!("expected expression before '{name}'"))),
                     };
+                }
+                if let Some(ty) = self.stack_pointer_vars.get(&name).cloned() {
+                    return self.stack_pointer_value(name, ty, loc);
                 }
                 let s = name.as_str();
                 if s == "__func__" || s == "__FUNCTION__" || s == "__PRETTY_FUNCTION__" {

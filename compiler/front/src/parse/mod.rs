@@ -6,6 +6,7 @@ mod bitprecise;
 mod builtins;
 mod consteval;
 mod decl;
+mod globalreg;
 mod expr;
 mod init;
 mod literal;
@@ -134,6 +135,9 @@ pub struct Parser<'a> {
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
     pub(super) implicit_fns: std::collections::HashSet<Sym>,
+    /// File-scope register variables bound to the stack pointer (GNU global register
+    /// variables), by name, with their type.
+    pub(super) stack_pointer_vars: std::collections::HashMap<Sym, CType>,
     /// Merged attributes of each function's declarations, by assembler name.
     pub(super) fn_decl_attrs: std::collections::HashMap<Sym, crate::ast::DeclAttrs>,
     /// Symbols named by `asm("...")` labels: several C names may share one
@@ -348,6 +352,7 @@ impl<'a> Parser<'a> {
             incomplete_objects: Vec::new(),
             implicit_fns: std::collections::HashSet::new(),
             fn_decl_attrs: std::collections::HashMap::new(),
+            stack_pointer_vars: std::collections::HashMap::new(),
             asm_labeled: std::collections::HashSet::new(),
         }
     }
