@@ -1454,13 +1454,7 @@ impl<'a> Parser<'a> {
         let body = self.compound_stmt();
         self.pop_scope();
         let state = self.func.take().expect("func state");
-        let mut body = body?;
-        self.check_function_end(&state)?;
-        if !pending.is_empty() {
-            let mut stmts = pending;
-            stmts.push(body);
-            body = Stmt::Block(stmts);
-        }
+        let body = self.finish_function_body(&state, body?, pending)?;
         // `extern inline` with GNU semantics (gnu_inline, or -std=gnu89) only
         // provides a body for inlining: calls go to the external symbol, as
         // glibc's fortify wrappers and extern-inline helpers expect.

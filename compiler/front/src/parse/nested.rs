@@ -159,13 +159,7 @@ impl<'a> Parser<'a> {
         let body = self.compound_stmt();
         self.pop_scope();
         let state = std::mem::replace(&mut self.func, self.enclosing.pop()).expect("nested function state");
-        let mut body = body?;
-        self.check_function_end(&state)?;
-        if !pending.is_empty() {
-            let mut stmts = pending;
-            stmts.push(body);
-            body = Stmt::Block(stmts);
-        }
+        let body = self.finish_function_body(&state, body?, pending)?;
         self.items.push(TopLevel::Function(FunctionDef {
             name: asm,
             ty,
@@ -182,9 +176,21 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// The checked body of a finished function, after the statements that evaluate
+    /// its parameters' VLA sizes (`pending`).
+    pub(super) fn finish_function_body(&self, state: &FuncState, body: Stmt, pending: Vec<Stmt>) -> PResult<Stmt> {
+        self.check_function_end(state)?;
+        if pending.is_empty() {
+            return Ok(body);
+        }
+        let mut stmts = pending;
+        stmts.push(body);
+        Ok(Stmt::Block(stmts))
+    }
+
     /// Checks at the end of a function body: every label used is defined,
     /// every nested function declared with `auto` is defined.
-    pub(super) fn check_function_end(&self, state: &FuncState) -> PResult<()> {
+    fn check_function_end(&self, state: &FuncState) -> PResult<()> {
         for (label, lloc) in &state.labels_used {
             if !state.labels_defined.contains(label) {
                 return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
