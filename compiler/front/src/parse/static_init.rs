@@ -7,7 +7,9 @@ impl<'a> Parser<'a> {
     pub(super) fn static_data(&mut self, init: &Initializer) -> PResult<StaticData> {
         let mut data = StaticData { bytes: vec![0; init.size as usize], relocs: Vec::new(), labels: Vec::new() };
         if let Some(w) = &init.whole {
-            return Err(self.error_at(w.loc, "initializer element is not constant"));
+            // `static struct S s = (struct S){ ... };` (GNU C; the kernel's static keys).
+            self.static_aggregate_copy(&mut data, 0, w)?;
+            return Ok(data);
         }
         for item in &init.items {
             self.static_item(&mut data, item.offset, item.bitfield, &item.expr)?;
