@@ -17,6 +17,8 @@ enum Folded {
 pub fn run(f: &mut Function) -> bool {
     let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
     let mut floats: Vec<Option<f64>> = vec![None; f.values.len()];
+    // Values that are a symbol's address plus a constant.
+    let mut symbols: Vec<Option<(String, i64)>> = vec![None; f.values.len()];
     let mut alias: Vec<Option<Value>> = vec![None; f.values.len()];
     let mut changed = false;
     for b in f.layout.clone() {
@@ -33,6 +35,24 @@ pub fn run(f: &mut Function) -> bool {
                 InstKind::FConst { ty, bits } => {
                     floats[r.index()] = float_value(ty, bits);
                     continue;
+                }
+                _ => {}
+            }
+            // `&sym + k` is the address `sym+k` (asm "i" operands need it whole).
+            match &inst.kind {
+                InstKind::GlobalAddr { name, offset } => {
+                    symbols[r.index()] = Some((name.clone(), *offset));
+                    continue;
+                }
+                InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr, lhs, rhs } => {
+                    if let (Some((name, off)), Some(k)) = (&symbols[lhs.index()], consts[rhs.index()]) {
+                        let k = if *op == BinOp::Add { k as i64 } else { (k as i64).wrapping_neg() };
+                        let (name, offset) = (name.clone(), off.wrapping_add(k));
+                        symbols[r.index()] = Some((name.clone(), offset));
+                        inst.kind = InstKind::GlobalAddr { name, offset };
+                        changed = true;
+                        continue;
+                    }
                 }
                 _ => {}
             }

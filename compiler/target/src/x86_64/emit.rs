@@ -149,7 +149,7 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> 
     }
     for (i, f) in m.functions.iter().enumerate() {
         let extra = label_refs.get(f.name.as_str()).cloned().unwrap_or_default();
-        emit_function(&mut out, f, i, opts, &syms, &mut consts, &extra)?;
+        emit_function(&mut out, f, i, opts, &syms, &mut consts, &extra).map_err(|e| format!("in function '{}': {e}", f.name))?;
     }
     for g in &m.globals {
         emit_global(&mut out, g, opts);
