@@ -1313,7 +1313,10 @@ impl<'a> Parser<'a> {
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
         if spec.storage == Storage::Register {
-            return self.global_register_variable(name, loc, ty, &attrs);
+            let Some(attrs) = self.global_register_variable(name, loc, &ty, attrs)? else { return Ok(()) };
+            // Another register: a private variable stands in for it.
+            let spec = DeclSpec { storage: Storage::Static, ..spec.clone() };
+            return self.global_declaration(name, loc, ty, &spec, attrs);
         }
         // GNU C accepts `extern void sym;` (only its address can be used).
         if ty.is_void() && spec.storage != Storage::Extern {

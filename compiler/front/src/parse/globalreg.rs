@@ -3,7 +3,9 @@
 //! (`current_stack_pointer`) and passes it to asm as a `"+r"` operand so that the
 //! asm is ordered after the frame is set up. ccc supports the stack pointer: each use
 //! is a fresh temporary holding its current value (writes to it are dropped, which is
-//! what such uses intend). Other registers are rejected with an error.
+//! what such uses intend). A variable bound to any other register becomes a private
+//! static variable: C code sees the same values, only asm that reads the register
+//! itself would notice.
 
 use super::*;
 use crate::ast::{InitItem, Initializer};
@@ -12,18 +14,21 @@ use crate::ast::{InitItem, Initializer};
 const STACK_POINTER_NAMES: &[&str] = &["rsp", "esp", "sp", "%rsp", "%esp"];
 
 impl Parser<'_> {
-    pub(super) fn global_register_variable(&mut self, name: Sym, loc: Loc, ty: CType, attrs: &DeclAttrs) -> PResult<()> {
-        let Some(reg) = attrs.asm_label.as_deref() else {
+    /// Declare `register T name asm("reg")` at file scope. Returns the attributes of
+    /// the private static variable to declare instead, or None when it is done.
+    pub(super) fn global_register_variable(&mut self, name: Sym, loc: Loc, ty: &CType, attrs: DeclAttrs) -> PResult<Option<DeclAttrs>> {
+        let Some(reg) = attrs.asm_label.clone() else {
             return Err(self.error_at(loc, format!("register name not specified for '{name}'")));
         };
-        if !STACK_POINTER_NAMES.contains(&reg) {
-            return Err(self.error_at(loc, format!("global register variable '{name}' in register '{reg}' is not supported")));
-        }
-        if !(ty.is_integer() || ty.is_ptr()) || self.layout().size(&ty) != self.layout().size(&CType::ulong()) {
+        if !(ty.is_integer() || ty.is_ptr()) || self.layout().size(ty) > self.layout().size(&CType::ulong()) {
             return Err(self.error_at(loc, format!("data type of '{name}' isn't suitable for a register")));
         }
-        self.stack_pointer_vars.insert(name, ty);
-        Ok(())
+        if STACK_POINTER_NAMES.contains(&reg.as_str()) {
+            self.stack_pointer_vars.insert(name, ty.clone());
+            return Ok(None);
+        }
+        let asm_label = Some(format!("__ccc_register_var.{}", reg.trim_start_matches('%')));
+        Ok(Some(DeclAttrs { asm_label, ..attrs }))
     }
 
     /// A use of a stack-pointer register variable: an lvalue temporary holding the
