@@ -170,7 +170,8 @@ struct Outcome {
     /// How many times each test name passed: a few names repeat within and across units.
     passed: BTreeMap<String, usize>,
     failed: BTreeMap<Failure, usize>,
-    /// Units the runner reported finished (`[N/M done]: UNIT`).
+    /// Units the runner reported finished (`[N/M done]: UNIT`), and the tests it runs alone
+    /// at the end (`[84/84 done]: defrag`).
     done: BTreeSet<String>,
     /// `[skip]` and `[ignore]` lines: tests filtered out by name or tag (e.g. large-memory).
     skipped: usize,
@@ -269,7 +270,7 @@ impl Outcome {
     }
 
     fn describe(&self) -> String {
-        let mut s = format!("{} passed, {} failed, {} skipped by name or tag; {} units finished", self.passed_count(), self.failed_count(), self.skipped, self.done.len());
+        let mut s = format!("{} passed, {} failed, {} skipped by name or tag; {} units and solo tests finished", self.passed_count(), self.failed_count(), self.skipped, self.done.len());
         if let Some(why) = &self.aborted {
             s.push_str(&format!("; stopped early: {why}"));
         }
@@ -416,19 +417,21 @@ fn explain(regressions: &[Regression], got: &Outcome) -> String {
 }
 
 /// The servers' unix sockets live in tests/tmp and their paths must stay under 108 bytes:
-/// tests/tmp points at a short directory while the suite runs (Tcl's `file normalize`
-/// resolves the link). The directory is removed on drop.
+/// while the suite runs, tests/tmp is a link to a short directory that also ends in
+/// `tests/tmp` (Tcl's `file normalize` resolves the link, and one test matches the socket
+/// path against `*/tests/tmp/*`). The directory is removed on drop.
 struct ShortTmp(PathBuf);
 
 impl ShortTmp {
     fn link(dir: &Path) -> Result<ShortTmp, String> {
-        let short = std::env::temp_dir().join(format!("ccc-redis-{}", &tree_key(dir)[..12]));
-        let _ = std::fs::remove_dir_all(&short);
+        let root = std::env::temp_dir().join(format!("ccc-redis-{}", &tree_key(dir)[..12]));
+        let short = root.join("tests/tmp");
+        let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&short).map_err(|e| format!("{}: {e}", short.display()))?;
         let link = dir.join("tests/tmp");
         let _ = std::fs::remove_dir_all(&link).or_else(|_| std::fs::remove_file(&link));
         std::os::unix::fs::symlink(&short, &link).map_err(|e| format!("{}: {e}", link.display()))?;
-        Ok(ShortTmp(short))
+        Ok(ShortTmp(root))
     }
 }
 
