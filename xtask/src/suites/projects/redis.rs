@@ -93,7 +93,7 @@ fn benchmark(dir: &Path, work: &Path, tag: &str) -> Result<Vec<String>, StepErr>
 enum Scope {
     /// Every unit in `./runtest`'s default list: what the bar asks for.
     Full,
-    /// Six core data-type units, minutes instead of the better part of an hour; chosen with
+    /// Six core data-type units, two minutes instead of a quarter of an hour; chosen with
     /// `CCC_REDIS_RUNTEST=quick` when iterating on a fix. Its test is named differently so
     /// that it is never mistaken for the complete suite.
     Quick,
@@ -490,8 +490,9 @@ impl<'a> Runner<'a> {
 }
 
 /// Run the suite in `dir`, then re-run the units with failures (up to `RETRY_ROUNDS`
-/// times). Returns the merged outcome and one note per re-run.
+/// times). Returns the merged outcome and one note per re-run; `log` gets all output.
 fn run_with_retries(env: &Env, dir: &Path, log: &Path, scope: Scope) -> (Outcome, Vec<String>) {
+    let _ = std::fs::remove_file(log);
     let _tmp = match ShortTmp::link(dir) {
         Ok(t) => t,
         Err(e) => return (Outcome { aborted: Some(format!("tests/tmp: {e}")), ..Outcome::default() }, Vec::new()),
@@ -514,13 +515,17 @@ fn run_with_retries(env: &Env, dir: &Path, log: &Path, scope: Scope) -> (Outcome
     (outcome, notes)
 }
 
-/// The GCC build's outcome, cached: the complete suite takes the better part of an hour.
+fn reference_log(env: &Env, scope: Scope) -> PathBuf {
+    env.refs.join(format!("runtest-{}.log", scope.key()))
+}
+
+/// The GCC build's outcome, cached: the complete suite takes a quarter of an hour on 2 cores.
 fn reference_outcome(env: &Env, refdir: &Path, scope: Scope) -> Outcome {
     let cache = env.refs.join(format!("runtest-{}.outcome", scope.key()));
     if let Ok(text) = std::fs::read_to_string(&cache) {
         return Outcome::from_text(&text);
     }
-    let (outcome, _) = run_with_retries(env, refdir, &env.refs.join(format!("runtest-{}.log", scope.key())), scope);
+    let (outcome, _) = run_with_retries(env, refdir, &reference_log(env, scope), scope);
     let _ = std::fs::write(&cache, outcome.to_text());
     outcome
 }
@@ -530,7 +535,7 @@ fn runtest_check(env: &Env, refdir: &Path, dir: &Path, scope: Scope) -> TestResu
     let name = scope.test_name();
     let reference = reference_outcome(env, refdir, scope);
     let summary_file = env.work.join("runtest.summary");
-    let mut summary = format!("gcc: {}\n", reference.describe());
+    let mut summary = format!("gcc: {} (log: {})\n", reference.describe(), env.ctx.show(&reference_log(env, scope)));
     if reference.passed.is_empty() {
         let _ = std::fs::write(&summary_file, &summary);
         return TestResult::skip(name, format!("the gcc build passes no runtest test: {}", reference.describe()));
