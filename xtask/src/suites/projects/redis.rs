@@ -386,6 +386,50 @@ impl Outcome {
     }
 }
 
+/// Tests that the suite repeats for a fixed time rather than a fixed number of times, with
+/// random numbers in their names: `integration/psync2` runs replication-layout cycles for
+/// 40 s ("PSYNC2: --- CYCLE 6 ---", "... after load (x = 47930)") and `psync2-reg` kills
+/// replicas for 20 s, so a slower or busier run has fewer of them and other names.
+const TIME_BOUNDED_PREFIXES: &[&str] = &["PSYNC2: ", "PSYNC2 #3899 regression: "];
+
+/// What a test is compared by: its name, or for a time-bounded test its shape (each run of
+/// digits after the prefix masked as `#`), so that "CYCLE 5" and "CYCLE 6" are one test.
+fn comparison_name(name: &str) -> String {
+    let Some(prefix) = TIME_BOUNDED_PREFIXES.iter().find(|p| name.starts_with(*p)) else {
+        return name.to_string();
+    };
+    let mut shape = prefix.to_string();
+    for c in name[prefix.len()..].chars() {
+        if !c.is_ascii_digit() {
+            shape.push(c);
+        } else if !shape.ends_with('#') {
+            shape.push('#');
+        }
+    }
+    shape
+}
+
+/// Passes by comparison name. A time-bounded shape counts once, and not at all when any
+/// instance of it failed: its number of instances says nothing about the compiler.
+fn comparable_passes(o: &Outcome) -> BTreeMap<String, usize> {
+    let mut passes = BTreeMap::new();
+    for (name, &n) in &o.passed {
+        let key = comparison_name(name);
+        if key == *name {
+            count(&mut passes, key, n);
+        } else {
+            passes.insert(key, 1);
+        }
+    }
+    for f in o.failed.keys() {
+        let key = comparison_name(&f.name);
+        if key != f.name {
+            passes.insert(key, 0);
+        }
+    }
+    passes
+}
+
 /// A test that passes with GCC more often than with the compiler under test.
 #[derive(Debug, PartialEq)]
 struct Regression {
@@ -395,12 +439,12 @@ struct Regression {
 }
 
 fn regressions(reference: &Outcome, got: &Outcome) -> Vec<Regression> {
-    reference
-        .passed
-        .iter()
-        .filter_map(|(name, &want)| {
-            let got = got.passed.get(name).copied().unwrap_or(0);
-            (got < want).then(|| Regression { name: name.clone(), want, got })
+    let got = comparable_passes(got);
+    comparable_passes(reference)
+        .into_iter()
+        .filter_map(|(name, want)| {
+            let got = got.get(&name).copied().unwrap_or(0);
+            (got < want).then_some(Regression { name, want, got })
         })
         .collect()
 }
@@ -409,7 +453,7 @@ fn regressions(reference: &Outcome, got: &Outcome) -> Vec<Regression> {
 fn explain(regressions: &[Regression], got: &Outcome) -> String {
     let mut s = String::new();
     for r in regressions {
-        let failed: Vec<String> = got.failed.keys().filter(|f| f.name == r.name).map(|f| f.describe()).collect();
+        let failed: Vec<String> = got.failed.keys().filter(|f| comparison_name(&f.name) == r.name).map(|f| f.describe()).collect();
         let what = if failed.is_empty() { "no result reported".to_string() } else { format!("failed: {}", failed.join(", ")) };
         s.push_str(&format!("{}: passed {}x with gcc, {}x here; {what}\n", r.name, r.want, r.got));
     }
@@ -706,6 +750,25 @@ Cleanup: may take some time... OK
         let got = Outcome { passed: passes(&[("a", 1), ("b", 1), ("d", 1)]), ..Outcome::default() };
         let r = regressions(&reference, &got);
         assert_eq!(r, vec![Regression { name: "a".into(), want: 2, got: 1 }, Regression { name: "c".into(), want: 1, got: 0 }]);
+    }
+
+    #[test]
+    fn time_bounded_tests_compare_by_shape_and_once() {
+        let reference = Outcome {
+            passed: passes(&[("PSYNC2: --- CYCLE 5 ---", 1), ("PSYNC2: --- CYCLE 6 ---", 1), ("PSYNC2: cluster is consistent after load (x = 115449)", 1), ("LPUSH 1", 2)]),
+            ..Outcome::default()
+        };
+        let fewer_cycles = Outcome { passed: passes(&[("PSYNC2: --- CYCLE 1 ---", 1), ("PSYNC2: cluster is consistent after load (x = 47930)", 1), ("LPUSH 1", 2)]), ..Outcome::default() };
+        assert_eq!(regressions(&reference, &fewer_cycles), vec![]);
+        // Digits are masked only in time-bounded names, and a failed instance counts.
+        let mut worse = fewer_cycles.clone();
+        worse.passed.insert("LPUSH 1".into(), 1);
+        count(&mut worse.failed, failure("integration/psync2", "PSYNC2: --- CYCLE 2 ---"), 1);
+        assert_eq!(
+            regressions(&reference, &worse),
+            vec![Regression { name: "LPUSH 1".into(), want: 2, got: 1 }, Regression { name: "PSYNC2: --- CYCLE # ---".into(), want: 1, got: 0 }]
+        );
+        assert!(explain(&regressions(&reference, &worse), &worse).contains("PSYNC2: --- CYCLE # ---: passed 1x with gcc, 0x here; failed: PSYNC2: --- CYCLE 2 --- (in integration/psync2)"));
     }
 
     #[test]
