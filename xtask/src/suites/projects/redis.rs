@@ -392,12 +392,10 @@ impl Outcome {
 /// replicas for 20 s, so a slower or busier run has fewer of them and other names.
 const TIME_BOUNDED_PREFIXES: &[&str] = &["PSYNC2: ", "PSYNC2 #3899 regression: "];
 
-/// What a test is compared by: its name, or for a time-bounded test its shape (each run of
-/// digits after the prefix masked as `#`), so that "CYCLE 5" and "CYCLE 6" are one test.
-fn comparison_name(name: &str) -> String {
-    let Some(prefix) = TIME_BOUNDED_PREFIXES.iter().find(|p| name.starts_with(*p)) else {
-        return name.to_string();
-    };
+/// The shape of a time-bounded test (each run of digits after the prefix masked as `#`),
+/// so that "CYCLE 5" and "CYCLE 6" are one test; `None` for every other test.
+fn time_bounded_shape(name: &str) -> Option<String> {
+    let prefix = TIME_BOUNDED_PREFIXES.iter().find(|p| name.starts_with(*p))?;
     let mut shape = prefix.to_string();
     for c in name[prefix.len()..].chars() {
         if !c.is_ascii_digit() {
@@ -406,7 +404,12 @@ fn comparison_name(name: &str) -> String {
             shape.push('#');
         }
     }
-    shape
+    Some(shape)
+}
+
+/// What a test is compared by: its name, or its shape if it is time-bounded.
+fn comparison_name(name: &str) -> String {
+    time_bounded_shape(name).unwrap_or_else(|| name.to_string())
 }
 
 /// Passes by comparison name. A time-bounded shape counts once, and not at all when any
@@ -414,17 +417,16 @@ fn comparison_name(name: &str) -> String {
 fn comparable_passes(o: &Outcome) -> BTreeMap<String, usize> {
     let mut passes = BTreeMap::new();
     for (name, &n) in &o.passed {
-        let key = comparison_name(name);
-        if key == *name {
-            count(&mut passes, key, n);
-        } else {
-            passes.insert(key, 1);
+        match time_bounded_shape(name) {
+            Some(shape) => {
+                passes.insert(shape, 1);
+            }
+            None => count(&mut passes, name.clone(), n),
         }
     }
     for f in o.failed.keys() {
-        let key = comparison_name(&f.name);
-        if key != f.name {
-            passes.insert(key, 0);
+        if let Some(shape) = time_bounded_shape(&f.name) {
+            passes.insert(shape, 0);
         }
     }
     passes
@@ -755,10 +757,24 @@ Cleanup: may take some time... OK
     #[test]
     fn time_bounded_tests_compare_by_shape_and_once() {
         let reference = Outcome {
-            passed: passes(&[("PSYNC2: --- CYCLE 5 ---", 1), ("PSYNC2: --- CYCLE 6 ---", 1), ("PSYNC2: cluster is consistent after load (x = 115449)", 1), ("LPUSH 1", 2)]),
+            passed: passes(&[
+                ("PSYNC2: --- CYCLE 5 ---", 1),
+                ("PSYNC2: --- CYCLE 6 ---", 1),
+                ("PSYNC2: cluster is consistent after load (x = 115449)", 1),
+                ("PSYNC2 #3899 regression: kill chained replica", 13),
+                ("LPUSH 1", 2),
+            ]),
             ..Outcome::default()
         };
-        let fewer_cycles = Outcome { passed: passes(&[("PSYNC2: --- CYCLE 1 ---", 1), ("PSYNC2: cluster is consistent after load (x = 47930)", 1), ("LPUSH 1", 2)]), ..Outcome::default() };
+        let fewer_cycles = Outcome {
+            passed: passes(&[
+                ("PSYNC2: --- CYCLE 1 ---", 1),
+                ("PSYNC2: cluster is consistent after load (x = 47930)", 1),
+                ("PSYNC2 #3899 regression: kill chained replica", 7),
+                ("LPUSH 1", 2),
+            ]),
+            ..Outcome::default()
+        };
         assert_eq!(regressions(&reference, &fewer_cycles), vec![]);
         // Digits are masked only in time-bounded names, and a failed instance counts.
         let mut worse = fewer_cycles.clone();
