@@ -94,20 +94,7 @@ impl<'a> Env<'a> {
 
     /// Run a command in `dir`, saving its output to `log`; Err on non-zero exit.
     pub fn step(&self, dir: &Path, log: &Path, timeout: Duration, prog: &str, args: &[&str], envs: &[(&str, &str)]) -> Result<proc::Output, StepErr> {
-        let mut cmd = Command::new(prog);
-        cmd.current_dir(dir).args(args);
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let o = proc::run_limited(&mut cmd, timeout, 16 << 20);
-        let mut text = format!("$ (cd {}; {} {})\n", dir.display(), prog, args.join(" "));
-        text.push_str(&o.stdout_str());
-        text.push_str(&o.stderr_str());
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+        let o = self.run_logged(dir, log, timeout, prog, args, envs);
         if o.status.success() {
             Ok(o)
         } else {
@@ -117,6 +104,22 @@ impl<'a> Env<'a> {
                 format!("log: {}\n{}", self.ctx.show(log), tail(&format!("{}{}", o.stdout_str(), err), 30)),
             ))
         }
+    }
+
+    /// Run a command in `dir` and append the command line and its output to `log`, whatever
+    /// its exit status (for test runners whose output says more than their status).
+    pub fn run_logged(&self, dir: &Path, log: &Path, timeout: Duration, prog: &str, args: &[&str], envs: &[(&str, &str)]) -> proc::Output {
+        let mut cmd = Command::new(prog);
+        cmd.current_dir(dir).args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = proc::run_limited(&mut cmd, timeout, 16 << 20);
+        let mut text = format!("$ (cd {}; {} {})\n", dir.display(), prog, args.join(" "));
+        text.push_str(&o.stdout_str());
+        text.push_str(&o.stderr_str());
+        append(log, &text);
+        o
     }
 
     /// A fresh copy of the project's source tree in `dest`.
@@ -143,6 +146,16 @@ impl<'a> Env<'a> {
         let _ = std::fs::write(self.refs.join(".built"), "");
         Ok(dir)
     }
+}
+
+/// Append `text` to the log file `log` (best effort: a log that cannot be written must not
+/// change a verdict).
+pub fn append(log: &Path, text: &str) {
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
 }
 
 pub fn tail(s: &str, n: usize) -> String {
