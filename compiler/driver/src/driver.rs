@@ -326,7 +326,7 @@ impl Driver {
         if self.opts.deps.only {
             return Some(String::new());
         }
-        Some(preprocess::print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, !self.opts.no_line_markers))
+        Some(preprocess::print::write_preprocessed(&out, &diag, !self.opts.no_line_markers))
     }
 
     /// Write the make rule for `-M`/`-MD`. Returns false on error.
@@ -379,7 +379,7 @@ impl Driver {
             Lang::AsmCpp => {
                 let diag = self.new_diag();
                 let out = self.preprocess(path, lang, &diag)?;
-                Some(preprocess::print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, false))
+                Some(preprocess::print::write_preprocessed(&out, &diag, false))
             }
             Lang::Asm => None,
             Lang::Linker => return Some(path.to_string()),
@@ -455,7 +455,7 @@ impl Driver {
         if self.opts.save_temps && lang == Lang::C {
             // -save-temps: keep the preprocessed source as <stem>.i too.
             let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a".into());
-            let text = preprocess::print::write_preprocessed(&pp.tokens, &pp.expansion_edges, &pp.markers, &diag, true);
+            let text = preprocess::print::write_preprocessed(&pp, &diag, true);
             if let Err(e) = output::write_output(&format!("{stem}.i"), text.as_bytes()) {
                 fatal_error(e);
                 return None;

@@ -15,6 +15,8 @@ use crate::intern::Sym;
 use crate::token::{Token, TokenKind};
 
 pub struct Lexer {
+    /// `$` may appear in identifiers (off for assembler-with-cpp, as in GCC).
+    dollar_in_identifiers: bool,
     /// Cleaned text: no splices, no carriage returns before newlines.
     text: Rc<str>,
     pos: usize,
@@ -82,14 +84,15 @@ fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     (Some(String::from_utf8(out).unwrap_or_default()), splices)
 }
 
+/// `$` is an identifier character in C (GNU) but not in assembly (`$imm`).
 #[inline]
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80
+fn is_ident_start(c: u8, dollar: bool) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || (c == b'$' && dollar) || c >= 0x80
 }
 
 #[inline]
-fn is_ident_cont(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+fn is_ident_cont(c: u8, dollar: bool) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || (c == b'$' && dollar) || c >= 0x80
 }
 
 /// Multi-character punctuators (canonical spellings); `match_punct`
@@ -166,7 +169,13 @@ impl Lexer {
         if text.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]) {
             pos = 3;
         }
-        Lexer { text, pos, file, line: 1, line_begin: 0, splices, next_splice: 0, line_offset: 0, at_bol: true, peeked: None }
+        Lexer { text, pos, file, line: 1, line_begin: 0, splices, next_splice: 0, line_offset: 0, at_bol: true, peeked: None, dollar_in_identifiers: true }
+    }
+
+    /// Assembly source: `$` starts an immediate, not an identifier.
+    pub fn for_assembler(mut self) -> Lexer {
+        self.dollar_in_identifiers = false;
+        self
     }
 
     pub fn file(&self) -> FileId {
@@ -396,11 +405,11 @@ impl Lexer {
             return mk(kind, Sym::intern(&text[start..i]));
         }
 
-        if is_ident_start(c) || (c == b'\\' && matches!(b.get(start + 1), Some(b'u' | b'U'))) {
+        if is_ident_start(c, self.dollar_in_identifiers) || (c == b'\\' && matches!(b.get(start + 1), Some(b'u' | b'U'))) {
             let mut i = start;
             loop {
                 match b.get(i) {
-                    Some(&ch) if is_ident_cont(ch) => i += 1,
+                    Some(&ch) if is_ident_cont(ch, self.dollar_in_identifiers) => i += 1,
                     // Universal character names inside identifiers.
                     Some(b'\\') if matches!(b.get(i + 1), Some(b'u' | b'U')) => {
                         let n = if b[i + 1] == b'u' { 4 } else { 8 };
@@ -424,7 +433,7 @@ impl Lexer {
             while let Some(&ch) = b.get(i) {
                 if matches!(ch, b'e' | b'E' | b'p' | b'P') && matches!(b.get(i + 1), Some(b'+' | b'-')) {
                     i += 2;
-                } else if is_ident_cont(ch) || ch == b'.' {
+                } else if is_ident_cont(ch, self.dollar_in_identifiers) || ch == b'.' {
                     i += 1;
                 } else if ch == b'\'' && b.get(i + 1).is_some_and(|d| d.is_ascii_alphanumeric() || *d == b'_') {
                     // C2x digit separator.

@@ -158,6 +158,8 @@ pub struct PpOutput {
     /// that were adjacent in one source or one macro body as they were).
     pub expansion_edges: Vec<bool>,
     pub markers: Vec<LineMarker>,
+    /// Preprocessed as assembly (`-x assembler-with-cpp`).
+    pub assembler: bool,
     /// Main file first, then every file opened, in order, without duplicates.
     pub deps: Vec<Dependency>,
 }
@@ -418,6 +420,16 @@ impl<'a> Preprocessor<'a> {
         self.run_text(&name, text)
     }
 
+    /// A lexer for a file or buffer, in this run's language.
+    fn lexer(&self, text: Rc<str>, fid: FileId) -> Lexer {
+        let lexer = Lexer::new(text, fid);
+        if self.opts.assembler {
+            lexer.for_assembler()
+        } else {
+            lexer
+        }
+    }
+
     /// Preprocess `text` as if it were the file `name`.
     pub fn run_text(mut self, name: &str, text: Rc<str>) -> Option<PpOutput> {
         self.base_file = name.to_string();
@@ -426,7 +438,7 @@ impl<'a> Preprocessor<'a> {
         self.add_dep(&path, name, false);
         // The stack is processed top first: built-ins, command line,
         // -imacros/-include files, then the main file.
-        self.files.push(FileCtx::new(Lexer::new(text, fid), path, name.to_string(), None, false, FileRole::Source));
+        self.files.push(FileCtx::new(self.lexer(text, fid), path, name.to_string(), None, false, FileRole::Source));
         self.mark(0, name, 0, false);
         if !self.opts.preprocessed {
             let cmdline = self.command_line_buffer();
@@ -456,7 +468,7 @@ impl<'a> Preprocessor<'a> {
         if self.diag.has_errors() {
             return None;
         }
-        Some(PpOutput { tokens: self.out, expansion_edges: self.edges, markers: self.markers, deps: self.deps })
+        Some(PpOutput { tokens: self.out, expansion_edges: self.edges, markers: self.markers, assembler: self.opts.assembler, deps: self.deps })
     }
 
     /// `#define` lines of all macros (for `-dM`), sorted by name.
@@ -477,7 +489,7 @@ impl<'a> Preprocessor<'a> {
         let name = if path == "-" { "<stdin>" } else { path };
         self.base_file = name.to_string();
         let fid = self.diag.add_file(name.to_string(), text.clone());
-        self.files.push(FileCtx::new(Lexer::new(text, fid), PathBuf::from(name), name.to_string(), None, false, FileRole::Source));
+        self.files.push(FileCtx::new(self.lexer(text, fid), PathBuf::from(name), name.to_string(), None, false, FileRole::Source));
         let cmdline = self.command_line_buffer();
         let builtins = predef::predefined_buffer(self.opts, &self.target);
         self.push_pseudo("<command-line>", cmdline);
@@ -537,7 +549,7 @@ impl<'a> Preprocessor<'a> {
     fn push_pseudo(&mut self, name: &str, text: String) {
         let text: Rc<str> = Rc::from(text);
         let fid = self.diag.add_file(name.to_string(), text.clone());
-        self.files.push(FileCtx::new(Lexer::new(text, fid), PathBuf::new(), name.to_string(), None, false, FileRole::Pseudo));
+        self.files.push(FileCtx::new(self.lexer(text, fid), PathBuf::new(), name.to_string(), None, false, FileRole::Pseudo));
     }
 
     fn mark(&mut self, line: u32, file: &str, flag: u8, system: bool) {
@@ -680,7 +692,7 @@ impl<'a> Preprocessor<'a> {
             }
         }
         self.mark(1, &shown, 1, system);
-        self.files.push(FileCtx::new(Lexer::new(text, fid), path, shown, dir_index, system, FileRole::Source));
+        self.files.push(FileCtx::new(self.lexer(text, fid), path, shown, dir_index, system, FileRole::Source));
         true
     }
 

@@ -2,20 +2,22 @@
 //! markers (unless `-P`), preserving line structure so that diagnostics on
 //! the output match the source.
 
-use super::LineMarker;
+use super::PpOutput;
 use crate::diag::DiagEngine;
 use crate::token::{Token, TokenKind};
 
 /// Render preprocessed tokens. `markers` are the preprocessor's line
 /// markers; with `line_markers` false (`-P`) they are omitted and blank
 /// lines collapsed.
-/// `edges` marks tokens that meet their predecessor at a macro expansion boundary
-/// (`PpOutput::expansion_edges`); only there is a space added to keep tokens apart.
-pub fn write_preprocessed(tokens: &[Token], edges: &[bool], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool) -> String {
-    crate::intern::Sym::with_table(|name| write_with(tokens, edges, markers, diag, line_markers, name))
+/// Spaces are added only where tokens meet at a macro expansion boundary
+/// (`PpOutput::expansion_edges`). Assembly keeps each logical line (line splices
+/// joined) on one output line, as GCC does: a statement must not be split.
+pub fn write_preprocessed(out: &PpOutput, diag: &DiagEngine, line_markers: bool) -> String {
+    crate::intern::Sym::with_table(|name| write_with(out, diag, line_markers, name))
 }
 
-fn write_with(tokens: &[Token], edges: &[bool], markers: &[LineMarker], diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
+fn write_with(pp: &PpOutput, diag: &DiagEngine, line_markers: bool, text: &dyn Fn(crate::intern::Sym) -> &'static str) -> String {
+    let (tokens, edges, markers) = (&pp.tokens[..], &pp.expansion_edges[..], &pp.markers[..]);
     let mut out = String::with_capacity(tokens.len() * 6);
     let names: Vec<String> = diag.files.borrow().iter().map(|f| f.name.clone()).collect();
     let mut cur_file = String::new();
@@ -87,7 +89,8 @@ fn write_with(tokens: &[Token], edges: &[bool], markers: &[LineMarker], diag: &D
             continue;
         }
         let line = t.loc.line;
-        if t.line_start || line != cur_line || file != cur_file {
+        let new_line = if pp.assembler { t.line_start } else { t.line_start || line != cur_line };
+        if new_line || file != cur_file {
             if file != cur_file || line < cur_line || line > cur_line + 8 {
                 if line_markers && t.loc.line > 0 {
                     let sys = system_files.get(file).copied().unwrap_or(false);

@@ -230,9 +230,9 @@ fn e_output_markers() {
     let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
     let opts = PpOptions { track_markers: true, ..Default::default() };
     let out = Preprocessor::new(&diag, &opts, &target).run_text("a.c", Rc::from("int a;\n#define X 1\n\nint b = X +X;\n  c\n")).expect("pp");
-    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, true);
+    let text = print::write_preprocessed(&out, &diag, true);
     assert_eq!(text, "# 0 \"a.c\"\n# 0 \"<built-in>\"\n# 0 \"<command-line>\"\n# 1 \"a.c\"\nint a;\n\n\nint b = 1 +1;\n  c\n");
-    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, false);
+    let text = print::write_preprocessed(&out, &diag, false);
     assert_eq!(text, "int a;\nint b = 1 +1;\n  c\n");
 }
 
@@ -244,7 +244,7 @@ fn e_output_separates_tokens_only_at_expansion_edges() {
     let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
     let src = "#define V LINUX_2.6\n#define f(x) x\n#define g +\nV LINUX_2.6 f(+)+ g+ -f(-) a f(b)c\n";
     let out = Preprocessor::new(&diag, &PpOptions::default(), &target).run_text("v.S", Rc::from(src)).expect("pp");
-    let text = print::write_preprocessed(&out.tokens, &out.expansion_edges, &out.markers, &diag, false);
+    let text = print::write_preprocessed(&out, &diag, false);
     assert_eq!(text, "LINUX_2.6 LINUX_2.6 + + + + - - a b c\n");
 }
 
@@ -354,4 +354,17 @@ fn preprocessed_input_keeps_identifiers() {
     let (out, ok) = pp_with("# 1 \"orig.c\"\n# 5 \"orig.c\"\nint linux = __x86_64__;\n#pragma pack(1)\n", &opts);
     assert!(ok);
     assert_eq!(out, "int linux = __x86_64__; #pragma pack(1)");
+}
+
+#[test]
+fn assembler_with_cpp_keeps_dollar_immediates_and_logical_lines() {
+    // As GCC for `-x assembler-with-cpp`: `$` is not an identifier character, and a
+    // statement continued with backslash-newline stays on one line.
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(ccc_ir::Arch::X86_64);
+    let opts = PpOptions { assembler: true, ..Default::default() };
+    let src = "#define MSR 0x49\nmov $MSR, %ecx; movl $x, %ebx \\\n  ; nop\nnext\n";
+    let out = Preprocessor::new(&diag, &opts, &target).run_text("e.S", Rc::from(src)).expect("pp");
+    let text = print::write_preprocessed(&out, &diag, false);
+    assert_eq!(text, "mov $0x49, %ecx; movl $x, %ebx ; nop\nnext\n");
 }
