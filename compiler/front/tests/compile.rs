@@ -171,3 +171,9 @@ fn stack_pointer_register_variables() {
     ok("register void *saved asm(\"rbx\"); void *f(void *p) { void *old = saved; saved = p; return old; }");
     fails("register long nameless;");
 }
+
+#[test]
+fn asm_statement_after_a_label() {
+    ok("int f(int v) { if (v) goto out; v = 1;\nout:\n __asm__ __volatile__(\"\" ::: \"memory\");\n return v; }");
+    ok("int g(int v) { if (v) goto out; out: __attribute__((unused)) return v; }");
+}

@@ -87,8 +87,11 @@ impl<'a> Parser<'a> {
         if self.peek().kind == TokenKind::Ident && self.keyword().is_none() && self.peek_at(1).is(":") {
             let name = self.advance().text;
             self.advance();
-            let mut a = DeclAttrs::default();
-            self.attributes(&mut a)?;
+            // Label attributes (`out: __attribute__((unused))`); an `asm` after a
+            // label is a statement, not an asm label.
+            if self.keyword() == Some(Kw::Attribute) {
+                self.attributes(&mut DeclAttrs::default())?;
+            }
             if let Some(f) = self.func.as_mut() {
                 if f.labels_defined.contains(&name) {
                     return Err(self.error_at(loc, format!("duplicate label '{name}'")));
