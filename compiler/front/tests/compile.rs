@@ -177,3 +177,10 @@ fn asm_statement_after_a_label() {
     ok("int f(int v) { if (v) goto out; v = 1;\nout:\n __asm__ __volatile__(\"\" ::: \"memory\");\n return v; }");
     ok("int g(int v) { if (v) goto out; out: __attribute__((unused)) return v; }");
 }
+
+#[test]
+fn comma_keeps_the_bit_field_promotion() {
+    // csmith seed 876: `(x, s.f0) | y` with an 8-bit unsigned bit-field is an int.
+    ok("struct S { unsigned f0 : 8; } s; int x;\n\
+        _Static_assert(_Generic((x, s.f0) | (unsigned short)0, int: 1, default: 0), \"promotes like the bit-field\");");
+}

@@ -12,6 +12,7 @@ impl Parser<'_> {
     pub(super) fn bit_precision(&self, e: &Expr) -> Option<u32> {
         match &e.kind {
             ExprKind::BitPrecise { bits, .. } => Some(*bits),
+            ExprKind::Comma(_, r) => self.bit_precision(r),
             ExprKind::Member { record, field, .. } => {
                 let w = self.tables.record(*record).fields[*field].bit_width?;
                 let full = self.layout().size(&e.ty) * 8;

@@ -103,11 +103,15 @@ impl<'a> Parser<'a> {
         self.convert(e, t)
     }
 
+    /// The width of a bit-field operand. A comma expression has the type of its
+    /// right operand, bit-field width included (GCC: `(x, s.bf) | y` promotes like
+    /// `s.bf`).
     fn bitfield_width(&self, e: &Expr) -> Option<u32> {
-        if let ExprKind::Member { record, field, .. } = &e.kind {
-            return self.tables.record(*record).fields[*field].bit_width;
+        match &e.kind {
+            ExprKind::Member { record, field, .. } => self.tables.record(*record).fields[*field].bit_width,
+            ExprKind::Comma(_, r) => self.bitfield_width(r),
+            _ => None,
         }
-        None
     }
 
     /// The common type of the usual arithmetic conversions.
