@@ -392,7 +392,7 @@ impl Isel<'_> {
             }
             // immediates
             if c.contains('i') || c.contains('n') || c.contains('g') || c.chars().any(|ch| "IJKLMNOe".contains(ch)) {
-                if let Some(v) = self.const_of(i.value) {
+                if let Some(v) = self.const_of(i.value).filter(|v| immediate_allowed(c, *v as i64)) {
                     ops.push(AsmOperand { arg: AsmArg::Imm(v as i64), size, name: i.name.clone() });
                     continue;
                 }
@@ -528,4 +528,21 @@ impl Isel<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether constant `v` may be an immediate for constraint `c`: `i`, `n` and `g` take
+/// any constant; GCC's x86 letters take ranges (`"Ir"` with 595 must use a register).
+fn immediate_allowed(c: &str, v: i64) -> bool {
+    c.chars().any(|ch| match ch {
+        'i' | 'n' | 'g' => true,
+        'I' => (0..=31).contains(&v),
+        'J' => (0..=63).contains(&v),
+        'K' => (-128..=127).contains(&v),
+        'L' => matches!(v, 0xff | 0xffff | 0xffff_ffff),
+        'M' => (0..=3).contains(&v),
+        'N' => (0..=255).contains(&v),
+        'O' => (0..=127).contains(&v),
+        'e' => i32::try_from(v).is_ok(),
+        _ => false,
+    })
 }

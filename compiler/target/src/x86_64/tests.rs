@@ -1527,3 +1527,27 @@ fn static_chain_needs_the_flag() {
     b.ret(Some(c));
     assert!(ccc_ir::verify::verify_function(&b.finish()).is_err());
 }
+
+/// Range-limited immediate constraints: `"Ir"` takes 5 as `$5` but 595 in a register
+/// (`bt $595, ...` does not assemble).
+#[test]
+fn immediate_constraints_respect_their_ranges() {
+    use Type::*;
+    let (mut b, _) = FB::new("imm_ranges", sig(&[], None));
+    for v in [5i128, 595] {
+        let k = b.ins(InstKind::IConst { ty: I64, value: v });
+        b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+            template: "# op %0".into(),
+            outputs: vec![],
+            inputs: vec![AsmOperand { constraint: "Ir".into(), name: None, value: k, ty: I64 }],
+            clobbers: vec![],
+            goto_targets: vec![],
+            volatile: true,
+        })));
+    }
+    b.ret(None);
+    let s = asm_of(vec![b.finish()]);
+    assert!(s.contains("# op $5"), "{s}");
+    assert!(!s.contains("# op $595"), "{s}");
+    assert!(s.lines().any(|l| l.trim_start().starts_with("# op %r")), "{s}");
+}
