@@ -177,11 +177,12 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             let (i, t) = (reg_name(*idx, 8), reg_name(*tmp, 8));
             let tl = format!("{}JT{id}", cx.label_prefix);
             let _ = writeln!(out, "\tleaq\t{tl}(%rip), %{t}\n\tmovslq\t(%{t},%{i},4), %{i}\n\taddq\t%{t}, %{i}\n\tjmp\t*%{i}");
-            let _ = writeln!(out, "\t.section\t.rodata\n\t.p2align\t2\n{tl}:");
+            // Push/pop: the function may live in another section than .text (`__init`).
+            let _ = writeln!(out, "\t.pushsection\t.rodata\n\t.p2align\t2\n{tl}:");
             for tg in targets {
                 let _ = writeln!(out, "\t.long\t{}-{tl}", cx.label(*tg));
             }
-            out.push_str("\t.text\n");
+            out.push_str("\t.popsection\n");
         }
         Call { target, .. } => match target {
             CallTarget::Sym(s) => {
