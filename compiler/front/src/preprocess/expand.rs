@@ -391,9 +391,12 @@ impl<'a> Preprocessor<'a> {
             f.tok.space_before = name.tok.space_before;
             f.tok.line_start = name.tok.line_start;
         } else if name.tok.space_before || name.tok.line_start {
-            // An empty expansion still separates its neighbours.
+            // An empty expansion still separates its neighbours; one that opened a
+            // line passes that on to the next token of the enclosing expansion (a
+            // statement of a `.S` file must start its own output line).
             if let Some(next) = self.pending.last_mut() {
                 next.tok.space_before = true;
+                next.tok.line_start |= name.tok.line_start && next.flags & FROM_FILE == 0;
             } else {
                 self.space_after_empty = true;
             }

@@ -367,4 +367,9 @@ fn assembler_with_cpp_keeps_dollar_immediates_and_logical_lines() {
     let out = Preprocessor::new(&diag, &opts, &target).run_text("e.S", Rc::from(src)).expect("pp");
     let text = print::write_preprocessed(&out, &diag, false);
     assert_eq!(text, "mov $0x49, %ecx; movl $x, %ebx ; nop\nnext\n");
+    // A line that opens with a macro whose expansion starts with an empty one still
+    // starts a new output line (the kernel's `SYM_DATA_END_LABEL(x, SYM_L_LOCAL, y)`).
+    let src = "#define LOCAL(x)\n#define END(n, l) l(n) ; n##_end:\n.quad 1 # X\nEND(tr, LOCAL)\n";
+    let out = Preprocessor::new(&diag, &opts, &target).run_text("f.S", Rc::from(src)).expect("pp");
+    assert_eq!(print::write_preprocessed(&out, &diag, false), ".quad 1 # X\n ; tr_end:\n");
 }
