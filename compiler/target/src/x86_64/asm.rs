@@ -84,27 +84,33 @@ impl AsmInst {
         out.push('\t');
         let t: Vec<char> = self.template.chars().collect();
         let mut i = 0;
+        // `{att|intel}` dialect alternatives (we print AT&T: the first); outside
+        // braces `|` and `}` are plain characters, as in GCC (`(17 | (0 << 20))`).
+        let mut in_dialect = false;
         let mut dialect_skip = false;
         while i < t.len() {
             let c = t[i];
             if dialect_skip {
                 if c == '}' {
                     dialect_skip = false;
+                    in_dialect = false;
                 }
                 i += 1;
                 continue;
             }
             match c {
                 '{' => {
+                    in_dialect = true;
                     i += 1;
                     continue;
                 }
-                '|' => {
+                '|' if in_dialect => {
                     dialect_skip = true;
                     i += 1;
                     continue;
                 }
-                '}' => {
+                '}' if in_dialect => {
+                    in_dialect = false;
                     i += 1;
                     continue;
                 }

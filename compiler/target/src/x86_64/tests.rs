@@ -1551,3 +1551,20 @@ fn immediate_constraints_respect_their_ranges() {
     assert!(!s.contains("# op $595"), "{s}");
     assert!(s.lines().any(|l| l.trim_start().starts_with("# op %r")), "{s}");
 }
+
+/// Dialect alternatives only inside braces: `{l|d}` prints `l`, a bare `|` stays.
+#[test]
+fn asm_dialect_braces_and_bare_bars() {
+    let (mut b, _) = FB::new("dialects", sig(&[], None));
+    b.ins(InstKind::InlineAsm(Box::new(InlineAsm {
+        template: "# mov{l|d} .long (17 | (0 << 20))".into(),
+        outputs: vec![],
+        inputs: vec![],
+        clobbers: vec![],
+        goto_targets: vec![],
+        volatile: true,
+    })));
+    b.ret(None);
+    let s = asm_of(vec![b.finish()]);
+    assert!(s.contains("# movl .long (17 | (0 << 20))"), "{s}");
+}
