@@ -1,7 +1,7 @@
 //! Module-level assembly output: sections, symbols, data, functions
 //! (prologue/epilogue around the allocated body) and the constant pool.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
 use ccc_ir::{CodegenOptions, Function, Global, InitPiece, Linkage, Module, SymbolAttrs, Visibility};
@@ -151,8 +151,9 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> 
         let extra = label_refs.get(f.name.as_str()).cloned().unwrap_or_default();
         emit_function(&mut out, f, i, opts, &syms, &mut consts, &extra).map_err(|e| format!("in function '{}': {e}", f.name))?;
     }
+    let mut section_flags = BTreeMap::new();
     for g in &m.globals {
-        emit_global(&mut out, g, opts);
+        emit_global(&mut out, g, opts, &mut section_flags);
     }
     for a in &m.aliases {
         symbol_directives(&mut out, &a.name, &a.attrs);
@@ -228,7 +229,9 @@ fn write_bytes(out: &mut String, b: &[u8]) {
     }
 }
 
-fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
+/// `section_flags`: the flags each named section got from its first object. Later
+/// objects reuse them, as GCC does (GNU as rejects a section whose flags change).
+fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions, section_flags: &mut BTreeMap<String, &'static str>) {
     let name = &g.name;
     let zero = match &g.init {
         None => true,
@@ -246,13 +249,16 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
         return;
     }
     let has_reloc = g.init.iter().flatten().any(|p| matches!(p, InitPiece::Addr { .. } | InitPiece::LabelAddr { .. }));
+    // Const data stays read-only unless position-independent code must relocate it at
+    // load time (GCC's rule, also for named sections: the kernel's `__initconst`).
+    let read_only_data = g.readonly && !(has_reloc && (opts.pic || opts.pie));
     let (base, flags, nobits) = if g.thread_local {
         if zero {
             (".tbss", "awT", true)
         } else {
             (".tdata", "awT", false)
         }
-    } else if g.readonly && !(has_reloc && (opts.pic || opts.pie)) {
+    } else if read_only_data {
         (".rodata", "a", false)
     } else if g.readonly {
         (".data.rel.ro", "aw", false)
@@ -264,7 +270,8 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions) {
     match &g.attrs.section {
         Some(s) => {
             let nb = s.starts_with(".bss") || s.starts_with(".tbss");
-            let fl = if s.starts_with(".tdata") || s.starts_with(".tbss") { "awT" } else if g.readonly && !has_reloc { "a" } else { "aw" };
+            let own = if s.starts_with(".tdata") || s.starts_with(".tbss") { "awT" } else if read_only_data { "a" } else { "aw" };
+            let fl = *section_flags.entry(s.clone()).or_insert(own);
             let _ = writeln!(out, "\t.section\t{s},\"{fl}\",@{}", if nb { "nobits" } else { "progbits" });
         }
         None if opts.data_sections => {

@@ -1568,3 +1568,26 @@ fn asm_dialect_braces_and_bare_bars() {
     let s = asm_of(vec![b.finish()]);
     assert!(s.contains("# movl .long (17 | (0 << 20))"), "{s}");
 }
+
+/// Objects sharing a named section share its flags (the first object's), as GCC emits
+/// them; GNU as rejects changed section attributes.
+#[test]
+fn named_section_flags_come_from_the_first_object() {
+    let in_section = |name: &str, readonly: bool, init: Vec<InitPiece>| {
+        let mut g = global(name, 8, 8, Some(init));
+        g.readonly = readonly;
+        g.attrs.section = Some(".init.rodata".into());
+        g
+    };
+    let mut m = module(vec![]);
+    m.globals.push(in_section("tab", true, vec![InitPiece::Addr { symbol: "tab".into(), addend: 0 }]));
+    m.globals.push(in_section("k", true, vec![InitPiece::Bytes(vec![1, 0, 0, 0, 0, 0, 0, 0])]));
+    for pie in [false, true] {
+        let opts = CodegenOptions { pie, ..CodegenOptions::default() };
+        let s = crate::emit_assembly(&m, &TargetInfo::for_arch(Arch::X86_64), &opts).unwrap();
+        let flags: Vec<&str> = s.lines().filter(|l| l.contains(".section\t.init.rodata")).collect();
+        assert_eq!(flags.len(), 2, "{s}");
+        assert_eq!(flags[0], flags[1], "{s}");
+        assert_eq!(flags[0].contains("\"a\""), !pie, "{s}");
+    }
+}
