@@ -184,3 +184,8 @@ fn comma_keeps_the_bit_field_promotion() {
     ok("struct S { unsigned f0 : 8; } s; int x;\n\
         _Static_assert(_Generic((x, s.f0) | (unsigned short)0, int: 1, default: 0), \"promotes like the bit-field\");");
 }
+
+#[test]
+fn fallthrough_attribute_after_case_labels() {
+    ok("int f(int x) { switch (x) { case 1: __attribute__((__fallthrough__));\n case 2: return 2; case 3: x++; __attribute__((fallthrough)); default: return x; } }");
+}

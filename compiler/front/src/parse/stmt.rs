@@ -39,15 +39,8 @@ impl<'a> Parser<'a> {
             if self.pragma()? {
                 continue;
             }
-            if self.keyword() == Some(Kw::Attribute) {
-                // `__attribute__((fallthrough));` is a null statement.
-                let save = self.pos;
-                let mut a = DeclAttrs::default();
-                self.attributes(&mut a)?;
-                if self.eat(";") {
-                    continue;
-                }
-                self.pos = save;
+            if self.attribute_null_statement()? {
+                continue;
             }
             if self.is_decl_start() && !(self.peek_at(1).is(":") && self.keyword().is_none()) {
                 let mut decls = self.local_declaration()?;
@@ -83,6 +76,9 @@ impl<'a> Parser<'a> {
 
     pub(super) fn statement(&mut self) -> PResult<Stmt> {
         let loc = self.loc();
+        if self.attribute_null_statement()? {
+            return Ok(Stmt::Null);
+        }
         // Labels.
         if self.peek().kind == TokenKind::Ident && self.keyword().is_none() && self.peek_at(1).is(":") {
             let name = self.advance().text;
@@ -270,8 +266,26 @@ impl<'a> Parser<'a> {
         r
     }
 
+    /// `__attribute__((fallthrough));` is a null statement (also right after a `case`
+    /// label); anything else starting with attributes is left unconsumed.
+    fn attribute_null_statement(&mut self) -> PResult<bool> {
+        if self.keyword() != Some(Kw::Attribute) {
+            return Ok(false);
+        }
+        let save = self.pos;
+        self.attributes(&mut DeclAttrs::default())?;
+        if self.eat(";") {
+            return Ok(true);
+        }
+        self.pos = save;
+        Ok(false)
+    }
+
     /// After a label, C23 (and GCC) allow a declaration.
     fn statement_or_decl(&mut self) -> PResult<Stmt> {
+        if self.attribute_null_statement()? {
+            return Ok(Stmt::Null);
+        }
         if self.is_decl_start() && !(self.peek_at(1).is(":") && self.keyword().is_none()) {
             return Ok(Stmt::Block(self.local_declaration()?));
         }
