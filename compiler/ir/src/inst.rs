@@ -288,6 +288,27 @@ impl InstKind {
         }
     }
 
+    /// Rewrite every block this instruction names (the blocks of `successors`, and
+    /// `BlockAddr`'s): for copying blocks into another function.
+    pub fn map_blocks(&mut self, mut g: impl FnMut(Block) -> Block) {
+        let mut m = |b: &mut Block| *b = g(*b);
+        match self {
+            InstKind::Jump(bc) => m(&mut bc.block),
+            InstKind::Branch { then_dest, else_dest, .. } => {
+                m(&mut then_dest.block);
+                m(&mut else_dest.block);
+            }
+            InstKind::Switch { cases, default, .. } => {
+                cases.iter_mut().for_each(|c| m(&mut c.1));
+                m(default);
+            }
+            InstKind::IndirectJump { targets, .. } => targets.iter_mut().for_each(m),
+            InstKind::InlineAsm(a) => a.goto_targets.iter_mut().for_each(m),
+            InstKind::BlockAddr { block } => m(block),
+            _ => {}
+        }
+    }
+
     /// Values read by this instruction, in a fixed order.
     pub fn operands(&self) -> Vec<Value> {
         let mut v = Vec::new();

@@ -139,7 +139,7 @@ fn inline_one(f: &mut Function, li: usize, at: usize, callee: &Function) {
         for inst in &bd.insts {
             let mut kind = inst.kind.clone();
             kind.map_operands(map);
-            remap_blocks(&mut kind, &block_map);
+            kind.map_blocks(|b| block_map[b.index()]);
             if let InstKind::SlotAddr { slot } = &mut kind {
                 *slot = ccc_ir::SlotId::new(slot.index() + slot_base);
             }
@@ -178,22 +178,4 @@ fn zero_of(f: &mut Function, ty: Type, out: &mut Vec<Inst>) -> Value {
     let kind = if ty.is_float() { InstKind::FConst { ty, bits: 0 } } else { InstKind::IConst { ty, value: 0 } };
     out.push(Inst { result: Some(v), kind });
     v
-}
-
-/// Point the block references of a copied instruction at the copies.
-fn remap_blocks(kind: &mut InstKind, map: &[Block]) {
-    let m = |b: &mut Block| *b = map[b.index()];
-    match kind {
-        InstKind::Jump(bc) => m(&mut bc.block),
-        InstKind::Branch { then_dest, else_dest, .. } => {
-            m(&mut then_dest.block);
-            m(&mut else_dest.block);
-        }
-        InstKind::Switch { cases, default, .. } => {
-            cases.iter_mut().for_each(|c| m(&mut c.1));
-            m(default);
-        }
-        InstKind::InlineAsm(a) => a.goto_targets.iter_mut().for_each(m),
-        _ => {}
-    }
 }

@@ -910,7 +910,12 @@ impl<'a> FnLower<'a> {
             ExprKind::Var(VarRef::Global(n)) if callee.ty.is_func() => Some(n.to_string()),
             _ => None,
         };
-        let callee_v = if direct.is_none() && nested.is_none() { Some(self.rvalue(callee)) } else { None };
+        // An indirect callee is evaluated before the arguments.
+        let target = match (direct, nested) {
+            (_, Some((name, up))) => CallTarget::Nested(name, up),
+            (Some(n), None) => CallTarget::Direct(n),
+            (None, None) => CallTarget::Indirect(self.rvalue(callee)),
+        };
         let mut vals = Vec::new();
         let mut params = Vec::new();
         for a in args {
@@ -927,10 +932,10 @@ impl<'a> FnLower<'a> {
         }
         let variadic = fty.as_ref().map(|f| f.variadic || f.unprototyped).unwrap_or(false);
         let sig = ir::Signature { params, ret: if ret.is_void() { None } else { Some(abi_type(ret, self.layout)) }, variadic: variadic && fty.as_ref().map(|f| f.variadic).unwrap_or(false) };
-        let (callee, chain) = match (direct, nested) {
-            (_, Some((name, up))) => self.nested_callee(name, up),
-            (Some(n), None) => (Callee::Direct(n), None),
-            (None, None) => (Callee::Indirect(callee_v.expect("callee")), None),
+        let (callee, chain) = match target {
+            CallTarget::Nested(name, up) => self.nested_callee(name, up),
+            CallTarget::Direct(n) => (Callee::Direct(n), None),
+            CallTarget::Indirect(v) => (Callee::Indirect(v), None),
         };
         if let Callee::Direct(n) = &callee {
             if n == "setjmp" || n == "_setjmp" || n == "sigsetjmp" || n == "__sigsetjmp" || n == "vfork" {
@@ -1040,4 +1045,12 @@ fn number_goto_labels(template: &str, labels: &[Sym], operands: usize) -> String
     }
     out.push_str(rest);
     out
+}
+
+/// What a call calls, decided before its arguments are evaluated.
+enum CallTarget {
+    Direct(String),
+    /// A GNU nested function: name, and how many functions out it is defined.
+    Nested(Sym, u32),
+    Indirect(Value),
 }

@@ -318,6 +318,18 @@ impl<'a> FnLower<'a> {
     }
 }
 
+/// A call of the runtime or C library function `name` with scalar arguments, made by
+/// the compiler itself (no C declaration behind it).
+pub(super) fn direct_call(name: &str, args: &[(Value, IrType)], ret: Option<IrType>) -> InstKind {
+    InstKind::Call {
+        callee: ccc_ir::Callee::Direct(name.to_string()),
+        sig: Signature { params: args.iter().map(|a| AbiType::Scalar(a.1)).collect(), ret: ret.map(AbiType::Scalar), variadic: false },
+        args: args.iter().map(|a| a.0).collect(),
+        ret_slot: None,
+        chain: None,
+    }
+}
+
 /// The ABI view of a C type.
 pub(super) fn abi_type(t: &CType, layout: &Layout) -> AbiType {
     match layout.ir_type(t) {

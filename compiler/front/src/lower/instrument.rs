@@ -2,20 +2,17 @@
 //! `__cyg_profile_func_enter(this_fn, call_site)` on entry and
 //! `__cyg_profile_func_exit(this_fn, call_site)` before each return, as GCC does.
 
-use ccc_ir::{AbiType, Block, Callee, InstKind, Signature, Type as IrType};
+use ccc_ir::{Block, InstKind, Type as IrType};
 
+use super::func::direct_call;
 use super::*;
-
-fn hook_signature() -> Signature {
-    Signature { params: vec![AbiType::Scalar(IrType::Ptr), AbiType::Scalar(IrType::Ptr)], ret: None, variadic: false }
-}
 
 impl FnLower<'_> {
     /// The entry hook, at the current point (after the parameters are stored).
     pub(super) fn instrument_entry(&mut self) {
         let this_fn = self.val(InstKind::GlobalAddr { name: self.fn_name.clone(), offset: 0 });
         let site = self.val(InstKind::ReturnAddress { level: 0 });
-        self.ins(InstKind::Call { callee: Callee::Direct("__cyg_profile_func_enter".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None, chain: None });
+        self.ins(direct_call("__cyg_profile_func_enter", &[(this_fn, IrType::Ptr), (site, IrType::Ptr)], None));
     }
 
     /// The exit hook before every return of the finished body.
@@ -33,7 +30,7 @@ impl FnLower<'_> {
         let this_fn = self.f.append(b, InstKind::GlobalAddr { name: self.fn_name.clone(), offset: 0 });
         let site = self.f.append(b, InstKind::ReturnAddress { level: 0 });
         if let (Some(this_fn), Some(site)) = (this_fn, site) {
-            self.f.append(b, InstKind::Call { callee: Callee::Direct("__cyg_profile_func_exit".into()), sig: hook_signature(), args: vec![this_fn, site], ret_slot: None, chain: None });
+            self.f.append(b, direct_call("__cyg_profile_func_exit", &[(this_fn, IrType::Ptr), (site, IrType::Ptr)], None));
         }
         self.f.blocks[b.index()].insts.push(ret);
     }

@@ -6,7 +6,7 @@
 //! (`__*_chk`) and `v*` variants fold the same way when the format needs no
 //! arguments. The set matches GCC 12 exactly: programs can observe which calls remain.
 
-use ccc_ir::{AbiType, Callee, InstKind, Signature, Type as IrType, Value};
+use ccc_ir::{Type as IrType, Value};
 
 use super::*;
 
@@ -55,8 +55,9 @@ enum Replacement<'e> {
     Nothing,
     Putchar(Char<'e>),
     Puts(Text<'e>),
-    Fputs(Text<'e>),
-    Fputc(Char<'e>),
+    /// The text and the stream.
+    Fputs(Text<'e>, &'e Expr),
+    Fputc(Char<'e>, &'e Expr),
 }
 
 /// The bytes of a narrow string literal, looking through array-to-pointer decay.
@@ -84,13 +85,14 @@ fn printf_text(text: &[u8]) -> Option<Replacement<'static>> {
     }
 }
 
-fn plan<'e>(s: &Shape, format: &[u8], rest: &'e [Expr]) -> Option<Replacement<'e>> {
+/// `stream` is fprintf's first argument (None for the printf family).
+fn plan<'e>(s: &Shape, format: &[u8], rest: &'e [Expr], stream: Option<&'e Expr>) -> Option<Replacement<'e>> {
     let no_conversions = !format.contains(&b'%');
     if no_conversions && (s.va_list || rest.is_empty()) {
         return match s.family {
             Family::Printf => printf_text(format),
             Family::Fprintf if format.is_empty() => Some(Replacement::Nothing),
-            Family::Fprintf => Some(Replacement::Fputs(Text::Bytes(format.to_vec()))),
+            Family::Fprintf => Some(Replacement::Fputs(Text::Bytes(format.to_vec()), stream?)),
         };
     }
     if s.va_list || rest.len() != 1 {
@@ -101,8 +103,8 @@ fn plan<'e>(s: &Shape, format: &[u8], rest: &'e [Expr]) -> Option<Replacement<'e
         (Family::Printf, b"%s\n") if arg.ty.is_ptr() => Some(Replacement::Puts(Text::Expr(arg))),
         (Family::Printf, b"%c") if arg.ty.is_integer() => Some(Replacement::Putchar(Char::Expr(arg))),
         (Family::Printf, b"%s") => printf_text(literal_bytes(arg)?),
-        (Family::Fprintf, b"%s") if arg.ty.is_ptr() => Some(Replacement::Fputs(Text::Expr(arg))),
-        (Family::Fprintf, b"%c") if arg.ty.is_integer() => Some(Replacement::Fputc(Char::Expr(arg))),
+        (Family::Fprintf, b"%s") if arg.ty.is_ptr() => Some(Replacement::Fputs(Text::Expr(arg), stream?)),
+        (Family::Fprintf, b"%c") if arg.ty.is_integer() => Some(Replacement::Fputc(Char::Expr(arg), stream?)),
         _ => None,
     }
 }
@@ -125,14 +127,19 @@ impl FnLower<'_> {
         let Some(s) = shape(name.as_str()) else { return false };
         let Some(format) = args.get(s.format_index).and_then(literal_bytes) else { return false };
         let rest = &args[s.format_index + 1..];
-        let Some(r) = plan(&s, format, rest) else { return false };
-        // The stream (and a fortify flag) are still evaluated, in order.
-        let stream = if s.family == Family::Fprintf { self.rvalue(&args[0]) } else { self.iconst(IrType::Ptr, 0) };
-        for a in &args[usize::from(s.family == Family::Fprintf)..s.format_index] {
+        let stream = (s.family == Family::Fprintf).then(|| &args[0]);
+        let Some(r) = plan(&s, format, rest, stream) else { return false };
+        // A fortify flag is still evaluated (the stream is an argument of the result,
+        // or evaluated for its effects when nothing is printed).
+        for a in &args[usize::from(stream.is_some())..s.format_index] {
             self.expr_discard(a);
         }
         match r {
-            Replacement::Nothing => {}
+            Replacement::Nothing => {
+                if let Some(st) = stream {
+                    self.expr_discard(st);
+                }
+            }
             Replacement::Putchar(c) => {
                 let c = self.char_arg(c);
                 self.libc_call("putchar", &[(c, IrType::I32)]);
@@ -141,13 +148,15 @@ impl FnLower<'_> {
                 let t = self.string_arg(t);
                 self.libc_call("puts", &[(t, IrType::Ptr)]);
             }
-            Replacement::Fputs(t) => {
+            Replacement::Fputs(t, st) => {
+                let st = self.rvalue(st);
                 let t = self.string_arg(t);
-                self.libc_call("fputs", &[(t, IrType::Ptr), (stream, IrType::Ptr)]);
+                self.libc_call("fputs", &[(t, IrType::Ptr), (st, IrType::Ptr)]);
             }
-            Replacement::Fputc(c) => {
+            Replacement::Fputc(c, st) => {
+                let st = self.rvalue(st);
                 let c = self.char_arg(c);
-                self.libc_call("fputc", &[(c, IrType::I32), (stream, IrType::Ptr)]);
+                self.libc_call("fputc", &[(c, IrType::I32), (st, IrType::Ptr)]);
             }
         }
         true
@@ -176,7 +185,6 @@ impl FnLower<'_> {
 
     /// A call to a C library function returning int, result unused.
     fn libc_call(&mut self, name: &str, args: &[(Value, IrType)]) {
-        let sig = Signature { params: args.iter().map(|a| AbiType::Scalar(a.1)).collect(), ret: Some(AbiType::Scalar(IrType::I32)), variadic: false };
-        self.ins(InstKind::Call { callee: Callee::Direct(name.to_string()), sig, args: args.iter().map(|a| a.0).collect(), ret_slot: None, chain: None });
+        self.ins(super::func::direct_call(name, args, Some(IrType::I32)));
     }
 }

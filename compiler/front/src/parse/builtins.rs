@@ -340,7 +340,7 @@ impl<'a> Parser<'a> {
                     Kind::Vector { elem, size } => ((**elem).clone(), *size),
                     _ => return Err(self.error_at(loc, "'__builtin_shuffle' last argument must be an integer vector")),
                 };
-                let mask = args.last().expect("mask");
+                let Some(mask) = args.last() else { return Err(self.error_at(loc, "wrong number of arguments to function '__builtin_shuffle'")) };
                 let lanes_in = size / self.layout().size(&elem).max(1);
                 let (mask_lanes, mask_ok) = match &mask.ty.kind {
                     Kind::Vector { elem: me, size: ms } if me.is_integer() => (ms / self.layout().size(me).max(1), true),

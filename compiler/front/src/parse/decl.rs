@@ -1445,14 +1445,7 @@ impl<'a> Parser<'a> {
         let pending = std::mem::take(&mut state.pending_vla);
         self.func = Some(state);
         self.push_scope();
-        for &p in &params {
-            let lv = &self.func.as_ref().expect("func").locals[p];
-            let (n, t) = (lv.name, lv.ty.clone());
-            if n.as_str().is_empty() {
-                continue;
-            }
-            self.bind(n, Binding::Var { var: VarRef::Local(p), ty: t });
-        }
+        self.bind_params(&params);
         // `__func__` is declared lazily by the expression parser.
         let body = self.compound_stmt();
         self.pop_scope();

@@ -149,16 +149,10 @@ impl<'a> Parser<'a> {
         let outer = self.func.replace(state).ok_or_else(|| self.error_at(loc, "internal: nested function outside a function"))?;
         self.enclosing.push(outer);
         self.push_scope();
-        for &p in &params {
-            let lv = &self.func.as_ref().expect("func").locals[p];
-            let (n, t) = (lv.name, lv.ty.clone());
-            if !n.as_str().is_empty() {
-                self.bind(n, Binding::Var { var: VarRef::Local(p), ty: t });
-            }
-        }
+        self.bind_params(&params);
         let body = self.compound_stmt();
         self.pop_scope();
-        let state = std::mem::replace(&mut self.func, self.enclosing.pop()).expect("nested function state");
+        let state = std::mem::replace(&mut self.func, self.enclosing.pop()).ok_or_else(|| self.error_at(loc, "internal: nested function state lost"))?;
         let body = self.finish_function_body(&state, body?, pending)?;
         self.items.push(TopLevel::Function(FunctionDef {
             name: asm,
@@ -174,6 +168,17 @@ impl<'a> Parser<'a> {
             frame: state.frame,
         }));
         Ok(())
+    }
+
+    /// Bind the named parameters of the function being parsed in the current scope.
+    pub(super) fn bind_params(&mut self, params: &[LocalId]) {
+        let named: Vec<(Sym, CType, LocalId)> = match &self.func {
+            Some(f) => params.iter().map(|&p| (f.locals[p].name, f.locals[p].ty.clone(), p)).filter(|(n, _, _)| !n.as_str().is_empty()).collect(),
+            None => Vec::new(),
+        };
+        for (n, ty, p) in named {
+            self.bind(n, Binding::Var { var: VarRef::Local(p), ty });
+        }
     }
 
     /// The checked body of a finished function, after the statements that evaluate

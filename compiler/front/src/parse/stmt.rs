@@ -28,7 +28,9 @@ impl<'a> Parser<'a> {
                 self.advance();
                 loop {
                     let (label, _) = self.expect_ident()?;
-                    self.scopes.last_mut().expect("scope").labels.push(label);
+                    if let Some(scope) = self.scopes.last_mut() {
+                        scope.labels.push(label);
+                    }
                     if !self.eat(",") {
                         break;
                     }
