@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module, Type, Value, ValueData, ValueDef};
+use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module, Type, Value, ValueDef};
 
 /// Inlined copies per caller before giving up (runaway always_inline chains).
 const MAX_INLINES_PER_FUNCTION: usize = 2000;
@@ -123,7 +123,7 @@ fn inline_one(f: &mut Function, li: usize, at: usize, callee: &Function) {
         let bd = &callee.blocks[cb.index()];
         let defined = bd.params.iter().filter(|_| cb != entry).chain(bd.insts.iter().filter_map(|i| i.result.as_ref()));
         for &v in defined {
-            value_map[v.index()] = Some(fresh_value(f, callee.values[v.index()].ty));
+            value_map[v.index()] = Some(f.new_detached_value(callee.values[v.index()].ty));
         }
     }
     let aggregate_ret = match (&ret_abi, ret_slot) {
@@ -167,14 +167,9 @@ fn inline_one(f: &mut Function, li: usize, at: usize, callee: &Function) {
     f.calls_returns_twice |= callee.calls_returns_twice;
 }
 
-fn fresh_value(f: &mut Function, ty: Type) -> Value {
-    f.values.push(ValueData { ty, def: ValueDef::Detached });
-    Value::new(f.values.len() - 1)
-}
-
 /// A zero of `ty`, defined by an instruction appended to `out`.
 fn zero_of(f: &mut Function, ty: Type, out: &mut Vec<Inst>) -> Value {
-    let v = fresh_value(f, ty);
+    let v = f.new_detached_value(ty);
     let kind = if ty.is_float() { InstKind::FConst { ty, bits: 0 } } else { InstKind::IConst { ty, value: 0 } };
     out.push(Inst { result: Some(v), kind });
     v

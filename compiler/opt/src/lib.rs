@@ -2,6 +2,7 @@
 //! to the `-O` level. Every pass keeps the IR valid (checked by the
 //! verifier in debug builds).
 
+pub mod asm_outputs;
 pub mod cfg;
 pub mod const_load;
 pub mod dce;
@@ -36,6 +37,8 @@ pub fn optimize_function(f: &mut Function) -> Result<(), String> {
 
 /// The function passes, with the module's constant data for folding loads from it.
 pub fn optimize_function_with(f: &mut Function, images: &const_load::Images) -> Result<(), String> {
+    asm_outputs::run(f);
+    check(f, "asm_outputs")?;
     mem2reg::run(f);
     check(f, "mem2reg")?;
     // Folding exposes constant branches; dropping edges exposes trivial block

@@ -1,0 +1,30 @@
+/* Idioms from the Linux kernel that must compile at -O2 (see driver.rs). */
+static inline __attribute__((always_inline)) __attribute__((pure)) void *rip_rel_ptr(void *p)
+{
+	asm("leaq %c1(%%rip), %0" : "=r"(p) : "i"(p));
+	return p;
+}
+#define RIP_REL_REF(var) (*(typeof(&(var)))rip_rel_ptr(&(var)))
+
+extern char _text[];
+extern unsigned long phys_base;
+struct desc { unsigned a, b; };
+extern struct { struct desc gdt[16]; } gdt_page;
+
+unsigned long relocate(void)
+{
+	unsigned long delta = (unsigned long)rip_rel_ptr(_text);
+	RIP_REL_REF(phys_base) += delta;
+	/* an address cast to an integer and back is still the symbol */
+	struct desc *gdt = (void *)(unsigned long)&gdt_page.gdt;
+	return (unsigned long)&RIP_REL_REF(*gdt);
+}
+
+/* include/linux/wait.h: every expansion declares its own `__out`. */
+#define WAIT(x) ({ __label__ __out; int __r = 0; if (x) goto __out; __r = 5; __out: __r; })
+int waits(int a)
+{
+	int r = WAIT(a);
+	r += WAIT(a - 1);
+	return r;
+}
