@@ -28,3 +28,12 @@ int waits(int a)
 	r += WAIT(a - 1);
 	return r;
 }
+
+/* static DEFINE_SPINLOCK(lock); in a function: a compound literal initialises a static local. */
+typedef struct { } arch_spinlock_t;
+typedef struct { union { struct { arch_spinlock_t raw_lock; int owner; } rlock; }; } spinlock_t;
+int lock_owner(void)
+{
+	static spinlock_t lock = (spinlock_t) { { .rlock = { .raw_lock = { }, .owner = 7 } } };
+	return lock.rlock.owner;
+}
