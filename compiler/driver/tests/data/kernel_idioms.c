@@ -37,3 +37,12 @@ int lock_owner(void)
 	static spinlock_t lock = (spinlock_t) { { .rlock = { .raw_lock = { }, .owner = 7 } } };
 	return lock.rlock.owner;
 }
+
+/* __init after an enum return type: the function is in .init.text. */
+enum cmd { CMD_NONE, CMD_AUTO };
+static enum cmd __attribute__((__section__(".init.text"))) __attribute__((__cold__))
+parse_cmdline(void)
+{
+	return CMD_AUTO;
+}
+int init_cmd(void) { return parse_cmdline(); }
