@@ -249,6 +249,7 @@ fn kernel_idioms_compile() {
         for sym in ["_text", "phys_base", "gdt_page"] {
             assert!(asm.contains(&format!("leaq {sym}(%rip)")), "{pic}: {sym}\n{asm}");
         }
+        assert!(!asm.contains("smp_init"), "{asm}");
         let before_parse = &asm[..asm.find("parse_cmdline:").expect("parse_cmdline emitted")];
         assert!(before_parse.rfind(".section\t.init.text").unwrap_or(0) > before_parse.rfind(".text\n").unwrap_or(0), "{asm}");
     }

@@ -1,4 +1,5 @@
-//! Inlining of `always_inline` functions, at every optimisation level as GCC does.
+//! Inlining: `always_inline` functions at every optimisation level as GCC does,
+//! and small `inline` functions from -O1 on.
 //! Real code depends on it beyond speed: the kernel passes an inline function's
 //! parameters to asm `"i"` operands, which are constants only once inlined.
 //!
@@ -14,10 +15,31 @@ use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module
 /// Inlined copies per caller before giving up (runaway always_inline chains).
 const MAX_INLINES_PER_FUNCTION: usize = 2000;
 
+/// Inline every call to an `always_inline` function.
 pub fn run(m: &mut Module) {
-    let callees: BTreeMap<String, Function> = m.functions.iter().filter(|f| f.always_inline && inlinable(f)).map(|f| (f.name.clone(), f.clone())).collect();
+    inline_into_module(m, |f| f.always_inline, usize::MAX);
+}
+
+/// Inline calls to small functions declared `inline` (at -O1 and up): at most
+/// `max_size` instructions once their own inline calls are expanded. Beyond
+/// speed, the kernel needs it: a `static inline` wrapper that calls an
+/// `__init` function must disappear into its `__init` caller (modpost rejects
+/// `.text` referring to `.init.text`). Returns the names of the functions
+/// that changed.
+pub fn run_small(m: &mut Module, max_size: usize) -> Vec<String> {
+    inline_into_module(m, |f| f.declared_inline && !f.noinline, max_size)
+}
+
+/// The number of instructions of `f`, the measure of inlining limits.
+pub fn size(f: &Function) -> usize {
+    f.layout.iter().map(|b| f.blocks[b.index()].insts.len()).sum()
+}
+
+fn inline_into_module(m: &mut Module, wanted: impl Fn(&Function) -> bool, max_size: usize) -> Vec<String> {
+    let callees: BTreeMap<String, Function> =
+        m.functions.iter().filter(|f| wanted(f) && inlinable(f)).map(|f| (f.name.clone(), f.clone())).collect();
     if callees.is_empty() {
-        return;
+        return Vec::new();
     }
     // Inline into the callees first, so that their copies are already flat.
     let mut flat: BTreeMap<String, Function> = BTreeMap::new();
@@ -26,9 +48,14 @@ pub fn run(m: &mut Module) {
         inline_calls(&mut f, &callees, &mut flat);
         flat.insert(name.clone(), f);
     }
+    flat.retain(|_, f| size(f) <= max_size);
+    let mut changed = Vec::new();
     for f in &mut m.functions {
-        inline_calls(f, &flat, &mut BTreeMap::new());
+        if inline_calls(f, &flat, &mut BTreeMap::new()) > 0 {
+            changed.push(f.name.clone());
+        }
     }
+    changed
 }
 
 /// Whether a function's body can be copied into another frame unchanged.
@@ -57,7 +84,8 @@ fn inlinable(f: &Function) -> bool {
 
 /// Inline every call in `f` to a function of `callees` (already flattened ones in
 /// `flat` are preferred). Recursion is cut: a callee is not inlined into itself.
-fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &mut BTreeMap<String, Function>) {
+/// Returns the number of calls inlined.
+fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &mut BTreeMap<String, Function>) -> usize {
     let mut done = 0;
     let mut i = 0;
     while i < f.layout.len() && done < MAX_INLINES_PER_FUNCTION {
@@ -81,6 +109,7 @@ fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &m
     if done > 0 {
         f.renumber_defs();
     }
+    done
 }
 
 /// The call passes exactly the callee's parameter types (a call through an

@@ -24,11 +24,32 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     if opts.opt_level == 0 {
         return Ok(());
     }
-    let images = const_load::Images::new(&m.globals);
-    for f in &mut m.functions {
-        optimize_function_with(f, &images)?;
+    {
+        let images = const_load::Images::new(&m.globals);
+        for f in &mut m.functions {
+            optimize_function_with(f, &images)?;
+        }
+    }
+    // Small inline functions are measured and copied once optimised; their
+    // callers are optimised again with the copies in place.
+    let changed = inline::run_small(m, small_inline_limit(opts));
+    if !changed.is_empty() {
+        prune::run(m, opts.opt_level);
+        let images = const_load::Images::new(&m.globals);
+        for f in m.functions.iter_mut().filter(|f| changed.contains(&f.name)) {
+            optimize_function_with(f, &images)?;
+        }
     }
     Ok(())
+}
+
+/// Instructions an `inline` function may have to be inlined at `-O<level>`.
+fn small_inline_limit(opts: &CodegenOptions) -> usize {
+    match (opts.optimize_size, opts.opt_level) {
+        (true, _) => 30,
+        (false, 1) => 40,
+        _ => 80,
+    }
 }
 
 pub fn optimize_function(f: &mut Function) -> Result<(), String> {

@@ -46,3 +46,9 @@ parse_cmdline(void)
 	return CMD_AUTO;
 }
 int init_cmd(void) { return parse_cmdline(); }
+
+/* include/linux/smp.h on UP: a static inline wrapper around an __init
+ * function is inlined into its __init caller, leaving no .text reference. */
+void __attribute__((__section__(".init.text"))) up_late_init(void);
+static inline void smp_init(void) { up_late_init(); }
+void __attribute__((__section__(".init.text"))) kernel_init_freeable(void) { smp_init(); }
