@@ -250,6 +250,10 @@ fn kernel_idioms_compile() {
             assert!(asm.contains(&format!("leaq {sym}(%rip)")), "{pic}: {sym}\n{asm}");
         }
         assert!(!asm.contains("smp_init"), "{asm}");
+        let guarded = &asm[asm.find("copy_guarded:").expect("copy_guarded")..asm.find(".size\tcopy_guarded").expect("size")];
+        for op in ["\tset", "\txor", "\ttest"] {
+            assert!(!guarded.contains(op), "{op}\n{guarded}");
+        }
         assert!(asm.contains("call\tpanic\n\t.cfi_endproc\n\t.size\tmust"), "{asm}");
         for init_fn in ["parse_cmdline:", "populate_memmap:"] {
             let before = &asm[..asm.find(init_fn).expect("function emitted")];

@@ -55,6 +55,25 @@ pub enum IntCC {
     Uge,
 }
 
+impl IntCC {
+    /// The condition that holds exactly when `self` does not.
+    pub fn inverse(self) -> IntCC {
+        use IntCC::*;
+        match self {
+            Eq => Ne,
+            Ne => Eq,
+            Slt => Sge,
+            Sle => Sgt,
+            Sgt => Sle,
+            Sge => Slt,
+            Ult => Uge,
+            Ule => Ugt,
+            Ugt => Ule,
+            Uge => Ult,
+        }
+    }
+}
+
 /// Float comparison conditions. The ordered ones are false when either
 /// operand is NaN; `Une` (C's `!=`) is true for NaN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -109,6 +109,15 @@ fn resolve(alias: &[Option<Value>], mut v: Value) -> Value {
     v
 }
 
+/// The integer value `kind` computes from constant operands, if it does.
+pub(crate) fn evaluate(kind: &InstKind, consts: &[Option<i128>]) -> Option<i128> {
+    match fold(kind, consts)? {
+        Folded::Const(v) => Some(v),
+        Folded::Same(v) => consts[v.index()],
+        Folded::Float(_) => None,
+    }
+}
+
 fn fold(kind: &InstKind, consts: &[Option<i128>]) -> Option<Folded> {
     let c = |v: &Value| consts[v.index()];
     match kind {

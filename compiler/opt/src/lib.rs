@@ -3,6 +3,7 @@
 //! verifier in debug builds).
 
 pub mod asm_outputs;
+pub mod bools;
 pub mod cfg;
 pub mod const_load;
 pub mod dce;
@@ -12,6 +13,7 @@ pub mod inline;
 pub mod mem2reg;
 pub mod prune;
 pub mod simplify;
+pub mod thread;
 
 use ccc_ir::{CodegenOptions, Function, Module};
 
@@ -69,7 +71,11 @@ pub fn optimize_function_with(f: &mut Function, images: &const_load::Images) -> 
         check(f, "simplify")?;
         let folded = fold::run(f);
         check(f, "fold")?;
-        let cleaned = cfg::run(f);
+        let folded = bools::run(f) | folded;
+        check(f, "bools")?;
+        let threaded = thread::run(f);
+        check(f, "thread")?;
+        let cleaned = cfg::run(f) | threaded;
         check(f, "cfg")?;
         let loaded = const_load::run(f, images);
         if !folded && !cleaned && !loaded {
