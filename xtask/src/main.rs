@@ -8,6 +8,7 @@
 //!   cargo xtask baseline --update                    raise xtask/baseline.toml from the last run
 //!   cargo xtask bench [--runs N]                     compile/run-time ratios against GCC
 //!   cargo xtask kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]
+//!                      [--mix P [--seed S]] [--gcc-files LIST]   compile a fraction P of the files with ccc
 //!   cargo xtask boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]
 //!
 //! `CCC_TEST_CC=gcc` tests another compiler instead of ccc (harness self-check).
@@ -71,11 +72,16 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
 }
 
 const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]\n\
-       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]\n\
+       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST]\n\
        | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Installed as the kernel build's CC for mixed builds (src/kernel/mix.rs).
+    let argv0 = std::env::args().next().unwrap_or_default();
+    if std::path::Path::new(&argv0).file_name().is_some_and(|n| n == kernel::mix::WRAPPER_NAME) {
+        return ExitCode::from(kernel::mix::wrapper_main(&args).clamp(0, 255) as u8);
+    }
     let Some((cmd, rest)) = args.split_first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);

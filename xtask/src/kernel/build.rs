@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// Per-file compiler decisions of a mixed build (in the build directory).
+pub const MIX_LOG: &str = "ccc-mix.log";
+
 /// Fixed build identity, so two builds of the same inputs can be compared.
 pub const BUILD_TIMESTAMP: &str = "Thu Jan  1 00:00:00 UTC 1970";
 
@@ -26,6 +29,8 @@ pub struct KernelBuild {
     pub kernels_dir: PathBuf,
     /// Where tarballs are extracted.
     pub cache: PathBuf,
+    /// Compile only some files with ccc (the rest with GCC).
+    pub mix: Option<super::mix::Mix>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,11 +56,21 @@ impl KernelBuild {
             jobs: 2,
             kernels_dir: root.join("kernels"),
             cache: target.join("kernel-src"),
+            mix: None,
         }
     }
 
-    fn make(&self, tree: &Path, cc: &str) -> Command {
+    /// Mixes compilers per file (the build directory gets the mix's name).
+    pub fn with_mix(mut self, mix: super::mix::Mix) -> KernelBuild {
+        let name = format!("{}-{}-{}", self.arch.name(), self.flavour.name(), mix.label());
+        self.out = self.out.with_file_name(name);
+        self.mix = Some(mix);
+        self
+    }
+
+    fn make(&self, tree: &Path, cc: &str, env: &[(String, String)]) -> Command {
         let mut cmd = Command::new("make");
+        cmd.envs(env.iter().cloned());
         cmd.arg("-C")
             .arg(tree)
             .arg(format!("O={}", self.out.display()))
@@ -76,7 +91,14 @@ impl KernelBuild {
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
         let out = self.out.canonicalize().map_err(|e| format!("{}: {e}", self.out.display()))?;
         let this = KernelBuild { out: out.clone(), ..self.clone() };
-        let cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
+        let mut cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
+        let mut env = Vec::new();
+        if let Some(mix) = &self.mix {
+            let gcc = format!("{}gcc", self.arch.cross_prefix());
+            let wrapper = super::mix::WrapperEnv { ccc: cc, gcc, tree: tree.clone(), log: out.join(MIX_LOG) };
+            env = mix.env(&wrapper);
+            cc = super::mix::install_wrapper(&out.join("cc-bin"))?.display().to_string();
+        }
         let log = out.join("build.log");
         let _ = std::fs::remove_file(&log);
 
@@ -92,11 +114,11 @@ impl KernelBuild {
             && std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str());
         if !configured {
             let _ = std::fs::remove_file(&stamp_file);
-            run_logged(this.make(&tree, &cc).arg(self.flavour.base_target()), &log)?;
+            run_logged(this.make(&tree, &cc, &env).arg(self.flavour.base_target()), &log)?;
             let mut merge = Command::new(tree.join("scripts/kconfig/merge_config.sh"));
             merge.current_dir(&out).arg("-m").arg("-O").arg(&out).arg(out.join(".config")).args(&frags);
             run_logged(&mut merge, &log)?;
-            run_logged(this.make(&tree, &cc).arg("olddefconfig"), &log)?;
+            run_logged(this.make(&tree, &cc, &env).arg("olddefconfig"), &log)?;
         }
         let wanted = config::requested(&frags)?;
         let text = std::fs::read_to_string(out.join(".config")).map_err(|e| format!("{}/.config: {e}", out.display()))?;
@@ -106,10 +128,14 @@ impl KernelBuild {
         }
         std::fs::write(&stamp_file, &stamp).map_err(|e| format!("{}: {e}", stamp_file.display()))?;
 
-        run_logged(this.make(&tree, &cc).arg(format!("-j{}", self.jobs)).arg(self.arch.kernel_target()), &log)?;
+        run_logged(this.make(&tree, &cc, &env).arg(format!("-j{}", self.jobs)).arg(self.arch.kernel_target()), &log)?;
         let image = out.join(self.arch.image_path());
         if !image.is_file() {
             return Err(format!("build finished but {} is missing", image.display()));
+        }
+        if self.mix.is_some() {
+            let (by_ccc, all) = super::mix::summary(&out.join(MIX_LOG));
+            println!("mix: ccc compiled {by_ccc} of {all} files ({:.1}%)", 100.0 * by_ccc as f64 / all.max(1) as f64);
         }
         Ok(BuiltKernel { image, out, seconds: start.elapsed().as_secs_f64() })
     }

@@ -2,6 +2,7 @@
 //! only, so the harness can call these whatever CLI library it uses.
 //!
 //! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
+//!        [--mix P [--seed S]] [--gcc-files LIST]   (ccc for a fraction P of the files, GCC for the rest)
 //! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
 
 use super::arch::Arch;
@@ -40,12 +41,24 @@ fn required<'a>(opts: &'a BTreeMap<String, String>, name: &str) -> Result<&'a st
 
 /// Parses `kernel` arguments into a build description.
 pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
-    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs"])?;
+    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files"])?;
     let arch = Arch::parse(required(&o, "--arch")?)?;
     let src = PathBuf::from(o.get("--src").map(String::as_str).unwrap_or(super::source::DEBIAN_SOURCE));
     let flavour = Flavour::parse(o.get("--config").map(String::as_str).unwrap_or("tiny"))?;
     let cc = Compiler::parse(o.get("--cc").map(String::as_str).unwrap_or("gcc"))?;
     let mut build = KernelBuild::new(arch, src, flavour, cc);
+    if o.contains_key("--mix") || o.contains_key("--gcc-files") {
+        let fraction = match o.get("--mix") {
+            Some(p) => p.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| format!("bad --mix `{p}` (a fraction 0..1)"))?,
+            None => 1.0,
+        };
+        let seed = o.get("--seed").map(|s| s.parse::<u64>().map_err(|_| format!("bad --seed `{s}`"))).transpose()?.unwrap_or(0);
+        let gcc_files = o.get("--gcc-files").map(|f| std::fs::canonicalize(f).map_err(|e| format!("--gcc-files {f}: {e}"))).transpose()?;
+        if !matches!(build.cc, super::compiler::Compiler::Ccc(_)) {
+            return Err("--mix and --gcc-files mix ccc with GCC: use them with --cc ccc".into());
+        }
+        build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files });
+    }
     if let Some(out) = o.get("--out") {
         build.out = PathBuf::from(out);
     }

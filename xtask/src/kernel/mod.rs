@@ -13,6 +13,7 @@ pub mod config;
 pub mod cpio;
 pub mod deps;
 pub mod init;
+pub mod mix;
 pub mod qemu;
 pub mod run;
 pub mod source;
