@@ -250,6 +250,7 @@ fn kernel_idioms_compile() {
             assert!(asm.contains(&format!("leaq {sym}(%rip)")), "{pic}: {sym}\n{asm}");
         }
         assert!(!asm.contains("smp_init"), "{asm}");
+        assert!(!asm.contains("min_signedness_error"), "{asm}");
         let guarded = &asm[asm.find("copy_guarded:").expect("copy_guarded")..asm.find(".size\tcopy_guarded").expect("size")];
         for op in ["\tset", "\txor", "\ttest"] {
             assert!(!guarded.contains(op), "{op}\n{guarded}");

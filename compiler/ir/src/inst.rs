@@ -207,6 +207,10 @@ pub enum InstKind {
     // ---- arithmetic
     Binary { op: BinOp, ty: Type, lhs: Value, rhs: Value },
     Unary { op: UnOp, ty: Type, arg: Value },
+    /// `__builtin_constant_p(arg)` left for the optimiser: an `I32` that is 1
+    /// once `arg` folds to a constant, else 0 (decided by the last pass, so
+    /// that inlining and propagation count, as in GCC). Never reaches a backend.
+    IsConstant { arg: Value },
     /// Integer compare; the result is an `I8` holding 0 or 1.
     Icmp { cc: IntCC, ty: Type, lhs: Value, rhs: Value },
     /// Float compare; the result is an `I8` holding 0 or 1.
@@ -351,7 +355,7 @@ impl InstKind {
                 f(*lhs);
                 f(*rhs)
             }
-            Unary { arg, .. } | Cast { arg, .. } => f(*arg),
+            Unary { arg, .. } | Cast { arg, .. } | IsConstant { arg } => f(*arg),
             Select { cond, a, b, .. } => {
                 f(*cond);
                 f(*a);
@@ -427,7 +431,7 @@ impl InstKind {
                 *lhs = g(*lhs);
                 *rhs = g(*rhs);
             }
-            Unary { arg, .. } | Cast { arg, .. } => *arg = g(*arg),
+            Unary { arg, .. } | Cast { arg, .. } | IsConstant { arg } => *arg = g(*arg),
             Select { cond, a, b, .. } => {
                 *cond = g(*cond);
                 *a = g(*a);
@@ -526,6 +530,7 @@ pub fn result_type(kind: &InstKind) -> Option<Type> {
         FrameAddress { .. } | ReturnAddress { .. } | StackSave | StaticChain => Type::Ptr,
         Binary { ty, .. } | Unary { ty, .. } | Select { ty, .. } => *ty,
         Icmp { .. } | Fcmp { .. } | Overflows { .. } => Type::I8,
+        IsConstant { .. } => Type::I32,
         Cast { to, .. } => *to,
         Load { ty, .. } | AtomicLoad { ty, .. } | AtomicRmw { ty, .. } | AtomicCmpXchg { ty, .. } => *ty,
         Call { sig, ret_slot, .. } => match (&sig.ret, ret_slot) {

@@ -37,6 +37,7 @@ pub fn print_inst(kind: &InstKind) -> String {
         StackRestore { ptr } => format!("stack_restore {ptr}"),
         Binary { op, ty, lhs, rhs } => format!("{op:?}.{ty} {lhs}, {rhs}").to_lowercase(),
         Unary { op, ty, arg } => format!("{op:?}.{ty} {arg}").to_lowercase(),
+        IsConstant { arg } => format!("is_constant {arg}"),
         Icmp { cc, ty, lhs, rhs } => format!("icmp.{ty} {cc:?} {lhs}, {rhs}").to_lowercase(),
         Fcmp { cc, ty, lhs, rhs } => format!("fcmp.{ty} {cc:?} {lhs}, {rhs}").to_lowercase(),
         Cast { op, from, to, arg } => format!("{op:?}.{from}.{to} {arg}").to_lowercase(),

@@ -51,6 +51,14 @@ pub fn run(f: &mut Function) -> bool {
                     _ => bitcast_of[r.index()] = Some(arg),
                 }
             }
+            if let InstKind::IsConstant { arg } = inst.kind {
+                if consts[arg.index()].is_some() || floats[arg.index()].is_some() {
+                    inst.kind = InstKind::IConst { ty: Type::I32, value: 1 };
+                    consts[r.index()] = Some(1);
+                    changed = true;
+                }
+                continue;
+            }
             // `&sym + k` is the address `sym+k` (asm "i" operands need it whole).
             match &inst.kind {
                 InstKind::GlobalAddr { name, offset } => {
@@ -319,4 +327,24 @@ pub(crate) fn fold_binary(op: BinOp, ty: Type, a: i128, b: i128) -> Option<i128>
         }
         _ => return None,
     })
+}
+
+/// `__builtin_constant_p` of whatever is still not a constant is 0 (the last
+/// chance to fold has passed). Returns whether any was decided.
+pub fn decide_constant_p(f: &mut Function) -> bool {
+    let mut any = false;
+    for bd in &mut f.blocks {
+        for inst in &mut bd.insts {
+            if matches!(inst.kind, InstKind::IsConstant { .. }) {
+                inst.kind = InstKind::IConst { ty: Type::I32, value: 0 };
+                any = true;
+            }
+        }
+    }
+    any
+}
+
+/// Whether `f` still has undecided `__builtin_constant_p`s.
+pub fn has_constant_p(f: &Function) -> bool {
+    f.blocks.iter().any(|b| b.insts.iter().any(|i| matches!(i.kind, InstKind::IsConstant { .. })))
 }

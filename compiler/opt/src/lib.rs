@@ -29,18 +29,19 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     {
         let images = const_load::Images::new(&m.globals);
         for f in &mut m.functions {
-            optimize_function_with(f, &images)?;
+            optimize_function_with(f, &images, false)?;
         }
     }
     // Small inline functions are measured and copied once optimised; their
-    // callers are optimised again with the copies in place.
+    // callers are optimised again with the copies in place, and every
+    // `__builtin_constant_p` is decided last (after inlining, as GCC).
     let changed = inline::run_small(m, small_inline_limit(opts));
     if !changed.is_empty() {
         prune::run(m, opts.opt_level);
-        let images = const_load::Images::new(&m.globals);
-        for f in m.functions.iter_mut().filter(|f| changed.contains(&f.name)) {
-            optimize_function_with(f, &images)?;
-        }
+    }
+    let images = const_load::Images::new(&m.globals);
+    for f in m.functions.iter_mut().filter(|f| changed.contains(&f.name) || fold::has_constant_p(f)) {
+        optimize_function_with(f, &images, true)?;
     }
     Ok(())
 }
@@ -55,17 +56,30 @@ fn small_inline_limit(opts: &CodegenOptions) -> usize {
 }
 
 pub fn optimize_function(f: &mut Function) -> Result<(), String> {
-    optimize_function_with(f, &const_load::Images::new(&[]))
+    optimize_function_with(f, &const_load::Images::new(&[]), true)
 }
 
 /// The function passes, with the module's constant data for folding loads from it.
-pub fn optimize_function_with(f: &mut Function, images: &const_load::Images) -> Result<(), String> {
+/// The function passes. `last`: no later round follows (undecided
+/// `__builtin_constant_p`s become 0 and the function is simplified again).
+pub fn optimize_function_with(f: &mut Function, images: &const_load::Images, last: bool) -> Result<(), String> {
     asm_outputs::run(f);
     check(f, "asm_outputs")?;
     mem2reg::run(f);
     check(f, "mem2reg")?;
     // Folding exposes constant branches; dropping edges exposes trivial block
     // parameters, which expose more folding.
+    simplify_to_fixpoint(f, images)?;
+    if last && fold::decide_constant_p(f) {
+        simplify_to_fixpoint(f, images)?;
+    }
+    dce::run(f);
+    check(f, "dce")?;
+    Ok(())
+}
+
+/// The middle passes, repeated while they find something (at most 4 rounds).
+fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result<(), String> {
     for _ in 0..4 {
         simplify::run(f);
         check(f, "simplify")?;

@@ -86,3 +86,15 @@ int copy_guarded(unsigned long p, unsigned long n)
 	asm volatile("clac" ::: "memory");
 	return 0;
 }
+
+/* include/linux/minmax.h: __builtin_constant_p of a local that propagation
+ * makes constant is 1 (decided by the optimiser, as GCC does), so the
+ * signedness check folds and no call to the error function remains. */
+#define statically_true(x) (__builtin_constant_p(x) && (x))
+#define __is_nonneg(ux) statically_true((long long)(ux) >= 0)
+#define is_signed_type(type) (((type)(-1)) < (type)1)
+#define __sign_use(ux) (is_signed_type(typeof(ux)) ? (2 + __is_nonneg(ux)) : (1 + 2 * (sizeof(ux) < 4)))
+#define BUILD_BUG_ON(c) do { __attribute__((__noreturn__)) extern void min_signedness_error(void); if (c) min_signedness_error(); } while (0)
+#define min(x, y) ({ __auto_type ux = (x); __auto_type uy = (y); BUILD_BUG_ON(!(__sign_use(ux) & __sign_use(uy))); ux < uy ? ux : uy; })
+unsigned long free_kbytes;
+unsigned long user_reserve(void) { return min(free_kbytes / 32, 0x20000); }

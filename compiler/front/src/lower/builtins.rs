@@ -44,6 +44,13 @@ impl<'a> FnLower<'a> {
             }
             "__ccc_vec_splat" => self.vector_splat(&args[0], ty),
             "__ccc_stack_pointer" => self.val(InstKind::StackSave),
+            // Not constant when parsed: the optimiser may still fold it (the
+            // argument has no side effects; at -O0 nothing more folds).
+            "constant_p" if self.optimizing && args[0].ty.is_scalar() => {
+                let arg = self.rvalue(&args[0]);
+                self.val(InstKind::IsConstant { arg })
+            }
+            "constant_p" => self.iconst(IrType::I32, 0),
             "shuffle" => self.vector_shuffle(args, ty),
             "unreachable" => {
                 self.ins(InstKind::Unreachable);

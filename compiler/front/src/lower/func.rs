@@ -36,6 +36,8 @@ pub struct FnLower<'a> {
     pub(super) in_layout: Vec<bool>,
     /// Fold printf-family calls as GCC does (optimising, C library builtins on).
     pub(super) fold_stdio: bool,
+    /// `-O1` and up: the optimiser decides what it can fold.
+    pub(super) optimizing: bool,
     /// Static chain and frame block (GNU nested functions).
     pub(super) nested: super::nested::NestedState,
 }
@@ -74,6 +76,7 @@ impl<'a> FnLower<'a> {
             ret_ty: fty.ret.clone(),
             failed: false,
             fold_stdio: opts.opt_level > 0 && opts.libc_builtins,
+            optimizing: opts.opt_level > 0,
             fn_name: fd.name.to_string(),
             strings: Vec::new(),
             facts,

@@ -181,6 +181,12 @@ impl<'a> Parser<'a> {
                 // String literals count as constants (GCC), other addresses do not.
                 let v = matches!(args[0].kind, ExprKind::Str(_))
                     || matches!(self.eval_const(&args[0]), Some(ConstValue::Int(_)) | Some(ConstValue::Float(_)));
+                // A pure expression of locals may become constant once optimised
+                // (`__auto_type ux = 5; __builtin_constant_p(ux)` in the kernel's
+                // min()): the optimiser decides, as GCC's does.
+                if !v && self.opts.opt_level > 0 && self.in_function() && args[0].ty.is_scalar() && side_effect_free(&args[0]) && mentions_local(&args[0]) {
+                    return Ok(Expr::new(ExprKind::Builtin { name: Sym::intern("constant_p"), args }, CType::int(), loc));
+                }
                 Ok(Expr::new(ExprKind::Int(v as i128), CType::int(), loc))
             }
             "unreachable" | "trap" => Ok(self.builtin(base, vec![], CType::void(), loc)),
@@ -587,5 +593,32 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+}
+
+/// Whether evaluating `e` changes nothing (no calls, stores or volatile-prone
+/// constructs): then `__builtin_constant_p(e)` may evaluate it.
+fn side_effect_free(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) | ExprKind::Var(_) => true,
+        ExprKind::Unary(_, a) | ExprKind::Cast(a) | ExprKind::ToBool(a) | ExprKind::AddrOf(a) | ExprKind::Deref(a) => side_effect_free(a),
+        ExprKind::Member { base, .. } => side_effect_free(base),
+        ExprKind::BitPrecise { inner, .. } => side_effect_free(inner),
+        ExprKind::Binary(_, a, b) | ExprKind::LogAnd(a, b) | ExprKind::LogOr(a, b) | ExprKind::CondOmitted(a, b) => side_effect_free(a) && side_effect_free(b),
+        ExprKind::Cond(c, a, b) => side_effect_free(c) && side_effect_free(a) && side_effect_free(b),
+        _ => false,
+    }
+}
+
+/// Whether `e` reads a local variable (something propagation can make constant).
+fn mentions_local(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(VarRef::Local(_)) => true,
+        ExprKind::Unary(_, a) | ExprKind::Cast(a) | ExprKind::ToBool(a) | ExprKind::Deref(a) => mentions_local(a),
+        ExprKind::Member { base, .. } => mentions_local(base),
+        ExprKind::BitPrecise { inner, .. } => mentions_local(inner),
+        ExprKind::Binary(_, a, b) | ExprKind::LogAnd(a, b) | ExprKind::LogOr(a, b) | ExprKind::CondOmitted(a, b) => mentions_local(a) || mentions_local(b),
+        ExprKind::Cond(c, a, b) => mentions_local(c) || mentions_local(a) || mentions_local(b),
+        _ => false,
     }
 }

@@ -461,6 +461,8 @@ impl<'a> Isel<'a> {
                 let Some(r) = inst.result else { continue };
                 let lazy = match &inst.kind {
                     InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
+                    // Undecided by the optimiser (it decides them all): not a constant.
+                    InstKind::IsConstant { .. } => Some(VLoc::Const(0)),
                     InstKind::Cast { op: CastOp::Sext | CastOp::Zext | CastOp::Trunc, .. } => self.const_value(r).map(VLoc::Const),
                     InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
                     // over-aligned slots are aligned at run time (the frame is only 16-aligned)
@@ -749,7 +751,7 @@ impl<'a> Isel<'a> {
         use InstKind::*;
         let res = result.unwrap_or(Value(u32::MAX));
         match kind {
-            IConst { .. } | FConst { .. } | BlockAddr { .. } => {}
+            IConst { .. } | FConst { .. } | BlockAddr { .. } | IsConstant { .. } => {}
             SlotAddr { slot } => {
                 if let VLoc::Reg(d) = self.vals[res.index()] {
                     let a = self.f.slots[slot.index()].align as i64;
