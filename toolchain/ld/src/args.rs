@@ -1,0 +1,248 @@
+//! GNU ld's command line, as gcc's collect2, the kernel and nixpkgs' ld-wrapper write it.
+
+use crate::error::Result;
+use crate::{bail, err};
+
+/// Per-input flags that `--as-needed`, `--whole-archive` and `-Bstatic` toggle.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InputFlags {
+    pub as_needed: bool,
+    pub whole_archive: bool,
+    pub static_only: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Input {
+    File(String, InputFlags),
+    /// `-lNAME` (or `-l:FILE`).
+    Lib(String, InputFlags),
+    GroupStart,
+    GroupEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    Exec,
+    Pie,
+    StaticExec,
+    StaticPie,
+    Shared,
+}
+
+#[derive(Debug)]
+pub struct Options {
+    pub output: String,
+    pub inputs: Vec<Input>,
+    pub lib_paths: Vec<String>,
+    pub static_link: bool,
+    pub pie: bool,
+    pub shared: bool,
+    pub relocatable: bool,
+    pub entry: Option<String>,
+    pub dynamic_linker: Option<String>,
+    pub no_dynamic_linker: bool,
+    pub hash_sysv: bool,
+    pub hash_gnu: bool,
+    pub eh_frame_hdr: bool,
+    pub z_now: bool,
+    pub z_relro: bool,
+    pub z_execstack: Option<bool>,
+    pub z_text: bool,
+    pub rpath: Vec<String>,
+    pub new_dtags: bool,
+    pub build_id: bool,
+    pub export_dynamic: bool,
+    pub soname: Option<String>,
+    pub defsyms: Vec<(String, String)>,
+    pub undefined: Vec<String>,
+    pub wrap: Vec<String>,
+    pub version: bool,
+    pub sysroot: String,
+    pub print_map: Option<String>,
+}
+
+/// Options taking a separate argument that we accept and ignore.
+const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "--version-script", "-O"];
+/// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
+const IGNORED: &[&str] = &[
+    "--gc-sections", "--no-gc-sections", "-O1", "-O2", "-O0", "--sort-common", "-s", "-S", "--strip-all", "--strip-debug",
+    "-g", "--fatal-warnings", "--no-fatal-warnings", "--no-undefined", "-x", "-X", "--discard-all", "--discard-locals",
+    "--warn-common", "--no-warn-mismatch", "--no-warn-rwx-segments", "--warn-shared-textrel", "-EL", "--color-diagnostics",
+    "--no-copy-dt-needed-entries", "--copy-dt-needed-entries", "--allow-shlib-undefined", "--no-allow-shlib-undefined",
+    "-nostdlib", "--verbose", "--stats", "--relax", "--no-relax", "--demangle", "--no-demangle", "-t", "--trace",
+    "--print-gc-sections", "--no-print-gc-sections", "--warn-once", "--cref", "--icf=none", "--no-keep-memory",
+    "--reduce-memory-overheads", "-Qy", "-qmagic", "--disable-new-dtags-warn", "--ignore-unresolved-symbol",
+    "--enable-new-dtags", "--disable-new-dtags", "--no-ld-generated-unwind-info", "--ld-generated-unwind-info",
+    "--warn-textrel", "--no-warnings", "-w", "--error-unresolved-symbols", "--warn-unresolved-symbols",
+];
+
+impl Options {
+    pub fn output_kind(&self) -> OutputKind {
+        match (self.shared, self.static_link, self.pie) {
+            (true, _, _) => OutputKind::Shared,
+            (false, true, true) => OutputKind::StaticPie,
+            (false, true, false) => OutputKind::StaticExec,
+            (false, false, true) => OutputKind::Pie,
+            (false, false, false) => OutputKind::Exec,
+        }
+    }
+}
+
+/// Split `--opt=value` / `-opt=value`.
+fn split_eq(a: &str) -> (&str, Option<&str>) {
+    match a.find('=') {
+        Some(i) if a.starts_with('-') => (&a[..i], Some(&a[i + 1..])),
+        _ => (a, None),
+    }
+}
+
+pub fn parse(args: &[String]) -> Result<Options> {
+    let mut o = Options {
+        output: "a.out".into(),
+        inputs: vec![],
+        lib_paths: vec![],
+        static_link: false,
+        pie: false,
+        shared: false,
+        relocatable: false,
+        entry: None,
+        dynamic_linker: None,
+        no_dynamic_linker: false,
+        hash_sysv: false,
+        hash_gnu: true,
+        eh_frame_hdr: false,
+        z_now: false,
+        z_relro: true,
+        z_execstack: None,
+        z_text: false,
+        rpath: vec![],
+        new_dtags: true,
+        build_id: false,
+        export_dynamic: false,
+        soname: None,
+        defsyms: vec![],
+        undefined: vec![],
+        wrap: vec![],
+        version: false,
+        sysroot: String::new(),
+        print_map: None,
+    };
+    let mut flags = InputFlags::default();
+    let mut stack: Vec<InputFlags> = vec![];
+    let mut i = 0;
+    // The next argument, for options written `-opt value`.
+    let next = |i: &mut usize, name: &str| -> Result<String> {
+        *i += 1;
+        args.get(*i).cloned().ok_or_else(|| err!("option '{}' requires an argument", name))
+    };
+    while i < args.len() {
+        let a = args[i].as_str();
+        let (key, val) = split_eq(a);
+        // Long options may be written with one dash or two.
+        let k = if key.starts_with("--") { &key[1..] } else { key };
+        let arg = |i: &mut usize| -> Result<String> {
+            match val {
+                Some(v) => Ok(v.to_string()),
+                None => next(i, key),
+            }
+        };
+        match k {
+            _ if !a.starts_with('-') || a == "-" => o.inputs.push(Input::File(a.to_string(), flags)),
+            "-o" | "-output" => o.output = arg(&mut i)?,
+            "-L" | "-library-path" => o.lib_paths.push(arg(&mut i)?),
+            "-l" | "-library" => o.inputs.push(Input::Lib(arg(&mut i)?, flags)),
+            "-static" => {
+                o.static_link = true;
+                flags.static_only = true;
+            }
+            "-Bstatic" | "-dn" | "-non_shared" => flags.static_only = true,
+            "-Bdynamic" | "-dy" | "-call_shared" => flags.static_only = false,
+            "-pie" | "-pic-executable" => o.pie = true,
+            "-no-pie" | "-no-pic-executable" => o.pie = false,
+            "-shared" | "-Bshareable" => o.shared = true,
+            "-r" | "-relocatable" | "-i" => o.relocatable = true,
+            "-e" | "-entry" => o.entry = Some(arg(&mut i)?),
+            "-dynamic-linker" | "-I" => o.dynamic_linker = Some(arg(&mut i)?),
+            "-no-dynamic-linker" => o.no_dynamic_linker = true,
+            "-hash-style" => match arg(&mut i)?.as_str() {
+                "gnu" => (o.hash_sysv, o.hash_gnu) = (false, true),
+                "sysv" => (o.hash_sysv, o.hash_gnu) = (true, false),
+                "both" => (o.hash_sysv, o.hash_gnu) = (true, true),
+                s => bail!("{}: unknown hash style", s),
+            },
+            "-eh-frame-hdr" => o.eh_frame_hdr = true,
+            "-no-eh-frame-hdr" => o.eh_frame_hdr = false,
+            "-build-id" => {
+                o.build_id = val != Some("none");
+            }
+            "-as-needed" => flags.as_needed = true,
+            "-no-as-needed" => flags.as_needed = false,
+            "-whole-archive" => flags.whole_archive = true,
+            "-no-whole-archive" => flags.whole_archive = false,
+            "-push-state" => stack.push(flags),
+            "-pop-state" => flags = stack.pop().ok_or_else(|| err!("no state pushed before popping"))?,
+            "-start-group" | "-(" => o.inputs.push(Input::GroupStart),
+            "-end-group" | "-)" => o.inputs.push(Input::GroupEnd),
+            "-z" => z_option(&mut o, &arg(&mut i)?)?,
+            "-rpath" | "-R" => o.rpath.push(arg(&mut i)?),
+            "-soname" | "-h" => o.soname = Some(arg(&mut i)?),
+            "-export-dynamic" | "-E" => o.export_dynamic = true,
+            "-no-export-dynamic" => o.export_dynamic = false,
+            "-defsym" => {
+                let d = if let Some(v) = val.filter(|_| a.contains("defsym=")) { v.to_string() } else { next(&mut i, key)? };
+                let (s, e) = d.split_once('=').ok_or_else(|| err!("bad --defsym '{}'", d))?;
+                o.defsyms.push((s.trim().to_string(), e.trim().to_string()));
+            }
+            "-u" | "-undefined" => o.undefined.push(arg(&mut i)?),
+            "-wrap" => o.wrap.push(arg(&mut i)?),
+            "-v" | "-version" | "-V" => o.version = true,
+            "-sysroot" => o.sysroot = arg(&mut i)?,
+            "-Map" => o.print_map = Some(arg(&mut i)?),
+            "-enable-new-dtags" => o.new_dtags = true,
+            "-disable-new-dtags" => o.new_dtags = false,
+            "-T" | "-script" | "-dT" | "-default-script" => bail!("linker scripts given with -T are not supported yet"),
+            _ if k.starts_with("-plugin-opt") || k.starts_with("-plugin") => {
+                if val.is_none() && (k == "-plugin") {
+                    i += 1;
+                }
+            }
+            _ if IGNORED_WITH_ARG.contains(&k) => {
+                if val.is_none() {
+                    i += 1;
+                }
+            }
+            _ if IGNORED.contains(&k) || IGNORED.contains(&a) => {}
+            _ if a.starts_with("-o") => o.output = a[2..].to_string(),
+            _ if a.starts_with("-L") => o.lib_paths.push(a[2..].to_string()),
+            _ if a.starts_with("-l") => o.inputs.push(Input::Lib(a[2..].to_string(), flags)),
+            _ if a.starts_with("-z") => z_option(&mut o, &a[2..])?,
+            _ if a.starts_with("-e") && a.len() > 2 && !a.starts_with("-export") => o.entry = Some(a[2..].to_string()),
+            _ if a.starts_with("-O") || a.starts_with("-m") || a.starts_with("--compress-debug") || a.starts_with("--threads") || a.starts_with("--build-id") => {}
+            _ => bail!("unrecognized option '{}'", a),
+        }
+        i += 1;
+    }
+    if o.relocatable {
+        bail!("relocatable output (-r) is not supported yet");
+    }
+    if o.no_dynamic_linker {
+        o.dynamic_linker = None;
+    }
+    Ok(o)
+}
+
+fn z_option(o: &mut Options, z: &str) -> Result<()> {
+    match z {
+        "now" => o.z_now = true,
+        "lazy" => o.z_now = false,
+        "relro" => o.z_relro = true,
+        "norelro" => o.z_relro = false,
+        "execstack" => o.z_execstack = Some(true),
+        "noexecstack" => o.z_execstack = Some(false),
+        "text" => o.z_text = true,
+        "notext" | "textoff" => o.z_text = false,
+        // Layout and hardening hints that do not change what the program does.
+        _ => {}
+    }
+    Ok(())
+}

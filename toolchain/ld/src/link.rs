@@ -1,0 +1,125 @@
+//! The link as a sequence of stages, and writing the result atomically.
+
+use std::io::Write;
+
+use crate::args::Options;
+use crate::error::Result;
+use crate::image::Image;
+use crate::object::NO_OUT;
+use crate::resolve::{Def, Linker};
+use crate::{bail, err};
+
+pub fn link(opts: Options) -> Result<()> {
+    let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
+    l.load_all()?;
+    l.apply_defsyms()?;
+    let mut img = Image::new(l.opts.output_kind());
+    l.build_sections(&mut img);
+    l.claim_linker_symbols(&img);
+    l.check_undefined(&img)?;
+    if !l.errors.is_empty() {
+        bail!("{}", l.errors.join("\nld: "));
+    }
+    img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    l.scan(&mut img)?;
+    l.prepare_dynamic(&mut img);
+    img.eh_fde_count = l.count_fdes();
+    l.size_synthetic(&mut img);
+    l.layout(&mut img);
+    l.resolve_defsym_values(&img)?;
+    l.assign_shdr_index(&mut img);
+    let bytes = l.write_image(&img)?;
+    write_atomically(&l.opts.output, &bytes)
+}
+
+fn write_atomically(path: &str, bytes: &[u8]) -> Result<()> {
+    let tmp = format!("{}.ccc-ld-tmp{}", path, std::process::id());
+    let res = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o755))?;
+        }
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    res.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err!("cannot write {}: {}", path, e)
+    })
+}
+
+impl Linker {
+    pub fn check_undefined(&self, img: &Image) -> Result<()> {
+        if img.kind == crate::args::OutputKind::Shared {
+            return Ok(());
+        }
+        let mut msgs = vec![];
+        for s in &self.syms {
+            if s.def == Def::Undef && s.strong_ref {
+                let who = s.ref_obj.map_or_else(String::new, |o| format!("{}: ", self.objs[o].name));
+                msgs.push(format!("{who}undefined reference to `{}'", s.name));
+            }
+        }
+        if msgs.is_empty() {
+            return Ok(());
+        }
+        msgs.truncate(50);
+        bail!("{}", msgs.join("\nld: "))
+    }
+
+    pub fn count_fdes(&self) -> u64 {
+        let mut n = 0;
+        for o in &self.objs {
+            for (i, s) in o.sections.iter().enumerate() {
+                if s.live && s.out != NO_OUT && s.name == ".eh_frame" {
+                    n += crate::ehframe::count_fdes(o.section_bytes(i));
+                }
+            }
+        }
+        n
+    }
+
+    /// `--defsym NAME=EXPR`: the symbol becomes linker-defined (value after layout).
+    pub fn apply_defsyms(&mut self) -> Result<()> {
+        for (name, _) in self.opts.defsyms.clone() {
+            let g = self.intern(&name);
+            self.syms[g].def = Def::Linker;
+        }
+        Ok(())
+    }
+
+    /// Evaluate `--defsym` expressions: NUMBER, SYMBOL, SYMBOL+NUMBER, SYMBOL-NUMBER.
+    pub fn resolve_defsym_values(&mut self, img: &Image) -> Result<()> {
+        for (name, expr) in self.opts.defsyms.clone() {
+            let (base, off) = match expr.find(['+', '-']) {
+                Some(i) if i > 0 => {
+                    let n = parse_num(expr[i + 1..].trim()).ok_or_else(|| err!("--defsym: bad expression '{}'", expr))?;
+                    (expr[..i].trim().to_string(), if &expr[i..i + 1] == "-" { n.wrapping_neg() } else { n })
+                }
+                _ => (expr.clone(), 0),
+            };
+            let v = match parse_num(&base) {
+                Some(n) => n,
+                None => match self.lookup(&base) {
+                    Some(g) => self.sym_addr(img, crate::image::SymRef::Global(g)),
+                    None => bail!("--defsym: undefined symbol `{}' referenced in expression", base),
+                },
+            };
+            if let Some(g) = self.lookup(&name) {
+                self.syms[g].value = v.wrapping_add(off);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_num(s: &str) -> Option<u64> {
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else {
+        s.parse().ok()
+    }
+}

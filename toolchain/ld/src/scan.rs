@@ -1,0 +1,262 @@
+//! First pass over relocations: which symbols need GOT entries, PLT entries, copy
+//! relocations or dynamic relocations. Decides sizes; values come after layout.
+
+use crate::arch::RelKind;
+use crate::elf::*;
+use crate::error::Result;
+use crate::image::{DynKind, DynRel, GotKind, Image, OutSec, Place, PltEntry, SymRef};
+use crate::object::NO_OUT;
+use crate::resolve::{Def, Linker};
+use crate::err;
+
+impl Linker {
+    pub fn scan(&mut self, img: &mut Image) -> Result<()> {
+        let t = self.target;
+        for oi in 0..self.objs.len() {
+            for si in 0..self.objs[oi].sections.len() {
+                let sec = &self.objs[oi].sections[si];
+                if !sec.live || sec.out == NO_OUT || sec.relocs.is_empty() {
+                    continue;
+                }
+                let writable = sec.flags & SHF_WRITE != 0;
+                let mut skip_at = None;
+                for ri in 0..self.objs[oi].sections[si].relocs.len() {
+                    let rel = self.objs[oi].sections[si].relocs[ri].clone();
+                    if skip_at == Some(rel.offset) {
+                        continue;
+                    }
+                    let kind = t.classify(rel.kind).ok_or_else(|| err!("{}: unsupported relocation type {}", self.objs[oi].name, rel.kind))?;
+                    let r = self.symref(oi, rel.sym);
+                    let place = Place::Sec { obj: oi, sec: si, off: rel.offset };
+                    self.scan_one(img, kind, r, place, rel.addend, writable, oi, si, rel.offset, rel.kind)?;
+                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) {
+                        skip_at = Some(rel.offset + t.tls_call_reloc_delta(kind == RelKind::TlsLd));
+                    }
+                }
+            }
+        }
+        self.finish_scan(img);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scan_one(&mut self, img: &mut Image, kind: RelKind, r: SymRef, place: Place, addend: i64, writable: bool, oi: usize, si: usize, off: u64, rtype: u32) -> Result<()> {
+        use RelKind::{Abs, GotPc, GotTpOff, Got, Pc, Plt32, PltOff, TlsDescPc, TlsGd};
+        let shared = self.is_shared(r);
+        let ifunc = self.is_ifunc(r);
+        let pic = img.pic();
+        match kind {
+            Abs { size: 8, .. } => {
+                if ifunc {
+                    self.add_plt(img, r);
+                }
+                if shared && (pic || writable) {
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::Abs64, sym: Some(global(r)), target: None, addend });
+                } else if shared {
+                    self.direct_ref(img, r);
+                } else if pic && !self.is_undef(r) && !self.is_abs(r) {
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::Relative, sym: None, target: Some(r), addend });
+                } else {
+                    return Ok(());
+                }
+                if !writable {
+                    img.textrel = true;
+                }
+            }
+            Abs { .. } => {
+                if pic && !self.is_undef(r) && !self.is_abs(r) {
+                    return Err(err!(
+                        "{}: relocation {} against `{}' can not be used when making a PIE object; recompile with -fPIE",
+                        self.objs[oi].name,
+                        self.target.reloc_name(rtype),
+                        self.sym_name(r)
+                    ));
+                }
+                self.direct_ref(img, r);
+            }
+            Pc { .. } => self.direct_ref(img, r),
+            Plt32 | PltOff => {
+                if shared || ifunc {
+                    self.add_plt(img, r);
+                }
+            }
+            GotPc { relax: true, .. } => {
+                let code = self.objs[oi].section_bytes(si);
+                let ok = !shared && !ifunc && !self.is_undef(r) && !(pic && self.is_abs(r)) && self.target.can_relax_got(code, off as usize);
+                if !ok {
+                    self.add_got(img, r, GotKind::Addr);
+                }
+            }
+            GotPc { .. } | Got { .. } => self.add_got(img, r, GotKind::Addr),
+            GotTpOff => self.add_got(img, r, GotKind::TpOff),
+            TlsGd | TlsDescPc if shared => self.add_got(img, r, GotKind::TpOff),
+            _ => {}
+        }
+        let _ = (si, addend);
+        Ok(())
+    }
+
+    /// A non-GOT reference from code or data to a symbol: imported data gets a copy
+    /// relocation, imported functions a canonical PLT entry, IFUNCs a PLT entry.
+    fn direct_ref(&mut self, img: &mut Image, r: SymRef) {
+        if self.is_ifunc(r) {
+            self.add_plt(img, r);
+            return;
+        }
+        let SymRef::Global(g) = r else { return };
+        if !self.is_shared(r) {
+            return;
+        }
+        let kind = self.sym_kind(r);
+        if kind == STT_FUNC || kind == STT_GNU_IFUNC {
+            if img.canonical_plt.insert(g) {
+                self.add_plt(img, r);
+            }
+        } else if !img.copies.contains(&g) {
+            img.copies.push(g);
+        }
+    }
+
+    fn add_plt(&mut self, img: &mut Image, r: SymRef) {
+        if img.plt_map.contains_key(&r) {
+            return;
+        }
+        img.plt_map.insert(r, img.plt.len());
+        img.plt.push(PltEntry { sym: r, ifunc: self.is_ifunc(r) });
+    }
+
+    fn add_got(&mut self, img: &mut Image, r: SymRef, kind: GotKind) {
+        if img.got_map.contains_key(&(r, kind)) {
+            return;
+        }
+        let i = img.got.len();
+        img.got_map.insert((r, kind), i);
+        img.got.push((r, kind));
+        let place = Place::Got(i);
+        let shared = self.is_shared(r);
+        match kind {
+            GotKind::TpOff => {
+                if shared {
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::TpOff64, sym: Some(global(r)), target: None, addend: 0 });
+                }
+            }
+            GotKind::Addr => {
+                if shared {
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::GlobDat, sym: Some(global(r)), target: None, addend: 0 });
+                    return;
+                }
+                if self.is_ifunc(r) {
+                    self.add_plt(img, r);
+                }
+                if img.pic() && !self.is_undef(r) && !self.is_abs(r) {
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::Relative, sym: None, target: Some(r), addend: 0 });
+                }
+            }
+        }
+    }
+
+    fn add_dynrel(&mut self, img: &mut Image, d: DynRel) {
+        img.dynrel.push(d);
+    }
+
+    /// Space in .bss for common symbols and copy relocations; dynamic symbol list.
+    fn finish_scan(&mut self, img: &mut Image) {
+        let mut bss: Vec<(usize, u64, u64)> = vec![];
+        for (g, s) in self.syms.iter().enumerate() {
+            if let Def::Common { obj, sym } = s.def {
+                let cs = &self.objs[obj].syms[sym];
+                bss.push((g, cs.size, cs.value.max(1)));
+            }
+        }
+        for &g in &img.copies {
+            if let Def::Shared { lib, idx } = self.syms[g].def {
+                let ds = &self.libs[lib].syms[idx];
+                // The alignment the library gave the object, capped at a cache line.
+                let align = if ds.value == 0 { 64 } else { (1u64 << ds.value.trailing_zeros()).min(64) };
+                bss.push((g, ds.size.max(1), align));
+                img.dynrel.push(DynRel { place: Place::Copy(g), kind: DynKind::Copy, sym: Some(g), target: None, addend: 0 });
+            }
+        }
+        if !bss.is_empty() {
+            let idx = match img.secs.iter().position(|s| s.name == ".bss" && s.synth.is_none()) {
+                Some(i) => i,
+                None => {
+                    img.secs.push(OutSec {
+                        name: ".bss".into(),
+                        kind: SHT_NOBITS,
+                        flags: SHF_ALLOC | SHF_WRITE,
+                        align: 1,
+                        members: vec![],
+                        synth: None,
+                        size: 0,
+                        addr: 0,
+                        offset: 0,
+                        class: 4,
+                        rank: 3,
+                    });
+                    img.secs.len() - 1
+                }
+            };
+            let o = &mut img.secs[idx];
+            for &(g, size, align) in &bss {
+                o.size = align_up(o.size, align);
+                img.bss_off.insert(g, o.size);
+                o.size += size;
+                o.align = o.align.max(align);
+            }
+        }
+        img.bss_syms = bss;
+        self.collect_dynsyms(img);
+    }
+
+    fn collect_dynsyms(&mut self, img: &mut Image) {
+        if !img.dynamic() {
+            return;
+        }
+        let mut imports = vec![];
+        let mut exports = vec![];
+        let mut seen = std::collections::HashSet::new();
+        let mut push = |v: &mut Vec<usize>, g: usize| {
+            if seen.insert(g) {
+                v.push(g);
+            }
+        };
+        for d in &img.dynrel {
+            if let Some(g) = d.sym {
+                if img.bss_off.contains_key(&g) {
+                    push(&mut exports, g);
+                } else {
+                    push(&mut imports, g);
+                }
+            }
+        }
+        for p in &img.plt {
+            if let SymRef::Global(g) = p.sym {
+                if self.is_shared(p.sym) {
+                    push(&mut imports, g);
+                }
+            }
+        }
+        if img.uses_ld_so() {
+            let wanted: std::collections::HashSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().map(String::as_str)).collect();
+            for (g, s) in self.syms.iter().enumerate() {
+                let defined = matches!(s.def, Def::Regular { .. } | Def::Common { .. });
+                if defined && s.vis == STV_DEFAULT && (self.opts.export_dynamic || wanted.contains(s.name.as_str())) {
+                    push(&mut exports, g);
+                }
+            }
+        }
+        imports.extend(exports);
+        for (i, &g) in imports.iter().enumerate() {
+            img.dynsym_idx.insert(g, i as u32 + 1);
+        }
+        img.dynsyms = imports;
+    }
+}
+
+fn global(r: SymRef) -> usize {
+    match r {
+        SymRef::Global(g) => g,
+        SymRef::Local(..) => usize::MAX,
+    }
+}
