@@ -19,6 +19,14 @@ fn is_c_ident(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') && !s.as_bytes()[0].is_ascii_digit()
 }
 
+fn set_sizes(img: &mut Image, sizes: Vec<(Synth, u64)>) {
+    for (s, size) in sizes {
+        if let Some(&i) = img.synth_idx.get(&s) {
+            img.secs[i].size = size;
+        }
+    }
+}
+
 impl Linker {
     /// Mark referenced-but-undefined linker symbols as defined by us (values after layout).
     pub fn claim_linker_symbols(&mut self, img: &Image) {
@@ -51,13 +59,11 @@ impl Linker {
         sizes.push((Synth::RelaDyn, 24 * img.dynrel.len() as u64));
         sizes.push((Synth::RelaPlt, 24 * img.plt.len() as u64));
         sizes.push((Synth::EhFrameHdr, 12 + 8 * img.eh_fde_count));
+        set_sizes(img, sizes);
+        // .dynamic's entries depend on which of the tables above are empty.
         if img.dynamic() {
-            sizes.extend(self.dynamic_sizes(img));
-        }
-        for (s, size) in sizes {
-            if let Some(&i) = img.synth_idx.get(&s) {
-                img.secs[i].size = size;
-            }
+            let d = self.dynamic_sizes(img);
+            set_sizes(img, d);
         }
     }
 

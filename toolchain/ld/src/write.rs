@@ -162,6 +162,16 @@ impl Linker {
         let shown: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].size > 0).collect();
         let names: Vec<u32> = shown.iter().map(|&i| shstr.add(&img.secs[i].name)).collect();
         let shstr_name = shstr.add(".shstrtab");
+        let symtab_name = shstr.add(".symtab");
+        let strtab_name = shstr.add(".strtab");
+        let (symtab, strtab, nlocal) = self.symtab(img);
+        while out.len() % 8 != 0 {
+            out.push(0);
+        }
+        let symtab_off = out.len() as u64;
+        out.extend_from_slice(&symtab);
+        let strtab_off = out.len() as u64;
+        out.extend_from_slice(&strtab);
         let shstr_off = out.len() as u64;
         out.extend_from_slice(&shstr.data);
         while out.len() % 8 != 0 {
@@ -194,6 +204,22 @@ impl Linker {
             out.put64(s.align);
             out.put64(entsize);
         }
+        let nshown = shown.len() as u32;
+        for (name, kind, off, size, link, info, align, ent) in [
+            (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, 8, 24),
+            (strtab_name, SHT_STRTAB, strtab_off, strtab.len() as u64, 0, 0, 1, 0),
+        ] {
+            out.put32(name);
+            out.put32(kind);
+            out.put64(0);
+            out.put64(0);
+            out.put64(off);
+            out.put64(size);
+            out.put32(link);
+            out.put32(info);
+            out.put64(align);
+            out.put64(ent);
+        }
         out.put32(shstr_name);
         out.put32(SHT_STRTAB);
         out.put64(0);
@@ -203,7 +229,7 @@ impl Linker {
         out.put64(0);
         out.put64(1);
         out.put64(0);
-        let shnum = shown.len() as u16 + 2;
+        let shnum = shown.len() as u16 + 4;
         // ELF header and program headers.
         let mut h = vec![];
         h.extend_from_slice(b"\x7fELF\x02\x01\x01");
@@ -238,6 +264,58 @@ impl Linker {
             out[at..at + 20].copy_from_slice(&id);
         }
         Ok(out)
+    }
+
+    /// .symtab: object symbols (locals first) with their final addresses, for debuggers.
+    fn symtab(&self, img: &Image) -> (Vec<u8>, Vec<u8>, u32) {
+        let mut str = StrTab::new();
+        let mut locals = vec![0u8; 24];
+        let mut globals = vec![];
+        let shndx = |obj: usize, sh: u32| -> u16 {
+            match sh {
+                SHN_ABS => SHN_ABS as u16,
+                n if n >= SHN_LORESERVE || n == 0 => 0,
+                n => self.objs[obj].sections.get(n as usize).filter(|s| s.live && s.out != crate::object::NO_OUT).map_or(0, |s| img.shdr_index[s.out] as u16),
+            }
+        };
+        let emit = |v: &mut Vec<u8>, str: &mut StrTab, name: &str, info: u8, other: u8, sh: u16, value: u64, size: u64| {
+            v.put32(str.add(name));
+            v.push(info);
+            v.push(other);
+            v.put16(sh);
+            v.put64(value);
+            v.put64(size);
+        };
+        for (oi, o) in self.objs.iter().enumerate() {
+            for (i, s) in o.syms.iter().enumerate().take(o.first_global).skip(1) {
+                if s.kind == STT_SECTION || s.kind == STT_FILE || s.name.is_empty() || s.name.starts_with(".L") {
+                    continue;
+                }
+                let sh = shndx(oi, s.shndx);
+                if sh == 0 {
+                    continue;
+                }
+                emit(&mut locals, &mut str, &s.name, s.kind, s.vis, sh, self.sym_addr(img, crate::image::SymRef::Local(oi, i)), s.size);
+            }
+        }
+        for (g, s) in self.syms.iter().enumerate() {
+            let r = crate::image::SymRef::Global(g);
+            let (sh, bind, kind, size) = match s.def {
+                crate::resolve::Def::Regular { obj, sym } => {
+                    let os = &self.objs[obj].syms[sym];
+                    (shndx(obj, os.shndx), if s.weak_def { STB_WEAK } else { STB_GLOBAL }, os.kind, os.size)
+                }
+                crate::resolve::Def::Linker => (SHN_ABS as u16, STB_GLOBAL, STT_NOTYPE, 0),
+                _ => continue,
+            };
+            if sh == 0 {
+                continue;
+            }
+            emit(&mut globals, &mut str, &s.name, (bind << 4) | kind, s.vis, sh, self.sym_addr(img, r), size);
+        }
+        let nlocal = (locals.len() / 24) as u32;
+        locals.extend(globals);
+        (locals, str.data, nlocal)
     }
 
     fn write_eh_frame_hdr(&self, img: &Image, out: &mut [u8]) {

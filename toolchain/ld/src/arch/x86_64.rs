@@ -108,12 +108,24 @@ impl Target for X86_64 {
     }
 
     fn can_relax_got(&self, code: &[u8], off: usize) -> bool {
-        // mov foo@GOTPCREL(%rip), %reg  ->  lea foo(%rip), %reg
-        off >= 2 && code.get(off - 2) == Some(&0x8b) && code.get(off - 1).is_some_and(|m| m & 0xc7 == 0x05)
+        if off < 2 {
+            return false;
+        }
+        match (code.get(off - 2), code.get(off - 1)) {
+            // mov foo@GOTPCREL(%rip), %reg  ->  lea foo(%rip), %reg
+            (Some(0x8b), Some(m)) => m & 0xc7 == 0x05,
+            // call/jmp *foo@GOTPCREL(%rip)  ->  addr32 call foo / nop; jmp foo
+            (Some(0xff), Some(0x15 | 0x25)) => true,
+            _ => false,
+        }
     }
 
     fn relax_got(&self, code: &mut [u8], off: usize) {
-        code[off - 2] = 0x8d;
+        match code[off - 1] {
+            0x15 if code[off - 2] == 0xff => code[off - 2..off].copy_from_slice(&[0x67, 0xe8]),
+            0x25 if code[off - 2] == 0xff => code[off - 2..off].copy_from_slice(&[0x90, 0xe9]),
+            _ => code[off - 2] = 0x8d,
+        }
     }
 
     fn relax_gd_to_le(&self, code: &mut [u8], off: usize, tpoff: i64, what: &str) -> Result<()> {
