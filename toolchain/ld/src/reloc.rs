@@ -27,7 +27,7 @@ impl Linker {
                 }
                 let o = &img.secs[sec.out];
                 let start = (o.offset + sec.out_off) as usize;
-                let buf = &mut out[start..start + sec.size as usize];
+                let Some(buf) = out.get_mut(start..start + sec.size as usize) else { continue };
                 let sec_addr = o.addr + sec.out_off;
                 let mut skip_at = None;
                 for rel in &sec.relocs {

@@ -138,7 +138,7 @@ impl Linker {
             }
             for &(oi, si) in &o.members {
                 let s = &self.objs[oi].sections[si];
-                if s.kind == SHT_NOBITS {
+                if s.kind == SHT_NOBITS || s.size == 0 {
                     continue;
                 }
                 let at = (o.offset + s.out_off) as usize;
