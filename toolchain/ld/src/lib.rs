@@ -40,10 +40,16 @@ pub fn main_with_args(args: &[String]) -> i32 {
             return 0;
         }
     }
-    match link::link(opts) {
-        Ok(()) => 0,
-        Err(e) => {
+    // A panic is a bug; still report it as a diagnostic with a failing exit status.
+    let out = opts.output.clone();
+    match std::panic::catch_unwind(move || link::link(opts)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
             eprintln!("ld: {e}");
+            1
+        }
+        Err(_) => {
+            eprintln!("ld: internal error while linking {out} (please report)");
             1
         }
     }

@@ -16,9 +16,11 @@ pub fn link(opts: Options) -> Result<()> {
     let mut img = Image::new(l.opts.output_kind());
     l.build_sections(&mut img);
     l.claim_linker_symbols(&img);
-    l.check_undefined(&img)?;
-    if !l.errors.is_empty() {
-        bail!("{}", l.errors.join("\nld: "));
+    let mut errors = std::mem::take(&mut l.errors);
+    errors.extend(l.undefined_errors(&img));
+    if !errors.is_empty() {
+        errors.truncate(50);
+        bail!("{}", errors.join("\nld: "));
     }
     img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
     l.scan(&mut img)?;
@@ -52,9 +54,9 @@ fn write_atomically(path: &str, bytes: &[u8]) -> Result<()> {
 }
 
 impl Linker {
-    pub fn check_undefined(&self, img: &Image) -> Result<()> {
+    pub fn undefined_errors(&self, img: &Image) -> Vec<String> {
         if img.kind == crate::args::OutputKind::Shared {
-            return Ok(());
+            return vec![];
         }
         let mut msgs = vec![];
         for s in &self.syms {
@@ -63,11 +65,7 @@ impl Linker {
                 msgs.push(format!("{who}undefined reference to `{}'", s.name));
             }
         }
-        if msgs.is_empty() {
-            return Ok(());
-        }
-        msgs.truncate(50);
-        bail!("{}", msgs.join("\nld: "))
+        msgs
     }
 
     pub fn count_fdes(&self) -> u64 {

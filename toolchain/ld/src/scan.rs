@@ -206,7 +206,26 @@ impl Linker {
             }
         }
         img.bss_syms = bss;
+        self.copy_aliases(img);
         self.collect_dynsyms(img);
+    }
+
+    /// Other names the library gives a copied object (`environ`, `__environ`): they must
+    /// resolve to the copy too, or the library keeps writing to its own instance.
+    fn copy_aliases(&mut self, img: &mut Image) {
+        for g in img.copies.clone() {
+            let Def::Shared { lib, idx } = self.syms[g].def else { continue };
+            let Some(&off) = img.bss_off.get(&g) else { continue };
+            let value = self.libs[lib].syms[idx].value;
+            let names: Vec<String> = self.libs[lib].syms.iter().enumerate().filter(|&(i, s)| i != idx && s.value == value && s.kind == STT_OBJECT).map(|(_, s)| s.name.clone()).collect();
+            for n in names {
+                let a = self.intern(&n);
+                if matches!(self.syms[a].def, Def::Shared { lib: l, .. } if l == lib) && !img.bss_off.contains_key(&a) {
+                    img.bss_off.insert(a, off);
+                    img.copy_aliases.push(a);
+                }
+            }
+        }
     }
 
     fn collect_dynsyms(&mut self, img: &mut Image) {
@@ -229,6 +248,9 @@ impl Linker {
                     push(&mut imports, g);
                 }
             }
+        }
+        for &g in &img.copy_aliases {
+            push(&mut exports, g);
         }
         for p in &img.plt {
             if let SymRef::Global(g) = p.sym {

@@ -20,6 +20,14 @@ const NAMES: &[&str] = &[
     "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX",
 ];
 
+/// The bytes at `at` must be `want`, and `len` bytes from `at` must exist for the rewrite.
+fn check_len(code: &[u8], at: usize, want: &[u8], len: usize, what: &str, form: &str) -> Result<()> {
+    if at.checked_add(len).map_or(true, |e| e > code.len()) {
+        bail!("{}: truncated instruction sequence for {} relaxation", what, form);
+    }
+    check(code, at, want, what, form)
+}
+
 fn check(code: &[u8], at: usize, want: &[u8], what: &str, form: &str) -> Result<()> {
     match at.checked_add(want.len()).and_then(|e| code.get(at..e)) {
         Some(b) if b == want => Ok(()),
@@ -131,7 +139,7 @@ impl Target for X86_64 {
     fn relax_gd_to_le(&self, code: &mut [u8], off: usize, tpoff: i64, what: &str) -> Result<()> {
         // data16 lea x@tlsgd(%rip),%rdi; data16 data16 rex.W call __tls_get_addr
         //   -> mov %fs:0,%rax; lea x@tpoff(%rax),%rax
-        check(code, off.wrapping_sub(4), &[0x66, 0x48, 0x8d, 0x3d], what, "TLS GD->LE")?;
+        check_len(code, off.wrapping_sub(4), &[0x66, 0x48, 0x8d, 0x3d], 16, what, "TLS GD->LE")?;
         let mut new = vec![0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80];
         new.extend_from_slice(&(tpoff as i32).to_le_bytes());
         code[off - 4..off + 12].copy_from_slice(&new);
@@ -140,7 +148,7 @@ impl Target for X86_64 {
 
     fn relax_gd_to_ie(&self, code: &mut [u8], off: usize, place: u64, got: u64, what: &str) -> Result<()> {
         // -> mov %fs:0,%rax; add x@gottpoff(%rip),%rax
-        check(code, off.wrapping_sub(4), &[0x66, 0x48, 0x8d, 0x3d], what, "TLS GD->IE")?;
+        check_len(code, off.wrapping_sub(4), &[0x66, 0x48, 0x8d, 0x3d], 16, what, "TLS GD->IE")?;
         let disp = got.wrapping_sub(place + 8 + 4) as i64;
         let mut new = vec![0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05];
         new.extend_from_slice(&(disp as i32).to_le_bytes());
@@ -150,10 +158,10 @@ impl Target for X86_64 {
 
     fn relax_ld_to_le(&self, code: &mut [u8], off: usize, what: &str) -> Result<()> {
         // lea x@tlsld(%rip),%rdi; call __tls_get_addr  ->  mov %fs:0,%rax (padded)
-        check(code, off.wrapping_sub(3), &[0x48, 0x8d, 0x3d], what, "TLS LD->LE")?;
+        check_len(code, off.wrapping_sub(3), &[0x48, 0x8d, 0x3d], 12, what, "TLS LD->LE")?;
         match code.get(off + 4) {
             Some(0xe8) => code[off - 3..off + 9].copy_from_slice(&[0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]),
-            Some(0xff) => code[off - 3..off + 10].copy_from_slice(&[0x66, 0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]),
+            Some(0xff) if code.len() >= off + 10 => code[off - 3..off + 10].copy_from_slice(&[0x66, 0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]),
             _ => bail!("{}: unexpected instruction sequence for TLS LD->LE relaxation", what),
         }
         Ok(())
@@ -179,7 +187,7 @@ impl Target for X86_64 {
     }
 
     fn relax_desc_call(&self, code: &mut [u8], off: usize, what: &str) -> Result<()> {
-        check(code, off, &[0xff, 0x10], what, "TLS descriptor call")?;
+        check_len(code, off, &[0xff, 0x10], 2, what, "TLS descriptor call")?;
         code[off..off + 2].copy_from_slice(&[0x66, 0x90]);
         Ok(())
     }

@@ -1,0 +1,150 @@
+//! End-to-end: GCC compiles, ccc-ld links (as `ld` first on gcc's -B path), the program runs.
+//! Skipped quietly where gcc is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const MODES: &[&[&str]] = &[&[], &["-no-pie"], &["-static"], &["-static-pie"]];
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("ccc-ld-test-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("bin")).unwrap();
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ccc-ld"), d.join("bin/ld")).unwrap();
+        Dir(d)
+    }
+    fn path(&self, f: &str) -> PathBuf {
+        self.0.join(f)
+    }
+    fn write(&self, f: &str, text: &str) -> PathBuf {
+        let p = self.path(f);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    fn compile(&self, src: &str, text: &str) -> PathBuf {
+        let c = self.write(src, text);
+        let o = c.with_extension("o");
+        let st = Command::new("gcc").arg("-c").arg("-O2").arg(&c).arg("-o").arg(&o).status().unwrap();
+        assert!(st.success());
+        o
+    }
+    /// Link with ccc-ld: (exit ok, stderr).
+    fn link(&self, objs: &[&Path], mode: &[&str], out: &str) -> (bool, String) {
+        let o = Command::new("gcc").arg(format!("-B{}/", self.path("bin").display())).args(mode).args(objs).arg("-o").arg(self.path(out)).output().unwrap();
+        (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+    }
+    fn run(&self, out: &str) -> (i32, String) {
+        let o = Command::new(self.path(out)).output().unwrap();
+        (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn have_gcc() -> bool {
+    Command::new("gcc").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+const PROGRAM: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+extern char **environ;
+__thread int tls_counter = 5;
+static __thread char tls_buf[32];
+int weak_missing(void) __attribute__((weak));
+static int order[4], norder;
+__attribute__((constructor(101))) static void first(void) { order[norder++] = 1; }
+__attribute__((constructor)) static void last(void) { order[norder++] = 3; }
+__attribute__((constructor(200))) static void second(void) { order[norder++] = 2; }
+static int impl_a(void) { return 42; }
+static void *resolve_f(void) { return (void *)impl_a; }
+int f(void) __attribute__((ifunc("resolve_f")));
+int main(void) {
+    tls_counter++;
+    strcpy(tls_buf, "tls");
+    printf("%s %d %d%d%d %d %d\n", tls_buf, tls_counter, order[0], order[1], order[2], f(), weak_missing == 0);
+    int (*fp)(void) = f;
+    if (fp() != 42 || environ == 0) abort();
+    fprintf(stdout, "ok\n");
+    return 0;
+}
+"#;
+
+#[test]
+fn programs_run_in_every_mode() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("modes");
+    let o = d.compile("p.c", PROGRAM);
+    for (i, m) in MODES.iter().enumerate() {
+        let out = format!("p{i}");
+        let (ok, err) = d.link(&[&o], m, &out);
+        assert!(ok, "mode {m:?}: {err}");
+        let (code, stdout) = d.run(&out);
+        assert_eq!((code, stdout.as_str()), (0, "tls 6 123 42 1\nok\n"), "mode {m:?}");
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("det");
+    let o = d.compile("p.c", PROGRAM);
+    assert!(d.link(&[&o], &[], "a").0 && d.link(&[&o], &[], "b").0);
+    assert_eq!(std::fs::read(d.path("a")).unwrap(), std::fs::read(d.path("b")).unwrap());
+}
+
+#[test]
+fn undefined_and_duplicate_symbols_are_diagnosed() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("diag");
+    let a = d.compile("a.c", "int missing(void); int dup = 1; int main(void) { return missing(); }");
+    let b = d.compile("b.c", "int dup = 2;");
+    let (ok, err) = d.link(&[&a], &[], "x");
+    assert!(!ok && err.contains("undefined reference to `missing'") && err.contains("a.o"), "{err}");
+    let (ok, err) = d.link(&[&a, &b], &[], "x");
+    assert!(!ok && err.contains("multiple definition of `dup'") && err.contains("b.o"), "{err}");
+    assert!(!d.path("x").exists());
+}
+
+#[test]
+fn corrupt_objects_give_diagnostics_not_panics() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("corrupt");
+    let o = d.compile("p.c", PROGRAM);
+    let good = std::fs::read(&o).unwrap();
+    let mut rng = 0x1234_5678_9abc_def0u64;
+    for i in 0..60 {
+        let mut bad = good.clone();
+        for _ in 0..4 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let at = (rng as usize) % bad.len();
+            bad[at] = (rng >> 32) as u8;
+        }
+        if i % 10 == 0 {
+            bad.truncate((rng as usize) % bad.len());
+        }
+        let p = d.path("bad.o");
+        std::fs::write(&p, &bad).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ccc-ld")).arg(&p).arg("-o").arg(d.path("bad")).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("internal error"), "case {i}: {err}");
+    }
+}
