@@ -59,6 +59,8 @@ pub struct Options {
     pub version: bool,
     pub sysroot: String,
     pub print_map: Option<String>,
+    /// -Bsymbolic: a shared object binds references to its own definitions.
+    pub symbolic: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -126,6 +128,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         version: false,
         sysroot: String::new(),
         print_map: None,
+        symbolic: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -158,6 +161,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-Bstatic" | "-dn" | "-non_shared" => flags.static_only = true,
             "-Bdynamic" | "-dy" | "-call_shared" => flags.static_only = false,
             "-pie" | "-pic-executable" => o.pie = true,
+            "-Bsymbolic" => o.symbolic = true,
+            "-Bsymbolic-functions" => {} // calls already bind locally
             "-no-pie" | "-no-pic-executable" => o.pie = false,
             "-shared" | "-Bshareable" => o.shared = true,
             "-r" | "-relocatable" | "-i" => o.relocatable = true,

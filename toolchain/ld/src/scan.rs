@@ -43,14 +43,19 @@ impl Linker {
     fn scan_one(&mut self, img: &mut Image, kind: RelKind, r: SymRef, place: Place, addend: i64, writable: bool, oi: usize, si: usize, off: u64, rtype: u32) -> Result<()> {
         use RelKind::{Abs, GotPc, GotTpOff, Got, Pc, Plt32, PltOff, TlsDescPc, TlsGd};
         let shared = self.is_shared(r);
+        let pre = self.is_preemptible(img, r);
         let ifunc = self.is_ifunc(r);
         let pic = img.pic();
+        let dso = img.kind == crate::args::OutputKind::Shared;
+        if dso && matches!(kind, TlsGd | RelKind::TlsLd | TlsDescPc | RelKind::TpOff { .. }) {
+            return Err(err!("{}: {} against `{}': TLS models other than initial-exec are not supported in shared objects yet", self.objs[oi].name, self.target.reloc_name(rtype), self.sym_name(r)));
+        }
         match kind {
             Abs { size: 8, .. } => {
                 if ifunc {
                     self.add_plt(img, r);
                 }
-                if shared && (pic || writable) {
+                if pre && (pic || writable) {
                     self.add_dynrel(img, DynRel { place, kind: DynKind::Abs64, sym: Some(global(r)), target: None, addend });
                 } else if shared {
                     self.direct_ref(img, r);
@@ -64,25 +69,28 @@ impl Linker {
                 }
             }
             Abs { .. } => {
-                if pic && !self.is_undef(r) && !self.is_abs(r) {
+                if pic && !(self.is_undef(r) && !dso) && !self.is_abs(r) {
+                    let (what, flag) = if dso { ("a shared object", "-fPIC") } else { ("a PIE object", "-fPIE") };
                     return Err(err!(
-                        "{}: relocation {} against `{}' can not be used when making a PIE object; recompile with -fPIE",
+                        "{}: relocation {} against `{}' can not be used when making {}; recompile with {}",
                         self.objs[oi].name,
                         self.target.reloc_name(rtype),
-                        self.sym_name(r)
+                        self.sym_name(r),
+                        what,
+                        flag
                     ));
                 }
                 self.direct_ref(img, r);
             }
             Pc { .. } => self.direct_ref(img, r),
             Plt32 | PltOff => {
-                if shared || ifunc {
+                if shared || ifunc || (pre && self.is_undef(r)) {
                     self.add_plt(img, r);
                 }
             }
             GotPc { relax: true, .. } => {
                 let code = self.objs[oi].section_bytes(si);
-                let ok = !shared && !ifunc && !self.is_undef(r) && !(pic && self.is_abs(r)) && self.target.can_relax_got(code, off as usize);
+                let ok = !pre && !ifunc && !self.is_undef(r) && !(pic && self.is_abs(r)) && self.target.can_relax_got(code, off as usize);
                 if !ok {
                     self.add_got(img, r, GotKind::Addr);
                 }
@@ -92,7 +100,7 @@ impl Linker {
             TlsGd | TlsDescPc if shared => self.add_got(img, r, GotKind::TpOff),
             _ => {}
         }
-        let _ = (si, addend);
+        let _ = shared;
         Ok(())
     }
 
@@ -108,6 +116,9 @@ impl Linker {
             return;
         }
         let kind = self.sym_kind(r);
+        if img.kind == crate::args::OutputKind::Shared {
+            return; // -fPIC code reaches imports through the GOT/PLT
+        }
         if kind == STT_FUNC || kind == STT_GNU_IFUNC {
             if img.canonical_plt.insert(g) {
                 self.add_plt(img, r);
@@ -133,11 +144,14 @@ impl Linker {
         img.got_map.insert((r, kind), i);
         img.got.push((r, kind));
         let place = Place::Got(i);
-        let shared = self.is_shared(r);
+        let shared = self.is_preemptible(img, r);
         match kind {
             GotKind::TpOff => {
                 if shared {
                     self.add_dynrel(img, DynRel { place, kind: DynKind::TpOff64, sym: Some(global(r)), target: None, addend: 0 });
+                } else if img.kind == crate::args::OutputKind::Shared {
+                    // The module's TLS block offset is known only at run time.
+                    self.add_dynrel(img, DynRel { place, kind: DynKind::TpOff64, sym: None, target: Some(r), addend: 0 });
                 }
             }
             GotKind::Addr => {
@@ -254,12 +268,18 @@ impl Linker {
         }
         for p in &img.plt {
             if let SymRef::Global(g) = p.sym {
-                if self.is_shared(p.sym) {
+                if self.is_preemptible(img, p.sym) {
                     push(&mut imports, g);
                 }
             }
         }
-        if img.uses_ld_so() {
+        if img.kind == crate::args::OutputKind::Shared {
+            for (g, s) in self.syms.iter().enumerate() {
+                if matches!(s.def, Def::Regular { .. } | Def::Common { .. }) && (s.vis == STV_DEFAULT || s.vis == STV_PROTECTED) {
+                    push(&mut exports, g);
+                }
+            }
+        } else if img.uses_ld_so() {
             let wanted: std::collections::HashSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().map(String::as_str)).collect();
             for (g, s) in self.syms.iter().enumerate() {
                 let defined = matches!(s.def, Def::Regular { .. } | Def::Common { .. });

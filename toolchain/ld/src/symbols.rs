@@ -48,6 +48,19 @@ impl Linker {
         matches!(r, SymRef::Global(g) if matches!(self.syms[g].def, Def::Shared { .. }))
     }
 
+    /// Bound at run time: imports, and in a shared object its default-visibility globals
+    /// (an executable may interpose them or copy-relocate them).
+    pub fn is_preemptible(&self, img: &Image, r: SymRef) -> bool {
+        let SymRef::Global(g) = r else { return false };
+        let s = &self.syms[g];
+        match s.def {
+            Def::Shared { .. } => true,
+            Def::Linker => false,
+            Def::Undef => img.kind == crate::args::OutputKind::Shared,
+            Def::Regular { .. } | Def::Common { .. } => img.kind == crate::args::OutputKind::Shared && !self.opts.symbolic && s.vis == STV_DEFAULT,
+        }
+    }
+
     pub fn is_undef(&self, r: SymRef) -> bool {
         match r {
             SymRef::Global(g) => self.syms[g].def == Def::Undef,
@@ -128,7 +141,7 @@ impl Linker {
 
     /// The address a reference resolves to: the PLT entry for IFUNCs and imported functions.
     pub fn target_addr(&self, img: &Image, r: SymRef) -> u64 {
-        if img.plt_map.contains_key(&r) && (self.is_ifunc(r) || (self.is_shared(r) && !self.has_copy(img, r))) {
+        if img.plt_map.contains_key(&r) && (self.is_ifunc(r) || ((self.is_shared(r) || self.is_undef(r)) && !self.has_copy(img, r))) {
             return self.plt_addr(img, r);
         }
         self.sym_addr(img, r)

@@ -114,9 +114,10 @@ impl Linker {
                 let mut rels: Vec<&crate::image::DynRel> = img.dynrel.iter().collect();
                 rels.sort_by_key(|d| d.kind != DynKind::Relative);
                 for d in rels {
-                    let addend = match d.target {
-                        Some(r) => self.target_addr(img, r) as i64 + d.addend,
-                        None => d.addend,
+                    let addend = match (d.kind, d.target) {
+                        (DynKind::TpOff64, Some(r)) => (self.sym_addr(img, r) - img.tls.map_or(0, |t| t.0)) as i64 + d.addend,
+                        (_, Some(r)) => self.target_addr(img, r) as i64 + d.addend,
+                        (_, None) => d.addend,
                     };
                     self.rela(img, &mut v, self.place_addr(img, d.place), d.kind, d.sym, addend);
                 }
