@@ -266,6 +266,17 @@ impl Linker {
         self.add_object(Object::parse(name, m.data)?)
     }
 
+    /// `--wrap=SYM`: undefined `SYM` means `__wrap_SYM`, undefined `__real_SYM` means `SYM`.
+    fn wrapped(&self, name: &str) -> Option<String> {
+        if self.opts.wrap.is_empty() {
+            return None;
+        }
+        if self.opts.wrap.iter().any(|w| w == name) {
+            return Some(format!("__wrap_{name}"));
+        }
+        name.strip_prefix("__real_").filter(|r| self.opts.wrap.iter().any(|w| w == r)).map(str::to_string)
+    }
+
     fn add_shared(&mut self, lib: SharedLib) {
         let li = self.libs.len();
         for (idx, s) in lib.syms.iter().enumerate() {
@@ -295,9 +306,12 @@ impl Linker {
         let mut ids = Vec::with_capacity(obj.syms.len() - obj.first_global);
         for si in obj.first_global..obj.syms.len() {
             let s = &obj.syms[si];
-            let id = self.intern(&s.name);
-            ids.push(id);
             let undef = s.is_undef() || dropped.contains(&s.shndx);
+            let id = match self.wrapped(&s.name).filter(|_| s.is_undef()) {
+                Some(w) => self.intern(&w),
+                None => self.intern(&s.name),
+            };
+            ids.push(id);
             let sym = &mut self.syms[id];
             if s.vis != STV_DEFAULT && (sym.vis == STV_DEFAULT || s.vis < sym.vis) {
                 sym.vis = s.vis;

@@ -148,3 +148,33 @@ fn corrupt_objects_give_diagnostics_not_panics() {
         assert!(!err.contains("panicked") && !err.contains("internal error"), "case {i}: {err}");
     }
 }
+
+#[test]
+fn shared_library_with_copy_relocated_data() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("shared");
+    let lib = d.write("lib.c", "int counter = 10; static int twice(int x) { return 2 * x; }\nint bump(int n) { counter += twice(n); return counter; }\nint get(void) { return counter; }\n__attribute__((constructor)) static void init(void) { counter += 1; }\n");
+    let lo = d.path("lib.o");
+    assert!(Command::new("gcc").args(["-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
+    let (ok, err) = d.link(&[&lo], &["-shared", "-Wl,-soname,libt.so"], "libt.so");
+    assert!(ok, "{err}");
+    let m = d.compile("m.c", "#include <stdio.h>\nextern int counter; int bump(int); int get(void);\nint main(void) { bump(5); counter++; printf(\"%d %d\\n\", counter, get()); return 0; }\n");
+    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-lt").arg("-o").arg(d.path("m")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "22 22\n");
+}
+
+#[test]
+fn wrap_redirects_references() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("wrap");
+    let o = d.compile("w.c", "#include <stdlib.h>\nvoid *__real_malloc(size_t);\nint calls;\nvoid *__wrap_malloc(size_t n) { calls++; return __real_malloc(n); }\nint main(void) { void *p = malloc(4); return !(p && calls == 1); }\n");
+    let (ok, err) = d.link(&[&o], &["-Wl,--wrap=malloc"], "w");
+    assert!(ok, "{err}");
+    assert_eq!(d.run("w").0, 0);
+}
