@@ -61,13 +61,14 @@ pub struct Options {
     pub print_map: Option<String>,
     /// -Bsymbolic: a shared object binds references to its own definitions.
     pub symbolic: bool,
+    pub gc_sections: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
 const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "--version-script", "-O"];
 /// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
 const IGNORED: &[&str] = &[
-    "--gc-sections", "--no-gc-sections", "-O1", "-O2", "-O0", "--sort-common", "-s", "-S", "--strip-all", "--strip-debug",
+    "-O1", "-O2", "-O0", "--sort-common", "-s", "-S", "--strip-all", "--strip-debug",
     "-g", "--fatal-warnings", "--no-fatal-warnings", "--no-undefined", "-x", "-X", "--discard-all", "--discard-locals",
     "--warn-common", "--no-warn-mismatch", "--no-warn-rwx-segments", "--warn-shared-textrel", "-EL", "--color-diagnostics",
     "--no-copy-dt-needed-entries", "--copy-dt-needed-entries", "--allow-shlib-undefined", "--no-allow-shlib-undefined",
@@ -129,6 +130,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         sysroot: String::new(),
         print_map: None,
         symbolic: false,
+        gc_sections: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -162,6 +164,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-Bdynamic" | "-dy" | "-call_shared" => flags.static_only = false,
             "-pie" | "-pic-executable" => o.pie = true,
             "-Bsymbolic" => o.symbolic = true,
+            "-gc-sections" => o.gc_sections = true,
+            "-no-gc-sections" => o.gc_sections = false,
             "-Bsymbolic-functions" => {} // calls already bind locally
             "-no-pie" | "-no-pic-executable" => o.pie = false,
             "-shared" | "-Bshareable" => o.shared = true,

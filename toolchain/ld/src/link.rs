@@ -14,6 +14,9 @@ pub fn link(opts: Options) -> Result<()> {
     l.load_all()?;
     l.apply_defsyms()?;
     let mut img = Image::new(l.opts.output_kind());
+    if l.opts.gc_sections {
+        l.gc_sections(img.kind == crate::args::OutputKind::Shared);
+    }
     l.build_sections(&mut img);
     l.claim_linker_symbols(&img);
     let mut errors = std::mem::take(&mut l.errors);

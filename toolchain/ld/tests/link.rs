@@ -178,3 +178,22 @@ fn wrap_redirects_references() {
     assert!(ok, "{err}");
     assert_eq!(d.run("w").0, 0);
 }
+
+#[test]
+fn gc_sections_keeps_what_is_reachable() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("gc");
+    let c = d.write("p.c", PROGRAM);
+    let o = d.path("p.o");
+    assert!(Command::new("gcc").args(["-c", "-O2", "-ffunction-sections", "-fdata-sections"]).arg(&c).arg("-o").arg(&o).status().unwrap().success());
+    for (i, m) in MODES.iter().enumerate() {
+        let out = format!("g{i}");
+        let mut flags = m.to_vec();
+        flags.push("-Wl,--gc-sections");
+        let (ok, err) = d.link(&[&o], &flags, &out);
+        assert!(ok, "mode {m:?}: {err}");
+        assert_eq!(d.run(&out), (0, "tls 6 123 42 1\nok\n".to_string()), "mode {m:?}");
+    }
+}
