@@ -4,6 +4,11 @@ use crate::elf::*;
 use crate::image::{DynKind, Image, Synth};
 use crate::resolve::{Def, Linker};
 
+/// The name a dynamic symbol carries: `memcpy@GLIBC_2.2.5` is `memcpy` with a version.
+pub fn dyn_name(name: &str) -> &str {
+    name.split('@').next().unwrap_or(name)
+}
+
 pub fn gnu_hash(name: &str) -> u32 {
     name.bytes().fold(5381u32, |h, c| h.wrapping_mul(33).wrapping_add(c as u32))
 }
@@ -42,7 +47,7 @@ impl Linker {
         }
         let (mut undef, mut def): (Vec<usize>, Vec<usize>) = img.dynsyms.iter().partition(|&&g| !self.is_dyn_defined(img, g));
         let nb = (def.len() as u32 / 4).max(1);
-        def.sort_by_key(|&g| gnu_hash(&self.syms[g].name) % nb);
+        def.sort_by_key(|&g| gnu_hash(dyn_name(&self.syms[g].name)) % nb);
         undef.extend(def);
         img.dynsyms = undef;
         img.dynsym_idx = img.dynsyms.iter().enumerate().map(|(i, &g)| (g, i as u32 + 1)).collect();
@@ -65,7 +70,7 @@ impl Linker {
             img.dynstr.add(s);
         }
         for &g in &img.dynsyms.clone() {
-            img.dynstr.add(&self.syms[g].name);
+            img.dynstr.add(dyn_name(&self.syms[g].name));
         }
         // Version requirements, grouped by library in first-use order.
         for &g in &img.dynsyms {
@@ -237,7 +242,7 @@ impl Linker {
                         k => k,
                     };
                     let bind = if sym.weak_def && !defined { STB_WEAK } else if !defined && !sym.strong_ref && sym.referenced { STB_WEAK } else { STB_GLOBAL };
-                    v.put32(img.dynstr_off(&sym.name) as u32);
+                    v.put32(img.dynstr_off(dyn_name(&sym.name)) as u32);
                     v.push((bind << 4) | kind);
                     v.push(0);
                     let (shndx, value) = if defined {
@@ -255,7 +260,7 @@ impl Linker {
             Synth::DynStr => v = img.dynstr.data.clone(),
             Synth::GnuHash => {
                 let gh = self.gnu_hash_shape(img);
-                let hashes: Vec<u32> = img.dynsyms.iter().skip(gh.symoffset as usize - 1).map(|&g| gnu_hash(&self.syms[g].name)).collect();
+                let hashes: Vec<u32> = img.dynsyms.iter().skip(gh.symoffset as usize - 1).map(|&g| gnu_hash(dyn_name(&self.syms[g].name))).collect();
                 let shift = 6;
                 v.put32(gh.nbuckets);
                 v.put32(gh.symoffset);
@@ -288,7 +293,7 @@ impl Linker {
                 let mut chain = vec![0u32; n];
                 for (i, &g) in img.dynsyms.iter().enumerate() {
                     let idx = i + 1;
-                    let b = sysv_hash(&self.syms[g].name) as usize % nb;
+                    let b = sysv_hash(dyn_name(&self.syms[g].name)) as usize % nb;
                     chain[idx] = buckets[b];
                     buckets[b] = idx as u32;
                 }

@@ -83,14 +83,21 @@ impl SharedLib {
                 continue;
             }
             let mut version = None;
+            let mut hidden = false;
             if let Some(vs) = &versym {
                 let v = vs.u16(i as u64 * 2)?;
-                if v & VERSYM_HIDDEN != 0 {
-                    continue; // only the default version answers unversioned references
-                }
-                version = vernames.get(v as usize).cloned().flatten();
+                hidden = v & VERSYM_HIDDEN != 0;
+                version = vernames.get((v & !VERSYM_HIDDEN) as usize).cloned().flatten();
             }
-            syms.push(DynSym { name, value: r.value, size: r.size, kind: r.info & 15, bind, version });
+            let sym = DynSym { name, value: r.value, size: r.size, kind: r.info & 15, bind, version };
+            // `name@VERSION` answers references that name a version (.symver);
+            // only the default version answers plain `name`.
+            if let Some(v) = &sym.version {
+                syms.push(DynSym { name: format!("{}@{}", sym.name, v), ..sym.clone() });
+            }
+            if !hidden {
+                syms.push(sym);
+            }
         }
         let mut soname = soname_default;
         if let Some(dy) = find(SHT_DYNAMIC) {
