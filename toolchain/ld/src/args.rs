@@ -231,9 +231,6 @@ pub fn parse(args: &[String]) -> Result<Options> {
         }
         i += 1;
     }
-    if o.relocatable {
-        bail!("relocatable output (-r) is not supported yet");
-    }
     if o.no_dynamic_linker {
         o.dynamic_linker = None;
     }

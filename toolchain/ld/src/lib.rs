@@ -18,6 +18,7 @@ pub mod layout;
 pub mod link;
 pub mod object;
 pub mod reloc;
+pub mod relocatable;
 pub mod resolve;
 pub mod scan;
 pub mod script;

@@ -12,6 +12,13 @@ use crate::{bail, err};
 pub fn link(opts: Options) -> Result<()> {
     let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
     l.load_all()?;
+    if l.opts.relocatable {
+        if !l.errors.is_empty() {
+            bail!("{}", l.errors.join("\nld: "));
+        }
+        let bytes = l.write_relocatable()?;
+        return write_atomically(&l.opts.output, &bytes, false);
+    }
     l.apply_defsyms()?;
     let mut img = Image::new(l.opts.output_kind());
     if l.opts.gc_sections {
@@ -34,10 +41,10 @@ pub fn link(opts: Options) -> Result<()> {
     l.resolve_defsym_values(&img)?;
     l.assign_shdr_index(&mut img);
     let bytes = l.write_image(&img)?;
-    write_atomically(&l.opts.output, &bytes)
+    write_atomically(&l.opts.output, &bytes, true)
 }
 
-fn write_atomically(path: &str, bytes: &[u8]) -> Result<()> {
+fn write_atomically(path: &str, bytes: &[u8], executable: bool) -> Result<()> {
     let tmp = format!("{}.ccc-ld-tmp{}", path, std::process::id());
     let res = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -45,7 +52,7 @@ fn write_atomically(path: &str, bytes: &[u8]) -> Result<()> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(0o755))?;
+            f.set_permissions(std::fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 }))?;
         }
         drop(f);
         std::fs::rename(&tmp, path)

@@ -23,6 +23,8 @@ pub struct Section {
     pub relocs: Vec<Rela>,
     /// False for sections we drop (COMDAT duplicates, non-alloc, notes we rebuild).
     pub live: bool,
+    /// A duplicate COMDAT group member: gone from every kind of output.
+    pub discarded: bool,
     /// Output section index and offset inside it, once placed.
     pub out: usize,
     pub out_off: u64,
@@ -90,6 +92,7 @@ impl Object {
                 offset: s.offset,
                 relocs: vec![],
                 live: false,
+                discarded: false,
                 out: NO_OUT,
                 out_off: 0,
             });

@@ -301,6 +301,7 @@ impl Linker {
         for &m in &dropped {
             if let Some(s) = obj.sections.get_mut(m as usize) {
                 s.live = false;
+                s.discarded = true;
             }
         }
         let mut ids = Vec::with_capacity(obj.syms.len() - obj.first_global);

@@ -197,3 +197,26 @@ fn gc_sections_keeps_what_is_reachable() {
         assert_eq!(d.run(&out), (0, "tls 6 123 42 1\nok\n".to_string()), "mode {m:?}");
     }
 }
+
+#[test]
+fn relocatable_link_then_final_link() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("reloc");
+    let a = d.compile("a.c", "#include <stdio.h>\nstatic int k = 3; extern __thread int tv; int helper(int);\nconst char *msg = \"r\";\nint main(void) { tv += 2; printf(\"%s %d %d\\n\", msg, helper(k), tv); return 0; }\n");
+    let b = d.compile("b.c", "__thread int tv = 40; static int sq(int x) { return x * x; }\nint helper(int x) { static int calls; calls++; return sq(x) + calls; }\n__attribute__((constructor)) static void c(void) { tv++; }\n");
+    let r = d.path("ab.o");
+    let st = Command::new(env!("CARGO_BIN_EXE_ccc-ld")).arg("-r").arg(&a).arg(&b).arg("-o").arg(&r).status().unwrap();
+    assert!(st.success());
+    for (i, m) in MODES.iter().enumerate() {
+        let out = format!("r{i}");
+        let (ok, err) = d.link(&[&r], m, &out);
+        assert!(ok, "mode {m:?}: {err}");
+        assert_eq!(d.run(&out), (0, "r 10 43\n".to_string()), "mode {m:?}");
+    }
+    // GNU ld accepts it as well.
+    let o = Command::new("gcc").arg(&r).arg("-o").arg(d.path("rg")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(d.run("rg"), (0, "r 10 43\n".to_string()));
+}
