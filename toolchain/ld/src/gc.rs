@@ -71,7 +71,7 @@ impl Linker {
         for (oi, o) in self.objs.iter_mut().enumerate() {
             for (si, s) in o.sections.iter_mut().enumerate() {
                 // .eh_frame only refers to code; it follows what survives.
-                if s.live && !live[oi][si] && s.name != ".eh_frame" && s.kind != SHT_X86_64_UNWIND {
+                if s.live && !live[oi][si] && s.flags & SHF_ALLOC != 0 && s.name != ".eh_frame" && s.kind != SHT_X86_64_UNWIND {
                     s.live = false;
                 }
             }

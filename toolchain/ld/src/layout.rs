@@ -101,8 +101,16 @@ impl Linker {
             + relro as usize;
         let mut addr = img.base + 64 + 56 * nphdr as u64;
         let mut prev_group = 0;
+        let mut file_end = addr - img.base;
         for &i in &order {
             let s = &mut img.secs[i];
+            if s.class == 5 {
+                // Not loaded: no address, packed after the loaded part of the file.
+                s.addr = 0;
+                s.offset = align_up(file_end, s.align);
+                file_end = s.offset + s.size;
+                continue;
+            }
             let group = match s.class {
                 0 => 0,
                 1 => 1,
@@ -119,6 +127,9 @@ impl Linker {
             let tbss = s.kind == SHT_NOBITS && s.flags & SHF_TLS != 0;
             if !tbss {
                 addr += s.size;
+            }
+            if s.kind != SHT_NOBITS {
+                file_end = file_end.max(s.offset + s.size);
             }
         }
         // TLS block.

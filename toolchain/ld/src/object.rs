@@ -180,7 +180,10 @@ impl Object {
             if s.name == ".note.GNU-stack" {
                 gnu_stack = Some(s.flags & SHF_EXECINSTR != 0);
             }
-            s.live = s.flags & SHF_ALLOC != 0
+            // Debug information and .comment are kept (not loaded); other non-alloc
+            // sections are link-time only.
+            let kept_unloaded = s.kind == SHT_PROGBITS && (s.name.starts_with(".debug_") || s.name == ".comment");
+            s.live = (s.flags & SHF_ALLOC != 0 || kept_unloaded)
                 && s.flags & SHF_EXCLUDE == 0
                 && !matches!(s.kind, SHT_GROUP | SHT_RELA | SHT_SYMTAB | SHT_STRTAB)
                 && !s.name.starts_with(".note.gnu.property")

@@ -38,7 +38,17 @@ impl Linker {
                     if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) {
                         skip_at = Some(rel.offset + self.target.tls_call_reloc_delta(kind == RelKind::TlsLd));
                     }
-                    if let Err(e) = self.apply_one(img, buf, sec_addr, oi, si, rel, kind) {
+                    let kind = match kind {
+                        // In debug information a TLS symbol's offset is from its block start.
+                        RelKind::DtpOff { size } if sec.flags & SHF_ALLOC == 0 => RelKind::Abs { size, signed: false },
+                        k => k,
+                    };
+                    let tls_base = if sec.flags & SHF_ALLOC == 0 && matches!(self.target.classify(rel.kind), Some(RelKind::DtpOff { .. })) { img.tls.map_or(0, |t| t.0) } else { 0 };
+                    if let Err(e) = self.apply_one(img, buf, sec_addr, oi, si, rel, kind, tls_base) {
+                        // Debug information pointing at dropped code is not worth failing a link.
+                        if sec.flags & SHF_ALLOC == 0 {
+                            continue;
+                        }
                         errors.push(e.0);
                         if errors.len() >= 20 {
                             break;
@@ -55,14 +65,14 @@ impl Linker {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn apply_one(&self, img: &Image, buf: &mut [u8], sec_addr: u64, oi: usize, si: usize, rel: &Rela, kind: RelKind) -> Result<()> {
+    fn apply_one(&self, img: &Image, buf: &mut [u8], sec_addr: u64, oi: usize, si: usize, rel: &Rela, kind: RelKind, tls_base: u64) -> Result<()> {
         use RelKind::*;
         let t = self.target;
         let r = self.symref(oi, rel.sym);
         let off = rel.offset as usize;
         let p = sec_addr.wrapping_add(rel.offset) as i64;
         let a = rel.addend;
-        let s = self.target_addr(img, r) as i64;
+        let s = self.target_addr(img, r).wrapping_sub(tls_base) as i64;
         let got = img.got_base() as i64;
         let where_ = || format!("{}:({}+{:#x})", self.objs[oi].name, self.objs[oi].sections[si].name, rel.offset);
         let got_entry = |k: GotKind| img.got_map.get(&(r, k)).map(|&i| img.got_entry_addr(i) as i64);

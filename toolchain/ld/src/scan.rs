@@ -15,7 +15,8 @@ impl Linker {
         for oi in 0..self.objs.len() {
             for si in 0..self.objs[oi].sections.len() {
                 let sec = &self.objs[oi].sections[si];
-                if !sec.live || sec.out == NO_OUT || sec.relocs.is_empty() {
+                // Debug sections take plain addresses: no GOT, PLT or dynamic relocations.
+                if !sec.live || sec.out == NO_OUT || sec.relocs.is_empty() || sec.flags & SHF_ALLOC == 0 {
                     continue;
                 }
                 let writable = sec.flags & SHF_WRITE != 0;

@@ -66,6 +66,9 @@ fn placement(name: &str, kind: u32, flags: u64, now: bool) -> (u8, u8) {
         ".bss" => return (4, 3),
         _ => {}
     }
+    if flags & SHF_ALLOC == 0 {
+        return (5, 0); // not loaded: after everything else in the file
+    }
     if kind == SHT_NOTE {
         return (0, 1);
     }
@@ -106,7 +109,7 @@ impl Linker {
                     img.secs.push(OutSec {
                         name: name.to_string(),
                         kind,
-                        flags: s.flags & (SHF_WRITE | SHF_ALLOC | SHF_EXECINSTR | SHF_TLS),
+                        flags: s.flags & (SHF_WRITE | SHF_ALLOC | SHF_EXECINSTR | SHF_TLS | SHF_MERGE | SHF_STRINGS),
                         align: 1,
                         members: vec![],
                         synth: None,
