@@ -62,10 +62,11 @@ pub struct Options {
     /// -Bsymbolic: a shared object binds references to its own definitions.
     pub symbolic: bool,
     pub gc_sections: bool,
+    pub version_scripts: Vec<String>,
 }
 
 /// Options taking a separate argument that we accept and ignore.
-const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "--version-script", "-O"];
+const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "-O"];
 /// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
 const IGNORED: &[&str] = &[
     "-O1", "-O2", "-O0", "--sort-common", "-s", "-S", "--strip-all", "--strip-debug",
@@ -131,6 +132,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         print_map: None,
         symbolic: false,
         gc_sections: false,
+        version_scripts: vec![],
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -165,6 +167,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-pie" | "-pic-executable" => o.pie = true,
             "-Bsymbolic" => o.symbolic = true,
             "-gc-sections" => o.gc_sections = true,
+            "-version-script" => o.version_scripts.push(arg(&mut i)?),
             "-no-gc-sections" => o.gc_sections = false,
             "-Bsymbolic-functions" => {} // calls already bind locally
             "-no-pie" | "-no-pic-executable" => o.pie = false,

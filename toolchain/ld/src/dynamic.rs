@@ -85,6 +85,12 @@ impl Linker {
                 }
             }
         }
+        if !img.verdefs.is_empty() {
+            img.dynstr.add(&self.verdef_base());
+            for v in img.verdefs.clone() {
+                img.dynstr.add(&v);
+            }
+        }
         for (lib, vs) in img.verneed.clone() {
             img.dynstr.add(&self.libs[lib].soname);
             for v in vs {
@@ -100,9 +106,18 @@ impl Linker {
         }
     }
 
+    /// The base version entry names the object itself.
+    fn verdef_base(&self) -> String {
+        self.opts.soname.clone().unwrap_or_else(|| std::path::Path::new(&self.opts.output).file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()))
+    }
+
     fn version_index(&self, img: &Image, g: usize) -> u16 {
+        if let Some(&v) = img.sym_ver.get(&g) {
+            return v;
+        }
         let Some((lib, ver)) = self.import_version(g) else { return 1 };
-        let mut n = 2u16;
+        // Indices are shared: definitions first (base = 1), then requirements.
+        let mut n = 2 + img.verdefs.len() as u16;
         for (l, vs) in &img.verneed {
             for v in vs {
                 if *l == lib && *v == ver {
@@ -127,8 +142,13 @@ impl Linker {
         let gh = self.gnu_hash_shape(img);
         v.push((Synth::GnuHash, 16 + 8 * gh.bloom as u64 + 4 * gh.nbuckets as u64 + 4 * (n - gh.symoffset as u64)));
         v.push((Synth::Hash, 4 * (2 + sysv_buckets(n) as u64 + n)));
-        if !img.verneed.is_empty() {
+        if !img.verdefs.is_empty() {
+            v.push((Synth::VerDef, 28 * (img.verdefs.len() as u64 + 1)));
+        }
+        if !img.verneed.is_empty() || !img.verdefs.is_empty() {
             v.push((Synth::VerSym, 2 * n));
+        }
+        if !img.verneed.is_empty() {
             let nv: usize = img.verneed.iter().map(|(_, vs)| vs.len()).sum();
             v.push((Synth::VerNeed, 16 * (img.verneed.len() + nv) as u64));
         }
@@ -218,8 +238,14 @@ impl Linker {
         if flags1 != 0 {
             t.push((DT_FLAGS_1, flags1));
         }
-        if !img.verneed.is_empty() {
+        if !img.verneed.is_empty() || !img.verdefs.is_empty() {
             t.push((DT_VERSYM, img.addr_of(Synth::VerSym)));
+        }
+        if !img.verdefs.is_empty() {
+            t.push((0x6fff_fffc, img.addr_of(Synth::VerDef)));
+            t.push((0x6fff_fffd, img.verdefs.len() as u64 + 1));
+        }
+        if !img.verneed.is_empty() {
             t.push((DT_VERNEED, img.addr_of(Synth::VerNeed)));
             t.push((DT_VERNEEDNUM, img.verneed.len() as u64));
         }
@@ -313,7 +339,7 @@ impl Linker {
                 }
             }
             Synth::VerNeed => {
-                let mut idx = 2u16;
+                let mut idx = 2 + img.verdefs.len() as u16;
                 for (k, (lib, vs)) in img.verneed.iter().enumerate() {
                     v.put16(1);
                     v.put16(vs.len() as u16);
@@ -329,6 +355,21 @@ impl Linker {
                         v.put32(img.dynstr_off(ver) as u32);
                         v.put32(if j + 1 == vs.len() { 0 } else { 16 });
                     }
+                }
+            }
+            Synth::VerDef => {
+                let base = self.verdef_base();
+                let names: Vec<String> = std::iter::once(base).chain(img.verdefs.iter().cloned()).collect();
+                for (i, name) in names.iter().enumerate() {
+                    v.put16(1);
+                    v.put16(if i == 0 { 1 } else { 0 }); // VER_FLG_BASE
+                    v.put16(i as u16 + 1);
+                    v.put16(1);
+                    v.put32(sysv_hash(name));
+                    v.put32(20);
+                    v.put32(if i + 1 == names.len() { 0 } else { 28 });
+                    v.put32(img.dynstr_off(name) as u32);
+                    v.put32(0);
                 }
             }
             Synth::Dynamic => {

@@ -21,6 +21,7 @@ pub enum Synth {
     DynStr,
     VerSym,
     VerNeed,
+    VerDef,
     RelaDyn,
     RelaPlt,
     Plt,
@@ -163,6 +164,9 @@ pub struct Image {
     pub eh_fde_count: u64,
     /// Section header index of each output section (0 when it has none).
     pub shdr_index: Vec<usize>,
+    /// Versions this output defines (`--version-script` nodes) and each export's index.
+    pub verdefs: Vec<String>,
+    pub sym_ver: HashMap<usize, u16>,
 }
 
 impl Image {
@@ -195,6 +199,8 @@ impl Image {
             entry: 0,
             eh_fde_count: 0,
             shdr_index: vec![],
+            verdefs: vec![],
+            sym_ver: HashMap::new(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod script;
 pub mod sections;
 pub mod shared;
 pub mod symbols;
+pub mod version_script;
 pub mod write;
 
 /// Run as the `ld` command; returns the exit status.

@@ -33,6 +33,7 @@ pub fn link(opts: Options) -> Result<()> {
         bail!("{}", errors.join("\nld: "));
     }
     img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    l.apply_version_scripts(&mut img)?;
     l.scan(&mut img)?;
     l.prepare_dynamic(&mut img);
     img.eh_fde_count = l.count_fdes();
@@ -76,6 +77,39 @@ impl Linker {
             }
         }
         msgs
+    }
+
+    /// Hide what a version script makes local; remember each export's version.
+    pub fn apply_version_scripts(&mut self, img: &mut Image) -> Result<()> {
+        if self.opts.version_scripts.is_empty() || img.kind != crate::args::OutputKind::Shared {
+            return Ok(());
+        }
+        let mut nodes = vec![];
+        for path in self.opts.version_scripts.clone() {
+            let text = std::fs::read_to_string(&path).map_err(|e| err!("cannot open version script {}: {}", path, e))?;
+            nodes.extend(crate::version_script::parse(&path, &text)?);
+        }
+        // Named nodes become versions 2, 3, ... in script order.
+        let mut index = vec![1u16; nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(name) = &n.name {
+                img.verdefs.push(name.clone());
+                index[i] = img.verdefs.len() as u16 + 1;
+            }
+        }
+        for g in 0..self.syms.len() {
+            if !matches!(self.syms[g].def, Def::Regular { .. } | Def::Common { .. }) {
+                continue;
+            }
+            match crate::version_script::classify(&nodes, &self.syms[g].name) {
+                Some(Some(i)) => {
+                    img.sym_ver.insert(g, index[i]);
+                }
+                Some(None) => self.syms[g].vis = crate::elf::STV_HIDDEN,
+                None => {}
+            }
+        }
+        Ok(())
     }
 
     pub fn count_fdes(&self) -> u64 {

@@ -232,7 +232,7 @@ impl Linker {
             let Def::Shared { lib, idx } = self.syms[g].def else { continue };
             let Some(&off) = img.bss_off.get(&g) else { continue };
             let value = self.libs[lib].syms[idx].value;
-            let names: Vec<String> = self.libs[lib].syms.iter().enumerate().filter(|&(i, s)| i != idx && s.value == value && s.kind == STT_OBJECT).map(|(_, s)| s.name.clone()).collect();
+            let names: Vec<String> = self.libs[lib].syms.iter().enumerate().filter(|&(i, s)| i != idx && s.value == value && s.kind == STT_OBJECT && !s.name.contains('@')).map(|(_, s)| s.name.clone()).collect();
             for n in names {
                 let a = self.intern(&n);
                 if matches!(self.syms[a].def, Def::Shared { lib: l, .. } if l == lib) && !img.bss_off.contains_key(&a) {

@@ -42,7 +42,7 @@ fn placement(name: &str, kind: u32, flags: u64, now: bool) -> (u8, u8) {
         ".dynsym" => return (0, 4),
         ".dynstr" => return (0, 5),
         ".gnu.version" => return (0, 6),
-        ".gnu.version_r" => return (0, 7),
+        ".gnu.version_r" | ".gnu.version_d" => return (0, 7),
         ".rela.dyn" => return (0, 8),
         ".rela.plt" => return (0, 9),
         ".init" => return (1, 0),
@@ -179,6 +179,9 @@ impl Linker {
             add(img, DynStr, ".dynstr", SHT_STRTAB, a, 1);
             add(img, VerSym, ".gnu.version", SHT_GNU_VERSYM, a, 2);
             add(img, VerNeed, ".gnu.version_r", SHT_GNU_VERNEED, a, 8);
+            if !self.opts.version_scripts.is_empty() && img.kind == crate::args::OutputKind::Shared {
+                add(img, VerDef, ".gnu.version_d", SHT_GNU_VERDEF, a, 8);
+            }
             add(img, Dynamic, ".dynamic", SHT_DYNAMIC, aw, 8);
         }
         add(img, RelaDyn, ".rela.dyn", SHT_RELA, a, 8);

@@ -188,6 +188,7 @@ impl Linker {
                 Some(Synth::Hash) => (idx_of(Synth::DynSym), 0, 4),
                 Some(Synth::GnuHash) | Some(Synth::VerSym) => (idx_of(Synth::DynSym), 0, if s.synth == Some(Synth::VerSym) { 2 } else { 0 }),
                 Some(Synth::VerNeed) => (idx_of(Synth::DynStr), img.verneed.len() as u32, 0),
+                Some(Synth::VerDef) => (idx_of(Synth::DynStr), img.verdefs.len() as u32 + 1, 0),
                 Some(Synth::Dynamic) => (idx_of(Synth::DynStr), 0, 16),
                 Some(Synth::RelaDyn) => (idx_of(Synth::DynSym), 0, 24),
                 Some(Synth::RelaPlt) => (idx_of(Synth::DynSym), idx_of(Synth::GotPlt), 24),

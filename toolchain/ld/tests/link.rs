@@ -220,3 +220,25 @@ fn relocatable_link_then_final_link() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(d.run("rg"), (0, "r 10 43\n".to_string()));
 }
+
+#[test]
+fn version_script_hides_and_versions() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("vscript");
+    let lib = d.write("l.c", "int counter = 10; int internal_helper(int x) { return 2 * x; }\nint bump(int n) { counter += internal_helper(n); return counter; }\n");
+    let lo = d.path("l.o");
+    assert!(Command::new("gcc").args(["-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
+    let map = d.write("v.map", "LIBT_1.0 { global: bump; counter; local: *; };\n");
+    let (ok, err) = d.link(&[&lo], &["-shared", "-Wl,-soname,libt.so", &format!("-Wl,--version-script={}", map.display())], "libt.so");
+    assert!(ok, "{err}");
+    let syms = Command::new("readelf").args(["--dyn-syms", "-W"]).arg(d.path("libt.so")).output().unwrap();
+    let syms = String::from_utf8_lossy(&syms.stdout);
+    assert!(syms.contains("bump@@LIBT_1.0") && !syms.contains("internal_helper"), "{syms}");
+    let m = d.compile("m.c", "#include <stdio.h>\nextern int counter; int bump(int);\nint main(void) { bump(5); printf(\"%d\\n\", counter); return 0; }\n");
+    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-lt").arg("-o").arg(d.path("m")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "20\n");
+}
