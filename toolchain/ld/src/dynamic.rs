@@ -267,7 +267,8 @@ impl Linker {
                         STT_GNU_IFUNC if img.plt_map.contains_key(&r) => STT_FUNC,
                         k => k,
                     };
-                    let bind = if sym.weak_def && !defined { STB_WEAK } else if !defined && !sym.strong_ref && sym.referenced { STB_WEAK } else { STB_GLOBAL };
+                    let weak_import = !defined && (sym.weak_def || (sym.referenced && !sym.strong_ref));
+                    let bind = if weak_import { STB_WEAK } else { STB_GLOBAL };
                     v.put32(img.dynstr_off(dyn_name(&sym.name)) as u32);
                     v.push((bind << 4) | kind);
                     v.push(0);

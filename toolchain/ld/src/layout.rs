@@ -35,7 +35,7 @@ impl Linker {
             let sec_bound = n.strip_prefix("__start_").or_else(|| n.strip_prefix("__stop_"));
             let ours = match sec_bound {
                 Some(sec) => is_c_ident(sec) && img.secs.iter().any(|o| o.name == sec),
-                None => LINKER_SYMS.contains(&n.as_str()) && !(n == "_DYNAMIC" && !img.dynamic()),
+                None => LINKER_SYMS.contains(&n.as_str()) && (n != "_DYNAMIC" || img.dynamic()),
             };
             if ours {
                 if let Some(g) = self.lookup(&n) {

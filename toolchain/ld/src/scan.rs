@@ -70,7 +70,8 @@ impl Linker {
                 }
             }
             Abs { .. } => {
-                if pic && !(self.is_undef(r) && !dso) && !self.is_abs(r) {
+                // Undefined weak symbols stay 0 in executables; a shared object imports them.
+                if pic && (dso || !self.is_undef(r)) && !self.is_abs(r) {
                     let (what, flag) = if dso { ("a shared object", "-fPIC") } else { ("a PIE object", "-fPIE") };
                     return Err(err!(
                         "{}: relocation {} against `{}' can not be used when making {}; recompile with {}",
