@@ -273,7 +273,9 @@ impl Linker {
                     v.push((bind << 4) | kind);
                     v.push(0);
                     let (shndx, value) = if defined {
-                        (self.shndx_of(img, g), self.target_addr(img, r))
+                        // TLS symbols are offsets into the module's TLS block.
+                        let tls = if kind == STT_TLS { img.tls.map_or(0, |t| t.0) } else { 0 };
+                        (self.shndx_of(img, g), self.target_addr(img, r).wrapping_sub(tls))
                     } else if img.canonical_plt.contains(&g) {
                         (0, self.plt_addr(img, r))
                     } else {

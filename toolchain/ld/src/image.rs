@@ -55,6 +55,13 @@ pub enum GotKind {
     Addr,
     /// Its offset from the thread pointer.
     TpOff,
+    /// A `__tls_get_addr` argument pair (module id, offset in the module's block); the
+    /// second word is the `DtpOff` entry that follows.
+    TlsGd,
+    DtpOff,
+    /// The module's own pair for local-dynamic code (keyed by `SymRef::Local(0, 0)`).
+    TlsLd,
+    Zero,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +81,8 @@ pub enum DynKind {
     Copy,
     IRelative,
     TpOff64,
+    DtpMod64,
+    DtpOff64,
 }
 
 #[derive(Clone, Debug)]

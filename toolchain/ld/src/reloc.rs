@@ -35,7 +35,7 @@ impl Linker {
                         continue;
                     }
                     let Some(kind) = self.target.classify(rel.kind) else { continue };
-                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) {
+                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) && img.kind != crate::args::OutputKind::Shared {
                         skip_at = Some(rel.offset + self.target.tls_call_reloc_delta(kind == RelKind::TlsLd));
                     }
                     let kind = match kind {
@@ -97,6 +97,15 @@ impl Linker {
             GotBasePc { size } => (size, got.wrapping_add(a).wrapping_sub(p), if size == 8 { Check::None } else { Check::Signed }),
             PltOff => (8, s.wrapping_sub(got).wrapping_add(a), Check::None),
             Size { size } => (size, (self.sym_size(r) as i64).wrapping_add(a), if size == 8 { Check::None } else { Check::Unsigned }),
+            TlsGd | TlsLd if img.kind == crate::args::OutputKind::Shared => {
+                let (k, key) = if kind == TlsGd { (GotKind::TlsGd, r) } else { (GotKind::TlsLd, crate::image::SymRef::Local(0, 0)) };
+                let g = img.got_map.get(&(key, k)).map(|&i| img.got_entry_addr(i) as i64).ok_or_else(|| err!("{}: internal error: no TLS GOT pair", where_()))?;
+                (4, g.wrapping_add(a).wrapping_sub(p), Check::Signed)
+            }
+            DtpOff { size } if img.kind == crate::args::OutputKind::Shared => {
+                let v = self.sym_addr(img, r).wrapping_sub(img.tls.map_or(0, |t| t.0)) as i64;
+                (size, v.wrapping_add(a), if size == 8 { Check::None } else { Check::Signed })
+            }
             TpOff { size } | DtpOff { size } => {
                 let v = self.tpoff(img, self.sym_addr(img, r)).wrapping_add(a);
                 (size, v, if size == 8 { Check::None } else { Check::Signed })

@@ -30,7 +30,8 @@ impl Linker {
                     let r = self.symref(oi, rel.sym);
                     let place = Place::Sec { obj: oi, sec: si, off: rel.offset };
                     self.scan_one(img, kind, r, place, rel.addend, writable, oi, si, rel.offset, rel.kind)?;
-                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) {
+                    // Executables rewrite the __tls_get_addr call away; shared objects keep it.
+                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) && img.kind != crate::args::OutputKind::Shared {
                         skip_at = Some(rel.offset + t.tls_call_reloc_delta(kind == RelKind::TlsLd));
                     }
                 }
@@ -48,7 +49,7 @@ impl Linker {
         let ifunc = self.is_ifunc(r);
         let pic = img.pic();
         let dso = img.kind == crate::args::OutputKind::Shared;
-        if dso && matches!(kind, TlsGd | RelKind::TlsLd | TlsDescPc | RelKind::TpOff { .. }) {
+        if dso && matches!(kind, TlsDescPc | RelKind::TlsDescCall | RelKind::TpOff { .. }) {
             return Err(err!("{}: {} against `{}': TLS models other than initial-exec are not supported in shared objects yet", self.objs[oi].name, self.target.reloc_name(rtype), self.sym_name(r)));
         }
         match kind {
@@ -99,6 +100,10 @@ impl Linker {
             }
             GotPc { .. } | Got { .. } => self.add_got(img, r, GotKind::Addr),
             GotTpOff => self.add_got(img, r, GotKind::TpOff),
+            TlsGd if dso => {
+                self.add_got(img, r, GotKind::TlsGd);
+            }
+            RelKind::TlsLd if dso => self.add_got(img, SymRef::Local(0, 0), GotKind::TlsLd),
             TlsGd | TlsDescPc if shared => self.add_got(img, r, GotKind::TpOff),
             _ => {}
         }
@@ -148,6 +153,17 @@ impl Linker {
         let place = Place::Got(i);
         let shared = self.is_preemptible(img, r);
         match kind {
+            GotKind::TlsGd | GotKind::TlsLd => {
+                // Second word: the offset inside the module's TLS block.
+                let (second, key) = if kind == GotKind::TlsGd { (GotKind::DtpOff, r) } else { (GotKind::Zero, r) };
+                img.got.push((key, second));
+                let sym = if shared && kind == GotKind::TlsGd { Some(global(r)) } else { None };
+                self.add_dynrel(img, DynRel { place, kind: DynKind::DtpMod64, sym, target: None, addend: 0 });
+                if sym.is_some() {
+                    self.add_dynrel(img, DynRel { place: Place::Got(i + 1), kind: DynKind::DtpOff64, sym, target: None, addend: 0 });
+                }
+            }
+            GotKind::DtpOff | GotKind::Zero => {}
             GotKind::TpOff => {
                 if shared {
                     self.add_dynrel(img, DynRel { place, kind: DynKind::TpOff64, sym: Some(global(r)), target: None, addend: 0 });

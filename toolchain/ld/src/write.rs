@@ -42,6 +42,8 @@ impl Linker {
             DynKind::Copy => d.copy,
             DynKind::IRelative => d.irelative,
             DynKind::TpOff64 => d.tpoff64,
+            DynKind::DtpMod64 => d.dtpmod64,
+            DynKind::DtpOff64 => d.dtpoff64,
         };
         let si = sym.and_then(|g| img.dynsym_idx.get(&g).copied()).unwrap_or(0) as u64;
         v.put64(offset);
@@ -67,6 +69,14 @@ impl Linker {
             Synth::Got => {
                 for &(r, k) in &img.got {
                     let val = match k {
+                        GotKind::TlsGd | GotKind::TlsLd | GotKind::Zero => 0,
+                        GotKind::DtpOff => {
+                            if self.is_preemptible(img, r) {
+                                0
+                            } else {
+                                self.sym_addr(img, r).wrapping_sub(img.tls.map_or(0, |t| t.0))
+                            }
+                        }
                         _ if self.is_shared(r) => 0,
                         GotKind::Addr => self.target_addr(img, r),
                         GotKind::TpOff => self.tpoff(img, self.sym_addr(img, r)) as u64,
@@ -280,7 +290,10 @@ impl Linker {
                 n => self.objs[obj].sections.get(n as usize).filter(|s| s.live && s.out != crate::object::NO_OUT).map_or(0, |s| img.shdr_index[s.out] as u16),
             }
         };
+        let tls_start = img.tls.map_or(0, |t| t.0);
         let emit = |v: &mut Vec<u8>, str: &mut StrTab, name: &str, info: u8, other: u8, sh: u16, value: u64, size: u64| {
+            // TLS symbols are offsets into the TLS block.
+            let value = if info & 15 == STT_TLS { value.wrapping_sub(tls_start) } else { value };
             v.put32(str.add(name));
             v.push(info);
             v.push(other);

@@ -242,3 +242,21 @@ fn version_script_hides_and_versions() {
     let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&r.stdout), "20\n");
 }
+
+#[test]
+fn shared_library_with_thread_locals() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("tlsso");
+    let lib = d.write("tl.c", "__thread int tg = 5; static __thread int tl1 = 7, tl2 = 9;\nint tget(void) { tl1++; tl2 += 2; return tg + tl1 + tl2; }\nint *taddr(void) { return &tg; }\n");
+    let lo = d.path("tl.o");
+    assert!(Command::new("gcc").args(["-O2", "-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
+    let (ok, err) = d.link(&[&lo], &["-shared"], "libtl.so");
+    assert!(ok, "{err}");
+    let m = d.compile("m.c", "#include <stdio.h>\n#include <pthread.h>\nextern __thread int tg; int tget(void); int *taddr(void);\nvoid *th(void *a) { tg = 100; return (void *)(long)tget(); }\nint main(void) { tg = 1; int v = tget(); pthread_t t; void *r; pthread_create(&t, 0, th, 0); pthread_join(t, &r);\nprintf(\"%d %ld %d\\n\", v, (long)r, taddr() == &tg); return 0; }\n");
+    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-ltl").arg("-o").arg(d.path("m")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&r.stdout), "20 119 1\n");
+}

@@ -48,6 +48,8 @@ pub struct DynTypes {
     pub irelative: u32,
     pub abs64: u32,
     pub tpoff64: u32,
+    pub dtpmod64: u32,
+    pub dtpoff64: u32,
 }
 
 pub trait Target: Sync {

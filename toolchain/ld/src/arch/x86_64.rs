@@ -6,7 +6,7 @@ use crate::error::Result;
 
 pub struct X86_64;
 
-static DYN: DynTypes = DynTypes { relative: 8, glob_dat: 6, jump_slot: 7, copy: 5, irelative: 37, abs64: 1, tpoff64: 18 };
+static DYN: DynTypes = DynTypes { relative: 8, glob_dat: 6, jump_slot: 7, copy: 5, irelative: 37, abs64: 1, tpoff64: 18, dtpmod64: 16, dtpoff64: 17 };
 
 const NAMES: &[&str] = &[
     "R_X86_64_NONE", "R_X86_64_64", "R_X86_64_PC32", "R_X86_64_GOT32", "R_X86_64_PLT32", "R_X86_64_COPY",
