@@ -70,10 +70,13 @@ impl Linker {
             return vec![];
         }
         let mut msgs = vec![];
-        for s in &self.syms {
+        for (g, s) in self.syms.iter().enumerate() {
             if s.def == Def::Undef && s.strong_ref {
-                let who = s.ref_obj.map_or_else(String::new, |o| format!("{}: ", self.objs[o].name));
-                msgs.push(format!("{who}undefined reference to `{}'", s.name));
+                let msg = match s.ref_obj.and_then(|o| self.reference_site(o, g)) {
+                    Some(site) => format!("{site}: undefined reference to `{}'", s.name),
+                    None => format!("{}undefined reference to `{}'", s.ref_obj.map_or_else(String::new, |o| format!("{}: ", self.objs[o].name)), s.name),
+                };
+                msgs.push(msg);
             }
         }
         msgs
@@ -110,6 +113,29 @@ impl Linker {
             }
         }
         Ok(())
+    }
+
+    /// Where object `oi` first refers to global `g`, GNU style:
+    /// "a.o: in function `main':\na.o:(.text+0x9)".
+    fn reference_site(&self, oi: usize, g: usize) -> Option<String> {
+        let o = &self.objs[oi];
+        for (si, sec) in o.sections.iter().enumerate() {
+            if !sec.live {
+                continue;
+            }
+            for r in &sec.relocs {
+                if self.symref(oi, r.sym) != crate::image::SymRef::Global(g) {
+                    continue;
+                }
+                let func = o.syms.iter().find(|f| f.kind == crate::elf::STT_FUNC && f.shndx as usize == si && f.value <= r.offset && r.offset < f.value + f.size.max(1));
+                let at = format!("{}:({}+{:#x})", o.name, sec.name, r.offset);
+                return Some(match func {
+                    Some(f) => format!("{}: in function `{}':\n{}", o.name, f.name, at),
+                    None => at,
+                });
+            }
+        }
+        None
     }
 
     pub fn count_fdes(&self) -> u64 {
