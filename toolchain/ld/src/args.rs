@@ -63,6 +63,7 @@ pub struct Options {
     pub symbolic: bool,
     pub gc_sections: bool,
     pub version_scripts: Vec<String>,
+    pub allow_multiple_definition: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -133,6 +134,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         symbolic: false,
         gc_sections: false,
         version_scripts: vec![],
+        allow_multiple_definition: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -167,6 +169,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-pie" | "-pic-executable" => o.pie = true,
             "-Bsymbolic" => o.symbolic = true,
             "-gc-sections" => o.gc_sections = true,
+            "-allow-multiple-definition" => o.allow_multiple_definition = true,
             "-version-script" => o.version_scripts.push(arg(&mut i)?),
             "-no-gc-sections" => o.gc_sections = false,
             "-Bsymbolic-functions" => {} // calls already bind locally
@@ -249,6 +252,7 @@ fn z_option(o: &mut Options, z: &str) -> Result<()> {
         "execstack" => o.z_execstack = Some(true),
         "noexecstack" => o.z_execstack = Some(false),
         "text" => o.z_text = true,
+        "muldefs" => o.allow_multiple_definition = true,
         "notext" | "textoff" => o.z_text = false,
         // Layout and hardening hints that do not change what the program does.
         _ => {}

@@ -42,6 +42,9 @@ pub fn link(opts: Options) -> Result<()> {
     l.resolve_defsym_values(&img)?;
     l.assign_shdr_index(&mut img);
     let bytes = l.write_image(&img)?;
+    if let Some(map) = &l.opts.print_map {
+        std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
+    }
     write_atomically(&l.opts.output, &bytes, true)
 }
 
@@ -136,6 +139,23 @@ impl Linker {
             }
         }
         None
+    }
+
+    /// `-Map`: output sections and the input sections in them, with addresses.
+    fn map_text(&self, img: &Image) -> String {
+        let mut t = String::from("Linker script and memory map\n\n");
+        for i in self.order(img) {
+            let o = &img.secs[i];
+            if o.size == 0 {
+                continue;
+            }
+            t += &format!("{:<20} {:#018x} {:#10x}\n", o.name, o.addr, o.size);
+            for &(oi, si) in &o.members {
+                let s = &self.objs[oi].sections[si];
+                t += &format!(" {:<19} {:#018x} {:#10x} {}\n", s.name, o.addr + s.out_off, s.size, self.objs[oi].name);
+            }
+        }
+        t
     }
 
     pub fn count_fdes(&self) -> u64 {

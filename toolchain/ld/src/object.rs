@@ -74,7 +74,7 @@ impl Object {
             bail!("{}: not a relocatable object", name);
         }
         if eh.machine != 62 {
-            bail!("{}: incompatible machine {} (expected x86-64)", name, eh.machine);
+            bail!("{}: file is for machine {}, not x86-64 (e_machine 62)", name, eh.machine);
         }
         let shdrs = parse_shdrs(&b, &eh)?;
         let shstr = match shdrs.get(eh.shstrndx as usize) {

@@ -350,7 +350,7 @@ impl Linker {
                         if sym.weak_def && !weak {
                             sym.def = new;
                             sym.weak_def = false;
-                        } else if !sym.weak_def && !weak {
+                        } else if !sym.weak_def && !weak && !self.opts.allow_multiple_definition {
                             let first = self.objs[o2].name.clone();
                             self.errors.push(format!("{}: multiple definition of `{}'; {}: first defined here", obj.name, s.name, first));
                         }
