@@ -140,9 +140,12 @@ impl Linker {
         // Member offsets.
         for (i, o) in img.secs.iter_mut().enumerate() {
             let mut off = 0;
+            // .eh_frame is read as one list of records: padding between inputs would be
+            // a zero-length terminator to unwinders that walk it (static executables).
+            let packed = o.name == ".eh_frame";
             for &(oi, si) in &o.members {
                 let s = &mut self.objs[oi].sections[si];
-                off = align_up(off, s.align);
+                off = align_up(off, if packed { s.align.min(4) } else { s.align });
                 s.out = i;
                 s.out_off = off;
                 off += s.size;

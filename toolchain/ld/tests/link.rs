@@ -260,3 +260,21 @@ fn shared_library_with_thread_locals() {
     let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&r.stdout), "20 119 1\n");
 }
+
+#[test]
+fn cplusplus_exceptions_in_every_mode() {
+    if !Command::new("g++").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return;
+    }
+    let d = Dir::new("cxx");
+    let src = d.write("x.cc", "#include <iostream>\n#include <stdexcept>\n#include <string>\ntemplate <class T> T twice(T x) { return x + x; }\nstruct B { virtual ~B() {} virtual int f() { return 1; } };\nstruct D : B { int f() override { return 2; } };\nint thrower(int x) { if (x > 2) throw std::runtime_error(\"boom \" + std::to_string(x)); return x; }\nint main() { B *b = new D; try { thrower(5); } catch (const std::exception &e) { std::cout << e.what() << \" \" << b->f() << \" \" << twice(21) << std::endl; } delete b; return 0; }\n");
+    let o = d.path("x.o");
+    assert!(Command::new("g++").args(["-O2", "-c"]).arg(&src).arg("-o").arg(&o).status().unwrap().success());
+    for (i, m) in MODES.iter().enumerate() {
+        let out = d.path(&format!("x{i}"));
+        let r = Command::new("g++").arg(format!("-B{}/", d.path("bin").display())).args(*m).arg(&o).arg("-o").arg(&out).output().unwrap();
+        assert!(r.status.success(), "mode {m:?}: {}", String::from_utf8_lossy(&r.stderr));
+        let run = Command::new(&out).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&run.stdout), "boom 5 2 42\n", "mode {m:?}");
+    }
+}
