@@ -1,6 +1,6 @@
 //! The output image being built: output sections, synthetic tables, segments.
 
-use std::collections::HashMap;
+use crate::fxhash::FxMap as HashMap;
 
 use crate::args::OutputKind;
 
@@ -123,7 +123,7 @@ pub struct StrTab {
 
 impl StrTab {
     pub fn new() -> StrTab {
-        StrTab { data: vec![0], map: HashMap::new() }
+        StrTab { data: vec![0], map: HashMap::default() }
     }
     pub fn map_get(&self, s: &str) -> Option<u32> {
         self.map.get(s).copied()
@@ -183,19 +183,19 @@ impl Image {
         Image {
             kind,
             secs: vec![],
-            synth_idx: HashMap::new(),
+            synth_idx: HashMap::default(),
             got: vec![],
-            got_map: HashMap::new(),
+            got_map: HashMap::default(),
             plt: vec![],
-            plt_map: HashMap::new(),
+            plt_map: HashMap::default(),
             bss_syms: vec![],
-            bss_off: HashMap::new(),
+            bss_off: HashMap::default(),
             copies: vec![],
             copy_aliases: vec![],
             canonical_plt: Default::default(),
             dynrel: vec![],
             dynsyms: vec![],
-            dynsym_idx: HashMap::new(),
+            dynsym_idx: HashMap::default(),
             dynstr: StrTab::new(),
             dyn_tags: vec![],
             needed: vec![],
@@ -209,7 +209,7 @@ impl Image {
             eh_fde_count: 0,
             shdr_index: vec![],
             verdefs: vec![],
-            sym_ver: HashMap::new(),
+            sym_ver: HashMap::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod dynamic;
 pub mod ehframe;
 pub mod elf;
 pub mod error;
+pub mod fxhash;
 pub mod gc;
 pub mod image;
 pub mod layout;

@@ -1,7 +1,7 @@
 //! Loading inputs in command-line order and resolving symbols: objects, archive members
 //! pulled in by undefined references, shared libraries, scripts, groups.
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxMap as HashMap, FxSet as HashSet};
 use std::path::Path;
 
 use crate::archive::{is_archive, Archive};
@@ -59,7 +59,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::new(), comdats: HashSet::new(), archives: vec![], errors: vec![] }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![] }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {
@@ -154,7 +154,7 @@ impl Linker {
         if is_archive(&data) {
             let ar = Archive::parse(path.to_string(), data)?;
             let idx = self.archives.len();
-            self.archives.push((ar, HashSet::new()));
+            self.archives.push((ar, HashSet::default()));
             if flags.whole_archive {
                 for off in self.archives[idx].0.all_members()? {
                     self.load_member(idx, off)?;
@@ -292,7 +292,7 @@ impl Linker {
     pub fn add_object(&mut self, mut obj: Object) -> Result<()> {
         let oi = self.objs.len();
         // COMDAT: the first group with a signature wins; later copies are dropped.
-        let mut dropped = HashSet::new();
+        let mut dropped = HashSet::default();
         for (sig, members) in &obj.groups {
             if !self.comdats.insert(sig.clone()) {
                 dropped.extend(members.iter().copied());

@@ -353,10 +353,16 @@ impl Linker {
 /// A deterministic 160-bit digest of the file (FNV-1a lanes; an identifier, not a MAC).
 fn build_id(data: &[u8]) -> [u8; 20] {
     let mut lanes = [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4, 0x1234_5678_9abc_def0];
-    for (i, &b) in data.iter().enumerate() {
+    let mut words = data.chunks_exact(8);
+    for (i, c) in (&mut words).enumerate() {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
         let l = &mut lanes[i % 3];
-        *l = (*l ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        *l = (l.rotate_left(29) ^ w).wrapping_mul(0x0000_0100_0000_01b3);
     }
+    for &b in words.remainder() {
+        lanes[0] = (lanes[0] ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    lanes[0] ^= data.len() as u64;
     let mut out = [0u8; 20];
     let bytes: Vec<u8> = lanes.iter().flat_map(|l| l.to_le_bytes()).collect();
     out.copy_from_slice(&bytes[..20]);
