@@ -129,6 +129,9 @@ impl Target for X86_64 {
     }
 
     fn relax_got(&self, code: &mut [u8], off: usize) {
+        if !self.can_relax_got(code, off) {
+            return;
+        }
         match code[off - 1] {
             0x15 if code[off - 2] == 0xff => code[off - 2..off].copy_from_slice(&[0x67, 0xe8]),
             0x25 if code[off - 2] == 0xff => code[off - 2..off].copy_from_slice(&[0x90, 0xe9]),
