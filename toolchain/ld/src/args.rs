@@ -259,3 +259,36 @@ fn z_option(o: &mut Options, z: &str) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(a: &[&str]) -> Options {
+        parse(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn collect2_line() {
+        let o = p(&[
+            "-plugin", "/x/liblto_plugin.so", "-plugin-opt=/x/lto-wrapper", "--build-id", "--eh-frame-hdr", "-m", "elf_x86_64",
+            "--hash-style=gnu", "--as-needed", "-dynamic-linker", "/lib64/ld-linux-x86-64.so.2", "-pie", "-o", "out", "a.o",
+            "-L/lib", "-lm", "--push-state", "--no-as-needed", "-lgcc_s", "--pop-state", "-lc", "-z", "now", "-zrelro",
+        ]);
+        assert_eq!(o.output, "out");
+        assert_eq!(o.output_kind(), OutputKind::Pie);
+        assert!(o.eh_frame_hdr && o.build_id && o.z_now && o.hash_gnu && !o.hash_sysv);
+        assert_eq!(o.dynamic_linker.as_deref(), Some("/lib64/ld-linux-x86-64.so.2"));
+        let libs: Vec<(String, bool)> = o.inputs.iter().filter_map(|i| if let Input::Lib(n, f) = i { Some((n.clone(), f.as_needed)) } else { None }).collect();
+        assert_eq!(libs, [("m".to_string(), true), ("gcc_s".to_string(), false), ("c".to_string(), true)]);
+    }
+
+    #[test]
+    fn static_and_errors() {
+        let o = p(&["-static", "-pie", "--no-dynamic-linker", "x.o", "--start-group", "-lc", "--end-group"]);
+        assert_eq!(o.output_kind(), OutputKind::StaticPie);
+        assert!(parse(&["--frobnicate".to_string()]).is_err());
+        assert!(parse(&["-o".to_string()]).is_err());
+        assert!(parse(&["-T".to_string(), "x.ld".to_string()]).is_err());
+    }
+}

@@ -115,3 +115,26 @@ pub fn parse(name: &str, text: &str) -> Result<InputScript> {
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glibc_libc_so() {
+        let s = parse("libc.so", "/* GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( /lib/x86_64-linux-gnu/libc.so.6 /usr/lib/x86_64-linux-gnu/libc_nonshared.a  AS_NEEDED ( /lib64/ld-linux-x86-64.so.2 ) )\n").unwrap();
+        assert_eq!(s.groups.len(), 1);
+        let (is_group, list) = &s.groups[0];
+        assert!(*is_group);
+        let flags: Vec<(&str, bool)> = list.iter().map(|i| (i.name.as_str(), i.as_needed)).collect();
+        assert_eq!(flags, [("/lib/x86_64-linux-gnu/libc.so.6", false), ("/usr/lib/x86_64-linux-gnu/libc_nonshared.a", false), ("/lib64/ld-linux-x86-64.so.2", true)]);
+    }
+
+    #[test]
+    fn libs_and_errors() {
+        let s = parse("x", "INPUT(-lfoo bar.o)").unwrap();
+        assert!(s.groups[0].1[0].is_lib && s.groups[0].1[0].name == "foo");
+        assert!(parse("x", "SECTIONS { }").is_err());
+        assert!(parse("x", "GROUP foo").is_err());
+    }
+}

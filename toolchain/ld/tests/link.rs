@@ -278,3 +278,34 @@ fn cplusplus_exceptions_in_every_mode() {
         assert_eq!(String::from_utf8_lossy(&run.stdout), "boom 5 2 42\n", "mode {m:?}");
     }
 }
+
+#[test]
+fn archives_thin_archives_groups_and_whole_archive() {
+    if !have_gcc() || !Command::new("ar").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return;
+    }
+    let d = Dir::new("ar");
+    let m = d.compile("m.c", "int a(void); int main(void) { return a() == 3 ? 0 : 1; }");
+    let a = d.compile("a.c", "int b(void); int a(void) { return b() + 1; }");
+    let b = d.compile("b.c", "int c(void); int b(void) { return c() + 1; }");
+    let c = d.compile("c.c", "int c(void) { return 1; }");
+    let unused = d.compile("u.c", "int main(void) { return 7; }");
+    let ar = |name: &str, flags: &str, objs: &[&Path]| {
+        let st = Command::new("ar").arg(flags).arg(d.path(name)).args(objs).status().unwrap();
+        assert!(st.success());
+        d.path(name)
+    };
+    // a and c in one archive, b in another: b needs c, found only by rescanning the group.
+    let ac = ar("libac.a", "rcs", &[&a, &c, &unused]);
+    let bt = ar("libb.a", "rcsT", &[&b]);
+    let group = ["-Wl,--start-group".to_string(), ac.display().to_string(), bt.display().to_string(), "-Wl,--end-group".to_string()];
+    let gr: Vec<&str> = group.iter().map(String::as_str).collect();
+    let mut args = vec![m.to_str().unwrap()];
+    args.extend(&gr);
+    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).args(&args).arg("-o").arg(d.path("g")).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(d.run("g").0, 0);
+    // --whole-archive pulls the unused member too: its main is a duplicate.
+    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg("-Wl,--whole-archive").arg(&ac).arg("-Wl,--no-whole-archive").arg(&bt).arg("-o").arg(d.path("w")).output().unwrap();
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("multiple definition of `main'"));
+}
