@@ -64,6 +64,7 @@ pub struct Options {
     pub gc_sections: bool,
     pub version_scripts: Vec<String>,
     pub allow_multiple_definition: bool,
+    pub help: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -135,6 +136,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         gc_sections: false,
         version_scripts: vec![],
         allow_multiple_definition: false,
+        help: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -211,6 +213,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-u" | "-undefined" => o.undefined.push(arg(&mut i)?),
             "-wrap" => o.wrap.push(arg(&mut i)?),
             "-v" | "-version" | "-V" => o.version = true,
+            "-help" => o.help = true,
             "-sysroot" => o.sysroot = arg(&mut i)?,
             "-Map" => o.print_map = Some(arg(&mut i)?),
             "-enable-new-dtags" => o.new_dtags = true,
@@ -242,6 +245,20 @@ pub fn parse(args: &[String]) -> Result<Options> {
     }
     Ok(o)
 }
+
+/// `--help`: build systems (libtool, configure) grep it for the options they want.
+pub const HELP: &str = "Usage: ld [options] file...
+Options:
+  -o FILE, -l LIB, -L DIR, -e SYM, -u SYM, -T SCRIPT (not yet), -r, -s, -S
+  -static, -Bstatic, -Bdynamic, -pie, -no-pie, -shared, -soname NAME, -rpath DIR
+  --as-needed, --no-as-needed, --push-state, --pop-state
+  --whole-archive, --no-whole-archive, --start-group, --end-group
+  --dynamic-linker FILE, --no-dynamic-linker, --hash-style=gnu|sysv|both
+  --eh-frame-hdr, --build-id, --gc-sections, --export-dynamic, -Bsymbolic
+  --version-script FILE, --defsym SYM=EXPR, --wrap SYM, -Map FILE
+  --allow-multiple-definition, -z now|lazy|relro|norelro|execstack|noexecstack|muldefs
+  --version, --help
+";
 
 fn z_option(o: &mut Options, z: &str) -> Result<()> {
     match z {

@@ -38,6 +38,10 @@ pub fn main_with_args(args: &[String]) -> i32 {
             return 1;
         }
     };
+    if opts.help {
+        print!("{}", args::HELP);
+        return 0;
+    }
     if opts.version {
         println!("GNU ld (ccc-ld) 2.40 compatible");
         if opts.inputs.is_empty() {
