@@ -65,13 +65,15 @@ pub struct Options {
     pub version_scripts: Vec<String>,
     pub allow_multiple_definition: bool,
     pub help: bool,
+    pub strip_all: bool,
+    pub strip_debug: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
 const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "-O"];
 /// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
 const IGNORED: &[&str] = &[
-    "-O1", "-O2", "-O0", "--sort-common", "-s", "-S", "--strip-all", "--strip-debug",
+    "-O1", "-O2", "-O0", "--sort-common",
     "-g", "--fatal-warnings", "--no-fatal-warnings", "--no-undefined", "-x", "-X", "--discard-all", "--discard-locals",
     "--warn-common", "--no-warn-mismatch", "--no-warn-rwx-segments", "--warn-shared-textrel", "-EL", "--color-diagnostics",
     "--no-copy-dt-needed-entries", "--copy-dt-needed-entries", "--allow-shlib-undefined", "--no-allow-shlib-undefined",
@@ -137,6 +139,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
         version_scripts: vec![],
         allow_multiple_definition: false,
         help: false,
+        strip_all: false,
+        strip_debug: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -214,6 +218,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-wrap" => o.wrap.push(arg(&mut i)?),
             "-v" | "-version" | "-V" => o.version = true,
             "-help" => o.help = true,
+            "-s" | "-strip-all" => o.strip_all = true,
+            "-S" | "-strip-debug" | "-g0" => o.strip_debug = true,
             "-sysroot" => o.sysroot = arg(&mut i)?,
             "-Map" => o.print_map = Some(arg(&mut i)?),
             "-enable-new-dtags" => o.new_dtags = true,

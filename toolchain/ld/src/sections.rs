@@ -97,9 +97,10 @@ impl Linker {
     pub fn build_sections(&mut self, img: &mut Image) {
         let mut by_name: HashMap<String, usize> = HashMap::new();
         let now = self.opts.z_now;
+        let strip = self.opts.strip_all || self.opts.strip_debug;
         for (oi, obj) in self.objs.iter().enumerate() {
             for (si, s) in obj.sections.iter().enumerate() {
-                if !s.live {
+                if !s.live || (strip && s.flags & SHF_ALLOC == 0) {
                     continue;
                 }
                 let name = output_name(&s.name);

@@ -175,7 +175,7 @@ impl Linker {
         let shstr_name = shstr.add(".shstrtab");
         let symtab_name = shstr.add(".symtab");
         let strtab_name = shstr.add(".strtab");
-        let (symtab, strtab, nlocal) = self.symtab(img);
+        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img) };
         while out.len() % 8 != 0 {
             out.push(0);
         }
