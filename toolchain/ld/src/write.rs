@@ -217,10 +217,12 @@ impl Linker {
             out.put64(entsize);
         }
         let nshown = shown.len() as u32;
-        for (name, kind, off, size, link, info, align, ent) in [
+        let with_symtab = !self.opts.strip_all;
+        let tables = [
             (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, 8, 24),
             (strtab_name, SHT_STRTAB, strtab_off, strtab.len() as u64, 0, 0, 1, 0),
-        ] {
+        ];
+        for (name, kind, off, size, link, info, align, ent) in tables.into_iter().filter(|_| with_symtab) {
             out.put32(name);
             out.put32(kind);
             out.put64(0);
@@ -241,7 +243,7 @@ impl Linker {
         out.put64(0);
         out.put64(1);
         out.put64(0);
-        let shnum = shown.len() as u16 + 4;
+        let shnum = shown.len() as u16 + if with_symtab { 4 } else { 2 };
         // ELF header and program headers.
         let mut h = vec![];
         h.extend_from_slice(b"\x7fELF\x02\x01\x01");
