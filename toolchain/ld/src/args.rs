@@ -67,6 +67,8 @@ pub struct Options {
     pub help: bool,
     pub strip_all: bool,
     pub strip_debug: bool,
+    /// Segment alignment (`-z max-page-size=`).
+    pub max_page_size: u64,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -141,6 +143,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         help: false,
         strip_all: false,
         strip_debug: false,
+        max_page_size: 0x1000,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -276,6 +279,17 @@ fn z_option(o: &mut Options, z: &str) -> Result<()> {
         "noexecstack" => o.z_execstack = Some(false),
         "text" => o.z_text = true,
         "muldefs" => o.allow_multiple_definition = true,
+        _ if z.starts_with("max-page-size=") => {
+            let v = &z["max-page-size=".len()..];
+            let n = match v.strip_prefix("0x") {
+                Some(h) => u64::from_str_radix(h, 16).ok(),
+                None => v.parse().ok(),
+            };
+            match n {
+                Some(n) if n.is_power_of_two() => o.max_page_size = n,
+                _ => bail!("-z max-page-size: invalid value '{}'", v),
+            }
+        }
         "notext" | "textoff" => o.z_text = false,
         // Layout and hardening hints that do not change what the program does.
         _ => {}

@@ -5,7 +5,6 @@ use crate::elf::*;
 use crate::image::{Image, Phdr, Synth};
 use crate::resolve::{Def, Linker};
 
-const PAGE: u64 = 0x1000;
 
 /// Symbols the linker defines when something references them.
 const LINKER_SYMS: &[&str] = &[
@@ -118,7 +117,7 @@ impl Linker {
                 _ => 3,
             };
             if group != prev_group && s.size > 0 {
-                addr = align_up(addr, PAGE);
+                addr = align_up(addr, self.opts.max_page_size);
                 prev_group = group;
             }
             addr = align_up(addr, s.align);
@@ -162,7 +161,7 @@ impl Linker {
             let start = if classes[0] == 0 { img.base } else { secs[0].addr };
             let file_end = secs.iter().filter(|s| s.kind != SHT_NOBITS).map(|s| s.addr + s.size).max().unwrap_or(start).max(if classes[0] == 0 { headers_end } else { start });
             let mem_end = secs.iter().filter(|s| !(s.kind == SHT_NOBITS && s.flags & SHF_TLS != 0)).map(|s| s.addr + s.size).max().unwrap_or(file_end).max(file_end);
-            ph.push(Phdr { kind: PT_LOAD, flags, offset: start - img.base, vaddr: start, filesz: file_end - start, memsz: mem_end - start, align: PAGE });
+            ph.push(Phdr { kind: PT_LOAD, flags, offset: start - img.base, vaddr: start, filesz: file_end - start, memsz: mem_end - start, align: self.opts.max_page_size });
         }
         if img.dynamic() {
             let s = img.sec(Synth::Dynamic).cloned();
