@@ -82,7 +82,10 @@ impl Object {
             None => bail!("{}: bad section name table index", name),
         };
         let mut sections = Vec::with_capacity(shdrs.len());
-        for s in &shdrs {
+        for (i, s) in shdrs.iter().enumerate() {
+            if s.align > 1 && (!s.align.is_power_of_two() || s.align > 1 << 28) {
+                bail!("{}: section {} has invalid alignment {:#x}", name, i, s.align);
+            }
             sections.push(Section {
                 name: b.cstr(shstr, s.name as u64)?,
                 kind: s.kind,

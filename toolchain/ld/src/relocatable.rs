@@ -19,6 +19,9 @@ struct RSec {
     members: Vec<(usize, usize)>,
 }
 
+/// Larger outputs come only from corrupt inputs; refuse rather than exhaust memory.
+pub const MAX_FILE: u64 = 1 << 36;
+
 fn kept(kind: u32) -> bool {
     !matches!(kind, SHT_GROUP | SHT_RELA | SHT_REL | SHT_SYMTAB | SHT_STRTAB | SHT_SYMTAB_SHNDX | SHT_NULL)
 }
@@ -134,6 +137,10 @@ impl Linker {
             }
         }
         // File: header, section contents, relocations, symbols, strings, headers.
+        let total: u64 = secs.iter().filter(|o| o.kind != SHT_NOBITS).map(|o| o.size + o.align).sum();
+        if total > MAX_FILE {
+            crate::bail!("output would be {} bytes: too large", total);
+        }
         let mut out = vec![0u8; 64];
         let mut offsets = vec![];
         for o in &secs {

@@ -141,6 +141,9 @@ impl Linker {
     pub fn write_image(&self, img: &Image) -> Result<Vec<u8>> {
         let order = self.order(img);
         let file_end = img.secs.iter().filter(|s| s.kind != SHT_NOBITS && s.size > 0).map(|s| s.offset + s.size).max().unwrap_or(0).max(64 + 56 * img.phdrs.len() as u64);
+        if file_end > crate::relocatable::MAX_FILE {
+            crate::bail!("output would be {:#x} bytes: too large (corrupt input or address overflow)", file_end);
+        }
         let mut out = vec![0u8; file_end as usize];
         // Input sections.
         for o in &img.secs {
