@@ -290,6 +290,11 @@ impl Linker {
     }
 
     pub fn add_object(&mut self, mut obj: Object) -> Result<()> {
+        // Slim LTO objects hold only GCC's intermediate code; GNU ld compiles them through
+        // the plugin, which we do not run: linking them would silently drop their code.
+        if obj.syms.iter().any(|s| s.name == "__gnu_lto_slim") {
+            bail!("{}: LTO object (compiled with -flto) needs the GCC linker plugin, which ccc-ld does not support; use -ffat-lto-objects or -fno-lto", obj.name);
+        }
         let oi = self.objs.len();
         // COMDAT: the first group with a signature wins; later copies are dropped.
         let mut dropped = HashSet::default();
