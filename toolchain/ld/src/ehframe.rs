@@ -112,3 +112,76 @@ pub fn fde_table(d: &[u8], addr: u64) -> Vec<(u64, u64)> {
     out.sort();
     out
 }
+
+impl crate::resolve::Linker {
+    /// Drop FDEs whose code is gone (COMDAT duplicates, --gc-sections), as GNU ld does,
+    /// so that unwinders never see entries for address 0.
+    pub fn prune_eh_frames(&mut self) {
+        for oi in 0..self.objs.len() {
+            for si in 0..self.objs[oi].sections.len() {
+                let s = &self.objs[oi].sections[si];
+                if !s.live || s.name != ".eh_frame" || s.relocs.is_empty() {
+                    continue;
+                }
+                if let Some((bytes, relocs)) = self.pruned(oi, si) {
+                    let s = &mut self.objs[oi].sections[si];
+                    s.size = bytes.len() as u64;
+                    s.rewritten = Some(bytes);
+                    s.relocs = relocs;
+                }
+            }
+        }
+    }
+
+    /// The section without dead FDEs, or None when every FDE stays.
+    fn pruned(&self, oi: usize, si: usize) -> Option<(Vec<u8>, Vec<crate::object::Rela>)> {
+        let o = &self.objs[oi];
+        let d = o.section_bytes(si);
+        let relocs = &o.sections[si].relocs;
+        let mut recs = vec![];
+        records(d, |off, fde| recs.push((off, fde)));
+        let live_target = |off: usize| -> bool {
+            let Some(r) = relocs.iter().find(|r| r.offset == off as u64 + 8) else { return true };
+            let (to, sym) = match self.symref(oi, r.sym) {
+                crate::image::SymRef::Local(x, i) => (x, i),
+                crate::image::SymRef::Global(g) => match self.syms[g].def {
+                    crate::resolve::Def::Regular { obj, sym } => (obj, sym),
+                    _ => return true,
+                },
+            };
+            let sh = self.objs[to].syms[sym].shndx as usize;
+            self.objs[to].sections.get(sh).map_or(true, |s| s.live)
+        };
+        let keep: Vec<(usize, bool, bool)> = recs.iter().map(|&(off, fde)| (off, fde, !fde || live_target(off))).collect();
+        if keep.iter().all(|k| k.2) {
+            return None;
+        }
+        let b = Bytes::new(d, "");
+        let mut out = vec![];
+        let mut moved: Vec<(usize, usize, usize)> = vec![]; // (old start, old end, new start)
+        for (i, &(off, fde, k)) in keep.iter().enumerate() {
+            let end = keep.get(i + 1).map_or(d.len(), |n| n.0).min(off + 4 + b.u32(off as u64).ok()? as usize);
+            if !k {
+                continue;
+            }
+            let new = out.len();
+            out.extend_from_slice(d.get(off..end)?);
+            if fde {
+                let ptr = b.u32(off as u64 + 4).ok()? as usize;
+                let cie_old = (off + 4).checked_sub(ptr)?;
+                let cie_new = moved.iter().find(|m| m.0 == cie_old)?.2;
+                let p = (new + 4 - cie_new) as u32;
+                out[new + 4..new + 8].copy_from_slice(&p.to_le_bytes());
+            }
+            moved.push((off, end, new));
+        }
+        let rel = relocs
+            .iter()
+            .filter_map(|r| {
+                let m = moved.iter().find(|m| (m.0 as u64) <= r.offset && r.offset < m.1 as u64)?;
+                Some(crate::object::Rela { offset: r.offset - m.0 as u64 + m.2 as u64, ..r.clone() })
+            })
+            .collect();
+        Some((out, rel))
+    }
+}

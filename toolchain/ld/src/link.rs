@@ -24,6 +24,7 @@ pub fn link(opts: Options) -> Result<()> {
     if l.opts.gc_sections {
         l.gc_sections(img.kind == crate::args::OutputKind::Shared);
     }
+    l.prune_eh_frames();
     l.build_sections(&mut img);
     l.claim_linker_symbols(&img);
     let mut errors = std::mem::take(&mut l.errors);

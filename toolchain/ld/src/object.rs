@@ -25,6 +25,8 @@ pub struct Section {
     pub live: bool,
     /// A duplicate COMDAT group member: gone from every kind of output.
     pub discarded: bool,
+    /// Contents rewritten by the linker (.eh_frame without dead FDEs).
+    pub rewritten: Option<Vec<u8>>,
     /// Output section index and offset inside it, once placed.
     pub out: usize,
     pub out_off: u64,
@@ -96,6 +98,7 @@ impl Object {
                 relocs: vec![],
                 live: false,
                 discarded: false,
+                rewritten: None,
                 out: NO_OUT,
                 out_off: 0,
             });
@@ -200,6 +203,9 @@ impl Object {
         let s = &self.sections[i];
         if s.kind == SHT_NOBITS {
             return &[];
+        }
+        if let Some(r) = &s.rewritten {
+            return r;
         }
         // Ranges were checked in `parse`.
         &self.data[s.offset as usize..(s.offset + s.size) as usize]
