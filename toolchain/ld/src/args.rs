@@ -69,6 +69,9 @@ pub struct Options {
     pub strip_debug: bool,
     /// Segment alignment (`-z max-page-size=`).
     pub max_page_size: u64,
+    /// `--export-dynamic-symbol` patterns and `--dynamic-list` files.
+    pub export_patterns: Vec<String>,
+    pub dynamic_lists: Vec<String>,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -144,6 +147,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
         strip_all: false,
         strip_debug: false,
         max_page_size: 0x1000,
+        export_patterns: vec![],
+        dynamic_lists: vec![],
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -179,6 +184,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-Bsymbolic" => o.symbolic = true,
             "-gc-sections" => o.gc_sections = true,
             "-allow-multiple-definition" => o.allow_multiple_definition = true,
+            "-export-dynamic-symbol" => o.export_patterns.push(arg(&mut i)?),
+            "-dynamic-list" => o.dynamic_lists.push(arg(&mut i)?),
             "-version-script" => o.version_scripts.push(arg(&mut i)?),
             "-no-gc-sections" => o.gc_sections = false,
             "-Bsymbolic-functions" => {} // calls already bind locally

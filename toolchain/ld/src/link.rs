@@ -35,6 +35,7 @@ pub fn link(opts: Options) -> Result<()> {
     }
     img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
     l.apply_version_scripts(&mut img)?;
+    l.read_dynamic_lists()?;
     l.scan(&mut img)?;
     l.prepare_dynamic(&mut img);
     img.eh_fde_count = l.count_fdes();
@@ -162,6 +163,17 @@ impl Linker {
             }
         }
         t
+    }
+
+    /// `--dynamic-list FILE`: `{ sym; pattern*; };` joins the export patterns.
+    pub fn read_dynamic_lists(&mut self) -> Result<()> {
+        for path in self.opts.dynamic_lists.clone() {
+            let text = std::fs::read_to_string(&path).map_err(|e| err!("cannot open dynamic list {}: {}", path, e))?;
+            for n in crate::version_script::parse(&path, &text)? {
+                self.opts.export_patterns.extend(n.global);
+            }
+        }
+        Ok(())
     }
 
     pub fn count_fdes(&self) -> u64 {

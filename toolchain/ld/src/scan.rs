@@ -302,7 +302,8 @@ impl Linker {
             let wanted: crate::fxhash::FxSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().chain(l.syms.iter().map(|s| &s.name)).map(String::as_str)).collect();
             for (g, s) in self.syms.iter().enumerate() {
                 let defined = matches!(s.def, Def::Regular { .. } | Def::Common { .. });
-                if defined && s.vis == STV_DEFAULT && (self.opts.export_dynamic || wanted.contains(s.name.as_str())) {
+                let listed = || self.opts.export_patterns.iter().any(|p| crate::version_script::glob(p, &s.name));
+                if defined && s.vis == STV_DEFAULT && (self.opts.export_dynamic || wanted.contains(s.name.as_str()) || listed()) {
                     push(&mut exports, g);
                 }
             }
