@@ -19,7 +19,7 @@ fn uleb(d: &[u8], p: &mut usize) -> Option<u64> {
 }
 
 /// Walk CIE/FDE records: calls `f(record offset, is_fde)`.
-fn records(d: &[u8], mut f: impl FnMut(usize, bool)) {
+pub(crate) fn records(d: &[u8], mut f: impl FnMut(usize, bool)) {
     let b = Bytes::new(d, "");
     let mut off = 0usize;
     while off + 4 <= d.len() {

@@ -15,6 +15,19 @@ fn is_root_section(name: &str, kind: u32) -> bool {
 }
 
 impl Linker {
+    /// The (object, section) a relocation's symbol is defined in.
+    fn reloc_target_section(&self, oi: usize, sym: u32) -> Option<(usize, usize)> {
+        let (o, sym) = match self.symref(oi, sym) {
+            SymRef::Local(o, i) => (o, i),
+            SymRef::Global(g) => match self.syms[g].def {
+                Def::Regular { obj, sym } => (obj, sym),
+                _ => return None,
+            },
+        };
+        let sh = self.objs[o].syms[sym].shndx;
+        (sh != SHN_UNDEF && sh < SHN_LORESERVE).then_some((o, sh as usize))
+    }
+
     pub fn gc_sections(&mut self, shared_output: bool) {
         let mut live: Vec<Vec<bool>> = self.objs.iter().map(|o| vec![false; o.sections.len()]).collect();
         let mut work: Vec<(usize, usize)> = vec![];
@@ -47,22 +60,36 @@ impl Linker {
                 mark(&mut live, &mut work, obj, sh);
             }
         }
+        // Personality routines are named only by CIEs: keep what CIE relocations reach.
+        for oi in 0..self.objs.len() {
+            for si in 0..self.objs[oi].sections.len() {
+                let s = &self.objs[oi].sections[si];
+                if !s.live || s.name != ".eh_frame" {
+                    continue;
+                }
+                let mut cies = vec![];
+                crate::ehframe::records(self.objs[oi].section_bytes(si), |off, fde| {
+                    if !fde {
+                        cies.push(off as u64);
+                    }
+                });
+                let d = self.objs[oi].section_bytes(si);
+                let in_cie = |off: u64| cies.iter().any(|&c| {
+                    let len = d.get(c as usize..c as usize + 4).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64);
+                    c <= off && off < c + 4 + len
+                });
+                let targets: Vec<(usize, usize)> = s.relocs.iter().filter(|r| in_cie(r.offset)).filter_map(|r| self.reloc_target_section(oi, r.sym)).collect();
+                for (o, t) in targets {
+                    mark(&mut live, &mut work, o, t);
+                }
+            }
+        }
         // Everything reachable from a live section.
         while let Some((oi, si)) = work.pop() {
             let targets: Vec<(usize, usize)> = self.objs[oi].sections[si]
                 .relocs
                 .iter()
-                .filter_map(|r| {
-                    let (o, sym) = match self.symref(oi, r.sym) {
-                        SymRef::Local(o, i) => (o, i),
-                        SymRef::Global(g) => match self.syms[g].def {
-                            Def::Regular { obj, sym } => (obj, sym),
-                            _ => return None,
-                        },
-                    };
-                    let sh = self.objs[o].syms[sym].shndx;
-                    (sh != SHN_UNDEF && sh < SHN_LORESERVE).then_some((o, sh as usize))
-                })
+                .filter_map(|r| self.reloc_target_section(oi, r.sym))
                 .collect();
             for (o, s) in targets {
                 mark(&mut live, &mut work, o, s);

@@ -268,11 +268,15 @@ fn cplusplus_exceptions_in_every_mode() {
     }
     let d = Dir::new("cxx");
     let src = d.write("x.cc", "#include <iostream>\n#include <stdexcept>\n#include <string>\ntemplate <class T> T twice(T x) { return x + x; }\nstruct B { virtual ~B() {} virtual int f() { return 1; } };\nstruct D : B { int f() override { return 2; } };\nint thrower(int x) { if (x > 2) throw std::runtime_error(\"boom \" + std::to_string(x)); return x; }\nint main() { B *b = new D; try { thrower(5); } catch (const std::exception &e) { std::cout << e.what() << \" \" << b->f() << \" \" << twice(21) << std::endl; } delete b; return 0; }\n");
+    // A second unit instantiates the same template: COMDAT duplicates and their FDEs go.
+    let src2 = d.write("y.cc", "#include <string>\ntemplate <class T> T twice(T x) { return x + x; }\nint other() { return twice(4) + (int)twice(std::string(\"y\")).size(); }\n");
     let o = d.path("x.o");
-    assert!(Command::new("g++").args(["-O2", "-c"]).arg(&src).arg("-o").arg(&o).status().unwrap().success());
+    let o2 = d.path("y.o");
+    assert!(Command::new("g++").args(["-O0", "-ffunction-sections", "-c"]).arg(&src).arg("-o").arg(&o).status().unwrap().success());
+    assert!(Command::new("g++").args(["-O0", "-ffunction-sections", "-c"]).arg(&src2).arg("-o").arg(&o2).status().unwrap().success());
     for (i, m) in MODES.iter().enumerate() {
         let out = d.path(&format!("x{i}"));
-        let r = Command::new("g++").arg(format!("-B{}/", d.path("bin").display())).args(*m).arg(&o).arg("-o").arg(&out).output().unwrap();
+        let r = Command::new("g++").arg(format!("-B{}/", d.path("bin").display())).args(*m).arg("-Wl,--gc-sections").arg(&o).arg(&o2).arg("-o").arg(&out).output().unwrap();
         assert!(r.status.success(), "mode {m:?}: {}", String::from_utf8_lossy(&r.stderr));
         let run = Command::new(&out).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&run.stdout), "boom 5 2 42\n", "mode {m:?}");
