@@ -43,7 +43,8 @@ impl Linker {
         let start_stop: Vec<String> = self.syms.iter().filter_map(|s| s.name.strip_prefix("__start_").or_else(|| s.name.strip_prefix("__stop_")).map(str::to_string)).collect();
         for (oi, o) in self.objs.iter().enumerate() {
             for (si, s) in o.sections.iter().enumerate() {
-                if s.live && (is_root_section(&s.name, s.kind) || start_stop.contains(&s.name)) {
+                // SHF_GNU_RETAIN: `__attribute__((retain))`.
+                if s.live && (is_root_section(&s.name, s.kind) || start_stop.contains(&s.name) || s.flags & 0x20_0000 != 0) {
                     mark(&mut live, &mut work, oi, si);
                 }
             }
