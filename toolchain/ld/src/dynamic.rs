@@ -39,13 +39,19 @@ impl Linker {
         matches!(self.syms[g].def, Def::Regular { .. } | Def::Common { .. }) || img.bss_off.contains_key(&g)
     }
 
+    /// In the GNU hash table: definitions, and canonical PLT entries (undefined, but their
+    /// value is the address every module must use for the function).
+    fn is_hashed(&self, img: &Image, g: usize) -> bool {
+        self.is_dyn_defined(img, g) || img.canonical_plt.contains(&g)
+    }
+
     /// Order .dynsym (undefined first, then defined sorted by GNU hash bucket), fill
     /// .dynstr, pick DT_NEEDED libraries and version requirements. Before layout.
     pub fn prepare_dynamic(&mut self, img: &mut Image) {
         if !img.dynamic() {
             return;
         }
-        let (mut undef, mut def): (Vec<usize>, Vec<usize>) = img.dynsyms.iter().partition(|&&g| !self.is_dyn_defined(img, g));
+        let (mut undef, mut def): (Vec<usize>, Vec<usize>) = img.dynsyms.iter().partition(|&&g| !self.is_hashed(img, g));
         let nb = (def.len() as u32 / 4).max(1);
         def.sort_by_key(|&g| gnu_hash(dyn_name(&self.syms[g].name)) % nb);
         undef.extend(def);
@@ -130,7 +136,7 @@ impl Linker {
     }
 
     pub fn gnu_hash_shape(&self, img: &Image) -> GnuHashShape {
-        let symoffset = img.dynsyms.iter().take_while(|&&g| !self.is_dyn_defined(img, g)).count() as u32 + 1;
+        let symoffset = img.dynsyms.iter().take_while(|&&g| !self.is_hashed(img, g)).count() as u32 + 1;
         let ndef = img.dynsyms.len() as u32 + 1 - symoffset;
         GnuHashShape { nbuckets: (ndef / 4).max(1), symoffset, bloom: (ndef / 32 + 1).next_power_of_two() }
     }
@@ -267,7 +273,7 @@ impl Linker {
                         STT_GNU_IFUNC if img.plt_map.contains_key(&r) => STT_FUNC,
                         k => k,
                     };
-                    let weak_import = !defined && (sym.weak_def || (sym.referenced && !sym.strong_ref));
+                    let weak_import = !defined && sym.referenced && !sym.strong_ref;
                     let bind = if weak_import { STB_WEAK } else { STB_GLOBAL };
                     v.put32(img.dynstr_off(dyn_name(&sym.name)) as u32);
                     v.push((bind << 4) | kind);
@@ -275,7 +281,8 @@ impl Linker {
                     let (shndx, value) = if defined {
                         // TLS symbols are offsets into the module's TLS block.
                         let tls = if kind == STT_TLS { img.tls.map_or(0, |t| t.0) } else { 0 };
-                        (self.shndx_of(img, g), self.target_addr(img, r).wrapping_sub(tls))
+                        let addr = if self.is_ifunc(r) { self.target_addr(img, r) } else { self.sym_addr(img, r) };
+                        (self.shndx_of(img, g), addr.wrapping_sub(tls))
                     } else if img.canonical_plt.contains(&g) {
                         (0, self.plt_addr(img, r))
                     } else {
@@ -283,7 +290,7 @@ impl Linker {
                     };
                     v.put16(shndx);
                     v.put64(value);
-                    v.put64(self.sym_size(r));
+                    v.put64(if defined { self.sym_size(r) } else { 0 });
                 }
             }
             Synth::DynStr => v = img.dynstr.data.clone(),

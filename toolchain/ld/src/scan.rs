@@ -87,7 +87,9 @@ impl Linker {
             }
             Pc { .. } => self.direct_ref(img, r),
             Plt32 | PltOff => {
-                if shared || ifunc || (pre && self.is_undef(r)) {
+                // In a shared object a call to its own default-visibility function goes
+                // through the PLT too: the executable or a preload may interpose it.
+                if shared || ifunc || pre {
                     self.add_plt(img, r);
                 }
             }

@@ -141,7 +141,7 @@ impl Linker {
 
     /// The address a reference resolves to: the PLT entry for IFUNCs and imported functions.
     pub fn target_addr(&self, img: &Image, r: SymRef) -> u64 {
-        if img.plt_map.contains_key(&r) && (self.is_ifunc(r) || ((self.is_shared(r) || self.is_undef(r)) && !self.has_copy(img, r))) {
+        if img.plt_map.contains_key(&r) && (self.is_ifunc(r) || ((self.is_shared(r) || self.is_undef(r) || self.is_preemptible(img, r)) && !self.has_copy(img, r))) {
             return self.plt_addr(img, r);
         }
         self.sym_addr(img, r)

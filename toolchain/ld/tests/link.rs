@@ -313,3 +313,23 @@ fn archives_thin_archives_groups_and_whole_archive() {
     let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg("-Wl,--whole-archive").arg(&ac).arg("-Wl,--no-whole-archive").arg(&bt).arg("-o").arg(d.path("w")).output().unwrap();
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("multiple definition of `main'"));
 }
+
+#[test]
+fn function_pointers_are_equal_across_modules() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("canon");
+    let lib = d.write("cb.c", "#include <stdio.h>\nint (*lib_get_puts(void))(const char *) { return puts; }\nint callback(int x) { return x + 1; }\nint lib_call(void) { extern int exe_hook(int); return exe_hook(41) + callback(0); }\n");
+    let lo = d.path("cb.o");
+    assert!(Command::new("gcc").args(["-O2", "-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
+    assert!(d.link(&[&lo], &["-shared"], "libcb.so").0);
+    let src = d.write("m.c", "#include <stdio.h>\nint (*lib_get_puts(void))(const char *); int lib_call(void);\nint exe_hook(int x) { return x + 1; }\nint callback(int x) { return x + 100; }\nint main(void) { int (*p)(const char *) = puts; printf(\"%d %d\\n\", p == lib_get_puts(), lib_call()); return 0; }\n");
+    for (flags, name) in [(&["-fno-pie", "-no-pie"][..], "np"), (&["-fpie", "-pie"][..], "p")] {
+        let out = d.path(name);
+        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).args(flags).arg("-O2").arg(&src).arg(format!("-L{}", d.0.display())).arg("-lcb").arg("-o").arg(&out).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r = Command::new(&out).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&r.stdout), "1 142\n", "{name}");
+    }
+}
