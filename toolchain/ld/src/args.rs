@@ -72,6 +72,8 @@ pub struct Options {
     /// `--export-dynamic-symbol` patterns and `--dynamic-list` files.
     pub export_patterns: Vec<String>,
     pub dynamic_lists: Vec<String>,
+    /// `--no-undefined` / `-z defs`: shared objects must not leave symbols undefined.
+    pub no_undefined: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -79,7 +81,7 @@ const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-lin
 /// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
 const IGNORED: &[&str] = &[
     "-O1", "-O2", "-O0", "--sort-common",
-    "-g", "--fatal-warnings", "--no-fatal-warnings", "--no-undefined", "-x", "-X", "--discard-all", "--discard-locals",
+    "-g", "--fatal-warnings", "--no-fatal-warnings", "-x", "-X", "--discard-all", "--discard-locals",
     "--warn-common", "--no-warn-mismatch", "--no-warn-rwx-segments", "--warn-shared-textrel", "-EL", "--color-diagnostics",
     "--no-copy-dt-needed-entries", "--copy-dt-needed-entries", "--allow-shlib-undefined", "--no-allow-shlib-undefined",
     "-nostdlib", "--verbose", "--stats", "--relax", "--no-relax", "--demangle", "--no-demangle", "-t", "--trace",
@@ -149,6 +151,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         max_page_size: 0x1000,
         export_patterns: vec![],
         dynamic_lists: vec![],
+        no_undefined: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -184,6 +187,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-Bsymbolic" => o.symbolic = true,
             "-gc-sections" => o.gc_sections = true,
             "-allow-multiple-definition" => o.allow_multiple_definition = true,
+            "-no-undefined" => o.no_undefined = true,
             "-export-dynamic-symbol" => o.export_patterns.push(arg(&mut i)?),
             "-dynamic-list" => o.dynamic_lists.push(arg(&mut i)?),
             "-version-script" => o.version_scripts.push(arg(&mut i)?),
@@ -286,6 +290,8 @@ fn z_option(o: &mut Options, z: &str) -> Result<()> {
         "noexecstack" => o.z_execstack = Some(false),
         "text" => o.z_text = true,
         "muldefs" => o.allow_multiple_definition = true,
+        "defs" => o.no_undefined = true,
+        "undefs" => o.no_undefined = false,
         _ if z.starts_with("max-page-size=") => {
             let v = &z["max-page-size=".len()..];
             let n = match v.strip_prefix("0x") {

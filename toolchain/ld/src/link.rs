@@ -71,7 +71,7 @@ fn write_atomically(path: &str, bytes: &[u8], executable: bool) -> Result<()> {
 
 impl Linker {
     pub fn undefined_errors(&self, img: &Image) -> Vec<String> {
-        if img.kind == crate::args::OutputKind::Shared {
+        if img.kind == crate::args::OutputKind::Shared && !self.opts.no_undefined {
             return vec![];
         }
         let mut msgs = vec![];
