@@ -49,6 +49,13 @@ pub struct OutSec {
     pub rank: u8,
 }
 
+impl OutSec {
+    /// An empty output section; layout fills in addresses, members and size.
+    pub fn new(name: &str, kind: u32, flags: u64, align: u64, synth: Option<Synth>, (class, rank): (u8, u8)) -> OutSec {
+        OutSec { name: name.to_string(), kind, flags, align, members: vec![], synth, size: 0, addr: 0, offset: 0, class, rank }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GotKind {
     /// The symbol's address (or its PLT entry for IFUNCs).

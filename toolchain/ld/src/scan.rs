@@ -215,19 +215,7 @@ impl Linker {
             let idx = match img.secs.iter().position(|s| s.name == ".bss" && s.synth.is_none()) {
                 Some(i) => i,
                 None => {
-                    img.secs.push(OutSec {
-                        name: ".bss".into(),
-                        kind: SHT_NOBITS,
-                        flags: SHF_ALLOC | SHF_WRITE,
-                        align: 1,
-                        members: vec![],
-                        synth: None,
-                        size: 0,
-                        addr: 0,
-                        offset: 0,
-                        class: 4,
-                        rank: 3,
-                    });
+                    img.secs.push(OutSec::new(".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 1, None, (4, 3)));
                     img.secs.len() - 1
                 }
             };

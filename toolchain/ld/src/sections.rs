@@ -106,20 +106,8 @@ impl Linker {
                 let name = output_name(&s.name);
                 let kind = if s.kind == SHT_X86_64_UNWIND { SHT_PROGBITS } else { s.kind };
                 let idx = *by_name.entry(name.to_string()).or_insert_with(|| {
-                    let (class, rank) = placement(name, kind, s.flags, now);
-                    img.secs.push(OutSec {
-                        name: name.to_string(),
-                        kind,
-                        flags: s.flags & (SHF_WRITE | SHF_ALLOC | SHF_EXECINSTR | SHF_TLS | SHF_MERGE | SHF_STRINGS),
-                        align: 1,
-                        members: vec![],
-                        synth: None,
-                        size: 0,
-                        addr: 0,
-                        offset: 0,
-                        class,
-                        rank,
-                    });
+                    let flags = s.flags & (SHF_WRITE | SHF_ALLOC | SHF_EXECINSTR | SHF_TLS | SHF_MERGE | SHF_STRINGS);
+                    img.secs.push(OutSec::new(name, kind, flags, 1, None, placement(name, kind, s.flags, now)));
                     img.secs.len() - 1
                 });
                 let o = &mut img.secs[idx];
@@ -160,8 +148,7 @@ impl Linker {
     fn add_synthetic(&self, img: &mut Image, now: bool) {
         use Synth::*;
         let add = |img: &mut Image, s: Synth, name: &str, kind: u32, flags: u64, align: u64| {
-            let (class, rank) = placement(name, kind, flags, now);
-            img.secs.push(OutSec { name: name.into(), kind, flags, align, members: vec![], synth: Some(s), size: 0, addr: 0, offset: 0, class, rank });
+            img.secs.push(OutSec::new(name, kind, flags, align, Some(s), placement(name, kind, flags, now)));
             img.synth_idx.insert(s, img.secs.len() - 1);
         };
         let a = SHF_ALLOC;

@@ -42,6 +42,27 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// Compile `text` with -fPIC and link it with ccc-ld as `lib{name}.so` plus `flags`.
+    fn shared_lib(&self, name: &str, text: &str, flags: &[&str]) {
+        let c = self.write(&format!("{name}.c"), text);
+        let o = c.with_extension("o");
+        assert!(Command::new("gcc").args(["-O2", "-fPIC", "-c"]).arg(&c).arg("-o").arg(&o).status().unwrap().success());
+        let mut f = vec!["-shared"];
+        f.extend(flags);
+        let (ok, err) = self.link(&[&o], &f, &format!("lib{name}.so"));
+        assert!(ok, "{err}");
+    }
+    /// Build `text` (with `flags`) against `-l{lib}` using ccc-ld, run it, return stdout.
+    fn run_with_lib(&self, text: &str, lib: &str, flags: &[&str], out: &str) -> String {
+        let c = self.write(&format!("{out}.c"), text);
+        let o = Command::new("gcc").arg(format!("-B{}/", self.path("bin").display())).args(flags).arg("-O2").arg(&c).arg(format!("-L{}", self.0.display())).arg(format!("-l{lib}")).arg("-o").arg(self.path(out)).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r = Command::new(self.path(out)).env("LD_LIBRARY_PATH", &self.0).output().unwrap();
+        String::from_utf8_lossy(&r.stdout).into_owned()
+    }
+}
+
 impl Drop for Dir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -155,16 +176,9 @@ fn shared_library_with_copy_relocated_data() {
         return;
     }
     let d = Dir::new("shared");
-    let lib = d.write("lib.c", "int counter = 10; static int twice(int x) { return 2 * x; }\nint bump(int n) { counter += twice(n); return counter; }\nint get(void) { return counter; }\n__attribute__((constructor)) static void init(void) { counter += 1; }\n");
-    let lo = d.path("lib.o");
-    assert!(Command::new("gcc").args(["-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
-    let (ok, err) = d.link(&[&lo], &["-shared", "-Wl,-soname,libt.so"], "libt.so");
-    assert!(ok, "{err}");
-    let m = d.compile("m.c", "#include <stdio.h>\nextern int counter; int bump(int); int get(void);\nint main(void) { bump(5); counter++; printf(\"%d %d\\n\", counter, get()); return 0; }\n");
-    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-lt").arg("-o").arg(d.path("m")).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "22 22\n");
+    d.shared_lib("t", "int counter = 10; static int twice(int x) { return 2 * x; }\nint bump(int n) { counter += twice(n); return counter; }\nint get(void) { return counter; }\n__attribute__((constructor)) static void init(void) { counter += 1; }\n", &["-Wl,-soname,libt.so"]);
+    let out = d.run_with_lib("#include <stdio.h>\nextern int counter; int bump(int); int get(void);\nint main(void) { bump(5); counter++; printf(\"%d %d\\n\", counter, get()); return 0; }\n", "t", &[], "m");
+    assert_eq!(out, "22 22\n");
 }
 
 #[test]
@@ -227,20 +241,14 @@ fn version_script_hides_and_versions() {
         return;
     }
     let d = Dir::new("vscript");
-    let lib = d.write("l.c", "int counter = 10; int internal_helper(int x) { return 2 * x; }\nint bump(int n) { counter += internal_helper(n); return counter; }\n");
-    let lo = d.path("l.o");
-    assert!(Command::new("gcc").args(["-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
     let map = d.write("v.map", "LIBT_1.0 { global: bump; counter; local: *; };\n");
-    let (ok, err) = d.link(&[&lo], &["-shared", "-Wl,-soname,libt.so", &format!("-Wl,--version-script={}", map.display())], "libt.so");
-    assert!(ok, "{err}");
+    let vs = format!("-Wl,--version-script={}", map.display());
+    d.shared_lib("t", "int counter = 10; int internal_helper(int x) { return 2 * x; }\nint bump(int n) { counter += internal_helper(n); return counter; }\n", &["-Wl,-soname,libt.so", &vs]);
     let syms = Command::new("readelf").args(["--dyn-syms", "-W"]).arg(d.path("libt.so")).output().unwrap();
     let syms = String::from_utf8_lossy(&syms.stdout);
     assert!(syms.contains("bump@@LIBT_1.0") && !syms.contains("internal_helper"), "{syms}");
-    let m = d.compile("m.c", "#include <stdio.h>\nextern int counter; int bump(int);\nint main(void) { bump(5); printf(\"%d\\n\", counter); return 0; }\n");
-    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-lt").arg("-o").arg(d.path("m")).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "20\n");
+    let out = d.run_with_lib("#include <stdio.h>\nextern int counter; int bump(int);\nint main(void) { bump(5); printf(\"%d\\n\", counter); return 0; }\n", "t", &[], "m");
+    assert_eq!(out, "20\n");
 }
 
 #[test]
@@ -249,16 +257,9 @@ fn shared_library_with_thread_locals() {
         return;
     }
     let d = Dir::new("tlsso");
-    let lib = d.write("tl.c", "__thread int tg = 5; static __thread int tl1 = 7, tl2 = 9;\nint tget(void) { tl1++; tl2 += 2; return tg + tl1 + tl2; }\nint *taddr(void) { return &tg; }\n");
-    let lo = d.path("tl.o");
-    assert!(Command::new("gcc").args(["-O2", "-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
-    let (ok, err) = d.link(&[&lo], &["-shared"], "libtl.so");
-    assert!(ok, "{err}");
-    let m = d.compile("m.c", "#include <stdio.h>\n#include <pthread.h>\nextern __thread int tg; int tget(void); int *taddr(void);\nvoid *th(void *a) { tg = 100; return (void *)(long)tget(); }\nint main(void) { tg = 1; int v = tget(); pthread_t t; void *r; pthread_create(&t, 0, th, 0); pthread_join(t, &r);\nprintf(\"%d %ld %d\\n\", v, (long)r, taddr() == &tg); return 0; }\n");
-    let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(&m).arg(format!("-L{}", d.0.display())).arg("-ltl").arg("-o").arg(d.path("m")).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let r = Command::new(d.path("m")).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "20 119 1\n");
+    d.shared_lib("tl", "__thread int tg = 5; static __thread int tl1 = 7, tl2 = 9;\nint tget(void) { tl1++; tl2 += 2; return tg + tl1 + tl2; }\nint *taddr(void) { return &tg; }\n", &[]);
+    let out = d.run_with_lib("#include <stdio.h>\n#include <pthread.h>\nextern __thread int tg; int tget(void); int *taddr(void);\nvoid *th(void *a) { tg = 100; return (void *)(long)tget(); }\nint main(void) { tg = 1; int v = tget(); pthread_t t; void *r; pthread_create(&t, 0, th, 0); pthread_join(t, &r);\nprintf(\"%d %ld %d\\n\", v, (long)r, taddr() == &tg); return 0; }\n", "tl", &["-pthread"], "m");
+    assert_eq!(out, "20 119 1\n");
 }
 
 #[test]
@@ -320,16 +321,9 @@ fn function_pointers_are_equal_across_modules() {
         return;
     }
     let d = Dir::new("canon");
-    let lib = d.write("cb.c", "#include <stdio.h>\nint (*lib_get_puts(void))(const char *) { return puts; }\nint callback(int x) { return x + 1; }\nint lib_call(void) { extern int exe_hook(int); return exe_hook(41) + callback(0); }\n");
-    let lo = d.path("cb.o");
-    assert!(Command::new("gcc").args(["-O2", "-fPIC", "-c"]).arg(&lib).arg("-o").arg(&lo).status().unwrap().success());
-    assert!(d.link(&[&lo], &["-shared"], "libcb.so").0);
-    let src = d.write("m.c", "#include <stdio.h>\nint (*lib_get_puts(void))(const char *); int lib_call(void);\nint exe_hook(int x) { return x + 1; }\nint callback(int x) { return x + 100; }\nint main(void) { int (*p)(const char *) = puts; printf(\"%d %d\\n\", p == lib_get_puts(), lib_call()); return 0; }\n");
-    for (flags, name) in [(&["-fno-pie", "-no-pie"][..], "np"), (&["-fpie", "-pie"][..], "p")] {
-        let out = d.path(name);
-        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).args(flags).arg("-O2").arg(&src).arg(format!("-L{}", d.0.display())).arg("-lcb").arg("-o").arg(&out).output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let r = Command::new(&out).env("LD_LIBRARY_PATH", &d.0).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&r.stdout), "1 142\n", "{name}");
-    }
+    d.shared_lib("cb", "#include <stdio.h>\nint (*lib_get_puts(void))(const char *) { return puts; }\nint callback(int x) { return x + 1; }\nint lib_call(void) { extern int exe_hook(int); return exe_hook(41) + callback(0); }\n", &[]);
+    let main = "#include <stdio.h>\nint (*lib_get_puts(void))(const char *); int lib_call(void);\nint exe_hook(int x) { return x + 1; }\nint callback(int x) { return x + 100; }\nint main(void) { int (*p)(const char *) = puts; printf(\"%d %d\\n\", p == lib_get_puts(), lib_call()); return 0; }\n";
+    // The executable's callback interposes the library's own call to it.
+    assert_eq!(d.run_with_lib(main, "cb", &["-fno-pie", "-no-pie"], "np"), "1 142\n");
+    assert_eq!(d.run_with_lib(main, "cb", &["-fpie", "-pie"], "p"), "1 142\n");
 }
