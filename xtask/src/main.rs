@@ -178,8 +178,8 @@ fn test(ctx: &mut Ctx, opts: &Opts) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The unit suite needs no compiler; build ccc only when another suite runs.
-    if selected.iter().any(|s| s.name() != "unit") {
+    // The unit and ld-* suites need no ccc; build it only when another suite runs.
+    if selected.iter().any(|s| s.name() != "unit" && !s.name().starts_with("ld-")) {
         ctx.select_compiler();
     }
     let mut record = RunRecord { fast: ctx.fast, host: ctx.host.clone(), suites: Default::default() };

@@ -7,6 +7,7 @@ use crate::report::TestResult;
 pub mod csmith;
 pub mod diagnostics;
 pub mod kernel_boot;
+pub mod ld;
 pub mod nix;
 pub mod projects;
 
@@ -38,5 +39,9 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64 }),
+        Box::new(ld::Ld { mode: "pie" }),
+        Box::new(ld::Ld { mode: "nopie" }),
+        Box::new(ld::Ld { mode: "static" }),
+        Box::new(ld::Ld { mode: "static-pie" }),
     ]
 }

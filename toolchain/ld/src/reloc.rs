@@ -1,0 +1,163 @@
+//! Second pass over relocations: compute values and store them into the output bytes.
+
+use crate::arch::RelKind;
+use crate::elf::*;
+use crate::error::Result;
+use crate::image::{GotKind, Image};
+use crate::object::{Rela, NO_OUT};
+use crate::resolve::Linker;
+use crate::err;
+
+/// Field width and the range a value must fit.
+#[derive(Clone, Copy)]
+enum Check {
+    None,
+    Signed,
+    Unsigned,
+    Either,
+}
+
+impl Linker {
+    pub fn apply_relocs(&self, img: &Image, out: &mut [u8]) -> Result<()> {
+        let mut errors = vec![];
+        for (oi, obj) in self.objs.iter().enumerate() {
+            for (si, sec) in obj.sections.iter().enumerate() {
+                if !sec.live || sec.out == NO_OUT || sec.relocs.is_empty() || sec.kind == SHT_NOBITS {
+                    continue;
+                }
+                let o = &img.secs[sec.out];
+                let start = (o.offset + sec.out_off) as usize;
+                let Some(buf) = out.get_mut(start..start + sec.size as usize) else { continue };
+                let sec_addr = o.addr + sec.out_off;
+                let mut skip_at = None;
+                for rel in &sec.relocs {
+                    if skip_at == Some(rel.offset) {
+                        continue;
+                    }
+                    let Some(kind) = self.target.classify(rel.kind) else { continue };
+                    if matches!(kind, RelKind::TlsGd | RelKind::TlsLd) && img.kind != crate::args::OutputKind::Shared {
+                        skip_at = Some(rel.offset + self.target.tls_call_reloc_delta(kind == RelKind::TlsLd));
+                    }
+                    let kind = match kind {
+                        // In debug information a TLS symbol's offset is from its block start.
+                        RelKind::DtpOff { size } if sec.flags & SHF_ALLOC == 0 => RelKind::Abs { size, signed: false },
+                        k => k,
+                    };
+                    let tls_base = if sec.flags & SHF_ALLOC == 0 && matches!(self.target.classify(rel.kind), Some(RelKind::DtpOff { .. })) { img.tls.map_or(0, |t| t.0) } else { 0 };
+                    if let Err(e) = self.apply_one(img, buf, sec_addr, oi, si, rel, kind, tls_base) {
+                        // Debug information pointing at dropped code is not worth failing a link.
+                        if sec.flags & SHF_ALLOC == 0 {
+                            continue;
+                        }
+                        errors.push(e.0);
+                        if errors.len() >= 20 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(err!("{}", errors.join("\nld: ")))
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_one(&self, img: &Image, buf: &mut [u8], sec_addr: u64, oi: usize, si: usize, rel: &Rela, kind: RelKind, tls_base: u64) -> Result<()> {
+        use RelKind::*;
+        let t = self.target;
+        let r = self.symref(oi, rel.sym);
+        let off = rel.offset as usize;
+        let p = sec_addr.wrapping_add(rel.offset) as i64;
+        let a = rel.addend;
+        let s = self.target_addr(img, r).wrapping_sub(tls_base) as i64;
+        let got = img.got_base() as i64;
+        let where_ = || format!("{}:({}+{:#x})", self.objs[oi].name, self.objs[oi].sections[si].name, rel.offset);
+        let got_entry = |k: GotKind| img.got_map.get(&(r, k)).map(|&i| img.got_entry_addr(i) as i64);
+        let (size, value, check): (u8, i64, Check) = match kind {
+            None => return Ok(()),
+            Abs { size, signed } => (size, s.wrapping_add(a), if size == 8 { Check::None } else if size == 4 && signed { Check::Signed } else if size == 4 { Check::Unsigned } else { Check::Either }),
+            Pc { size } => (size, s.wrapping_add(a).wrapping_sub(p), if size == 8 { Check::None } else { Check::Signed }),
+            Plt32 => (4, s.wrapping_add(a).wrapping_sub(p), Check::Signed),
+            GotPc { size, relax } => match got_entry(GotKind::Addr) {
+                Some(g) => (size, g.wrapping_add(a).wrapping_sub(p), if size == 8 { Check::None } else { Check::Signed }),
+                Option::None if relax => {
+                    t.relax_got(buf, off);
+                    (4, s.wrapping_add(a).wrapping_sub(p), Check::Signed)
+                }
+                Option::None => return Err(err!("{}: internal error: no GOT entry for `{}'", where_(), self.sym_name(r))),
+            },
+            Got { size } => {
+                let g = got_entry(GotKind::Addr).ok_or_else(|| err!("{}: internal error: no GOT entry", where_()))?;
+                (size, g.wrapping_sub(got).wrapping_add(a), if size == 8 { Check::None } else { Check::Signed })
+            }
+            GotOff => (8, s.wrapping_add(a).wrapping_sub(got), Check::None),
+            GotBasePc { size } => (size, got.wrapping_add(a).wrapping_sub(p), if size == 8 { Check::None } else { Check::Signed }),
+            PltOff => (8, s.wrapping_sub(got).wrapping_add(a), Check::None),
+            Size { size } => (size, (self.sym_size(r) as i64).wrapping_add(a), if size == 8 { Check::None } else { Check::Unsigned }),
+            TlsGd | TlsLd if img.kind == crate::args::OutputKind::Shared => {
+                let (k, key) = if kind == TlsGd { (GotKind::TlsGd, r) } else { (GotKind::TlsLd, crate::image::SymRef::Local(0, 0)) };
+                let g = img.got_map.get(&(key, k)).map(|&i| img.got_entry_addr(i) as i64).ok_or_else(|| err!("{}: internal error: no TLS GOT pair", where_()))?;
+                (4, g.wrapping_add(a).wrapping_sub(p), Check::Signed)
+            }
+            DtpOff { size } if img.kind == crate::args::OutputKind::Shared => {
+                let v = self.sym_addr(img, r).wrapping_sub(img.tls.map_or(0, |t| t.0)) as i64;
+                (size, v.wrapping_add(a), if size == 8 { Check::None } else { Check::Signed })
+            }
+            TpOff { size } | DtpOff { size } => {
+                let v = self.tpoff(img, self.sym_addr(img, r)).wrapping_add(a);
+                (size, v, if size == 8 { Check::None } else { Check::Signed })
+            }
+            GotTpOff => {
+                let g = got_entry(GotKind::TpOff).ok_or_else(|| err!("{}: internal error: no TLS GOT entry", where_()))?;
+                (4, g.wrapping_add(a).wrapping_sub(p), Check::Signed)
+            }
+            TlsGd => {
+                match got_entry(GotKind::TpOff) {
+                    Some(g) if self.is_shared(r) => t.relax_gd_to_ie(buf, off, p as u64, g as u64, &where_())?,
+                    _ => t.relax_gd_to_le(buf, off, self.tpoff(img, self.sym_addr(img, r)), &where_())?,
+                }
+                return Ok(());
+            }
+            TlsLd => return t.relax_ld_to_le(buf, off, &where_()),
+            TlsDescPc => {
+                match got_entry(GotKind::TpOff) {
+                    Some(g) if self.is_shared(r) => t.relax_desc_to_ie(buf, off, p as u64, g as u64, &where_())?,
+                    _ => t.relax_desc_to_le(buf, off, self.tpoff(img, self.sym_addr(img, r)), &where_())?,
+                }
+                return Ok(());
+            }
+            TlsDescCall => return t.relax_desc_call(buf, off, &where_()),
+        };
+        let fits = match (check, size) {
+            (Check::None, _) => true,
+            (Check::Signed, n) => fits_signed(value, n),
+            (Check::Unsigned, n) => value >= 0 && (value as u64) < (1u64 << (8 * n as u32)),
+            (Check::Either, n) => fits_signed(value, n) || (value >= 0 && (value as u64) < (1u64 << (8 * n as u32))),
+        };
+        if !fits {
+            let mut msg = format!("{}: relocation truncated to fit: {} against `{}'", where_(), t.reloc_name(rel.kind), self.sym_name(r));
+            if self.is_undef(r) {
+                msg = format!("{}: undefined reference to `{}'", where_(), self.sym_name(r));
+            }
+            return Err(err!("{}", msg));
+        }
+        let bytes = value.to_le_bytes();
+        let n = size as usize;
+        match buf.get_mut(off..off + n) {
+            Some(dst) => dst.copy_from_slice(&bytes[..n]),
+            Option::None => return Err(err!("{}: relocation offset outside its section", where_())),
+        }
+        Ok(())
+    }
+}
+
+fn fits_signed(v: i64, n: u8) -> bool {
+    let bits = 8 * n as u32;
+    let min = -(1i64 << (bits - 1));
+    let max = (1i64 << (bits - 1)) - 1;
+    v >= min && v <= max
+}
+
