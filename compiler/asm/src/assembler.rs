@@ -38,6 +38,10 @@ pub struct Assembler<'a> {
     pub macros: crate::macros::Macros,
     /// Fragment addresses are final (after relaxation).
     pub laid_out: bool,
+    /// Growth of the section so far in the current relaxation pass.
+    pub stretch: i64,
+    /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
+    pub local_commons: Vec<(SymId, u64, u64)>,
 }
 
 /// Before layout, a position is known when no variable-size tail precedes it.
@@ -70,6 +74,8 @@ impl<'a> Assembler<'a> {
             ident_started: false,
             macros: Default::default(),
             laid_out: false,
+            stretch: 0,
+            local_commons: Vec::new(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {

@@ -167,7 +167,9 @@ impl Assembler<'_> {
         self.sections[eh as usize].align = 8;
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
-        for f in &fdes {
+        for (k, f) in fdes.iter().enumerate() {
+            // GNU as pads CIEs and FDEs to 4 bytes, the last FDE to 8.
+            let last_align = if k + 1 == fdes.len() { 8 } else { 4 };
             let cie = match cies.iter().find(|c| c.0 == f.signal) {
                 Some(c) => c.1,
                 None => {
@@ -179,7 +181,7 @@ impl Assembler<'_> {
                     body.extend(encode(self.arch.cfi_ra_column() as i64, false));
                     body.extend([1, 0x1b]);
                     body.extend(self.arch.cfi_initial());
-                    push_padded(&mut out.bytes, body);
+                    push_padded(&mut out.bytes, body, 4);
                     cies.push((f.signal, at));
                     at
                 }
@@ -201,7 +203,7 @@ impl Assembler<'_> {
                 body.extend_from_slice(b);
             }
             out.fixups.push(Fixup { at: pc_field, size: 4, expr: crate::expr::Expr::Sym(f.start), modifier: None, kind: FixKind::PcRel, pc_adjust: 0 });
-            push_padded(&mut out.bytes, body);
+            push_padded(&mut out.bytes, body, last_align);
         }
         let save = self.cur;
         self.cur = eh;
@@ -226,10 +228,11 @@ fn advance(b: &mut Vec<u8>, d: u64) {
     }
 }
 
-/// Length word, body, DW_CFA_nop padding to 8 bytes.
-fn push_padded(out: &mut Vec<u8>, body: Vec<u8>) {
-    let len = (body.len() + 4 + 7) & !7;
-    out.extend(((len - 4) as u32).to_le_bytes());
+/// Length word, body, DW_CFA_nop padding so that the entry ends `align`-aligned.
+fn push_padded(out: &mut Vec<u8>, body: Vec<u8>, align: usize) {
+    let start = out.len();
+    let end = (start + 4 + body.len() + align - 1) & !(align - 1);
+    out.extend(((end - start - 4) as u32).to_le_bytes());
     out.extend_from_slice(&body);
-    out.resize(out.len() + (len - 4 - body.len()), 0);
+    out.resize(end, 0);
 }

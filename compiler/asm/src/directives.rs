@@ -263,18 +263,13 @@ impl Assembler<'_> {
         let id = self.syms.intern(&name);
         let sym = self.syms.sym(id);
         if lcomm || sym.explicit_local {
-            // Local common: allocated in .bss like GNU as does.
-            let save = (self.cur, self.prev);
-            let bss = self.section_by_name(".bss", None, None, 0, None);
-            self.cur = bss;
+            // Local common: allocated in .bss after everything else, like GNU as does.
             let align = if align == 0 && !lcomm { size.next_power_of_two().min(16) } else { align.max(1) };
-            let pow = align.trailing_zeros();
-            self.do_align(pow, None, u32::MAX);
-            self.define_here(id)?;
-            self.sec().emit(&vec![0; size as usize]);
-            self.syms.sym_mut(id).size = Some(Expr::Num(size as i64));
-            self.syms.sym_mut(id).typ = if self.syms.sym(id).typ == STT_NOTYPE { STT_OBJECT } else { self.syms.sym(id).typ };
-            (self.cur, self.prev) = save;
+            if self.syms.is_defined(id) {
+                return Err(format!("symbol `{name}' is already defined"));
+            }
+            self.local_commons.push((id, size, align));
+            self.syms.sym_mut(id).def = Def::Common { size, align };
         } else {
             let s = self.syms.sym_mut(id);
             s.def = Def::Common { size, align: align.max(1) };
@@ -479,6 +474,26 @@ impl Assembler<'_> {
             }
         };
         self.conds.push((v, v, parent));
+        Ok(())
+    }
+
+    /// Place local commons at the end of `.bss`.
+    pub fn alloc_local_commons(&mut self) -> Result<(), String> {
+        let save = (self.cur, self.prev);
+        let bss = self.section_by_name(".bss", None, None, 0, None);
+        self.cur = bss;
+        for (id, size, align) in std::mem::take(&mut self.local_commons) {
+            self.do_align(align.trailing_zeros(), None, u32::MAX);
+            self.syms.sym_mut(id).def = Def::Undef;
+            self.define_here(id)?;
+            self.sec().emit(&vec![0; size as usize]);
+            let s = self.syms.sym_mut(id);
+            s.size = Some(Expr::Num(size as i64));
+            if s.typ == STT_NOTYPE {
+                s.typ = STT_OBJECT;
+            }
+        }
+        (self.cur, self.prev) = save;
         Ok(())
     }
 

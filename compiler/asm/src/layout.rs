@@ -59,20 +59,29 @@ impl Assembler<'_> {
             for fi in 0..self.sections[si].frags.len() {
                 if let Tail::Branch { target, .. } = &self.sections[si].frags[fi].tail {
                     let ok = self.branch_resolvable(si as SecId, target);
+                    if std::env::var_os("CCC_AS_DEBUG").is_some() {
+                        eprintln!("resolvable {ok} {:?}", target);
+                    }
                     if let Tail::Branch { force_long, .. } = &mut self.sections[si].frags[fi].tail {
                         *force_long = !ok;
                     }
                 }
             }
         }
-        for _round in 0..200 {
+        for round in 0..200 {
             let mut changed = false;
             for si in 0..self.sections.len() {
                 let mut addr = 0u64;
+                self.stretch = 0;
                 for fi in 0..self.sections[si].frags.len() {
+                    let old = self.sections[si].frags[fi].addr;
                     self.sections[si].frags[fi].addr = addr;
                     let pos = addr + self.sections[si].frags[fi].bytes.len() as u64;
-                    let size = self.tail_size(si, fi, pos)?;
+                    // Fragments not yet placed in this pass still have last pass's address;
+                    // branches to them see it moved by the growth so far (GNU as's "stretch").
+                    self.stretch = addr as i64 - old as i64;
+                    // Round 0 only places everything with short branches.
+                    let size = self.tail_size(si, fi, pos, round == 0)?;
                     let f = &mut self.sections[si].frags[fi];
                     if size != f.tail_size {
                         changed = true;
@@ -81,14 +90,14 @@ impl Assembler<'_> {
                     addr = pos + size;
                 }
             }
-            if !changed {
+            if !changed && round > 0 {
                 return Ok(());
             }
         }
         Err("relaxation did not converge".into())
     }
 
-    fn tail_size(&mut self, si: usize, fi: usize, pos: u64) -> Result<u64, String> {
+    fn tail_size(&mut self, si: usize, fi: usize, pos: u64, first: bool) -> Result<u64, String> {
         let tail = self.sections[si].frags[fi].tail.clone();
         Ok(match tail {
             Tail::None => 0,
@@ -104,11 +113,21 @@ impl Assembler<'_> {
             Tail::Branch { cc, target, long, force_long } => {
                 if long || force_long {
                     self.arch.branch_size(cc, true)
+                } else if first {
+                    self.arch.branch_size(cc, false)
                 } else {
                     let t = self.eval_final(&target)?;
-                    let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    if let Some(Def::Label { frag, .. }) = t.add.map(|a| &self.syms.sym(a).def) {
+                        if *frag as usize > fi {
+                            dest += self.stretch;
+                        }
+                    }
                     let short = self.arch.branch_size(cc, false);
                     let disp = dest - (pos + short) as i64;
+                    if std::env::var_os("CCC_AS_DEBUG").is_some() {
+                        eprintln!("branch sec {si} frag {fi} pos {pos} dest {dest} disp {disp} target {:?}", target);
+                    }
                     if (-128..=127).contains(&disp) {
                         short
                     } else {

@@ -61,6 +61,7 @@ pub fn assemble(arch: &dyn Arch, src: &str, file: &str) -> Result<Vec<u8>, Vec<S
     if asm.macros.collecting() {
         return Err(fail("end of file inside macro or .rept body".into()));
     }
+    asm.alloc_local_commons().map_err(fail)?;
     asm.relax().map_err(fail)?;
     asm.build_eh_frame().map_err(fail)?;
     asm.relax().map_err(fail)?;
