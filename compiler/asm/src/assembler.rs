@@ -40,8 +40,19 @@ pub struct Assembler<'a> {
     pub laid_out: bool,
     /// Growth of the section so far in the current relaxation pass.
     pub stretch: i64,
+    /// Creation order of symbols and sections, as GNU as's symbol list has it.
+    pub order: Vec<Ev>,
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
+}
+
+/// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
+/// or an assembler-internal label turned into a real symbol by an instruction's reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ev {
+    Sym(SymId),
+    Sec(SecId),
+    Conv(SymId),
 }
 
 /// Before layout, a position is known when no variable-size tail precedes it.
@@ -76,6 +87,7 @@ impl<'a> Assembler<'a> {
             laid_out: false,
             stretch: 0,
             local_commons: Vec::new(),
+            order: Vec::new(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {
@@ -104,9 +116,10 @@ impl<'a> Assembler<'a> {
             group,
             link: None,
             frags: vec![crate::section::Frag::new()],
-            born: self.syms.list.len() as u32,
         });
-        (self.sections.len() - 1) as SecId
+        let id = (self.sections.len() - 1) as SecId;
+        self.order.push(Ev::Sec(id));
+        id
     }
 
     pub fn switch_to(&mut self, s: SecId) {
@@ -136,7 +149,7 @@ impl<'a> Assembler<'a> {
         let c = self.local_counts.entry(n).or_insert(0);
         *c += 1;
         let name = format!(".L{n}\u{2}{c}");
-        let id = self.syms.intern(&name);
+        let id = self.intern(&name);
         self.define_here(id)
     }
 
@@ -244,7 +257,7 @@ impl<'a> Assembler<'a> {
         loop {
             match toks {
                 [Tok::Ident(name), Tok::Op(":"), ..] => {
-                    let id = self.syms.intern(name);
+                    let id = self.intern(name);
                     self.define_here(id)?;
                     toks = &toks[2..];
                 }
@@ -281,7 +294,7 @@ impl<'a> Assembler<'a> {
     /// `sym = expr`, `.set sym, expr`.
     pub fn assign(&mut self, name: &str, toks: &[Tok], equiv: bool) -> Result<(), String> {
         let e = self.parse_expr(toks)?;
-        let id = self.syms.intern(name);
+        let id = self.intern(name);
         if equiv && self.syms.is_defined(id) {
             return Err(format!("symbol `{name}' is already defined"));
         }
@@ -306,14 +319,47 @@ impl<'a> Assembler<'a> {
     }
 }
 
+impl Assembler<'_> {
+    /// A symbol by name, recording when it was created.
+    pub fn intern(&mut self, name: &str) -> SymId {
+        let n = self.syms.list.len();
+        let id = self.syms.intern(name);
+        if id as usize == n {
+            self.order.push(Ev::Sym(id));
+        }
+        id
+    }
+
+    /// An instruction referred to `e`: GNU as makes its internal labels real symbols here,
+    /// but only those that existed before the instruction (ids below `first_new`); a label
+    /// first seen in this instruction waits for the next reference or for output.
+    pub fn note_insn_refs(&mut self, e: &Expr, first_new: SymId) {
+        match e {
+            Expr::Sym(id) => {
+                let s = self.syms.sym_mut(*id);
+                if s.temp && !s.converted && *id < first_new {
+                    s.converted = true;
+                    self.order.push(Ev::Conv(*id));
+                }
+            }
+            Expr::Un(_, a) => self.note_insn_refs(a, first_new),
+            Expr::Bin(_, a, b) => {
+                self.note_insn_refs(a, first_new);
+                self.note_insn_refs(b, first_new);
+            }
+            Expr::Num(_) => {}
+        }
+    }
+}
+
 impl Names for Assembler<'_> {
     fn sym(&mut self, name: &str) -> SymId {
-        self.syms.intern(name)
+        self.intern(name)
     }
     fn local_ref(&mut self, n: u32, forward: bool) -> SymId {
         let c = self.local_counts.get(&n).copied().unwrap_or(0);
         let c = if forward { c + 1 } else { c };
-        self.syms.intern(&format!(".L{n}\u{2}{c}"))
+        self.intern(&format!(".L{n}\u{2}{c}"))
     }
     fn dot(&mut self) -> SymId {
         let id = self.syms.push(".".into(), true);

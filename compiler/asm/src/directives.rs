@@ -77,7 +77,7 @@ impl Assembler<'_> {
             ".internal" => self.each_sym(&list, |a, id| a.syms.sym_mut(id).vis = 1)?,
             ".type" => {
                 let [s, t] = list[..] else { return Err("expected `.type sym, @type'".into()) };
-                let id = self.syms.intern(&name_arg(s)?);
+                let id = self.intern(&name_arg(s)?);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
                 let ty = match t {
@@ -97,7 +97,7 @@ impl Assembler<'_> {
             }
             ".size" => {
                 let [s, e] = list[..] else { return Err("expected `.size sym, expr'".into()) };
-                let id = self.syms.intern(&name_arg(s)?);
+                let id = self.intern(&name_arg(s)?);
                 let e = self.parse_expr(e)?;
                 self.syms.sym_mut(id).size = Some(e.expr);
             }
@@ -178,7 +178,7 @@ impl Assembler<'_> {
 
     fn each_sym(&mut self, list: &[&[Tok]], f: impl Fn(&mut Self, u32)) -> Result<(), String> {
         for t in list {
-            let id = self.syms.intern(&name_arg(t)?);
+            let id = self.intern(&name_arg(t)?);
             f(self, id);
         }
         Ok(())
@@ -260,7 +260,7 @@ impl Assembler<'_> {
             Some(t) => self.const_expr(t)? as u64,
             None => 0,
         };
-        let id = self.syms.intern(&name);
+        let id = self.intern(&name);
         let sym = self.syms.sym(id);
         if lcomm || sym.explicit_local {
             // Local common: allocated in .bss after everything else, like GNU as does.

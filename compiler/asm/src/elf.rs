@@ -1,7 +1,7 @@
 //! ELF64 relocatable output, laid out as GNU as does: sections in creation order, each
 //! followed by its `.rela` section, then `.symtab`, `.strtab`, `.shstrtab`.
 
-use crate::assembler::Assembler;
+use crate::assembler::{Assembler, Ev};
 use crate::expr::{self, SymId};
 use crate::layout::{OutSection, RelSym};
 use crate::section::{SHF_GROUP, SHF_INFO_LINK, SHT_GROUP, SHT_NOBITS};
@@ -92,23 +92,22 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
     let mut sym_index = vec![0u32; asm.syms.list.len()];
     let mut globals = Vec::new();
-    let mut next_sec = 0usize;
-    let nsyms = asm.syms.list.len() as SymId;
-    for id in 0..=nsyms {
-        while next_sec < asm.sections.len() && asm.sections[next_sec].born <= id {
-            if sec_used[next_sec] {
-                sec_sym[next_sec] = syms.len() as u32;
-                syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[next_sec] as u16, value: 0, size: 0 });
+    for ev in asm.order.clone() {
+        let id = match ev {
+            Ev::Sec(i) => {
+                let i = i as usize;
+                if sec_used[i] {
+                    sec_sym[i] = syms.len() as u32;
+                    syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+                }
+                continue;
             }
-            next_sec += 1;
-        }
-        if id == nsyms {
-            break;
-        }
+            Ev::Conv(id) if !asm.syms.sym(id).in_reloc || !asm.syms.is_defined(id) => continue,
+            Ev::Conv(id) => id,
+            Ev::Sym(id) if asm.syms.sym(id).temp => continue,
+            Ev::Sym(id) => id,
+        };
         let s = asm.syms.sym(id);
-        if s.temp {
-            continue;
-        }
         let Some(mut es) = elf_symbol(asm, id, &index)? else { continue };
         let local = s.bind == Bind::Local && !matches!(s.def, Def::Undef | Def::Common { .. });
         if local {
@@ -123,10 +122,15 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     for o in &out {
         for r in &o.relocs {
             if let RelSym::Symbol(id) = r.sym {
-                if asm.syms.sym(id).temp && sym_index[id as usize] == 0 {
-                    if let Some(es) = elf_symbol(asm, id, &index)? {
-                        sym_index[id as usize] = syms.len() as u32;
-                        syms.push(es);
+                if asm.syms.sym(id).temp && sym_index[id as usize] == 0 && !globals.iter().any(|g| g.0 == id) {
+                    if let Some(mut es) = elf_symbol(asm, id, &index)? {
+                        if asm.syms.is_defined(id) {
+                            sym_index[id as usize] = syms.len() as u32;
+                            syms.push(es);
+                        } else {
+                            es.info = 0x10 | (es.info & 0xf);
+                            globals.push((id, es));
+                        }
                     }
                 }
             }

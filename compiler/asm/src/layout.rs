@@ -200,6 +200,9 @@ impl Assembler<'_> {
         let mut data = Vec::new();
         let mut relocs = Vec::new();
         let mut errors = Vec::new();
+        // GNU as writes the fixups of instructions first, in order, then those of relaxed
+        // branches (created when their fragments are converted).
+        let mut tails = Vec::new();
         for fi in 0..self.sections[sec as usize].frags.len() {
             let start = data.len();
             data.extend_from_slice(&self.sections[sec as usize].frags[fi].bytes);
@@ -210,9 +213,7 @@ impl Assembler<'_> {
                     data.extend_from_slice(&b);
                     if let Some(mut fx) = fix {
                         fx.at += tail_at - start;
-                        if let Err(e) = self.apply_fixup(sec, fi, start, &fx, &mut data, &mut relocs) {
-                            errors.push(e);
-                        }
+                        tails.push((fi, start, fx));
                     }
                 }
                 Err(e) => errors.push(e),
@@ -223,7 +224,11 @@ impl Assembler<'_> {
                 }
             }
         }
-        relocs.sort_by_key(|r| r.offset);
+        for (fi, start, fx) in tails {
+            if let Err(e) = self.apply_fixup(sec, fi, start, &fx, &mut data, &mut relocs) {
+                errors.push(e);
+            }
+        }
         let size = data.len() as u64;
         if self.sections[sec as usize].sh_type == SHT_NOBITS {
             if data.iter().any(|b| *b != 0) {

@@ -97,9 +97,6 @@ pub struct Section {
     /// `SHF_LINK_ORDER` section name.
     pub link: Option<String>,
     pub frags: Vec<Frag>,
-    /// How many symbols existed when the section was created: GNU as creates a section's
-    /// symbol then, and writes local symbols in creation order.
-    pub born: u32,
 }
 
 impl Section {

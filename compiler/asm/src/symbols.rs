@@ -40,6 +40,8 @@ pub struct Symbol {
     pub temp: bool,
     /// A relocation refers to it by name.
     pub in_reloc: bool,
+    /// Made a real symbol by an instruction's reference (see `Ev::Conv`).
+    pub converted: bool,
     /// Referenced by a TLS relocation (an undefined one becomes STT_TLS).
     pub tls_ref: bool,
 }
@@ -78,6 +80,7 @@ impl Symbols {
             temp,
             in_reloc: false,
             tls_ref: false,
+            converted: false,
         });
         id
     }

@@ -85,7 +85,15 @@ fn assemble_with(asm: &mut Assembler, mnem: &str, toks: &[Tok], mut p: Pfx) -> R
             _ => Err(format!("expecting an instruction after `{mnem}'")),
         };
     }
+    let first_new = asm.syms.list.len() as u32;
     let ops = parse_operands(asm, toks)?;
+    for o in &ops {
+        match &o.op {
+            Operand::Imm(e) => asm.note_insn_refs(&e.expr, first_new),
+            Operand::Mem(Mem { disp: Some(e), .. }) => asm.note_insn_refs(&e.expr, first_new),
+            _ => {}
+        }
+    }
     let mut i = Insn { asm, p, ops };
     i.dispatch(mnem)
 }
