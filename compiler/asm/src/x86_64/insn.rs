@@ -171,6 +171,12 @@ impl Insn<'_, '_> {
     }
 
     fn emit(&mut self, e: Enc) -> Result<(), String> {
+        // GNU as makes a label referenced by a REX_GOTPCRELX-capable load a real symbol at once.
+        if let (true, Some(Rm::Mem(Mem { base: Some(b), disp: Some(d), .. }))) = (e.gotx && (e.w || e.reg & 8 != 0), &e.rm) {
+            if b.class == Class::Rip {
+                self.asm.note_insn_refs(&d.expr, u32::MAX);
+            }
+        }
         let out = e.encode()?;
         self.asm.emit(out);
         Ok(())
