@@ -303,16 +303,9 @@ impl<'a> Assembler<'a> {
             Ok(v) => v,
             Err(_) => Val::default(),
         };
-        let def = match (v.constant(), v.add) {
-            (Some(n), _) => Def::Equ(Expr::Num(n)),
-            (None, Some(a)) if v.sub.is_none() && matches!(self.syms.sym(a).def, Def::Label { .. }) => {
-                // `sym = label + n` is a label itself (GNU as gives it the label's section).
-                match self.syms.sym(a).def.clone() {
-                    Def::Label { sec, frag, off } if v.off == 0 => Def::Label { sec, frag, off },
-                    _ => Def::Equ(e.expr),
-                }
-            }
-            _ => Def::Equ(e.expr),
+        let def = match v.constant() {
+            Some(n) => Def::Equ(Expr::Num(n)),
+            None => Def::Equ(e.expr),
         };
         self.syms.sym_mut(id).def = def;
         Ok(())
@@ -375,6 +368,14 @@ impl Env for Assembler<'_> {
         match &self.syms.sym(id).def {
             Def::Undef | Def::Common { .. } => SymVal::Extern,
             Def::Equ(Expr::Num(n)) => SymVal::Abs(*n),
+            // A global alias stays itself (relocations name it), placed where its target is.
+            Def::Equ(e) if self.syms.sym(id).bind != crate::symbols::Bind::Local => match expr::eval(e, self) {
+                Ok(Val { add: Some(a), sub: None, off }) => match self.sym_val(a) {
+                    SymVal::Label { sec, addr } => SymVal::Label { sec, addr: addr.map(|x| x + off) },
+                    _ => SymVal::Equ(e),
+                },
+                _ => SymVal::Equ(e),
+            },
             Def::Equ(e) => SymVal::Equ(e),
             Def::Label { sec, frag, off } => {
                 let s = &self.sections[*sec as usize];

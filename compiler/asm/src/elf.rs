@@ -260,6 +260,7 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
         None => 0,
     };
     let mut typ = s.typ;
+    let mut alias_size = None;
     let (shndx, value) = match &s.def {
         Def::Undef => {
             if s.tls_ref && typ == STT_NOTYPE {
@@ -273,7 +274,17 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
             Ok(v) => match (v.add, v.sub) {
                 (None, None) => (SHN_ABS, v.off as u64),
                 (Some(a), None) => match asm.syms.sym(a).def {
-                    Def::Label { sec, .. } => (index[sec as usize] as u16, (asm.label_addr(a)? + v.off) as u64),
+                    Def::Label { sec, .. } => {
+                        // An alias takes its target's type and size unless it has its own.
+                        let t = asm.syms.sym(a);
+                        if typ == STT_NOTYPE {
+                            typ = t.typ;
+                        }
+                        if s.size.is_none() {
+                            alias_size = t.size.as_ref().and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());
+                        }
+                        (index[sec as usize] as u16, (asm.label_addr(a)? + v.off) as u64)
+                    }
                     // An alias of an undefined symbol is not written (GNU as resolves it to the target).
                     _ => return Ok(None),
                 },
@@ -284,7 +295,7 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
     };
     let size = match &s.def {
         Def::Common { size, .. } => *size,
-        _ => size,
+        _ => alias_size.map_or(size, |n| n as u64),
     };
     Ok(Some(Sym { name: s.name.clone(), info: typ, other: s.vis, shndx, value, size }))
 }

@@ -115,6 +115,15 @@ pub fn parse(toks: &[Tok], names: &mut dyn Names) -> Result<ExprM, String> {
     if toks.is_empty() {
         return Err("missing expression".into());
     }
+    // GNU as creates `_GLOBAL_OFFSET_TABLE_` when it first sees a GOT-relative modifier, before
+    // the operand's own symbols (its symbol order shows it).
+    for w in toks.windows(2) {
+        if let [Tok::Op("@"), Tok::Ident(m)] = w {
+            if matches!(Modifier::parse(m), Some(Modifier::GotPcRel | Modifier::Got | Modifier::GotOff | Modifier::GotPc | Modifier::TlsGd | Modifier::TlsLd | Modifier::GotTpOff)) {
+                names.sym("_GLOBAL_OFFSET_TABLE_");
+            }
+        }
+    }
     let mut p = Parser { toks, pos: 0, names, modifier: None };
     let e = p.binary(5)?;
     if p.pos != toks.len() {

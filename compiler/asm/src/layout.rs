@@ -32,6 +32,10 @@ impl Assembler<'_> {
     pub fn label_addr(&self, id: SymId) -> Result<i64, String> {
         match &self.syms.sym(id).def {
             Def::Label { sec, frag, off } => Ok((self.sections[*sec as usize].frags[*frag as usize].addr + *off as u64) as i64),
+            Def::Equ(_) => match expr::Env::sym_val(self, id) {
+                expr::SymVal::Label { addr: Some(a), .. } => Ok(a),
+                _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
+            },
             _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
         }
     }
@@ -273,8 +277,8 @@ impl Assembler<'_> {
         };
         let sym = self.syms.sym(a);
         let external = self.syms.is_external(a);
-        let label = match sym.def {
-            Def::Label { sec: ls, .. } => Some(ls),
+        let label = match expr::Env::sym_val(self, a) {
+            expr::SymVal::Label { sec: ls, .. } => Some(ls),
             _ => None,
         };
         let weak_or_undef = sym.bind == Bind::Weak || label.is_none();
