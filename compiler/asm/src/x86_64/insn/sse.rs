@@ -14,6 +14,10 @@ enum Shape {
     Mov(u8),
     /// `op xmm, gpr` (movmskps, pmovmskb).
     ToGpr,
+    /// `op $imm8, xmm, gpr` with the gpr in ModRM.reg (pextrw).
+    ToGprImm,
+    /// `op $imm8, xmm, gpr/mem` with the xmm in ModRM.reg (pextrb/d/q).
+    ExtractImm,
     /// Shift by xmm/mem (this opcode) or by immediate (second opcode, /ext).
     Shift(u8, u8),
 }
@@ -195,6 +199,16 @@ const TABLE: &[(&str, u8, &[u8], Shape)] = &[
     ("pmovsxbw", 0x66, &[0x38, 0x20], Shape::RegRm),
     ("pmovsxwd", 0x66, &[0x38, 0x23], Shape::RegRm),
     ("pmovsxdq", 0x66, &[0x38, 0x25], Shape::RegRm),
+    ("pextrw", 0x66, &[0xc5], Shape::ToGprImm),
+    ("pinsrw", 0x66, &[0xc4], Shape::RegRmImm),
+    ("pinsrb", 0x66, &[0x3a, 0x20], Shape::RegRmImm),
+    ("pinsrd", 0x66, &[0x3a, 0x22], Shape::RegRmImm),
+    ("pinsrq", 0x66, &[0x3a, 0x22], Shape::RegRmImm),
+    ("pextrb", 0x66, &[0x3a, 0x14], Shape::ExtractImm),
+    ("pextrd", 0x66, &[0x3a, 0x16], Shape::ExtractImm),
+    ("pextrq", 0x66, &[0x3a, 0x16], Shape::ExtractImm),
+    ("extractps", 0x66, &[0x3a, 0x17], Shape::ExtractImm),
+    ("insertps", 0x66, &[0x3a, 0x21], Shape::RegRmImm),
     ("palignr", 0x66, &[0x3a, 0x0f], Shape::RegRmImm),
     ("pblendw", 0x66, &[0x3a, 0x0e], Shape::RegRmImm),
     ("roundss", 0x66, &[0x3a, 0x0a], Shape::RegRmImm),
@@ -241,7 +255,28 @@ impl Insn<'_, '_> {
         e.mandatory = (pre != 0).then_some(pre);
         let n = self.ops.len();
         let last = self.op(n.saturating_sub(1))?.clone();
-        let srci = if shape == Shape::RegRmImm { 1 } else { 0 };
+        let srci = if matches!(shape, Shape::RegRmImm | Shape::ToGprImm | Shape::ExtractImm) { 1 } else { 0 };
+        if matches!(shape, Shape::ToGprImm | Shape::ExtractImm) {
+            let Operand::Imm(v) = self.op(0)?.clone() else { return Err("missing immediate".into()) };
+            e.imm.push(self.imm(&v, 1, false)?);
+            let x = xmm(self.op(1)?).ok_or("invalid operands")?;
+            let g = gpr(&last);
+            if shape == Shape::ToGprImm {
+                let g = g.ok_or("destination must be a general register")?;
+                e.reg = g.num;
+                e.rm = Some(Rm::Reg(x));
+            } else {
+                e.reg = x.num;
+                e.rm = rm(&last);
+                e.w = op == [0x3a, 0x16] && g.map_or(false, |r| r.size() == Some(8));
+            }
+            e.opcode = [&[0x0f][..], op].concat();
+            return self.emit(e);
+        }
+        // pinsrq: REX.W.
+        if op == [0x3a, 0x22] && self.ops.get(1).and_then(|o| gpr(&o.op)).map_or(false, |r| r.size() == Some(8)) {
+            e.w = true;
+        }
         let src = self.op(srci.min(n.saturating_sub(1)))?.clone();
         let mut opcode = vec![0x0f];
         match shape {
