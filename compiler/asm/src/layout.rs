@@ -61,8 +61,8 @@ impl Assembler<'_> {
         self.laid_out = true;
         for si in 0..self.sections.len() {
             for fi in 0..self.sections[si].frags.len() {
-                if let Tail::Branch { target, .. } = &self.sections[si].frags[fi].tail {
-                    let ok = self.branch_resolvable(si as SecId, target);
+                if let Tail::Branch { target, modifier, .. } = &self.sections[si].frags[fi].tail {
+                    let ok = modifier.is_none() && self.branch_resolvable(si as SecId, target);
                     if std::env::var_os("CCC_AS_DEBUG").is_some() {
                         eprintln!("resolvable {ok} {:?}", target);
                     }
@@ -114,7 +114,7 @@ impl Assembler<'_> {
                     pad
                 }
             }
-            Tail::Branch { cc, target, long, force_long } => {
+            Tail::Branch { cc, target, long, force_long, .. } => {
                 if long || force_long {
                     self.arch.branch_size(cc, true)
                 } else if first {
@@ -169,11 +169,11 @@ impl Assembler<'_> {
                 Some(b) => (vec![*b; f.tail_size as usize], None),
                 None => (self.arch.nops(f.tail_size as usize), None),
             },
-            Tail::Branch { cc, target, long, force_long } => {
+            Tail::Branch { cc, target, modifier, long, force_long } => {
                 let is_long = *long || *force_long;
                 if *force_long {
                     let (b, at) = self.arch.branch_bytes(*cc, true, 0);
-                    let fix = Fixup { at, size: 4, expr: target.clone(), modifier: None, kind: FixKind::Branch, pc_adjust: 4 };
+                    let fix = Fixup { at, size: 4, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: 4 };
                     (b, Some(fix))
                 } else {
                     let t = self.eval_final(target)?;

@@ -57,7 +57,8 @@ pub enum Tail {
     /// Pad to `1 << pow` with `fill` (NOPs in code when None), unless more than `max` is needed.
     Align { pow: u32, fill: Option<u8>, max: u32 },
     /// Relaxable direct jump: `cc` None for `jmp`.
-    Branch { cc: Option<u8>, target: Expr, long: bool, force_long: bool },
+    /// A `@PLT` (or other) modifier forces the long form with a relocation.
+    Branch { cc: Option<u8>, target: Expr, modifier: Option<Modifier>, long: bool, force_long: bool },
     /// `.uleb128`/`.sleb128` of an expression only known after layout.
     Leb { expr: Expr, signed: bool },
     /// `.org expr, fill`.

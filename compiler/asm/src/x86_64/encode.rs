@@ -141,7 +141,11 @@ impl Enc<'_> {
 
     fn mem(&self, m: &Mem, has_rex: bool, imm_len: usize, out: &mut Emit) -> Result<(), String> {
         let reg = (self.reg & 7) << 3;
-        let dval = m.disp.as_ref().and_then(|d| if d.modifier.is_none() { d.expr.as_num() } else { None });
+        let dval = match &m.disp {
+            None => Some(0),
+            Some(d) if d.modifier.is_none() => d.expr.as_num(),
+            Some(_) => None,
+        };
         let disp = m.disp.clone().unwrap_or(ExprM { expr: crate::expr::Expr::Num(0), modifier: None });
         let ss = match m.scale {
             1 => 0,
@@ -178,7 +182,6 @@ impl Enc<'_> {
                 let need_sib = m.index.is_some() || base == 4;
                 let (md, dsize) = match dval {
                     Some(0) if base != 5 => (0, 0),
-                    None if m.disp.is_none() && base != 5 => (0, 0),
                     Some(v) if fits_i8(v) => (0x40, 1),
                     _ => (0x80, 4),
                 };

@@ -316,8 +316,7 @@ impl Insn<'_, '_> {
         if m == "jmp" || m == "jmpq" || jcc.is_some() {
             self.nops(1)?;
             if let Some(t) = direct_target(&self.ops[0]) {
-                if t.modifier.is_some() || self.p.data16 || self.p.rex64 {
-                    // `jmp foo@PLT` is never relaxed.
+                if self.p.data16 || self.p.rex64 {
                     let mut e = Emit1::new(self);
                     match jcc {
                         Some(c) => e.bytes.extend([0x0f, 0x80 | c]),
@@ -327,7 +326,8 @@ impl Insn<'_, '_> {
                     e.done(self);
                     return Ok(true);
                 }
-                self.asm.add_tail(Tail::Branch { cc: jcc, target: t.expr, long: false, force_long: false });
+                // Relaxed at layout; `jmp foo@PLT` stays long (its fixup is made then, as GNU as does).
+                self.asm.add_tail(Tail::Branch { cc: jcc, target: t.expr, modifier: t.modifier, long: false, force_long: false });
                 return Ok(true);
             }
             if jcc.is_some() {
