@@ -293,7 +293,9 @@ impl<'a> Assembler<'a> {
 
     /// `sym = expr`, `.set sym, expr`.
     pub fn assign(&mut self, name: &str, toks: &[Tok], equiv: bool) -> Result<(), String> {
+        let first_new = self.syms.list.len() as SymId;
         let e = self.parse_expr(toks)?;
+        self.convert_temps(&e.expr, first_new, false);
         let id = self.intern(name);
         if equiv && self.syms.is_defined(id) {
             return Err(format!("symbol `{name}' is already defined"));
@@ -323,10 +325,11 @@ impl Assembler<'_> {
         id
     }
 
-    /// An instruction referred to `e`: GNU as makes its internal labels real symbols here,
-    /// but only those that existed before the instruction (ids below `first_new`); a label
-    /// first seen in this instruction waits for the next reference or for output.
-    pub fn note_insn_refs(&mut self, e: &Expr, first_new: SymId) {
+    /// GNU as turns an internal label (`.L...`) into a real symbol, which fixes its place in
+    /// the symbol table, when an instruction names it alone (`.LC0(%rip)`, not `2+.LC0`) and it
+    /// existed before (id below `first_new`), or when `.set` refers to it (`plain` false).
+    /// Labels never converted this way are placed after all others at output.
+    pub fn convert_temps(&mut self, e: &Expr, first_new: SymId, plain: bool) {
         match e {
             Expr::Sym(id) => {
                 let s = self.syms.sym_mut(*id);
@@ -335,10 +338,11 @@ impl Assembler<'_> {
                     self.order.push(Ev::Conv(*id));
                 }
             }
-            Expr::Un(_, a) => self.note_insn_refs(a, first_new),
+            _ if plain => {}
+            Expr::Un(_, a) => self.convert_temps(a, first_new, plain),
             Expr::Bin(_, a, b) => {
-                self.note_insn_refs(a, first_new);
-                self.note_insn_refs(b, first_new);
+                self.convert_temps(a, first_new, plain);
+                self.convert_temps(b, first_new, plain);
             }
             Expr::Num(_) => {}
         }
@@ -368,15 +372,14 @@ impl Env for Assembler<'_> {
         match &self.syms.sym(id).def {
             Def::Undef | Def::Common { .. } => SymVal::Extern,
             Def::Equ(Expr::Num(n)) => SymVal::Abs(*n),
-            // A global alias stays itself (relocations name it), placed where its target is.
-            Def::Equ(e) if self.syms.sym(id).bind != crate::symbols::Bind::Local => match expr::eval(e, self) {
+            // An alias of a label stays itself (relocations name it), placed where its target is.
+            Def::Equ(e) => match expr::eval(e, self) {
                 Ok(Val { add: Some(a), sub: None, off }) => match self.sym_val(a) {
                     SymVal::Label { sec, addr } => SymVal::Label { sec, addr: addr.map(|x| x + off) },
                     _ => SymVal::Equ(e),
                 },
                 _ => SymVal::Equ(e),
             },
-            Def::Equ(e) => SymVal::Equ(e),
             Def::Label { sec, frag, off } => {
                 let s = &self.sections[*sec as usize];
                 let addr = if self.laid_out {

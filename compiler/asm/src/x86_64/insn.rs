@@ -89,8 +89,8 @@ fn assemble_with(asm: &mut Assembler, mnem: &str, toks: &[Tok], mut p: Pfx) -> R
     let ops = parse_operands(asm, toks)?;
     for o in &ops {
         match &o.op {
-            Operand::Imm(e) => asm.note_insn_refs(&e.expr, first_new),
-            Operand::Mem(Mem { disp: Some(e), .. }) => asm.note_insn_refs(&e.expr, first_new),
+            Operand::Imm(e) => asm.convert_temps(&e.expr, first_new, true),
+            Operand::Mem(Mem { disp: Some(e), .. }) => asm.convert_temps(&e.expr, first_new, true),
             _ => {}
         }
     }
@@ -172,9 +172,9 @@ impl Insn<'_, '_> {
 
     fn emit(&mut self, e: Enc) -> Result<(), String> {
         // GNU as makes a label referenced by a REX_GOTPCRELX-capable load a real symbol at once.
-        if let (true, Some(Rm::Mem(Mem { base: Some(b), disp: Some(d), .. }))) = (e.gotx && (e.w || e.reg & 8 != 0), &e.rm) {
+        if let (true, Some(Rm::Mem(Mem { base: Some(b), disp: Some(d), .. }))) = (e.gotx && e.w, &e.rm) {
             if b.class == Class::Rip {
-                self.asm.note_insn_refs(&d.expr, u32::MAX);
+                self.asm.convert_temps(&d.expr, u32::MAX, true);
             }
         }
         let out = e.encode()?;
