@@ -295,8 +295,10 @@ impl<'a> Assembler<'a> {
     pub fn assign(&mut self, name: &str, toks: &[Tok], equiv: bool) -> Result<(), String> {
         let first_new = self.syms.list.len() as SymId;
         let e = self.parse_expr(toks)?;
-        self.convert_temps(&e.expr, first_new, false);
         let id = self.intern(name);
+        // The symbol being set becomes real first, then those its value names.
+        self.convert_temps(&Expr::Sym(id), SymId::MAX, true);
+        self.convert_temps(&e.expr, first_new, false);
         if equiv && self.syms.is_defined(id) {
             return Err(format!("symbol `{name}' is already defined"));
         }
