@@ -398,7 +398,8 @@ impl Driver {
             return Some(dest);
         }
         // Assemble.
-        if self.opts.integrated_as && self.tc.target.arch == Arch::X86_64 && !self.opts.m16 {
+        let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
+        if integrated && self.tc.target.arch == Arch::X86_64 && !self.opts.m16 {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -450,7 +451,17 @@ impl Driver {
     /// `-fintegrated-as`: assemble with ccc-asm, no temporary `.s` file, no GNU `as`.
     fn assemble_in_process(&mut self, path: &str, asm_text: Option<String>, stage: Stage) -> Option<String> {
         let text = match asm_text {
-            Some(t) => t,
+            Some(t) => {
+                if self.opts.save_temps && !self.opts.dry_run {
+                    // -save-temps keeps the assembly, as with GNU as.
+                    let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a".into());
+                    if let Err(e) = std::fs::write(format!("{stem}.s"), &t) {
+                        fatal_error(format!("cannot write '{stem}.s': {e}"));
+                        return None;
+                    }
+                }
+                t
+            }
             None => match std::fs::read(path) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
