@@ -7,7 +7,6 @@ use crate::lex::Tok;
 use crate::section::{FixKind, Fixup, SHF_ALLOC, SHT_PROGBITS};
 
 pub struct Fde {
-    sec: u32,
     start: SymId,
     end: Option<SymId>,
     /// CFA instructions, each at the position of its label.
@@ -69,7 +68,7 @@ impl Assembler<'_> {
                     return Err("previous CFI entry not closed (missing .cfi_endproc)".into());
                 }
                 let start = self.dot();
-                self.cfi.open = Some(Fde { sec: self.cur, start, end: None, insns: Vec::new(), signal: false, cfa_offset: 8, saved: Vec::new() });
+                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: 8, saved: Vec::new() });
             }
             ".cfi_endproc" => {
                 let end = self.dot();

@@ -63,9 +63,6 @@ impl Assembler<'_> {
             for fi in 0..self.sections[si].frags.len() {
                 if let Tail::Branch { target, modifier, .. } = &self.sections[si].frags[fi].tail {
                     let ok = modifier.is_none() && self.branch_resolvable(si as SecId, target);
-                    if std::env::var_os("CCC_AS_DEBUG").is_some() {
-                        eprintln!("resolvable {ok} {:?}", target);
-                    }
                     if let Tail::Branch { force_long, .. } = &mut self.sections[si].frags[fi].tail {
                         *force_long = !ok;
                     }
@@ -129,9 +126,6 @@ impl Assembler<'_> {
                     }
                     let short = self.arch.branch_size(cc, false);
                     let disp = dest - (pos + short) as i64;
-                    if std::env::var_os("CCC_AS_DEBUG").is_some() {
-                        eprintln!("branch sec {si} frag {fi} pos {pos} dest {dest} disp {disp} target {:?}", target);
-                    }
                     if (-128..=127).contains(&disp) {
                         short
                     } else {
