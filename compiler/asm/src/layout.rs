@@ -119,9 +119,19 @@ impl Assembler<'_> {
                 } else {
                     let t = self.eval_final(&target)?;
                     let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    // GNU as (relax_frag): a target not yet reached in this pass moves by the
+                    // growth so far, unless an alignment lies between (it may absorb the
+                    // growth); then a target that now seems behind does not grow the branch.
                     if let Some(Def::Label { frag, .. }) = t.add.map(|a| &self.syms.sym(a).def) {
-                        if *frag as usize > fi {
-                            dest += self.stretch;
+                        let tf = *frag as usize;
+                        if tf > fi && self.stretch != 0 {
+                            let frags = &self.sections[si].frags;
+                            let same_region = !frags[fi..tf].iter().any(|f| matches!(f.tail, Tail::Align { .. }));
+                            if self.stretch < 0 || same_region {
+                                dest += self.stretch;
+                            } else if dest < pos as i64 + 1 {
+                                return Ok(self.arch.branch_size(cc, false));
+                            }
                         }
                     }
                     let short = self.arch.branch_size(cc, false);
