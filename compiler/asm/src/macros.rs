@@ -183,7 +183,14 @@ impl Assembler<'_> {
     }
 
     pub fn expand_macro(&mut self, name: &str, text: &str, errors: &mut Vec<String>) -> Result<(), String> {
-        let args_text = text.trim_start().get(name.len()..).unwrap_or("").trim();
+        // The arguments follow the macro's name (after any labels on the line).
+        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$';
+        let at = text
+            .match_indices(name)
+            .map(|(i, _)| i)
+            .find(|&i| !text[..i].ends_with(is_ident) && !text[i + name.len()..].starts_with(is_ident))
+            .ok_or("macro name not found")?;
+        let args_text = text[at + name.len()..].trim();
         let toks = tokenize(args_text)?;
         let def = self.macros.defs.get(name).ok_or("no such macro")?;
         let parts: Vec<String> = split_commas(&toks).iter().map(|t| toks_text(t)).collect();
