@@ -301,7 +301,8 @@ impl Assembler<'_> {
             && fx.modifier.is_none()
             && label.map_or(false, |ls| {
                 let s = &self.sections[ls as usize];
-                s.flags & SHF_TLS == 0 && !(s.flags & SHF_MERGE != 0 && (pcrel || v.off != 0))
+                // (GNU as never replaces a symbol of a COMDAT group section by the section.)
+                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (pcrel || v.off != 0))
             })
             && self.syms.sym(a).typ != STT_TLS;
         let (rsym, base) = match (adjustable, label) {
