@@ -6,6 +6,9 @@ use crate::lex::{split_commas, Tok};
 use crate::section::*;
 use crate::symbols::{Bind, Def, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE, STT_OBJECT, STT_TLS};
 
+/// Largest `.space`/`.fill` accepted (a guard against exhausting memory).
+const MAX_SPACE: usize = 1 << 30;
+
 pub fn is_conditional(d: &str) -> bool {
     matches!(
         d.to_ascii_lowercase().as_str(),
@@ -255,7 +258,8 @@ impl Assembler<'_> {
 
     fn comm(&mut self, lcomm: bool, list: &[&[Tok]]) -> Result<(), String> {
         let name = name_arg(list.first().copied().unwrap_or(&[]))?;
-        let size = self.const_expr(list.get(1).copied().ok_or("missing size")?)? as u64;
+        let size = self.const_expr(list.get(1).copied().ok_or("missing size")?)?;
+        let size = u64::try_from(size).ok().filter(|n| *n <= MAX_SPACE as u64).ok_or("bad common size")?;
         let align = match list.get(2) {
             Some(t) => self.const_expr(t)? as u64,
             None => 0,
@@ -294,6 +298,9 @@ impl Assembler<'_> {
             }
             (n.max(1) as u64).trailing_zeros()
         };
+        if pow > 31 {
+            return Err(format!("alignment too large: {pow}"));
+        }
         let fill = match list.get(1) {
             Some(t) if !t.is_empty() => Some(self.const_expr(t)? as u8),
             _ => None,
@@ -341,7 +348,7 @@ impl Assembler<'_> {
         };
         match self.try_const(&e.expr)? {
             Some(n) => {
-                let n = usize::try_from(n).map_err(|_| "negative .space size")?;
+                let n = usize::try_from(n).ok().filter(|n| *n <= MAX_SPACE).ok_or("bad .space size")?;
                 self.sec().emit(&vec![fill; n]);
             }
             None => self.add_tail(Tail::Space { expr: e.expr, fill }),
@@ -360,6 +367,9 @@ impl Assembler<'_> {
             Some(t) => self.const_expr(t)?,
             None => 0,
         };
+        if rep.max(0) as u128 * size.max(0) as u128 > MAX_SPACE as u128 {
+            return Err(".fill size too large".into());
+        }
         let b = val.to_le_bytes();
         for _ in 0..rep.max(0) {
             let mut chunk = vec![0u8; size.max(0) as usize];

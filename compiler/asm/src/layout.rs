@@ -153,10 +153,10 @@ impl Assembler<'_> {
             Tail::Org { expr, .. } => {
                 let v = self.eval_final(&expr)?;
                 let target = v.add.map_or(Ok(0), |a| self.label_addr(a))? + v.off;
-                (target - pos as i64).max(0) as u64
+                (target - pos as i64).clamp(0, 1 << 30) as u64
             }
             Tail::Space { expr, .. } => match expr::eval(&expr, self) {
-                Ok(v) => v.constant().unwrap_or(0).max(0) as u64,
+                Ok(v) => v.constant().unwrap_or(0).clamp(0, 1 << 30) as u64,
                 Err(_) => 0,
             },
         })

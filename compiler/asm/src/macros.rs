@@ -86,7 +86,7 @@ impl Macros {
         let values: Vec<String> = if chars {
             toks_text(&args[l.first().map_or(0, |f| f.len() + 1).min(args.len())..]).chars().map(|c| c.to_string()).collect()
         } else {
-            l[1..].iter().map(|t| toks_text(t)).collect()
+            l.get(1..).unwrap_or(&[]).iter().map(|t| toks_text(t)).collect()
         };
         self.pending = Some((Pending::Irp { var, values }, Vec::new(), 0));
         Ok(())
