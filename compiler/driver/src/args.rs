@@ -131,6 +131,10 @@ pub struct Options {
     pub pie: Option<u8>,
     pub char_signed: Option<bool>,
     pub fcommon: bool,
+    /// `-f[no-]integrated-as`. Unset: ccc's own assembly (from C) is assembled in-process
+    /// with ccc-asm, user `.s`/`.S` files go to GNU `as` (the assembler does not cover every
+    /// directive hand-written assembly uses yet). `Some(true)`: everything in-process.
+    pub integrated_as: Option<bool>,
     /// `-fgnu89-inline`: GNU inline semantics whatever the -std.
     pub gnu89_inline: bool,
     pub freestanding: bool,
@@ -206,6 +210,7 @@ impl Default for Options {
             pie: None,
             char_signed: None,
             fcommon: false,
+            integrated_as: None,
             gnu89_inline: false,
             freestanding: false,
             no_builtin: false,
@@ -524,6 +529,8 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
         "-fpie" => o.pie = Some(1),
         "-fno-pie" | "-fno-PIE" => o.pie = Some(0),
         "-fcommon" => o.fcommon = true,
+        "-fintegrated-as" => o.integrated_as = Some(true),
+        "-fno-integrated-as" => o.integrated_as = Some(false),
         "-fgnu89-inline" => o.gnu89_inline = true,
         "-fno-gnu89-inline" => o.gnu89_inline = false,
         "-fno-common" => o.fcommon = false,

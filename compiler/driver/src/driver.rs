@@ -398,6 +398,10 @@ impl Driver {
             return Some(dest);
         }
         // Assemble.
+        let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
+        if integrated && self.tc.target.arch == Arch::X86_64 && !self.opts.m16 {
+            return self.assemble_in_process(path, asm_text, stage);
+        }
         let asm_path = match asm_text {
             Some(t) => {
                 let p = if self.opts.save_temps {
@@ -442,6 +446,51 @@ impl Driver {
             }
         }
         Some(obj)
+    }
+
+    /// `-fintegrated-as`: assemble with ccc-asm, no temporary `.s` file, no GNU `as`.
+    fn assemble_in_process(&mut self, path: &str, asm_text: Option<String>, stage: Stage) -> Option<String> {
+        let text = match asm_text {
+            Some(t) => {
+                if self.opts.save_temps && !self.opts.dry_run {
+                    // -save-temps keeps the assembly, as with GNU as.
+                    let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a".into());
+                    if let Err(e) = std::fs::write(format!("{stem}.s"), &t) {
+                        fatal_error(format!("cannot write '{stem}.s': {e}"));
+                        return None;
+                    }
+                }
+                t
+            }
+            None => match std::fs::read(path) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => {
+                    fatal_error(format!("cannot read '{path}': {e}"));
+                    return None;
+                }
+            },
+        };
+        let obj = if stage == Stage::Object { self.output_for(path, "o") } else { output::temp_path(".o").to_string_lossy().into_owned() };
+        if self.opts.dry_run {
+            return Some(obj);
+        }
+        let arch = ccc_asm::arch_by_name("x86_64")?;
+        match ccc_asm::assemble(arch, &text, path) {
+            Ok(bytes) => {
+                if let Err(e) = output::write_output(&obj, &bytes) {
+                    fatal_error(e);
+                    return None;
+                }
+                Some(obj)
+            }
+            Err(errs) => {
+                eprintln!("{path}: Assembler messages:");
+                for e in errs {
+                    eprintln!("{e}");
+                }
+                None
+            }
+        }
     }
 
     fn compile_c(&mut self, path: &str, lang: Lang) -> Option<String> {

@@ -4,6 +4,7 @@ use crate::arch::{AARCH64, RISCV64, X86_64};
 use crate::ctx::Ctx;
 use crate::report::TestResult;
 
+pub mod asm;
 pub mod csmith;
 pub mod diagnostics;
 pub mod kernel_boot;
@@ -33,6 +34,7 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(torture::Execute { arch: &AARCH64, opt: "-O2" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O2" }),
         Box::new(csmith::Csmith { arch: &X86_64 }),
+        Box::new(asm::AsmX86_64),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects),
         Box::new(nix::Nix),

@@ -1,0 +1,396 @@
+//! The assembler's state and the statement loop: labels, assignments, directives, instructions.
+
+use std::collections::HashMap;
+
+use crate::cfi::Cfi;
+use crate::expr::{self, Env, EvalErr, Expr, ExprM, Names, SymId, SymVal, Val};
+use crate::lex::{self, Tok};
+use crate::section::{FixKind, Fixup, SecId, Section, Tail};
+use crate::symbols::{Def, Symbols};
+use crate::Arch;
+
+/// Bytes of one instruction plus its fixups (offsets relative to the instruction).
+#[derive(Default, Debug)]
+pub struct Emit {
+    pub bytes: Vec<u8>,
+    pub fixups: Vec<Fixup>,
+}
+
+pub struct Assembler<'a> {
+    pub arch: &'a dyn Arch,
+    pub sections: Vec<Section>,
+    pub syms: Symbols,
+    pub cur: SecId,
+    /// `.previous` target.
+    pub prev: SecId,
+    pub stack: Vec<(SecId, SecId)>,
+    /// Numeric local labels: how many times each number has been defined.
+    local_counts: HashMap<u32, u32>,
+    pub file_syms: Vec<String>,
+    pub cfi: Cfi,
+    pub line: u32,
+    pub file: String,
+    /// Nesting of `.if` blocks: (this branch active, some branch taken, parent active).
+    pub conds: Vec<(bool, bool, bool)>,
+    /// `.ident` has started `.comment` (GNU as puts a NUL first).
+    pub ident_started: bool,
+    /// Pending `.macro`/`.rept` bodies collect raw lines here.
+    pub macros: crate::macros::Macros,
+    /// Fragment addresses are final (after relaxation).
+    pub laid_out: bool,
+    /// Growth of the section so far in the current relaxation pass.
+    pub stretch: i64,
+    /// Creation order of symbols and sections, as GNU as's symbol list has it.
+    pub order: Vec<Ev>,
+    /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
+    pub local_commons: Vec<(SymId, u64, u64)>,
+}
+
+/// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
+/// or an assembler-internal label turned into a real symbol by an instruction's reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ev {
+    Sym(SymId),
+    Sec(SecId),
+    Conv(SymId),
+}
+
+/// Before layout, a position is known when no variable-size tail precedes it.
+fn early_addr(s: &Section, frag: u32, off: u32) -> Option<i64> {
+    let mut a = 0u64;
+    for f in s.frags.get(..frag as usize)? {
+        if !matches!(f.tail, Tail::None) {
+            return None;
+        }
+        a += f.bytes.len() as u64;
+    }
+    Some((a + off as u64) as i64)
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(arch: &'a dyn Arch, file: &str) -> Assembler<'a> {
+        let mut a = Assembler {
+            arch,
+            sections: Vec::new(),
+            syms: Symbols::default(),
+            cur: 0,
+            prev: 0,
+            stack: Vec::new(),
+            local_counts: HashMap::new(),
+            file_syms: Vec::new(),
+            cfi: Cfi::default(),
+            line: 0,
+            file: file.to_string(),
+            conds: Vec::new(),
+            ident_started: false,
+            macros: Default::default(),
+            laid_out: false,
+            stretch: 0,
+            local_commons: Vec::new(),
+            order: Vec::new(),
+        };
+        // GNU as always creates these three, in this order.
+        for n in [".text", ".data", ".bss"] {
+            a.section_by_name(n, None, None, 0, None);
+        }
+        a.cur = 0;
+        a
+    }
+
+    pub fn sec(&mut self) -> &mut Section {
+        &mut self.sections[self.cur as usize]
+    }
+
+    /// Find or create a section; explicit type/flags apply only when it is created.
+    pub fn section_by_name(&mut self, name: &str, sh_type: Option<u32>, flags: Option<u64>, entsize: u64, group: Option<(String, bool)>) -> SecId {
+        if let Some(i) = self.sections.iter().position(|s| s.name == name && s.group.as_ref().map(|g| &g.0) == group.as_ref().map(|g| &g.0)) {
+            return i as SecId;
+        }
+        let (dt, df) = crate::section::defaults_for(name);
+        self.sections.push(Section {
+            name: name.to_string(),
+            sh_type: sh_type.unwrap_or(dt),
+            flags: flags.unwrap_or(df),
+            entsize,
+            align: 1,
+            group,
+            link: None,
+            frags: vec![crate::section::Frag::new()],
+        });
+        let id = (self.sections.len() - 1) as SecId;
+        self.order.push(Ev::Sec(id));
+        id
+    }
+
+    pub fn switch_to(&mut self, s: SecId) {
+        if s != self.cur {
+            self.prev = self.cur;
+            self.cur = s;
+        }
+    }
+
+    /// Define `id` at the current position.
+    pub fn define_here(&mut self, id: SymId) -> Result<(), String> {
+        if self.syms.is_defined(id) {
+            let name = self.syms.sym(id).name.clone();
+            return Err(format!("symbol `{name}' is already defined"));
+        }
+        let sec = self.cur;
+        let (frag, off) = self.sec().pos();
+        self.syms.sym_mut(id).def = Def::Label { sec, frag, off };
+        // A label in a TLS section is a TLS symbol.
+        if self.sections[sec as usize].flags & crate::section::SHF_TLS != 0 {
+            self.syms.sym_mut(id).typ = crate::symbols::STT_TLS;
+        }
+        Ok(())
+    }
+
+    pub fn define_local_numeric(&mut self, n: u32) -> Result<(), String> {
+        let c = self.local_counts.entry(n).or_insert(0);
+        *c += 1;
+        let name = format!(".L{n}\u{2}{c}");
+        let id = self.intern(&name);
+        self.define_here(id)
+    }
+
+    pub fn parse_expr(&mut self, toks: &[Tok]) -> Result<ExprM, String> {
+        expr::parse(toks, self)
+    }
+
+    /// Evaluate now; `Ok(None)` when the value depends on layout or the linker.
+    pub fn try_const(&self, e: &Expr) -> Result<Option<i64>, String> {
+        match expr::eval(e, self) {
+            Ok(v) => Ok(v.constant()),
+            Err(EvalErr::NotYet) => Ok(None),
+            Err(EvalErr::Bad(m)) => Err(m),
+        }
+    }
+
+    /// A constant required right now (counts, alignments, conditions).
+    pub fn const_expr(&mut self, toks: &[Tok]) -> Result<i64, String> {
+        let e = self.parse_expr(toks)?;
+        self.try_const(&e.expr)?.ok_or_else(|| "expression is not a constant".to_string())
+    }
+
+    /// Append bytes, turning instruction-relative fixups into fragment-relative ones.
+    pub fn emit(&mut self, e: Emit) {
+        let frag = self.sec().cur();
+        let base = frag.bytes.len();
+        frag.bytes.extend_from_slice(&e.bytes);
+        for mut f in e.fixups {
+            f.at += base;
+            frag.fixups.push(f);
+        }
+    }
+
+    /// Emit `size` bytes of an expression (data directives).
+    pub fn emit_value(&mut self, e: ExprM, size: u8) -> Result<(), String> {
+        if e.modifier.is_none() {
+            if let Some(n) = self.try_const(&e.expr)? {
+                let b = n.to_le_bytes();
+                self.sec().emit(&b[..size as usize]);
+                return Ok(());
+            }
+        }
+        let fix = Fixup { at: 0, size, expr: e.expr, modifier: e.modifier, kind: FixKind::Data { signed: false }, pc_adjust: 0 };
+        self.emit(Emit { bytes: vec![0; size as usize], fixups: vec![fix] });
+        Ok(())
+    }
+
+    pub fn add_tail(&mut self, t: Tail) {
+        self.sec().add_tail(t);
+    }
+
+    /// Assemble a whole source text.
+    pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
+        let clean = lex::strip_comments(src);
+        let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
+        let mut errors = Vec::new();
+        self.run_lines(&lines, 1, &mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Assemble lines (also used for macro and `.rept` expansions).
+    pub fn run_lines(&mut self, lines: &[String], first_line: u32, errors: &mut Vec<String>) {
+        for (i, line) in lines.iter().enumerate() {
+            let lineno = first_line + i as u32;
+            for stmt in lex::split_statements(line) {
+                self.line = lineno;
+                if let Err(e) = self.statement(stmt, errors) {
+                    errors.push(format!("{}:{}: Error: {}", self.file, lineno, e));
+                    if errors.len() > 50 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.conds.last().map_or(true, |c| c.0)
+    }
+
+    fn statement(&mut self, text: &str, errors: &mut Vec<String>) -> Result<(), String> {
+        if self.macros.collecting() {
+            let line = self.line;
+            return self.macro_line(text, line, errors);
+        }
+        let toks = lex::tokenize(text)?;
+        let mut toks: &[Tok] = &toks;
+        if toks.is_empty() {
+            return Ok(());
+        }
+        // Conditionals are seen even in skipped regions.
+        if let Tok::Ident(d) = &toks[0] {
+            if crate::directives::is_conditional(d) {
+                let d = d.clone();
+                return self.conditional(&d, &toks[1..]);
+            }
+        }
+        if !self.active() {
+            return Ok(());
+        }
+        loop {
+            match toks {
+                [Tok::Ident(name), Tok::Op(":"), ..] => {
+                    let id = self.intern(name);
+                    self.define_here(id)?;
+                    toks = &toks[2..];
+                }
+                [Tok::Num(n), Tok::Op(":"), ..] => {
+                    self.define_local_numeric(*n as u32)?;
+                    toks = &toks[2..];
+                }
+                _ => break,
+            }
+        }
+        match toks {
+            [] => Ok(()),
+            [Tok::Ident(name), Tok::Op("="), rest @ ..] => {
+                let name = name.clone();
+                self.assign(&name, rest, false)
+            }
+            [Tok::Ident(name), rest @ ..] if name.starts_with('.') => {
+                let name = name.to_ascii_lowercase();
+                self.directive(&name, rest, errors)
+            }
+            [Tok::Ident(name), rest @ ..] => {
+                if self.macros.is_macro(name) {
+                    let name = name.clone();
+                    return self.expand_macro(&name, text, errors);
+                }
+                let name = name.to_ascii_lowercase();
+                let arch = self.arch;
+                arch.instruction(self, &name, rest)
+            }
+            _ => Err(format!("junk at start of statement: {:?}", toks[0])),
+        }
+    }
+
+    /// `sym = expr`, `.set sym, expr`.
+    pub fn assign(&mut self, name: &str, toks: &[Tok], equiv: bool) -> Result<(), String> {
+        let first_new = self.syms.list.len() as SymId;
+        let e = self.parse_expr(toks)?;
+        let id = self.intern(name);
+        // The symbol being set becomes real first, then those its value names.
+        self.convert_temps(&Expr::Sym(id), SymId::MAX, true);
+        self.convert_temps(&e.expr, first_new, false);
+        if equiv && self.syms.is_defined(id) {
+            return Err(format!("symbol `{name}' is already defined"));
+        }
+        // A value known now is stored as a number, so that later redefinitions see it.
+        let v = match expr::eval(&e.expr, self) {
+            Ok(v) => v,
+            Err(_) => Val::default(),
+        };
+        let def = match v.constant() {
+            Some(n) => Def::Equ(Expr::Num(n)),
+            None => Def::Equ(e.expr),
+        };
+        self.syms.sym_mut(id).def = def;
+        Ok(())
+    }
+}
+
+impl Assembler<'_> {
+    /// A symbol by name, recording when it was created.
+    pub fn intern(&mut self, name: &str) -> SymId {
+        let n = self.syms.list.len();
+        let id = self.syms.intern(name);
+        if id as usize == n {
+            self.order.push(Ev::Sym(id));
+        }
+        id
+    }
+
+    /// GNU as turns an internal label (`.L...`) into a real symbol, which fixes its place in
+    /// the symbol table, when an instruction names it alone (`.LC0(%rip)`, not `2+.LC0`) and it
+    /// existed before (id below `first_new`), or when `.set` refers to it (`plain` false).
+    /// Labels never converted this way are placed after all others at output.
+    pub fn convert_temps(&mut self, e: &Expr, first_new: SymId, plain: bool) {
+        match e {
+            Expr::Sym(id) => {
+                let s = self.syms.sym_mut(*id);
+                if s.temp && !s.converted && *id < first_new {
+                    s.converted = true;
+                    self.order.push(Ev::Conv(*id));
+                }
+            }
+            _ if plain => {}
+            Expr::Un(_, a) => self.convert_temps(a, first_new, plain),
+            Expr::Bin(_, a, b) => {
+                self.convert_temps(a, first_new, plain);
+                self.convert_temps(b, first_new, plain);
+            }
+            Expr::Num(_) => {}
+        }
+    }
+}
+
+impl Names for Assembler<'_> {
+    fn sym(&mut self, name: &str) -> SymId {
+        self.intern(name)
+    }
+    fn local_ref(&mut self, n: u32, forward: bool) -> SymId {
+        let c = self.local_counts.get(&n).copied().unwrap_or(0);
+        let c = if forward { c + 1 } else { c };
+        self.intern(&format!(".L{n}\u{2}{c}"))
+    }
+    fn dot(&mut self) -> SymId {
+        let id = self.syms.push(".".into(), true);
+        let sec = self.cur;
+        let (frag, off) = self.sec().pos();
+        self.syms.sym_mut(id).def = Def::Label { sec, frag, off };
+        id
+    }
+}
+
+impl Env for Assembler<'_> {
+    fn sym_val(&self, id: SymId) -> SymVal<'_> {
+        match &self.syms.sym(id).def {
+            Def::Undef | Def::Common { .. } => SymVal::Extern,
+            Def::Equ(Expr::Num(n)) => SymVal::Abs(*n),
+            // An alias of a label stays itself (relocations name it), placed where its target is.
+            Def::Equ(e) => match expr::eval(e, self) {
+                Ok(Val { add: Some(a), sub: None, off }) => match self.sym_val(a) {
+                    SymVal::Label { sec, addr } => SymVal::Label { sec, addr: addr.map(|x| x + off) },
+                    _ => SymVal::Equ(e),
+                },
+                _ => SymVal::Equ(e),
+            },
+            Def::Label { sec, frag, off } => {
+                let s = &self.sections[*sec as usize];
+                let addr = if self.laid_out {
+                    s.frags.get(*frag as usize).map(|f| (f.addr + *off as u64) as i64)
+                } else {
+                    early_addr(s, *frag, *off)
+                };
+                SymVal::Label { sec: *sec, addr }
+            }
+        }
+    }
+}

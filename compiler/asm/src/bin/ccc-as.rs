@@ -1,0 +1,51 @@
+//! `ccc-as [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut out = String::from("a.out");
+    let mut input = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-o" => out = args.next().unwrap_or_default(),
+            "--64" | "-64" | "--noexecstack" => {}
+            _ if a.starts_with('-') && a != "-" => {}
+            _ => input = Some(a),
+        }
+    }
+    let Some(input) = input else {
+        eprintln!("ccc-as: no input file");
+        return ExitCode::from(1);
+    };
+    let src = if input == "-" {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s);
+        s
+    } else {
+        match std::fs::read(&input) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => {
+                eprintln!("ccc-as: can't open {input}: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    };
+    let arch = ccc_asm::arch_by_name("x86_64").expect("x86_64 is built in");
+    match ccc_asm::assemble(arch, &src, &input) {
+        Ok(obj) => match ccc_asm::write_atomic(std::path::Path::new(&out), &obj) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ccc-as: can't write {out}: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Err(errs) => {
+            eprintln!("{input}: Assembler messages:");
+            for e in errs {
+                eprintln!("{e}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Layout: relaxation of variable tails to a fixed point, then fixups resolved into
+//! section bytes or relocations (with GNU as's choice of section symbol vs symbol).
+
+use crate::assembler::Assembler;
+use crate::expr::{self, EvalErr, Expr, SymId, Val};
+use crate::section::{FixKind, Fixup, SecId, Tail, SHF_MERGE, SHF_TLS, SHT_NOBITS};
+use crate::symbols::{Bind, Def, STT_GNU_IFUNC, STT_TLS};
+
+/// Whom a relocation names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelSym {
+    Section(SecId),
+    Symbol(SymId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Reloc {
+    pub offset: u64,
+    pub sym: RelSym,
+    pub rtype: u32,
+    pub addend: i64,
+}
+
+/// A finished section: bytes and relocations.
+pub struct OutSection {
+    pub data: Vec<u8>,
+    pub size: u64,
+    pub relocs: Vec<Reloc>,
+}
+
+impl Assembler<'_> {
+    pub fn label_addr(&self, id: SymId) -> Result<i64, String> {
+        match &self.syms.sym(id).def {
+            Def::Label { sec, frag, off } => Ok((self.sections[*sec as usize].frags[*frag as usize].addr + *off as u64) as i64),
+            Def::Equ(_) => match expr::Env::sym_val(self, id) {
+                expr::SymVal::Label { addr: Some(a), .. } => Ok(a),
+                _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
+            },
+            _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
+        }
+    }
+
+    fn eval_final(&self, e: &Expr) -> Result<Val, String> {
+        match expr::eval(e, self) {
+            Ok(v) => Ok(v),
+            Err(EvalErr::NotYet) => Err("expression cannot be resolved".into()),
+            Err(EvalErr::Bad(m)) => Err(m),
+        }
+    }
+
+    /// A branch may stay short only if its target is a label in the same section that
+    /// cannot be preempted (GNU as: not weak, not ifunc; global is fine without -shared).
+    fn branch_resolvable(&self, sec: SecId, target: &Expr) -> bool {
+        let Ok(v) = expr::eval(target, self) else { return false };
+        let (Some(a), None) = (v.add, v.sub) else { return false };
+        let s = self.syms.sym(a);
+        matches!(s.def, Def::Label { sec: ls, .. } if ls == sec) && s.bind != Bind::Weak && s.typ != STT_GNU_IFUNC
+    }
+
+    pub fn relax(&mut self) -> Result<(), String> {
+        self.laid_out = true;
+        for si in 0..self.sections.len() {
+            for fi in 0..self.sections[si].frags.len() {
+                if let Tail::Branch { target, modifier, .. } = &self.sections[si].frags[fi].tail {
+                    let ok = modifier.is_none() && self.branch_resolvable(si as SecId, target);
+                    if let Tail::Branch { force_long, .. } = &mut self.sections[si].frags[fi].tail {
+                        *force_long = !ok;
+                    }
+                }
+            }
+        }
+        for round in 0..200 {
+            let mut changed = false;
+            for si in 0..self.sections.len() {
+                let mut addr = 0u64;
+                self.stretch = 0;
+                for fi in 0..self.sections[si].frags.len() {
+                    let old = self.sections[si].frags[fi].addr;
+                    self.sections[si].frags[fi].addr = addr;
+                    let pos = addr + self.sections[si].frags[fi].bytes.len() as u64;
+                    // Fragments not yet placed in this pass still have last pass's address;
+                    // branches to them see it moved by the growth so far (GNU as's "stretch").
+                    self.stretch = addr as i64 - old as i64;
+                    // Round 0 only places everything with short branches.
+                    let size = self.tail_size(si, fi, pos, round == 0)?;
+                    let f = &mut self.sections[si].frags[fi];
+                    if size != f.tail_size {
+                        changed = true;
+                        f.tail_size = size;
+                    }
+                    addr = pos + size;
+                }
+            }
+            if !changed && round > 0 {
+                return Ok(());
+            }
+        }
+        Err("relaxation did not converge".into())
+    }
+
+    fn tail_size(&mut self, si: usize, fi: usize, pos: u64, first: bool) -> Result<u64, String> {
+        let tail = self.sections[si].frags[fi].tail.clone();
+        Ok(match tail {
+            Tail::None => 0,
+            Tail::Align { pow, max, .. } => {
+                let a = 1u64 << pow;
+                let pad = (a - pos % a) % a;
+                if pad > max as u64 {
+                    0
+                } else {
+                    pad
+                }
+            }
+            Tail::Branch { cc, target, long, force_long, .. } => {
+                if long || force_long {
+                    self.arch.branch_size(cc, true)
+                } else if first {
+                    self.arch.branch_size(cc, false)
+                } else {
+                    let t = self.eval_final(&target)?;
+                    let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    // GNU as (relax_frag): a target not yet reached in this pass moves by the
+                    // growth so far, unless an alignment lies between (it may absorb the
+                    // growth); then a target that now seems behind does not grow the branch.
+                    if let Some(Def::Label { frag, .. }) = t.add.map(|a| &self.syms.sym(a).def) {
+                        let tf = *frag as usize;
+                        if tf > fi && self.stretch != 0 {
+                            let frags = &self.sections[si].frags;
+                            let same_region = !frags[fi..tf].iter().any(|f| matches!(f.tail, Tail::Align { .. }));
+                            if self.stretch < 0 || same_region {
+                                dest += self.stretch;
+                            } else if dest < pos as i64 + 1 {
+                                return Ok(self.arch.branch_size(cc, false));
+                            }
+                        }
+                    }
+                    let short = self.arch.branch_size(cc, false);
+                    let disp = dest - (pos + short) as i64;
+                    if (-128..=127).contains(&disp) {
+                        short
+                    } else {
+                        if let Tail::Branch { long, .. } = &mut self.sections[si].frags[fi].tail {
+                            *long = true;
+                        }
+                        self.arch.branch_size(cc, true)
+                    }
+                }
+            }
+            Tail::Leb { expr, signed } => match expr::eval(&expr, self) {
+                Ok(v) => crate::leb::encode(v.constant().unwrap_or(0), signed).len() as u64,
+                Err(_) => 1,
+            },
+            Tail::Org { expr, .. } => {
+                let v = self.eval_final(&expr)?;
+                let target = v.add.map_or(Ok(0), |a| self.label_addr(a))? + v.off;
+                (target - pos as i64).clamp(0, 1 << 30) as u64
+            }
+            Tail::Space { expr, .. } => match expr::eval(&expr, self) {
+                Ok(v) => v.constant().unwrap_or(0).clamp(0, 1 << 30) as u64,
+                Err(_) => 0,
+            },
+        })
+    }
+
+    /// Bytes of a tail, plus a fixup (at an offset within the tail) for long branches.
+    fn tail_bytes(&self, sec: SecId, fi: usize) -> Result<(Vec<u8>, Option<Fixup>), String> {
+        let s = &self.sections[sec as usize];
+        let f = &s.frags[fi];
+        let pos = f.addr + f.bytes.len() as u64;
+        Ok(match &f.tail {
+            Tail::None => (Vec::new(), None),
+            Tail::Align { fill, .. } => match fill {
+                Some(b) => (vec![*b; f.tail_size as usize], None),
+                None => (self.arch.nops(f.tail_size as usize), None),
+            },
+            Tail::Branch { cc, target, modifier, long, force_long } => {
+                let is_long = *long || *force_long;
+                if *force_long {
+                    let (b, at) = self.arch.branch_bytes(*cc, true, 0);
+                    let fix = Fixup { at, size: 4, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: 4 };
+                    (b, Some(fix))
+                } else {
+                    let t = self.eval_final(target)?;
+                    let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    let disp = dest - (pos + f.tail_size) as i64;
+                    (self.arch.branch_bytes(*cc, is_long, disp).0, None)
+                }
+            }
+            Tail::Leb { expr, signed } => {
+                let v = self.eval_final(expr)?;
+                let n = v.constant().ok_or("uleb128/sleb128 of a non-constant")?;
+                let mut b = crate::leb::encode(n, *signed);
+                // Keep the size fixed by relaxation (pad with continuation bytes).
+                while (b.len() as u64) < f.tail_size {
+                    if let Some(l) = b.last_mut() {
+                        *l |= 0x80;
+                    }
+                    b.push(if *signed && n < 0 { 0x7f } else { 0 });
+                }
+                (b, None)
+            }
+            Tail::Org { fill, .. } | Tail::Space { fill, .. } => (vec![*fill; f.tail_size as usize], None),
+        })
+    }
+
+    /// Section bytes and relocations, all fixups resolved.
+    pub fn finish_section(&mut self, sec: SecId) -> Result<OutSection, Vec<String>> {
+        let mut data = Vec::new();
+        let mut relocs = Vec::new();
+        let mut errors = Vec::new();
+        // GNU as writes the fixups of instructions first, in order, then those of relaxed
+        // branches (created when their fragments are converted).
+        let mut tails = Vec::new();
+        for fi in 0..self.sections[sec as usize].frags.len() {
+            let start = data.len();
+            data.extend_from_slice(&self.sections[sec as usize].frags[fi].bytes);
+            let fixups = self.sections[sec as usize].frags[fi].fixups.clone();
+            let tail_at = data.len();
+            match self.tail_bytes(sec, fi) {
+                Ok((b, fix)) => {
+                    data.extend_from_slice(&b);
+                    if let Some(mut fx) = fix {
+                        fx.at += tail_at - start;
+                        tails.push((fi, start, fx));
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+            for fx in &fixups {
+                if let Err(e) = self.apply_fixup(sec, fi, start, fx, &mut data, &mut relocs) {
+                    errors.push(e);
+                }
+            }
+        }
+        for (fi, start, fx) in tails {
+            if let Err(e) = self.apply_fixup(sec, fi, start, &fx, &mut data, &mut relocs) {
+                errors.push(e);
+            }
+        }
+        let size = data.len() as u64;
+        if self.sections[sec as usize].sh_type == SHT_NOBITS {
+            if data.iter().any(|b| *b != 0) {
+                errors.push(format!("attempt to initialize memory in a nobits section {}", self.sections[sec as usize].name));
+            }
+            data.clear();
+        }
+        if errors.is_empty() {
+            Ok(OutSection { data, size, relocs })
+        } else {
+            Err(errors.into_iter().map(|e| format!("{}: Error: {}", self.file, e)).collect())
+        }
+    }
+
+    fn apply_fixup(&mut self, sec: SecId, fi: usize, start: usize, fx: &Fixup, data: &mut [u8], relocs: &mut Vec<Reloc>) -> Result<(), String> {
+        let frag_addr = self.sections[sec as usize].frags[fi].addr;
+        let field = frag_addr + fx.at as u64;
+        let mut v = self.eval_final(&fx.expr)?;
+        let mut pcrel = !matches!(fx.kind, FixKind::Data { .. });
+        let mut adjust = if pcrel { fx.pc_adjust } else { 0 };
+        if let Some(b) = v.sub {
+            // `x - label` with the label in this section is PC-relative to the field.
+            match self.syms.sym(b).def {
+                Def::Label { sec: bs, .. } if bs == sec && !pcrel => {
+                    v.off += field as i64 - self.label_addr(b)?;
+                    v.sub = None;
+                    pcrel = true;
+                    adjust = 0;
+                }
+                _ => return Err(format!("can't resolve `{}' - `{}'", self.sym_name(v.add), self.syms.sym(b).name)),
+            }
+        }
+        let put = |data: &mut [u8], n: i64| {
+            let b = n.to_le_bytes();
+            let at = start + fx.at;
+            data[at..at + fx.size as usize].copy_from_slice(&b[..fx.size as usize]);
+        };
+        let Some(a) = v.add else {
+            let n = if pcrel { v.off - field as i64 - adjust } else { v.off };
+            put(data, n);
+            return Ok(());
+        };
+        let sym = self.syms.sym(a);
+        let external = self.syms.is_external(a);
+        let label = match expr::Env::sym_val(self, a) {
+            expr::SymVal::Label { sec: ls, .. } => Some(ls),
+            _ => None,
+        };
+        let weak_or_undef = sym.bind == Bind::Weak || label.is_none();
+        // PC-relative references to a local label of this section need no relocation.
+        if pcrel && fx.modifier.is_none() && label == Some(sec) && !external {
+            let n = self.label_addr(a)? + v.off - field as i64 - adjust;
+            put(data, n);
+            return Ok(());
+        }
+        let is_tls_mod = matches!(fx.modifier, Some(m) if crate::arch_is_tls_modifier(m));
+        if is_tls_mod && label.is_none() {
+            self.syms.sym_mut(a).tls_ref = true;
+        }
+        let rtype = self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?;
+        let adjustable = !external
+            && fx.modifier.is_none()
+            && label.map_or(false, |ls| {
+                let s = &self.sections[ls as usize];
+                // (GNU as never replaces a symbol of a COMDAT group section by the section.)
+                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (pcrel || v.off != 0))
+            })
+            && self.syms.sym(a).typ != STT_TLS;
+        let (rsym, base) = match (adjustable, label) {
+            (true, Some(ls)) => (RelSym::Section(ls), self.label_addr(a)?),
+            _ => {
+                self.syms.sym_mut(a).in_reloc = true;
+                (RelSym::Symbol(a), 0)
+            }
+        };
+        relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: base + v.off - adjust });
+        Ok(())
+    }
+
+    fn sym_name(&self, id: Option<SymId>) -> String {
+        id.map_or(String::new(), |i| self.syms.sym(i).name.clone())
+    }
+}

@@ -1,0 +1,312 @@
+//! Lexing GNU as source: comments out, lines split into statements, statements into tokens.
+
+/// One token of a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    /// Symbol, directive or mnemonic name (may start with `.` or `_`, contain `$`).
+    Ident(String),
+    /// Integer literal (wrapping to 64 bits, as GNU as does for .quad and below).
+    Num(i64),
+    /// Floating literal kept as text (only `.float`/`.double` read it).
+    Float(String),
+    Str(Vec<u8>),
+    /// `%name` register.
+    Reg(String),
+    /// Numeric local label reference `1b` / `1f`.
+    LocalRef(u32, bool),
+    /// Operator or punctuation: one or two characters.
+    Op(&'static str),
+}
+
+/// A source statement: its tokens and the 1-based line it came from.
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub line: u32,
+    pub toks: Vec<Tok>,
+}
+
+/// Remove `/* */` and `#` comments (keeping newlines so line numbers stay right).
+pub fn strip_comments(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            out.push(c);
+            if c == b'\\' && i + 1 < b.len() {
+                out.push(b[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == b'"' || c == b'\n' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_str = true;
+                out.push(c);
+                i += 1;
+            }
+            b'\'' if i + 1 < b.len() => {
+                // Character constant: keep it (and an escaped character) verbatim.
+                out.push(c);
+                if b[i + 1] == b'\\' && i + 2 < b.len() {
+                    out.extend_from_slice(&b[i + 1..i + 3]);
+                    i += 3;
+                } else {
+                    out.push(b[i + 1]);
+                    i += 2;
+                }
+                if i < b.len() && b[i] == b'\'' {
+                    out.push(b'\'');
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    if b[i] == b'\n' {
+                        out.push(b'\n');
+                    }
+                    i += 1;
+                }
+                out.push(b' ');
+                i += 2;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Split one line into statements at `;` outside strings.
+pub fn split_statements(line: &str) -> Vec<&str> {
+    let b = line.as_bytes();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'\'' if !in_str => i += 1,
+            b';' if !in_str => {
+                parts.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&line[start..]);
+    parts
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c == b'.' || c >= 0x80
+}
+
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$' || c >= 0x80
+}
+
+/// Tokenize one statement.
+pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
+    let b = s.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if is_ident_start(c) {
+            let st = i;
+            while i < b.len() && is_ident_char(b[i]) {
+                i += 1;
+            }
+            toks.push(Tok::Ident(s[st..i].to_string()));
+            continue;
+        }
+        if c == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic()) {
+            let st = i + 1;
+            i += 1;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            toks.push(Tok::Reg(s[st..i].to_ascii_lowercase()));
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let (tok, n) = lex_number(&s[i..])?;
+            toks.push(tok);
+            i += n;
+            continue;
+        }
+        if c == b'"' {
+            let (bytes, n) = lex_string(&b[i..])?;
+            toks.push(Tok::Str(bytes));
+            i += n;
+            continue;
+        }
+        if c == b'\'' {
+            // 'c (GNU style, optional closing quote) or '\n'.
+            let (v, n) = if b.get(i + 1) == Some(&b'\\') {
+                let (v, n) = unescape(&b[i + 2..])?;
+                (v as i64, n + 2)
+            } else {
+                (*b.get(i + 1).ok_or("bad character constant")? as i64, 2)
+            };
+            i += n;
+            if b.get(i) == Some(&b'\'') {
+                i += 1;
+            }
+            toks.push(Tok::Num(v));
+            continue;
+        }
+        let two = if i + 1 < b.len() { &s[i..i + 2] } else { "" };
+        const TWO: [&str; 9] = ["<<", ">>", "==", "!=", "<=", ">=", "&&", "||", "<>"];
+        if let Some(op) = TWO.iter().find(|o| **o == two) {
+            toks.push(Tok::Op(op));
+            i += 2;
+            continue;
+        }
+        const ONE: [&str; 23] = ["+", "-", "*", "/", "%", "(", ")", ",", ":", "$", "@", "~", "!", "&", "|", "^", "<", ">", "=", "[", "]", "{", "}"];
+        if let Some(op) = ONE.iter().find(|o| o.as_bytes()[0] == c) {
+            toks.push(Tok::Op(op));
+            i += 1;
+            continue;
+        }
+        if c == b'\\' {
+            toks.push(Tok::Op("\\"));
+            i += 1;
+            continue;
+        }
+        return Err(format!("junk character '{}'", c as char));
+    }
+    Ok(toks)
+}
+
+fn lex_number(s: &str) -> Result<(Tok, usize), String> {
+    let b = s.as_bytes();
+    let mut n = 0;
+    while n < b.len() && (b[n].is_ascii_alphanumeric() || b[n] == b'_') {
+        n += 1;
+    }
+    let text = &s[..n];
+    // Floating literal: digits '.' digits [e...]; only .float/.double use it.
+    if n < b.len() && b[n] == b'.' && text.bytes().all(|c| c.is_ascii_digit()) {
+        let mut m = n + 1;
+        while m < b.len() && (b[m].is_ascii_alphanumeric() || ((b[m] == b'+' || b[m] == b'-') && (b[m - 1] | 0x20) == b'e')) {
+            m += 1;
+        }
+        return Ok((Tok::Float(s[..m].to_string()), m));
+    }
+    let lower = text.to_ascii_lowercase();
+    if (lower.ends_with('b') || lower.ends_with('f')) && lower[..lower.len() - 1].bytes().all(|c| c.is_ascii_digit()) && lower.len() > 1 {
+        let num: u32 = lower[..lower.len() - 1].parse().map_err(|_| format!("bad local label reference '{text}'"))?;
+        return Ok((Tok::LocalRef(num, lower.ends_with('f')), n));
+    }
+    let v = if let Some(h) = lower.strip_prefix("0x") {
+        u64::from_str_radix(h, 16)
+    } else if let Some(bin) = lower.strip_prefix("0b") {
+        u64::from_str_radix(bin, 2)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        u64::from_str_radix(&lower[1..], 8)
+    } else {
+        lower.parse::<u64>()
+    }
+    .map_err(|_| format!("bad number '{text}'"))?;
+    Ok((Tok::Num(v as i64), n))
+}
+
+/// One escape sequence after the backslash; returns (byte, chars consumed).
+fn unescape(b: &[u8]) -> Result<(u8, usize), String> {
+    let c = *b.first().ok_or("unterminated escape")?;
+    Ok(match c {
+        b'n' => (b'\n', 1),
+        b't' => (b'\t', 1),
+        b'r' => (b'\r', 1),
+        b'b' => (8, 1),
+        b'f' => (12, 1),
+        b'v' => (11, 1),
+        b'a' => (7, 1),
+        b'e' => (27, 1),
+        b'x' | b'X' => {
+            let mut v: u32 = 0;
+            let mut k = 1;
+            while k < b.len() && b[k].is_ascii_hexdigit() {
+                v = (v << 4) | (b[k] as char).to_digit(16).unwrap_or(0);
+                k += 1;
+            }
+            ((v & 0xff) as u8, k)
+        }
+        b'0'..=b'7' => {
+            let mut v: u32 = 0;
+            let mut k = 0;
+            while k < b.len() && k < 3 && (b'0'..=b'7').contains(&b[k]) {
+                v = v * 8 + (b[k] - b'0') as u32;
+                k += 1;
+            }
+            ((v & 0xff) as u8, k)
+        }
+        other => (other, 1),
+    })
+}
+
+fn lex_string(b: &[u8]) -> Result<(Vec<u8>, usize), String> {
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Ok((out, i + 1)),
+            b'\\' => {
+                let (c, n) = unescape(&b[i + 1..])?;
+                out.push(c);
+                i += 1 + n;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Err("unterminated string".into())
+}
+
+/// Split a token list at top-level commas (outside parentheses).
+pub fn split_commas(toks: &[Tok]) -> Vec<&[Tok]> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Op("(") => depth += 1,
+            Tok::Op(")") => depth -= 1,
+            Tok::Op(",") if depth == 0 => {
+                out.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < toks.len() || !out.is_empty() {
+        out.push(&toks[start..]);
+    }
+    out
+}

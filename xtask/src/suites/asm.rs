@@ -1,0 +1,183 @@
+//! The integrated assembler against GNU `as`: every torture `execute` test is compiled to
+//! assembly (`gcc -S` at -O0 and -O2, and ccc's own `-S` at -O2), assembled by both, and the
+//! objects compared: section contents and attributes, symbol tables, relocations.
+//! Pass = identical; a failure names the first difference.
+
+use std::path::Path;
+use std::process::Command;
+
+use object::read::elf::{ElfFile64, SectionHeader as _, Sym as _};
+use object::{Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget};
+
+use crate::arch::{Arch, X86_64};
+use crate::ctx::Ctx;
+use crate::report::TestResult;
+use crate::sample::in_fast_sample;
+use crate::suites::torture::{test_name, COMPILE_TIMEOUT};
+use crate::{gccsrc, pool, proc};
+
+pub struct AsmX86_64;
+
+/// (label, compiler is ccc, option).
+const VARIANTS: &[(&str, bool, &str)] = &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")];
+
+impl super::Suite for AsmX86_64 {
+    fn name(&self) -> String {
+        "asm-x86_64".into()
+    }
+
+    fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
+        let dir = gccsrc::torture_dir(ctx)?.join("execute");
+        let files: Vec<_> = gccsrc::list_c(&dir)?.into_iter().filter(|f| !ctx.fast || in_fast_sample(&ctx.host, &test_name(f))).collect();
+        let work = ctx.work_dir(&self.name());
+        let per_file = pool::par_map(&files, ctx.jobs, |f| VARIANTS.iter().map(|v| one(ctx, &X86_64, f, &work, *v)).collect::<Vec<_>>());
+        Ok(per_file.into_iter().flatten().collect())
+    }
+}
+
+fn one(ctx: &Ctx, arch: &Arch, src: &Path, work: &Path, (label, ccc, opt): (&str, bool, &str)) -> TestResult {
+    let name = format!("{}:{label}", test_name(src));
+    let tdir = work.join(format!("{}-{label}", test_name(src).trim_end_matches(".c")));
+    let _ = std::fs::create_dir_all(&tdir);
+    let s = tdir.join("t.s");
+    let mut cc = if ccc { ctx.cc_command(arch) } else { ctx.gcc_command(arch) };
+    cc.arg(opt).arg("-w").arg("-S").arg(src).arg("-o").arg(&s);
+    let o = proc::run(&mut cc, COMPILE_TIMEOUT);
+    if !o.status.success() {
+        return TestResult::skip(name, format!("{}: -S fails", if ccc { "ccc" } else { "gcc" }));
+    }
+    let gnu = tdir.join("gnu.o");
+    let o = proc::run(Command::new("as").arg("--64").arg("-o").arg(&gnu).arg(&s), COMPILE_TIMEOUT);
+    if !o.status.success() {
+        return TestResult::skip(name, "GNU as rejects the file");
+    }
+    let ours = tdir.join("ours.o");
+    let mut cmd = ctx.cc_command(arch);
+    cmd.arg("-fintegrated-as").arg("-c").arg(&s).arg("-o").arg(&ours);
+    let o = proc::run(&mut cmd, COMPILE_TIMEOUT);
+    if !o.status.success() {
+        let e = o.stderr_str();
+        let first = e.lines().find(|l| l.contains("Error")).unwrap_or("").to_string();
+        return TestResult::fail(name, format!("assemble: {}: {first}", o.status.describe()), proc::head_lines(&e, 20));
+    }
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let verdict = read(&gnu).and_then(|g| read(&ours).map(|u| (g, u))).and_then(|(g, u)| compare(&g, &u));
+    match verdict {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&tdir);
+            TestResult::pass(name)
+        }
+        Err(why) => TestResult::fail(name, why, format!("kept in {}", ctx.show(&tdir))),
+    }
+}
+
+/// A comparable view of one ELF relocatable object.
+#[derive(PartialEq)]
+struct View {
+    sections: Vec<String>,
+    symbols: Vec<String>,
+    relocs: Vec<String>,
+}
+
+fn view(data: &[u8]) -> Result<View, String> {
+    let f = ElfFile64::<Endianness>::parse(data).map_err(|e| format!("not an ELF object: {e}"))?;
+    let endian = f.endian();
+    let sec_name = |i: object::SectionIndex| f.section_by_index(i).ok().and_then(|s| s.name().ok().map(str::to_string)).unwrap_or_else(|| format!("#{}", i.0));
+    let mut sections = Vec::new();
+    let mut relocs = Vec::new();
+    for s in f.sections() {
+        let h = s.elf_section_header();
+        let ty = h.sh_type(endian);
+        // Symbol/string tables and relocation sections are compared through their meaning.
+        if matches!(ty, 2 | 3 | 4 | 9) {
+            continue;
+        }
+        let name = s.name().unwrap_or("?").to_string();
+        let data = if ty == 8 { Vec::new() } else { s.data().map(<[u8]>::to_vec).unwrap_or_default() };
+        sections.push(format!(
+            "section {name}: type {ty:#x} flags {:#x} align {} entsize {} size {} data {}",
+            h.sh_flags(endian),
+            h.sh_addralign(endian),
+            h.sh_entsize(endian),
+            h.sh_size(endian),
+            hex(&data)
+        ));
+        for (off, r) in s.relocations() {
+            let target = match r.target() {
+                RelocationTarget::Symbol(i) => match f.symbol_by_index(i) {
+                    Ok(sym) if sym.kind() == object::SymbolKind::Section => format!("section {}", sym.section_index().map(sec_name).unwrap_or_default()),
+                    Ok(sym) => sym.name().unwrap_or("?").to_string(),
+                    Err(_) => format!("symbol #{}", i.0),
+                },
+                _ => "none".into(),
+            };
+            let ty = match r.flags() {
+                RelocationFlags::Elf { r_type } => r_type,
+                _ => 0,
+            };
+            relocs.push(format!("reloc in {name} at {off:#x}: type {ty} {target} {:+}", r.addend()));
+        }
+    }
+    let mut symbols = Vec::new();
+    {
+        for (i, sym) in f.elf_symbol_table().symbols().iter().enumerate() {
+            if i == 0 {
+                continue;
+            }
+            let name = f.elf_symbol_table().symbol_name(endian, sym).map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+            let shndx = sym.st_shndx(endian);
+            let sec = match shndx {
+                0 => "UND".to_string(),
+                0xfff1 => "ABS".to_string(),
+                0xfff2 => "COM".to_string(),
+                n => sec_name(object::SectionIndex(n as usize)),
+            };
+            symbols.push(format!(
+                "symbol {i} {name}: info {:#x} other {:#x} section {sec} value {:#x} size {}",
+                sym.st_info(),
+                sym.st_other(),
+                sym.st_value(endian),
+                sym.st_size(endian)
+            ));
+        }
+    }
+    Ok(View { sections, symbols, relocs })
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Ok when identical; else the first difference, GNU's side first.
+fn compare(gnu: &[u8], ours: &[u8]) -> Result<(), String> {
+    let (g, o) = (view(gnu)?, view(ours)?);
+    if g == o {
+        return Ok(());
+    }
+    for (what, a, b) in [("sections", &g.sections, &o.sections), ("symbols", &g.symbols, &o.symbols), ("relocations", &g.relocs, &o.relocs)] {
+        for i in 0..a.len().max(b.len()) {
+            let (x, y) = (a.get(i), b.get(i));
+            if x != y {
+                // Show both from just before the first differing character.
+                let at = match (x, y) {
+                    (Some(x), Some(y)) => x.bytes().zip(y.bytes()).take_while(|(p, q)| p == q).count(),
+                    _ => 0,
+                };
+                let show = |s: Option<&String>| s.map_or("(none)".to_string(), |s| short(s, at));
+                return Err(format!("{what} differ: GNU as `{}`, ours `{}`", show(x), show(y)));
+            }
+        }
+    }
+    Err("objects differ".into())
+}
+
+/// Long lines (section dumps) are cut to the part around byte `at`, keeping the header.
+fn short(s: &str, at: usize) -> String {
+    if s.len() <= 200 {
+        return s.to_string();
+    }
+    let head_end = s.find(" data ").map_or(0, |i| i + 6).min(s.len());
+    let from = at.saturating_sub(24).max(head_end).min(s.len());
+    let to = (from + 64).min(s.len());
+    format!("{}...@{}: {}...", &s[..head_end], (from - head_end) / 2, &s[from..to])
+}
