@@ -9,6 +9,43 @@ use std::collections::{BTreeMap, BTreeSet};
 use ccc_ir::{Callee, Function, InitPiece, InstKind, Linkage, Module};
 
 pub fn run(m: &mut Module, opt_level: u8) {
+    prune_symbols(m, opt_level);
+    prune_declarations(m);
+}
+
+/// Declarations (`.weak`, `.hidden` of external symbols) of names nothing refers
+/// to: GCC emits none, and the assembler would turn one into an undefined symbol
+/// the linker must resolve (the kernel's hidden `vvar_*` exist only in the vDSO).
+fn prune_declarations(m: &mut Module) {
+    let mut wanted: BTreeSet<&str> = BTreeSet::new();
+    wanted.extend(m.functions.iter().map(|f| f.name.as_str()));
+    wanted.extend(m.globals.iter().map(|g| g.name.as_str()));
+    for f in &m.functions {
+        wanted.extend(function_refs(f));
+    }
+    for g in &m.globals {
+        for p in g.init.iter().flatten() {
+            if let InitPiece::Addr { symbol, .. } = p {
+                wanted.insert(symbol);
+            }
+        }
+    }
+    for a in &m.aliases {
+        wanted.insert(&a.name);
+        wanted.insert(&a.target);
+    }
+    for asm in &m.toplevel_asm {
+        wanted.extend(asm_words(asm));
+    }
+    let keep: Vec<bool> = m.decls.iter().map(|d| wanted.contains(d.name.as_str())).collect();
+    let mut i = 0;
+    m.decls.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+fn prune_symbols(m: &mut Module, opt_level: u8) {
     let droppable_fn = |f: &Function| f.attrs.linkage == Linkage::Internal && !f.attrs.used && (opt_level > 0 || f.declared_inline);
     let droppable_global = |used: bool, linkage: Linkage| opt_level > 0 && linkage == Linkage::Internal && !used;
 

@@ -98,3 +98,7 @@ int copy_guarded(unsigned long p, unsigned long n)
 #define min(x, y) ({ __auto_type ux = (x); __auto_type uy = (y); BUILD_BUG_ON(!(__sign_use(ux) & __sign_use(uy))); ux < uy ? ux : uy; })
 unsigned long free_kbytes;
 unsigned long user_reserve(void) { return min(free_kbytes / 32, 0x20000); }
+
+/* arch/x86/include/asm/vvar.h: hidden declarations nothing uses emit nothing
+ * (an assembler would make each an undefined symbol). */
+extern struct vdso_rng vvar__vdso_rng_data __attribute__((visibility("hidden")));
