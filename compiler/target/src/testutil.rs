@@ -13,7 +13,7 @@ pub struct FB {
 }
 
 pub fn sig(params: &[Type], ret: Option<Type>) -> Signature {
-    Signature { params: params.iter().map(|t| AbiType::Scalar(*t)).collect(), ret: ret.map(AbiType::Scalar), variadic: false }
+    Signature { params: params.iter().map(|t| AbiType::Scalar(*t)).collect(), ret: ret.map(AbiType::Scalar), variadic: false, named: None }
 }
 
 impl FB {

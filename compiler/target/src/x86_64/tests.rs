@@ -629,12 +629,12 @@ fn struct_passing_and_returning() {
         let agg = sh.abi();
         c.push_str(&format!("typedef struct {{ {} }} {n};\n", sh.c_fields));
         // IR: S id_S(int pad, S s, int pad2) { return s; }
-        let mut sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(agg.clone()), variadic: false };
+        let mut sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(agg.clone()), variadic: false, named: None };
         let (mut b, p) = FB::new(&format!("id_{n}"), sg.clone());
         b.ret(Some(p[1]));
         fs.push(b.finish());
         // IR: long sum_S(S s)
-        let (mut b, p) = FB::new(&format!("sum_{n}"), Signature { params: vec![agg.clone()], ret: Some(AbiType::Scalar(Type::I64)), variadic: false });
+        let (mut b, p) = FB::new(&format!("sum_{n}"), Signature { params: vec![agg.clone()], ret: Some(AbiType::Scalar(Type::I64)), variadic: false, named: None });
         let s = sum_leaves(&mut b, &sh, p[0]);
         b.ret(Some(s));
         fs.push(b.finish());
@@ -689,7 +689,7 @@ fn many_mixed_arguments() {
     params.push(s12.abi());
     params.push(big.abi());
     params.push(AbiType::Scalar(I32));
-    let sg = Signature { params: params.clone(), ret: Some(AbiType::Scalar(F64)), variadic: false };
+    let sg = Signature { params: params.clone(), ret: Some(AbiType::Scalar(F64)), variadic: false, named: None };
     // IR callee: weighted sum of all scalar args (as double) + struct sums
     let (mut b, p) = FB::new("ir_many", sg.clone());
     let mut acc = b.ins(InstKind::FConst { ty: F64, bits: 0f64.to_bits() as u128 });
@@ -784,7 +784,7 @@ fn variadic_functions() {
     let sdd = Shape { name: "SDD", c_fields: "", leaves: vec![(0, F64), (8, F64)], size: 16, align: 8 };
     let big = Shape { name: "SBIG", c_fields: "", leaves: vec![(0, I64), (8, I64), (16, I64), (24, I64), (32, I64)], size: 40, align: 8 };
     // double vmix(int n, ...): n groups of (int, double, long double, S12, SDD, SBIG, __int128, float-promoted double)
-    let vsig = Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(F64)), variadic: true };
+    let vsig = Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(F64)), variadic: true, named: None };
     let (mut b, p) = FB::new("vmix", vsig.clone());
     let ap = b.slot(24, 8);
     let ap2 = b.slot(24, 8);
@@ -846,7 +846,7 @@ fn variadic_functions() {
     let vmix = b.finish();
 
     // long vnamed(7 named longs, ...): the first variadic argument follows the named stack ones
-    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true };
+    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true, named: None };
     let (mut b2, p2) = FB::new("vnamed", nsig);
     let ap3 = b2.slot(24, 8);
     b2.ins(InstKind::VaStart { ap: ap3 });
@@ -861,7 +861,7 @@ fn variadic_functions() {
 
     // long vt(int n, ...): skips n ints, then reads a 16-aligned two-long struct
     let tl = AggLayout { size: 16, align: 16, leaves: vec![(0, I64), (8, I64)], force_memory: false };
-    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true });
+    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true, named: None });
     let ap4 = b3.slot(24, 8);
     b3.ins(InstKind::VaStart { ap: ap4 });
     let head = b3.block();
@@ -899,7 +899,7 @@ fn variadic_functions() {
     let l = b.iconst(I64, 1 << 40);
     let f1 = b.ins(InstKind::FConst { ty: F64, bits: 0.125f64.to_bits() as u128 });
     let args = vec![p[0], n, p[1], i, d, x, l, f1, i, d, i, d, i, d, i, d, i, d, d];
-    let ssig = Signature { params: vec![AbiType::Scalar(Ptr), AbiType::Scalar(I64), AbiType::Scalar(Ptr)], ret: Some(AbiType::Scalar(I32)), variadic: true };
+    let ssig = Signature { params: vec![AbiType::Scalar(Ptr), AbiType::Scalar(I64), AbiType::Scalar(Ptr)], ret: Some(AbiType::Scalar(I32)), variadic: true, named: None };
     let r = b.call("snprintf", ssig, args);
     b.ret(Some(r));
     let fmt = b.finish();
