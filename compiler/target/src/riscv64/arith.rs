@@ -538,10 +538,10 @@ impl Isel<'_> {
     }
 
     pub(crate) fn lower_overflows(&mut self, res: Value, op: BinOp, ty: Type, signed: bool, lhs: Value, rhs: Value) -> Result<(), String> {
-        if ty == Type::I128 {
-            return self.unsupported("128-bit overflow checks");
-        }
         let d = self.out(res);
+        if ty == Type::I128 {
+            return self.overflows_i128(d, op, signed, lhs, rhs);
+        }
         let sz = int_sz(ty);
         let (a, b) = (self.reg(lhs)?, self.reg(rhs)?);
         if sz < 8 {
@@ -593,6 +593,98 @@ impl Isel<'_> {
                 self.i("srai", s, lo, 63);
                 self.r("xor", d, t, s);
                 self.u("snez", d, d);
+            }
+        }
+        Ok(())
+    }
+
+    /// `d = (a <u b)` for 128-bit pairs.
+    fn ltu128(&mut self, d: Reg, (al, ah): (Reg, Reg), (bl, bh): (Reg, Reg)) {
+        let (eq, lo) = (self.vreg(), self.vreg());
+        self.r("sltu", d, ah, bh);
+        self.r("xor", eq, ah, bh);
+        self.u("seqz", eq, eq);
+        self.r("sltu", lo, al, bl);
+        self.r("and", eq, eq, lo);
+        self.r("or", d, d, eq);
+    }
+
+    fn overflows_i128(&mut self, d: Reg, op: BinOp, signed: bool, lhs: Value, rhs: Value) -> Result<(), String> {
+        let a = self.pair(lhs)?;
+        let b = self.pair(rhs)?;
+        let (sl, sh) = (self.vreg(), self.vreg());
+        let (c, t) = (self.vreg(), self.vreg());
+        match op {
+            BinOp::Add => {
+                self.r("add", sl, a.0, b.0);
+                self.r("sltu", c, sl, a.0);
+                self.r("add", t, a.1, b.1);
+                self.r("add", sh, t, c);
+                if signed {
+                    let (u, v) = (self.vreg(), self.vreg());
+                    self.r("xor", u, sh, a.1);
+                    self.r("xor", v, sh, b.1);
+                    self.r("and", u, u, v);
+                    self.i("srli", d, u, 63);
+                } else {
+                    self.ltu128(d, (sl, sh), a);
+                }
+            }
+            BinOp::Sub => {
+                if signed {
+                    self.r("sltu", c, a.0, b.0);
+                    self.r("sub", t, a.1, b.1);
+                    self.r("sub", sh, t, c);
+                    let (u, v) = (self.vreg(), self.vreg());
+                    self.r("xor", u, a.1, b.1);
+                    self.r("xor", v, a.1, sh);
+                    self.r("and", u, u, v);
+                    self.i("srli", d, u, 63);
+                } else {
+                    self.ltu128(d, a, b);
+                }
+            }
+            _ => {
+                // r = a * b overflowed unless a == 0 or r / a == b (and not -1 * MIN)
+                self.libcall("__multi3", &[LArg::P(a.0, a.1), LArg::P(b.0, b.1)], LRet::P(sl, sh))?;
+                let (done, check) = (self.new_block(), self.new_block());
+                self.li(d, 0);
+                self.r("or", t, a.0, a.1);
+                self.emit(Inst::Br { op: "beq", rs1: t, rs2: ZERO, target: done });
+                self.add_succ(done);
+                if signed {
+                    let minus1 = self.new_block();
+                    let (u, k) = (self.vreg(), self.vreg());
+                    self.r("and", u, a.0, a.1);
+                    self.li(k, -1);
+                    self.emit(Inst::Br { op: "bne", rs1: u, rs2: k, target: check });
+                    self.add_succ(check);
+                    self.emit(Inst::J { target: minus1 });
+                    self.add_succ(minus1);
+                    self.cur = minus1;
+                    let m = self.vreg();
+                    self.li(m, 1);
+                    self.i("slli", m, m, 63);
+                    self.r("xor", m, m, b.1);
+                    self.r("or", m, m, b.0);
+                    self.u("seqz", d, m);
+                    self.emit(Inst::J { target: done });
+                    self.add_succ(done);
+                } else {
+                    self.emit(Inst::J { target: check });
+                    self.add_succ(check);
+                }
+                self.cur = check;
+                let (ql, qh) = (self.vreg(), self.vreg());
+                self.libcall(if signed { "__divti3" } else { "__udivti3" }, &[LArg::P(sl, sh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
+                let (x, y) = (self.vreg(), self.vreg());
+                self.r("xor", x, ql, b.0);
+                self.r("xor", y, qh, b.1);
+                self.r("or", x, x, y);
+                self.u("snez", d, x);
+                self.emit(Inst::J { target: done });
+                self.add_succ(done);
+                self.cur = done;
             }
         }
         Ok(())

@@ -160,7 +160,7 @@ pub fn reg_by_name(n: &str) -> Option<Reg> {
 
 fn immediate_allowed(c: &str, v: i64) -> bool {
     c.chars().any(|ch| match ch {
-        'i' | 'n' => true,
+        'i' | 'n' | 'g' => true,
         'I' => fits12(v),
         'K' => (0..32).contains(&v),
         'J' => v == 0,
@@ -186,7 +186,7 @@ impl Isel<'_> {
                 posts.push(None);
                 continue;
             }
-            let r = if c.contains('f') { self.fvreg() } else if c.contains('r') { self.vreg() } else {
+            let r = if c.contains('f') { self.fvreg() } else if c.contains('r') || c.contains('g') { self.vreg() } else {
                 return Err(format!("{}: unsupported asm output constraint `{}`", self.f.name, o.constraint));
             };
             ops.push(AsmOperand { arg: AsmArg::Reg(r, kind), name: o.name.clone() });
@@ -207,7 +207,7 @@ impl Isel<'_> {
                 }
                 continue;
             }
-            if c.chars().any(|ch| "inIKJ".contains(ch)) {
+            if c.chars().any(|ch| "inIKJg".contains(ch)) {
                 if let Some(v) = self.const_of(i.value).filter(|v| immediate_allowed(c, *v as i64)) {
                     ops.push(AsmOperand { arg: AsmArg::Imm(v as i64), name: i.name.clone() });
                     continue;
@@ -222,7 +222,7 @@ impl Isel<'_> {
                 ops.push(AsmOperand { arg: AsmArg::Mem(m, c.contains('A')), name: i.name.clone() });
                 continue;
             }
-            if !c.contains('r') && !c.contains('f') && !c.contains('J') {
+            if !c.contains('r') && !c.contains('f') && !c.contains('J') && !c.contains('g') {
                 return Err(format!("{}: unsupported asm input constraint `{c}`", self.f.name));
             }
             let v = if int_sz(i.ty) == 16 { self.pair(i.value)?.0 } else { self.reg(i.value)? };

@@ -437,7 +437,8 @@ impl Isel<'_> {
             (AbiType::Scalar(t), VLoc::Reg(d)) => self.emit(Inst::Load { op: Self::load_op(*t), rd: d, mem: Mem::reg(p, 0) }),
             _ => return Err(format!("{}: va_arg result without a home", self.f.name)),
         }
-        let step = if by_ref { 8 } else { size.div_ceil(8).max(1) * 8 };
+        // empty structs take no space, as in gcc
+        let step = if by_ref { 8 } else { size.div_ceil(8) * 8 };
         let q = self.vreg();
         self.i("addi", q, p, step as i64);
         self.emit(Inst::Store { op: "sd", rs: q, mem: m });

@@ -5,7 +5,7 @@
 //! Constants and slot addresses are materialised at their uses; a compare
 //! used only by the branch ending its block becomes the branch.
 
-use ccc_ir::{Block, CastOp, CodegenOptions, Function, InstKind, IntCC, Type, Value, ValueDef};
+use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, Function, InstKind, IntCC, Type, Value, ValueDef};
 
 use super::inst::*;
 use crate::codegen::mir::{MBlock, MFunc, OpKind, Reg, RegClass};
@@ -20,8 +20,8 @@ pub enum VLoc {
     Pair(Reg, Reg),
     Const(i128),
     FConst(Type, u128),
-    /// The address of a frame slot, computed at each use.
-    Slot(u32),
+    /// The address of a frame slot plus an offset, computed at each use.
+    Slot(u32, i64),
 }
 
 pub struct Isel<'a> {
@@ -182,7 +182,7 @@ impl<'a> Isel<'a> {
 
     /// Sign-extend the low `sz` bytes of `r` into a new register.
     pub fn sext_reg(&mut self, r: Reg, sz: u8) -> Reg {
-        if sz >= 8 {
+        if sz >= 8 || r == ZERO {
             return r;
         }
         let d = self.vreg();
@@ -198,7 +198,7 @@ impl<'a> Isel<'a> {
 
     /// Zero-extend the low `sz` bytes of `r` into a new register.
     pub fn zext_reg(&mut self, r: Reg, sz: u8) -> Reg {
-        if sz >= 8 {
+        if sz >= 8 || r == ZERO {
             return r;
         }
         let d = self.vreg();
@@ -242,9 +242,9 @@ impl<'a> Isel<'a> {
                 Ok(r)
             }
             VLoc::FConst(t, bits) => self.fconst_reg(t, bits),
-            VLoc::Slot(s) => {
+            VLoc::Slot(s, off) => {
                 let r = self.vreg();
-                self.emit(Inst::AddrOf { rd: r, mem: Mem::slot(s, 0) });
+                self.emit(Inst::AddrOf { rd: r, mem: Mem::slot(s, off) });
                 Ok(r)
             }
             VLoc::Unset => Err(format!("{}: value {v} has no register form", self.f.name)),
@@ -312,16 +312,8 @@ impl<'a> Isel<'a> {
 
     /// A memory operand for the pointer value `v`.
     pub fn mem(&mut self, v: Value) -> Result<Mem, String> {
-        if let VLoc::Slot(s) = self.vals[v.index()] {
-            return Ok(Mem::slot(s, 0));
-        }
-        // pointer + small constant folds into the offset
-        if let Some(InstKind::Binary { op: ccc_ir::BinOp::Add, ty: Type::Ptr | Type::I64, lhs, rhs }) = self.def_inst(v) {
-            if let (Some(c), VLoc::Slot(s)) = (self.const_of(*rhs), &self.vals[lhs.index()]) {
-                if fits12(c as i64) {
-                    return Ok(Mem::slot(*s, c as i64));
-                }
-            }
+        if let VLoc::Slot(s, off) = self.vals[v.index()] {
+            return Ok(Mem::slot(s, off));
         }
         Ok(Mem::reg(self.reg(v)?, 0))
     }
@@ -396,7 +388,17 @@ impl<'a> Isel<'a> {
                     InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
                     InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
                     // over-aligned slots are aligned at run time (the frame is only 16-aligned)
-                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Slot(slot.0)),
+                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Slot(slot.0, 0)),
+                    // slot + constant stays an offset from the frame pointer
+                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
+                        match (&self.vals[lhs.index()], self.const_of(*rhs)) {
+                            (VLoc::Slot(s, off), Some(c)) if (c as i64).unsigned_abs() < 1 << 30 => {
+                                let c = if *op == BinOp::Add { c as i64 } else { -(c as i64) };
+                                Some(VLoc::Slot(*s, off + c))
+                            }
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 };
                 if let InstKind::Icmp { ty, .. } = &inst.kind {
@@ -492,7 +494,11 @@ impl<'a> Isel<'a> {
                 let p = self.reg(*ptr)?;
                 self.mv(SP, p);
             }
-            Binary { op, ty, lhs, rhs } => self.lower_binary(res, *op, *ty, *lhs, *rhs)?,
+            Binary { op, ty, lhs, rhs } => {
+                if !matches!(self.vals[res.index()], VLoc::Slot(..)) {
+                    self.lower_binary(res, *op, *ty, *lhs, *rhs)?
+                }
+            }
             Unary { op, ty, arg } => self.lower_unary(res, *op, *ty, *arg)?,
             Icmp { cc, ty, lhs, rhs } => {
                 if !self.folded[res.index()] {

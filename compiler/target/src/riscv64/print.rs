@@ -62,6 +62,12 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             let _ = writeln!(out, "\tli\t{}, {imm}", n(*rd));
         }
         Inst::La { rd, sym, off, kind } => {
+            // relocations hold 32-bit addends: larger offsets are added afterwards
+            if *off as i32 as i64 != *off {
+                print_inst(out, &Inst::La { rd: *rd, sym: sym.clone(), off: 0, kind: *kind }, next, cx);
+                let _ = writeln!(out, "\tli\tt6, {off}\n\tadd\t{}, {}, t6", n(*rd), n(*rd));
+                return;
+            }
             let s = if *off != 0 { format!("{sym}{off:+}") } else { sym.clone() };
             let d = n(*rd);
             let _ = match kind {
