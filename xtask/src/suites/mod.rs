@@ -33,6 +33,7 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O0" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O2" }),
         Box::new(csmith::Csmith { arch: &X86_64 }),
+        Box::new(csmith::Csmith { arch: &RISCV64 }),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects),
         Box::new(nix::Nix),
