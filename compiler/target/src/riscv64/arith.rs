@@ -54,6 +54,7 @@ impl Isel<'_> {
                 BinOp::Or if fits12(c) => Some(("ori", c)),
                 BinOp::Xor if fits12(c) => Some(("xori", c)),
                 BinOp::Shl => Some((if w { "slliw" } else { "slli" }, c & (8 * sz as i64 - 1))),
+                BinOp::Mul if c > 0 && (c as u64).is_power_of_two() => Some((if w { "slliw" } else { "slli" }, c.trailing_zeros() as i64)),
                 BinOp::LShr if sz >= 4 => Some((if w { "srliw" } else { "srli" }, c & (8 * sz as i64 - 1))),
                 BinOp::AShr if sz >= 4 => Some((if w { "sraiw" } else { "srai" }, c & (8 * sz as i64 - 1))),
                 _ => None,
@@ -286,11 +287,10 @@ impl Isel<'_> {
     /// to 64 bits as the condition's signedness needs).
     pub(crate) fn icmp_operands(&mut self, cc: IntCC, ty: Type, lhs: Value, rhs: Value) -> Result<(&'static str, Reg, Reg), String> {
         let sz = int_sz(ty);
-        let (a, b) = (self.reg(lhs)?, self.reg(rhs)?);
         let (a, b) = if is_signed_cc(cc) || sz == 4 {
-            (self.sext_reg(a, sz), self.sext_reg(b, sz))
+            (self.sext_val(lhs, sz)?, self.sext_val(rhs, sz)?)
         } else {
-            (self.zext_reg(a, sz), self.zext_reg(b, sz))
+            (self.zext_val(lhs, sz)?, self.zext_val(rhs, sz)?)
         };
         // 32-bit equality compares sign-extended words; unsigned order of two
         // sign-extended words is the order of the words.
@@ -430,20 +430,19 @@ impl Isel<'_> {
         match op {
             CastOp::Sext | CastOp::Zext if to == Type::I128 => {
                 let (dl, dh) = self.out_pair(res);
-                let a = self.reg(arg)?;
                 if op == CastOp::Sext {
-                    let x = self.sext_reg(a, fsz);
+                    let x = self.sext_val(arg, fsz)?;
                     self.mv(dl, x);
                     self.i("srai", dh, x, 63);
                 } else {
-                    let x = self.zext_reg(a, fsz);
+                    let x = self.zext_val(arg, fsz)?;
                     self.mv(dl, x);
                     self.li(dh, 0);
                 }
             }
             CastOp::Sext | CastOp::Zext => {
-                let (d, a) = (self.out(res), self.reg(arg)?);
-                let x = if op == CastOp::Sext { self.sext_reg(a, fsz) } else { self.zext_reg(a, fsz) };
+                let d = self.out(res);
+                let x = if op == CastOp::Sext { self.sext_val(arg, fsz)? } else { self.zext_val(arg, fsz)? };
                 self.mv(d, x);
             }
             CastOp::Trunc => {
@@ -522,9 +521,8 @@ impl Isel<'_> {
                     };
                     return self.libcall(name, &[LArg::P(lo, hi)], LRet::F(d));
                 }
-                let a = self.reg(arg)?;
                 let signed = op == CastOp::SIToF;
-                let x = if signed { self.sext_reg(a, fsz) } else { self.zext_reg(a, fsz) };
+                let x = if signed { self.sext_val(arg, fsz)? } else { self.zext_val(arg, fsz)? };
                 let name = match (signed, to == Type::F32) {
                     (true, true) => "fcvt.s.l",
                     (true, false) => "fcvt.d.l",

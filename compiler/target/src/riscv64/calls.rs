@@ -92,12 +92,12 @@ impl Isel<'_> {
     }
 
     /// Extend a narrow integer as the ABI wants it in a 64-bit register.
-    fn abi_extend(&mut self, r: Reg, ty: Type) -> Reg {
+    fn abi_extend(&mut self, v: Value, ty: Type) -> Result<Reg, String> {
         match ty {
-            Type::I32 => self.sext_reg(r, 4),
-            Type::I16 => self.sext_reg(r, 2),
-            Type::I8 => self.zext_reg(r, 1),
-            _ => r,
+            Type::I32 => self.sext_val(v, 4),
+            Type::I16 => self.sext_val(v, 2),
+            Type::I8 => self.zext_val(v, 1),
+            _ => self.reg(v),
         }
     }
 
@@ -169,10 +169,7 @@ impl Isel<'_> {
                 let r = self.reg(a)?;
                 Ok(vec![Src::Float(r, *ty)])
             }
-            AbiType::Scalar(ty) => {
-                let r = self.reg(a)?;
-                Ok(vec![Src::Int(self.abi_extend(r, *ty))])
-            }
+            AbiType::Scalar(ty) => Ok(vec![Src::Int(self.abi_extend(a, *ty)?)]),
         }
     }
 
@@ -225,14 +222,22 @@ impl Isel<'_> {
                 placed.push((s, p.loc));
             }
         }
-        self.mf.frame.need_outgoing(st.stack as u64);
+        // the outgoing area keeps dynamic allocations above it 16-aligned
+        self.mf.frame.need_outgoing((st.stack as u64).div_ceil(16) * 16);
         let target = match callee {
             Callee::Direct(name) => CallTarget::Sym(self.call_sym(name)),
             Callee::Indirect(v) => CallTarget::Reg(self.reg(*v)?),
         };
-        let sret_addr = match (sret, ret_slot) {
-            (true, Some(rs)) => Some(self.reg(rs)?),
-            (true, None) => return Err(format!("{}: call returning in memory without a result slot", self.f.name)),
+        let sret_addr = match (sret, ret_slot, &sig.ret) {
+            (true, Some(rs), _) => Some(self.reg(rs)?),
+            // an ignored result still needs memory to land in
+            (true, None, Some(AbiType::Aggregate(l))) => {
+                let s = self.frame_slot(l.size, l.align.max(8));
+                let r = self.vreg();
+                self.emit(Inst::AddrOf { rd: r, mem: Mem::slot(s, 0) });
+                Some(r)
+            }
+            (true, _, _) => return Err(format!("{}: call returning in memory without a result slot", self.f.name)),
             _ => None,
         };
         let chain_reg = match chain {

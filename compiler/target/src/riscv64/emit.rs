@@ -97,7 +97,14 @@ fn emit_function(
     let _ = writeln!(out, "\t.p2align\t{}", log2(f.align.max(4) as u64));
     symbol_directives(out, name, &f.attrs);
     let _ = writeln!(out, "\t.type\t{name}, @function\n{name}:");
+    let cfi = opts.unwind_tables;
+    if cfi {
+        out.push_str("\t.cfi_startproc\n");
+    }
     adjust_sp(out, -(total + va));
+    if cfi {
+        let _ = writeln!(out, "\t.cfi_def_cfa_offset {}", total + va);
+    }
     // t0 = the new frame pointer
     if fits12(total) {
         let _ = writeln!(out, "\taddi\tt0, sp, {total}");
@@ -105,18 +112,33 @@ fn emit_function(
         let _ = writeln!(out, "\tli\tt0, {total}\n\tadd\tt0, sp, t0");
     }
     out.push_str("\tsd\tra, -8(t0)\n\tsd\ts0, -16(t0)\n\tmv\ts0, t0\n");
+    if cfi {
+        // the CFA is the stack pointer at entry: s0 + va
+        let _ = writeln!(out, "\t.cfi_offset 1, {}\n\t.cfi_offset 8, {}\n\t.cfi_def_cfa 8, {va}", -8 - va, -16 - va);
+    }
     for (i, r) in used_cs.iter().enumerate() {
         let _ = writeln!(out, "\t{}\t{}, {}(s0)", save_op(*r, true), reg_name(*r), -24 - 8 * i as i64);
+        if cfi {
+            // DWARF numbers x0-x31, f0-f31 as 0-63: our register numbering
+            let _ = writeln!(out, "\t.cfi_offset {}, {}", r.0, -24 - 8 * i as i64 - va);
+        }
     }
     let mut epilogue = String::new();
+    if cfi {
+        epilogue.push_str("\t.cfi_remember_state\n");
+    }
     for (i, r) in used_cs.iter().enumerate() {
         let _ = writeln!(epilogue, "\t{}\t{}, {}(s0)", save_op(*r, false), reg_name(*r), -24 - 8 * i as i64);
     }
     let _ = writeln!(epilogue, "\tld\tra, -8(s0)\n\tmv\tt0, s0\n\tld\ts0, -16(t0)");
-    if fits12(va) {
-        let _ = writeln!(epilogue, "\taddi\tsp, t0, {va}");
+    let _ = writeln!(epilogue, "\taddi\tsp, t0, {va}");
+    if cfi {
+        epilogue.push_str("\t.cfi_def_cfa 2, 0\n");
     }
     epilogue.push_str("\tret\n");
+    if cfi {
+        epilogue.push_str("\t.cfi_restore_state\n");
+    }
     let cx = PrintCx { frame: &mf.frame, label_prefix: info.label_prefix.clone(), epilogue, incoming_bias: va };
     let mut ba_labels: Vec<(u32, String)> = Vec::new();
     for b in addr_taken.iter().map(|b| b.0).chain(extra_labels.iter().copied()) {
@@ -128,6 +150,9 @@ fn emit_function(
         }
     }
     print_body(out, &mf, &cx, &ba_labels);
+    if cfi {
+        out.push_str("\t.cfi_endproc\n");
+    }
     let _ = writeln!(out, "\t.size\t{name}, .-{name}");
     Ok(())
 }
@@ -141,8 +166,33 @@ fn print_body(out: &mut String, mf: &MFunc<Inst>, cx: &PrintCx, ba_labels: &[(u3
             }
         }
         let next = if bi + 1 < mf.blocks.len() { Some(bi as u32 + 1) } else { None };
+        let n = b.insts.len();
+        // `bCC next; j other` becomes `b!CC other`, falling through
+        if n >= 2 {
+            if let (Inst::Br { op, rs1, rs2, target }, Inst::J { target: other }) = (&b.insts[n - 2], &b.insts[n - 1]) {
+                if Some(*target) == next {
+                    for inst in &b.insts[..n - 2] {
+                        print_inst(out, inst, next, cx);
+                    }
+                    let inv = Inst::Br { op: invert_branch(op), rs1: *rs1, rs2: *rs2, target: *other };
+                    print_inst(out, &inv, next, cx);
+                    continue;
+                }
+            }
+        }
         for inst in &b.insts {
             print_inst(out, inst, next, cx);
         }
+    }
+}
+
+fn invert_branch(op: &str) -> &'static str {
+    match op {
+        "beq" => "bne",
+        "bne" => "beq",
+        "blt" => "bge",
+        "bge" => "blt",
+        "bltu" => "bgeu",
+        _ => "bltu",
     }
 }

@@ -22,6 +22,8 @@ pub enum VLoc {
     FConst(Type, u128),
     /// The address of a frame slot plus an offset, computed at each use.
     Slot(u32, i64),
+    /// `base + off` used only as an address: folds into loads and stores.
+    Off(Value, i64),
 }
 
 pub struct Isel<'a> {
@@ -43,6 +45,8 @@ pub struct Isel<'a> {
     pub jt_count: u32,
     pub label_prefix: String,
     pub addr_taken: Vec<Block>,
+    /// I32 block parameters whose every incoming value is sign-extended.
+    pub sext_params: Vec<bool>,
 }
 
 /// Per-function facts the emitter needs after instruction selection.
@@ -94,6 +98,7 @@ impl<'a> Isel<'a> {
             jt_count: 0,
             label_prefix: format!(".LBB{fn_index}_"),
             addr_taken: Vec::new(),
+            sext_params: vec![false; f.values.len()],
         }
     }
 
@@ -212,6 +217,50 @@ impl<'a> Isel<'a> {
         d
     }
 
+    /// Whether `v`'s register is known to hold its value sign-extended
+    /// from `sz` bytes (results of W-form instructions, `lw`/`lh`, ABI values).
+    fn known_sext(&self, v: Value, sz: u8) -> bool {
+        if self.const_of(v).is_some() || self.sext_params[v.index()] {
+            return true;
+        }
+        match self.def_inst(v) {
+            Some(InstKind::Binary { op, ty: Type::I32, .. }) if sz == 4 => {
+                !matches!(op, BinOp::And | BinOp::Or | BinOp::Xor)
+            }
+            Some(InstKind::Load { ty, .. }) => matches!((ty, sz), (Type::I32, 4) | (Type::I16, 2 | 4)),
+            Some(InstKind::Cast { op: CastOp::Sext, to, .. }) => int_sz(*to) == sz,
+            Some(InstKind::Cast { op: CastOp::Zext, from, to, .. }) => int_sz(*to) == sz && int_sz(*from) < sz,
+            Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. }) => true,
+            Some(InstKind::Call { .. }) => sz == 4 && self.ty(v) == Type::I32,
+            _ => false,
+        }
+    }
+
+    /// Whether `v`'s register is known to hold its value zero-extended.
+    fn known_zext(&self, v: Value, sz: u8) -> bool {
+        if let Some(c) = self.const_of(v) {
+            return c >= 0;
+        }
+        match self.def_inst(v) {
+            Some(InstKind::Load { ty: Type::I8, .. }) => sz == 1,
+            Some(InstKind::Cast { op: CastOp::Zext, to, .. }) => int_sz(*to) == sz,
+            Some(InstKind::Icmp { .. } | InstKind::Fcmp { .. }) => true,
+            _ => false,
+        }
+    }
+
+    /// `v` sign-extended from `sz` bytes to 64 bits.
+    pub fn sext_val(&mut self, v: Value, sz: u8) -> Result<Reg, String> {
+        let r = self.reg(v)?;
+        Ok(if self.known_sext(v, sz) { r } else { self.sext_reg(r, sz) })
+    }
+
+    /// `v` zero-extended from `sz` bytes to 64 bits.
+    pub fn zext_val(&mut self, v: Value, sz: u8) -> Result<Reg, String> {
+        let r = self.reg(v)?;
+        Ok(if self.known_zext(v, sz) { r } else { self.zext_reg(r, sz) })
+    }
+
     // ---------------------------------------------------------------- operands
 
     pub(crate) fn def_inst(&self, v: Value) -> Option<&'a InstKind> {
@@ -245,6 +294,12 @@ impl<'a> Isel<'a> {
             VLoc::Slot(s, off) => {
                 let r = self.vreg();
                 self.emit(Inst::AddrOf { rd: r, mem: Mem::slot(s, off) });
+                Ok(r)
+            }
+            VLoc::Off(b, off) => {
+                let base = self.reg(b)?;
+                let r = self.vreg();
+                self.add_const(r, base, off);
                 Ok(r)
             }
             VLoc::Unset => Err(format!("{}: value {v} has no register form", self.f.name)),
@@ -312,8 +367,10 @@ impl<'a> Isel<'a> {
 
     /// A memory operand for the pointer value `v`.
     pub fn mem(&mut self, v: Value) -> Result<Mem, String> {
-        if let VLoc::Slot(s, off) = self.vals[v.index()] {
-            return Ok(Mem::slot(s, off));
+        match self.vals[v.index()] {
+            VLoc::Slot(s, off) => return Ok(Mem::slot(s, off)),
+            VLoc::Off(b, off) => return Ok(Mem::reg(self.reg(b)?, off)),
+            _ => {}
         }
         Ok(Mem::reg(self.reg(v)?, 0))
     }
@@ -361,11 +418,59 @@ impl<'a> Isel<'a> {
 
     // ---------------------------------------------------------------- pre-pass
 
+    /// Find the I32 block parameters that always hold sign-extended words:
+    /// entry parameters (the ABI extends them) and parameters all of whose
+    /// incoming values are (optimistic fixpoint, removing counterexamples).
+    fn find_sext_params(&mut self) {
+        let f = self.f;
+        for &b in &f.layout {
+            for &p in &f.blocks[b.index()].params {
+                self.sext_params[p.index()] = self.ty(p) == Type::I32;
+            }
+        }
+        let mut changed = true;
+        let mut rounds = 0;
+        while changed && rounds < 8 {
+            changed = false;
+            rounds += 1;
+            for &b in &f.layout {
+                let Some(last) = f.blocks[b.index()].insts.last() else { continue };
+                let calls: Vec<&ccc_ir::BlockCall> = match &last.kind {
+                    InstKind::Jump(bc) => vec![bc],
+                    InstKind::Branch { then_dest, else_dest, .. } => vec![then_dest, else_dest],
+                    _ => vec![],
+                };
+                for bc in calls {
+                    let params = &f.blocks[bc.block.index()].params;
+                    for (&a, &p) in bc.args.iter().zip(params) {
+                        if self.sext_params[p.index()] && !self.known_sext(a, 4) {
+                            self.sext_params[p.index()] = false;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        // blocks entered other ways (switch, indirect jumps) pass no arguments
+        if changed {
+            self.sext_params.iter_mut().for_each(|s| *s = false);
+        }
+        for &p in &f.blocks[f.layout[0].index()].params {
+            self.sext_params[p.index()] = self.ty(p) == Type::I32;
+        }
+    }
+
     fn prepass(&mut self) -> Result<(), String> {
         let f = self.f;
+        let mut addr_uses = vec![0u32; f.values.len()];
         for &b in &f.layout {
             for inst in &f.blocks[b.index()].insts {
                 inst.kind.for_each_operand(|v| self.uses[v.index()] += 1);
+                match &inst.kind {
+                    InstKind::Load { ptr, .. } => addr_uses[ptr.index()] += 1,
+                    InstKind::Store { ptr, value, .. } if ptr != value => addr_uses[ptr.index()] += 1,
+                    _ => {}
+                }
                 if let InstKind::BlockAddr { block } = &inst.kind {
                     if !self.addr_taken.contains(block) {
                         self.addr_taken.push(*block);
@@ -391,10 +496,14 @@ impl<'a> Isel<'a> {
                     InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Slot(slot.0, 0)),
                     // slot + constant stays an offset from the frame pointer
                     InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
+                        let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
                         match (&self.vals[lhs.index()], self.const_of(*rhs)) {
                             (VLoc::Slot(s, off), Some(c)) if (c as i64).unsigned_abs() < 1 << 30 => {
                                 let c = if *op == BinOp::Add { c as i64 } else { -(c as i64) };
                                 Some(VLoc::Slot(*s, off + c))
+                            }
+                            (VLoc::Reg(_), Some(c)) if addr_only && fits12(c as i64) && fits12(-(c as i64)) => {
+                                Some(VLoc::Off(*lhs, if *op == BinOp::Add { c as i64 } else { -(c as i64) }))
                             }
                             _ => None,
                         }
@@ -444,6 +553,7 @@ impl<'a> Isel<'a> {
             self.block_map[b.index()] = Some(mb);
         }
         self.prepass()?;
+        self.find_sext_params();
         self.cur = 0;
         self.lower_entry()?;
         for &b in &f.layout {
@@ -495,7 +605,7 @@ impl<'a> Isel<'a> {
                 self.mv(SP, p);
             }
             Binary { op, ty, lhs, rhs } => {
-                if !matches!(self.vals[res.index()], VLoc::Slot(..)) {
+                if !matches!(self.vals[res.index()], VLoc::Slot(..) | VLoc::Off(..)) {
                     self.lower_binary(res, *op, *ty, *lhs, *rhs)?
                 }
             }
@@ -626,10 +736,14 @@ impl<'a> Isel<'a> {
         let s = self.reg(size)?;
         let t = self.vreg();
         let a = align.max(16) as i64;
-        self.add_const(t, s, a - 1);
+        // room for the size rounded to 16, plus the alignment slack beyond 16
+        self.add_const(t, s, 15);
+        self.i("andi", t, t, -16);
+        if a > 16 {
+            self.add_const(t, t, a);
+        }
         let m = self.vreg();
         self.li(m, -a);
-        self.r("and", t, t, m);
         self.r("sub", SP, SP, t);
         let d = self.out(res);
         self.emit(Inst::AddrOf { rd: d, mem: Mem { base: Base::SpOut, off: a - 1 } });
@@ -729,10 +843,7 @@ impl<'a> Isel<'a> {
                 Ok(d)
             }
             t if t.is_float() => Err(format!("{}: branch on a floating-point condition", self.f.name)),
-            t => {
-                let r = self.reg(v)?;
-                Ok(self.zext_reg(r, int_sz(t)))
-            }
+            t => self.zext_val(v, int_sz(t)),
         }
     }
 
@@ -795,8 +906,7 @@ impl<'a> Isel<'a> {
         let mut cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
         cs.sort_by_key(|c| c.0);
         cs.dedup_by_key(|c| c.0);
-        let r = self.reg(value)?;
-        let v = self.sext_reg(r, int_sz(ty));
+        let v = self.sext_val(value, int_sz(ty))?;
         if cs.len() >= 4 {
             let (min, max) = (cs[0].0, cs[cs.len() - 1].0);
             let range = (max as i128 - min as i128) as u128;
