@@ -170,3 +170,66 @@ fn unsupported_input_is_an_error_naming_the_function() {
     let e = crate::emit_assembly(&module(vec![b.finish()]), &TargetInfo::for_arch(Arch::Riscv64), &CodegenOptions::default()).unwrap_err();
     assert!(e.contains("x87"), "{e}");
 }
+
+/// binary128 travels in integer register pairs and computes through libgcc.
+#[test]
+fn binary128_arithmetic_and_compares() {
+    let q = Type::F128;
+    let mut fs = Vec::new();
+    for (op, name) in [(BinOp::FAdd, "qadd"), (BinOp::FSub, "qsub"), (BinOp::FMul, "qmul"), (BinOp::FDiv, "qdiv")] {
+        let (mut b, p) = FB::new(name, sig(&[q, q], Some(q)));
+        let r = b.bin(op, q, p[0], p[1]);
+        b.ret(Some(r));
+        fs.push(b.finish());
+    }
+    let (mut b, p) = FB::new("qlt", sig(&[q, q], Some(Type::I8)));
+    let r = b.ins(InstKind::Fcmp { cc: FloatCC::Lt, ty: q, lhs: p[0], rhs: p[1] });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let (mut b, p) = FB::new("q2i", sig(&[q], Some(Type::I32)));
+    let r = b.ins(InstKind::Cast { op: CastOp::FToSI, from: q, to: Type::I32, arg: p[0] });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let driver = "#include <stdio.h>\ntypedef long double Q; Q qadd(Q, Q), qsub(Q, Q), qmul(Q, Q), qdiv(Q, Q); unsigned char qlt(Q, Q); int q2i(Q);\n\
+        int main(void) { Q a = 1.5L, b = -0.25L; printf(\"%g %g %g %g %d %d %d\\n\", (double)qadd(a, b), (double)qsub(a, b), (double)qmul(a, b), (double)qdiv(a, b), qlt(a, b), qlt(b, a), q2i(-7.75L)); return 0; }\n";
+    let out = run("rv-f128", &module(fs), driver);
+    assert_eq!(out, "1.25 1.75 -0.375 -6 0 1 -7\n");
+}
+
+/// Atomic read-modify-write and compare-exchange: AMOs for words, masked
+/// LR/SC loops for bytes and halfwords.
+#[test]
+fn atomics_all_widths() {
+    let mut fs = Vec::new();
+    let mut decls = String::new();
+    let mut body = String::new();
+    for t in [Type::I8, Type::I16, Type::I32, Type::I64] {
+        let c = uty(t);
+        // 16-bit results come back sign-extended (see `unsigned_i8_returns`)
+        let r_t = if t == Type::I16 { "int16_t" } else { c };
+        for (op, name, cop) in [(RmwOp::Add, "add", "+"), (RmwOp::Sub, "sub", "-"), (RmwOp::Xor, "xor", "^"), (RmwOp::Nand, "nand", "nand")] {
+            let f = format!("rmw_{name}_{t}");
+            let (mut b, p) = FB::new(&f, sig(&[Type::Ptr, t], Some(t)));
+            let r = b.ins(InstKind::AtomicRmw { op, ty: t, ptr: p[0], value: p[1], order: AtomicOrder::SeqCst });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            decls.push_str(&format!("{r_t} {f}({c} *, {c});\n"));
+            let want = if cop == "nand" { format!("({c})~(x0 & v)") } else { format!("({c})(x0 {cop} v)") };
+            body.push_str(&format!(
+                "  {{ {c} cell[3] = {{ 0x5a, ({c})0xa5a5a5a5a5a5a5a5ull, 0x33 }}, x0 = cell[1], v = ({c})0x1234567890abcdefull; {c} old = {f}(&cell[1], v);\n    if (old != x0 || cell[1] != {want} || cell[0] != 0x5a || cell[2] != 0x33) {{ printf(\"FAIL {f}\\n\"); fails++; }} }}\n"
+            ));
+        }
+        let f = format!("cas_{t}");
+        let (mut b, p) = FB::new(&f, sig(&[Type::Ptr, t, t], Some(t)));
+        let r = b.ins(InstKind::AtomicCmpXchg { ty: t, ptr: p[0], expected: p[1], desired: p[2], order: AtomicOrder::SeqCst });
+        b.ret(Some(r));
+        fs.push(b.finish());
+        decls.push_str(&format!("{r_t} {f}({c} *, {c}, {c});\n"));
+        body.push_str(&format!(
+            "  {{ {c} cell[3] = {{ 1, ({c})-3, 2 }}; {c} o = {f}(&cell[1], ({c})-4, 9); {c} o2 = {f}(&cell[1], ({c})-3, 9);\n    if (o != ({c})-3 || o2 != ({c})-3 || cell[1] != 9 || cell[0] != 1 || cell[2] != 2) {{ printf(\"FAIL {f}\\n\"); fails++; }} }}\n"
+        ));
+    }
+    let driver = format!("#include <stdio.h>\n#include <stdint.h>\n{decls}int main(void) {{ int fails = 0;\n{body} printf(\"fails=%d\\n\", fails); return 0; }}\n");
+    let out = run("rv-atomics", &module(fs), &driver);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
