@@ -236,3 +236,21 @@ fn nested_functions_match_gcc() {
     let without = asm("direct.c", "int h(int x) { int get(void) { return x; } return get(); }");
     assert!(without.contains(".note.GNU-stack,\"\""), "{without}");
 }
+
+#[test]
+fn kernel_idioms_compile() {
+    let d = scratch("kernel_idioms");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kernel_idioms.c");
+    for pic in ["-fPIE", "-fno-pie"] {
+        let o = run(&["-O2", pic, "-S", src.to_str().unwrap(), "-o", "-"], &d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let asm = stdout(&o);
+        // "i" operands name the symbols themselves, also under PIC
+        for sym in ["_text", "phys_base", "gdt_page"] {
+            assert!(asm.contains(&format!("leaq {sym}(%rip)")), "{pic}: {sym}\n{asm}");
+        }
+        assert!(!asm.contains("smp_init"), "{asm}");
+        let before_parse = &asm[..asm.find("parse_cmdline:").expect("parse_cmdline emitted")];
+        assert!(before_parse.rfind(".section\t.init.text").unwrap_or(0) > before_parse.rfind(".text\n").unwrap_or(0), "{asm}");
+    }
+}

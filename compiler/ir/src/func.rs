@@ -148,6 +148,12 @@ impl Function {
         Value::new(self.values.len() - 1)
     }
 
+    /// A value for an instruction that a pass places itself (followed by
+    /// [`Function::renumber_defs`] once the pass is done).
+    pub fn new_detached_value(&mut self, ty: Type) -> Value {
+        self.new_value(ty, ValueDef::Detached)
+    }
+
     /// Append an instruction to `block`, returning its result (if it has one).
     pub fn append(&mut self, block: Block, kind: InstKind) -> Option<Value> {
         let index = self.blocks[block.index()].insts.len() as u32;

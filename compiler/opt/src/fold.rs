@@ -20,6 +20,8 @@ pub fn run(f: &mut Function) -> bool {
     // Values that are a symbol's address plus a constant.
     let mut symbols: Vec<Option<(String, i64)>> = vec![None; f.values.len()];
     let mut alias: Vec<Option<Value>> = vec![None; f.values.len()];
+    // The operand of each bitcast: a bitcast back to that operand's type is the operand.
+    let mut bitcast_of: Vec<Option<Value>> = vec![None; f.values.len()];
     let mut changed = false;
     for b in f.layout.clone() {
         for i in 0..f.blocks[b.index()].insts.len() {
@@ -37,6 +39,17 @@ pub fn run(f: &mut Function) -> bool {
                     continue;
                 }
                 _ => {}
+            }
+            if let InstKind::Cast { op: CastOp::Bitcast, arg, .. } = inst.kind {
+                match bitcast_of[arg.index()] {
+                    Some(orig) if f.values[orig.index()].ty == ty => {
+                        alias[r.index()] = Some(orig);
+                        consts[r.index()] = consts[orig.index()];
+                        changed = true;
+                        continue;
+                    }
+                    _ => bitcast_of[r.index()] = Some(arg),
+                }
             }
             // `&sym + k` is the address `sym+k` (asm "i" operands need it whole).
             match &inst.kind {

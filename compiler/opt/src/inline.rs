@@ -1,4 +1,5 @@
-//! Inlining of `always_inline` functions, at every optimisation level as GCC does.
+//! Inlining: `always_inline` functions at every optimisation level as GCC does,
+//! and small `inline` functions from -O1 on.
 //! Real code depends on it beyond speed: the kernel passes an inline function's
 //! parameters to asm `"i"` operands, which are constants only once inlined.
 //!
@@ -9,15 +10,36 @@
 
 use std::collections::BTreeMap;
 
-use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module, Type, Value, ValueData, ValueDef};
+use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module, Type, Value, ValueDef};
 
 /// Inlined copies per caller before giving up (runaway always_inline chains).
 const MAX_INLINES_PER_FUNCTION: usize = 2000;
 
+/// Inline every call to an `always_inline` function.
 pub fn run(m: &mut Module) {
-    let callees: BTreeMap<String, Function> = m.functions.iter().filter(|f| f.always_inline && inlinable(f)).map(|f| (f.name.clone(), f.clone())).collect();
+    inline_into_module(m, |f| f.always_inline, usize::MAX);
+}
+
+/// Inline calls to small functions declared `inline` (at -O1 and up): at most
+/// `max_size` instructions once their own inline calls are expanded. Beyond
+/// speed, the kernel needs it: a `static inline` wrapper that calls an
+/// `__init` function must disappear into its `__init` caller (modpost rejects
+/// `.text` referring to `.init.text`). Returns the names of the functions
+/// that changed.
+pub fn run_small(m: &mut Module, max_size: usize) -> Vec<String> {
+    inline_into_module(m, |f| f.declared_inline && !f.noinline, max_size)
+}
+
+/// The number of instructions of `f`, the measure of inlining limits.
+pub fn size(f: &Function) -> usize {
+    f.layout.iter().map(|b| f.blocks[b.index()].insts.len()).sum()
+}
+
+fn inline_into_module(m: &mut Module, wanted: impl Fn(&Function) -> bool, max_size: usize) -> Vec<String> {
+    let callees: BTreeMap<String, Function> =
+        m.functions.iter().filter(|f| wanted(f) && inlinable(f)).map(|f| (f.name.clone(), f.clone())).collect();
     if callees.is_empty() {
-        return;
+        return Vec::new();
     }
     // Inline into the callees first, so that their copies are already flat.
     let mut flat: BTreeMap<String, Function> = BTreeMap::new();
@@ -26,9 +48,14 @@ pub fn run(m: &mut Module) {
         inline_calls(&mut f, &callees, &mut flat);
         flat.insert(name.clone(), f);
     }
+    flat.retain(|_, f| size(f) <= max_size);
+    let mut changed = Vec::new();
     for f in &mut m.functions {
-        inline_calls(f, &flat, &mut BTreeMap::new());
+        if inline_calls(f, &flat, &mut BTreeMap::new()) > 0 {
+            changed.push(f.name.clone());
+        }
     }
+    changed
 }
 
 /// Whether a function's body can be copied into another frame unchanged.
@@ -57,7 +84,8 @@ fn inlinable(f: &Function) -> bool {
 
 /// Inline every call in `f` to a function of `callees` (already flattened ones in
 /// `flat` are preferred). Recursion is cut: a callee is not inlined into itself.
-fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &mut BTreeMap<String, Function>) {
+/// Returns the number of calls inlined.
+fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &mut BTreeMap<String, Function>) -> usize {
     let mut done = 0;
     let mut i = 0;
     while i < f.layout.len() && done < MAX_INLINES_PER_FUNCTION {
@@ -81,6 +109,7 @@ fn inline_calls(f: &mut Function, callees: &BTreeMap<String, Function>, flat: &m
     if done > 0 {
         f.renumber_defs();
     }
+    done
 }
 
 /// The call passes exactly the callee's parameter types (a call through an
@@ -123,7 +152,7 @@ fn inline_one(f: &mut Function, li: usize, at: usize, callee: &Function) {
         let bd = &callee.blocks[cb.index()];
         let defined = bd.params.iter().filter(|_| cb != entry).chain(bd.insts.iter().filter_map(|i| i.result.as_ref()));
         for &v in defined {
-            value_map[v.index()] = Some(fresh_value(f, callee.values[v.index()].ty));
+            value_map[v.index()] = Some(f.new_detached_value(callee.values[v.index()].ty));
         }
     }
     let aggregate_ret = match (&ret_abi, ret_slot) {
@@ -167,14 +196,9 @@ fn inline_one(f: &mut Function, li: usize, at: usize, callee: &Function) {
     f.calls_returns_twice |= callee.calls_returns_twice;
 }
 
-fn fresh_value(f: &mut Function, ty: Type) -> Value {
-    f.values.push(ValueData { ty, def: ValueDef::Detached });
-    Value::new(f.values.len() - 1)
-}
-
 /// A zero of `ty`, defined by an instruction appended to `out`.
 fn zero_of(f: &mut Function, ty: Type, out: &mut Vec<Inst>) -> Value {
-    let v = fresh_value(f, ty);
+    let v = f.new_detached_value(ty);
     let kind = if ty.is_float() { InstKind::FConst { ty, bits: 0 } } else { InstKind::IConst { ty, value: 0 } };
     out.push(Inst { result: Some(v), kind });
     v

@@ -2,6 +2,7 @@
 //! to the `-O` level. Every pass keeps the IR valid (checked by the
 //! verifier in debug builds).
 
+pub mod asm_outputs;
 pub mod cfg;
 pub mod const_load;
 pub mod dce;
@@ -23,11 +24,32 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     if opts.opt_level == 0 {
         return Ok(());
     }
-    let images = const_load::Images::new(&m.globals);
-    for f in &mut m.functions {
-        optimize_function_with(f, &images)?;
+    {
+        let images = const_load::Images::new(&m.globals);
+        for f in &mut m.functions {
+            optimize_function_with(f, &images)?;
+        }
+    }
+    // Small inline functions are measured and copied once optimised; their
+    // callers are optimised again with the copies in place.
+    let changed = inline::run_small(m, small_inline_limit(opts));
+    if !changed.is_empty() {
+        prune::run(m, opts.opt_level);
+        let images = const_load::Images::new(&m.globals);
+        for f in m.functions.iter_mut().filter(|f| changed.contains(&f.name)) {
+            optimize_function_with(f, &images)?;
+        }
     }
     Ok(())
+}
+
+/// Instructions an `inline` function may have to be inlined at `-O<level>`.
+fn small_inline_limit(opts: &CodegenOptions) -> usize {
+    match (opts.optimize_size, opts.opt_level) {
+        (true, _) => 30,
+        (false, 1) => 40,
+        _ => 80,
+    }
 }
 
 pub fn optimize_function(f: &mut Function) -> Result<(), String> {
@@ -36,6 +58,8 @@ pub fn optimize_function(f: &mut Function) -> Result<(), String> {
 
 /// The function passes, with the module's constant data for folding loads from it.
 pub fn optimize_function_with(f: &mut Function, images: &const_load::Images) -> Result<(), String> {
+    asm_outputs::run(f);
+    check(f, "asm_outputs")?;
     mem2reg::run(f);
     check(f, "mem2reg")?;
     // Folding exposes constant branches; dropping edges exposes trivial block

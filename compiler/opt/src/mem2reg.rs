@@ -109,7 +109,7 @@ pub fn run(f: &mut Function) {
     for s in 0..nslots {
         if let Some(ty) = vars[s] {
             let kind = if ty.is_float() { InstKind::FConst { ty, bits: 0 } } else { InstKind::IConst { ty, value: 0 } };
-            let v = append_detached(f, ty);
+            let v = f.new_detached_value(ty);
             entry_consts.push(ccc_ir::Inst { result: Some(v), kind });
             undef[s] = Some(v);
         }
@@ -216,11 +216,6 @@ fn add_args(bc: &mut BlockCall, phis: &[Vec<(SlotId, Value)>], stacks: &[Vec<Val
     }
 }
 
-fn append_detached(f: &mut Function, ty: Type) -> Value {
-    f.values.push(ccc_ir::ValueData { ty, def: ccc_ir::ValueDef::Detached });
-    Value::new(f.values.len() - 1)
-}
-
 /// Computed gotos and asm goto edges cannot carry block arguments.
 /// Blocks entered by edges that cannot carry arguments (`asm goto` labels,
 /// computed-goto targets): a variable that would need a parameter there stays
@@ -243,7 +238,8 @@ fn blocks_without_params(f: &Function) -> Vec<bool> {
     no
 }
 
-fn slot_addr_map(f: &Function) -> Vec<Option<SlotId>> {
+/// The slot each `slot_addr` result points to.
+pub(crate) fn slot_addr_map(f: &Function) -> Vec<Option<SlotId>> {
     let mut m = vec![None; f.values.len()];
     for b in &f.layout {
         for inst in &f.blocks[b.index()].insts {

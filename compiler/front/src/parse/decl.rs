@@ -807,7 +807,8 @@ impl<'a> Parser<'a> {
             }
         };
         if !self.eat("{") {
-            self.attributes(&mut attrs)?;
+            // Attributes after `enum E` belong to the declaration (`static
+            // enum E __init f(void)` is in `.init.text`).
             return Ok(CType::new(Kind::Enum(id)));
         }
         let mut value: i128 = 0;

@@ -65,8 +65,9 @@ struct Scope {
     /// Nesting depth of the function the scope belongs to (0: file scope
     /// and ordinary functions, 1: a nested function, ...).
     depth: u32,
-    /// Local labels declared with `__label__`.
-    labels: Vec<Sym>,
+    /// Local labels declared with `__label__`: (name in the source, the
+    /// function-unique name every use inside this scope refers to).
+    labels: Vec<(Sym, Sym)>,
 }
 
 /// What the parser knows about a file-scope name across declarations.

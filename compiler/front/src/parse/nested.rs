@@ -76,35 +76,45 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A label named in `goto` or `&&`: `None` for one of this function,
-    /// else where a `__label__` of an enclosing function is reached:
-    /// (levels out, frame entry of its resume point).
-    fn resolve_label(&mut self, name: Sym, loc: Loc) -> Option<(u32, u32)> {
-        let declared_at = self.scopes.iter().rev().find(|s| s.labels.contains(&name)).map(|s| s.depth);
+    /// A label named in `goto` or `&&`: its function-unique name, and `None`
+    /// for one of this function, else where a `__label__` of an enclosing
+    /// function is reached: (levels out, frame entry of its resume point).
+    fn resolve_label(&mut self, name: Sym, loc: Loc) -> (Sym, Option<(u32, u32)>) {
+        let (declared_at, name) = self.scoped_label(name);
         let up = declared_at.map_or(0, |d| self.depth().saturating_sub(d));
         let depth = self.depth() - up;
         if let Some(f) = self.func_at(depth) {
             f.labels_used.push((name, loc));
         }
         if up == 0 {
-            return None;
+            return (name, None);
         }
-        Some((up, self.frame_entry(depth, FrameEntry::Label(name))))
+        (name, Some((up, self.frame_entry(depth, FrameEntry::Label(name)))))
+    }
+
+    /// The innermost `__label__` declaration of `name`: the depth of the
+    /// function declaring it and its unique name; `name` itself if none.
+    pub(super) fn scoped_label(&self, name: Sym) -> (Option<u32>, Sym) {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.labels.iter().find(|l| l.0 == name).map(|l| (Some(s.depth), l.1)))
+            .unwrap_or((None, name))
     }
 
     /// `goto name;`: local, or to a `__label__` of an enclosing function.
     pub(super) fn goto_stmt(&mut self, name: Sym, loc: Loc) -> Stmt {
         match self.resolve_label(name, loc) {
-            None => Stmt::Goto(name, loc),
-            Some((up, entry)) => Stmt::NonlocalGoto { up, entry },
+            (name, None) => Stmt::Goto(name, loc),
+            (_, Some((up, entry))) => Stmt::NonlocalGoto { up, entry },
         }
     }
 
     /// `&&name`.
     pub(super) fn label_address(&mut self, name: Sym, loc: Loc) -> ExprKind {
         match self.resolve_label(name, loc) {
-            None => ExprKind::LabelAddr(name),
-            Some((up, entry)) => ExprKind::OuterLabelAddr { up, entry },
+            (name, None) => ExprKind::LabelAddr(name),
+            (_, Some((up, entry))) => ExprKind::OuterLabelAddr { up, entry },
         }
     }
 
@@ -198,7 +208,7 @@ impl<'a> Parser<'a> {
     fn check_function_end(&self, state: &FuncState) -> PResult<()> {
         for (label, lloc) in &state.labels_used {
             if !state.labels_defined.contains(label) {
-                return Err(self.error_at(*lloc, format!("label '{label}' used but not defined")));
+                return Err(self.error_at(*lloc, format!("label '{}' used but not defined", source_label(*label))));
             }
         }
         for (asm, name, loc) in &state.nested_declared {
@@ -208,4 +218,10 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
+}
+
+/// A label's name as written: local labels are renamed `name.N`.
+pub(super) fn source_label(label: Sym) -> &'static str {
+    let s = label.as_str();
+    s.split('.').next().unwrap_or(s)
 }

@@ -86,31 +86,35 @@ impl<'a> Parser<'a> {
     }
 
     /// `static struct S s = { .inner = other_const_struct }` is not constant
-    /// C, but compound literals at file scope are: copy their data.
+    /// C, but compound literals are (at file scope, and in a static local's
+    /// initialiser: the kernel's `static DEFINE_SPINLOCK(lock);`): copy their data.
     fn static_aggregate_copy(&mut self, data: &mut StaticData, off: u64, e: &Expr) -> PResult<()> {
-        if let ExprKind::Var(VarRef::Global(name)) = &e.kind {
-            let found = self.items.iter().position(|it| matches!(it, TopLevel::Global(g) if g.name == *name && g.init.is_some() && g.name.as_str().starts_with("__compound_literal")));
-            if let Some(i) = found {
-                let init = match &self.items[i] {
-                    TopLevel::Global(g) => g.init.clone(),
-                    _ => None,
-                };
-                if let Some(init) = init {
-                    let sub = self.static_data(&init)?;
-                    let end = (off as usize + sub.bytes.len()).min(data.bytes.len());
-                    let n = end - off as usize;
-                    data.bytes[off as usize..end].copy_from_slice(&sub.bytes[..n]);
-                    for (o, s, a) in sub.relocs {
-                        data.relocs.push((o + off, s, a));
-                    }
-                    for (o, f, l, a) in sub.labels {
-                        data.labels.push((o + off, f, l, a));
-                    }
-                    return Ok(());
-                }
+        if let Some(init) = self.compound_literal_init(e) {
+            let sub = self.static_data(&init)?;
+            let end = (off as usize + sub.bytes.len()).min(data.bytes.len());
+            let n = end - off as usize;
+            data.bytes[off as usize..end].copy_from_slice(&sub.bytes[..n]);
+            for (o, s, a) in sub.relocs {
+                data.relocs.push((o + off, s, a));
             }
+            for (o, f, l, a) in sub.labels {
+                data.labels.push((o + off, f, l, a));
+            }
+            return Ok(());
         }
         Err(self.error_at(e.loc, "initializer element is not constant"))
+    }
+
+    /// The initialiser of a compound literal `e` names.
+    fn compound_literal_init(&self, e: &Expr) -> Option<Initializer> {
+        match &e.kind {
+            ExprKind::CompoundLit { init, .. } => Some((**init).clone()),
+            ExprKind::Var(VarRef::Global(name)) if name.as_str().starts_with("__compound_literal") => self.items.iter().find_map(|it| match it {
+                TopLevel::Global(g) if g.name == *name => g.init.clone(),
+                _ => None,
+            }),
+            _ => None,
+        }
     }
 
     /// Fold a complex constant expression to (real, imaginary).

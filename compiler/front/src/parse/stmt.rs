@@ -23,13 +23,15 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if self.keyword() == Some(Kw::Label) {
-                // `__label__ a, b;` local label declarations: labels are
-                // function-wide for us, which is what they need to be.
+                // `__label__ a, b;` local label declarations: inside this
+                // block `a` is a label of its own (the kernel's wait_event
+                // macros each declare `__out`, used twice in one function).
                 self.advance();
                 loop {
                     let (label, _) = self.expect_ident()?;
+                    let unique = self.fresh_name(label.as_str());
                     if let Some(scope) = self.scopes.last_mut() {
-                        scope.labels.push(label);
+                        scope.labels.push((label, unique));
                     }
                     if !self.eat(",") {
                         break;
@@ -84,6 +86,7 @@ impl<'a> Parser<'a> {
         // Labels.
         if self.peek().kind == TokenKind::Ident && self.keyword().is_none() && self.peek_at(1).is(":") {
             let name = self.advance().text;
+            let name = self.scoped_label(name).1;
             self.advance();
             // Label attributes (`out: __attribute__((unused))`); an `asm` after a
             // label is a statement, not an asm label.
@@ -92,7 +95,7 @@ impl<'a> Parser<'a> {
             }
             if let Some(f) = self.func.as_mut() {
                 if f.labels_defined.contains(&name) {
-                    return Err(self.error_at(loc, format!("duplicate label '{name}'")));
+                    return Err(self.error_at(loc, format!("duplicate label '{}'", super::nested::source_label(name))));
                 }
                 f.labels_defined.push(name);
             }

@@ -289,6 +289,22 @@ fn flag_cc(c: &str) -> Option<Cc> {
 }
 
 impl Isel<'_> {
+    /// `sym+disp` when `v` is a link-time constant address. Under PIC a global's
+    /// address is loaded from the GOT, but an `"i"` operand still names the
+    /// symbol itself, as GCC does (the asm decides how to reach it).
+    fn symbolic_constant(&self, v: ccc_ir::Value) -> Option<(String, i64)> {
+        if let VLoc::Addr(Amode { sym: Some((s, Reloc::None)), disp, base, .. }) = &self.vals[v.index()] {
+            if matches!(base, Base::Rip | Base::None) {
+                return Some((s.clone(), *disp));
+            }
+        }
+        let ccc_ir::ValueDef::Inst(b, i) = self.f.values[v.index()].def else { return None };
+        match &self.f.blocks[b.index()].insts[i as usize].kind {
+            ccc_ir::InstKind::GlobalAddr { name, offset } => Some((name.clone(), *offset)),
+            _ => None,
+        }
+    }
+
     /// Push a floating-point value onto the x87 stack.
     fn x87_push(&mut self, v: ccc_ir::Value) -> Result<(), String> {
         match self.ty(v) {
@@ -402,11 +418,9 @@ impl Isel<'_> {
                     ops.push(AsmOperand { arg: AsmArg::Imm(v as i64), size, name: i.name.clone() });
                     continue;
                 }
-                if let VLoc::Addr(Amode { sym: Some((s, Reloc::None)), disp, base, .. }) = &self.vals[i.value.index()] {
-                    if matches!(base, Base::Rip | Base::None) {
-                        ops.push(AsmOperand { arg: AsmArg::Sym(s.clone(), *disp), size, name: i.name.clone() });
-                        continue;
-                    }
+                if let Some((s, disp)) = self.symbolic_constant(i.value) {
+                    ops.push(AsmOperand { arg: AsmArg::Sym(s, disp), size, name: i.name.clone() });
+                    continue;
                 }
             }
             let reg_ch = c.chars().find(|ch| "rqQabcdSDxg".contains(*ch));

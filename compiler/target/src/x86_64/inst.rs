@@ -363,7 +363,10 @@ pub enum Inst {
     JmpInd { src: Opnd },
     /// Jump through a table of the given blocks; `idx` is the 64-bit index
     /// (clobbered), `tmp` a scratch.
-    JumpTable { idx: Reg, tmp: Reg, targets: Vec<u32>, id: u32 },
+    /// `absolute`: a table of 8-byte addresses indexed by `jmp *table(,%idx,8)`
+    /// (non-PIC code, GCC's form, the one the kernel's objtool reads); otherwise
+    /// 4-byte offsets from the table, added to its `%rip`-relative address in `tmp`.
+    JumpTable { idx: Reg, tmp: Reg, targets: Vec<u32>, id: u32, absolute: bool },
     Call { target: CallTarget, uses: Vec<Reg>, defs: Vec<Reg> },
     Ret { uses: Vec<Reg> },
     Text(Box<Text>),

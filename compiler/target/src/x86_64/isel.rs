@@ -1249,7 +1249,8 @@ impl<'a> Isel<'a> {
                 self.mov_rr(idx, idx2);
                 let id = self.jt_count;
                 self.jt_count += 1;
-                self.emit(Inst::JumpTable { idx: idx2, tmp, targets, id });
+                let absolute = !self.opts.pic && !self.opts.pie && matches!(self.opts.code_model.as_str(), "small" | "kernel" | "");
+                self.emit(Inst::JumpTable { idx: idx2, tmp, targets, id, absolute });
                 return Ok(());
             }
         }

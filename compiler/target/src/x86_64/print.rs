@@ -173,14 +173,20 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             op(out, src, 8, cx);
             out.push('\n');
         }
-        JumpTable { idx, tmp, targets, id } => {
+        JumpTable { idx, tmp, targets, id, absolute } => {
             let (i, t) = (reg_name(*idx, 8), reg_name(*tmp, 8));
             let tl = format!("{}JT{id}", cx.label_prefix);
-            let _ = writeln!(out, "\tleaq\t{tl}(%rip), %{t}\n\tmovslq\t(%{t},%{i},4), %{i}\n\taddq\t%{t}, %{i}\n\tjmp\t*%{i}");
+            if *absolute {
+                let _ = writeln!(out, "\tjmp\t*{tl}(,%{i},8)");
+            } else {
+                let _ = writeln!(out, "\tleaq\t{tl}(%rip), %{t}\n\tmovslq\t(%{t},%{i},4), %{i}\n\taddq\t%{t}, %{i}\n\tjmp\t*%{i}");
+            }
             // Push/pop: the function may live in another section than .text (`__init`).
-            let _ = writeln!(out, "\t.pushsection\t.rodata\n\t.p2align\t2\n{tl}:");
+            let (align, entry) = if *absolute { (3, "quad") } else { (2, "long") };
+            let _ = writeln!(out, "\t.pushsection\t.rodata\n\t.p2align\t{align}\n{tl}:");
             for tg in targets {
-                let _ = writeln!(out, "\t.long\t{}-{tl}", cx.label(*tg));
+                let _ = write!(out, "\t.{entry}\t{}", cx.label(*tg));
+                let _ = writeln!(out, "{}", if *absolute { String::new() } else { format!("-{tl}") });
             }
             out.push_str("\t.popsection\n");
         }
