@@ -250,7 +250,10 @@ fn kernel_idioms_compile() {
             assert!(asm.contains(&format!("leaq {sym}(%rip)")), "{pic}: {sym}\n{asm}");
         }
         assert!(!asm.contains("smp_init"), "{asm}");
-        let before_parse = &asm[..asm.find("parse_cmdline:").expect("parse_cmdline emitted")];
-        assert!(before_parse.rfind(".section\t.init.text").unwrap_or(0) > before_parse.rfind(".text\n").unwrap_or(0), "{asm}");
+        assert!(asm.contains("call\tpanic\n\t.cfi_endproc\n\t.size\tmust"), "{asm}");
+        for init_fn in ["parse_cmdline:", "populate_memmap:"] {
+            let before = &asm[..asm.find(init_fn).expect("function emitted")];
+            assert!(before.rfind(".section\t.init.text").unwrap_or(0) > before.rfind(".text\n").unwrap_or(0), "{init_fn}\n{asm}");
+        }
     }
 }

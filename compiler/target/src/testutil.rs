@@ -204,6 +204,8 @@ pub fn run_with_c_on(arch: Arch, tag: &str, m: &Module, opts: &CodegenOptions, d
         .arg(&c)
         .arg(&s)
         .args(extra_flags)
+        // code generated without -fPIE/-fPIC links as a position-dependent executable
+        .args(if opts.pic || opts.pie { &[][..] } else { &["-no-pie"][..] })
         .output()
         .expect("run gcc");
     if !out.status.success() {

@@ -52,3 +52,19 @@ int init_cmd(void) { return parse_cmdline(); }
 void __attribute__((__section__(".init.text"))) up_late_init(void);
 static inline void smp_init(void) { up_late_init(); }
 void __attribute__((__section__(".init.text"))) kernel_init_freeable(void) { smp_init(); }
+
+/* Nothing follows a call to a noreturn function (objtool: "unreachable instruction"). */
+void panic(const char *fmt, ...) __attribute__((__noreturn__)) __attribute__((__cold__));
+int must(int a)
+{
+	if (a)
+		return a;
+	panic("none");
+}
+
+/* __init after 'struct S' (mm/sparse.c): the function is in .init.text too. */
+struct page { int flags; };
+struct page __attribute__((__section__(".init.text"))) *populate_memmap(unsigned long pfn)
+{
+	return (struct page *)pfn;
+}

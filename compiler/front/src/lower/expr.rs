@@ -266,8 +266,8 @@ impl<'a> FnLower<'a> {
         }
     }
 
-    fn global_is_tls(&self, _name: Sym) -> bool {
-        self.tls_globals.contains(&_name)
+    fn global_is_tls(&self, name: Sym) -> bool {
+        self.facts.thread_local.contains(&name)
     }
 
     /// String literals used as lvalues live in read-only anonymous globals.
@@ -937,11 +937,23 @@ impl<'a> FnLower<'a> {
             CallTarget::Direct(n) => (Callee::Direct(n), None),
             CallTarget::Indirect(v) => (Callee::Indirect(v), None),
         };
+        let mut noreturn = false;
         if let Callee::Direct(n) = &callee {
             if n == "setjmp" || n == "_setjmp" || n == "sigsetjmp" || n == "__sigsetjmp" || n == "vfork" {
                 self.f.calls_returns_twice = true;
             }
+            noreturn = self.facts.noreturn.contains(&Sym::intern(n));
         }
+        let result = self.emit_call(callee, sig, vals, chain);
+        // Nothing follows a call that does not return (GCC emits no code
+        // there, and the kernel's objtool rejects any).
+        if noreturn {
+            self.ins(InstKind::Unreachable);
+        }
+        result
+    }
+
+    fn emit_call(&mut self, callee: Callee, sig: ir::Signature, vals: Vec<Value>, chain: Option<Value>) -> Value {
         match &sig.ret {
             Some(AbiType::Aggregate(l)) => {
                 let (size, align) = (l.size, l.align);

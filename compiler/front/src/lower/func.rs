@@ -27,7 +27,8 @@ pub struct FnLower<'a> {
     pub(super) fn_name: String,
     /// String literals used as lvalues: (symbol, bytes) for the module.
     pub(super) strings: Vec<(String, Vec<u8>)>,
-    pub(super) tls_globals: &'a std::collections::HashSet<Sym>,
+    /// What the whole unit says about the globals this function refers to.
+    pub(super) facts: &'a super::UnitFacts,
     /// Slots holding the stack pointer saved before each VLA allocation;
     /// zeroed at function entry.
     pub(super) vla_saves: Vec<SlotId>,
@@ -40,7 +41,7 @@ pub struct FnLower<'a> {
 }
 
 impl<'a> FnLower<'a> {
-    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, tls_globals: &'a std::collections::HashSet<Sym>, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
+    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, facts: &'a super::UnitFacts, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
         let _ = opts;
         let fty = fd.ty.func()?.clone();
         let param_tys: Vec<CType> = fty.params.iter().map(|p| if fty.unprototyped { promote_for_call(&p.ty, layout) } else { p.ty.clone() }).collect();
@@ -76,7 +77,7 @@ impl<'a> FnLower<'a> {
             fold_stdio: opts.opt_level > 0 && opts.libc_builtins,
             fn_name: fd.name.to_string(),
             strings: Vec::new(),
-            tls_globals,
+            facts,
             vla_saves: Vec::new(),
             in_layout: vec![true],
             nested: Default::default(),

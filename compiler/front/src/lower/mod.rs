@@ -24,6 +24,41 @@ use crate::FrontOptions;
 
 pub use func::FnLower;
 
+/// What the declarations of a unit say about its globals, for lowering uses.
+#[derive(Default)]
+pub struct UnitFacts {
+    /// `_Thread_local` / `__thread` objects.
+    pub thread_local: std::collections::HashSet<Sym>,
+    /// Functions declared `noreturn` / `_Noreturn`.
+    pub noreturn: std::collections::HashSet<Sym>,
+}
+
+impl UnitFacts {
+    fn collect(items: &[TopLevel]) -> UnitFacts {
+        let mut facts = UnitFacts::default();
+        for item in items {
+            match item {
+                TopLevel::Global(g) if g.thread_local => {
+                    facts.thread_local.insert(g.name);
+                }
+                TopLevel::Decl { name, thread_local, attrs, .. } => {
+                    if *thread_local {
+                        facts.thread_local.insert(*name);
+                    }
+                    if attrs.noreturn {
+                        facts.noreturn.insert(*name);
+                    }
+                }
+                TopLevel::Function(fd) if fd.attrs.noreturn => {
+                    facts.noreturn.insert(fd.name);
+                }
+                _ => {}
+            }
+        }
+        facts
+    }
+}
+
 /// Lower a parsed unit to an IR module. Errors (unsupported constructs) are
 /// reported to `diag`.
 pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts: &FrontOptions) -> Option<Module> {
@@ -34,18 +69,8 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
     let mut defined: BTreeMap<Sym, ()> = BTreeMap::new();
     let mut decls: Vec<(Sym, CType, DeclAttrs, bool)> = Vec::new();
     let mut ok = true;
-    let mut tls = std::collections::HashSet::new();
-    for item in &unit.items {
-        match item {
-            TopLevel::Global(g) if g.thread_local => {
-                tls.insert(g.name);
-            }
-            TopLevel::Decl { name, thread_local: true, .. } => {
-                tls.insert(*name);
-            }
-            _ => {}
-        }
-    }
+    let mut facts = UnitFacts::collect(&unit.items);
+    facts.noreturn.extend(unit.noreturn_fns.iter().copied());
     // Labels whose addresses static initializers take, per function.
     let mut static_labels: BTreeMap<Sym, Vec<Sym>> = BTreeMap::new();
     for d in unit.static_data.iter().flatten() {
@@ -60,7 +85,7 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
             {
                 defined.insert(fd.name, ());
                 let wanted = static_labels.get(&fd.name).unwrap_or(&no_labels);
-                match FnLower::lower(fd, &layout, diag, target, opts, &tls, wanted) {
+                match FnLower::lower(fd, &layout, diag, target, opts, &facts, wanted) {
                     Some((f, strings, blocks)) => {
                         for (label, b) in blocks {
                             label_blocks.insert((fd.name, label), b);

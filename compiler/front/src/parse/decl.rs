@@ -270,6 +270,7 @@ impl<'a> Parser<'a> {
                 Some(Kw::Noreturn) => {
                     self.advance();
                     spec.noreturn = true;
+                    spec.attrs.noreturn = true;
                     continue;
                 }
                 Some(Kw::Const) => {
@@ -599,9 +600,9 @@ impl<'a> Parser<'a> {
             if attrs.transparent_union {
                 self.tables.records.borrow_mut()[id.0 as usize].transparent = true;
             }
-        } else {
-            self.attributes(&mut attrs)?;
         }
+        // Attributes after `struct S` without a body belong to the declaration
+        // (`struct page __init *f(void)` is in `.init.text`).
         Ok(CType::new(Kind::Record(id)))
     }
 

@@ -37,6 +37,8 @@ pub struct ParsedUnit {
     pub items: Vec<TopLevel>,
     pub tables: Rc<TypeTables>,
     pub static_data: Vec<Option<StaticData>>,
+    /// Functions declared `noreturn` (by attribute or `_Noreturn`) anywhere.
+    pub noreturn_fns: std::collections::HashSet<Sym>,
 }
 
 /// An error already reported to the diagnostics engine.
@@ -554,7 +556,8 @@ impl<'a> Parser<'a> {
             });
             i += 1;
         }
-        Ok(ParsedUnit { items: self.items, tables: self.tables, static_data: data })
+        let noreturn_fns = self.fn_decl_attrs.iter().filter(|(_, a)| a.noreturn).map(|(n, _)| *n).collect();
+        Ok(ParsedUnit { items: self.items, tables: self.tables, static_data: data, noreturn_fns })
     }
 }
 
