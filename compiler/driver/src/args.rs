@@ -147,6 +147,10 @@ pub struct Options {
     pub no_sse: bool,
     pub general_regs_only: bool,
     pub code_model: String,
+    /// RISC-V `-march=`, `-mabi=`, `-m[no-]relax`: passed on to the assembler.
+    pub riscv_as_flags: Vec<String>,
+    /// `-mno-relax`: no linker relaxation (RISC-V).
+    pub no_relax: bool,
     pub red_zone: bool,
     pub function_sections: bool,
     pub data_sections: bool,
@@ -221,6 +225,8 @@ impl Default for Options {
             no_sse: false,
             general_regs_only: false,
             code_model: String::new(),
+            riscv_as_flags: Vec::new(),
+            no_relax: false,
             red_zone: true,
             function_sections: false,
             data_sections: false,
@@ -646,6 +652,15 @@ fn parse_prefixed(o: &mut Options, a: &str) -> Result<(), String> {
     }
     if let Some(v) = a.strip_prefix("-mcmodel=") {
         o.code_model = v.to_string();
+        return Ok(());
+    }
+    if a.starts_with("-march=") || a.starts_with("-mabi=") || a == "-mno-relax" || a == "-mrelax" {
+        o.no_relax = match a {
+            "-mno-relax" => true,
+            "-mrelax" => false,
+            _ => o.no_relax,
+        };
+        o.riscv_as_flags.push(a.to_string());
         return Ok(());
     }
     if let Some(v) = a.strip_prefix("-fmacro-prefix-map=").or_else(|| a.strip_prefix("-ffile-prefix-map=")) {

@@ -430,6 +430,9 @@ impl Driver {
         let as_out = staged.as_ref().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| obj.clone());
         let mut cmd = vec![self.tc.find_program("as")];
         cmd.extend(self.tc.as_machine_args(self.opts.m16));
+        if self.tc.target.arch == ccc_ir::Arch::Riscv64 {
+            cmd.extend(self.opts.riscv_as_flags.iter().cloned());
+        }
         cmd.extend(self.opts.assembler_args.iter().cloned());
         cmd.push("-o".into());
         cmd.push(as_out);

@@ -56,6 +56,9 @@ pub fn ld_args(o: &Options, tc: &Toolchain, objects: &[String], output: &str) ->
         a.push(s("--eh-frame-hdr"));
     }
     a.extend(tc.ld_machine_args());
+    if o.no_relax && tc.target.arch == ccc_ir::Arch::Riscv64 {
+        a.push(s("--no-relax"));
+    }
     a.push(s("--hash-style=gnu"));
     a.push(s("--as-needed"));
     match kind {

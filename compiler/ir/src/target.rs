@@ -44,6 +44,17 @@ const X86_64_TRAMPOLINE: Trampoline = Trampoline {
     chain_offset: 12,
 };
 
+/// GCC's RV64 trampoline: `auipc t2, 0; ld t0, 24(t2); ld t2, 16(t2);
+/// jr t0`, then the chain and the function's address. (qemu-user and
+/// Linux keep the instruction cache coherent for the stack pages we use.)
+const RISCV64_TRAMPOLINE: Trampoline = Trampoline {
+    size: 32,
+    align: 8,
+    code: &[(0, &[0x97, 0x03, 0x00, 0x00, 0x83, 0xb2, 0x83, 0x01, 0x83, 0xb3, 0x03, 0x01, 0x67, 0x80, 0x02, 0x00])],
+    func_offset: 24,
+    chain_offset: 16,
+};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TargetInfo {
     pub arch: Arch,
@@ -105,7 +116,7 @@ impl TargetInfo {
                 va_list_align: 8,
                 wchar_signed: true,
                 triple: "riscv64-linux-gnu",
-                trampoline: None,
+                trampoline: Some(RISCV64_TRAMPOLINE),
             },
         }
     }

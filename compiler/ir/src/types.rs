@@ -121,4 +121,8 @@ pub struct Signature {
     /// `None` is `void`.
     pub ret: Option<AbiType>,
     pub variadic: bool,
+    /// At a variadic call site: how many leading `params` are named (the
+    /// rest are the `...` arguments; RISC-V passes those differently).
+    /// `None`: all of them.
+    pub named: Option<u32>,
 }

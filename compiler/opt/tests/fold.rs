@@ -8,8 +8,8 @@ fn count(f: &Function, pred: impl Fn(&InstKind) -> bool) -> usize {
 
 /// `void f(unsigned x) { if ((x >> 0) != x || (0 << x) != 0) link_error(); }`
 fn shift_identities() -> Function {
-    let void_sig = Signature { params: vec![], ret: None, variadic: false };
-    let sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: None, variadic: false };
+    let void_sig = Signature { params: vec![], ret: None, variadic: false, named: None };
+    let sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: None, variadic: false, named: None };
     let mut f = Function::new("f", sig);
     let (entry, check2, bad, done) = (f.new_block(), f.new_block(), f.new_block(), f.new_block());
     f.layout = vec![entry, check2, bad, done];

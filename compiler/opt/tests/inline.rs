@@ -3,7 +3,7 @@
 use ccc_ir::{AbiType, BinOp, BlockCall, Callee, Function, InstKind, IntCC, Module, Signature, Type};
 
 fn int_sig(n: usize) -> Signature {
-    Signature { params: vec![AbiType::Scalar(Type::I32); n], ret: Some(AbiType::Scalar(Type::I32)), variadic: false }
+    Signature { params: vec![AbiType::Scalar(Type::I32); n], ret: Some(AbiType::Scalar(Type::I32)), variadic: false, named: None }
 }
 
 /// `static inline int add3(int x) { int s = x; for (i = 0; i < 3; i++) s++; return s; }`

@@ -5,7 +5,7 @@ use ccc_ir::{AbiType, Function, InstKind, IntCC, Signature, Type};
 /// `int f(int n) { int s = 0; while (n > 0) { s = s + n; n = n - 1; } return s; }`
 /// lowered the way the front end does: locals in slots.
 fn sum_function() -> Function {
-    let sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: Some(AbiType::Scalar(Type::I32)), variadic: false };
+    let sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: Some(AbiType::Scalar(Type::I32)), variadic: false, named: None };
     let mut f = Function::new("f", sig);
     let entry = f.new_block();
     let head = f.new_block();
@@ -63,7 +63,7 @@ fn address_taken_slots_stay_in_memory() {
     // Pass the address of `s` to a call: it escapes and must not be promoted.
     let exit = ccc_ir::Block(3);
     let a = f.blocks[3].insts[0].result.unwrap();
-    let call = ccc_ir::Inst { result: None, kind: InstKind::Call { callee: ccc_ir::Callee::Direct("g".into()), sig: Signature { params: vec![AbiType::Scalar(Type::Ptr)], ret: None, variadic: false }, args: vec![a], ret_slot: None, chain: None } };
+    let call = ccc_ir::Inst { result: None, kind: InstKind::Call { callee: ccc_ir::Callee::Direct("g".into()), sig: Signature { params: vec![AbiType::Scalar(Type::Ptr)], ret: None, variadic: false, named: None }, args: vec![a], ret_slot: None, chain: None } };
     f.blocks[exit.index()].insts.insert(1, call);
     f.renumber_defs();
     ccc_opt::optimize_function(&mut f).expect("optimises");

@@ -3,7 +3,7 @@
 use ccc_ir::{Callee, Function, Global, InitPiece, InstKind, Linkage, Module, Signature, SymbolAttrs};
 
 fn func(name: &str, linkage: Linkage, inline: bool, calls: &[&str]) -> Function {
-    let sig = Signature { params: vec![], ret: None, variadic: false };
+    let sig = Signature { params: vec![], ret: None, variadic: false, named: None };
     let mut f = Function::new(name, sig.clone());
     f.attrs.linkage = linkage;
     f.declared_inline = inline;

@@ -12,9 +12,13 @@
 //! - `x86_64/`: `abi` (SysV classification and argument/return locations),
 //!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),
 //!   `inst` (machine instructions and their register operands), `print`
-//!   (AT&T text), `emit` (module output: sections, data, prologue/epilogue).
+//!   (AT&T text), `emit` (prologue/epilogue; `codegen::module` writes the
+//!   sections, data and constants around the functions).
+//! - `riscv64/`: the same files for RV64GC / LP64D (`f128`: binary128 in
+//!   integer register pairs through libgcc).
 
 pub mod codegen;
+pub mod riscv64;
 pub mod x86_64;
 
 #[cfg(test)]
@@ -26,6 +30,7 @@ use ccc_ir::{Arch, CodegenOptions, Module, TargetInfo};
 pub fn emit_assembly(module: &Module, target: &TargetInfo, opts: &CodegenOptions) -> Result<String, String> {
     match target.arch {
         Arch::X86_64 => x86_64::emit::emit_module(module, opts),
+        Arch::Riscv64 => riscv64::emit::emit_module(module, opts),
         a => Err(format!("code generation for {a:?} is not implemented yet")),
     }
 }

@@ -93,10 +93,16 @@ impl KernelBuild {
         let this = KernelBuild { out: out.clone(), ..self.clone() };
         let mut cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
         let mut env = Vec::new();
+        // ccc's integrated assembler does not cover the kernel's inline asm
+        // yet (port I/O, system instructions): GNU as assembles ccc's output
+        // unless CCC_KERNEL_AS=integrated (issue 3).
+        if matches!(self.cc, super::compiler::Compiler::Ccc(_)) && std::env::var("CCC_KERNEL_AS").as_deref() != Ok("integrated") {
+            env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
+        }
         if let Some(mix) = &self.mix {
             let gcc = format!("{}gcc", self.arch.cross_prefix());
             let wrapper = super::mix::WrapperEnv { ccc: cc, gcc, tree: tree.clone(), log: out.join(MIX_LOG) };
-            env = mix.env(&wrapper);
+            env.extend(mix.env(&wrapper));
             cc = super::mix::install_wrapper(&out.join("cc-bin"))?.display().to_string();
         }
         let log = out.join("build.log");

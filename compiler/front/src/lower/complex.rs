@@ -113,7 +113,7 @@ impl<'a> FnLower<'a> {
                     _ => "tc3",
                 };
                 let name = format!("__{}{suffix}", if op == BinOp::Mul { "mul" } else { "div" });
-                let sig = ir::Signature { params: vec![AbiType::Scalar(it); 4], ret: Some(abi_type(ty, self.layout)), variadic: false };
+                let sig = ir::Signature { params: vec![AbiType::Scalar(it); 4], ret: Some(abi_type(ty, self.layout)), variadic: false, named: None };
                 let slot = self.complex_temp(ty);
                 self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot), chain: None });
                 slot
@@ -214,7 +214,7 @@ impl<'a> FnLower<'a> {
                     _ => "tc3",
                 };
                 let name = format!("__{}{suffix}", if op == BinOp::Mul { "mul" } else { "div" });
-                let sig = ir::Signature { params: vec![AbiType::Scalar(ot); 4], ret: Some(abi_type(op_ty, self.layout)), variadic: false };
+                let sig = ir::Signature { params: vec![AbiType::Scalar(ot); 4], ret: Some(abi_type(op_ty, self.layout)), variadic: false, named: None };
                 let slot = self.complex_temp(op_ty);
                 self.ins(InstKind::Call { callee: Callee::Direct(name), sig, args: vec![a, b, c, d], ret_slot: Some(slot), chain: None });
                 let ofs = self.layout.size(&oft) as i64;

@@ -931,7 +931,7 @@ impl<'a> FnLower<'a> {
             params.push(abi_type(&a.ty, self.layout));
         }
         let variadic = fty.as_ref().map(|f| f.variadic || f.unprototyped).unwrap_or(false);
-        let sig = ir::Signature { params, ret: if ret.is_void() { None } else { Some(abi_type(ret, self.layout)) }, variadic: variadic && fty.as_ref().map(|f| f.variadic).unwrap_or(false) };
+        let sig = ir::Signature { params, ret: if ret.is_void() { None } else { Some(abi_type(ret, self.layout)) }, variadic: variadic && fty.as_ref().map(|f| f.variadic).unwrap_or(false), named: fty.as_ref().filter(|f| f.variadic).map(|f| f.params.len() as u32) };
         let (callee, chain) = match target {
             CallTarget::Nested(name, up) => self.nested_callee(name, up),
             CallTarget::Direct(n) => (Callee::Direct(n), None),

@@ -51,6 +51,7 @@ impl<'a> FnLower<'a> {
             params: param_tys.iter().map(|t| abi_type(t, layout)).collect(),
             ret: if fty.ret.is_void() { None } else { Some(abi_type(&fty.ret, layout)) },
             variadic: fty.variadic,
+            named: None,
         };
         let mut f = Function::new(fd.name.to_string(), sig.clone());
         f.attrs = symbol_attrs(&fd.attrs, fd.is_static);
@@ -327,7 +328,7 @@ impl<'a> FnLower<'a> {
 pub(super) fn direct_call(name: &str, args: &[(Value, IrType)], ret: Option<IrType>) -> InstKind {
     InstKind::Call {
         callee: ccc_ir::Callee::Direct(name.to_string()),
-        sig: Signature { params: args.iter().map(|a| AbiType::Scalar(a.1)).collect(), ret: ret.map(AbiType::Scalar), variadic: false },
+        sig: Signature { params: args.iter().map(|a| AbiType::Scalar(a.1)).collect(), ret: ret.map(AbiType::Scalar), variadic: false, named: None },
         args: args.iter().map(|a| a.0).collect(),
         ret_slot: None,
         chain: None,

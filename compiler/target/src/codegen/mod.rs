@@ -5,5 +5,6 @@
 pub mod frame;
 pub mod liveness;
 pub mod loops;
+pub mod module;
 pub mod mir;
 pub mod regalloc;

@@ -8,7 +8,7 @@ use ccc_ir::{
     AbiType, BinOp, Block, CastOp, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef,
 };
 
-use super::emit::{ConstPool, SymInfo};
+use crate::codegen::module::{ConstPool, SymInfo};
 use super::inst::*;
 use crate::codegen::mir::{MBlock, MFunc, OpKind, Reg, RegClass};
 

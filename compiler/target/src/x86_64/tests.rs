@@ -5,136 +5,10 @@ use ccc_ir::*;
 
 use crate::testutil::*;
 
-fn cty(t: Type) -> &'static str {
-    match t {
-        Type::I8 => "int8_t",
-        Type::I16 => "int16_t",
-        Type::I32 => "int32_t",
-        Type::I64 => "int64_t",
-        Type::I128 => "__int128",
-        Type::F32 => "float",
-        Type::F64 => "double",
-        Type::F80 => "long double",
-        _ => "void*",
-    }
-}
-
-fn uty(t: Type) -> &'static str {
-    match t {
-        Type::I8 => "uint8_t",
-        Type::I16 => "uint16_t",
-        Type::I32 => "uint32_t",
-        Type::I64 => "uint64_t",
-        _ => "unsigned __int128",
-    }
-}
-
-const INT_OPS: [(BinOp, &str); 13] = [
-    (BinOp::Add, "add"),
-    (BinOp::Sub, "sub"),
-    (BinOp::Mul, "mul"),
-    (BinOp::SDiv, "sdiv"),
-    (BinOp::UDiv, "udiv"),
-    (BinOp::SRem, "srem"),
-    (BinOp::URem, "urem"),
-    (BinOp::And, "and"),
-    (BinOp::Or, "or"),
-    (BinOp::Xor, "xor"),
-    (BinOp::Shl, "shl"),
-    (BinOp::LShr, "lshr"),
-    (BinOp::AShr, "ashr"),
-];
-
-/// C expression computing the expected result of `op` on `a`, `b` of type `t`.
-fn c_expr(op: &str, t: Type) -> String {
-    let (c, u) = (cty(t), uty(t));
-    match op {
-        "add" => format!("({c})(({u})a + ({u})b)"),
-        "sub" => format!("({c})(({u})a - ({u})b)"),
-        "mul" => format!("({c})(({u})a * ({u})b)"),
-        "sdiv" => format!("({c})(a / b)"),
-        "udiv" => format!("({c})(({u})a / ({u})b)"),
-        "srem" => format!("({c})(a % b)"),
-        "urem" => format!("({c})(({u})a % ({u})b)"),
-        "and" => format!("({c})(a & b)"),
-        "or" => format!("({c})(a | b)"),
-        "xor" => format!("({c})(a ^ b)"),
-        "shl" => format!("({c})(({u})a << b)"),
-        "lshr" => format!("({c})(({u})a >> b)"),
-        _ => format!("({c})(a >> b)"),
-    }
-}
-
-fn guard(op: &str, t: Type) -> String {
-    let bits = t.bits();
-    let min = match t {
-        Type::I8 => "INT8_MIN",
-        Type::I16 => "INT16_MIN",
-        Type::I32 => "INT32_MIN",
-        Type::I64 => "INT64_MIN",
-        _ => "(((__int128)1) << 127)",
-    };
-    match op {
-        "sdiv" | "srem" => format!("b != 0 && !(a == {min} && b == -1)"),
-        "udiv" | "urem" => "b != 0".into(),
-        "shl" | "lshr" | "ashr" => format!("b >= 0 && b < {bits}"),
-        _ => "1".into(),
-    }
-}
-
-const VALS: &str = "long long vals[] = {0, 1, -1, 2, 3, 5, 7, -7, 8, 13, 31, 63, 100, -100, 127, -128, 255, 1000, -1000, 65535, -32768, 0x7fffffff, -0x7fffffffLL-1, 0x123456789abcLL, -0x123456789abcLL, 0x7fffffffffffffffLL, -0x7fffffffffffffffLL-1};\n#define NV (int)(sizeof vals / sizeof vals[0])\n";
-
 #[test]
 fn integer_arithmetic_all_widths() {
-    let mut fs = Vec::new();
-    let mut decls = String::new();
-    let mut body = String::new();
-    for t in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
-        for (op, name) in INT_OPS {
-            // register-register form
-            let fname = format!("f_{t}_{name}");
-            let (mut b, p) = FB::new(&fname, sig(&[t, t], Some(t)));
-            let r = b.bin(op, t, p[0], p[1]);
-            b.ret(Some(r));
-            fs.push(b.finish());
-            // constant right-hand side forms
-            let mut consts = vec![3i64, 8, 1, 7, 100, -3, -8, -1000, 641, 0x7fff_ffff, -0x8000_0000, 0x1234_5678_9abc, -0x7fff_ffff_ffff_ffff, 10, 60];
-            if t == Type::I8 {
-                consts = vec![3, 8, 1, 7, 5, -3, -8, 10, 100, -128, 127];
-            }
-            if t == Type::I16 {
-                consts = vec![3, 8, 1, 7, 5, -3, -8, 10, 100, -1000, 32767, 641];
-            }
-            for (k, c) in consts.iter().enumerate() {
-                let cname = format!("c{k}_{t}_{name}");
-                let (mut b, p) = FB::new(&cname, sig(&[t], Some(t)));
-                let cv = b.iconst(t, *c as i128);
-                let r = b.bin(op, t, p[0], cv);
-                b.ret(Some(r));
-                fs.push(b.finish());
-                let c_t = cty(t);
-                decls.push_str(&format!("{c_t} {cname}({c_t});\n"));
-                body.push_str(&format!(
-                    "  {{ {c_t} a = ({c_t})vals[i], b = {c}; if ({g}) {{ {c_t} got = {cname}(a), want = {e}; if (got != want) {{ printf(\"FAIL {cname} %lld: %lld vs %lld\\n\", (long long)a, (long long)got, (long long)want); fails++; }} }} }}\n",
-                    g = guard(name, t),
-                    e = c_expr(name, t)
-                ));
-            }
-            let c_t = cty(t);
-            decls.push_str(&format!("{c_t} {fname}({c_t}, {c_t});\n"));
-            body.push_str(&format!(
-                "  for (int j = 0; j < NV; j++) {{ {c_t} a = ({c_t})vals[i], b = ({c_t})vals[j]; if ({name_is_shift}) b = (({c_t})vals[j] & ({bits}-1)); if ({g}) {{ {c_t} got = {fname}(a, b), want = {e}; if (got != want) {{ printf(\"FAIL {fname} %lld %lld: %lld vs %lld\\n\", (long long)a, (long long)b, (long long)got, (long long)want); fails++; }} }} }}\n",
-                name_is_shift = if name.ends_with("sh") || name.contains("sh") { 1 } else { 0 },
-                bits = t.bits(),
-                g = guard(name, t),
-                e = c_expr(name, t)
-            ));
-        }
-    }
-    let driver = format!(
-        "#include <stdio.h>\n#include <stdint.h>\n{decls}{VALS}int main(void) {{ int fails = 0;\n for (int i = 0; i < NV; i++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
-    );
-    let out = run_with_c("intarith", &module(fs), &CodegenOptions::default(), &driver, &[]);
+    let (m, driver) = int_arith_case();
+    let out = run_with_c("intarith", &m, &CodegenOptions::default(), &driver, &[]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
 
@@ -186,73 +60,11 @@ fn sample_asm_is_compact() {
     assert!(!s.contains("(%rbp)"), "{s}");
 }
 
-const CCS: [(IntCC, &str, &str); 10] = [
-    (IntCC::Eq, "eq", "=="),
-    (IntCC::Ne, "ne", "!="),
-    (IntCC::Slt, "slt", "<"),
-    (IntCC::Sle, "sle", "<="),
-    (IntCC::Sgt, "sgt", ">"),
-    (IntCC::Sge, "sge", ">="),
-    (IntCC::Ult, "ult", "<"),
-    (IntCC::Ule, "ule", "<="),
-    (IntCC::Ugt, "ugt", ">"),
-    (IntCC::Uge, "uge", ">="),
-];
 
 #[test]
 fn compares_branches_selects() {
-    let mut fs = Vec::new();
-    let mut decls = String::new();
-    let mut body = String::new();
-    for t in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
-        for (cc, name, cop) in CCS {
-            let c_t = cty(t);
-            let unsigned = name.starts_with('u');
-            let cast = if unsigned { uty(t) } else { c_t };
-            // setcc
-            let f1 = format!("cmp_{t}_{name}");
-            let (mut b, p) = FB::new(&f1, sig(&[t, t], Some(Type::I8)));
-            let r = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
-            b.ret(Some(r));
-            fs.push(b.finish());
-            // folded branch
-            let f2 = format!("br_{t}_{name}");
-            let (mut b, p) = FB::new(&f2, sig(&[t, t], Some(Type::I32)));
-            let c = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
-            let (bt, be) = (b.block(), b.block());
-            b.br(c, bt, be);
-            b.at(bt);
-            let ten = b.iconst(Type::I32, 10);
-            b.ret(Some(ten));
-            b.at(be);
-            let twenty = b.iconst(Type::I32, 20);
-            b.ret(Some(twenty));
-            fs.push(b.finish());
-            // select, also against a constant
-            let f3 = format!("sel_{t}_{name}");
-            let (mut b, p) = FB::new(&f3, sig(&[t, t], Some(t)));
-            let c = b.ins(InstKind::Icmp { cc, ty: t, lhs: p[0], rhs: p[1] });
-            let r = b.ins(InstKind::Select { ty: t, cond: c, cond_ty: Type::I8, a: p[0], b: p[1] });
-            b.ret(Some(r));
-            fs.push(b.finish());
-            let f4 = format!("k_{t}_{name}");
-            let (mut b, p) = FB::new(&f4, sig(&[t], Some(Type::I8)));
-            let k = b.iconst(t, 7);
-            let r = b.ins(InstKind::Icmp { cc, ty: t, lhs: k, rhs: p[0] });
-            b.ret(Some(r));
-            fs.push(b.finish());
-            decls.push_str(&format!(
-                "int8_t {f1}({c_t}, {c_t}); int {f2}({c_t}, {c_t}); {c_t} {f3}({c_t}, {c_t}); int8_t {f4}({c_t});\n"
-            ));
-            body.push_str(&format!(
-                "  {{ {c_t} a = ({c_t})vals[i], b = ({c_t})vals[j]; int want = ({cast})a {cop} ({cast})b;\n    if ({f1}(a, b) != want) {{ printf(\"FAIL {f1} %lld %lld\\n\", (long long)a, (long long)b); fails++; }}\n    if ({f2}(a, b) != (want ? 10 : 20)) {{ printf(\"FAIL {f2}\\n\"); fails++; }}\n    if ({f3}(a, b) != (want ? a : b)) {{ printf(\"FAIL {f3}\\n\"); fails++; }}\n    if ({f4}(a) != (({cast})7 {cop} ({cast})a)) {{ printf(\"FAIL {f4} %lld\\n\", (long long)a); fails++; }} }}\n"
-            ));
-        }
-    }
-    let driver = format!(
-        "#include <stdio.h>\n#include <stdint.h>\n{decls}{VALS}int main(void) {{ int fails = 0;\n for (int i = 0; i < NV; i++) for (int j = 0; j < NV; j++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
-    );
-    let out = run_with_c("cmp", &module(fs), &CodegenOptions::default(), &driver, &[]);
+    let (m, driver) = compare_case();
+    let out = run_with_c("cmp", &m, &CodegenOptions::default(), &driver, &[]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
 
@@ -629,12 +441,12 @@ fn struct_passing_and_returning() {
         let agg = sh.abi();
         c.push_str(&format!("typedef struct {{ {} }} {n};\n", sh.c_fields));
         // IR: S id_S(int pad, S s, int pad2) { return s; }
-        let mut sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(agg.clone()), variadic: false };
+        let mut sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(agg.clone()), variadic: false, named: None };
         let (mut b, p) = FB::new(&format!("id_{n}"), sg.clone());
         b.ret(Some(p[1]));
         fs.push(b.finish());
         // IR: long sum_S(S s)
-        let (mut b, p) = FB::new(&format!("sum_{n}"), Signature { params: vec![agg.clone()], ret: Some(AbiType::Scalar(Type::I64)), variadic: false });
+        let (mut b, p) = FB::new(&format!("sum_{n}"), Signature { params: vec![agg.clone()], ret: Some(AbiType::Scalar(Type::I64)), variadic: false, named: None });
         let s = sum_leaves(&mut b, &sh, p[0]);
         b.ret(Some(s));
         fs.push(b.finish());
@@ -689,7 +501,7 @@ fn many_mixed_arguments() {
     params.push(s12.abi());
     params.push(big.abi());
     params.push(AbiType::Scalar(I32));
-    let sg = Signature { params: params.clone(), ret: Some(AbiType::Scalar(F64)), variadic: false };
+    let sg = Signature { params: params.clone(), ret: Some(AbiType::Scalar(F64)), variadic: false, named: None };
     // IR callee: weighted sum of all scalar args (as double) + struct sums
     let (mut b, p) = FB::new("ir_many", sg.clone());
     let mut acc = b.ins(InstKind::FConst { ty: F64, bits: 0f64.to_bits() as u128 });
@@ -784,7 +596,7 @@ fn variadic_functions() {
     let sdd = Shape { name: "SDD", c_fields: "", leaves: vec![(0, F64), (8, F64)], size: 16, align: 8 };
     let big = Shape { name: "SBIG", c_fields: "", leaves: vec![(0, I64), (8, I64), (16, I64), (24, I64), (32, I64)], size: 40, align: 8 };
     // double vmix(int n, ...): n groups of (int, double, long double, S12, SDD, SBIG, __int128, float-promoted double)
-    let vsig = Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(F64)), variadic: true };
+    let vsig = Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(F64)), variadic: true, named: None };
     let (mut b, p) = FB::new("vmix", vsig.clone());
     let ap = b.slot(24, 8);
     let ap2 = b.slot(24, 8);
@@ -846,7 +658,7 @@ fn variadic_functions() {
     let vmix = b.finish();
 
     // long vnamed(7 named longs, ...): the first variadic argument follows the named stack ones
-    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true };
+    let nsig = Signature { params: vec![AbiType::Scalar(I64); 7], ret: Some(AbiType::Scalar(I64)), variadic: true, named: None };
     let (mut b2, p2) = FB::new("vnamed", nsig);
     let ap3 = b2.slot(24, 8);
     b2.ins(InstKind::VaStart { ap: ap3 });
@@ -861,7 +673,7 @@ fn variadic_functions() {
 
     // long vt(int n, ...): skips n ints, then reads a 16-aligned two-long struct
     let tl = AggLayout { size: 16, align: 16, leaves: vec![(0, I64), (8, I64)], force_memory: false };
-    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true });
+    let (mut b3, p3) = FB::new("vt", Signature { params: vec![AbiType::Scalar(I32)], ret: Some(AbiType::Scalar(I64)), variadic: true, named: None });
     let ap4 = b3.slot(24, 8);
     b3.ins(InstKind::VaStart { ap: ap4 });
     let head = b3.block();
@@ -899,7 +711,7 @@ fn variadic_functions() {
     let l = b.iconst(I64, 1 << 40);
     let f1 = b.ins(InstKind::FConst { ty: F64, bits: 0.125f64.to_bits() as u128 });
     let args = vec![p[0], n, p[1], i, d, x, l, f1, i, d, i, d, i, d, i, d, i, d, d];
-    let ssig = Signature { params: vec![AbiType::Scalar(Ptr), AbiType::Scalar(I64), AbiType::Scalar(Ptr)], ret: Some(AbiType::Scalar(I32)), variadic: true };
+    let ssig = Signature { params: vec![AbiType::Scalar(Ptr), AbiType::Scalar(I64), AbiType::Scalar(Ptr)], ret: Some(AbiType::Scalar(I32)), variadic: true, named: None };
     let r = b.call("snprintf", ssig, args);
     b.ret(Some(r));
     let fmt = b.finish();
