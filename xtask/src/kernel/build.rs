@@ -88,6 +88,7 @@ impl KernelBuild {
     pub fn run(&self) -> Result<BuiltKernel, String> {
         let start = Instant::now();
         let tree = source::prepare(&self.src, &self.cache)?;
+        wipe_if_compiler_changed(&self.out, &self.cc)?;
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
         let out = self.out.canonicalize().map_err(|e| format!("{}: {e}", self.out.display()))?;
         let this = KernelBuild { out: out.clone(), ..self.clone() };
@@ -145,4 +146,30 @@ impl KernelBuild {
         }
         Ok(BuiltKernel { image, out, seconds: start.elapsed().as_secs_f64() })
     }
+}
+
+/// kbuild rebuilds a file when its command line changes, not when the
+/// compiler binary does: objects of an older ccc would be linked with new
+/// ones. A build directory remembers its compiler's fingerprint and starts
+/// afresh when it differs.
+fn wipe_if_compiler_changed(out: &Path, cc: &Compiler) -> Result<(), String> {
+    let fingerprint = match cc {
+        Compiler::Ccc(p) | Compiler::Path(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in bytes {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            format!("{} {h:016x}\n", p.display())
+        }
+        Compiler::Gcc => "gcc\n".to_string(),
+    };
+    let file = out.join(".ccc-compiler");
+    match std::fs::read_to_string(&file) {
+        Ok(old) if old == fingerprint => return Ok(()),
+        Ok(_) => std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?,
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::write(&file, fingerprint).map_err(|e| format!("{}: {e}", file.display()))
 }
