@@ -143,6 +143,14 @@ fn fold(kind: &InstKind, consts: &[Option<i128>]) -> Option<Folded> {
                 UnOp::Neg => a.wrapping_neg(),
                 UnOp::Not => !a,
                 UnOp::Popcount => unsigned(a, *ty).count_ones() as i128,
+                // Undefined for 0, as the builtins: left alone.
+                UnOp::Clz | UnOp::Ctz if unsigned(a, *ty) == 0 => return None,
+                UnOp::Clz => (unsigned(a, *ty).leading_zeros() - (128 - ty.bits())) as i128,
+                UnOp::Ctz => unsigned(a, *ty).trailing_zeros() as i128,
+                UnOp::Bswap if ty.bits() % 16 == 0 => {
+                    let bytes = ty.bits() / 8;
+                    (unsigned(a, *ty).swap_bytes() >> (128 - 8 * bytes)) as i128
+                }
                 _ => return None,
             }))
         }

@@ -43,6 +43,9 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     for f in m.functions.iter_mut().filter(|f| changed.contains(&f.name) || fold::has_constant_p(f)) {
         optimize_function_with(f, &images, true)?;
     }
+    // Calls in branches that folded away leave static functions unreferenced
+    // (the kernel's THP helpers with THP off refer to functions that do not exist).
+    prune::run(m, opts.opt_level);
     Ok(())
 }
 
