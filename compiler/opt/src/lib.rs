@@ -6,6 +6,7 @@ pub mod asm_outputs;
 pub mod bools;
 pub mod cfg;
 pub mod const_load;
+pub mod dead_args;
 pub mod dce;
 pub mod dom;
 pub mod fold;
@@ -35,7 +36,8 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     // Small inline functions are measured and copied once optimised; their
     // callers are optimised again with the copies in place, and every
     // `__builtin_constant_p` is decided last (after inlining, as GCC).
-    let changed = inline::run_small(m, small_inline_limit(opts));
+    let mut changed = inline::run_small(m, small_inline_limit(opts));
+    changed.extend(dead_args::run(m, opts.pic));
     if !changed.is_empty() {
         prune::run(m, opts.opt_level);
     }
