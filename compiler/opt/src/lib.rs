@@ -11,6 +11,7 @@ pub mod dce;
 pub mod dom;
 pub mod fold;
 pub mod inline;
+pub mod ipa_const;
 pub mod mem2reg;
 pub mod prune;
 pub mod simplify;
@@ -38,6 +39,7 @@ pub fn optimize_module(m: &mut Module, opts: &CodegenOptions) -> Result<(), Stri
     // `__builtin_constant_p` is decided last (after inlining, as GCC).
     let mut changed = inline::run_small(m, small_inline_limit(opts));
     changed.extend(dead_args::run(m, opts.pic));
+    changed.extend(ipa_const::run(m));
     if !changed.is_empty() {
         prune::run(m, opts.opt_level);
     }

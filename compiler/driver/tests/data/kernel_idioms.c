@@ -102,3 +102,22 @@ unsigned long user_reserve(void) { return min(free_kbytes / 32, 0x20000); }
 /* arch/x86/include/asm/vvar.h: hidden declarations nothing uses emit nothing
  * (an assembler would make each an undefined symbol). */
 extern struct vdso_rng vvar__vdso_rng_data __attribute__((visibility("hidden")));
+
+/* arch/x86/kernel/alternative.c, fpu/signal.c: arguments an empty stub never
+ * reads are not computed, and a static function always called with the same
+ * constant uses it, so neither the linker-script symbol nor the function of
+ * the dead branch is referenced. */
+extern int __retpoline_sites[];
+void __attribute__((noinline)) apply_retpolines(int *start) { (void)0; }
+void convert_to_fxsr(void);
+static int __attribute__((noinline)) restore_sig(int ia32_fxstate)
+{
+	if (ia32_fxstate)
+		convert_to_fxsr();
+	return 1;
+}
+int fpu_restore(void)
+{
+	apply_retpolines(__retpoline_sites);
+	return restore_sig(0);
+}
