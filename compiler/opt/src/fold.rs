@@ -130,10 +130,10 @@ fn fold(kind: &InstKind, consts: &[Option<i128>]) -> Option<Folded> {
     let c = |v: &Value| consts[v.index()];
     match kind {
         InstKind::Binary { op, ty, lhs, rhs } if ty.is_int() || (*ty == Type::Ptr && matches!(op, BinOp::Add | BinOp::Sub)) => {
+            // Constant pointers are plain numbers here (symbol addresses are
+            // GlobalAddr, never in `consts`): `(void *)0x100 + POISON_DELTA`.
             if let (Some(a), Some(b)) = (c(lhs), c(rhs)) {
-                if *ty != Type::Ptr {
-                    return fold_binary(*op, *ty, a, b).map(Folded::Const);
-                }
+                return fold_binary(*op, *ty, a, b).map(Folded::Const);
             }
             binary_identity(*op, *ty, *lhs, *rhs, c(lhs).map(|a| wrap(a, *ty)), c(rhs).map(|b| wrap(b, *ty)))
         }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Module, Type, Value, ValueDef};
+use ccc_ir::{AbiType, Block, BlockCall, Callee, Function, Inst, InstKind, Linkage, Module, Type, Value, ValueDef};
 
 /// Inlined copies per caller before giving up (runaway always_inline chains).
 const MAX_INLINES_PER_FUNCTION: usize = 2000;
@@ -27,8 +27,14 @@ pub fn run(m: &mut Module) {
 /// `.text` referring to `.init.text`). Returns the names of the functions
 /// that changed.
 pub fn run_small(m: &mut Module, max_size: usize) -> Vec<String> {
-    inline_into_module(m, |f| f.declared_inline && !f.noinline, max_size)
+    let wanted = |f: &Function| !f.noinline && (f.declared_inline || (f.attrs.linkage == Linkage::Internal && size(f) <= TINY_STATIC_SIZE));
+    inline_into_module(m, wanted, max_size)
 }
+
+/// `static` functions this small are inlined without `inline`, as GCC's early
+/// inliner does for bodies about the size of a call (the kernel: a stub that
+/// returns `false` guards a call to a function that must not be referenced).
+const TINY_STATIC_SIZE: usize = 8;
 
 /// The number of instructions of `f`, the measure of inlining limits.
 pub fn size(f: &Function) -> usize {

@@ -121,3 +121,18 @@ int fpu_restore(void)
 	apply_retpolines(__retpoline_sites);
 	return restore_sig(0);
 }
+
+/* mm/page_alloc.c: a tiny static stub is inlined without 'inline', so the
+ * guarded call of a function containing BUILD_BUG() disappears; constant
+ * pointer arithmetic folds (LIST_POISON1). */
+void build_bug_failed(void);
+static _Bool contains_unaccepted(void) { return 0; }
+static _Bool free_unaccepted(void) { build_bug_failed(); return 1; }
+int free_pages_ok(void)
+{
+	if ((unsigned long)((void *)0x100 + 0xdead000000000000UL) & 1)
+		build_bug_failed();
+	if (contains_unaccepted() && free_unaccepted())
+		return 1;
+	return 0;
+}
