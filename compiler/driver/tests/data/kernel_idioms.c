@@ -40,7 +40,7 @@ int lock_owner(void)
 
 /* __init after an enum return type: the function is in .init.text. */
 enum cmd { CMD_NONE, CMD_AUTO };
-static enum cmd __attribute__((__section__(".init.text"))) __attribute__((__cold__))
+enum cmd __attribute__((__section__(".init.text"))) __attribute__((__cold__))
 parse_cmdline(void)
 {
 	return CMD_AUTO;
