@@ -14,6 +14,7 @@ pub mod inline;
 pub mod ipa_const;
 pub mod mem2reg;
 pub mod prune;
+pub mod ranges;
 pub mod simplify;
 pub mod thread;
 
@@ -94,6 +95,8 @@ fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result
         check(f, "fold")?;
         let folded = bools::run(f) | folded;
         check(f, "bools")?;
+        let folded = ranges::run(f) | folded;
+        check(f, "ranges")?;
         let threaded = thread::run(f);
         check(f, "thread")?;
         let cleaned = cfg::run(f) | threaded;

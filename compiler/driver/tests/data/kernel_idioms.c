@@ -136,3 +136,21 @@ int free_pages_ok(void)
 		return 1;
 	return 0;
 }
+
+/* include/linux/mm_types.h encode_page(): value ranges through a select,
+ * a block parameter and 'or' decide BUILD_BUG_ON(flags > 3). */
+void encoded_page_bits_error(void);
+static inline __attribute__((always_inline)) unsigned long encode_page(void *page, unsigned long flags)
+{
+	if (flags > 3ul)
+		encoded_page_bits_error();
+	return flags | (unsigned long)page;
+}
+unsigned long remove_page(void *page, _Bool delay_rmap, unsigned nr)
+{
+	int flags = delay_rmap ? 1ul : 0;
+	if (nr == 1)
+		return encode_page(page, flags);
+	flags |= 2ul;
+	return encode_page(page, flags);
+}
