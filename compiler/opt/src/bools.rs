@@ -57,19 +57,7 @@ pub fn run(f: &mut Function) -> bool {
         }
     }
     if changed {
-        // Uses before their (aliased) definition in layout order, and block arguments.
-        for bd in &mut f.blocks {
-            for inst in &mut bd.insts {
-                inst.kind.map_operands(|v| resolve(&alias, v));
-            }
-        }
+        crate::fold::apply_aliases(f, &alias);
     }
     changed
-}
-
-fn resolve(alias: &[Option<Value>], mut v: Value) -> Value {
-    while let Some(Some(r)) = alias.get(v.index()) {
-        v = *r;
-    }
-    v
 }

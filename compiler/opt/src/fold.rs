@@ -100,17 +100,22 @@ pub fn run(f: &mut Function) -> bool {
         }
     }
     if changed {
-        // Uses that come before their (replaced) definition in layout order.
-        for bd in &mut f.blocks {
-            for inst in &mut bd.insts {
-                inst.kind.map_operands(|v| resolve(&alias, v));
-            }
-        }
+        apply_aliases(f, &alias);
     }
     changed
 }
 
-fn resolve(alias: &[Option<Value>], mut v: Value) -> Value {
+/// Replaces every use of an aliased value by what it stands for, also the
+/// uses that come before their (replaced) definition in layout order.
+pub(crate) fn apply_aliases(f: &mut Function, alias: &[Option<Value>]) {
+    for bd in &mut f.blocks {
+        for inst in &mut bd.insts {
+            inst.kind.map_operands(|v| resolve(alias, v));
+        }
+    }
+}
+
+pub(crate) fn resolve(alias: &[Option<Value>], mut v: Value) -> Value {
     while let Some(Some(r)) = alias.get(v.index()) {
         v = *r;
     }

@@ -25,6 +25,32 @@ fn align_up(x: u64, a: u64) -> u64 {
 }
 
 impl Frame {
+    /// One frame slot per IR stack slot, in order (frame slot `i` is IR slot `i`).
+    /// Slots no instruction refers to any more (promoted to registers) take no
+    /// space; over-aligned ones get room to be aligned at run time (the frame
+    /// itself is only 16-aligned).
+    pub fn place_ir_slots(&mut self, f: &ccc_ir::Function) {
+        let mut referenced = vec![false; f.slots.len()];
+        for &b in &f.layout {
+            for inst in &f.blocks[b.index()].insts {
+                if let ccc_ir::InstKind::SlotAddr { slot } = inst.kind {
+                    if let Some(r) = referenced.get_mut(slot.index()) {
+                        *r = true;
+                    }
+                }
+            }
+        }
+        for (i, s) in f.slots.iter().enumerate() {
+            if !referenced[i] {
+                self.new_slot(0, 1);
+            } else if s.align > 16 {
+                self.new_slot(s.size + s.align as u64, 16);
+            } else {
+                self.new_slot(s.size, s.align);
+            }
+        }
+    }
+
     pub fn new_slot(&mut self, size: u64, align: u32) -> u32 {
         self.slots.push(FrameSlot { size, align: align.max(1) });
         (self.slots.len() - 1) as u32

@@ -694,27 +694,7 @@ impl<'a> Isel<'a> {
 
     pub fn run(mut self) -> Result<(MFunc<Inst>, Vec<Block>, Isel2), String> {
         let f = self.f;
-        // slots no instruction refers to any more (promoted to registers) take no space
-        let mut referenced = vec![false; f.slots.len()];
-        for &b in &f.layout {
-            for inst in &f.blocks[b.index()].insts {
-                if let InstKind::SlotAddr { slot } = inst.kind {
-                    if let Some(r) = referenced.get_mut(slot.index()) {
-                        *r = true;
-                    }
-                }
-            }
-        }
-        for (i, s) in f.slots.iter().enumerate() {
-            if !referenced[i] {
-                self.mf.frame.new_slot(0, 1);
-            } else if s.align > 16 {
-            // Over-aligned slots get room to be aligned at run time (see SlotAddr).
-                self.mf.frame.new_slot(s.size + s.align as u64, 16);
-            } else {
-                self.mf.frame.new_slot(s.size, s.align);
-            }
-        }
+        self.mf.frame.place_ir_slots(f);
         for &b in &f.layout {
             let mb = self.new_block();
             self.block_map[b.index()] = Some(mb);
