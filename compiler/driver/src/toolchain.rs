@@ -134,9 +134,12 @@ impl Toolchain {
     }
 
     /// A program (`as`, `ld`): `-B` prefixes (`<B><prefix>name`, `<B>name`),
-    /// then `PATH` (`<prefix>name`).
+    /// then `PATH` (`<prefix>name`, and for a cross compiler called by another
+    /// name, `<triple>-name`: `riscv64-unknown-linux-gnu-gcc`, nixpkgs' name,
+    /// finds Debian's `riscv64-linux-gnu-as`).
     pub fn find_program(&self, name: &str) -> String {
         let prefixed = format!("{}{name}", self.tool_prefix);
+        let canonical = if self.native { prefixed.clone() } else { format!("{}-{name}", self.target.triple) };
         for b in &self.b_prefixes {
             for n in [&prefixed, &name.to_string()] {
                 let p = format!("{b}{n}");
@@ -150,10 +153,12 @@ impl Toolchain {
             }
         }
         if let Some(path) = std::env::var_os("PATH") {
-            for dir in std::env::split_paths(&path) {
-                let p = dir.join(&prefixed);
-                if is_executable(&p) {
-                    return p.to_string_lossy().into_owned();
+            for candidate in [&prefixed, &canonical] {
+                for dir in std::env::split_paths(&path) {
+                    let p = dir.join(candidate);
+                    if is_executable(&p) {
+                        return p.to_string_lossy().into_owned();
+                    }
                 }
             }
         }
