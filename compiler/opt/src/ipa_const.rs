@@ -68,7 +68,7 @@ fn address_taken(m: &Module) -> BTreeSet<&str> {
                     InstKind::GlobalAddr { name, .. } => {
                         s.insert(name.as_str());
                     }
-                    InstKind::InlineAsm(a) => s.extend(words(&a.template)),
+                    InstKind::InlineAsm(a) => s.extend(crate::prune::asm_words(&a.template)),
                     _ => {}
                 }
             }
@@ -85,13 +85,9 @@ fn address_taken(m: &Module) -> BTreeSet<&str> {
         s.insert(a.target.as_str());
     }
     for asm in &m.toplevel_asm {
-        s.extend(words(asm));
+        s.extend(crate::prune::asm_words(asm));
     }
     s
-}
-
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$')).filter(|w| !w.is_empty())
 }
 
 /// Integer constants defined in `f`, by value.

@@ -139,6 +139,6 @@ fn function_refs(f: &Function) -> impl Iterator<Item = &str> {
 }
 
 /// Identifier-like words of assembly text (symbols it may name).
-fn asm_words(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn asm_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$')).filter(|w| !w.is_empty())
 }

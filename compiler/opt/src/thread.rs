@@ -15,16 +15,27 @@ const MAX_JOIN_INSTS: usize = 16;
 pub fn run(f: &mut Function) -> bool {
     let mut changed = false;
     let used_outside = values_used_outside_their_block(f);
+    let preds = f.predecessors();
+    // Constants of the whole function, computed once (the per-edge
+    // evaluation adds the join block's own values to a copy).
+    let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
+    for bl in &f.layout {
+        for i in &f.blocks[bl.index()].insts {
+            if let (InstKind::IConst { value, .. }, Some(r)) = (&i.kind, i.result) {
+                consts[r.index()] = Some(*value);
+            }
+        }
+    }
     for b in f.layout.clone() {
         if !is_threadable(f, b, &used_outside) {
             continue;
         }
-        for p in f.layout.clone() {
+        for &p in &preds[b.index()] {
             let Some(InstKind::Jump(call)) = f.blocks[p.index()].insts.last().map(|i| &i.kind) else { continue };
             if call.block != b {
                 continue;
             }
-            if let Some(target) = decide(f, b, &call.args.clone()) {
+            if let Some(target) = decide(f, b, &call.args.clone(), &mut consts) {
                 if let Some(last) = f.blocks[p.index()].insts.last_mut() {
                     last.kind = InstKind::Jump(target);
                     changed = true;
@@ -59,16 +70,24 @@ fn defined_in(f: &Function, b: Block, call: &BlockCall) -> bool {
 }
 
 /// The successor of `b` when it is entered with `args`, if constants decide it.
-fn decide(f: &Function, b: Block, args: &[Value]) -> Option<BlockCall> {
+/// `consts` holds the function's constants and is left as it was found.
+fn decide(f: &Function, b: Block, args: &[Value], consts: &mut [Option<i128>]) -> Option<BlockCall> {
     let bd = &f.blocks[b.index()];
-    let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
-    for bl in &f.layout {
-        for i in &f.blocks[bl.index()].insts {
-            if let (InstKind::IConst { value, .. }, Some(r)) = (&i.kind, i.result) {
-                consts[r.index()] = Some(*value);
-            }
+    let decided = evaluate_join(f, b, args, consts);
+    // Undo this edge's values: parameters and everything computed but constants.
+    for p in &bd.params {
+        consts[p.index()] = None;
+    }
+    for i in &bd.insts {
+        if let (Some(r), false) = (i.result, matches!(i.kind, InstKind::IConst { .. })) {
+            consts[r.index()] = None;
         }
     }
+    decided
+}
+
+fn evaluate_join(f: &Function, b: Block, args: &[Value], consts: &mut [Option<i128>]) -> Option<BlockCall> {
+    let bd = &f.blocks[b.index()];
     for (p, a) in bd.params.iter().zip(args) {
         consts[p.index()] = consts[a.index()];
     }
@@ -76,7 +95,7 @@ fn decide(f: &Function, b: Block, args: &[Value]) -> Option<BlockCall> {
     for i in body {
         let r = i.result?;
         if consts[r.index()].is_none() {
-            consts[r.index()] = Some(crate::fold::evaluate(&i.kind, &consts)?);
+            consts[r.index()] = Some(crate::fold::evaluate(&i.kind, consts)?);
         }
     }
     let InstKind::Branch { cond, cond_ty, then_dest, else_dest } = &last.kind else { return None };

@@ -5,6 +5,7 @@
 pub mod frame;
 pub mod liveness;
 pub mod loops;
+pub mod lowering;
 pub mod module;
 pub mod mir;
 pub mod regalloc;

@@ -541,7 +541,7 @@ impl<'a> Isel<'a> {
         self.lower_entry()?;
         for &b in &f.layout {
             self.cur = self.mblock(b);
-            for inst in &f.blocks[b.index()].insts {
+            for inst in crate::codegen::lowering::lowered_insts(&f.blocks[b.index()].insts) {
                 self.lower_inst(inst.result, &inst.kind)?;
             }
         }

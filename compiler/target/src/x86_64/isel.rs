@@ -704,15 +704,7 @@ impl<'a> Isel<'a> {
         self.lower_entry()?;
         for &b in &f.layout {
             self.cur = self.block_map[b.index()].unwrap_or(0);
-            let bd = &f.blocks[b.index()];
-            let mut after_call = false;
-            for inst in &bd.insts {
-                // After a call that does not return, nothing at all (as GCC;
-                // the kernel's objtool rejects unreachable code there).
-                if after_call && matches!(inst.kind, InstKind::Unreachable) {
-                    continue;
-                }
-                after_call = matches!(inst.kind, InstKind::Call { .. });
+            for inst in crate::codegen::lowering::lowered_insts(&f.blocks[b.index()].insts) {
                 self.lower_inst(inst.result, &inst.kind)?;
             }
         }
