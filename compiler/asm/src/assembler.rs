@@ -17,6 +17,8 @@ pub struct Emit {
 }
 
 pub struct Assembler<'a> {
+    /// Command-line options (`-Wa,...`).
+    pub opts: crate::Options,
     pub arch: &'a dyn Arch,
     pub sections: Vec<Section>,
     pub syms: Symbols,
@@ -88,6 +90,7 @@ impl<'a> Assembler<'a> {
             stretch: 0,
             local_commons: Vec::new(),
             order: Vec::new(),
+            opts: crate::Options::default(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {
@@ -303,11 +306,10 @@ impl<'a> Assembler<'a> {
             return Err(format!("symbol `{name}' is already defined"));
         }
         // A value known now is stored as a number, so that later redefinitions see it.
-        let v = match expr::eval(&e.expr, self) {
-            Ok(v) => v,
-            Err(_) => Val::default(),
-        };
-        let def = match v.constant() {
+        // (A value that depends on layout not done yet, `.-f` after a code alignment, stays an
+        // expression.)
+        let known = expr::eval(&e.expr, self).ok().and_then(|v| v.constant());
+        let def = match known {
             Some(n) => Def::Equ(Expr::Num(n)),
             None => Def::Equ(e.expr),
         };
@@ -317,6 +319,34 @@ impl<'a> Assembler<'a> {
 }
 
 impl Assembler<'_> {
+    /// `e` with symbols `.set` to a number replaced by their current value: an expression
+    /// evaluated later (a layout-dependent `.fill` count) sees `i` as it was then, as in
+    /// GNU as, not the value of the last `i = i + 1`.
+    pub fn snapshot_equates(&self, e: &Expr) -> Expr {
+        match e {
+            Expr::Sym(id) => match &self.syms.sym(*id).def {
+                Def::Equ(Expr::Num(n)) => Expr::Num(*n),
+                _ => e.clone(),
+            },
+            Expr::Un(op, a) => Expr::Un(*op, Box::new(self.snapshot_equates(a))),
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(self.snapshot_equates(a)), Box::new(self.snapshot_equates(b))),
+            Expr::Num(_) | Expr::Reg(_) => e.clone(),
+        }
+    }
+
+    /// Operand tokens with register equates (`.set copy0, %xmm5`) replaced by the register.
+    pub fn with_reg_aliases(&self, toks: &[Tok]) -> Vec<Tok> {
+        toks.iter()
+            .map(|t| match t {
+                Tok::Ident(name) => match self.syms.get(name).map(|id| &self.syms.sym(id).def) {
+                    Some(crate::symbols::Def::Equ(Expr::Reg(r))) => Tok::Reg(r.clone()),
+                    _ => t.clone(),
+                },
+                _ => t.clone(),
+            })
+            .collect()
+    }
+
     /// A symbol by name, recording when it was created.
     pub fn intern(&mut self, name: &str) -> SymId {
         let n = self.syms.list.len();
@@ -346,7 +376,7 @@ impl Assembler<'_> {
                 self.convert_temps(a, first_new, plain);
                 self.convert_temps(b, first_new, plain);
             }
-            Expr::Num(_) => {}
+            Expr::Num(_) | Expr::Reg(_) => {}
         }
     }
 }

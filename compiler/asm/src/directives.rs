@@ -23,6 +23,7 @@ pub fn toks_text(toks: &[Tok]) -> String {
         match t {
             Tok::Ident(x) => s.push_str(x),
             Tok::Num(n) => s.push_str(&n.to_string()),
+            Tok::Big(n) => s.push_str(&format!("{n:#x}")),
             Tok::Float(f) => s.push_str(f),
             Tok::Str(b) => s.push_str(&String::from_utf8_lossy(b)),
             Tok::Reg(r) => {
@@ -79,7 +80,12 @@ impl Assembler<'_> {
             ".protected" => self.each_sym(&list, |a, id| a.syms.sym_mut(id).vis = 3)?,
             ".internal" => self.each_sym(&list, |a, id| a.syms.sym_mut(id).vis = 1)?,
             ".type" => {
-                let [s, t] = list[..] else { return Err("expected `.type sym, @type'".into()) };
+                // `.type sym, @function`, or without the comma: `.type sym STT_FUNC`.
+                let (s, t) = match list[..] {
+                    [s, t] => (s, t),
+                    [one] if one.len() >= 2 => (&one[..1], &one[1..]),
+                    _ => return Err("expected `.type sym, @type'".into()),
+                };
                 let id = self.intern(&name_arg(s)?);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
@@ -314,9 +320,14 @@ impl Assembler<'_> {
     }
 
     pub fn do_align(&mut self, pow: u32, fill: Option<u8>, max: u32) {
+        let nop = self.arch.nop_fill_byte();
         let s = self.sec();
         s.align = s.align.max(1 << pow);
-        let fill = if s.is_code() { fill } else { Some(fill.unwrap_or(0)) };
+        let fill = match fill {
+            _ if !s.is_code() => Some(fill.unwrap_or(0)),
+            Some(b) if Some(b) == nop => None,
+            f => f,
+        };
         if pow > 0 {
             self.add_tail(Tail::Align { pow, fill, max });
         }
@@ -332,6 +343,10 @@ impl Assembler<'_> {
 
     fn octa(&mut self, list: &[&[Tok]]) -> Result<(), String> {
         for t in list {
+            if let [Tok::Big(v)] = t {
+                self.sec().emit(&v.to_le_bytes());
+                continue;
+            }
             let v = self.const_expr(t)?;
             let hi = if v < 0 { -1i64 } else { 0 };
             self.sec().emit(&v.to_le_bytes());
@@ -351,14 +366,17 @@ impl Assembler<'_> {
                 let n = usize::try_from(n).ok().filter(|n| *n <= MAX_SPACE).ok_or("bad .space size")?;
                 self.sec().emit(&vec![fill; n]);
             }
-            None => self.add_tail(Tail::Space { expr: e.expr, fill }),
+            None => {
+                let expr = self.snapshot_equates(&e.expr);
+                self.add_tail(Tail::Space { expr, fill })
+            }
         }
         Ok(())
     }
 
     /// `.fill repeat, size, value`.
     fn fill(&mut self, list: &[&[Tok]]) -> Result<(), String> {
-        let rep = self.const_expr(list.first().copied().unwrap_or(&[]))?;
+        let rep = self.parse_expr(list.first().copied().unwrap_or(&[]))?;
         let size = match list.get(1) {
             Some(t) => self.const_expr(t)?.min(8),
             None => 1,
@@ -366,6 +384,17 @@ impl Assembler<'_> {
         let val = match list.get(2) {
             Some(t) => self.const_expr(t)?,
             None => 0,
+        };
+        let rep = match self.try_const(&rep.expr)? {
+            Some(n) => n,
+            // A byte count that depends on the layout (`.fill 0b + 8 - ., 1, 0xcc` after a
+            // branch) is a `.skip` resolved when branches are relaxed.
+            None if size == 1 => {
+                let expr = self.snapshot_equates(&rep.expr);
+                self.add_tail(Tail::Space { expr, fill: val as u8 });
+                return Ok(());
+            }
+            None => return Err("expression is not a constant".into()),
         };
         if rep.max(0) as u128 * size.max(0) as u128 > MAX_SPACE as u128 {
             return Err(".fill size too large".into());

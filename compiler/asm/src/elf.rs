@@ -252,6 +252,10 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
 /// The ELF view of one symbol (binding filled in by the caller); None to leave it out.
 fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, String> {
     let s = asm.syms.sym(id);
+    // Register equates (`.set copy0, %xmm5`) live only in the assembler, as in GNU as.
+    if matches!(s.def, Def::Equ(expr::Expr::Reg(_))) {
+        return Ok(None);
+    }
     let size = match &s.size {
         Some(e) => match expr::eval(e, asm) {
             Ok(v) => v.constant().unwrap_or(0) as u64,

@@ -74,6 +74,8 @@ pub enum UnOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Num(i64),
+    /// A register (`.if \reg == %rsp` in kernel macros): only compared for identity.
+    Reg(String),
     Sym(SymId),
     Un(UnOp, Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
@@ -194,6 +196,7 @@ impl Parser<'_, '_> {
                 e
             }
             Tok::Num(n) => Expr::Num(n),
+            Tok::Reg(r) => Expr::Reg(r),
             Tok::LocalRef(n, f) => Expr::Sym(self.names.local_ref(n, f)),
             Tok::Ident(ref s) if s == "." => Expr::Sym(self.names.dot()),
             Tok::Ident(s) => {
@@ -269,6 +272,11 @@ fn eval_depth(e: &Expr, env: &dyn Env, depth: u32) -> Result<Val, EvalErr> {
     }
     Ok(match e {
         Expr::Num(n) => Val::num(*n),
+        Expr::Reg(r) => return Err(EvalErr::Bad(format!("register %{r} used as a value"))),
+        Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), a, b) if matches!((&**a, &**b), (Expr::Reg(_), Expr::Reg(_))) => {
+            let same = a == b;
+            Val::num(if same == (*op == BinOp::Eq) { -1 } else { 0 })
+        }
         Expr::Sym(id) => match env.sym_val(*id) {
             SymVal::Abs(n) => Val::num(n),
             SymVal::Equ(e) => eval_depth(e, env, depth + 1)?,

@@ -7,6 +7,8 @@ pub enum Tok {
     Ident(String),
     /// Integer literal (wrapping to 64 bits, as GNU as does for .quad and below).
     Num(i64),
+    /// Integer literal wider than 64 bits (a GNU as "bignum"): only `.octa` takes one.
+    Big(u128),
     /// Floating literal kept as text (only `.float`/`.double` read it).
     Float(String),
     Str(Vec<u8>),
@@ -143,7 +145,19 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             toks.push(Tok::Ident(s[st..i].to_string()));
             continue;
         }
-        if c == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic()) {
+        // `% rip` (a blank the C preprocessor left): where `%` cannot be the modulo
+        // operator, after `(`, `,` or at the start, it still names a register.
+        let blank_reg = c == b'%'
+            && matches!(toks.last(), None | Some(Tok::Op("(" | ",")))
+            && b[i + 1..].iter().position(|c| !c.is_ascii_whitespace()).is_some_and(|k| k > 0 && b[i + 1 + k].is_ascii_alphabetic());
+        if blank_reg {
+            i += 1;
+            while b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i -= 1;
+        }
+        if (c == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic())) || blank_reg {
             let st = i + 1;
             i += 1;
             while i < b.len() && b[i].is_ascii_alphanumeric() {
@@ -223,16 +237,19 @@ fn lex_number(s: &str) -> Result<(Tok, usize), String> {
         return Ok((Tok::LocalRef(num, lower.ends_with('f')), n));
     }
     let v = if let Some(h) = lower.strip_prefix("0x") {
-        u64::from_str_radix(h, 16)
+        u128::from_str_radix(h, 16)
     } else if let Some(bin) = lower.strip_prefix("0b") {
-        u64::from_str_radix(bin, 2)
+        u128::from_str_radix(bin, 2)
     } else if lower.len() > 1 && lower.starts_with('0') {
-        u64::from_str_radix(&lower[1..], 8)
+        u128::from_str_radix(&lower[1..], 8)
     } else {
-        lower.parse::<u64>()
+        lower.parse::<u128>()
     }
     .map_err(|_| format!("bad number '{text}'"))?;
-    Ok((Tok::Num(v as i64), n))
+    match u64::try_from(v) {
+        Ok(v) => Ok((Tok::Num(v as i64), n)),
+        Err(_) => Ok((Tok::Big(v), n)),
+    }
 }
 
 /// One escape sequence after the backslash; returns (byte, chars consumed).

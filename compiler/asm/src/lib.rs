@@ -13,6 +13,7 @@ pub mod layout;
 pub mod leb;
 pub mod lex;
 pub mod macros;
+pub mod options;
 pub mod section;
 pub mod symbols;
 pub mod x86_64;
@@ -20,6 +21,7 @@ pub mod x86_64;
 use assembler::Assembler;
 use expr::Modifier;
 use lex::Tok;
+pub use options::Options;
 use section::FixKind;
 
 /// What one target architecture contributes.
@@ -33,6 +35,11 @@ pub trait Arch: Sync {
     fn cfi_initial(&self) -> Vec<u8>;
     /// `n` bytes of NOPs for code alignment.
     fn nops(&self, n: usize) -> Vec<u8>;
+    /// A one-byte alignment fill that GNU as treats as "pad with NOPs" in code sections
+    /// (x86's `.p2align 4, 0x90` gets multi-byte NOPs).
+    fn nop_fill_byte(&self) -> Option<u8> {
+        None
+    }
     /// Size of a relaxable branch in its short or long form.
     fn branch_size(&self, cc: Option<u8>, long: bool) -> u64;
     /// Bytes of a branch with displacement `disp`, and where its displacement field starts.
@@ -52,8 +59,17 @@ pub fn arch_is_tls_modifier(m: Modifier) -> bool {
 /// Assemble `src` (named `file` in diagnostics) to an ELF object.
 /// Errors are GNU-as style lines: `file:line: Error: message`.
 pub fn assemble(arch: &dyn Arch, src: &str, file: &str) -> Result<Vec<u8>, Vec<String>> {
+    assemble_with(arch, src, file, &Options::default())
+}
+
+/// [`assemble`] with GNU as command-line options.
+pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> Result<Vec<u8>, Vec<String>> {
     let mut asm = Assembler::new(arch, file);
+    asm.opts = opts.clone();
     asm.run(src)?;
+    if opts.noexecstack {
+        asm.section_by_name(".note.GNU-stack", Some(1), Some(0), 0, None);
+    }
     let fail = |e: String| vec![format!("{file}: Error: {e}")];
     if !asm.conds.is_empty() {
         return Err(fail("end of file inside conditional".into()));

@@ -4,12 +4,14 @@ use std::collections::HashMap;
 
 use crate::assembler::Assembler;
 use crate::directives::toks_text;
-use crate::lex::{split_commas, tokenize, Tok};
+use crate::lex::{split_commas, Tok};
 
 struct Param {
     name: String,
     default: Option<String>,
     vararg: bool,
+    /// `:req`: an invocation must give a value.
+    required: bool,
 }
 
 struct MacroDef {
@@ -55,10 +57,11 @@ impl Macros {
             let mut j = 0;
             while j < part.len() {
                 let Tok::Ident(p) = &part[j] else { return Err("bad macro parameter".into()) };
-                let mut prm = Param { name: p.clone(), default: None, vararg: false };
+                let mut prm = Param { name: p.clone(), default: None, vararg: false, required: false };
                 j += 1;
                 if let (Some(Tok::Op(":")), Some(Tok::Ident(q))) = (part.get(j), part.get(j + 1)) {
                     prm.vararg = q == "vararg";
+                    prm.required = q == "req";
                     j += 2;
                 }
                 if part.get(j) == Some(&Tok::Op("=")) {
@@ -128,6 +131,100 @@ fn substitute(line: &str, vals: &[(String, String)], counter: u32) -> String {
     out
 }
 
+/// GNU as's macro argument list: arguments are separated by commas, or by blanks between
+/// two operands (`m a b`), never inside parentheses or quotes; the blanks around an operator
+/// belong to the argument (`m (1 | 2) << 3` is one argument).
+fn split_args(text: &str) -> Vec<(usize, String)> {
+    let b = text.as_bytes();
+    let ends_operand = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$' | b')' | b'"');
+    let starts_operand = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$' | b'(' | b'"' | b'%' | b'\\');
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut i) = (0i32, 0usize, 0usize);
+    let push = |from: usize, to: usize, out: &mut Vec<(usize, String)>| out.push((from, text[from..to].trim().to_string()));
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b',' if depth == 0 => {
+                push(start, i, &mut out);
+                start = i + 1;
+            }
+            c if c.is_ascii_whitespace() && depth == 0 => {
+                let next = (i..b.len()).find(|&k| !b[k].is_ascii_whitespace());
+                let before = text[start..i].trim_end().bytes().last();
+                if let (Some(n), Some(p)) = (next, before) {
+                    if ends_operand(p) && starts_operand(b[n]) && !text[start..i].trim_end().ends_with('=') {
+                        push(start, i, &mut out);
+                        start = n;
+                        i = n;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !text[start..].trim().is_empty() || !out.is_empty() {
+        push(start, text.len(), &mut out);
+    }
+    out
+}
+
+/// A quoted argument is substituted without its quotes (`ALTERNATIVE "jmp foo", ...`).
+fn unquote(arg: String) -> String {
+    let inner = arg.strip_prefix('"').and_then(|a| a.strip_suffix('"'));
+    match inner {
+        Some(i) if !i.replace("\\\\", "").replace("\\\"", "").contains('"') => i.to_string(),
+        _ => arg,
+    }
+}
+
+/// Values of a macro's parameters for one invocation: positional arguments in order,
+/// `name=value` keyword arguments, defaults, `:vararg` taking the rest of the line.
+fn bind_args(macro_name: &str, params: &[Param], text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut vals: Vec<Option<String>> = vec![None; params.len()];
+    let mut next = 0;
+    for (at, arg) in split_args(text) {
+        let keyword = arg.split_once('=').and_then(|(k, v)| {
+            let k = k.trim();
+            params.iter().position(|p| p.name == k).map(|i| (i, v.trim().to_string()))
+        });
+        let (i, v) = match keyword {
+            Some(kv) => kv,
+            None => {
+                while next < params.len() && vals[next].is_some() {
+                    next += 1;
+                }
+                let Some(p) = params.get(next) else {
+                    return Err(format!("too many positional arguments for macro `{macro_name}'"));
+                };
+                if p.vararg {
+                    vals[next] = Some(text[at..].trim().to_string());
+                    break;
+                }
+                (next, arg)
+            }
+        };
+        vals[i] = Some(unquote(v));
+    }
+    params
+        .iter()
+        .zip(vals)
+        .map(|(p, v)| match v.filter(|v| !v.is_empty()).or_else(|| p.default.clone()) {
+            Some(v) => Ok((p.name.clone(), v)),
+            None if p.required => Err(format!("Missing value for required parameter `{}' of macro `{macro_name}'", p.name)),
+            None => Ok((p.name.clone(), String::new())),
+        })
+        .collect()
+}
+
 impl Assembler<'_> {
     /// A statement while a body is being collected.
     pub fn macro_line(&mut self, text: &str, line: u32, errors: &mut Vec<String>) -> Result<(), String> {
@@ -191,18 +288,8 @@ impl Assembler<'_> {
             .find(|&i| !text[..i].ends_with(is_ident) && !text[i + name.len()..].starts_with(is_ident))
             .ok_or("macro name not found")?;
         let args_text = text[at + name.len()..].trim();
-        let toks = tokenize(args_text)?;
         let def = self.macros.defs.get(name).ok_or("no such macro")?;
-        let parts: Vec<String> = split_commas(&toks).iter().map(|t| toks_text(t)).collect();
-        let mut vals = Vec::new();
-        for (i, p) in def.params.iter().enumerate() {
-            let v = if p.vararg {
-                parts.get(i..).map(|s| s.join(", ")).unwrap_or_default()
-            } else {
-                parts.get(i).filter(|s| !s.is_empty()).cloned().or_else(|| p.default.clone()).unwrap_or_default()
-            };
-            vals.push((p.name.clone(), v));
-        }
+        let vals = bind_args(name, &def.params, args_text)?;
         self.macros.counter += 1;
         let c = self.macros.counter - 1;
         let lines: Vec<String> = def.body.iter().map(|l| substitute(l, &vals, c)).collect();

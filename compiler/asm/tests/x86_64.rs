@@ -94,3 +94,76 @@ fn errors_name_file_and_line() {
 fn output_is_deterministic() {
     assert_eq!(asm(FUNC), asm(FUNC));
 }
+
+/// Kernel idioms: macro keyword and quoted arguments, `:req`, register comparisons in `.if`,
+/// register equates, a `.fill` count that depends on branch sizes and a counter redefined in
+/// `.rept`, `.balign 16, 0x90` padded with NOPs, system instructions, `-mrelax-relocations`.
+/// Expected bytes and relocations are GNU as 2.40's for the same source.
+const KERNEL_IDIOMS: &str = "	.macro extable_type_reg type:req reg:req\n\
+	.set .Lfound, 0\n\
+	.set .Lregnr, 0\n\
+	.irp rs,rax,rcx,rdx\n\
+	.ifc \\reg, %\\rs\n\
+	.set .Lfound, .Lfound+1\n\
+	.long \\type + (.Lregnr << 8)\n\
+	.endif\n\
+	.set .Lregnr, .Lregnr+1\n\
+	.endr\n\
+	.if (.Lfound != 1)\n\
+	.error \"bad register argument\"\n\
+	.endif\n\
+	.endm\n\
+	.macro alt old new\n\
+	\\old\n\
+	.endm\n\
+	.macro isrsp base\n\
+	.if \\base == %rsp\n\
+	.byte 1\n\
+	.else\n\
+	.byte 2\n\
+	.endif\n\
+	.endm\n\
+	.set copy0, %xmm5\n\
+	extable_type_reg reg=%rcx, type=(17 | ((-14) << 16)) | ((1) << 12)\n\
+	alt \"inb $0x80, %al\", \"\"\n\
+	isrsp %rsp\n\
+	isrsp %rbp\n\
+	movdqa copy0, %xmm1\n\
+	i = 0\n\
+	.rept 2\n\
+0:	pushq $i\n\
+	jmp ext\n\
+	i = i + 1\n\
+	.fill 0b + 8 - ., 1, 0xcc\n\
+	.endr\n\
+	.balign 16, 0x90\n\
+	lidt (%rax)\n\
+	outb %al, %dx\n\
+	str %rax\n\
+	lldt %ax\n\
+	wrgsbase %rax\n\
+	xsaveq (%rdi)\n\
+	mov %es, %ax\n\
+	mov %ds, %rax\n\
+	movq f@GOTPCREL(%rip), %rax\n\
+";
+
+#[test]
+fn kernel_idioms_like_gnu_as() {
+    let o = asm(KERNEL_IDIOMS);
+    let want: &[u8] = &[0x11, 0x11, 0xf2, 0xff, 0xe4, 0x80, 0x01, 0x02, 0x66, 0x0f, 0x6f, 0xcd, 0x6a, 0x00, 0xe9, 0x00, 0x00, 0x00, 0x00, 0xcc, 0x6a, 0x01, 0xe9, 0x00, 0x00, 0x00, 0x00, 0xcc, 0x0f, 0x1f, 0x40, 0x00, 0x0f, 0x01, 0x18, 0xee, 0x0f, 0x00, 0xc8, 0x0f, 0x00, 0xd0, 0xf3, 0x48, 0x0f, 0xae, 0xd8, 0x48, 0x0f, 0xae, 0x27, 0x66, 0x8c, 0xc0, 0x8c, 0xd8, 0x48, 0x8b, 0x05, 0x00, 0x00, 0x00, 0x00];
+    assert_eq!(section(&o, ".text"), want);
+    // REX_GOTPCRELX f-4, PLT32 ext-4 twice (in GNU as order); plain GOTPCREL under -mrelax-relocations=no.
+    let types = |o: &[u8]| relocs(o, ".rela.text").iter().map(|r| (r.0, r.1)).collect::<Vec<_>>();
+    assert_eq!(types(&o), vec![(0x3b, 42), (0xf, 4), (0x17, 4)]);
+    let opts = ccc_asm::Options::parse(&["-mrelax-relocations=no".to_string()]).unwrap();
+    let plain = ccc_asm::assemble_with(arch_by_name("x86_64").unwrap(), KERNEL_IDIOMS, "t.s", &opts).unwrap();
+    assert_eq!(types(&plain), vec![(0x3b, 9), (0xf, 4), (0x17, 4)]);
+    assert!(ccc_asm::Options::parse(&["--bogus".to_string()]).is_err());
+}
+
+#[test]
+fn missing_required_macro_argument_is_an_error() {
+    let e = assemble(arch_by_name("x86_64").unwrap(), ".macro m a:req\n.long \\a\n.endm\nm\n", "t.s").unwrap_err();
+    assert!(e.iter().any(|l| l.contains("Missing value for required parameter `a'")), "{e:?}");
+}

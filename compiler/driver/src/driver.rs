@@ -478,7 +478,14 @@ impl Driver {
             return Some(obj);
         }
         let arch = ccc_asm::arch_by_name("x86_64")?;
-        match ccc_asm::assemble(arch, &text, path) {
+        let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
+            Ok(o) => o,
+            Err(e) => {
+                fatal_error(format!("assembler: {e}"));
+                return None;
+            }
+        };
+        match ccc_asm::assemble_with(arch, &text, path, &asm_opts) {
             Ok(bytes) => {
                 if let Err(e) = output::write_output(&obj, &bytes) {
                     fatal_error(e);

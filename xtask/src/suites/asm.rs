@@ -149,7 +149,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Ok when identical; else the first difference, GNU's side first.
-fn compare(gnu: &[u8], ours: &[u8]) -> Result<(), String> {
+pub(crate) fn compare(gnu: &[u8], ours: &[u8]) -> Result<(), String> {
     let (g, o) = (view(gnu)?, view(ours)?);
     if g == o {
         return Ok(());

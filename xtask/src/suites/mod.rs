@@ -5,6 +5,7 @@ use crate::ctx::Ctx;
 use crate::report::TestResult;
 
 pub mod asm;
+pub mod asm_kernel;
 pub mod csmith;
 pub mod diagnostics;
 pub mod kernel_boot;
@@ -43,6 +44,7 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64 }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64 }),
+        Box::new(asm_kernel::AsmKernelX86_64),
         Box::new(ld::Ld { mode: "pie" }),
         Box::new(ld::Ld { mode: "nopie" }),
         Box::new(ld::Ld { mode: "static" }),

@@ -5,15 +5,23 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let mut out = String::from("a.out");
     let mut input = None;
+    let mut options = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "-o" => out = args.next().unwrap_or_default(),
-            "--64" | "-64" | "--noexecstack" => {}
-            _ if a.starts_with('-') && a != "-" => {}
+            "-I" => options.extend([a, args.next().unwrap_or_default()]),
+            _ if a.starts_with('-') && a != "-" => options.push(a),
             _ => input = Some(a),
         }
     }
+    let opts = match ccc_asm::Options::parse(&options) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("ccc-as: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let Some(input) = input else {
         eprintln!("ccc-as: no input file");
         return ExitCode::from(1);
@@ -32,7 +40,7 @@ fn main() -> ExitCode {
         }
     };
     let arch = ccc_asm::arch_by_name("x86_64").expect("x86_64 is built in");
-    match ccc_asm::assemble(arch, &src, &input) {
+    match ccc_asm::assemble_with(arch, &src, &input, &opts) {
         Ok(obj) => match ccc_asm::write_atomic(std::path::Path::new(&out), &obj) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

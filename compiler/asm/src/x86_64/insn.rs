@@ -8,6 +8,7 @@ use crate::lex::Tok;
 use crate::section::{FixKind, Tail};
 
 mod sse;
+mod system;
 mod x87;
 
 /// Prefixes written as separate mnemonics (`lock`, `rep`, `data16`, `rex64`).
@@ -86,7 +87,8 @@ fn assemble_with(asm: &mut Assembler, mnem: &str, toks: &[Tok], mut p: Pfx) -> R
         };
     }
     let first_new = asm.syms.list.len() as u32;
-    let ops = parse_operands(asm, toks)?;
+    let toks = asm.with_reg_aliases(toks);
+    let ops = parse_operands(asm, &toks)?;
     for o in &ops {
         match &o.op {
             Operand::Imm(e) => asm.convert_temps(&e.expr, first_new, true),
@@ -170,7 +172,8 @@ impl Insn<'_, '_> {
         e
     }
 
-    fn emit(&mut self, e: Enc) -> Result<(), String> {
+    fn emit(&mut self, mut e: Enc) -> Result<(), String> {
+        e.gotx &= self.asm.opts.relax_relocations;
         // GNU as makes a label referenced by a REX_GOTPCRELX-capable load a real symbol at once.
         if let (true, Some(Rm::Mem(Mem { base: Some(b), disp: Some(d), .. }))) = (e.gotx && e.w, &e.rm) {
             if b.class == Class::Rip {
@@ -206,6 +209,9 @@ impl Insn<'_, '_> {
             return Ok(());
         }
         if self.x87(m)? {
+            return Ok(());
+        }
+        if self.system(m)? {
             return Ok(());
         }
         // Integer families: exact name, or name + size suffix.
@@ -743,7 +749,11 @@ impl Insn<'_, '_> {
             if let Operand::Reg(r) = o {
                 if matches!(r.class, Class::Seg | Class::Cr | Class::Dr) {
                     let other = if to { &s } else { &d };
-                    let mut e = self.base(if r.class == Class::Seg { suf.unwrap_or(4).min(4) } else { 4 });
+                    // GNU as: a 66 prefix only when a segment register goes to a 16-bit register;
+                    // never REX.W (`mov %ds, %rax` is `8c d8`), whatever the suffix.
+                    let to_word = r.class == Class::Seg && !to && gpr(other).is_some_and(|g| g.size() == Some(2));
+                    let _ = suf;
+                    let mut e = self.base(if to_word { 2 } else { 4 });
                     e.opcode = match (r.class, to) {
                         (Class::Seg, true) => vec![0x8e],
                         (Class::Seg, false) => vec![0x8c],
@@ -752,9 +762,6 @@ impl Insn<'_, '_> {
                         (_, false) => vec![0x0f, 0x21],
                         (_, true) => vec![0x0f, 0x23],
                     };
-                    if r.class == Class::Seg && gpr(other).map_or(false, |g| g.size() == Some(8)) && !to {
-                        e.w = true;
-                    }
                     e.reg = r.num;
                     e.rm = rm(other);
                     return self.emit(e);

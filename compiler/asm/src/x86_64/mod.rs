@@ -80,6 +80,10 @@ impl Arch for X86_64 {
         vec![0x0c, 0x07, 0x08, 0x90, 0x01]
     }
 
+    fn nop_fill_byte(&self) -> Option<u8> {
+        Some(0x90)
+    }
+
     fn nops(&self, n: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(n);
         let mut left = n;

@@ -1,0 +1,47 @@
+//! Command-line options of GNU `as` that build systems pass (`-Wa,...` through the driver).
+
+/// What the options change in the output.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `-mrelax-relocations=no`: plain `R_X86_64_GOTPCREL` instead of the relaxable
+    /// `GOTPCRELX` forms (the kernel's decompressor asks for it).
+    pub relax_relocations: bool,
+    /// `--noexecstack`: an empty `.note.GNU-stack` section marks the stack non-executable.
+    pub noexecstack: bool,
+    /// `-I DIR`: where `.include` and `.incbin` look.
+    pub include_dirs: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { relax_relocations: true, noexecstack: false, include_dirs: Vec::new() }
+    }
+}
+
+impl Options {
+    /// Parses GNU as options. Options that only affect diagnostics, debug-section compression
+    /// or tuning are accepted and have no effect on the object; an unknown option is an
+    /// error, as with GNU as.
+    pub fn parse(args: &[String]) -> Result<Options, String> {
+        let mut o = Options::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let a = a.as_str();
+            match a {
+                "--64" | "-64" | "-g" | "--gen-debug" | "-W" | "--no-warn" | "--warn" | "--fatal-warnings" | "-Q" | "--nocompress-debug-sections" => {}
+                "--noexecstack" => o.noexecstack = true,
+                "--execstack" => o.noexecstack = false,
+                "-I" => o.include_dirs.push(it.next().ok_or("option `-I' needs a directory")?.clone()),
+                "-mrelax-relocations=yes" => o.relax_relocations = true,
+                "-mrelax-relocations=no" => o.relax_relocations = false,
+                "--32" | "-32" | "--x32" => return Err(format!("`{a}' is not supported: the integrated assembler writes 64-bit objects")),
+                _ if a.starts_with("-I") => o.include_dirs.push(a[2..].to_string()),
+                _ if a.starts_with("--compress-debug-sections") || a.starts_with("--gdwarf") || a.starts_with("-mtune=") || a.starts_with("-march=") => {}
+                // Notes and checks that do not change the code.
+                _ if a.starts_with("-mx86-used-note=") || a.starts_with("-moperand-check=") || a.starts_with("-msse-check=") || a.starts_with("-mshared") => {}
+                _ => return Err(format!("unrecognized option '{a}'")),
+            }
+        }
+        Ok(o)
+    }
+}
