@@ -114,7 +114,9 @@ pub fn wrapper_main(args: &[String]) -> i32 {
         eprintln!("{WRAPPER_NAME}: CCC_MIX_CCC/CCC_MIX_GCC are not set (run through `cargo xtask kernel --mix`)");
         return 2;
     }
-    match Command::new(chosen).args(args).status() {
+    // ccc-only flags (how ccc assembles) mean nothing to GCC, which rejects them.
+    let ccc_only = |a: &&String| !(chosen == &gcc && matches!(a.as_str(), "-fintegrated-as" | "-fno-integrated-as"));
+    match Command::new(chosen).args(args.iter().filter(ccc_only)).status() {
         Ok(s) => s.code().unwrap_or(1),
         Err(e) => {
             eprintln!("{WRAPPER_NAME}: cannot run {chosen}: {e}");
