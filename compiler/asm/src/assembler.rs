@@ -19,6 +19,8 @@ pub struct Emit {
 pub struct Assembler<'a> {
     /// Command-line options (`-Wa,...`).
     pub opts: crate::Options,
+    /// Nesting of `.include` files.
+    pub include_depth: u32,
     pub arch: &'a dyn Arch,
     pub sections: Vec<Section>,
     pub syms: Symbols,
@@ -91,6 +93,7 @@ impl<'a> Assembler<'a> {
             local_commons: Vec::new(),
             order: Vec::new(),
             opts: crate::Options::default(),
+            include_depth: 0,
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {

@@ -158,6 +158,8 @@ impl Assembler<'_> {
                 // `.file N "name"` is DWARF-only.
             }
             ".loc" | ".loc_mark_labels" | ".addrsig" | ".addrsig_sym" | ".code64" | ".att_syntax" | ".version" | ".nops" => {}
+            ".incbin" => self.incbin(&list)?,
+            ".include" => self.include(args, errors)?,
             ".err" => return Err(".err encountered".into()),
             ".error" => return Err(toks_text(args)),
             ".warning" | ".print" => {}
@@ -541,3 +543,70 @@ impl Assembler<'_> {
         self.try_const(e).ok().flatten()
     }
 }
+
+impl Assembler<'_> {
+    /// A file named by `.include`/`.incbin`: as given (relative to the working directory),
+    /// else in each `-I` directory, in order.
+    fn find_file(&self, name: &str) -> Result<std::path::PathBuf, String> {
+        let direct = std::path::PathBuf::from(name);
+        if direct.is_file() {
+            return Ok(direct);
+        }
+        if !direct.is_absolute() {
+            for d in &self.opts.include_dirs {
+                let p = std::path::Path::new(d).join(name);
+                if p.is_file() {
+                    return Ok(p);
+                }
+            }
+        }
+        Err(format!("file not found: {name}"))
+    }
+
+    /// `.incbin "file"[, skip[, count]]`: the file's bytes, verbatim.
+    fn incbin(&mut self, list: &[&[Tok]]) -> Result<(), String> {
+        let Some([Tok::Str(name)]) = list.first().copied() else { return Err("expected file name".into()) };
+        let name = String::from_utf8_lossy(name).into_owned();
+        let path = self.find_file(&name)?;
+        let data = std::fs::read(&path).map_err(|e| format!("can't open {name} for reading: {e}"))?;
+        let skip = match list.get(1) {
+            Some(t) if !t.is_empty() => self.const_expr(t)?,
+            _ => 0,
+        };
+        let count = match list.get(2) {
+            Some(t) if !t.is_empty() => Some(self.const_expr(t)?),
+            _ => None,
+        };
+        let start = usize::try_from(skip).ok().filter(|s| *s <= data.len()).ok_or_else(|| format!("skip ({skip}) or count invalid for file size ({})", data.len()))?;
+        let end = match count {
+            Some(c) => usize::try_from(c).ok().and_then(|c| start.checked_add(c)).filter(|e| *e <= data.len()).ok_or_else(|| format!("skip ({skip}) or count ({c}) invalid for file size ({})", data.len()))?,
+            None => data.len(),
+        };
+        self.sec().emit(&data[start..end]);
+        Ok(())
+    }
+
+    /// `.include "file"`: its statements, assembled here; diagnostics name that file.
+    fn include(&mut self, args: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let [Tok::Str(name)] = args else { return Err("expected file name".into()) };
+        let name = String::from_utf8_lossy(name).into_owned();
+        if self.include_depth >= MAX_INCLUDE_DEPTH {
+            return Err(format!("{name}: .include nested too deeply"));
+        }
+        let path = self.find_file(&name)?;
+        let text = std::fs::read(&path).map_err(|e| format!("can't open {name} for reading: {e}"))?;
+        let clean = crate::lex::strip_comments(&String::from_utf8_lossy(&text));
+        let lines: Vec<String> = clean.lines().map(str::to_string).collect();
+        let (file, line) = (std::mem::replace(&mut self.file, path.display().to_string()), self.line);
+        // The included file's diagnostics carry its own name and line.
+        self.include_depth += 1;
+        self.run_lines(&lines, 1, errors);
+        self.include_depth -= 1;
+        self.file = file;
+        self.line = line;
+        Ok(())
+    }
+}
+
+/// How deep `.include` may nest (GNU as has no limit but recursion must end).
+const MAX_INCLUDE_DEPTH: u32 = 64;

@@ -167,3 +167,23 @@ fn missing_required_macro_argument_is_an_error() {
     let e = assemble(arch_by_name("x86_64").unwrap(), ".macro m a:req\n.long \\a\n.endm\nm\n", "t.s").unwrap_err();
     assert!(e.iter().any(|l| l.contains("Missing value for required parameter `a'")), "{e:?}");
 }
+
+#[test]
+fn incbin_and_include_search_the_include_path() {
+    let dir = std::env::temp_dir().join(format!("ccc-asm-include-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("blob.bin"), b"abcdefgh").unwrap();
+    std::fs::write(dir.join("part.s"), ".long 42\n").unwrap();
+    let opts = ccc_asm::Options::parse(&["-I".to_string(), dir.display().to_string()]).unwrap();
+    let src = ".incbin \"blob.bin\"\n.incbin \"blob.bin\", 2, 3\n.include \"part.s\"\n";
+    let o = ccc_asm::assemble_with(arch_by_name("x86_64").unwrap(), src, "t.s", &opts).unwrap();
+    assert_eq!(section(&o, ".text"), b"abcdefghcde\x2a\0\0\0");
+    // Without the directory: a diagnostic, no object.
+    let e = asm_err(src);
+    assert!(e.iter().any(|l| l.contains("file not found: blob.bin")), "{e:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn asm_err(src: &str) -> Vec<String> {
+    assemble(arch_by_name("x86_64").unwrap(), src, "t.s").unwrap_err()
+}

@@ -151,6 +151,8 @@ impl Unit {
     fn check(&self, ctx: &Ctx, build: &Path, work: &Path) -> TestResult {
         let tdir = work.join(self.name.replace('/', "__"));
         let _ = std::fs::create_dir_all(&tdir);
+        // Everything runs in the build directory (`.incbin "usr/initramfs_inc_data"`).
+        let tdir = tdir.canonicalize().unwrap_or(tdir);
         let s = tdir.join("t.s");
         // `.S`: kbuild's own preprocessing; C: the compiler under test, whoever built the tree.
         let command = if self.is_asm { self.rewritten(None, "-E", &s) } else { self.rewritten(Some(&ctx.cc.program), "-S", &s) };
@@ -165,7 +167,7 @@ impl Unit {
         let bits32 = self.command.split(' ').any(|w| w == "-m16" || w == "-m32");
         let gnu = tdir.join("gnu.o");
         let mut gas = Command::new("as");
-        gas.arg(if bits32 { "--32" } else { "--64" }).args(self.as_options()).arg("-o").arg(&gnu).arg(&s);
+        gas.arg(if bits32 { "--32" } else { "--64" }).args(self.as_options()).arg("-o").arg(&gnu).arg(&s).current_dir(build);
         let o = proc::run(&mut gas, COMPILE_TIMEOUT);
         if !o.status.success() {
             return TestResult::skip(&self.name, format!("GNU as rejects it: {}", proc::first_error_line(&o.stderr_str())));
@@ -179,7 +181,7 @@ impl Unit {
         for a in self.as_options() {
             cmd.arg(format!("-Wa,{a}"));
         }
-        cmd.arg(&s).arg("-o").arg(&ours);
+        cmd.arg(&s).arg("-o").arg(&ours).current_dir(build);
         let o = proc::run(&mut cmd, COMPILE_TIMEOUT);
         if !o.status.success() {
             let e = o.stderr_str();
