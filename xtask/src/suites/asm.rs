@@ -1,9 +1,10 @@
-//! The integrated assembler against GNU `as`: every torture `execute` test is compiled to
-//! assembly (`gcc -S` at -O0 and -O2, and ccc's own `-S` at -O2), assembled by both, and the
-//! objects compared: section contents and attributes, symbol tables, relocations.
-//! Pass = identical; a failure names the first difference.
+//! The integrated assembler against GNU `as`: every torture `execute` test, every Lua 5.4
+//! source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and -O2,
+//! and ccc's own `-S` at -O2), assembled by both, and the objects compared: section contents
+//! and attributes, symbol tables, relocations. Pass = identical; a failure names the first
+//! difference.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use object::read::elf::{ElfFile64, SectionHeader as _, Sym as _};
@@ -28,33 +29,67 @@ impl super::Suite for AsmX86_64 {
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
         let dir = gccsrc::torture_dir(ctx)?.join("execute");
-        let files: Vec<_> = gccsrc::list_c(&dir)?.into_iter().filter(|f| !ctx.fast || in_fast_sample(&ctx.host, &test_name(f))).collect();
+        let mut units: Vec<Unit> = gccsrc::list_c(&dir)?.into_iter().map(|f| Unit { name: test_name(&f), path: f, flags: &[], timeout: COMPILE_TIMEOUT }).collect();
+        let mut results = Vec::new();
+        match lua_sources(ctx) {
+            Ok(files) => units.extend(files.into_iter().map(|f| Unit { name: format!("lua/{}", test_name(&f)), path: f, flags: &["-DLUA_USE_LINUX"], timeout: COMPILE_TIMEOUT })),
+            Err(e) => results.push(TestResult::fail("lua", format!("Lua sources: {e}"), "")),
+        }
+        // sqlite3.c is one 9 MB file (GCC -O2 needs minutes for it): full runs only.
+        if !ctx.fast {
+            match crate::suites::projects::sqlite_amalgamation(ctx) {
+                Ok(dir) => units.push(Unit { name: "sqlite3.c".into(), path: dir.join("sqlite3.c"), flags: &[], timeout: std::time::Duration::from_secs(900) }),
+                Err(e) => results.push(TestResult::fail("sqlite3.c", format!("SQLite amalgamation: {e}"), "")),
+            }
+        }
+        units.retain(|u| !ctx.fast || in_fast_sample(&ctx.host, &u.name));
         let work = ctx.work_dir(&self.name());
-        let per_file = pool::par_map(&files, ctx.jobs, |f| VARIANTS.iter().map(|v| one(ctx, &X86_64, f, &work, *v)).collect::<Vec<_>>());
-        Ok(per_file.into_iter().flatten().collect())
+        let per_file = pool::par_map(&units, ctx.jobs, |u| VARIANTS.iter().map(|v| one(ctx, &X86_64, u, &work, *v)).collect::<Vec<_>>());
+        results.extend(per_file.into_iter().flatten());
+        Ok(results)
     }
 }
 
-fn one(ctx: &Ctx, arch: &Arch, src: &Path, work: &Path, (label, ccc, opt): (&str, bool, &str)) -> TestResult {
-    let name = format!("{}:{label}", test_name(src));
-    let tdir = work.join(format!("{}-{label}", test_name(src).trim_end_matches(".c")));
+/// One C file of the corpus and the flags it needs.
+struct Unit {
+    name: String,
+    path: PathBuf,
+    flags: &'static [&'static str],
+    /// For compiling and assembling (sqlite3.c takes GCC minutes at -O2).
+    timeout: std::time::Duration,
+}
+
+/// Lua 5.4's `src/*.c` (Debian's source package).
+fn lua_sources(ctx: &Ctx) -> Result<Vec<PathBuf>, String> {
+    let tree = crate::suites::projects::source::fetch(ctx, "lua5.4")?;
+    let src = tree.join("src");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&src).map_err(|e| format!("{}: {e}", src.display()))?.flatten().map(|e| e.path()).collect();
+    v.retain(|p| p.extension().is_some_and(|e| e == "c"));
+    v.sort();
+    Ok(v)
+}
+
+fn one(ctx: &Ctx, arch: &Arch, unit: &Unit, work: &Path, (label, ccc, opt): (&str, bool, &str)) -> TestResult {
+    let src = &unit.path;
+    let name = format!("{}:{label}", unit.name);
+    let tdir = work.join(format!("{}-{label}", unit.name.replace('/', "__").trim_end_matches(".c")));
     let _ = std::fs::create_dir_all(&tdir);
     let s = tdir.join("t.s");
     let mut cc = if ccc { ctx.cc_command(arch) } else { ctx.gcc_command(arch) };
-    cc.arg(opt).arg("-w").arg("-S").arg(src).arg("-o").arg(&s);
-    let o = proc::run(&mut cc, COMPILE_TIMEOUT);
+    cc.arg(opt).arg("-w").args(unit.flags).arg("-S").arg(src).arg("-o").arg(&s);
+    let o = proc::run(&mut cc, unit.timeout);
     if !o.status.success() {
         return TestResult::skip(name, format!("{}: -S fails", if ccc { "ccc" } else { "gcc" }));
     }
     let gnu = tdir.join("gnu.o");
-    let o = proc::run(Command::new("as").arg("--64").arg("-o").arg(&gnu).arg(&s), COMPILE_TIMEOUT);
+    let o = proc::run(Command::new("as").arg("--64").arg("-o").arg(&gnu).arg(&s), unit.timeout);
     if !o.status.success() {
         return TestResult::skip(name, "GNU as rejects the file");
     }
     let ours = tdir.join("ours.o");
     let mut cmd = ctx.cc_command(arch);
     cmd.arg("-fintegrated-as").arg("-c").arg(&s).arg("-o").arg(&ours);
-    let o = proc::run(&mut cmd, COMPILE_TIMEOUT);
+    let o = proc::run(&mut cmd, unit.timeout);
     if !o.status.success() {
         let e = o.stderr_str();
         let first = e.lines().find(|l| l.contains("Error")).unwrap_or("").to_string();

@@ -15,7 +15,7 @@ use crate::report::TestResult;
 
 mod lua;
 mod redis;
-mod source;
+pub mod source;
 mod sqlite;
 mod zlib;
 
