@@ -191,7 +191,11 @@ pub enum Stmt {
     Decl { var: LocalId, init: Option<Initializer> },
     /// A VLA type whose size must be computed here: `size_var = n * elem_size`.
     VlaDecl { size_var: LocalId, count: Expr, elem_size: Expr },
+    /// `{ ... }`: a scope (locals with a `cleanup` attribute are cleaned up at its end).
     Block(Vec<Stmt>),
+    /// Declarations that open no scope of their own: a `for` initialiser, a
+    /// declaration after a label.
+    Decls(Vec<Stmt>),
     If { cond: Expr, then: Box<Stmt>, els: Option<Box<Stmt>> },
     While { cond: Expr, body: Box<Stmt> },
     DoWhile { body: Box<Stmt>, cond: Expr },
@@ -219,8 +223,9 @@ pub struct LocalVar {
     pub align: u32,
     /// The local is the storage of a parameter.
     pub is_param: bool,
-    /// `__attribute__((cleanup(fn)))`.
-    pub cleanup: Option<Sym>,
+    /// `fn(&var)` for `__attribute__((cleanup(fn)))`: called when the
+    /// variable leaves its scope.
+    pub cleanup: Option<Expr>,
     /// Address taken (or aggregate): must stay in memory. mem2reg decides later.
     pub volatile: bool,
 }

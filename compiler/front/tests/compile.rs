@@ -189,3 +189,26 @@ fn comma_keeps_the_bit_field_promotion() {
 fn fallthrough_attribute_after_case_labels() {
     ok("int f(int x) { switch (x) { case 1: __attribute__((__fallthrough__));\n case 2: return 2; case 3: x++; __attribute__((fallthrough)); default: return x; } }");
 }
+
+#[test]
+fn cleanup_attribute_runs_on_every_scope_exit() {
+    let d = "void d(int *); void e(int *); int g(void);\n";
+    // End of block, innermost first.
+    let m = ok(&format!("{d} void f(void) {{ int a __attribute__((cleanup(d))) = 1; {{ int b __attribute__((cleanup(e))) = 2; }} }}"));
+    assert_eq!(callees(&m), ["e", "d"]);
+    // Each return runs it, after the value is computed.
+    let m = ok(&format!("{d} int f(int x) {{ int a __attribute__((cleanup(d))) = x; if (g()) return a; return 2; }}"));
+    assert_eq!(callees(&m), ["g", "d", "d"]);
+    // break, continue and the loop's end; the for-init variable once, after the loop.
+    let m = ok(&format!("{d} void f(void) {{ for (int i __attribute__((cleanup(d))) = 0; g(); ) {{ int k __attribute__((cleanup(e))) = 0; if (g()) break; if (g()) continue; }} }}"));
+    assert_eq!(callees(&m).iter().filter(|c| *c == "e").count(), 3);
+    assert_eq!(callees(&m).iter().filter(|c| *c == "d").count(), 1);
+    // goto out of the scope runs it; goto within the scope does not.
+    let m = ok(&format!("{d} void f(void) {{ {{ int a __attribute__((cleanup(d))) = 0; again: if (g()) goto again; if (g()) goto out; }} out: ; }}"));
+    assert_eq!(callees(&m).iter().filter(|c| *c == "d").count(), 2);
+    // A statement expression's cleanups run after its value is taken.
+    let m = ok(&format!("{d} int f(void) {{ return ({{ int a __attribute__((cleanup(d))) = g(); a; }}); }}"));
+    assert_eq!(callees(&m), ["g", "d"]);
+    fails("int x; void f(void) { int a __attribute__((cleanup(x))) = 0; }");
+    fails("void f(void) { int a __attribute__((cleanup(nosuch))) = 0; }");
+}

@@ -12,10 +12,12 @@ pub mod dom;
 pub mod fold;
 pub mod inline;
 pub mod ipa_const;
+pub mod known_conds;
 pub mod mem2reg;
 pub mod prune;
 pub mod ranges;
 pub mod simplify;
+pub mod sroa;
 pub mod thread;
 
 use ccc_ir::{CodegenOptions, Function, Module};
@@ -78,6 +80,14 @@ pub fn optimize_function_with(f: &mut Function, images: &const_load::Images, las
     // Folding exposes constant branches; dropping edges exposes trivial block
     // parameters, which expose more folding.
     simplify_to_fixpoint(f, images)?;
+    // Small aggregates whose address no longer escapes (after inlining and
+    // folding) become one slot per field, which mem2reg promotes.
+    if sroa::run(f) {
+        check(f, "sroa")?;
+        mem2reg::run(f);
+        check(f, "mem2reg")?;
+        simplify_to_fixpoint(f, images)?;
+    }
     if last && fold::decide_constant_p(f) {
         simplify_to_fixpoint(f, images)?;
     }
@@ -97,6 +107,8 @@ fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result
         check(f, "bools")?;
         let folded = ranges::run(f) | folded;
         check(f, "ranges")?;
+        let folded = known_conds::run(f) | folded;
+        check(f, "known_conds")?;
         let threaded = thread::run(f);
         check(f, "thread")?;
         let cleaned = cfg::run(f) | threaded;

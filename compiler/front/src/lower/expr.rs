@@ -473,6 +473,7 @@ impl<'a> FnLower<'a> {
 
     fn stmt_expr(&mut self, body: &Stmt) -> Value {
         if let Stmt::Block(stmts) = body {
+            let depth = self.cleanup_depth();
             if let Some((last, rest)) = stmts.split_last() {
                 for s in rest {
                     self.stmt(s);
@@ -485,10 +486,15 @@ impl<'a> FnLower<'a> {
                     last = inner;
                 }
                 if let Stmt::Expr(e) = last {
-                    return self.rvalue(e);
+                    // The block's cleanups run after its value is computed.
+                    let v = self.rvalue(e);
+                    let v = self.value_before_cleanups(v, &e.ty, depth);
+                    self.close_cleanup_scope(depth);
+                    return v;
                 }
                 self.stmt(last);
             }
+            self.close_cleanup_scope(depth);
             return self.dummy();
         }
         self.stmt(body);

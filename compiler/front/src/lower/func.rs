@@ -14,9 +14,14 @@ pub struct FnLower<'a> {
     pub(super) locals: &'a [LocalVar],
     /// Stack slot of each local (VLAs: a slot holding the data pointer).
     pub(super) local_slots: Vec<Option<SlotId>>,
-    pub(super) break_targets: Vec<Block>,
-    pub(super) continue_targets: Vec<Block>,
+    /// Where `break`/`continue` go, with the cleanup depth there.
+    pub(super) break_targets: Vec<(Block, usize)>,
+    pub(super) continue_targets: Vec<(Block, usize)>,
     pub(super) labels: HashMap<Sym, Block>,
+    /// Locals with a `cleanup` attribute in scope, innermost last.
+    pub(super) cleanups: Vec<LocalId>,
+    /// The cleanups in scope at each label (for `goto`).
+    pub(super) label_cleanups: HashMap<Sym, Vec<LocalId>>,
     pub(super) case_blocks: Vec<HashMap<usize, Block>>,
     /// Blocks whose address was taken (`&&label`), for computed gotos.
     pub(super) address_taken: Vec<Block>,
@@ -71,6 +76,8 @@ impl<'a> FnLower<'a> {
             break_targets: Vec::new(),
             continue_targets: Vec::new(),
             labels: HashMap::new(),
+            cleanups: Vec::new(),
+            label_cleanups: super::cleanup::label_scopes(&fd.body, &fd.locals),
             case_blocks: Vec::new(),
             address_taken: Vec::new(),
             indirect_jumps: Vec::new(),

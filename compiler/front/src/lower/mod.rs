@@ -2,6 +2,7 @@
 //! stores); `mem2reg` in the optimiser promotes them later.
 
 mod builtins;
+mod cleanup;
 mod complex;
 mod expr;
 mod func;

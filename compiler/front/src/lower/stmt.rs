@@ -21,7 +21,10 @@ impl<'a> FnLower<'a> {
             Stmt::Expr(e) => {
                 self.expr_discard(e);
             }
-            Stmt::Decl { var, init } => self.local_decl(*var, init.as_ref()),
+            Stmt::Decl { var, init } => {
+                self.local_decl(*var, init.as_ref());
+                self.enter_cleanup_scope(*var);
+            }
             Stmt::VlaDecl { size_var, count, elem_size } => {
                 let n = self.rvalue(count);
                 let es = self.rvalue(elem_size);
@@ -32,6 +35,13 @@ impl<'a> FnLower<'a> {
                 self.ins(InstKind::Store { ty: IrType::I64, ptr: addr, value: size, volatile: false });
             }
             Stmt::Block(stmts) => {
+                let depth = self.cleanup_depth();
+                for s in stmts {
+                    self.stmt(s);
+                }
+                self.close_cleanup_scope(depth);
+            }
+            Stmt::Decls(stmts) => {
                 for s in stmts {
                     self.stmt(s);
                 }
@@ -94,6 +104,8 @@ impl<'a> FnLower<'a> {
                 self.switch_to(end);
             }
             Stmt::For { init, cond, step, body } => {
+                // The initialiser's variables live until the loop ends.
+                let depth = self.cleanup_depth();
                 if let Some(i) = init {
                     self.stmt(i);
                 }
@@ -116,6 +128,7 @@ impl<'a> FnLower<'a> {
                 }
                 self.jump(head);
                 self.switch_to(end);
+                self.close_cleanup_scope(depth);
             }
             Stmt::Switch { cond, body, cases, default } => self.switch(cond, body, cases, *default),
             Stmt::Case(idx, body) => {
@@ -127,17 +140,20 @@ impl<'a> FnLower<'a> {
                 self.stmt(body);
             }
             Stmt::Break => {
-                if let Some(&b) = self.break_targets.last() {
+                if let Some(&(b, depth)) = self.break_targets.last() {
+                    self.run_cleanups_to(depth);
                     self.jump(b);
                 }
             }
             Stmt::Continue => {
-                if let Some(&b) = self.continue_targets.last() {
+                if let Some(&(b, depth)) = self.continue_targets.last() {
+                    self.run_cleanups_to(depth);
                     self.jump(b);
                 }
             }
             Stmt::Return(e, loc) => self.return_stmt(e.as_ref(), *loc),
             Stmt::Goto(name, _) => {
+                self.run_cleanups_for_goto(*name);
                 let b = self.label_block(*name);
                 self.jump(b);
             }
@@ -148,6 +164,9 @@ impl<'a> FnLower<'a> {
                 self.indirect_jumps.push(self.cur);
             }
             Stmt::Label(name, body) => {
+                if !self.cleanups.is_empty() || self.label_cleanups.contains_key(name) {
+                    self.label_cleanups.insert(*name, self.cleanups.clone());
+                }
                 let b = self.label_block(*name);
                 self.jump(b);
                 self.switch_to(b);
@@ -159,8 +178,9 @@ impl<'a> FnLower<'a> {
     }
 
     fn loop_body(&mut self, body: &Stmt, brk: ir::Block, cont: ir::Block) {
-        self.break_targets.push(brk);
-        self.continue_targets.push(cont);
+        let depth = self.cleanup_depth();
+        self.break_targets.push((brk, depth));
+        self.continue_targets.push((cont, depth));
         self.stmt(body);
         self.break_targets.pop();
         self.continue_targets.pop();
@@ -169,11 +189,14 @@ impl<'a> FnLower<'a> {
     fn return_stmt(&mut self, e: Option<&Expr>, _loc: crate::diag::Loc) {
         match e {
             None => {
+                self.run_cleanups_to(0);
                 self.return_default();
             }
             Some(e) => {
                 // Scalars return their value, aggregates their address.
                 let v = self.rvalue(e);
+                let v = self.value_before_cleanups(v, &e.ty, 0);
+                self.run_cleanups_to(0);
                 self.ins(InstKind::Return { value: Some(v) });
             }
         }
@@ -225,7 +248,8 @@ impl<'a> FnLower<'a> {
         table.sort_by_key(|c| c.0);
         self.ins(InstKind::Switch { value: v, ty, cases: table, default: default_b });
         self.case_blocks.push(blocks);
-        self.break_targets.push(end);
+        let depth = self.cleanup_depth();
+        self.break_targets.push((end, depth));
         // Code before the first case label is unreachable.
         let dead = self.new_block();
         self.switch_to(dead);
@@ -410,7 +434,7 @@ fn const_truth(e: &Expr) -> Option<bool> {
 fn has_labels(s: &Stmt) -> bool {
     match s {
         Stmt::Label(..) | Stmt::Case(..) => true,
-        Stmt::Block(v) => v.iter().any(has_labels),
+        Stmt::Block(v) | Stmt::Decls(v) => v.iter().any(has_labels),
         Stmt::If { then, els, .. } => has_labels(then) || els.as_deref().map(has_labels).unwrap_or(false),
         Stmt::While { body, .. } | Stmt::DoWhile { body, .. } | Stmt::For { body, .. } => has_labels(body),
         Stmt::Switch { body, .. } => has_labels(body),

@@ -1592,9 +1592,6 @@ impl<'a> Parser<'a> {
                 }
                 let align = self.layout().align(&ty).max(spec.align).max(attrs.aligned.unwrap_or(0));
                 let id = self.new_local(name, ty.clone(), align);
-                if let Some(c) = attrs.cleanup {
-                    self.func.as_mut().expect("func").locals[id].cleanup = Some(c);
-                }
                 // In scope from the end of its declarator: `struct s r = { &r };`.
                 self.bind(name, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                 let init = if self.eat("=") {
@@ -1622,6 +1619,10 @@ impl<'a> Parser<'a> {
                     None
                 };
                 self.bind(name, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
+                if let Some(c) = attrs.cleanup {
+                    let call = self.cleanup_call(c, id, &ty, nloc)?;
+                    self.func.as_mut().expect("func").locals[id].cleanup = Some(call);
+                }
                 self.flush_vla(&mut out);
                 out.push(Stmt::Decl { var: id, init });
             }
@@ -1631,6 +1632,26 @@ impl<'a> Parser<'a> {
         }
         self.expect(";")?;
         Ok(out)
+    }
+
+    /// `fn(&var)`: what `__attribute__((cleanup(fn)))` calls when `var` leaves its scope.
+    fn cleanup_call(&mut self, func: Sym, var: LocalId, ty: &CType, loc: Loc) -> PResult<Expr> {
+        let (callee, fty) = match self.lookup_var(func) {
+            Some(Binding::Var { var, ty }) if ty.is_func() => (Expr::new(ExprKind::Var(var), ty.clone(), loc), ty.func().cloned()),
+            Some(_) => return Err(self.error_at(loc, "cleanup argument not a function")),
+            None => return Err(self.error_at(loc, format!("'{func}' undeclared"))),
+        };
+        let fty = fty.expect("function type");
+        if !fty.unprototyped && fty.params.len() != 1 {
+            return Err(self.error_at(loc, format!("cleanup function '{func}' must take exactly one argument")));
+        }
+        let obj = Expr::new(ExprKind::Var(VarRef::Local(var)), ty.clone(), loc);
+        let mut arg = self.build_addr_of(obj, loc)?;
+        if let Some(p) = fty.params.first().filter(|_| !fty.unprototyped) {
+            arg = self.convert(arg, p.ty.clone());
+        }
+        let callee = super::expr::function_pointer(callee);
+        Ok(Expr::new(ExprKind::Call { callee: Box::new(callee), args: vec![arg] }, fty.ret.clone(), loc))
     }
 
     fn layout_align(&self, t: &CType) -> u32 {

@@ -1379,7 +1379,7 @@ pub fn same_type_unqual(a: &CType, b: &CType, tt: &TypeTables) -> bool {
 }
 
 /// Function-to-pointer conversion.
-fn function_pointer(e: Expr) -> Expr {
+pub(super) fn function_pointer(e: Expr) -> Expr {
     let ty = CType::ptr_to(e.ty.clone());
     let loc = e.loc;
     Expr::new(ExprKind::AddrOf(Box::new(e)), ty, loc)

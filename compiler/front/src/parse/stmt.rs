@@ -140,7 +140,7 @@ impl<'a> Parser<'a> {
                     let init = if self.eat(";") {
                         None
                     } else if self.is_decl_start() {
-                        Some(Box::new(Stmt::Block(self.local_declaration()?)))
+                        Some(Box::new(Stmt::Decls(self.local_declaration()?)))
                     } else {
                         let e = self.expr()?;
                         self.expect(";")?;
@@ -292,7 +292,7 @@ impl<'a> Parser<'a> {
             return Ok(Stmt::Null);
         }
         if self.is_decl_start() && !(self.peek_at(1).is(":") && self.keyword().is_none()) {
-            return Ok(Stmt::Block(self.local_declaration()?));
+            return Ok(Stmt::Decls(self.local_declaration()?));
         }
         self.statement()
     }
