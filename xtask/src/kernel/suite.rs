@@ -19,11 +19,16 @@ pub fn default_source() -> PathBuf {
 
 /// Runs one suite. Ok(summary) when the kernel booted to the init built by
 /// `cc`; Err(reason) otherwise. The kernel build is incremental (rebuilt
-/// only when sources, configs or the compiler command change).
-pub fn run(arch: Arch, cc: &Compiler) -> Result<String, String> {
+/// only when sources, configs or the compiler command change). `gcc_files`
+/// names a `kernels/<arch>/` list of files left to GCC.
+pub fn run_with(arch: Arch, cc: &Compiler, gcc_files: Option<&str>) -> Result<String, String> {
     super::deps::require(arch, cc)?;
     super::deps::require_qemu(arch)?;
-    let build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
+    let mut build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
+    if let Some(list) = gcc_files {
+        let list = build.kernels_dir.join(arch.name()).join(list);
+        build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list) });
+    }
     let kernel = build.run()?;
     let dir = kernel.out.join("boot");
     let init = super::init::build_init(arch, cc, &build.kernels_dir, &dir)?;
