@@ -212,3 +212,19 @@ fn cleanup_attribute_runs_on_every_scope_exit() {
     fails("int x; void f(void) { int a __attribute__((cleanup(x))) = 0; }");
     fails("void f(void) { int a __attribute__((cleanup(nosuch))) = 0; }");
 }
+
+/// Where C requires a constant, a `__builtin_constant_p` the optimiser would otherwise decide
+/// is 0 at once, as in GCC (torture pr19449 at -O2).
+#[test]
+fn builtin_constant_p_in_required_constants_under_optimisation() {
+    let src = "int y; int f(int x) { static int s = __builtin_constant_p(x); return __builtin_choose_expr(!__builtin_constant_p(x), 3, y++) + s; }";
+    let diag = DiagEngine::new();
+    let target = TargetInfo::for_arch(Arch::X86_64);
+    let opts = PpOptions::default();
+    let pp = Preprocessor::new(&diag, &opts, &target);
+    let out = pp.run_text("t.c", Rc::from(src)).expect("preprocessed");
+    let fo = FrontOptions { source_name: "t.c".into(), opt_level: 2, ..Default::default() };
+    let m = ccc_front::compile_translation_unit(out.tokens, &diag, &target, &fo);
+    assert_eq!(*diag.errors.borrow(), 0);
+    assert!(m.is_some());
+}

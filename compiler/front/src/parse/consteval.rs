@@ -16,10 +16,19 @@ pub enum ConstValue {
 
 impl<'a> Parser<'a> {
     pub(super) fn const_int(&mut self, e: &Expr) -> PResult<i128> {
-        match self.try_const_int(e) {
+        let v = self.required_const(|p| p.try_const_int(e));
+        match v {
             Some(v) => Ok(v),
             None => Err(self.error_at(e.loc, "expression is not an integer constant expression")),
         }
+    }
+
+    /// Runs `f` where C requires a constant (see `constant_required`).
+    pub(super) fn required_const<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.constant_required, true);
+        let v = f(self);
+        self.constant_required = saved;
+        v
     }
 
     pub(super) fn try_const_int(&mut self, e: &Expr) -> Option<i128> {
@@ -145,6 +154,7 @@ impl<'a> Parser<'a> {
             "__ccc_inf" => Some(ConstValue::Float(f64::INFINITY)),
             "__ccc_nan" => Some(ConstValue::Float(f64::NAN)),
             "__builtin_expect" => self.eval_const(&args[0]),
+            "constant_p" if self.constant_required => Some(ConstValue::Int(0)),
             // Bit builtins of constants are constants (`case htons(ETH_P_IP):`).
             "bswap" | "clz" | "ctz" | "popcount" | "parity" | "ffs" => {
                 let ConstValue::Int(v) = self.eval_const(&args[0])? else { return None };

@@ -141,6 +141,10 @@ pub struct Parser<'a> {
     /// File-scope register variables bound to the stack pointer (GNU global register
     /// variables), by name, with their type.
     pub(super) stack_pointer_vars: std::collections::HashMap<Sym, CType>,
+    /// Evaluating where C requires a constant (`__builtin_choose_expr`, case labels, array
+    /// sizes, static initialisers): a `__builtin_constant_p` left to the optimiser is 0 here,
+    /// as GCC decides it early in such places.
+    pub(super) constant_required: bool,
     /// Merged attributes of each function's declarations, by assembler name.
     pub(super) fn_decl_attrs: std::collections::HashMap<Sym, crate::ast::DeclAttrs>,
     /// Symbols named by `asm("...")` labels: several C names may share one
@@ -356,6 +360,7 @@ impl<'a> Parser<'a> {
             implicit_fns: std::collections::HashSet::new(),
             fn_decl_attrs: std::collections::HashMap::new(),
             stack_pointer_vars: std::collections::HashMap::new(),
+            constant_required: false,
             asm_labeled: std::collections::HashSet::new(),
         }
     }

@@ -42,7 +42,7 @@ impl<'a> Parser<'a> {
             }
             return Ok(());
         }
-        let v = self.eval_const(e).ok_or_else(|| self.error_at(e.loc, "initializer element is not constant"))?;
+        let v = self.required_const(|p| p.eval_const(e)).ok_or_else(|| self.error_at(e.loc, "initializer element is not constant"))?;
         let size = self.layout().size(&e.ty) as usize;
         match v {
             ConstValue::Int(i) => {
