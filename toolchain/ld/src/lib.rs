@@ -23,6 +23,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod scan;
 pub mod script;
+pub mod scripted;
 pub mod sections;
 pub mod shared;
 pub mod symbols;

@@ -9,9 +9,27 @@ use crate::object::NO_OUT;
 use crate::resolve::{Def, Linker};
 use crate::{bail, err};
 
-pub fn link(opts: Options) -> Result<()> {
+pub fn link(mut opts: Options) -> Result<()> {
+    let script = match &opts.script {
+        Some(path) => Some(crate::script::load(path, &opts.lib_paths)?),
+        None => None,
+    };
+    if let Some(s) = &script {
+        for f in &s.inputs {
+            opts.inputs.push(crate::args::Input::File(f.clone(), Default::default()));
+        }
+    }
+    if opts.emit_relocs && !opts.relocatable {
+        bail!("--emit-relocs is not supported yet");
+    }
     let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
     l.load_all()?;
+    if let Some(s) = script.filter(|s| s.has_sections) {
+        if l.opts.relocatable {
+            bail!("{}: SECTIONS with -r is not supported yet", l.opts.script.clone().unwrap_or_default());
+        }
+        return link_scripted(l, s);
+    }
     if l.opts.relocatable {
         if !l.errors.is_empty() {
             bail!("{}", l.errors.join("\nld: "));
@@ -47,6 +65,44 @@ pub fn link(opts: Options) -> Result<()> {
     if let Some(map) = &l.opts.print_map {
         std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
     }
+    write_atomically(&l.opts.output, &bytes, true)
+}
+
+/// The pipeline under a `-T` script: placement and addresses come from the script.
+fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Result<()> {
+    l.apply_defsyms()?;
+    let kind = match l.opts.output_kind() {
+        // Without shared libraries there is nothing for ld.so to do (GNU writes no .interp).
+        crate::args::OutputKind::Exec if l.libs.is_empty() => crate::args::OutputKind::StaticExec,
+        k => k,
+    };
+    let mut img = Image::new(kind);
+    l.define_script_symbols(&mut script);
+    if l.opts.gc_sections {
+        bail!("--gc-sections with a linker script is not supported yet");
+    }
+    l.prune_eh_frames();
+    l.add_synthetic(&mut img, l.opts.z_now);
+    let mut steps = l.place_scripted(&mut img, &script)?;
+    let mut errors = std::mem::take(&mut l.errors);
+    let order: Vec<usize> = steps.iter().filter_map(|s| if let crate::scripted::place::Step::Section(p) = s { Some(p.out) } else { None }).collect();
+    l.claim_start_stop(&img, &order);
+    errors.extend(l.undefined_errors(&img));
+    if !errors.is_empty() {
+        errors.truncate(50);
+        bail!("{}", errors.join("\nld: "));
+    }
+    img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    l.apply_version_scripts(&mut img)?;
+    l.read_dynamic_lists()?;
+    l.scan(&mut img)?;
+    l.prepare_dynamic(&mut img);
+    img.eh_fde_count = l.count_fdes();
+    l.size_synthetic(&mut img);
+    l.layout_scripted(&mut img, &script, &mut steps)?;
+    l.resolve_defsym_values(&img)?;
+    l.assign_shdr_index(&mut img);
+    let bytes = l.write_image(&img)?;
     write_atomically(&l.opts.output, &bytes, true)
 }
 

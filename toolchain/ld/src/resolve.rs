@@ -38,6 +38,8 @@ pub struct Symbol {
     pub vis: u8,
     /// Value of a Linker symbol.
     pub value: u64,
+    /// The output section a Linker symbol is defined in (None: absolute).
+    pub out_sec: Option<usize>,
 }
 
 pub struct Linker {
@@ -67,7 +69,7 @@ impl Linker {
             return i;
         }
         let i = self.syms.len();
-        self.syms.push(Symbol { name: name.to_string(), def: Def::Undef, weak_def: false, referenced: false, strong_ref: false, ref_obj: None, vis: 0, value: 0 });
+        self.syms.push(Symbol { name: name.to_string(), def: Def::Undef, weak_def: false, referenced: false, strong_ref: false, ref_obj: None, vis: 0, value: 0, out_sec: None });
         self.names.insert(name.to_string(), i);
         i
     }

@@ -145,7 +145,7 @@ impl Linker {
         }
     }
 
-    fn add_synthetic(&self, img: &mut Image, now: bool) {
+    pub fn add_synthetic(&self, img: &mut Image, now: bool) {
         use Synth::*;
         let add = |img: &mut Image, s: Synth, name: &str, kind: u32, flags: u64, align: u64| {
             img.secs.push(OutSec::new(name, kind, flags, align, Some(s), placement(name, kind, flags, now)));

@@ -12,7 +12,7 @@ impl Linker {
         let mut idx = vec![0; img.secs.len()];
         let mut n = 1;
         for i in self.order(img) {
-            if img.secs[i].size > 0 {
+            if img.secs[i].size > 0 || img.secs[i].keep {
                 idx[i] = n;
                 n += 1;
             }
@@ -145,10 +145,20 @@ impl Linker {
             crate::bail!("output would be {:#x} bytes: too large (corrupt input or address overflow)", file_end);
         }
         let mut out = vec![0u8; file_end as usize];
-        // Input sections.
+        // Input sections, over the script's fill pattern and data.
         for o in &img.secs {
             if o.kind == SHT_NOBITS {
                 continue;
+            }
+            if let Some(f) = o.fill {
+                let pat = f.to_be_bytes();
+                for (k, b) in out[o.offset as usize..(o.offset + o.size) as usize].iter_mut().enumerate() {
+                    *b = pat[k % 4];
+                }
+            }
+            for &(off, n, v) in &o.data {
+                let at = (o.offset + off) as usize;
+                out[at..at + n as usize].copy_from_slice(&v.to_le_bytes()[..n as usize]);
             }
             for &(oi, si) in &o.members {
                 let s = &self.objs[oi].sections[si];
@@ -173,7 +183,7 @@ impl Linker {
         self.write_eh_frame_hdr(img, &mut out);
         // Non-loaded trailer: section names and headers.
         let mut shstr = StrTab::new();
-        let shown: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].size > 0).collect();
+        let shown: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].size > 0 || img.secs[i].keep).collect();
         let names: Vec<u32> = shown.iter().map(|&i| shstr.add(&img.secs[i].name)).collect();
         let shstr_name = shstr.add(".shstrtab");
         let symtab_name = shstr.add(".symtab");
@@ -269,7 +279,7 @@ impl Linker {
             h.put32(p.flags);
             h.put64(p.offset);
             h.put64(p.vaddr);
-            h.put64(p.vaddr);
+            h.put64(p.paddr);
             h.put64(p.filesz);
             h.put64(p.memsz);
             h.put64(p.align);
@@ -325,7 +335,7 @@ impl Linker {
                     let os = &self.objs[obj].syms[sym];
                     (shndx(obj, os.shndx), if s.weak_def { STB_WEAK } else { STB_GLOBAL }, os.kind, os.size)
                 }
-                crate::resolve::Def::Linker => (SHN_ABS as u16, STB_GLOBAL, STT_NOTYPE, 0),
+                crate::resolve::Def::Linker => (s.out_sec.map_or(SHN_ABS as u16, |o| img.shdr_index.get(o).map_or(SHN_ABS as u16, |&x| if x == 0 { SHN_ABS as u16 } else { x as u16 })), STB_GLOBAL, STT_NOTYPE, 0),
                 _ => continue,
             };
             if sh == 0 {

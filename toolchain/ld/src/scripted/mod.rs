@@ -1,0 +1,221 @@
+//! Linking under a `-T` script: `place` puts input sections into the script's output
+//! sections (orphans GNU's way), `addrs` runs the location counter, `segments` makes
+//! program headers and file offsets. The rest of the pipeline (scan, relocation, writing)
+//! is shared with the default layout.
+
+pub mod addrs;
+pub mod glob;
+pub mod place;
+pub mod segments;
+
+use crate::elf::*;
+use crate::error::Result;
+use crate::image::{Image, Synth};
+use crate::resolve::{Def, Linker};
+use crate::script::ast::*;
+use crate::bail;
+
+use place::{Item, Step};
+
+/// Walks before giving up on forward references settling.
+const MAX_WALKS: usize = 12;
+
+fn assigns_mut(script: &mut Script) -> Vec<&mut Assign> {
+    let mut v = vec![];
+    for c in script.sections.iter_mut() {
+        match c {
+            SecCmd::Assign(a) => v.push(a),
+            SecCmd::Output(o) => {
+                for it in o.items.iter_mut() {
+                    if let OutItem::Assign(a) = it {
+                        v.push(a);
+                    }
+                }
+            }
+            SecCmd::Assert(..) => {}
+        }
+    }
+    v
+}
+
+impl Linker {
+    /// Script symbols become linker-defined before undefined references are checked.
+    /// `PROVIDE` defines only what is referenced and defined nowhere else; the inactive
+    /// ones are removed from the script.
+    pub fn define_script_symbols(&mut self, script: &mut Script) {
+        let mut active = vec![];
+        for a in assigns_mut(script) {
+            if a.name == "." {
+                continue;
+            }
+            let keep = match a.provide {
+                Provide::No => true,
+                _ => self.lookup(&a.name).is_some_and(|g| self.syms[g].def == Def::Undef),
+            };
+            if !keep {
+                a.name = String::new();
+                continue;
+            }
+            active.push((a.name.clone(), a.hidden));
+        }
+        for (name, hidden) in active {
+            let g = self.intern(&name);
+            self.syms[g].def = Def::Linker;
+            if hidden {
+                self.syms[g].vis = STV_HIDDEN;
+            }
+        }
+        for c in script.sections.iter_mut() {
+            match c {
+                SecCmd::Output(o) => o.items.retain(|it| !matches!(it, OutItem::Assign(a) if a.name.is_empty())),
+                _ => {}
+            }
+        }
+        script.sections.retain(|c| !matches!(c, SecCmd::Assign(a) if a.name.is_empty()));
+    }
+
+    /// `__start_SEC`/`__stop_SEC` for output sections with C-identifier names.
+    pub fn claim_start_stop(&mut self, img: &Image, order: &[usize]) {
+        for g in 0..self.syms.len() {
+            if self.syms[g].def != Def::Undef {
+                continue;
+            }
+            let n = &self.syms[g].name;
+            let (sec, end) = match (n.strip_prefix("__start_"), n.strip_prefix("__stop_")) {
+                (Some(s), _) => (s, false),
+                (_, Some(s)) => (s, true),
+                _ => continue,
+            };
+            if let Some(&i) = order.iter().find(|&&i| img.secs[i].name == sec) {
+                let s = &img.secs[i];
+                let v = if end { s.addr + s.size } else { s.addr };
+                self.syms[g].def = Def::Linker;
+                self.syms[g].value = v;
+                self.syms[g].out_sec = Some(i);
+            }
+        }
+    }
+
+    /// Has the section anything to lay out (GNU drops empty output sections, address and all)?
+    fn has_content(&self, img: &Image, p: &place::SecPlan) -> bool {
+        img.secs[p.out].keep
+            || p.items.iter().any(|it| match *it {
+                Item::Input(o, s) => self.objs[o].sections[s].size > 0,
+                Item::Synth(i) => img.secs[i].size > 0,
+                Item::Data(..) => true,
+                _ => false,
+            })
+    }
+
+    /// The layout of a scripted link, from placement to program headers.
+    pub fn layout_scripted(&mut self, img: &mut Image, script: &Script, steps: &mut Vec<Step>) -> Result<()> {
+        // .got.plt's reserved words exist only for the PLT or `_GLOBAL_OFFSET_TABLE_`.
+        if let Some(&i) = img.synth_idx.get(&Synth::GotPlt) {
+            if img.plt.is_empty() && self.lookup("_GLOBAL_OFFSET_TABLE_").is_none_or(|g| !self.syms[g].referenced) {
+                img.secs[i].size = 0;
+            }
+        }
+        // Empty sections go, with their address expressions.
+        steps.retain(|s| match s {
+            Step::Section(p) => self.has_content(img, p),
+            _ => true,
+        });
+        let order: Vec<usize> = steps.iter().filter_map(|s| if let Step::Section(p) = s { Some(p.out) } else { None }).collect();
+        img.script_order = Some(order.clone());
+        let (specs, phdr_exprs) = match &script.phdrs {
+            Some(list) => (list.clone(), true),
+            None => (vec![], false),
+        };
+        let mut nseg = if phdr_exprs { specs.len() as u64 } else { 0 };
+        let mut syms = addrs::SymVals::new();
+        let mut segs;
+        loop {
+            let headers = 64 + 56 * nseg;
+            let mut walks = 0;
+            while self.walk_script(img, steps, script, &mut syms, false, headers)?.changed {
+                walks += 1;
+                if walks >= MAX_WALKS {
+                    break;
+                }
+            }
+            self.claim_start_stop(img, &order);
+            self.walk_script(img, steps, script, &mut syms, true, headers)?;
+            segs = if phdr_exprs {
+                let descs: Vec<(usize, Vec<String>)> = steps.iter().filter_map(|s| if let Step::Section(p) = s { Some((p.out, p.desc.phdrs.clone())) } else { None }).collect();
+                let mut at = vec![];
+                let mut flags = vec![];
+                for s in &specs {
+                    at.push(match &s.at {
+                        Some(e) => Some(self.const_expr(img, script, e)?),
+                        None => None,
+                    });
+                    flags.push(match &s.flags {
+                        Some(e) => Some(self.const_expr(img, script, e)? as u32),
+                        None => None,
+                    });
+                }
+                self.plan_phdrs(img, &specs, &descs, &at, &flags)?
+            } else {
+                self.plan_auto(img, &order)
+            };
+            if segs.len() as u64 == nseg {
+                break;
+            }
+            nseg = segs.len() as u64;
+        }
+        self.place_in_file(img, &order, &segs);
+        self.check_overlaps(img, &order)?;
+        let tls: Vec<&crate::image::OutSec> = order.iter().map(|&i| &img.secs[i]).filter(|s| s.flags & SHF_TLS != 0 && s.size > 0).collect();
+        if let Some(f) = tls.first() {
+            let end = tls.iter().map(|s| s.addr + s.size).max().unwrap_or(f.addr);
+            img.tls = Some((f.addr, end - f.addr, tls.iter().map(|s| s.align).max().unwrap_or(1)));
+        }
+        img.base = 0;
+        img.entry = self.scripted_entry(img, script);
+        Ok(())
+    }
+
+    fn const_expr(&self, img: &Image, script: &Script, e: &Expr) -> Result<u64> {
+        let syms = addrs::SymVals::new();
+        let _ = (img, script);
+        match crate::script::eval::constant(e) {
+            Some(v) => Ok(v),
+            None => {
+                let _ = syms;
+                bail!("PHDRS: expression must be constant")
+            }
+        }
+    }
+
+    /// Two loaded sections may not share file bytes (GNU: "section X overlaps section Y").
+    fn check_overlaps(&self, img: &Image, order: &[usize]) -> Result<()> {
+        let mut spans: Vec<(u64, u64, usize)> = order
+            .iter()
+            .map(|&i| &img.secs[i])
+            .zip(order.iter())
+            .filter(|(s, _)| s.kind != SHT_NOBITS && s.size > 0)
+            .map(|(s, &i)| (s.offset, s.offset + s.size, i))
+            .collect();
+        spans.sort();
+        for w in spans.windows(2) {
+            if w[1].0 < w[0].1 {
+                bail!("section {} file range overlaps section {}", img.secs[w[1].2].name, img.secs[w[0].2].name);
+            }
+        }
+        Ok(())
+    }
+
+    /// `-e`, else the script's ENTRY, else `_start`, else the first code section (GNU).
+    fn scripted_entry(&self, img: &Image, script: &Script) -> u64 {
+        let name = self.opts.entry.clone().or_else(|| script.entry.clone()).unwrap_or_else(|| "_start".into());
+        if let Some(g) = self.lookup(&name) {
+            if self.syms[g].def != Def::Undef {
+                return self.sym_addr(img, crate::image::SymRef::Global(g));
+            }
+        }
+        if let Some(n) = crate::script::lexer::parse_number(&name) {
+            return n;
+        }
+        img.script_order.iter().flatten().map(|&i| &img.secs[i]).find(|s| s.flags & SHF_EXECINSTR != 0).map_or(0, |s| s.addr)
+    }
+}
