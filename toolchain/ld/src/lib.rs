@@ -44,7 +44,8 @@ pub fn main_with_args(args: &[String]) -> i32 {
         return 0;
     }
     if opts.version {
-        println!("GNU ld (ccc-ld) 2.40 compatible");
+        // The version is the last word, as in GNU's "GNU ld (GNU Binutils) 2.40" (kbuild parses it).
+        println!("GNU ld (ccc-ld) 2.40");
         if opts.inputs.is_empty() {
             return 0;
         }

@@ -274,11 +274,15 @@ impl Linker {
                 continue;
             }
             let class = orphan_class(flags, kind);
+            // After the last section of the same kind, or the section GNU names for the
+            // kind (`.rodata` for read-only data...) even when that one is empty.
+            let canonical = [".text", ".rodata", ".tdata", ".data", ".bss", ".note", ""][class as usize];
             let after = steps.iter().rposition(|s| match s {
                 Step::Section(p) => {
                     let f = self.item_flags(img, &p.items);
                     let k = self.item_kind(img, &p.items);
-                    (!p.items.is_empty() || p.orphan) && orphan_class(f, k) == class
+                    let has_inputs = p.items.iter().any(|i| matches!(i, Item::Input(..)));
+                    ((has_inputs || p.orphan) && orphan_class(f, k) == class) || (!canonical.is_empty() && p.desc.name == canonical)
                 }
                 _ => false,
             });

@@ -3,6 +3,7 @@
 //! segment starts at an offset congruent to its address modulo the page size.
 
 use crate::elf::*;
+use crate::elf::align_up;
 use crate::error::Result;
 use crate::image::{Image, Phdr};
 use crate::resolve::Linker;
@@ -61,27 +62,32 @@ impl Linker {
         let page = self.opts.max_page_size;
         let mut loads: Vec<SegPlan> = vec![];
         let mut prev: Option<usize> = None;
+        let mut writable = false;
         for &i in order {
             let s = &img.secs[i];
             if s.flags & SHF_ALLOC == 0 {
                 continue;
             }
+            // bfd's _bfd_elf_map_sections_to_segments, in load addresses.
             let split = match prev {
                 None => true,
                 Some(p) => {
                     let q = &img.secs[p];
-                    let q_end = q.addr + q.size;
-                    s.lma.wrapping_sub(s.addr) != q.lma.wrapping_sub(q.addr)
-                        || s.addr < q_end
-                        || s.addr / page > q_end.div_ceil(page)
+                    let q_end = q.lma + q.size;
+                    s.lma.wrapping_sub(q.lma) != s.addr.wrapping_sub(q.addr)
+                        || s.lma < q.lma
+                        || align_up(q_end, page) < align_up(s.lma, page)
                         || (q.kind == SHT_NOBITS && s.kind != SHT_NOBITS)
-                        || (q.flags & SHF_EXECINSTR) != (s.flags & SHF_EXECINSTR)
-                        || (q.flags & SHF_WRITE != 0 && s.flags & SHF_WRITE == 0)
+                        || (!writable && s.flags & SHF_WRITE != 0 && (q_end.max(1) - 1) / page != s.lma / page)
+                        // -z separate-code: code and data do not share a page.
+                        || ((q.flags ^ s.flags) & SHF_EXECINSTR != 0 && (q_end.max(1) - 1) / page != s.lma / page)
                 }
             };
             if split {
                 loads.push(SegPlan { kind: PT_LOAD, flags: None, filehdr: false, phdrs: false, at: None, secs: vec![] });
+                writable = false;
             }
+            writable |= s.flags & SHF_WRITE != 0;
             loads.last_mut().expect("pushed above").secs.push(i);
             prev = Some(i);
         }

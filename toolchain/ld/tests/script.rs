@@ -1,0 +1,301 @@
+//! `-T` linker scripts end to end: the same objects and script linked by GNU ld and by
+//! ccc-ld must give the same symbol addresses, allocated sections (address, size) and
+//! program headers; the scripted program runs; bad scripts are `ld: FILE:LINE:` errors.
+//! Skipped quietly where gcc or GNU ld is missing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("ccc-ld-script-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+    fn path(&self, f: &str) -> PathBuf {
+        self.0.join(f)
+    }
+    fn write(&self, f: &str, text: &str) -> PathBuf {
+        let p = self.path(f);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    /// Freestanding code: no unwind tables, notes or PIC, so both linkers see the same input.
+    fn compile(&self, name: &str, text: &str) -> PathBuf {
+        let c = self.write(name, text);
+        let o = c.with_extension("o");
+        let st = Command::new("gcc")
+            .args(["-c", "-O2", "-fno-pie", "-ffreestanding", "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-fcf-protection=none", "-fno-common"])
+            .arg(&c)
+            .arg("-o")
+            .arg(&o)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        o
+    }
+    fn link(&self, ld: &str, args: &[&str], objs: &[&Path], out: &str) -> (bool, String) {
+        let o = Command::new(ld).current_dir(&self.0).args(args).args(objs).arg("-o").arg(self.path(out)).output().unwrap();
+        (o.status.success(), String::from_utf8_lossy(&o.stderr).into_owned())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn have_tools() -> bool {
+    ["gcc", "ld", "readelf", "nm"].iter().all(|t| Command::new(t).arg("--version").output().is_ok_and(|o| o.status.success()))
+}
+
+fn tool(t: &str, args: &[&str], f: &Path) -> String {
+    let o = Command::new(t).args(args).arg(f).output().unwrap();
+    assert!(o.status.success(), "{t} {args:?} {}: {}", f.display(), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Symbol name → address.
+fn symbols(f: &Path) -> BTreeMap<String, String> {
+    tool("nm", &[], f)
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.len() == 3).then(|| (w[2].to_string(), w[0].to_string()))
+        })
+        .collect()
+}
+
+/// Allocated sections with content: "name addr size".
+fn alloc_sections(f: &Path) -> Vec<String> {
+    tool("readelf", &["-SW"], f)
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let rest = l.strip_prefix('[')?.split_once(']')?.1;
+            let w: Vec<&str> = rest.split_whitespace().collect();
+            // name type addr off size es flags...
+            if w.len() < 7 || !w[6].contains('A') || u64::from_str_radix(w[4], 16).ok()? == 0 {
+                return None;
+            }
+            Some(format!("{} {} {}", w[0], w[2], w[4]))
+        })
+        .collect()
+}
+
+/// Program headers: "type vaddr paddr filesz memsz flags" (offsets may differ).
+fn segments(f: &Path) -> Vec<String> {
+    tool("readelf", &["-lW"], f)
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.trim_start().split_whitespace().nth(1).is_some_and(|w| w.starts_with("0x")))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let flags = w[6..w.len() - 1].join("");
+            format!("{} {} {} {} {} {}", w[0], w[2], w[3], w[4], w[5], flags)
+        })
+        .collect()
+}
+
+/// Links with both linkers and compares what must agree.
+fn same_as_gnu(d: &Dir, args: &[&str], objs: &[&Path]) -> PathBuf {
+    let (ok, err) = d.link("ld", args, objs, "gnu.out");
+    assert!(ok, "GNU ld: {err}");
+    let (ok, err) = d.link(env!("CARGO_BIN_EXE_ccc-ld"), args, objs, "ccc.out");
+    assert!(ok, "ccc-ld: {err}");
+    let (g, c) = (d.path("gnu.out"), d.path("ccc.out"));
+    assert_eq!(alloc_sections(&g), alloc_sections(&c), "sections");
+    assert_eq!(segments(&g), segments(&c), "program headers");
+    assert_eq!(symbols(&g), symbols(&c), "symbols");
+    let entry = |f: &Path| tool("readelf", &["-hW"], f).lines().find(|l| l.contains("Entry point")).unwrap_or_default().to_string();
+    assert_eq!(entry(&g), entry(&c));
+    c
+}
+
+const PROGRAM: &str = r#"
+extern char __calls_start[], __calls_end[], _sdata[], _edata[], __bss_start[], __bss_end[];
+extern char provided_used[], data_size[], maxv[], minv[], has_start[], _data_lma[];
+__attribute__((section(".calls.2"), used)) static const int c2 = 2;
+__attribute__((section(".calls.1"), used)) static const int c1 = 1;
+__attribute__((section(".calls.3"), used)) static const int c3 = 3;
+__attribute__((section(".myorphan"))) int orphan_var = 5;
+int data_var = 7;
+int bss_var;
+static long check(void) {
+    const int *c = (const int *)__calls_start;
+    if (__calls_end - __calls_start != 12 || c[0] != 1 || c[1] != 2 || c[2] != 3) return 1;
+    if (data_var != 7 || bss_var != 0 || orphan_var != 5) return 2;
+    if ((unsigned long)provided_used != 0x1234 || (unsigned long)maxv != 0x20 || (unsigned long)minv != 0x10) return 3;
+    if ((unsigned long)has_start != 1) return 4;
+    if (_sdata[sizeof(int)] != 0x11 || *(unsigned short *)(_sdata + 5) != 0x2222) return 5;
+    if (__bss_end - __bss_start < 0x100) return 6;
+    return 42;
+}
+__attribute__((section(".text.start"))) void _start(void) {
+    long v = check();
+    __asm__ volatile("syscall" :: "a"(60L), "D"(v));
+    __builtin_unreachable();
+}
+"#;
+
+const SCRIPT: &str = r#"/* features a kernel script uses */
+OUTPUT_FORMAT("elf64-x86-64")
+OUTPUT_ARCH(i386:x86-64)
+ENTRY(_start)
+SECTIONS
+{
+  . = 0x401000;
+  .text : { *(.text.start) *(.text .text.*) } =0xcccccccc
+  . = ALIGN(0x1000);
+  .rodata : { *(.rodata .rodata.*) }
+  .init_calls : {
+    __calls_start = .;
+    KEEP(*(SORT(.calls.*)))
+    __calls_end = .;
+  }
+  .data ALIGN(0x1000) : AT(ADDR(.data) + 0x100000) {
+    _sdata = .;
+    *(.data .data.*)
+    BYTE(0x11) SHORT(0x2222) LONG(0x33333333) QUAD(0x4444444444444444)
+    . = ALIGN(16);
+    _edata = .;
+  }
+  _data_lma = LOADADDR(.data);
+  .bss (NOLOAD) : {
+    __bss_start = .;
+    *(.bss .bss.*)
+    . += 0x100;
+    __bss_end = .;
+  }
+  _end = .;
+  PROVIDE(provided_used = 0x1234);
+  PROVIDE(provided_unused = 0x5678);
+  data_size = SIZEOF(.data);
+  data_align = ALIGNOF(.data);
+  maxv = MAX(0x10, 0x20);
+  minv = MIN(0x10, 0x20);
+  abs_text = ABSOLUTE(ADDR(.text));
+  has_start = DEFINED(_start) ? 1 : 0;
+  ASSERT(_end > 0x401000, "end before start")
+  /DISCARD/ : { *(.comment) *(.note.GNU-stack) *(.note.gnu.property) }
+}
+"#;
+
+#[test]
+fn kernel_like_script_matches_gnu_and_runs() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("basic");
+    let o = d.compile("prog.c", PROGRAM);
+    let lds = d.write("prog.lds", SCRIPT);
+    let out = same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-z", "noexecstack"], &[&o]);
+    let st = Command::new(&out).status().unwrap();
+    assert_eq!(st.code(), Some(42), "the scripted program's checks");
+    let syms = symbols(&out);
+    assert!(!syms.contains_key("provided_unused"), "PROVIDE of an unreferenced symbol defines nothing");
+}
+
+const PHDR_PROGRAM: &str = r#"
+int counter = 3;
+__attribute__((section(".pcpu"))) int pcpu_var = 9;
+int zeroed;
+const char msg[] = "hello";
+int f(void) { return counter + pcpu_var + zeroed + msg[0]; }
+"#;
+
+const PHDR_SCRIPT: &str = r#"
+MEMORY
+{
+  rom (rx) : ORIGIN = 0x800000, LENGTH = 64K
+  ram (rw) : ORIGIN = 0x900000, LENGTH = 64K
+}
+PHDRS
+{
+  text PT_LOAD FLAGS(5);
+  data PT_LOAD FLAGS(6);
+  percpu PT_LOAD FLAGS(6);
+}
+ENTRY(f)
+SECTIONS
+{
+  .text : { *(.text .text.*) } > rom :text
+  .rodata : { *(.rodata .rodata.*) } > rom
+  .data : { _sdata = .; *(.data .data.*) } > ram AT> rom :data
+  .bss : { *(.bss .bss.*) } > ram :data
+  .pcpu 0 : AT(LOADADDR(.data) + SIZEOF(.data)) {
+    __pcpu_start = .;
+    *(.pcpu)
+    __pcpu_end = .;
+  } :percpu
+  pcpu_load = LOADADDR(.pcpu);
+  INCLUDE extra.lds
+  /DISCARD/ : { *(.comment) *(.note.GNU-stack) *(.note.gnu.property) }
+}
+"#;
+
+#[test]
+fn phdrs_memory_regions_and_address_zero_section_match_gnu() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("phdrs");
+    let o = d.compile("p.c", PHDR_PROGRAM);
+    d.write("extra.lds", "included_sym = 0x77;\n");
+    let lds = d.write("p.lds", PHDR_SCRIPT);
+    let out = same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-L", d.0.to_str().unwrap(), "-z", "noexecstack"], &[&o]);
+    let syms = symbols(&out);
+    assert_eq!(syms.get("__pcpu_start").map(String::as_str), Some("0000000000000000"));
+    assert_eq!(syms.get("included_sym").map(String::as_str), Some("0000000000000077"));
+}
+
+const ORPHAN_PROGRAM: &str = r#"
+__attribute__((section(".orphan_ro"))) const int ro = 1;
+__attribute__((section(".orphan_rw"))) int rw = 2;
+__attribute__((section(".orphan_text"))) int ft(void) { return ro + rw; }
+int main_(void) { return ft(); }
+"#;
+
+#[test]
+fn orphans_go_where_gnu_puts_them() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("orphans");
+    let o = d.compile("o.c", ORPHAN_PROGRAM);
+    let lds = d.write(
+        "o.lds",
+        "ENTRY(main_)\nSECTIONS {\n . = 0x10000;\n .text : { *(.text) }\n .rodata : { *(.rodata) }\n .data : { *(.data) }\n .bss : { *(.bss) }\n /DISCARD/ : { *(.comment) *(.note.GNU-stack) *(.note.gnu.property) }\n}\n",
+    );
+    same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-z", "noexecstack"], &[&o]);
+}
+
+#[test]
+fn bad_scripts_are_diagnostics() {
+    let d = Dir::new("bad");
+    let o = d.write("empty.s", "");
+    let obj = d.path("empty.o");
+    if !Command::new("as").arg(&o).arg("-o").arg(&obj).status().is_ok_and(|s| s.success()) {
+        return;
+    }
+    let cases = [
+        ("syntax.lds", "SECTIONS {\n  .text : { *(.text) \n", "syntax.lds:3: syntax error"),
+        ("cmd.lds", "SECTIONS { }\nBOGUS(1)\n", "cmd.lds:2: syntax error: unknown command `BOGUS'"),
+        ("undef.lds", "SECTIONS {\n  . = 0x1000;\n  x = nosuch + 1;\n}\n", "undef.lds:3: undefined symbol `nosuch' referenced in expression"),
+        ("assert.lds", "SECTIONS {\n  ASSERT(0, \"custom failure\")\n}\n", "custom failure"),
+        ("back.lds", "SECTIONS {\n  .data 0x2000 : { BYTE(1) . = 0; }\n}\n", "back.lds:2: cannot move location counter backwards"),
+        ("incl.lds", "INCLUDE missing.lds\n", "incl.lds:1: cannot find script file missing.lds"),
+    ];
+    for (name, text, want) in cases {
+        let lds = d.write(name, text);
+        let o = Command::new(env!("CARGO_BIN_EXE_ccc-ld")).current_dir(&d.0).arg("-T").arg(&lds).arg(&obj).arg("-o").arg(d.path("x.out")).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.starts_with("ld: ") && err.contains(want), "{name}: {err}");
+        assert!(!err.contains("internal error"), "{name}: {err}");
+    }
+}
