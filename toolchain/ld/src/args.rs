@@ -280,7 +280,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
 /// `--help`: build systems (libtool, configure) grep it for the options they want.
 pub const HELP: &str = "Usage: ld [options] file...
 Options:
-  -o FILE, -l LIB, -L DIR, -e SYM, -u SYM, -T SCRIPT (not yet), -r, -s, -S
+  -o FILE, -l LIB, -L DIR, -e SYM, -u SYM, -T SCRIPT, -r, -s, -S
   -static, -Bstatic, -Bdynamic, -pie, -no-pie, -shared, -soname NAME, -rpath DIR
   --as-needed, --no-as-needed, --push-state, --pop-state
   --whole-archive, --no-whole-archive, --start-group, --end-group

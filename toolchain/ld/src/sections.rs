@@ -153,7 +153,7 @@ impl Linker {
         };
         let a = SHF_ALLOC;
         let aw = SHF_ALLOC | SHF_WRITE;
-        if img.uses_ld_so() && img.kind != crate::args::OutputKind::Shared {
+        if img.uses_ld_so() && img.kind != crate::args::OutputKind::Shared && !self.opts.no_dynamic_linker {
             add(img, Interp, ".interp", SHT_PROGBITS, a, 1);
         }
         if self.opts.build_id {

@@ -293,6 +293,15 @@ impl Linker {
         Ok(out)
     }
 
+    /// The section header index for a symbol in output section `o`: a section dropped as
+    /// empty hands its symbols to the section before it (GNU does the same).
+    fn shown_near(&self, img: &Image, o: usize) -> u16 {
+        let order = self.order(img);
+        let at = order.iter().position(|&i| i == o);
+        let before = at.map_or(&order[..0], |k| &order[..=k]);
+        before.iter().rev().map(|&i| img.shdr_index[i]).find(|&x| x != 0).or_else(|| order.iter().map(|&i| img.shdr_index[i]).find(|&x| x != 0)).map_or(SHN_ABS as u16, |x| x as u16)
+    }
+
     /// .symtab: object symbols (locals first) with their final addresses, for debuggers.
     fn symtab(&self, img: &Image) -> (Vec<u8>, Vec<u8>, u32) {
         let mut str = StrTab::new();
@@ -335,7 +344,7 @@ impl Linker {
                     let os = &self.objs[obj].syms[sym];
                     (shndx(obj, os.shndx), if s.weak_def { STB_WEAK } else { STB_GLOBAL }, os.kind, os.size)
                 }
-                crate::resolve::Def::Linker => (s.out_sec.map_or(SHN_ABS as u16, |o| img.shdr_index.get(o).map_or(SHN_ABS as u16, |&x| if x == 0 { SHN_ABS as u16 } else { x as u16 })), STB_GLOBAL, STT_NOTYPE, 0),
+                crate::resolve::Def::Linker => (s.out_sec.map_or(SHN_ABS as u16, |o| self.shown_near(img, o)), STB_GLOBAL, STT_NOTYPE, 0),
                 _ => continue,
             };
             if sh == 0 {

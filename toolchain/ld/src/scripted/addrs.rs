@@ -120,7 +120,7 @@ impl Linker {
                 Step::Assign(a) => {
                     let v = self.eval_in(img, syms, script, Some(dot), strict, headers, &a.expr, &a.loc)?;
                     if a.name == "." {
-                        dot = Value { v: v.v, sec: None };
+                        dot = v;
                     } else {
                         syms.insert(a.name.clone(), (v, true));
                     }
@@ -163,7 +163,8 @@ impl Linker {
                     s.lma = lma;
                     s.size = end - addr;
                     if alloc {
-                        dot = Value::abs(end);
+                        // After a section `.` is an address in it (`_etext = .` is in .text).
+                        dot = Value { v: end, sec: Some(o) };
                         if let Some(r) = &d.region {
                             cursors[region_idx(r, &d.loc)?] = end;
                         }

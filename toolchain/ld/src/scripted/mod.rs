@@ -115,11 +115,24 @@ impl Linker {
                 img.secs[i].size = 0;
             }
         }
-        // Empty sections go, with their address expressions.
-        steps.retain(|s| match s {
-            Step::Section(p) => self.has_content(img, p),
-            _ => true,
-        });
+        // Empty sections go, with their address expressions; their symbol assignments stay
+        // where they were (at the location counter, in the section before).
+        let mut kept = vec![];
+        for st in std::mem::take(steps) {
+            match st {
+                Step::Section(p) if !self.has_content(img, &p) => {
+                    for it in p.items {
+                        match it {
+                            Item::Assign(a) => kept.push(Step::Assign(a)),
+                            Item::Assert(e, m, l) => kept.push(Step::Assert(e, m, l)),
+                            _ => {}
+                        }
+                    }
+                }
+                st => kept.push(st),
+            }
+        }
+        *steps = kept;
         let order: Vec<usize> = steps.iter().filter_map(|s| if let Step::Section(p) = s { Some(p.out) } else { None }).collect();
         img.script_order = Some(order.clone());
         let (specs, phdr_exprs) = match &script.phdrs {

@@ -140,10 +140,18 @@ impl Linker {
         for (k, sp) in specs.iter().enumerate() {
             if sp.discard {
                 for &(c, _) in &taken[k] {
-                    if let Cand::Obj(o, s) = c {
-                        let sec = &mut self.objs[o].sections[s];
-                        sec.live = false;
-                        sec.out = NO_OUT;
+                    match c {
+                        Cand::Obj(o, s) => {
+                            let sec = &mut self.objs[o].sections[s];
+                            sec.live = false;
+                            sec.out = NO_OUT;
+                        }
+                        // A discarded linker-made table is not made at all (no PT_DYNAMIC...).
+                        Cand::Synth(i) => {
+                            if let Some(kind) = img.secs[i].synth {
+                                img.synth_idx.remove(&kind);
+                            }
+                        }
                     }
                 }
                 continue;
@@ -369,7 +377,9 @@ impl Linker {
             _ => None,
         }).max().unwrap_or(1);
         let mut o = OutSec::new(&p.desc.name, kind, flags, align, None, (0, 0));
-        o.keep = p.items.iter().any(|i| matches!(i, Item::Assign(_) | Item::Data(..)));
+        // GNU keeps an empty output section that moves `.` (or has data); symbol
+        // assignments alone do not keep it.
+        o.keep = p.items.iter().any(|i| matches!(i, Item::Assign(a) if a.name == ".") || matches!(i, Item::Data(..)));
         img.secs.push(o);
         let idx = img.secs.len() - 1;
         for it in &p.items {
