@@ -78,6 +78,7 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
     };
     let mut img = Image::new(kind);
     l.define_script_symbols(&mut script);
+    l.script_versions = !script.versions.is_empty();
     if l.opts.gc_sections {
         bail!("--gc-sections with a linker script is not supported yet");
     }
@@ -93,7 +94,7 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
         bail!("{}", errors.join("\nld: "));
     }
     img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
-    l.apply_version_scripts(&mut img)?;
+    l.apply_versions(&mut img, &script.versions)?;
     l.read_dynamic_lists()?;
     l.scan(&mut img)?;
     l.prepare_dynamic(&mut img);
@@ -150,10 +151,18 @@ impl Linker {
 
     /// Hide what a version script makes local; remember each export's version.
     pub fn apply_version_scripts(&mut self, img: &mut Image) -> Result<()> {
-        if self.opts.version_scripts.is_empty() || img.kind != crate::args::OutputKind::Shared {
+        self.apply_versions(img, &[])
+    }
+
+    /// Version scripts from `--version-script` files and `VERSION` commands (file, text).
+    pub fn apply_versions(&mut self, img: &mut Image, inline: &[(String, String)]) -> Result<()> {
+        if (self.opts.version_scripts.is_empty() && inline.is_empty()) || img.kind != crate::args::OutputKind::Shared {
             return Ok(());
         }
         let mut nodes = vec![];
+        for (file, text) in inline {
+            nodes.extend(crate::version_script::parse(file, text)?);
+        }
         for path in self.opts.version_scripts.clone() {
             let text = std::fs::read_to_string(&path).map_err(|e| err!("cannot open version script {}: {}", path, e))?;
             nodes.extend(crate::version_script::parse(&path, &text)?);

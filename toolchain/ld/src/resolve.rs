@@ -53,6 +53,8 @@ pub struct Linker {
     archives: Vec<(Archive, HashSet<usize>)>,
     /// Duplicate-definition and similar errors, reported together.
     pub errors: Vec<String>,
+    /// A linker script's VERSION command defines versions (like `--version-script`).
+    pub script_versions: bool,
 }
 
 fn read(path: &str) -> Result<Vec<u8>> {
@@ -61,7 +63,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![] }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {

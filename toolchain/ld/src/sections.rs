@@ -170,7 +170,7 @@ impl Linker {
             add(img, DynStr, ".dynstr", SHT_STRTAB, a, 1);
             add(img, VerSym, ".gnu.version", SHT_GNU_VERSYM, a, 2);
             add(img, VerNeed, ".gnu.version_r", SHT_GNU_VERNEED, a, 8);
-            if !self.opts.version_scripts.is_empty() && img.kind == crate::args::OutputKind::Shared {
+            if (!self.opts.version_scripts.is_empty() || self.script_versions) && img.kind == crate::args::OutputKind::Shared {
                 add(img, VerDef, ".gnu.version_d", SHT_GNU_VERDEF, a, 8);
             }
             add(img, Dynamic, ".dynamic", SHT_DYNAMIC, aw, 8);
@@ -180,7 +180,9 @@ impl Linker {
         add(img, Plt, ".plt", SHT_PROGBITS, a | SHF_EXECINSTR, 16);
         add(img, Got, ".got", SHT_PROGBITS, aw, 8);
         add(img, GotPlt, ".got.plt", SHT_PROGBITS, aw, 8);
-        if self.opts.eh_frame_hdr && img.secs.iter().any(|s| s.name == ".eh_frame") {
+        // (Under a linker script the output sections do not exist yet: look at the inputs.)
+        let has_eh_frame = img.secs.iter().any(|s| s.name == ".eh_frame") || (self.opts.script.is_some() && self.objs.iter().any(|o| o.sections.iter().any(|s| s.live && s.name == ".eh_frame")));
+        if self.opts.eh_frame_hdr && has_eh_frame {
             add(img, EhFrameHdr, ".eh_frame_hdr", SHT_PROGBITS, a, 4);
         }
     }

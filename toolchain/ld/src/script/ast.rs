@@ -151,4 +151,6 @@ pub struct Script {
     pub insert: Option<Insert>,
     /// `INPUT(...)`/`GROUP(...)` files named by the script.
     pub inputs: Vec<String>,
+    /// `VERSION { ... }` bodies (file, text): version-script syntax.
+    pub versions: Vec<(String, String)>,
 }

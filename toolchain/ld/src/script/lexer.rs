@@ -133,6 +133,31 @@ impl<'a> Lexer<'a> {
         Ok(String::from_utf8_lossy(&self.src[start..start + len]).into_owned())
     }
 
+    /// The raw text between `{` and its matching `}` (VERSION bodies have their own
+    /// grammar, read by `version_script`).
+    pub fn braced_text(&mut self) -> Result<String> {
+        self.expect("{")?;
+        let start = self.pos;
+        let mut depth = 1;
+        while self.pos < self.src.len() {
+            match self.src[self.pos] {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let text = String::from_utf8_lossy(&self.src[start..self.pos]).into_owned();
+                        self.pos += 1;
+                        return Ok(text);
+                    }
+                }
+                b'\n' => self.line += 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.error("syntax error: unterminated {")
+    }
+
     pub fn peek_word(&mut self) -> Option<String> {
         let save = self.clone();
         let w = self.word().ok();

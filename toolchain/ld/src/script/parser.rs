@@ -120,6 +120,10 @@ impl Parser {
                     self.script.sections.extend(cmds);
                 }
                 "MEMORY" => self.memory(lx)?,
+                "VERSION" => {
+                    let text = lx.braced_text()?;
+                    self.script.versions.push((lx.file.clone(), text));
+                }
                 "PHDRS" => self.phdrs(lx)?,
                 "ASSERT" => {
                     let (e, m, l) = self.assert_args(lx)?;
@@ -642,6 +646,7 @@ impl Parser {
                 }
                 Ok(Expr::Call(n, args))
             }
+            Tok::Name(n) if n == "SIZEOF_HEADERS" || n == "sizeof_headers" => Ok(Expr::Call("SIZEOF_HEADERS".into(), vec![])),
             Tok::Name(n) => Ok(Expr::Sym(n)),
             Tok::Str(s) => Ok(Expr::Sym(s)),
             Tok::Op(o) => lx.error(format!("syntax error: unexpected `{o}'")),

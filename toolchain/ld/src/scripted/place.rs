@@ -340,8 +340,12 @@ impl Linker {
     /// The `img.secs` entry of a planned section (a new one; linker-made sections that are
     /// orphans on their own keep theirs).
     fn make_out_sec(&mut self, img: &mut Image, p: &SecPlan) -> usize {
-        if p.orphan {
-            if let [Item::Synth(i)] = p.items[..] {
+        // A linker-made table alone in its output section (`.dynsym : { *(.dynsym) }`) is
+        // that section: it keeps its type, link and entry size.
+        let mut content = p.items.iter().filter(|i| matches!(i, Item::Input(..) | Item::Synth(_) | Item::Data(..)));
+        if let (Some(&Item::Synth(i)), None) = (content.next(), content.next()) {
+            if p.orphan || img.secs[i].name == p.desc.name {
+                img.secs[i].keep = p.items.iter().any(|i| matches!(i, Item::Assign(a) if a.name == "."));
                 return i;
             }
         }
