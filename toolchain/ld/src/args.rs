@@ -248,7 +248,13 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-enable-new-dtags" => o.new_dtags = true,
             "-disable-new-dtags" => o.new_dtags = false,
             "-T" | "-script" | "-dT" | "-default-script" => o.script = Some(arg(&mut i)?),
-            "-orphan-handling" => o.orphan_handling = Some(arg(&mut i)?),
+            "-orphan-handling" => {
+                let v = arg(&mut i)?;
+                if !matches!(v.as_str(), "place" | "warn" | "error" | "discard") {
+                    bail!("unknown orphan handling: {}", v);
+                }
+                o.orphan_handling = Some(v);
+            }
             "-emit-relocs" | "-q" => o.emit_relocs = true,
             _ if k.starts_with("-plugin-opt") || k.starts_with("-plugin") => {
                 if val.is_none() && (k == "-plugin") {

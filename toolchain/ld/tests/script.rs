@@ -289,6 +289,8 @@ fn bad_scripts_are_diagnostics() {
         ("assert.lds", "SECTIONS {\n  ASSERT(0, \"custom failure\")\n}\n", "custom failure"),
         ("back.lds", "SECTIONS {\n  .data 0x2000 : { BYTE(1) . = 0; }\n}\n", "back.lds:2: cannot move location counter backwards"),
         ("incl.lds", "INCLUDE missing.lds\n", "incl.lds:1: cannot find script file missing.lds"),
+        ("insert.lds", "SECTIONS { .foo : { *(.foo) } }\nINSERT AFTER .text;\n", "INSERT AFTER .text (augmenting the default layout) is not supported yet"),
+        ("region.lds", "SECTIONS { .text : { *(.text) } > nowhere }\n", "memory region `nowhere' not declared"),
     ];
     for (name, text, want) in cases {
         let lds = d.write(name, text);

@@ -12,13 +12,29 @@ pub fn load(path: &str, dirs: &[String]) -> Result<Script> {
     let text = std::fs::read_to_string(path).map_err(|e| err!("cannot open linker script file {}: {}", path, e))?;
     let mut p = Parser { dirs: dirs.to_vec(), depth: 0, script: Script::default() };
     p.top(&mut Lexer::new(path, &text))?;
+    check_regions(&p.script)?;
     Ok(p.script)
+}
+
+/// Every `> REGION` and `AT> REGION` names a MEMORY region (which may come later).
+fn check_regions(s: &Script) -> Result<()> {
+    for c in &s.sections {
+        if let SecCmd::Output(o) = c {
+            for r in o.region.iter().chain(o.lma_region.iter()) {
+                if !s.regions.iter().any(|x| &x.name == r) {
+                    crate::bail!("{}: memory region `{}' not declared", o.loc, r);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses script text (tests, `-T` files read by the caller).
 pub fn parse_text(name: &str, text: &str) -> Result<Script> {
     let mut p = Parser { dirs: vec![], depth: 0, script: Script::default() };
     p.top(&mut Lexer::new(name, text))?;
+    check_regions(&p.script)?;
     Ok(p.script)
 }
 

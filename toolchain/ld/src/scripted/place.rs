@@ -258,7 +258,7 @@ impl Linker {
 
     /// GNU's orphan rules, condensed: a same-named output section takes it; otherwise a new
     /// output section follows the last one with the same kind of contents.
-    fn place_orphans(&self, img: &Image, steps: &mut Vec<Step>, orphans: &[Cand]) {
+    fn place_orphans(&mut self, img: &Image, steps: &mut Vec<Step>, orphans: &[Cand]) {
         let warn = self.opts.orphan_handling.as_deref();
         for &c in orphans {
             let name = self.cand_name(img, c).to_string();
@@ -270,8 +270,20 @@ impl Linker {
                 Cand::Obj(o, s) => Item::Input(o, s),
                 Cand::Synth(i) => Item::Synth(i),
             };
-            if matches!(warn, Some("warn") | Some("error")) && matches!(c, Cand::Obj(..)) {
-                eprintln!("ld: warning: orphan section `{}' from `{}' being placed in section `{}'", name, self.cand_file(c), name);
+            if let Cand::Obj(o, si) = c {
+                match warn {
+                    Some("warn") => eprintln!("ld: warning: orphan section `{}' from `{}' being placed in section `{}'", name, self.cand_file(c), name),
+                    Some("error") => {
+                        self.errors.push(format!("error: unplaced orphan section `{}' from `{}'", name, self.cand_file(c)));
+                        continue;
+                    }
+                    Some("discard") => {
+                        self.objs[o].sections[si].live = false;
+                        self.objs[o].sections[si].out = NO_OUT;
+                        continue;
+                    }
+                    _ => {}
+                }
             }
             let same = steps.iter_mut().find_map(|s| match s {
                 Step::Section(p) if p.desc.name == name => Some(p),
