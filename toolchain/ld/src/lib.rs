@@ -11,6 +11,7 @@ pub mod args;
 pub mod dynamic;
 pub mod ehframe;
 pub mod elf;
+pub mod emit_relocs;
 pub mod error;
 pub mod fxhash;
 pub mod gc;

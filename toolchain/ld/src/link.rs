@@ -19,9 +19,6 @@ pub fn link(mut opts: Options) -> Result<()> {
             opts.inputs.push(crate::args::Input::File(f.clone(), Default::default()));
         }
     }
-    if opts.emit_relocs && !opts.relocatable {
-        bail!("--emit-relocs is not supported yet");
-    }
     let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
     l.load_all()?;
     if let Some(s) = script.filter(|s| s.has_sections) {
@@ -107,6 +104,9 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
     l.resolve_defsym_values(&img)?;
     l.assign_shdr_index(&mut img);
     let bytes = l.write_image(&img)?;
+    if let Some(map) = &l.opts.print_map {
+        std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
+    }
     write_atomically(&l.opts.output, &bytes, true)
 }
 

@@ -188,9 +188,17 @@ impl Linker {
         let shstr_name = shstr.add(".shstrtab");
         let symtab_name = shstr.add(".symtab");
         let strtab_name = shstr.add(".strtab");
-        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img) };
+        let mut sym_index = crate::emit_relocs::SymIndex::default();
+        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img, &mut sym_index) };
+        let relas = if self.opts.emit_relocs && !self.opts.strip_all { self.emitted_relocs(img, &shown, &sym_index) } else { vec![] };
+        let rela_names: Vec<u32> = relas.iter().map(|(i, _)| shstr.add(&format!(".rela{}", img.secs[*i].name))).collect();
         while out.len() % 8 != 0 {
             out.push(0);
+        }
+        let mut rela_offs = vec![];
+        for (_, v) in &relas {
+            rela_offs.push(out.len() as u64);
+            out.extend_from_slice(v);
         }
         let symtab_off = out.len() as u64;
         out.extend_from_slice(&symtab);
@@ -229,8 +237,20 @@ impl Linker {
             out.put64(s.align);
             out.put64(entsize);
         }
-        let nshown = shown.len() as u32;
+        let nshown = shown.len() as u32 + relas.len() as u32;
         let with_symtab = !self.opts.strip_all;
+        for (k, (i, v)) in relas.iter().enumerate() {
+            out.put32(rela_names[k]);
+            out.put32(SHT_RELA);
+            out.put64(SHF_INFO_LINK);
+            out.put64(0);
+            out.put64(rela_offs[k]);
+            out.put64(v.len() as u64);
+            out.put32(nshown + 1);
+            out.put32(img.shdr_index[*i] as u32);
+            out.put64(8);
+            out.put64(24);
+        }
         let tables = [
             (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, 8, 24),
             (strtab_name, SHT_STRTAB, strtab_off, strtab.len() as u64, 0, 0, 1, 0),
@@ -256,7 +276,7 @@ impl Linker {
         out.put64(0);
         out.put64(1);
         out.put64(0);
-        let shnum = shown.len() as u16 + if with_symtab { 4 } else { 2 };
+        let shnum = nshown as u16 + if with_symtab { 4 } else { 2 };
         // ELF header and program headers.
         let mut h = vec![];
         h.extend_from_slice(b"\x7fELF\x02\x01\x01");
@@ -303,10 +323,27 @@ impl Linker {
     }
 
     /// .symtab: object symbols (locals first) with their final addresses, for debuggers.
-    fn symtab(&self, img: &Image) -> (Vec<u8>, Vec<u8>, u32) {
+    fn symtab(&self, img: &Image, index: &mut crate::emit_relocs::SymIndex) -> (Vec<u8>, Vec<u8>, u32) {
         let mut str = StrTab::new();
         let mut locals = vec![0u8; 24];
         let mut globals = vec![];
+        // --emit-relocs: section symbols first, for relocations against sections and
+        // against symbols the table leaves out.
+        if self.opts.emit_relocs {
+            for (i, o) in img.secs.iter().enumerate() {
+                let sh = img.shdr_index.get(i).copied().unwrap_or(0);
+                if sh == 0 {
+                    continue;
+                }
+                index.section.insert(i, (locals.len() / 24) as u32);
+                locals.put32(0);
+                locals.push(STT_SECTION);
+                locals.push(0);
+                locals.put16(sh as u16);
+                locals.put64(o.addr);
+                locals.put64(0);
+            }
+        }
         let shndx = |obj: usize, sh: u32| -> u16 {
             match sh {
                 SHN_ABS => SHN_ABS as u16,
@@ -334,6 +371,7 @@ impl Linker {
                 if sh == 0 {
                     continue;
                 }
+                index.local.insert((oi, i), (locals.len() / 24) as u32);
                 emit(&mut locals, &mut str, &s.name, s.kind, s.vis, sh, self.sym_addr(img, crate::image::SymRef::Local(oi, i)), s.size);
             }
         }
@@ -350,9 +388,13 @@ impl Linker {
             if sh == 0 {
                 continue;
             }
+            index.global.insert(g, (globals.len() / 24) as u32);
             emit(&mut globals, &mut str, &s.name, (bind << 4) | kind, s.vis, sh, self.sym_addr(img, r), size);
         }
         let nlocal = (locals.len() / 24) as u32;
+        for v in index.global.values_mut() {
+            *v += nlocal;
+        }
         locals.extend(globals);
         (locals, str.data, nlocal)
     }

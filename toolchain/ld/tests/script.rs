@@ -301,3 +301,39 @@ fn bad_scripts_are_diagnostics() {
         assert!(!err.contains("internal error"), "{name}: {err}");
     }
 }
+
+/// `readelf -rW` without file offsets and symbol indices (the tables' order may differ).
+fn relocs(f: &Path) -> Vec<String> {
+    tool("readelf", &["-rW"], f)
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if l.starts_with("Relocation section") {
+                w[..3].join(" ")
+            } else if w.len() > 2 && w[1].len() == 16 {
+                let mut w = w.clone();
+                w.remove(1);
+                w.join(" ")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn emit_relocs_match_gnu() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("emit");
+    let o = d.compile(
+        "e.c",
+        "static int helper(int x) { return x * 3; }\nint gvar = 5;\nstatic int lvar = 6;\nint *ptrs[] = { &gvar, &lvar };\nint (*fp)(int) = helper;\n__attribute__((noinline)) int entry(void) { return helper(gvar) + lvar + *ptrs[1] + fp(1); }\n",
+    );
+    let lds = d.write("e.lds", "ENTRY(entry)\nSECTIONS { . = 0x400000; .text : { *(.text*) } .data : { *(.data*) } /DISCARD/ : { *(.comment) *(.note.*) } }\n");
+    let out = same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "--emit-relocs", "-z", "noexecstack", "--no-warn-rwx-segments"], &[&o]);
+    let r = relocs(&out);
+    assert!(r.iter().any(|l| l.contains("R_X86_64_64")), "{r:?}");
+    assert_eq!(relocs(&d.path("gnu.out")), r);
+}
