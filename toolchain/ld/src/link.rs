@@ -79,8 +79,12 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
     let mut img = Image::new(kind);
     l.define_script_symbols(&mut script);
     l.script_versions = !script.versions.is_empty();
+    if l.opts.entry.is_none() {
+        l.opts.entry = script.entry.clone();
+    }
     if l.opts.gc_sections {
-        bail!("--gc-sections with a linker script is not supported yet");
+        l.gc_keep = l.keep_roots(&img, &script);
+        l.gc_sections(img.kind == crate::args::OutputKind::Shared);
     }
     l.prune_eh_frames();
     l.add_synthetic(&mut img, l.opts.z_now);

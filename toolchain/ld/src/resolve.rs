@@ -55,6 +55,8 @@ pub struct Linker {
     pub errors: Vec<String>,
     /// A linker script's VERSION command defines versions (like `--version-script`).
     pub script_versions: bool,
+    /// Sections a script's KEEP names: `--gc-sections` roots.
+    pub gc_keep: Vec<(usize, usize)>,
 }
 
 fn read(path: &str) -> Result<Vec<u8>> {
@@ -63,7 +65,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![] }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {

@@ -337,3 +337,22 @@ fn emit_relocs_match_gnu() {
     assert!(r.iter().any(|l| l.contains("R_X86_64_64")), "{r:?}");
     assert_eq!(relocs(&d.path("gnu.out")), r);
 }
+
+#[test]
+fn gc_sections_keep_roots_match_gnu() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("gc");
+    let c = d.write(
+        "g.c",
+        "__attribute__((noinline)) int used(void) { return 1; }\nint unused(void) { return 2; }\n__attribute__((section(\".keepme\"))) int kept = 3;\n__attribute__((section(\".dropme\"))) int dropped = 4;\nint entry(void) { return used(); }\n",
+    );
+    let o = d.path("g.o");
+    assert!(Command::new("gcc").args(["-c", "-O2", "-fno-pie", "-ffunction-sections", "-fdata-sections", "-fno-asynchronous-unwind-tables", "-fcf-protection=none"]).arg(&c).arg("-o").arg(&o).status().unwrap().success());
+    let lds = d.write("g.lds", "ENTRY(entry)\nSECTIONS { . = 0x400000; .text : { *(.text*) } .data : { KEEP(*(.keepme)) *(.dropme) *(.data*) } /DISCARD/ : { *(.comment) *(.note.*) } }\n");
+    let out = same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "--gc-sections", "-z", "noexecstack"], &[&o]);
+    let syms = symbols(&out);
+    assert!(syms.contains_key("kept") && syms.contains_key("used"));
+    assert!(!syms.contains_key("unused") && !syms.contains_key("dropped"), "{syms:?}");
+}

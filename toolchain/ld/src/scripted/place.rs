@@ -106,6 +106,29 @@ impl Linker {
         sp.sections.iter().position(|p| glob::matches(&p.glob, name) && !p.exclude_files.iter().any(|x| file_matches(x, file)))
     }
 
+    /// Input sections whose first matching description is inside KEEP (gc roots).
+    pub fn keep_roots(&self, img: &Image, script: &Script) -> Vec<(usize, usize)> {
+        let specs: Vec<&InputSpec> = script
+            .sections
+            .iter()
+            .filter_map(|c| if let SecCmd::Output(o) = c { Some(o) } else { None })
+            .flat_map(|o| o.items.iter().filter_map(|it| if let OutItem::Input(sp) = it { Some(sp) } else { None }))
+            .collect();
+        let mut roots = vec![];
+        for (oi, o) in self.objs.iter().enumerate() {
+            for (si, s) in o.sections.iter().enumerate() {
+                if !s.live {
+                    continue;
+                }
+                let first = specs.iter().find(|sp| self.spec_matches(img, sp, Cand::Obj(oi, si)).is_some());
+                if first.is_some_and(|sp| sp.keep) {
+                    roots.push((oi, si));
+                }
+            }
+        }
+        roots
+    }
+
     /// Builds `img.secs` for the script's output sections and the steps layout runs.
     pub fn place_scripted(&mut self, img: &mut Image, script: &Script) -> crate::error::Result<Vec<Step>> {
         let synth_count = img.secs.len();
