@@ -57,6 +57,8 @@ pub struct Linker {
     pub script_versions: bool,
     /// Sections a script's KEEP names: `--gc-sections` roots.
     pub gc_keep: Vec<(usize, usize)>,
+    /// `__start_SEC`/`__stop_SEC` symbols the scripted layout defines (values per walk).
+    pub start_stop: Vec<usize>,
 }
 
 fn read(path: &str) -> Result<Vec<u8>> {
@@ -65,7 +67,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![] }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![], start_stop: vec![] }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {

@@ -257,7 +257,9 @@ const ORPHAN_PROGRAM: &str = r#"
 __attribute__((section(".orphan_ro"))) const int ro = 1;
 __attribute__((section(".orphan_rw"))) int rw = 2;
 __attribute__((section(".orphan_text"))) int ft(void) { return ro + rw; }
-int main_(void) { return ft(); }
+__attribute__((section("orphan_set"), used)) static int set_a = 1;
+extern int __start_orphan_set[], __stop_orphan_set[];
+int main_(void) { return ft() + (int)(__stop_orphan_set - __start_orphan_set); }
 "#;
 
 #[test]

@@ -74,23 +74,33 @@ impl Linker {
         script.sections.retain(|c| !matches!(c, SecCmd::Assign(a) if a.name.is_empty()));
     }
 
-    /// `__start_SEC`/`__stop_SEC` for output sections with C-identifier names.
+    /// `__start_SEC`/`__stop_SEC` for output sections with C-identifier names, when
+    /// referenced and defined nowhere else.
     pub fn claim_start_stop(&mut self, img: &Image, order: &[usize]) {
         for g in 0..self.syms.len() {
             if self.syms[g].def != Def::Undef {
                 continue;
             }
             let n = &self.syms[g].name;
-            let (sec, end) = match (n.strip_prefix("__start_"), n.strip_prefix("__stop_")) {
-                (Some(s), _) => (s, false),
-                (_, Some(s)) => (s, true),
-                _ => continue,
+            let Some(sec) = n.strip_prefix("__start_").or_else(|| n.strip_prefix("__stop_")) else { continue };
+            if sec.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') && order.iter().any(|&i| img.secs[i].name == sec) {
+                self.syms[g].def = Def::Linker;
+                self.start_stop.push(g);
+            }
+        }
+    }
+
+    /// Their values once the sections have addresses.
+    fn set_start_stop(&mut self, img: &Image, order: &[usize]) {
+        for &g in &self.start_stop {
+            let n = &self.syms[g].name;
+            let (sec, end) = match n.strip_prefix("__start_") {
+                Some(s) => (s, false),
+                None => (n.strip_prefix("__stop_").unwrap_or(""), true),
             };
             if let Some(&i) = order.iter().find(|&&i| img.secs[i].name == sec) {
                 let s = &img.secs[i];
-                let v = if end { s.addr + s.size } else { s.addr };
-                self.syms[g].def = Def::Linker;
-                self.syms[g].value = v;
+                self.syms[g].value = if end { s.addr + s.size } else { s.addr };
                 self.syms[g].out_sec = Some(i);
             }
         }
@@ -145,14 +155,19 @@ impl Linker {
         loop {
             let headers = 64 + 56 * nseg;
             let mut walks = 0;
-            while self.walk_script(img, steps, script, &mut syms, false, headers)?.changed {
+            while {
+                let changed = self.walk_script(img, steps, script, &mut syms, false, headers)?.changed;
+                self.set_start_stop(img, &order);
+                changed
+            } {
                 walks += 1;
                 if walks >= MAX_WALKS {
                     break;
                 }
             }
-            self.claim_start_stop(img, &order);
+            self.set_start_stop(img, &order);
             self.walk_script(img, steps, script, &mut syms, true, headers)?;
+            self.set_start_stop(img, &order);
             segs = if phdr_exprs {
                 let descs: Vec<(usize, Vec<String>)> = steps.iter().filter_map(|s| if let Step::Section(p) = s { Some((p.out, p.desc.phdrs.clone())) } else { None }).collect();
                 let mut at = vec![];
