@@ -88,10 +88,18 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
     }
     l.prune_eh_frames();
     l.add_synthetic(&mut img, l.opts.z_now);
+    // A static executable's IRELATIVE relocations are GNU's `.rela.iplt` input, which
+    // scripts bracket with __rela_iplt_start/end.
+    if img.kind == crate::args::OutputKind::StaticExec {
+        if let Some(&i) = img.synth_idx.get(&crate::image::Synth::RelaPlt) {
+            img.secs[i].name = ".rela.iplt".into();
+        }
+    }
     let mut steps = l.place_scripted(&mut img, &script)?;
     let mut errors = std::mem::take(&mut l.errors);
     let order: Vec<usize> = steps.iter().filter_map(|s| if let crate::scripted::place::Step::Section(p) = s { Some(p.out) } else { None }).collect();
     l.claim_start_stop(&img, &order);
+    l.claim_script_linker_syms();
     errors.extend(l.undefined_errors(&img));
     if !errors.is_empty() {
         errors.truncate(50);

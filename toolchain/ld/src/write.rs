@@ -224,6 +224,8 @@ impl Linker {
                 Some(Synth::RelaDyn) => (idx_of(Synth::DynSym), 0, 24),
                 Some(Synth::RelaPlt) => (idx_of(Synth::DynSym), idx_of(Synth::GotPlt), 24),
                 Some(Synth::Got) | Some(Synth::GotPlt) => (0, 0, 8),
+                // A script section holding relocation tables (`.rela.dyn : { *(.rela.iplt) }`).
+                None if s.kind == SHT_RELA => (idx_of(Synth::DynSym), 0, 24),
                 _ => (0, 0, 0),
             };
             out.put32(names[k]);

@@ -358,3 +358,29 @@ fn gc_sections_keep_roots_match_gnu() {
     assert!(syms.contains_key("kept") && syms.contains_key("used"));
     assert!(!syms.contains_key("unused") && !syms.contains_key("dropped"), "{syms:?}");
 }
+
+/// GNU ld's own default script (`ld --verbose`) given with -T: glibc programs, static
+/// (IFUNCs through `.rela.iplt` between the script's `__rela_iplt_*`, TLS, the loaded ELF
+/// header for `__ehdr_start`) and dynamic (PT_PHDR, PT_INTERP, PLT/GOT), run.
+#[test]
+fn gnu_default_script_programs_run() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("default");
+    let v = Command::new("ld").arg("--verbose").output().unwrap();
+    let text = String::from_utf8_lossy(&v.stdout).into_owned();
+    let mut parts = text.split("==================================================");
+    let Some(script) = parts.nth(1) else { return };
+    let lds = d.write("default.lds", script);
+    std::fs::create_dir_all(d.path("bin")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ccc-ld"), d.path("bin/ld")).unwrap();
+    let c = d.write("h.c", "#include <stdio.h>\n#include <string.h>\n__thread int tv = 40;\nint main(void) { char b[32]; strcpy(b, \"hi\"); printf(\"%s %zu %d\\n\", b, strlen(b), tv + 2); return 0; }\n");
+    for mode in ["-static", "-no-pie"] {
+        let exe = d.path(&format!("h{mode}"));
+        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(mode).arg("-O2").arg(&c).arg(format!("-Wl,-T,{}", lds.display())).arg("-o").arg(&exe).output().unwrap();
+        assert!(o.status.success(), "{mode}: {}", String::from_utf8_lossy(&o.stderr));
+        let r = Command::new(&exe).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&r.stdout), "hi 2 42\n", "{mode}");
+    }
+}

@@ -162,9 +162,11 @@ impl Linker {
                     s.addr = addr;
                     s.lma = lma;
                     s.size = end - addr;
+                    // .tbss takes no address space outside the TLS block (GNU).
+                    let tbss = img.secs[o].flags & SHF_TLS != 0 && img.secs[o].kind == SHT_NOBITS;
                     if alloc {
                         // After a section `.` is an address in it (`_etext = .` is in .text).
-                        dot = Value { v: end, sec: Some(o) };
+                        dot = Value { v: if tbss { addr } else { end }, sec: Some(o) };
                         if let Some(r) = &d.region {
                             cursors[region_idx(r, &d.loc)?] = end;
                         }

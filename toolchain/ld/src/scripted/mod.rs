@@ -90,10 +90,35 @@ impl Linker {
         }
     }
 
+    /// Symbols GNU ld defines under any script when they are referenced: the GOT base,
+    /// the loaded ELF header, the dynamic section.
+    pub fn claim_script_linker_syms(&mut self) {
+        for name in ["_GLOBAL_OFFSET_TABLE_", "__ehdr_start", "__executable_start", "_DYNAMIC"] {
+            if let Some(g) = self.lookup(name) {
+                if self.syms[g].def == Def::Undef {
+                    self.syms[g].def = Def::Linker;
+                    self.start_stop.push(g);
+                }
+            }
+        }
+    }
+
     /// Their values once the sections have addresses.
     fn set_start_stop(&mut self, img: &Image, order: &[usize]) {
         for &g in &self.start_stop {
             let n = &self.syms[g].name;
+            let header = img.phdrs.iter().find(|p| p.kind == PT_LOAD && p.offset == 0).map(|p| p.vaddr);
+            let fixed = match n.as_str() {
+                "_GLOBAL_OFFSET_TABLE_" => Some((img.got_base(), img.synth_idx.get(&Synth::GotPlt).copied())),
+                "_DYNAMIC" => Some((img.addr_of(Synth::Dynamic), img.synth_idx.get(&Synth::Dynamic).copied())),
+                "__ehdr_start" | "__executable_start" => Some((header.unwrap_or(0), None)),
+                _ => None,
+            };
+            if let Some((v, sec)) = fixed {
+                self.syms[g].value = v;
+                self.syms[g].out_sec = sec.filter(|&i| order.contains(&i));
+                continue;
+            }
             let (sec, end) = match n.strip_prefix("__start_") {
                 Some(s) => (s, false),
                 None => (n.strip_prefix("__stop_").unwrap_or(""), true),
@@ -192,6 +217,7 @@ impl Linker {
             nseg = segs.len() as u64;
         }
         self.place_in_file(img, &order, &segs);
+        self.set_start_stop(img, &order);
         self.check_overlaps(img, &order)?;
         let tls: Vec<&crate::image::OutSec> = order.iter().map(|&i| &img.secs[i]).filter(|s| s.flags & SHF_TLS != 0 && s.size > 0).collect();
         if let Some(f) = tls.first() {

@@ -345,9 +345,12 @@ impl Linker {
                 loc: Loc { file: String::new(), line: 0 },
             };
             let plan = Step::Section(SecPlan { out: usize::MAX, desc, items: vec![item], orphan: true });
-            // Non-alloc orphans and those with no kin go last.
+            // Notes with no kin go first (after .interp when there is one), other
+            // allocated orphans with no kin and non-alloc ones last.
+            let first_alloc = || steps.iter().position(|s| matches!(s, Step::Section(p) if p.desc.name == ".interp" || (p.desc.kind != OutKind::NotAlloc && !p.items.is_empty() && !is_debug(&p.desc.name))));
             let at = match after {
                 Some(i) if flags & SHF_ALLOC != 0 => i + 1,
+                None if class == 5 => first_alloc().map_or(steps.len(), |i| if matches!(&steps[i], Step::Section(p) if p.desc.name == ".interp") { i + 1 } else { i }),
                 _ => steps.len(),
             };
             steps.insert(at, plan);
@@ -433,6 +436,10 @@ impl Linker {
         }
         idx
     }
+}
+
+fn is_debug(name: &str) -> bool {
+    name.starts_with(".debug") || name == ".comment" || name.starts_with(".stab")
 }
 
 /// Orphan kinds: 0 code, 1 read-only data, 2 TLS, 3 data, 4 bss, 5 notes, 6 not loaded.

@@ -68,6 +68,13 @@ impl Linker {
             if s.flags & SHF_ALLOC == 0 {
                 continue;
             }
+            // .tbss rides along in the segment of .tdata without taking its space.
+            if s.flags & SHF_TLS != 0 && s.kind == SHT_NOBITS {
+                if let Some(l) = loads.last_mut() {
+                    l.secs.push(i);
+                    continue;
+                }
+            }
             // bfd's _bfd_elf_map_sections_to_segments, in load addresses.
             let split = match prev {
                 None => true,
@@ -91,23 +98,43 @@ impl Linker {
             loads.last_mut().expect("pushed above").secs.push(i);
             prev = Some(i);
         }
-        let mut extra = vec![];
+        let seg = |kind: u32, flags: u32, secs: Vec<usize>| SegPlan { kind, flags: Some(flags), filehdr: false, phdrs: false, at: None, secs };
+        let synth = |s: crate::image::Synth| img.synth_idx.get(&s).copied().filter(|&i| img.secs[i].size > 0 && order.contains(&i));
+        let mut out = vec![];
+        let interp = synth(crate::image::Synth::Interp);
+        if interp.is_some() {
+            out.push(SegPlan { kind: PT_PHDR, flags: Some(PF_R), filehdr: false, phdrs: false, at: None, secs: vec![] });
+        }
+        if let Some(i) = interp {
+            out.push(seg(PT_INTERP, PF_R, vec![i]));
+        }
+        // The headers are loaded with the first segment when its first page has room for
+        // them (GNU's default scripts start at `SEGMENT_START(...) + SIZEOF_HEADERS`).
+        if let Some(first) = loads.first_mut() {
+            let f = &img.secs[first.secs[0]];
+            let nseg_guess = loads_len_hint(&loads_kinds(img, order, interp.is_some()));
+            if f.addr % page >= 64 + 56 * nseg_guess && f.lma == f.addr {
+                first.filehdr = true;
+                first.phdrs = true;
+            }
+        }
+        out.extend(loads);
+        if let Some(d) = synth(crate::image::Synth::Dynamic) {
+            out.push(seg(PT_DYNAMIC, PF_R | PF_W, vec![d]));
+        }
         let notes: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].kind == SHT_NOTE && img.secs[i].flags & SHF_ALLOC != 0).collect();
         if !notes.is_empty() {
-            extra.push(SegPlan { kind: PT_NOTE, flags: Some(PF_R), filehdr: false, phdrs: false, at: None, secs: notes });
+            out.push(seg(PT_NOTE, PF_R, notes));
         }
         let tls: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].flags & SHF_TLS != 0).collect();
         if !tls.is_empty() {
-            extra.push(SegPlan { kind: PT_TLS, flags: Some(PF_R), filehdr: false, phdrs: false, at: None, secs: tls });
+            out.push(seg(PT_TLS, PF_R, tls));
         }
-        if let Some(&d) = img.synth_idx.get(&crate::image::Synth::Dynamic) {
-            if img.secs[d].size > 0 {
-                extra.push(SegPlan { kind: PT_DYNAMIC, flags: Some(PF_R | PF_W), filehdr: false, phdrs: false, at: None, secs: vec![d] });
-            }
+        if let Some(e) = synth(crate::image::Synth::EhFrameHdr) {
+            out.push(seg(PT_GNU_EH_FRAME, PF_R, vec![e]));
         }
-        loads.extend(extra);
-        loads.push(SegPlan { kind: PT_GNU_STACK, flags: Some(PF_R | PF_W | if img.exec_stack { PF_X } else { 0 }), filehdr: false, phdrs: false, at: None, secs: vec![] });
-        loads
+        out.push(seg(PT_GNU_STACK, PF_R | PF_W | if img.exec_stack { PF_X } else { 0 }, vec![]));
+        out
     }
 
     /// File offsets of every output section and the program headers.
@@ -163,7 +190,8 @@ impl Linker {
                 p.vaddr = f.addr;
                 p.paddr = f.lma;
                 let file_end = secs.iter().filter(|s| s.kind != SHT_NOBITS).map(|s| s.offset + s.size).max().unwrap_or(f.offset);
-                let mem_end = secs.iter().map(|s| s.addr + s.size).max().unwrap_or(f.addr);
+                let tbss = |s: &crate::image::OutSec| s.flags & SHF_TLS != 0 && s.kind == SHT_NOBITS;
+                let mem_end = secs.iter().filter(|s| seg.kind == PT_TLS || !tbss(s)).map(|s| s.addr + s.size).max().unwrap_or(f.addr);
                 p.filesz = file_end.saturating_sub(f.offset);
                 p.memsz = mem_end - f.addr;
                 if seg.flags.is_none() {
@@ -197,6 +225,29 @@ impl Linker {
             }
             ph.push(p);
         }
+        // PT_PHDR: where the loaded headers are in memory.
+        if let Some(h) = ph.iter().find(|p| p.kind == PT_LOAD && p.offset == 0).map(|p| (p.vaddr, p.paddr)) {
+            for p in ph.iter_mut().filter(|p| p.kind == PT_PHDR) {
+                p.vaddr = h.0 + 64;
+                p.paddr = h.1 + 64;
+            }
+        }
         img.phdrs = ph;
     }
+}
+
+/// How many program headers besides the loads `plan_auto` makes (for the headers' size).
+fn loads_kinds(img: &Image, order: &[usize], interp: bool) -> usize {
+    let has = |f: &dyn Fn(&crate::image::OutSec) -> bool| order.iter().any(|&i| f(&img.secs[i]));
+    2 * interp as usize
+        + has(&|s| s.synth == Some(crate::image::Synth::Dynamic) && s.size > 0) as usize
+        + has(&|s| s.kind == SHT_NOTE && s.flags & SHF_ALLOC != 0) as usize
+        + has(&|s| s.flags & SHF_TLS != 0) as usize
+        + has(&|s| s.synth == Some(crate::image::Synth::EhFrameHdr) && s.size > 0) as usize
+        + 1
+}
+
+/// A generous count of headers for the room check: the extra ones plus a few loads.
+fn loads_len_hint(extra: &usize) -> u64 {
+    (*extra + 4) as u64
 }
