@@ -174,6 +174,8 @@ SECTIONS
   _end = .;
   PROVIDE(provided_used = 0x1234);
   PROVIDE(provided_unused = 0x5678);
+  PROVIDE(script_only = 0x99);
+  via_script = script_only + 1;
   data_size = SIZEOF(.data);
   data_align = ALIGNOF(.data);
   maxv = MAX(0x10, 0x20);

@@ -38,19 +38,72 @@ fn assigns_mut(script: &mut Script) -> Vec<&mut Assign> {
     v
 }
 
+/// Names the script's expressions read.
+fn script_refs(script: &Script, out: &mut std::collections::BTreeSet<String>) {
+    fn walk(e: &Expr, out: &mut std::collections::BTreeSet<String>) {
+        match e {
+            Expr::Sym(n) => {
+                out.insert(n.clone());
+            }
+            Expr::Unary(_, a) => walk(a, out),
+            Expr::Binary(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Expr::Cond(a, b, c) => {
+                walk(a, out);
+                walk(b, out);
+                walk(c, out);
+            }
+            // Section and region names are not symbols; DEFINED only asks.
+            Expr::Call(n, args) if !matches!(n.as_str(), "ADDR" | "LOADADDR" | "SIZEOF" | "ALIGNOF" | "DEFINED" | "ORIGIN" | "LENGTH" | "CONSTANT") => {
+                for a in args {
+                    walk(a, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    for c in &script.sections {
+        match c {
+            SecCmd::Assign(a) => walk(&a.expr, out),
+            SecCmd::Assert(e, ..) => walk(e, out),
+            SecCmd::Output(o) => {
+                for e in o.addr.iter().chain(o.lma.iter()).chain(o.align.iter()).chain(o.subalign.iter()) {
+                    walk(e, out);
+                }
+                for it in &o.items {
+                    match it {
+                        OutItem::Assign(a) => walk(&a.expr, out),
+                        OutItem::Data(_, e) | OutItem::Fill(e) | OutItem::Assert(e, ..) => walk(e, out),
+                        OutItem::Input(_) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Linker {
     /// Script symbols become linker-defined before undefined references are checked.
     /// `PROVIDE` defines only what is referenced and defined nowhere else; the inactive
     /// ones are removed from the script.
     pub fn define_script_symbols(&mut self, script: &mut Script) {
+        let mut used = std::collections::BTreeSet::new();
+        script_refs(script, &mut used);
         let mut active = vec![];
         for a in assigns_mut(script) {
             if a.name == "." {
                 continue;
             }
+            // PROVIDE: for references from objects or from the script's own expressions,
+            // when no input defines the name.
             let keep = match a.provide {
                 Provide::No => true,
-                _ => self.lookup(&a.name).is_some_and(|g| self.syms[g].def == Def::Undef),
+                _ => match self.lookup(&a.name) {
+                    Some(g) => self.syms[g].def == Def::Undef,
+                    None => used.contains(&a.name),
+                },
             };
             if !keep {
                 a.name = String::new();
