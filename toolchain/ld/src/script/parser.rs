@@ -290,11 +290,9 @@ impl Parser {
             loc: l,
         };
         // [address] [(type)] :
-        if !lx.peek(":") {
-            if !self.section_type(lx, &mut s)? {
-                s.addr = Some(self.expr(lx)?);
-                self.section_type(lx, &mut s)?;
-            }
+        if !lx.peek(":") && !self.section_type(lx, &mut s)? {
+            s.addr = Some(self.expr(lx)?);
+            self.section_type(lx, &mut s)?;
         }
         lx.expect(":")?;
         loop {
@@ -612,8 +610,7 @@ impl Parser {
             return self.unary(lx);
         }
         let mut lhs = self.binary(lx, min + 1)?;
-        loop {
-            let Some(op) = LEVELS[min as usize].iter().find(|op| lx.peek(op)) else { break };
+        while let Some(op) = LEVELS[min as usize].iter().find(|op| lx.peek(op)) {
             lx.eat(op);
             let rhs = self.binary(lx, min + 1)?;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));

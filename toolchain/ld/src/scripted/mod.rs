@@ -119,9 +119,8 @@ impl Linker {
             }
         }
         for c in script.sections.iter_mut() {
-            match c {
-                SecCmd::Output(o) => o.items.retain(|it| !matches!(it, OutItem::Assign(a) if a.name.is_empty())),
-                _ => {}
+            if let SecCmd::Output(o) = c {
+                o.items.retain(|it| !matches!(it, OutItem::Assign(a) if a.name.is_empty()));
             }
         }
         script.sections.retain(|c| !matches!(c, SecCmd::Assign(a) if a.name.is_empty()));
