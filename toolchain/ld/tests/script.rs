@@ -363,7 +363,8 @@ fn gc_sections_keep_roots_match_gnu() {
 
 /// GNU ld's own default script (`ld --verbose`) given with -T: glibc programs, static
 /// (IFUNCs through `.rela.iplt` between the script's `__rela_iplt_*`, TLS, the loaded ELF
-/// header for `__ehdr_start`) and dynamic (PT_PHDR, PT_INTERP, PLT/GOT), run.
+/// header for `__ehdr_start`) and dynamic (PT_PHDR, PT_INTERP, PLT/GOT, copy relocations),
+/// run.
 #[test]
 fn gnu_default_script_programs_run() {
     if !have_tools() {
@@ -377,10 +378,11 @@ fn gnu_default_script_programs_run() {
     let lds = d.write("default.lds", script);
     std::fs::create_dir_all(d.path("bin")).unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ccc-ld"), d.path("bin/ld")).unwrap();
-    let c = d.write("h.c", "#include <stdio.h>\n#include <string.h>\n__thread int tv = 40;\nint main(void) { char b[32]; strcpy(b, \"hi\"); printf(\"%s %zu %d\\n\", b, strlen(b), tv + 2); return 0; }\n");
+    // Commons and (dynamic) a copy relocation of `stdout` go to the end of the script's .bss.
+    let c = d.write("h.c", "#include <stdio.h>\n#include <string.h>\n__thread int tv = 40;\nint common_a; int common_b[100];\nint main(void) { char b[32]; strcpy(b, \"hi\"); common_b[99] = 2; fprintf(stdout, \"%s %zu %d\\n\", b, strlen(b) + common_a, tv + common_b[99]); return 0; }\n");
     for mode in ["-static", "-no-pie"] {
         let exe = d.path(&format!("h{mode}"));
-        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(mode).arg("-O2").arg(&c).arg(format!("-Wl,-T,{}", lds.display())).arg("-o").arg(&exe).output().unwrap();
+        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(mode).args(["-O2", "-fcommon"]).arg(&c).arg(format!("-Wl,-T,{}", lds.display())).arg("-o").arg(&exe).output().unwrap();
         assert!(o.status.success(), "{mode}: {}", String::from_utf8_lossy(&o.stderr));
         let r = Command::new(&exe).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&r.stdout), "hi 2 42\n", "{mode}");

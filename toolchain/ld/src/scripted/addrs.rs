@@ -249,6 +249,20 @@ impl Linker {
         }
         img.secs[o].fill = fill;
         img.secs[o].data = data;
+        // Common symbols and copy-relocated objects get space at the end of .bss.
+        if !img.bss_syms.is_empty() && img.secs.iter().position(|s| s.name == ".bss" && s.synth.is_none()) == Some(o) {
+            let block = img.bss_syms.iter().map(|&(_, _, a)| a).max().unwrap_or(1);
+            dot = align_up(dot, block);
+            let base = dot - addr;
+            let mut off = 0;
+            for &(g, size, align) in &img.bss_syms.clone() {
+                off = align_up(off, align);
+                img.bss_off.insert(g, base + off);
+                off += size;
+            }
+            dot += off;
+            img.secs[o].align = img.secs[o].align.max(block);
+        }
         Ok(dot)
     }
 

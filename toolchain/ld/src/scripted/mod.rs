@@ -186,6 +186,7 @@ impl Linker {
     /// Has the section anything to lay out (GNU drops empty output sections, address and all)?
     fn has_content(&self, img: &Image, p: &place::SecPlan) -> bool {
         img.secs[p.out].keep
+            || (!img.bss_syms.is_empty() && img.secs[p.out].name == ".bss" && img.secs[p.out].synth.is_none())
             || p.items.iter().any(|it| match *it {
                 Item::Input(o, s) => self.objs[o].sections[s].size > 0,
                 Item::Synth(i) => img.secs[i].size > 0,
@@ -222,6 +223,9 @@ impl Linker {
         *steps = kept;
         let order: Vec<usize> = steps.iter().filter_map(|s| if let Step::Section(p) = s { Some(p.out) } else { None }).collect();
         img.script_order = Some(order.clone());
+        if !img.bss_syms.is_empty() && !order.iter().any(|&i| img.secs[i].name == ".bss" && img.secs[i].synth.is_none()) {
+            bail!("common symbols and copy relocations need a .bss output section in the linker script");
+        }
         let (specs, phdr_exprs) = match &script.phdrs {
             Some(list) => (list.clone(), true),
             None => (vec![], false),

@@ -421,7 +421,7 @@ impl Linker {
         let mut o = OutSec::new(&p.desc.name, kind, flags, align, None, (0, 0));
         // GNU keeps an empty output section that moves `.` (or has data); symbol
         // assignments alone do not keep it.
-        o.keep = p.items.iter().any(|i| matches!(i, Item::Assign(a) if a.name == ".") || matches!(i, Item::Data(..)));
+        o.keep = p.items.iter().any(|i| matches!(i, Item::Assign(a) if a.name == "." && !keeps_nothing(&a.expr)) || matches!(i, Item::Data(..)));
         img.secs.push(o);
         let idx = img.secs.len() - 1;
         for it in &p.items {
@@ -435,6 +435,19 @@ impl Linker {
             }
         }
         idx
+    }
+}
+
+/// Assignments to `.` that do not keep an empty section (GNU's list): `. = 0`,
+/// `. = . + 0` and `. = ALIGN(. != 0 ? X : 1)`.
+fn keeps_nothing(e: &Expr) -> bool {
+    match e {
+        Expr::Num(0) => true,
+        Expr::Binary("+", a, b) => **a == Expr::Dot && **b == Expr::Num(0),
+        Expr::Call(n, args) if n == "ALIGN" && args.len() == 1 => {
+            matches!(&args[0], Expr::Cond(c, _, one) if **one == Expr::Num(1) && **c == Expr::Binary("!=", Box::new(Expr::Dot), Box::new(Expr::Num(0))))
+        }
+        _ => false,
     }
 }
 
