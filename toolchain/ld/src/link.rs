@@ -67,8 +67,8 @@ pub fn link(mut opts: Options) -> Result<()> {
 
 /// The pipeline under a `-T` script: placement and addresses come from the script.
 fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Result<()> {
-    if let Some(ins) = &script.insert {
-        bail!("{}: INSERT {} {} (augmenting the default layout) is not supported yet", l.opts.script.clone().unwrap_or_default(), if ins.after { "AFTER" } else { "BEFORE" }, ins.section);
+    if script.insert.is_some() {
+        script = crate::scripted::with_default_layout(script, l.opts.output_kind(), l.opts.script.as_deref().unwrap_or(""))?;
     }
     l.apply_defsyms()?;
     let kind = match l.opts.output_kind() {

@@ -293,7 +293,7 @@ fn bad_scripts_are_diagnostics() {
         ("assert.lds", "SECTIONS {\n  ASSERT(0, \"custom failure\")\n}\n", "custom failure"),
         ("back.lds", "SECTIONS {\n  .data 0x2000 : { BYTE(1) . = 0; }\n}\n", "back.lds:2: cannot move location counter backwards"),
         ("incl.lds", "INCLUDE missing.lds\n", "incl.lds:1: cannot find script file missing.lds"),
-        ("insert.lds", "SECTIONS { .foo : { *(.foo) } }\nINSERT AFTER .text;\n", "INSERT AFTER .text (augmenting the default layout) is not supported yet"),
+        ("insert.lds", "SECTIONS { .foo : { *(.foo) } }\nINSERT AFTER .nosuch;\n", "INSERT AFTER .nosuch: no such output section in the default layout"),
         ("region.lds", "SECTIONS { .text : { *(.text) } > nowhere }\n", "memory region `nowhere' not declared"),
     ];
     for (name, text, want) in cases {
@@ -386,5 +386,34 @@ fn gnu_default_script_programs_run() {
         assert!(o.status.success(), "{mode}: {}", String::from_utf8_lossy(&o.stderr));
         let r = Command::new(&exe).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&r.stdout), "hi 2 42\n", "{mode}");
+    }
+}
+
+/// `INSERT AFTER .data`: the script's section joins the default layout (all executable
+/// kinds), where GNU ld puts it too, and the program sees its bounds.
+#[test]
+fn insert_after_joins_the_default_layout() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("insert");
+    std::fs::create_dir_all(d.path("bin")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ccc-ld"), d.path("bin/ld")).unwrap();
+    let c = d.write(
+        "ins.c",
+        "#include <stdio.h>\n__attribute__((section(\".mydata\"), used)) static int a = 1;\n__attribute__((section(\".mydata\"), used)) static int b = 2;\nextern int __mydata_start[], __mydata_end[];\nint main(void) { int s = 0; for (int *p = __mydata_start; p < __mydata_end; p++) s += *p; printf(\"sum %d\\n\", s); return 0; }\n",
+    );
+    let lds = d.write("ins.lds", "SECTIONS {\n  .mydata : { __mydata_start = .; KEEP(*(.mydata)) __mydata_end = .; }\n}\nINSERT AFTER .data;\n");
+    let order = |f: &Path| -> Vec<String> {
+        tool("readelf", &["-SW"], f).lines().filter_map(|l| l.split(']').nth(1)?.split_whitespace().next().map(str::to_string)).filter(|n| [".data", ".mydata", ".bss"].contains(&n.as_str())).collect()
+    };
+    let gnu = d.path("gnu");
+    assert!(Command::new("gcc").arg("-O2").arg(&c).arg(format!("-Wl,-T,{}", lds.display())).arg("-o").arg(&gnu).status().unwrap().success());
+    for mode in ["-static", "-no-pie", "-pie"] {
+        let exe = d.path(&format!("ins{mode}"));
+        let o = Command::new("gcc").arg(format!("-B{}/", d.path("bin").display())).arg(mode).arg("-O2").arg(&c).arg(format!("-Wl,-T,{}", lds.display())).arg("-o").arg(&exe).output().unwrap();
+        assert!(o.status.success(), "{mode}: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(String::from_utf8_lossy(&Command::new(&exe).output().unwrap().stdout), "sum 3\n", "{mode}");
+        assert_eq!(order(&exe), order(&gnu), "{mode}");
     }
 }

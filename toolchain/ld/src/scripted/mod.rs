@@ -38,6 +38,30 @@ fn assigns_mut(script: &mut Script) -> Vec<&mut Assign> {
     v
 }
 
+/// `INSERT AFTER/BEFORE x`: the script's SECTIONS commands go into the default layout
+/// (`default.lds`) after or before its output section `x`.
+pub fn with_default_layout(mut script: Script, kind: crate::args::OutputKind, name: &str) -> Result<Script> {
+    let Some(ins) = script.insert.take() else { return Ok(script) };
+    let base = match kind {
+        crate::args::OutputKind::Exec | crate::args::OutputKind::StaticExec => 0x400000,
+        _ => 0,
+    };
+    let text = include_str!("default.lds").replace("BASE", &format!("{base:#x}"));
+    let mut default = crate::script::parser::parse_text("<default layout>", &text)?;
+    let at = default.sections.iter().position(|c| matches!(c, SecCmd::Output(o) if o.name == ins.section));
+    let Some(at) = at else { bail!("{}: INSERT {} {}: no such output section in the default layout", name, if ins.after { "AFTER" } else { "BEFORE" }, ins.section) };
+    let at = if ins.after { at + 1 } else { at };
+    let tail = default.sections.split_off(at);
+    default.sections.extend(std::mem::take(&mut script.sections));
+    default.sections.extend(tail);
+    default.entry = script.entry.or(default.entry);
+    default.regions = script.regions;
+    default.phdrs = script.phdrs;
+    default.inputs = script.inputs;
+    default.versions = script.versions;
+    Ok(default)
+}
+
 /// Names the script's expressions read.
 fn script_refs(script: &Script, out: &mut std::collections::BTreeSet<String>) {
     fn walk(e: &Expr, out: &mut std::collections::BTreeSet<String>) {
