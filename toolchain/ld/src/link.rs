@@ -21,18 +21,17 @@ pub fn link(mut opts: Options) -> Result<()> {
     }
     let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
     l.load_all()?;
-    if let Some(s) = script.filter(|s| s.has_sections) {
-        if l.opts.relocatable {
-            bail!("{}: SECTIONS with -r is not supported yet", l.opts.script.clone().unwrap_or_default());
-        }
-        return link_scripted(l, s);
-    }
+
     if l.opts.relocatable {
         if !l.errors.is_empty() {
             bail!("{}", l.errors.join("\nld: "));
         }
-        let bytes = l.write_relocatable()?;
+        let plan = script.as_ref().filter(|s| s.has_sections).map(|s| l.relocatable_plan(s));
+        let bytes = l.write_relocatable_with(plan)?;
         return write_atomically(&l.opts.output, &bytes, false);
+    }
+    if let Some(s) = script.filter(|s| s.has_sections) {
+        return link_scripted(l, s);
     }
     l.apply_defsyms()?;
     let mut img = Image::new(l.opts.output_kind());

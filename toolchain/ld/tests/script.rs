@@ -417,3 +417,58 @@ fn insert_after_joins_the_default_layout() {
         assert_eq!(order(&exe), order(&gnu), "{mode}");
     }
 }
+
+/// `-r -T` (how kbuild links modules with scripts/module.lds): sections grouped and
+/// sorted by the script, discards dropped; section sizes, symbols and relocations per
+/// section agree with GNU ld (section order may differ: -r orphans go where they fall).
+#[test]
+fn relocatable_with_module_like_script_matches_gnu() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("modr");
+    let a = d.compile(
+        "m1.c",
+        "int foo(void) { return 1; }\nint bar(void) { return 2; }\n__attribute__((section(\"___ksymtab+foo\"), used)) static void *ks_foo = foo;\n__attribute__((section(\"___ksymtab+bar\"), used)) static void *ks_bar = bar;\n__attribute__((section(\".discard.addressable\"), used)) static void *dd = bar;\nint data1 = 5;\n",
+    );
+    let b = d.compile(
+        "m2.c",
+        "extern int foo(void);\nstatic int init2(void) { return foo(); }\n__attribute__((section(\".init_array.00099\"), used)) static void *ia = init2;\n__attribute__((section(\"___ksymtab+abc\"), used)) static void *ks_abc = init2;\nint data2 = 6;\n",
+    );
+    let lds = d.write("mod.lds", "SECTIONS {\n /DISCARD/ : { *(.discard) *(.discard.*) }\n __ksymtab 0 : { *(SORT(___ksymtab+*)) }\n .init_array 0 : ALIGN(8) { *(SORT(.init_array.*)) *(.init_array) }\n}\n");
+    let args = ["-r", "-T", lds.to_str().unwrap()];
+    let (ok, err) = d.link("ld", &args, &[&a, &b], "gnu.o");
+    assert!(ok, "{err}");
+    let (ok, err) = d.link(env!("CARGO_BIN_EXE_ccc-ld"), &args, &[&a, &b], "ccc.o");
+    assert!(ok, "{err}");
+    let sections = |f: &Path| -> Vec<String> {
+        let mut v: Vec<String> = tool("readelf", &["-SW"], f)
+            .lines()
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split(']').nth(1)?.split_whitespace().collect();
+                (w.len() > 5 && !w[0].starts_with(".rela") && w[1] != "SYMTAB" && w[1] != "STRTAB").then(|| format!("{} {} {}", w[0], w[1], w[4]))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let rels = |f: &Path| -> Vec<String> {
+        let mut sec = String::new();
+        let mut v = vec![];
+        for l in tool("readelf", &["-rW"], f).lines() {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            if l.starts_with("Relocation section") {
+                sec = w[2].to_string();
+            } else if w.len() > 4 && w[1].len() == 16 {
+                v.push(format!("{sec} {} {} {}", w[0], w[2], w[4..].join(" ")));
+            }
+        }
+        v.sort();
+        v
+    };
+    let (g, c) = (d.path("gnu.o"), d.path("ccc.o"));
+    assert_eq!(sections(&g), sections(&c));
+    assert_eq!(rels(&g), rels(&c));
+    assert!(!sections(&c).iter().any(|s| s.contains("discard")));
+    assert_eq!(symbols(&g), symbols(&c));
+}

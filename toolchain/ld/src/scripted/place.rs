@@ -39,6 +39,27 @@ pub enum Step {
     Section(SecPlan),
 }
 
+/// `-r` under a script (see `relocatable_plan`).
+#[derive(Default)]
+pub struct RelocPlan {
+    pub sections: Vec<(String, Vec<(usize, usize)>)>,
+    pub discarded: Vec<(usize, usize)>,
+}
+
+fn collect_specs(script: &Script) -> Vec<Spec<'_>> {
+    let mut specs = vec![];
+    for (ci, cmd) in script.sections.iter().enumerate() {
+        if let SecCmd::Output(os) = cmd {
+            for (ii, it) in os.items.iter().enumerate() {
+                if let OutItem::Input(sp) = it {
+                    specs.push(Spec { cmd: ci, item: ii, spec: sp, discard: os.name == "/DISCARD/" });
+                }
+            }
+        }
+    }
+    specs
+}
+
 /// An input candidate: an object's section or a linker-made one.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Cand {
@@ -106,6 +127,52 @@ impl Linker {
         sp.sections.iter().position(|p| glob::matches(&p.glob, name) && !p.exclude_files.iter().any(|x| file_matches(x, file)))
     }
 
+    /// First matching description wins; remember which of its patterns matched.
+    fn assign_inputs(&self, img: &Image, specs: &[Spec], cands: &[Cand]) -> (Vec<Vec<(Cand, usize)>>, Vec<Cand>) {
+        let mut taken: Vec<Vec<(Cand, usize)>> = vec![vec![]; specs.len()];
+        let mut orphans: Vec<Cand> = vec![];
+        for &c in cands {
+            let hit = specs.iter().enumerate().find_map(|(k, sp)| self.spec_matches(img, sp.spec, c).map(|p| (k, p)));
+            match hit {
+                Some((k, p)) => taken[k].push((c, p)),
+                None => orphans.push(c),
+            }
+        }
+        (taken, orphans)
+    }
+
+    /// `-r` under a script: which inputs each output section takes (in order), and which
+    /// are discarded; the rest keep their own names.
+    pub fn relocatable_plan(&self, script: &Script) -> RelocPlan {
+        let img = Image::new(crate::args::OutputKind::Exec);
+        let mut cands = vec![];
+        for (oi, o) in self.objs.iter().enumerate() {
+            for (si, s) in o.sections.iter().enumerate() {
+                if si > 0 && !s.discarded && !matches!(s.kind, SHT_GROUP | SHT_RELA | SHT_REL | SHT_SYMTAB | SHT_STRTAB | SHT_SYMTAB_SHNDX | SHT_NULL) {
+                    cands.push(Cand::Obj(oi, si));
+                }
+            }
+        }
+        let specs = collect_specs(script);
+        let (mut taken, _) = self.assign_inputs(&img, &specs, &cands);
+        let mut plan = RelocPlan::default();
+        for (k, sp) in specs.iter().enumerate() {
+            self.sort_taken(&img, sp.spec, &mut taken[k]);
+            let inputs = taken[k].iter().filter_map(|&(c, _)| if let Cand::Obj(o, s) = c { Some((o, s)) } else { None });
+            if sp.discard {
+                plan.discarded.extend(inputs);
+                continue;
+            }
+            let SecCmd::Output(os) = &script.sections[sp.cmd] else { continue };
+            match plan.sections.iter_mut().find(|(n, _)| n == &os.name) {
+                Some((_, v)) => v.extend(inputs),
+                None => plan.sections.push((os.name.clone(), inputs.collect())),
+            }
+        }
+        plan.sections.retain(|(_, v)| !v.is_empty());
+        plan
+    }
+
     /// Input sections whose first matching description is inside KEEP (gc roots).
     pub fn keep_roots(&self, img: &Image, script: &Script) -> Vec<(usize, usize)> {
         let specs: Vec<&InputSpec> = script
@@ -140,26 +207,8 @@ impl Linker {
                 }
             }
         }
-        let mut specs: Vec<Spec> = vec![];
-        for (ci, cmd) in script.sections.iter().enumerate() {
-            if let SecCmd::Output(os) = cmd {
-                for (ii, it) in os.items.iter().enumerate() {
-                    if let OutItem::Input(sp) = it {
-                        specs.push(Spec { cmd: ci, item: ii, spec: sp, discard: os.name == "/DISCARD/" });
-                    }
-                }
-            }
-        }
-        // First matching description wins; remember which of its patterns matched.
-        let mut taken: Vec<Vec<(Cand, usize)>> = vec![vec![]; specs.len()];
-        let mut orphans: Vec<Cand> = vec![];
-        for &c in &cands {
-            let hit = specs.iter().enumerate().find_map(|(k, sp)| self.spec_matches(img, sp.spec, c).map(|p| (k, p)));
-            match hit {
-                Some((k, p)) => taken[k].push((c, p)),
-                None => orphans.push(c),
-            }
-        }
+        let specs = collect_specs(script);
+        let (mut taken, orphans) = self.assign_inputs(img, &specs, &cands);
         for (k, sp) in specs.iter().enumerate() {
             if sp.discard {
                 for &(c, _) in &taken[k] {
