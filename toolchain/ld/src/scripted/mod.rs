@@ -279,11 +279,11 @@ impl Linker {
                 let mut flags = vec![];
                 for s in &specs {
                     at.push(match &s.at {
-                        Some(e) => Some(self.const_expr(img, script, e)?),
+                        Some(e) => Some(self.const_expr(e)?),
                         None => None,
                     });
                     flags.push(match &s.flags {
-                        Some(e) => Some(self.const_expr(img, script, e)? as u32),
+                        Some(e) => Some(self.const_expr(e)? as u32),
                         None => None,
                     });
                 }
@@ -309,15 +309,11 @@ impl Linker {
         Ok(())
     }
 
-    fn const_expr(&self, img: &Image, script: &Script, e: &Expr) -> Result<u64> {
-        let syms = addrs::SymVals::new();
-        let _ = (img, script);
+    /// PHDRS `AT(...)`/`FLAGS(...)` take constant expressions.
+    fn const_expr(&self, e: &Expr) -> Result<u64> {
         match crate::script::eval::constant(e) {
             Some(v) => Ok(v),
-            None => {
-                let _ = syms;
-                bail!("PHDRS: expression must be constant")
-            }
+            None => bail!("{}: PHDRS: AT and FLAGS need constant expressions", self.opts.script.clone().unwrap_or_default()),
         }
     }
 
