@@ -137,6 +137,10 @@ impl Linker {
                     let alloc = img.secs[o].flags & SHF_ALLOC != 0;
                     // Alignment: inputs, ALIGN(), and that is all GNU uses for an unplaced section.
                     let mut align = img.secs[o].align.max(1);
+                    // SUBALIGN replaces the inputs' alignments, so the section's too.
+                    if let Some(e) = &d.subalign {
+                        align = self.eval_in(img, syms, script, Some(dot), strict, headers, e, &d.loc)?.v.max(1);
+                    }
                     if let Some(e) = &d.align {
                         align = align.max(self.eval_in(img, syms, script, Some(dot), strict, headers, e, &d.loc)?.v.max(1));
                     }
