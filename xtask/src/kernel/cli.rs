@@ -166,6 +166,15 @@ mod tests {
     }
 
     #[test]
+    fn ld_choice() {
+        let b = parse_kernel(&s(&["--arch", "x86_64", "--ld", "ccc"])).unwrap();
+        assert!(b.ccc_ld);
+        assert!(b.out.to_string_lossy().ends_with("x86_64-tiny-gcc-cccld"), "{}", b.out.display());
+        assert!(!parse_kernel(&s(&["--arch", "x86_64", "--ld", "bfd"])).unwrap().ccc_ld);
+        assert!(parse_kernel(&s(&["--arch", "x86_64", "--ld", "gold"])).is_err());
+    }
+
+    #[test]
     fn boot_args() {
         let (b, cc) = parse_boot(&s(&["--arch", "aarch64", "--kernel", "/k", "--initrd", "/i", "--timeout", "5"])).unwrap();
         assert_eq!(b.arch, Arch::Aarch64);
