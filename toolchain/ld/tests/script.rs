@@ -480,12 +480,15 @@ fn exclude_file_and_file_patterns_match_gnu() {
         return;
     }
     let d = Dir::new("exclude");
-    let a = d.compile("a.c", "int fa(void) { return 1; }\nint da = 1;\n__attribute__((aligned(4))) char small_a[3] = {1};\n");
-    let b = d.compile("b.c", "int fb(void) { return 2; }\nint db = 2;\n__attribute__((aligned(32))) char big_b[40] = {2};\n");
+    let a = d.compile("a.c", "int fa(void) { return 1; }\nint da = 1;\n__attribute__((aligned(4))) char small_a[3] = {1};\nconst int ra = 5;\n");
+    let b = d.compile("b.c", "int fb(void) { return 2; }\nint db = 2;\n__attribute__((aligned(32))) char big_b[40] = {2};\nconst int rb = 6;\n");
     let lds = d.write(
         "x.lds",
-        "ENTRY(fa)\nSECTIONS {\n . = 0x10000;\n .text : { *(EXCLUDE_FILE(*b.o) .text) }\n .text_b : { *b.o(.text) }\n .data : { EXCLUDE_FILE(*a.o) *(.data) }\n .data_a : SUBALIGN(16) { *a.o(.data) }\n .bytes : { *(SORT_BY_ALIGNMENT(.data.*) SORT_BY_ALIGNMENT(.bss)) }\n /DISCARD/ : { *(.comment) *(.note.*) }\n}\n",
+        "ENTRY(fa)\nSECTIONS {\n . = 0x10000;\n .text : { *(EXCLUDE_FILE(*b.o) .text) }\n .text_b : { *b.o(.text) }\n .data : { EXCLUDE_FILE(*a.o) *(.data) }\n .data_a : SUBALIGN(16) { *a.o(.data) }\n .bytes : { *(SORT_BY_ALIGNMENT(.data.*) SORT_BY_ALIGNMENT(.bss)) }\n .rodata : { SORT(*)(.rodata .rodata.*) }\n /DISCARD/ : { *(.comment) *(.note.*) }\n}\n",
     );
     let c = d.compile("c.c", "__attribute__((section(\".data.x4\"), aligned(4))) int x4 = 4;\n__attribute__((section(\".data.x16\"), aligned(16))) int x16 = 16;\n");
-    same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-z", "noexecstack"], &[&a, &b, &c]);
+    // Files in reverse order: SORT(*) puts a.o's .rodata first anyway.
+    let out = same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-z", "noexecstack"], &[&c, &b, &a]);
+    let syms = symbols(&out);
+    assert!(syms["ra"] < syms["rb"], "{syms:?}");
 }

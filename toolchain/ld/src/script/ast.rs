@@ -65,6 +65,8 @@ pub struct SecPattern {
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputSpec {
     pub file: String,
+    /// `SORT(*)(...)`: matching files in name order.
+    pub sort_files: bool,
     pub exclude_files: Vec<String>,
     pub sections: Vec<SecPattern>,
     pub keep: bool,

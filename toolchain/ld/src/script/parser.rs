@@ -444,10 +444,12 @@ impl Parser {
             exclude_files = self.exclude_list(lx)?;
             file = lx.word()?;
         }
-        // `SORT(*)(.ctors)`: sorting files is accepted; files stay in command-line order.
-        if file.starts_with("SORT") && lx.eat("(") {
+        // `SORT(*)(.ctors)`: the matching files in name order.
+        let mut sort_files = false;
+        if matches!(file.as_str(), "SORT" | "SORT_BY_NAME") && lx.eat("(") {
             file = lx.word()?;
             lx.expect(")")?;
+            sort_files = true;
         }
         let mut sections = vec![];
         if lx.eat("(") {
@@ -470,7 +472,7 @@ impl Parser {
         } else {
             sections.push(SecPattern { glob: "*".into(), exclude_files: vec![], sort: Sort::None });
         }
-        Ok(InputSpec { file, exclude_files, sections, keep: false })
+        Ok(InputSpec { file, sort_files, exclude_files, sections, keep: false })
     }
 
     fn exclude_list(&mut self, lx: &mut Lexer) -> Result<Vec<String>> {

@@ -304,6 +304,9 @@ impl Linker {
     }
 
     fn sort_taken(&self, img: &Image, sp: &InputSpec, taken: &mut [(Cand, usize)]) {
+        if sp.sort_files {
+            taken.sort_by(|&(a, _), &(b, _)| self.cand_file(a).cmp(self.cand_file(b)));
+        }
         if sp.sections.iter().all(|p| p.sort == Sort::None) {
             return;
         }
