@@ -85,7 +85,8 @@ impl Archive {
 
     fn member_name(&self, raw: &str) -> Result<String> {
         if let Some(num) = raw.strip_prefix('/') {
-            let o: usize = num.parse().map_err(|_| err!("{}: bad long member name", self.name))?;
+            // Some thin archives end the field with `/` too ("/4082          /").
+            let o: usize = num.trim_end_matches('/').trim().parse().map_err(|_| err!("{}: bad long member name", self.name))?;
             let rest = self.long_names.get(o..).ok_or_else(|| err!("{}: bad long member name", self.name))?;
             let end = rest.iter().position(|&c| c == b'\n' || c == 0).unwrap_or(rest.len());
             let n = String::from_utf8_lossy(&rest[..end]).into_owned();

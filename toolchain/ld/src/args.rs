@@ -74,6 +74,12 @@ pub struct Options {
     pub dynamic_lists: Vec<String>,
     /// `--no-undefined` / `-z defs`: shared objects must not leave symbols undefined.
     pub no_undefined: bool,
+    /// `-T FILE`: the linker script that lays out the output.
+    pub script: Option<String>,
+    /// `--orphan-handling=place|warn|error|discard`.
+    pub orphan_handling: Option<String>,
+    /// `--emit-relocs`: keep the inputs' relocations in the output.
+    pub emit_relocs: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -88,7 +94,7 @@ const IGNORED: &[&str] = &[
     "--print-gc-sections", "--no-print-gc-sections", "--warn-once", "--cref", "--icf=none", "--no-keep-memory",
     "--reduce-memory-overheads", "-Qy", "-qmagic", "--disable-new-dtags-warn", "--ignore-unresolved-symbol",
     "--enable-new-dtags", "--disable-new-dtags", "--no-ld-generated-unwind-info", "--ld-generated-unwind-info",
-    "--warn-textrel", "--no-warnings", "-w", "--error-unresolved-symbols", "--warn-unresolved-symbols",
+    "--warn-textrel", "--discard-none", "--no-warnings", "-w", "--error-unresolved-symbols", "--warn-unresolved-symbols",
 ];
 
 impl Options {
@@ -152,6 +158,9 @@ pub fn parse(args: &[String]) -> Result<Options> {
         export_patterns: vec![],
         dynamic_lists: vec![],
         no_undefined: false,
+        script: None,
+        orphan_handling: None,
+        emit_relocs: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -238,7 +247,15 @@ pub fn parse(args: &[String]) -> Result<Options> {
             "-Map" => o.print_map = Some(arg(&mut i)?),
             "-enable-new-dtags" => o.new_dtags = true,
             "-disable-new-dtags" => o.new_dtags = false,
-            "-T" | "-script" | "-dT" | "-default-script" => bail!("linker scripts given with -T are not supported yet"),
+            "-T" | "-script" | "-dT" | "-default-script" => o.script = Some(arg(&mut i)?),
+            "-orphan-handling" => {
+                let v = arg(&mut i)?;
+                if !matches!(v.as_str(), "place" | "warn" | "error" | "discard") {
+                    bail!("unknown orphan handling: {}", v);
+                }
+                o.orphan_handling = Some(v);
+            }
+            "-emit-relocs" | "-q" => o.emit_relocs = true,
             _ if k.starts_with("-plugin-opt") || k.starts_with("-plugin") => {
                 if val.is_none() && (k == "-plugin") {
                     i += 1;
@@ -269,7 +286,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
 /// `--help`: build systems (libtool, configure) grep it for the options they want.
 pub const HELP: &str = "Usage: ld [options] file...
 Options:
-  -o FILE, -l LIB, -L DIR, -e SYM, -u SYM, -T SCRIPT (not yet), -r, -s, -S
+  -o FILE, -l LIB, -L DIR, -e SYM, -u SYM, -T SCRIPT, -r, -s, -S
   -static, -Bstatic, -Bdynamic, -pie, -no-pie, -shared, -soname NAME, -rpath DIR
   --as-needed, --no-as-needed, --push-state, --pop-state
   --whole-archive, --no-whole-archive, --start-group, --end-group
@@ -339,6 +356,6 @@ mod tests {
         assert_eq!(o.output_kind(), OutputKind::StaticPie);
         assert!(parse(&["--frobnicate".to_string()]).is_err());
         assert!(parse(&["-o".to_string()]).is_err());
-        assert!(parse(&["-T".to_string(), "x.ld".to_string()]).is_err());
+        assert_eq!(parse(&["-T".to_string(), "x.ld".to_string()]).unwrap().script.as_deref(), Some("x.ld"));
     }
 }

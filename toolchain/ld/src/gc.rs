@@ -1,6 +1,6 @@
 //! `--gc-sections`: keep only sections reachable through relocations from the roots
 //! (entry, exported and `-u` symbols, init/fini arrays, notes, sections named by
-//! `__start_`/`__stop_` references), like GNU ld's default script with KEEP.
+//! `__start_`/`__stop_` references, a `-T` script's KEEP), like GNU ld's default script.
 
 use crate::elf::*;
 use crate::image::SymRef;
@@ -60,6 +60,10 @@ impl Linker {
                 let sh = self.objs[obj].syms[sym].shndx as usize;
                 mark(&mut live, &mut work, obj, sh);
             }
+        }
+        // KEEP in a linker script.
+        for &(o, sec) in &self.gc_keep {
+            mark(&mut live, &mut work, o, sec);
         }
         // Personality routines are named only by CIEs: keep what CIE relocations reach.
         for oi in 0..self.objs.len() {

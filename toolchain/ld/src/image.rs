@@ -47,12 +47,22 @@ pub struct OutSec {
     /// Segment class and rank inside it: the address order.
     pub class: u8,
     pub rank: u8,
+    /// Load address (differs from `addr` under a script's `AT`).
+    pub lma: u64,
+    /// Kept in the output even when empty (a script assigns symbols in it).
+    pub keep: bool,
+    /// A linker-made section a script placed inside another output section.
+    pub parent: Option<usize>,
+    /// Script fill pattern for gaps (4 bytes, big-endian like GNU ld).
+    pub fill: Option<u32>,
+    /// Script `BYTE`/`SHORT`/`LONG`/`QUAD` data: (offset, size, value).
+    pub data: Vec<(u64, u8, u64)>,
 }
 
 impl OutSec {
     /// An empty output section; layout fills in addresses, members and size.
     pub fn new(name: &str, kind: u32, flags: u64, align: u64, synth: Option<Synth>, (class, rank): (u8, u8)) -> OutSec {
-        OutSec { name: name.to_string(), kind, flags, align, members: vec![], synth, size: 0, addr: 0, offset: 0, class, rank }
+        OutSec { name: name.to_string(), kind, flags, align, members: vec![], synth, size: 0, addr: 0, offset: 0, class, rank, lma: 0, keep: false, parent: None, fill: None, data: vec![] }
     }
 }
 
@@ -116,6 +126,7 @@ pub struct Phdr {
     pub flags: u32,
     pub offset: u64,
     pub vaddr: u64,
+    pub paddr: u64,
     pub filesz: u64,
     pub memsz: u64,
     pub align: u64,
@@ -183,6 +194,8 @@ pub struct Image {
     /// Versions this output defines (`--version-script` nodes) and each export's index.
     pub verdefs: Vec<String>,
     pub sym_ver: HashMap<usize, u16>,
+    /// Output sections in address order when a linker script decides it.
+    pub script_order: Option<Vec<usize>>,
 }
 
 impl Image {
@@ -217,6 +230,7 @@ impl Image {
             shdr_index: vec![],
             verdefs: vec![],
             sym_ver: HashMap::default(),
+            script_order: None,
         }
     }
 

@@ -72,6 +72,9 @@ impl Linker {
 
     /// Address order of output sections.
     pub fn order(&self, img: &Image) -> Vec<usize> {
+        if let Some(o) = &img.script_order {
+            return o.clone();
+        }
         let mut o: Vec<usize> = (0..img.secs.len()).collect();
         o.sort_by_key(|&i| (img.secs[i].class, img.secs[i].rank, i));
         o
@@ -122,6 +125,7 @@ impl Linker {
             }
             addr = align_up(addr, s.align);
             s.addr = addr;
+            s.lma = addr;
             s.offset = addr - img.base;
             let tbss = s.kind == SHT_NOBITS && s.flags & SHF_TLS != 0;
             if !tbss {
@@ -149,9 +153,9 @@ impl Linker {
         let mut ph = vec![];
         let headers_end = img.base + 64 + 56 * nphdr;
         if has_interp {
-            ph.push(Phdr { kind: PT_PHDR, flags: PF_R, offset: 64, vaddr: img.base + 64, filesz: 0, memsz: 0, align: 8 });
+            ph.push(Phdr { kind: PT_PHDR, flags: PF_R, offset: 64, vaddr: img.base + 64, filesz: 0, memsz: 0, align: 8, paddr: 0 });
             let s = img.sec(Synth::Interp).cloned().unwrap_or_else(|| img.secs[0].clone());
-            ph.push(Phdr { kind: PT_INTERP, flags: PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: 1 });
+            ph.push(Phdr { kind: PT_INTERP, flags: PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: 1, paddr: 0 });
         }
         for (classes, flags) in [(&[0u8][..], PF_R), (&[1], PF_R | PF_X), (&[2], PF_R), (&[3, 4], PF_R | PF_W)] {
             let secs: Vec<&crate::image::OutSec> = order.iter().map(|&i| &img.secs[i]).filter(|s| classes.contains(&s.class) && s.size > 0).collect();
@@ -161,33 +165,36 @@ impl Linker {
             let start = if classes[0] == 0 { img.base } else { secs[0].addr };
             let file_end = secs.iter().filter(|s| s.kind != SHT_NOBITS).map(|s| s.addr + s.size).max().unwrap_or(start).max(if classes[0] == 0 { headers_end } else { start });
             let mem_end = secs.iter().filter(|s| !(s.kind == SHT_NOBITS && s.flags & SHF_TLS != 0)).map(|s| s.addr + s.size).max().unwrap_or(file_end).max(file_end);
-            ph.push(Phdr { kind: PT_LOAD, flags, offset: start - img.base, vaddr: start, filesz: file_end - start, memsz: mem_end - start, align: self.opts.max_page_size });
+            ph.push(Phdr { kind: PT_LOAD, flags, offset: start - img.base, vaddr: start, filesz: file_end - start, memsz: mem_end - start, align: self.opts.max_page_size, paddr: 0 });
         }
         if img.dynamic() {
             let s = img.sec(Synth::Dynamic).cloned();
             let (o, a, z) = s.map_or((0, 0, 0), |s| (s.offset, s.addr, s.size));
-            ph.push(Phdr { kind: PT_DYNAMIC, flags: PF_R | PF_W, offset: o, vaddr: a, filesz: z, memsz: z, align: 8 });
+            ph.push(Phdr { kind: PT_DYNAMIC, flags: PF_R | PF_W, offset: o, vaddr: a, filesz: z, memsz: z, align: 8, paddr: 0 });
         }
         if has_note {
             let notes: Vec<&crate::image::OutSec> = order.iter().map(|&i| &img.secs[i]).filter(|s| s.kind == SHT_NOTE && s.size > 0).collect();
             let start = notes[0].addr;
             let end = notes.iter().map(|s| s.addr + s.size).max().unwrap_or(start);
-            ph.push(Phdr { kind: PT_NOTE, flags: PF_R, offset: start - img.base, vaddr: start, filesz: end - start, memsz: end - start, align: notes.iter().map(|s| s.align).max().unwrap_or(4) });
+            ph.push(Phdr { kind: PT_NOTE, flags: PF_R, offset: start - img.base, vaddr: start, filesz: end - start, memsz: end - start, align: notes.iter().map(|s| s.align).max().unwrap_or(4), paddr: 0 });
         }
         if let Some((start, size, align)) = img.tls {
             let filesz = img.secs.iter().filter(|s| s.flags & SHF_TLS != 0 && s.kind != SHT_NOBITS && s.size > 0).map(|s| s.addr + s.size).max().map_or(0, |e| e - start);
-            ph.push(Phdr { kind: PT_TLS, flags: PF_R, offset: start - img.base, vaddr: start, filesz, memsz: size, align });
+            ph.push(Phdr { kind: PT_TLS, flags: PF_R, offset: start - img.base, vaddr: start, filesz, memsz: size, align, paddr: 0 });
         }
         if has_eh {
             let s = img.sec(Synth::EhFrameHdr).cloned().unwrap_or_else(|| img.secs[0].clone());
-            ph.push(Phdr { kind: PT_GNU_EH_FRAME, flags: PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: 4 });
+            ph.push(Phdr { kind: PT_GNU_EH_FRAME, flags: PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: 4, paddr: 0 });
         }
         ph.push(Phdr { kind: PT_GNU_STACK, flags: PF_R | PF_W | if img.exec_stack { PF_X } else { 0 }, align: 16, ..Default::default() });
         if relro {
             let secs: Vec<&crate::image::OutSec> = order.iter().map(|&i| &img.secs[i]).filter(|s| s.class == 3 && s.size > 0).collect();
             let start = secs[0].addr;
             let end = secs.iter().map(|s| s.addr + s.size).max().unwrap_or(start);
-            ph.push(Phdr { kind: PT_GNU_RELRO, flags: PF_R, offset: start - img.base, vaddr: start, filesz: end - start, memsz: end - start, align: 1 });
+            ph.push(Phdr { kind: PT_GNU_RELRO, flags: PF_R, offset: start - img.base, vaddr: start, filesz: end - start, memsz: end - start, align: 1, paddr: 0 });
+        }
+        for p in &mut ph {
+            p.paddr = p.vaddr;
         }
         let n = ph.len() as u64;
         if has_interp {

@@ -11,6 +11,7 @@ pub mod args;
 pub mod dynamic;
 pub mod ehframe;
 pub mod elf;
+pub mod emit_relocs;
 pub mod error;
 pub mod fxhash;
 pub mod gc;
@@ -23,6 +24,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod scan;
 pub mod script;
+pub mod scripted;
 pub mod sections;
 pub mod shared;
 pub mod symbols;
@@ -43,7 +45,8 @@ pub fn main_with_args(args: &[String]) -> i32 {
         return 0;
     }
     if opts.version {
-        println!("GNU ld (ccc-ld) 2.40 compatible");
+        // The version is the last word, as in GNU's "GNU ld (GNU Binutils) 2.40" (kbuild parses it).
+        println!("GNU ld (ccc-ld) 2.40");
         if opts.inputs.is_empty() {
             return 0;
         }

@@ -9,15 +9,29 @@ use crate::object::NO_OUT;
 use crate::resolve::{Def, Linker};
 use crate::{bail, err};
 
-pub fn link(opts: Options) -> Result<()> {
+pub fn link(mut opts: Options) -> Result<()> {
+    let script = match &opts.script {
+        Some(path) => Some(crate::script::load(path, &opts.lib_paths)?),
+        None => None,
+    };
+    if let Some(s) = &script {
+        for f in &s.inputs {
+            opts.inputs.push(crate::args::Input::File(f.clone(), Default::default()));
+        }
+    }
     let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
     l.load_all()?;
+
     if l.opts.relocatable {
         if !l.errors.is_empty() {
             bail!("{}", l.errors.join("\nld: "));
         }
-        let bytes = l.write_relocatable()?;
+        let plan = script.as_ref().filter(|s| s.has_sections).map(|s| l.relocatable_plan(s));
+        let bytes = l.write_relocatable_with(plan)?;
         return write_atomically(&l.opts.output, &bytes, false);
+    }
+    if let Some(s) = script.filter(|s| s.has_sections) {
+        return link_scripted(l, s);
     }
     l.apply_defsyms()?;
     let mut img = Image::new(l.opts.output_kind());
@@ -41,6 +55,63 @@ pub fn link(opts: Options) -> Result<()> {
     img.eh_fde_count = l.count_fdes();
     l.size_synthetic(&mut img);
     l.layout(&mut img);
+    l.resolve_defsym_values(&img)?;
+    l.assign_shdr_index(&mut img);
+    let bytes = l.write_image(&img)?;
+    if let Some(map) = &l.opts.print_map {
+        std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
+    }
+    write_atomically(&l.opts.output, &bytes, true)
+}
+
+/// The pipeline under a `-T` script: placement and addresses come from the script.
+fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Result<()> {
+    if script.insert.is_some() {
+        script = crate::scripted::with_default_layout(script, l.opts.output_kind(), l.opts.script.as_deref().unwrap_or(""))?;
+    }
+    l.apply_defsyms()?;
+    let kind = match l.opts.output_kind() {
+        // Without shared libraries there is nothing for ld.so to do (GNU writes no .interp).
+        crate::args::OutputKind::Exec if l.libs.is_empty() => crate::args::OutputKind::StaticExec,
+        k => k,
+    };
+    let mut img = Image::new(kind);
+    l.define_script_symbols(&mut script);
+    l.script_versions = !script.versions.is_empty();
+    if l.opts.entry.is_none() {
+        l.opts.entry = script.entry.clone();
+    }
+    if l.opts.gc_sections {
+        l.gc_keep = l.keep_roots(&img, &script);
+        l.gc_sections(img.kind == crate::args::OutputKind::Shared);
+    }
+    l.prune_eh_frames();
+    l.add_synthetic(&mut img, l.opts.z_now);
+    // A static executable's IRELATIVE relocations are GNU's `.rela.iplt` input, which
+    // scripts bracket with __rela_iplt_start/end.
+    if img.kind == crate::args::OutputKind::StaticExec {
+        if let Some(&i) = img.synth_idx.get(&crate::image::Synth::RelaPlt) {
+            img.secs[i].name = ".rela.iplt".into();
+        }
+    }
+    let mut steps = l.place_scripted(&mut img, &script)?;
+    let mut errors = std::mem::take(&mut l.errors);
+    let order: Vec<usize> = steps.iter().filter_map(|s| if let crate::scripted::place::Step::Section(p) = s { Some(p.out) } else { None }).collect();
+    l.claim_start_stop(&img, &order);
+    l.claim_script_linker_syms();
+    errors.extend(l.undefined_errors(&img));
+    if !errors.is_empty() {
+        errors.truncate(50);
+        bail!("{}", errors.join("\nld: "));
+    }
+    img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    l.apply_versions(&mut img, &script.versions)?;
+    l.read_dynamic_lists()?;
+    l.scan(&mut img)?;
+    l.prepare_dynamic(&mut img);
+    img.eh_fde_count = l.count_fdes();
+    l.size_synthetic(&mut img);
+    l.layout_scripted(&mut img, &script, &mut steps)?;
     l.resolve_defsym_values(&img)?;
     l.assign_shdr_index(&mut img);
     let bytes = l.write_image(&img)?;
@@ -94,10 +165,18 @@ impl Linker {
 
     /// Hide what a version script makes local; remember each export's version.
     pub fn apply_version_scripts(&mut self, img: &mut Image) -> Result<()> {
-        if self.opts.version_scripts.is_empty() || img.kind != crate::args::OutputKind::Shared {
+        self.apply_versions(img, &[])
+    }
+
+    /// Version scripts from `--version-script` files and `VERSION` commands (file, text).
+    pub fn apply_versions(&mut self, img: &mut Image, inline: &[(String, String)]) -> Result<()> {
+        if (self.opts.version_scripts.is_empty() && inline.is_empty()) || img.kind != crate::args::OutputKind::Shared {
             return Ok(());
         }
         let mut nodes = vec![];
+        for (file, text) in inline {
+            nodes.extend(crate::version_script::parse(file, text)?);
+        }
         for path in self.opts.version_scripts.clone() {
             let text = std::fs::read_to_string(&path).map_err(|e| err!("cannot open version script {}: {}", path, e))?;
             nodes.extend(crate::version_script::parse(&path, &text)?);

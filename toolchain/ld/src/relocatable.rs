@@ -27,20 +27,48 @@ fn kept(kind: u32) -> bool {
 }
 
 impl Linker {
-    pub fn write_relocatable(&mut self) -> Result<Vec<u8>> {
-        // Output sections by (name, type), in first-seen order.
+    /// `-r`; `plan` is a linker script's grouping: output sections (name, inputs in
+    /// order) first, then the inputs it neither placed nor discarded, merged by name.
+    pub fn write_relocatable_with(&mut self, plan: Option<crate::scripted::place::RelocPlan>) -> Result<Vec<u8>> {
         let mut secs: Vec<RSec> = vec![];
         let mut by_key: HashMap<(String, u32), usize> = HashMap::new();
+        let mut order: Vec<(usize, usize, Option<usize>)> = vec![];
+        let mut placed: std::collections::HashSet<(usize, usize)> = Default::default();
+        if let Some(plan) = plan {
+            for (name, members) in plan.sections {
+                let kind = if members.iter().all(|&(o, s)| self.objs[o].sections[s].kind == SHT_NOBITS) { SHT_NOBITS } else { SHT_PROGBITS };
+                let flags = members.iter().fold(0, |f, &(o, s)| f | self.objs[o].sections[s].flags) & !(SHF_GROUP | SHF_MERGE | SHF_STRINGS);
+                let kind = members.first().map_or(kind, |&(o, s)| if members.iter().all(|&(o2, s2)| self.objs[o2].sections[s2].kind == self.objs[o].sections[s].kind) { self.objs[o].sections[s].kind } else { kind });
+                secs.push(RSec { name: name.clone(), kind, flags, align: 1, size: 0, members: vec![] });
+                by_key.insert((name, kind), secs.len() - 1);
+                for (o, s) in members {
+                    order.push((o, s, Some(secs.len() - 1)));
+                    placed.insert((o, s));
+                }
+            }
+            placed.extend(plan.discarded);
+        }
         for oi in 0..self.objs.len() {
             for si in 0..self.objs[oi].sections.len() {
+                if !placed.contains(&(oi, si)) {
+                    order.push((oi, si, None));
+                }
+            }
+        }
+        // Output sections by (name, type), in first-seen order.
+        for (oi, si, fixed) in order {
+            {
                 let s = &self.objs[oi].sections[si];
                 if s.discarded || !kept(s.kind) {
                     continue;
                 }
-                let idx = *by_key.entry((s.name.clone(), s.kind)).or_insert_with(|| {
-                    secs.push(RSec { name: s.name.clone(), kind: s.kind, flags: s.flags & !(SHF_GROUP | SHF_MERGE | SHF_STRINGS), align: 1, size: 0, members: vec![] });
-                    secs.len() - 1
-                });
+                let idx = match fixed {
+                    Some(i) => i,
+                    None => *by_key.entry((s.name.clone(), s.kind)).or_insert_with(|| {
+                        secs.push(RSec { name: s.name.clone(), kind: s.kind, flags: s.flags & !(SHF_GROUP | SHF_MERGE | SHF_STRINGS), align: 1, size: 0, members: vec![] });
+                        secs.len() - 1
+                    }),
+                };
                 let o = &mut secs[idx];
                 o.align = o.align.max(s.align);
                 o.size = align_up(o.size, s.align);

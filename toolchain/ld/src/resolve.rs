@@ -38,6 +38,8 @@ pub struct Symbol {
     pub vis: u8,
     /// Value of a Linker symbol.
     pub value: u64,
+    /// The output section a Linker symbol is defined in (None: absolute).
+    pub out_sec: Option<usize>,
 }
 
 pub struct Linker {
@@ -51,6 +53,12 @@ pub struct Linker {
     archives: Vec<(Archive, HashSet<usize>)>,
     /// Duplicate-definition and similar errors, reported together.
     pub errors: Vec<String>,
+    /// A linker script's VERSION command defines versions (like `--version-script`).
+    pub script_versions: bool,
+    /// Sections a script's KEEP names: `--gc-sections` roots.
+    pub gc_keep: Vec<(usize, usize)>,
+    /// `__start_SEC`/`__stop_SEC` symbols the scripted layout defines (values per walk).
+    pub start_stop: Vec<usize>,
 }
 
 fn read(path: &str) -> Result<Vec<u8>> {
@@ -59,7 +67,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![] }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![], start_stop: vec![] }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {
@@ -67,7 +75,7 @@ impl Linker {
             return i;
         }
         let i = self.syms.len();
-        self.syms.push(Symbol { name: name.to_string(), def: Def::Undef, weak_def: false, referenced: false, strong_ref: false, ref_obj: None, vis: 0, value: 0 });
+        self.syms.push(Symbol { name: name.to_string(), def: Def::Undef, weak_def: false, referenced: false, strong_ref: false, ref_obj: None, vis: 0, value: 0, out_sec: None });
         self.names.insert(name.to_string(), i);
         i
     }

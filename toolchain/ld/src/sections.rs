@@ -145,7 +145,7 @@ impl Linker {
         }
     }
 
-    fn add_synthetic(&self, img: &mut Image, now: bool) {
+    pub fn add_synthetic(&self, img: &mut Image, now: bool) {
         use Synth::*;
         let add = |img: &mut Image, s: Synth, name: &str, kind: u32, flags: u64, align: u64| {
             img.secs.push(OutSec::new(name, kind, flags, align, Some(s), placement(name, kind, flags, now)));
@@ -153,7 +153,7 @@ impl Linker {
         };
         let a = SHF_ALLOC;
         let aw = SHF_ALLOC | SHF_WRITE;
-        if img.uses_ld_so() && img.kind != crate::args::OutputKind::Shared {
+        if img.uses_ld_so() && img.kind != crate::args::OutputKind::Shared && !self.opts.no_dynamic_linker {
             add(img, Interp, ".interp", SHT_PROGBITS, a, 1);
         }
         if self.opts.build_id {
@@ -170,7 +170,7 @@ impl Linker {
             add(img, DynStr, ".dynstr", SHT_STRTAB, a, 1);
             add(img, VerSym, ".gnu.version", SHT_GNU_VERSYM, a, 2);
             add(img, VerNeed, ".gnu.version_r", SHT_GNU_VERNEED, a, 8);
-            if !self.opts.version_scripts.is_empty() && img.kind == crate::args::OutputKind::Shared {
+            if (!self.opts.version_scripts.is_empty() || self.script_versions) && img.kind == crate::args::OutputKind::Shared {
                 add(img, VerDef, ".gnu.version_d", SHT_GNU_VERDEF, a, 8);
             }
             add(img, Dynamic, ".dynamic", SHT_DYNAMIC, aw, 8);
@@ -180,7 +180,9 @@ impl Linker {
         add(img, Plt, ".plt", SHT_PROGBITS, a | SHF_EXECINSTR, 16);
         add(img, Got, ".got", SHT_PROGBITS, aw, 8);
         add(img, GotPlt, ".got.plt", SHT_PROGBITS, aw, 8);
-        if self.opts.eh_frame_hdr && img.secs.iter().any(|s| s.name == ".eh_frame") {
+        // (Under a linker script the output sections do not exist yet: look at the inputs.)
+        let has_eh_frame = img.secs.iter().any(|s| s.name == ".eh_frame") || (self.opts.script.is_some() && self.objs.iter().any(|o| o.sections.iter().any(|s| s.live && s.name == ".eh_frame")));
+        if self.opts.eh_frame_hdr && has_eh_frame {
             add(img, EhFrameHdr, ".eh_frame_hdr", SHT_PROGBITS, a, 4);
         }
     }

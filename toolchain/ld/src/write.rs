@@ -12,7 +12,7 @@ impl Linker {
         let mut idx = vec![0; img.secs.len()];
         let mut n = 1;
         for i in self.order(img) {
-            if img.secs[i].size > 0 {
+            if img.secs[i].size > 0 || img.secs[i].keep {
                 idx[i] = n;
                 n += 1;
             }
@@ -145,10 +145,20 @@ impl Linker {
             crate::bail!("output would be {:#x} bytes: too large (corrupt input or address overflow)", file_end);
         }
         let mut out = vec![0u8; file_end as usize];
-        // Input sections.
+        // Input sections, over the script's fill pattern and data.
         for o in &img.secs {
             if o.kind == SHT_NOBITS {
                 continue;
+            }
+            if let Some(f) = o.fill {
+                let pat = f.to_be_bytes();
+                for (k, b) in out[o.offset as usize..(o.offset + o.size) as usize].iter_mut().enumerate() {
+                    *b = pat[k % 4];
+                }
+            }
+            for &(off, n, v) in &o.data {
+                let at = (o.offset + off) as usize;
+                out[at..at + n as usize].copy_from_slice(&v.to_le_bytes()[..n as usize]);
             }
             for &(oi, si) in &o.members {
                 let s = &self.objs[oi].sections[si];
@@ -173,14 +183,22 @@ impl Linker {
         self.write_eh_frame_hdr(img, &mut out);
         // Non-loaded trailer: section names and headers.
         let mut shstr = StrTab::new();
-        let shown: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].size > 0).collect();
+        let shown: Vec<usize> = order.iter().copied().filter(|&i| img.secs[i].size > 0 || img.secs[i].keep).collect();
         let names: Vec<u32> = shown.iter().map(|&i| shstr.add(&img.secs[i].name)).collect();
         let shstr_name = shstr.add(".shstrtab");
         let symtab_name = shstr.add(".symtab");
         let strtab_name = shstr.add(".strtab");
-        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img) };
+        let mut sym_index = crate::emit_relocs::SymIndex::default();
+        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img, &mut sym_index) };
+        let relas = if self.opts.emit_relocs && !self.opts.strip_all { self.emitted_relocs(img, &shown, &sym_index) } else { vec![] };
+        let rela_names: Vec<u32> = relas.iter().map(|(i, _)| shstr.add(&format!(".rela{}", img.secs[*i].name))).collect();
         while out.len() % 8 != 0 {
             out.push(0);
+        }
+        let mut rela_offs = vec![];
+        for (_, v) in &relas {
+            rela_offs.push(out.len() as u64);
+            out.extend_from_slice(v);
         }
         let symtab_off = out.len() as u64;
         out.extend_from_slice(&symtab);
@@ -206,6 +224,8 @@ impl Linker {
                 Some(Synth::RelaDyn) => (idx_of(Synth::DynSym), 0, 24),
                 Some(Synth::RelaPlt) => (idx_of(Synth::DynSym), idx_of(Synth::GotPlt), 24),
                 Some(Synth::Got) | Some(Synth::GotPlt) => (0, 0, 8),
+                // A script section holding relocation tables (`.rela.dyn : { *(.rela.iplt) }`).
+                None if s.kind == SHT_RELA => (idx_of(Synth::DynSym), 0, 24),
                 _ => (0, 0, 0),
             };
             out.put32(names[k]);
@@ -219,8 +239,20 @@ impl Linker {
             out.put64(s.align);
             out.put64(entsize);
         }
-        let nshown = shown.len() as u32;
+        let nshown = shown.len() as u32 + relas.len() as u32;
         let with_symtab = !self.opts.strip_all;
+        for (k, (i, v)) in relas.iter().enumerate() {
+            out.put32(rela_names[k]);
+            out.put32(SHT_RELA);
+            out.put64(SHF_INFO_LINK);
+            out.put64(0);
+            out.put64(rela_offs[k]);
+            out.put64(v.len() as u64);
+            out.put32(nshown + 1);
+            out.put32(img.shdr_index[*i] as u32);
+            out.put64(8);
+            out.put64(24);
+        }
         let tables = [
             (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, 8, 24),
             (strtab_name, SHT_STRTAB, strtab_off, strtab.len() as u64, 0, 0, 1, 0),
@@ -246,7 +278,7 @@ impl Linker {
         out.put64(0);
         out.put64(1);
         out.put64(0);
-        let shnum = shown.len() as u16 + if with_symtab { 4 } else { 2 };
+        let shnum = nshown as u16 + if with_symtab { 4 } else { 2 };
         // ELF header and program headers.
         let mut h = vec![];
         h.extend_from_slice(b"\x7fELF\x02\x01\x01");
@@ -269,7 +301,7 @@ impl Linker {
             h.put32(p.flags);
             h.put64(p.offset);
             h.put64(p.vaddr);
-            h.put64(p.vaddr);
+            h.put64(p.paddr);
             h.put64(p.filesz);
             h.put64(p.memsz);
             h.put64(p.align);
@@ -283,11 +315,37 @@ impl Linker {
         Ok(out)
     }
 
+    /// The section header index for a symbol in output section `o`: a section dropped as
+    /// empty hands its symbols to the section before it (GNU does the same).
+    fn shown_near(&self, img: &Image, o: usize) -> u16 {
+        let order = self.order(img);
+        let at = order.iter().position(|&i| i == o);
+        let before = at.map_or(&order[..0], |k| &order[..=k]);
+        before.iter().rev().map(|&i| img.shdr_index[i]).find(|&x| x != 0).or_else(|| order.iter().map(|&i| img.shdr_index[i]).find(|&x| x != 0)).map_or(SHN_ABS as u16, |x| x as u16)
+    }
+
     /// .symtab: object symbols (locals first) with their final addresses, for debuggers.
-    fn symtab(&self, img: &Image) -> (Vec<u8>, Vec<u8>, u32) {
+    fn symtab(&self, img: &Image, index: &mut crate::emit_relocs::SymIndex) -> (Vec<u8>, Vec<u8>, u32) {
         let mut str = StrTab::new();
         let mut locals = vec![0u8; 24];
         let mut globals = vec![];
+        // --emit-relocs: section symbols first, for relocations against sections and
+        // against symbols the table leaves out.
+        if self.opts.emit_relocs {
+            for (i, o) in img.secs.iter().enumerate() {
+                let sh = img.shdr_index.get(i).copied().unwrap_or(0);
+                if sh == 0 {
+                    continue;
+                }
+                index.section.insert(i, (locals.len() / 24) as u32);
+                locals.put32(0);
+                locals.push(STT_SECTION);
+                locals.push(0);
+                locals.put16(sh as u16);
+                locals.put64(o.addr);
+                locals.put64(0);
+            }
+        }
         let shndx = |obj: usize, sh: u32| -> u16 {
             match sh {
                 SHN_ABS => SHN_ABS as u16,
@@ -315,6 +373,7 @@ impl Linker {
                 if sh == 0 {
                     continue;
                 }
+                index.local.insert((oi, i), (locals.len() / 24) as u32);
                 emit(&mut locals, &mut str, &s.name, s.kind, s.vis, sh, self.sym_addr(img, crate::image::SymRef::Local(oi, i)), s.size);
             }
         }
@@ -325,15 +384,19 @@ impl Linker {
                     let os = &self.objs[obj].syms[sym];
                     (shndx(obj, os.shndx), if s.weak_def { STB_WEAK } else { STB_GLOBAL }, os.kind, os.size)
                 }
-                crate::resolve::Def::Linker => (SHN_ABS as u16, STB_GLOBAL, STT_NOTYPE, 0),
+                crate::resolve::Def::Linker => (s.out_sec.map_or(SHN_ABS as u16, |o| self.shown_near(img, o)), STB_GLOBAL, STT_NOTYPE, 0),
                 _ => continue,
             };
             if sh == 0 {
                 continue;
             }
+            index.global.insert(g, (globals.len() / 24) as u32);
             emit(&mut globals, &mut str, &s.name, (bind << 4) | kind, s.vis, sh, self.sym_addr(img, r), size);
         }
         let nlocal = (locals.len() / 24) as u32;
+        for v in index.global.values_mut() {
+            *v += nlocal;
+        }
         locals.extend(globals);
         (locals, str.data, nlocal)
     }

@@ -12,6 +12,29 @@ use std::time::Instant;
 /// Per-file compiler decisions of a mixed build (in the build directory).
 pub const MIX_LOG: &str = "ccc-mix.log";
 
+/// kbuild's `LD` under `--ld ccc`.
+pub const LD_WRAPPER: &str = "ld-ccc";
+
+/// Writes the `LD` wrapper: ccc-ld writes x86-64 ELF only, so the 32-bit links of an x86
+/// kernel (`-m elf_i386`: setup.elf, the real-mode trampoline) still go to GNU ld.
+fn install_ld_wrapper(dir: &Path) -> Result<PathBuf, String> {
+    let ccc = super::compiler::find_ccc()?;
+    let ld = ccc.with_file_name("ccc-ld");
+    if !ld.is_file() {
+        return Err(format!("{}: not built (cargo build --release -p ccc-ld)", ld.display()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(LD_WRAPPER);
+    let script = format!(
+        "#!/bin/sh\n# ccc-ld for ELF64 links; GNU ld for the kernel's 32-bit ones.\ncase \" $* \" in *\" -m elf_i386 \"*|*\" -melf_i386 \"*) exec ld \"$@\";; esac\nexec {} \"$@\"\n",
+        ld.display()
+    );
+    std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Fixed build identity, so two builds of the same inputs can be compared.
 pub const BUILD_TIMESTAMP: &str = "Thu Jan  1 00:00:00 UTC 1970";
 
@@ -31,6 +54,8 @@ pub struct KernelBuild {
     pub cache: PathBuf,
     /// Compile only some files with ccc (the rest with GCC).
     pub mix: Option<super::mix::Mix>,
+    /// kbuild's `LD` is ccc-ld (through [`install_ld_wrapper`]) instead of GNU ld.
+    pub ccc_ld: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +82,16 @@ impl KernelBuild {
             kernels_dir: root.join("kernels"),
             cache: target.join("kernel-src"),
             mix: None,
+            ccc_ld: false,
         }
+    }
+
+    /// Links with ccc-ld (the build directory gets a `-cccld` suffix).
+    pub fn with_ccc_ld(mut self) -> KernelBuild {
+        let name = format!("{}-cccld", self.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        self.out = self.out.with_file_name(name);
+        self.ccc_ld = true;
+        self
     }
 
     /// Mixes compilers per file (the build directory gets the mix's name).
@@ -70,6 +104,9 @@ impl KernelBuild {
 
     fn make(&self, tree: &Path, cc: &str, env: &[(String, String)]) -> Command {
         let mut cmd = Command::new("make");
+        if self.ccc_ld {
+            cmd.arg(format!("LD={}", self.out.join("cc-bin").join(LD_WRAPPER).display()));
+        }
         cmd.envs(env.iter().cloned());
         cmd.arg("-C")
             .arg(tree)
@@ -110,6 +147,9 @@ impl KernelBuild {
             let wrapper = super::mix::WrapperEnv { ccc: cc, gcc, tree: tree.clone(), log: out.join(MIX_LOG) };
             env.extend(mix.env(&wrapper));
             cc = super::mix::install_wrapper(&out.join("cc-bin"))?.display().to_string();
+        }
+        if self.ccc_ld {
+            install_ld_wrapper(&out.join("cc-bin"))?;
         }
         let log = out.join("build.log");
         let _ = std::fs::remove_file(&log);

@@ -3,6 +3,7 @@
 //!
 //! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
 //!        [--mix P [--seed S]] [--gcc-files LIST]   (ccc for a fraction P of the files, GCC for the rest)
+//!        [--ld bfd|ccc]   (the linker kbuild's LD runs; ccc: ccc-ld for x86-64/ELF64 links)
 //! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
 
 use super::arch::Arch;
@@ -41,7 +42,7 @@ fn required<'a>(opts: &'a BTreeMap<String, String>, name: &str) -> Result<&'a st
 
 /// Parses `kernel` arguments into a build description.
 pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
-    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files"])?;
+    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files", "--ld"])?;
     let arch = Arch::parse(required(&o, "--arch")?)?;
     let src = PathBuf::from(o.get("--src").map(String::as_str).unwrap_or(super::source::DEBIAN_SOURCE));
     let flavour = Flavour::parse(o.get("--config").map(String::as_str).unwrap_or("tiny"))?;
@@ -58,6 +59,11 @@ pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
             return Err("--mix and --gcc-files mix ccc with GCC: use them with --cc ccc".into());
         }
         build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files });
+    }
+    match o.get("--ld").map(String::as_str) {
+        None | Some("bfd") => {}
+        Some("ccc") => build = build.with_ccc_ld(),
+        Some(other) => return Err(format!("bad --ld `{other}` (bfd or ccc)")),
     }
     if let Some(out) = o.get("--out") {
         build.out = PathBuf::from(out);
@@ -157,6 +163,15 @@ mod tests {
         assert!(parse_kernel(&s(&["--arch", "x86_64", "-j"])).is_err());
         assert!(parse_kernel(&s(&["--arch", "x86_64", "-j", "0"])).is_err());
         assert!(parse_kernel(&s(&["--arch", "sparc"])).is_err());
+    }
+
+    #[test]
+    fn ld_choice() {
+        let b = parse_kernel(&s(&["--arch", "x86_64", "--ld", "ccc"])).unwrap();
+        assert!(b.ccc_ld);
+        assert!(b.out.to_string_lossy().ends_with("x86_64-tiny-gcc-cccld"), "{}", b.out.display());
+        assert!(!parse_kernel(&s(&["--arch", "x86_64", "--ld", "bfd"])).unwrap().ccc_ld);
+        assert!(parse_kernel(&s(&["--arch", "x86_64", "--ld", "gold"])).is_err());
     }
 
     #[test]
