@@ -580,14 +580,30 @@ impl Driver {
     fn link(&mut self, inputs: &[String], out: &str) -> bool {
         let (staged, is_staged) = output::output_target(out);
         let staged_s = staged.to_string_lossy().into_owned();
-        let ld = match &self.opts.fuse_ld {
-            Some(name) if name.contains('/') => name.clone(),
-            Some(name) => self.tc.find_program(&format!("ld.{name}")),
-            None => self.tc.find_program("ld"),
+        let args = link::ld_args(&self.opts, &self.tc, inputs, &staged_s);
+        // ccc's own linker, in-process: the default where it covers the target (x86-64 so
+        // far); `-fuse-ld=bfd` (or gold, lld, mold, a path) runs that linker instead, and so
+        // does an `ld` in a `-B` directory, as with GCC (nixpkgs' cc-wrapper puts its ld
+        // wrapper there).
+        let own = match self.opts.fuse_ld.as_deref() {
+            Some("ccc") => true,
+            None => self.tc.find_in_b_prefixes("ld").is_none(),
+            Some(_) => false,
+        } && self.tc.target.arch == Arch::X86_64
+            && !self.opts.m16;
+        let linked = if own {
+            self.link_in_process(&args)
+        } else {
+            let ld = match &self.opts.fuse_ld {
+                Some(name) if name.contains('/') => name.clone(),
+                Some(name) if name != "ccc" => self.tc.find_program(&format!("ld.{name}")),
+                _ => self.tc.find_program("ld"),
+            };
+            let mut cmd = vec![ld];
+            cmd.extend(args);
+            self.run_command(&cmd)
         };
-        let mut cmd = vec![ld];
-        cmd.extend(link::ld_args(&self.opts, &self.tc, inputs, &staged_s));
-        if !self.run_command(&cmd) {
+        if !linked {
             return false;
         }
         if self.opts.dry_run || !is_staged {
@@ -597,6 +613,25 @@ impl Driver {
             Ok(()) => true,
             Err(e) => {
                 fatal_error(e);
+                false
+            }
+        }
+    }
+
+    /// Link with ccc-ld inside this process (printed as `ccc-ld ...` for `-###`/`-v`).
+    fn link_in_process(&mut self, args: &[String]) -> bool {
+        if self.opts.verbose {
+            let line: Vec<String> = args.iter().map(|a| if self.opts.dry_run { format!("\"{a}\"") } else { a.clone() }).collect();
+            eprintln!(" ccc-ld {}", line.join(" "));
+        }
+        if self.opts.dry_run {
+            return true;
+        }
+        match ccc_ld::main_with_args(args) {
+            0 => true,
+            code => {
+                error(format!("ld returned {code} exit status"));
+                self.failed = true;
                 false
             }
         }

@@ -137,20 +137,29 @@ impl Toolchain {
     /// then `PATH` (`<prefix>name`, and for a cross compiler called by another
     /// name, `<triple>-name`: `riscv64-unknown-linux-gnu-gcc`, nixpkgs' name,
     /// finds Debian's `riscv64-linux-gnu-as`).
-    pub fn find_program(&self, name: &str) -> String {
+    /// `name` (or `<prefix>name`) in a `-B` prefix, as GCC looks there first.
+    pub fn find_in_b_prefixes(&self, name: &str) -> Option<String> {
         let prefixed = format!("{}{name}", self.tool_prefix);
-        let canonical = if self.native { prefixed.clone() } else { format!("{}-{name}", self.target.triple) };
         for b in &self.b_prefixes {
             for n in [&prefixed, &name.to_string()] {
                 let p = format!("{b}{n}");
                 if is_executable(Path::new(&p)) {
-                    return p;
+                    return Some(p);
                 }
                 let p = Path::new(b).join(n);
                 if is_executable(&p) {
-                    return p.to_string_lossy().into_owned();
+                    return Some(p.to_string_lossy().into_owned());
                 }
             }
+        }
+        None
+    }
+
+    pub fn find_program(&self, name: &str) -> String {
+        let prefixed = format!("{}{name}", self.tool_prefix);
+        let canonical = if self.native { prefixed.clone() } else { format!("{}-{name}", self.target.triple) };
+        if let Some(p) = self.find_in_b_prefixes(name) {
+            return p;
         }
         if let Some(path) = std::env::var_os("PATH") {
             for candidate in [&prefixed, &canonical] {
