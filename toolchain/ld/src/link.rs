@@ -146,14 +146,17 @@ impl Linker {
             return vec![];
         }
         let mut msgs = vec![];
+        let used = self.referenced_from_live_sections();
         for (g, s) in self.syms.iter().enumerate() {
             // Executables relax every general/local-dynamic TLS sequence, so the calls to
             // __tls_get_addr that referenced it are gone (static glibc does not define it).
             if s.name == "__tls_get_addr" && img.kind != crate::args::OutputKind::Shared {
                 continue;
             }
-            if s.def == Def::Undef && s.strong_ref {
-                let msg = match s.ref_obj.and_then(|o| self.reference_site(o, g)) {
+            // As GNU ld: only references that stay in the output count, not those from
+            // sections a script discards or --gc-sections drops (`.discard.addressable`).
+            if s.def == Def::Undef && s.strong_ref && used[g] {
+                let msg = match s.ref_obj.and_then(|o| self.reference_site(o, g)).or_else(|| self.first_reference_site(g)) {
                     Some(site) => format!("{site}: undefined reference to `{}'", s.name),
                     None => format!("{}undefined reference to `{}'", s.ref_obj.map_or_else(String::new, |o| format!("{}: ", self.objs[o].name)), s.name),
                 };
@@ -206,6 +209,26 @@ impl Linker {
 
     /// Where object `oi` first refers to global `g`, GNU style:
     /// "a.o: in function `main':\na.o:(.text+0x9)".
+    /// Which global symbols a relocation in a live input section names.
+    fn referenced_from_live_sections(&self) -> Vec<bool> {
+        let mut used = vec![false; self.syms.len()];
+        for (oi, o) in self.objs.iter().enumerate() {
+            for sec in o.sections.iter().filter(|s| s.live) {
+                for r in &sec.relocs {
+                    if let crate::image::SymRef::Global(g) = self.symref(oi, r.sym) {
+                        used[g] = true;
+                    }
+                }
+            }
+        }
+        used
+    }
+
+    /// The first live reference to global `g` in any object.
+    fn first_reference_site(&self, g: usize) -> Option<String> {
+        (0..self.objs.len()).find_map(|oi| self.reference_site(oi, g))
+    }
+
     fn reference_site(&self, oi: usize, g: usize) -> Option<String> {
         let o = &self.objs[oi];
         for (si, sec) in o.sections.iter().enumerate() {

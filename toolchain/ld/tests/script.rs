@@ -492,3 +492,26 @@ fn exclude_file_and_file_patterns_match_gnu() {
     let syms = symbols(&out);
     assert!(syms["ra"] < syms["rb"], "{syms:?}");
 }
+
+/// A reference that only a discarded section holds is not an undefined reference, as with GNU
+/// ld (the kernel's `.discard.addressable` names static-call keys that are never defined).
+#[test]
+fn references_from_discarded_sections_are_not_undefined() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("discarded-ref");
+    let o = d.compile(
+        "o.c",
+        "extern int missing;\n__attribute__((section(\".discard.addressable\"), used)) static void *keep = &missing;\nint main_(void) { return 0; }\n",
+    );
+    let lds = d.write(
+        "o.lds",
+        "ENTRY(main_)\nSECTIONS {\n . = 0x10000;\n .text : { *(.text) }\n .data : { *(.data) }\n /DISCARD/ : { *(.discard.*) *(.comment) *(.note.GNU-stack) *(.note.gnu.property) }\n}\n",
+    );
+    same_as_gnu(&d, &["-T", lds.to_str().unwrap(), "-z", "noexecstack"], &[&o]);
+    // Kept, the same reference is an error naming the symbol.
+    let keep = d.write("k.lds", "ENTRY(main_)\nSECTIONS {\n . = 0x10000;\n .text : { *(.text) }\n .data : { *(.data) *(.discard.*) }\n}\n");
+    let (ok, err) = d.link(env!("CARGO_BIN_EXE_ccc-ld"), &["-T", keep.to_str().unwrap()], &[&o], "k.out");
+    assert!(!ok && err.contains("undefined reference to `missing'"), "{err}");
+}
