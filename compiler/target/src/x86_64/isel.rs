@@ -734,7 +734,12 @@ impl<'a> Isel<'a> {
             GlobalAddr { name, offset } => {
                 if matches!(self.vals[res.index()], VLoc::Reg(_)) {
                     let d = self.out(res);
-                    self.got_load(name, d);
+                    // Only the offset did not fit a displacement (`_text - __START_KERNEL_map`):
+                    // the address itself needs no GOT (the kernel's GOT must stay empty).
+                    match self.direct_amode(name, 0) {
+                        Some(mem) => self.emit(Inst::Lea { mem, dst: d }),
+                        None => self.got_load(name, d),
+                    }
                     if *offset != 0 {
                         self.add_const(d, *offset);
                     }
