@@ -5,7 +5,7 @@
 //! Constants and slot addresses are materialised at their uses; a compare
 //! used only by the branch ending its block becomes the branch.
 
-use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, Function, InstKind, IntCC, Type, Value, ValueDef};
+use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, Function, InstKind, Type, Value, ValueDef};
 
 use super::inst::*;
 use crate::codegen::mir::{MBlock, MFunc, OpKind, Reg, RegClass};
@@ -56,28 +56,7 @@ pub struct Isel2 {
     pub variadic: bool,
 }
 
-pub fn int_sz(t: Type) -> u8 {
-    match t {
-        Type::I8 => 1,
-        Type::I16 => 2,
-        Type::I32 | Type::F32 => 4,
-        Type::I128 | Type::F128 => 16,
-        _ => 8,
-    }
-}
-
-/// Sign-extend the low `bits` of `v`.
-pub fn sext(v: i128, bits: u32) -> i128 {
-    if bits >= 128 {
-        v
-    } else {
-        (v << (128 - bits)) >> (128 - bits)
-    }
-}
-
-pub fn is_signed_cc(cc: IntCC) -> bool {
-    matches!(cc, IntCC::Slt | IntCC::Sle | IntCC::Sgt | IntCC::Sge)
-}
+pub use crate::codegen::lowering::{int_sz, is_signed_cc, sext};
 
 impl<'a> Isel<'a> {
     pub fn new(f: &'a Function, opts: &'a CodegenOptions, syms: &'a SymInfo, consts: &'a mut ConstPool, fn_index: usize) -> Self {
