@@ -166,6 +166,9 @@ pub struct CodegenOptions {
     pub unwind_tables: bool,
     /// `-m16` (x86 real-mode code).
     pub code16: bool,
+    /// The `-march=` value (empty: the target's default), for optional
+    /// instructions such as AArch64's LSE atomics.
+    pub march: String,
 }
 
 impl Default for CodegenOptions {
@@ -185,6 +188,7 @@ impl Default for CodegenOptions {
             debug_info: false,
             unwind_tables: true,
             code16: false,
+            march: String::new(),
         }
     }
 }

@@ -8,7 +8,9 @@
 //!   blocks), `regalloc` (linear scan with per-register occupancy maps,
 //!   move hints, eviction by loop-weighted spill cost, spilling by
 //!   rewriting with copy-related spilled registers sharing slots),
-//!   `frame` (slot placement below the frame pointer).
+//!   `frame` (slot placement below the frame pointer), `abi` (argument
+//!   pieces the calling conventions produce), `lowering` (what instruction
+//!   selection shares: value locations, the prepass, switch plans).
 //! - `x86_64/`: `abi` (SysV classification and argument/return locations),
 //!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),
 //!   `inst` (machine instructions and their register operands), `print`

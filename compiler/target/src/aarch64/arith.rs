@@ -8,6 +8,22 @@ use super::isel::{fcc, icc, Isel, VLoc};
 use crate::codegen::lowering::{int_sz, is_signed_cc};
 use crate::codegen::mir::{OpKind, Reg};
 
+/// Whether `-march` enables the LSE atomics (ARMv8.1-A and later, or `+lse`).
+pub fn has_lse(march: &str) -> bool {
+    let mut parts = march.split('+');
+    let base = parts.next().unwrap_or("");
+    let minor = base.strip_prefix("armv8.").and_then(|v| v.split('-').next()?.parse::<u32>().ok());
+    let mut lse = base.starts_with("armv9") || minor.is_some_and(|n| n >= 1);
+    for p in parts {
+        match p {
+            "lse" => lse = true,
+            "nolse" => lse = false,
+            _ => {}
+        }
+    }
+    lse
+}
+
 impl Isel<'_> {
     // ---------------------------------------------------------------- binary
 
@@ -531,7 +547,44 @@ impl Isel<'_> {
                 self.r("sbcs", W::X, sh, a.1, b.1);
                 self.emit(Inst::CSet { rd: d, cond: if signed { "vs" } else { "lo" } });
             }
-            _ => return self.unsupported("128-bit multiplication overflow checks"),
+            _ => {
+                // r = a * b overflowed unless a == 0 or r / a == b (and not -1 * MIN)
+                self.libcall("__multi3", &[LArg::P(a.0, a.1), LArg::P(b.0, b.1)], LRet::P(sl, sh))?;
+                let (done, check) = (self.new_block(), self.new_block());
+                let t = self.vreg();
+                self.mv(d, ZR);
+                self.r("orr", W::X, t, a.0, a.1);
+                self.emit(Inst::Cbz { nz: false, w: W::X, rs: t, target: done });
+                self.add_succ(done);
+                if signed {
+                    let minus1 = self.new_block();
+                    let u = self.vreg();
+                    self.r("and", W::X, u, a.0, a.1);
+                    self.cmp_const(W::X, u, -1);
+                    self.bcond("ne", check);
+                    self.jump(minus1);
+                    self.cur = minus1;
+                    let m = self.vreg();
+                    self.i("eor", W::X, m, b.1, i64::MIN);
+                    self.r("orr", W::X, m, m, b.0);
+                    self.cmp_const(W::X, m, 0);
+                    self.emit(Inst::CSet { rd: d, cond: "eq" });
+                    self.jump(done);
+                } else {
+                    self.jump(check);
+                }
+                self.cur = check;
+                let (ql, qh) = (self.vreg(), self.vreg());
+                self.libcall(if signed { "__divti3" } else { "__udivti3" }, &[LArg::P(sl, sh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
+                let (x, y) = (self.vreg(), self.vreg());
+                self.r("eor", W::X, x, ql, b.0);
+                self.r("eor", W::X, y, qh, b.1);
+                self.r("orr", W::X, x, x, y);
+                self.cmp_const(W::X, x, 0);
+                self.emit(Inst::CSet { rd: d, cond: "ne" });
+                self.jump(done);
+                self.cur = done;
+            }
         }
         Ok(())
     }
@@ -732,6 +785,30 @@ impl Isel<'_> {
         let v = self.reg(value)?;
         let d = self.out(res);
         let (s, w) = Self::atomic_suffix(sz);
+        if has_lse(&self.opts.march) && op != RmwOp::Nand {
+            // one LSE instruction: the operand, the old value, the address
+            let (name, operand) = match op {
+                RmwOp::Xchg => ("swpal", v),
+                RmwOp::Add => ("ldaddal", v),
+                RmwOp::Or => ("ldsetal", v),
+                RmwOp::Xor => ("ldeoral", v),
+                RmwOp::Sub => {
+                    let n = self.vreg();
+                    self.u("neg", n, W::X, v, W::X);
+                    ("ldaddal", n)
+                }
+                _ => {
+                    // and: clear the bits not in the value
+                    let n = self.vreg();
+                    self.u("mvn", n, W::X, v, W::X);
+                    ("ldclral", n)
+                }
+            };
+            let old = self.vreg();
+            self.text(format!("{name}{s}\t{{{w}0}}, {{{w}1}}, [{{x2}}]"), vec![(operand, OpKind::Use), (old, OpKind::EarlyDef), (p, OpKind::Use)]);
+            self.mv(d, old);
+            return Ok(());
+        }
         let compute = match op {
             RmwOp::Xchg => format!("mov\t{{{w}1}}, {{{w}4}}"),
             RmwOp::Add => format!("add\t{{{w}1}}, {{{w}0}}, {{{w}4}}"),
@@ -761,6 +838,14 @@ impl Isel<'_> {
         let n = self.reg_zr(desired)?;
         let d = self.out(res);
         let (s, w) = Self::atomic_suffix(sz);
+        if has_lse(&self.opts.march) {
+            // casal compares with the register's value and leaves the old one there
+            let old = self.vreg();
+            self.mv(old, e);
+            self.text(format!("casal{s}\t{{{w}0}}, {{{w}1}}, [{{x2}}]"), vec![(old, OpKind::UseDef), (n, OpKind::Use), (p, OpKind::Use)]);
+            self.mv(d, old);
+            return Ok(());
+        }
         let (old, t) = (self.scratch(), self.scratch());
         self.text(
             format!("1:\n\tldaxr{s}\t{{{w}0}}, [{{x2}}]\n\tcmp\t{{{w}0}}, {{{w}3}}\n\tb.ne\t2f\n\tstlxr{s}\t{{w1}}, {{{w}4}}, [{{x2}}]\n\tcbnz\t{{w1}}, 1b\n2:"),

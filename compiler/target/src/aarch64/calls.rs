@@ -5,7 +5,7 @@
 
 use ccc_ir::{AbiType, Callee, Signature, Type, Value};
 
-use super::abi::{classify_ret, hfa, ArgInfo, ArgState, Loc, Piece};
+use super::abi::{classify, classify_ret, hfa, ArgInfo, ArgState, Loc, Piece};
 use super::emit::VA_SAVE_BYTES;
 use super::inst::*;
 use super::isel::{Isel, VaInfo, VLoc};
@@ -243,7 +243,7 @@ impl Isel<'_> {
         let mut placed = Vec::new();
         for (i, &a) in args.iter().enumerate() {
             let t = sig.params.get(i).cloned().unwrap_or_else(|| AbiType::Scalar(self.ty(a)));
-            let info = st.classify(&t, true);
+            let info = classify(&mut st, &t, true);
             let srcs = self.arg_sources(a, &t, &info)?;
             let locs: Vec<Loc> = if info.pieces.len() == 1 && srcs.len() == 2 {
                 // binary128 on the stack: two words
@@ -298,10 +298,7 @@ impl Isel<'_> {
             uses.push(STATIC_CHAIN_REG);
         }
         let info = ret_info.flatten();
-        let defs: Vec<Reg> = match &info {
-            Some(i) => i.pieces.iter().filter_map(|p| if let Loc::Reg(r) = p.loc { Some(r) } else { None }).collect(),
-            None => vec![],
-        };
+        let defs = info.as_ref().map(ArgInfo::regs).unwrap_or_default();
         self.emit(Inst::Call { target, uses, defs });
         let Some(info) = info else { return Ok(()) };
         match (&sig.ret, result, ret_slot) {
@@ -362,7 +359,7 @@ impl Isel<'_> {
         }
         let mut infos = Vec::new();
         for t in &f.sig.params {
-            infos.push(st.classify(t, true));
+            infos.push(classify(&mut st, t, true));
         }
         if f.sig.variadic {
             // save the argument registers the named parameters left: x_i at
@@ -519,6 +516,14 @@ impl Isel<'_> {
             AbiType::Aggregate(l) => hfa(l),
             _ => None,
         };
+        if let (AbiType::Aggregate(l), VLoc::Reg(d)) = (ty, self.vals[res.index()].clone()) {
+            if l.size == 0 {
+                // empty structs take no argument space (as with gcc): nothing to read
+                let s = self.frame_slot(0, 1);
+                self.emit(Inst::AddrOf { rd: d, mem: Mem::slot(s, 0) });
+                return Ok(());
+            }
+        }
         let by_ref = fp.is_none() && matches!(ty, AbiType::Aggregate(l) if l.force_memory || l.size > 16);
         let words = if by_ref { 1 } else { size.div_ceil(8).max(1) };
         let addr = self.vreg();

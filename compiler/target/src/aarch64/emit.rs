@@ -38,7 +38,9 @@ pub fn reg_info() -> RegInfo {
 }
 
 pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> {
-    crate::codegen::module::emit_module(m, opts, "", &mut |out, f, i, syms, consts, extra| emit_function(out, f, i, opts, syms, consts, extra))
+    // as GCC: the architecture named by -march, so the assembler accepts its instructions
+    let header = if opts.march.starts_with("armv") { format!("\t.arch\t{}\n", opts.march) } else { String::new() };
+    crate::codegen::module::emit_module(m, opts, &header, &mut |out, f, i, syms, consts, extra| emit_function(out, f, i, opts, syms, consts, extra))
 }
 
 /// DWARF register number (x0-x30: 0-30, v0-v31: 64-95).
@@ -135,15 +137,7 @@ fn emit_function(
         epilogue.push_str("\t.cfi_restore_state\n");
     }
     let cx = PrintCx { frame: &mf.frame, label_prefix: info.label_prefix.clone(), epilogue, incoming_bias: 16 + va };
-    let mut ba_labels: Vec<(u32, String)> = Vec::new();
-    for b in addr_taken.iter().map(|b| b.0).chain(extra_labels.iter().copied()) {
-        if let Some(Some(mb)) = info.block_map.get(b as usize) {
-            let l = format!(".Lba.{name}.{b}");
-            if !ba_labels.iter().any(|x| x.1 == l) {
-                ba_labels.push((*mb, l));
-            }
-        }
-    }
+    let ba_labels = info.block_address_labels(name, &addr_taken, extra_labels);
     print_body(out, &mf, &cx, &ba_labels);
     if cfi {
         out.push_str("\t.cfi_endproc\n");

@@ -6,30 +6,15 @@
 //! at their uses; a compare used only by the branch ending its block sets
 //! the flags right before the branch.
 
-use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef};
+use ccc_ir::{Block, CastOp, CodegenOptions, FloatCC, Function, InstKind, IntCC, Type, Value, ValueDef};
 
 use super::inst::*;
 use crate::codegen::lowering::{int_sz, sext};
+pub use crate::codegen::lowering::{Isel2, VLoc};
+use crate::codegen::lowering::{plan_switch, prepass, PrepassRules, SwitchPlan};
 use crate::codegen::mir::{MBlock, MFunc, OpKind, Reg, RegClass};
 use crate::codegen::module::{ConstPool, SymInfo};
 
-/// Where the machine code finds an IR value.
-#[derive(Clone, Debug)]
-pub enum VLoc {
-    Unset,
-    Reg(Reg),
-    /// I128 and F128 (binary128 is kept in integer registers between uses): low, high.
-    Pair(Reg, Reg),
-    Const(i128),
-    FConst(Type, u128),
-    /// The address of a frame slot plus an offset, computed at each use.
-    Slot(u32, i64),
-    /// `base + off` used only as an address: folds into loads and stores.
-    Off(Value, i64),
-}
-
-/// What `va_start` needs: the stack offset of the first variadic stack
-/// argument and the argument registers the named parameters took.
 #[derive(Clone, Copy, Debug)]
 pub struct VaInfo {
     pub stack: i64,
@@ -57,12 +42,6 @@ pub struct Isel<'a> {
     pub addr_taken: Vec<Block>,
 }
 
-/// Per-function facts the emitter needs after instruction selection.
-pub struct Isel2 {
-    pub label_prefix: String,
-    pub block_map: Vec<Option<u32>>,
-    pub variadic: bool,
-}
 
 /// The condition code of an integer compare.
 pub fn icc(cc: IntCC) -> &'static str {
@@ -438,17 +417,6 @@ impl<'a> Isel<'a> {
         }
     }
 
-    pub fn assign_home(&mut self, v: Value) -> Result<(), String> {
-        let t = self.ty(v);
-        self.vals[v.index()] = match t {
-            Type::F32 | Type::F64 => VLoc::Reg(self.fvreg()),
-            Type::I128 | Type::F128 => VLoc::Pair(self.vreg(), self.vreg()),
-            Type::F80 => return Err(format!("{}: x87 long double on AArch64", self.f.name)),
-            _ => VLoc::Reg(self.vreg()),
-        };
-        Ok(())
-    }
-
     /// How the address of symbol `name` is formed.
     pub fn sym_kind(&self, name: &str) -> SymKind {
         if name.starts_with(".L") {
@@ -467,71 +435,18 @@ impl<'a> Isel<'a> {
     // ---------------------------------------------------------------- pre-pass
 
     fn prepass(&mut self) -> Result<(), String> {
-        let f = self.f;
-        let mut addr_uses = vec![0u32; f.values.len()];
-        for &b in &f.layout {
-            for inst in &f.blocks[b.index()].insts {
-                inst.kind.for_each_operand(|v| self.uses[v.index()] += 1);
-                match &inst.kind {
-                    InstKind::Load { ptr, .. } => addr_uses[ptr.index()] += 1,
-                    InstKind::Store { ptr, value, .. } if ptr != value => addr_uses[ptr.index()] += 1,
-                    _ => {}
-                }
-                if let InstKind::BlockAddr { block } = &inst.kind {
-                    if !self.addr_taken.contains(block) {
-                        self.addr_taken.push(*block);
-                    }
-                }
-            }
-        }
-        for &b in &f.layout {
-            let bd = &f.blocks[b.index()];
-            for &p in &bd.params {
-                self.assign_home(p)?;
-            }
-            let term_cond = match bd.insts.last().map(|i| &i.kind) {
-                Some(InstKind::Branch { cond, .. }) => Some(*cond),
-                _ => None,
-            };
-            for inst in &bd.insts {
-                let Some(r) = inst.result else { continue };
-                let lazy = match &inst.kind {
-                    InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
-                    // Undecided by the optimiser (it decides them all): not a constant.
-                    InstKind::IsConstant { .. } => Some(VLoc::Const(0)),
-                    InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
-                    // over-aligned slots are aligned at run time (the frame is only 16-aligned)
-                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Slot(slot.0, 0)),
-                    // slot + constant stays an offset from the frame pointer
-                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
-                        let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
-                        match (&self.vals[lhs.index()], self.const_of(*rhs)) {
-                            (VLoc::Slot(s, off), Some(c)) if (c as i64).unsigned_abs() < 1 << 30 => {
-                                let c = if *op == BinOp::Add { c as i64 } else { -(c as i64) };
-                                Some(VLoc::Slot(*s, off + c))
-                            }
-                            (VLoc::Reg(_), Some(c)) if addr_only && (-256..4096).contains(&(c as i64)) && (-4095..256).contains(&(c as i64)) => {
-                                Some(VLoc::Off(*lhs, if *op == BinOp::Add { c as i64 } else { -(c as i64) }))
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                };
-                let foldable = match &inst.kind {
-                    InstKind::Icmp { ty, .. } => *ty != Type::I128,
-                    InstKind::Fcmp { ty, .. } => *ty != Type::F128,
-                    _ => false,
-                };
-                if foldable && term_cond == Some(r) && self.uses[r.index()] == 1 {
-                    self.folded[r.index()] = true;
-                }
-                match lazy {
-                    Some(l) => self.vals[r.index()] = l,
-                    None => self.assign_home(r)?,
-                }
-            }
-        }
+        let rules = PrepassRules {
+            // an unscaled or scaled immediate offset, in both directions
+            addr_offset_fits: |c| (-255..256).contains(&c),
+            foldable_cmp: |k| match k {
+                InstKind::Icmp { ty, .. } => *ty != Type::I128,
+                InstKind::Fcmp { ty, .. } => *ty != Type::F128,
+                _ => false,
+            },
+        };
+        let (f, mf) = (self.f, &mut self.mf);
+        let p = prepass(f, &rules, &mut |t| home(mf, t).map_err(|e| format!("{}: {e}", f.name)))?;
+        (self.vals, self.uses, self.folded, self.addr_taken) = (p.vals, p.uses, p.folded, p.addr_taken);
         Ok(())
     }
 
@@ -880,22 +795,14 @@ impl<'a> Isel<'a> {
             return Ok(());
         }
         let bits = ty.bits();
-        let mut cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
-        cs.sort_by_key(|c| c.0);
-        cs.dedup_by_key(|c| c.0);
+        let cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
         let v = self.sext_val(value, int_sz(ty))?;
-        if cs.len() >= 4 {
-            let (min, max) = (cs[0].0, cs[cs.len() - 1].0);
-            let range = (max as i128 - min as i128) as u128;
-            if range < 3 * cs.len() as u128 && range < 1 << 20 {
+        match plan_switch(cs, def) {
+            SwitchPlan::Table { min, targets } => {
                 let idx = self.vreg();
                 self.add_const(idx, v, (-(min as i128)) as i64);
-                self.cmp_const(W::X, idx, range as i64);
+                self.cmp_const(W::X, idx, targets.len() as i64 - 1);
                 self.bcond("hi", def);
-                let mut targets = vec![def; range as usize + 1];
-                for &(c, b) in &cs {
-                    targets[(c as i128 - min as i128) as usize] = b;
-                }
                 for &t in &targets {
                     self.add_succ(t);
                 }
@@ -903,10 +810,9 @@ impl<'a> Isel<'a> {
                 let id = self.jt_count;
                 self.jt_count += 1;
                 self.emit(Inst::JumpTable { idx, tmp, targets, id });
-                return Ok(());
             }
+            SwitchPlan::Tree(cs) => self.switch_tree(v, &cs, def),
         }
-        self.switch_tree(v, &cs, def);
         Ok(())
     }
 
@@ -936,4 +842,15 @@ impl<'a> Isel<'a> {
     pub fn unsupported<T>(&self, what: &str) -> Result<T, String> {
         Err(format!("{}: {what} is not supported on aarch64 yet", self.f.name))
     }
+}
+
+/// Registers for a value of type `t`: a float register, an integer pair
+/// for 128-bit values, or an integer register.
+fn home(mf: &mut MFunc<Inst>, t: Type) -> Result<VLoc, String> {
+    Ok(match t {
+        Type::F32 | Type::F64 => VLoc::Reg(mf.new_vreg(RegClass::Float)),
+        Type::I128 | Type::F128 => VLoc::Pair(mf.new_vreg(RegClass::Int), mf.new_vreg(RegClass::Int)),
+        Type::F80 => return Err("x87 long double on AArch64".into()),
+        _ => VLoc::Reg(mf.new_vreg(RegClass::Int)),
+    })
 }

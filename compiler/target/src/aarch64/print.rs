@@ -185,6 +185,11 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             let d = n(*rd, W::X);
             let s = if *off != 0 { format!("{sym}{off:+}") } else { sym.clone() };
             match kind {
+                // the page of sym+off must be within 4 GiB of the code: huge offsets are added afterwards
+                SymKind::Local if off.unsigned_abs() >= 1 << 24 => {
+                    let _ = writeln!(out, "\tadrp\t{d}, {sym}\n\tadd\t{d}, {d}, :lo12:{sym}");
+                    write_add(out, &d, &d, *off);
+                }
                 SymKind::Local => {
                     let _ = writeln!(out, "\tadrp\t{d}, {s}\n\tadd\t{d}, {d}, :lo12:{s}");
                 }

@@ -120,3 +120,17 @@ fn logical_immediates() {
     assert!(!logical_imm(0x1234, false));
     assert!(logical_imm(0x8000_0000, true));
 }
+
+#[test]
+fn lse_atomics_when_march_enables_them() {
+    use super::arith::has_lse;
+    assert!(has_lse("armv8.1-a") && has_lse("armv8.4-a+crc") && has_lse("armv9-a") && has_lse("armv8-a+lse"));
+    assert!(!has_lse("") && !has_lse("armv8-a") && !has_lse("armv8.2-a+nolse"));
+    let (m, driver) = atomics_case(false);
+    let opts = CodegenOptions { march: "armv8.1-a".into(), ..Default::default() };
+    let asm = crate::emit_assembly(&m, &TargetInfo::for_arch(Arch::Aarch64), &opts).unwrap();
+    assert!(asm.contains("ldaddalb") && asm.contains("casal") && asm.contains(".arch\tarmv8.1-a"), "{asm}");
+    // qemu-user implements LSE
+    let out = run_with_c_on(Arch::Aarch64, "a64-lse", &m, &opts, &driver, &["-march=armv8.1-a"]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
