@@ -147,8 +147,8 @@ pub struct Options {
     pub no_sse: bool,
     pub general_regs_only: bool,
     pub code_model: String,
-    /// RISC-V `-march=`, `-mabi=`, `-m[no-]relax`: passed on to the assembler.
-    pub riscv_as_flags: Vec<String>,
+    /// `-march=`, `-mabi=`, `-m[no-]relax` (RISC-V, AArch64): passed on to the assembler.
+    pub machine_as_flags: Vec<String>,
     /// `-mno-relax`: no linker relaxation (RISC-V).
     pub no_relax: bool,
     pub red_zone: bool,
@@ -225,7 +225,7 @@ impl Default for Options {
             no_sse: false,
             general_regs_only: false,
             code_model: String::new(),
-            riscv_as_flags: Vec::new(),
+            machine_as_flags: Vec::new(),
             no_relax: false,
             red_zone: true,
             function_sections: false,
@@ -660,7 +660,7 @@ fn parse_prefixed(o: &mut Options, a: &str) -> Result<(), String> {
             "-mrelax" => false,
             _ => o.no_relax,
         };
-        o.riscv_as_flags.push(a.to_string());
+        o.machine_as_flags.push(a.to_string());
         return Ok(());
     }
     if let Some(v) = a.strip_prefix("-fmacro-prefix-map=").or_else(|| a.strip_prefix("-ffile-prefix-map=")) {

@@ -430,8 +430,8 @@ impl Driver {
         let as_out = staged.as_ref().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| obj.clone());
         let mut cmd = vec![self.tc.find_program("as")];
         cmd.extend(self.tc.as_machine_args(self.opts.m16));
-        if self.tc.target.arch == ccc_ir::Arch::Riscv64 {
-            cmd.extend(self.opts.riscv_as_flags.iter().cloned());
+        if matches!(self.tc.target.arch, ccc_ir::Arch::Riscv64 | ccc_ir::Arch::Aarch64) {
+            cmd.extend(self.opts.machine_as_flags.iter().cloned());
         }
         cmd.extend(self.opts.assembler_args.iter().cloned());
         cmd.push("-o".into());
@@ -555,6 +555,7 @@ impl Driver {
             debug_info: o.debug,
             unwind_tables: self.unwind_tables(),
             code16: o.m16,
+            march: o.machine_as_flags.iter().rev().find_map(|f| f.strip_prefix("-march=")).unwrap_or("").to_string(),
         };
         if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
             error(format!("{path}: {e}"));

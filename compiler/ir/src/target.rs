@@ -32,6 +32,9 @@ pub struct Trampoline {
     pub code: &'static [(u32, &'static [u8])],
     pub func_offset: u32,
     pub chain_offset: u32,
+    /// Call `__clear_cache` over the trampoline once written (instruction
+    /// caches that do not snoop data writes: AArch64).
+    pub flush_icache: bool,
 }
 
 /// GCC's x86-64 trampoline: `movabs $fn, %r11; movabs $chain, %r10;
@@ -42,6 +45,7 @@ const X86_64_TRAMPOLINE: Trampoline = Trampoline {
     code: &[(0, &[0x49, 0xbb]), (10, &[0x49, 0xba]), (20, &[0x49, 0xff, 0xe3, 0x90])],
     func_offset: 2,
     chain_offset: 12,
+    flush_icache: false,
 };
 
 /// GCC's RV64 trampoline: `auipc t2, 0; ld t0, 24(t2); ld t2, 16(t2);
@@ -53,6 +57,18 @@ const RISCV64_TRAMPOLINE: Trampoline = Trampoline {
     code: &[(0, &[0x97, 0x03, 0x00, 0x00, 0x83, 0xb2, 0x83, 0x01, 0x83, 0xb3, 0x03, 0x01, 0x67, 0x80, 0x02, 0x00])],
     func_offset: 24,
     chain_offset: 16,
+    flush_icache: false,
+};
+
+/// AArch64 trampoline: `ldr x17, .+16; ldr x18, .+20; br x17; nop`, then
+/// the function's address and the chain (x18 is GCC's static chain register).
+const AARCH64_TRAMPOLINE: Trampoline = Trampoline {
+    size: 32,
+    align: 8,
+    code: &[(0, &[0x91, 0x00, 0x00, 0x58, 0xb2, 0x00, 0x00, 0x58, 0x20, 0x02, 0x1f, 0xd6, 0x1f, 0x20, 0x03, 0xd5])],
+    func_offset: 16,
+    chain_offset: 24,
+    flush_icache: true,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,8 +118,7 @@ impl TargetInfo {
                 va_list_align: 8,
                 wchar_signed: false,
                 triple: "aarch64-linux-gnu",
-                // Needs an instruction-cache flush after writing; no backend yet.
-                trampoline: None,
+                trampoline: Some(AARCH64_TRAMPOLINE),
             },
             Arch::Riscv64 => TargetInfo {
                 arch,
@@ -151,6 +166,9 @@ pub struct CodegenOptions {
     pub unwind_tables: bool,
     /// `-m16` (x86 real-mode code).
     pub code16: bool,
+    /// The `-march=` value (empty: the target's default), for optional
+    /// instructions such as AArch64's LSE atomics.
+    pub march: String,
 }
 
 impl Default for CodegenOptions {
@@ -170,6 +188,7 @@ impl Default for CodegenOptions {
             debug_info: false,
             unwind_tables: true,
             code16: false,
+            march: String::new(),
         }
     }
 }

@@ -8,7 +8,9 @@
 //!   blocks), `regalloc` (linear scan with per-register occupancy maps,
 //!   move hints, eviction by loop-weighted spill cost, spilling by
 //!   rewriting with copy-related spilled registers sharing slots),
-//!   `frame` (slot placement below the frame pointer).
+//!   `frame` (slot placement below the frame pointer), `abi` (argument
+//!   pieces the calling conventions produce), `lowering` (what instruction
+//!   selection shares: value locations, the prepass, switch plans).
 //! - `x86_64/`: `abi` (SysV classification and argument/return locations),
 //!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),
 //!   `inst` (machine instructions and their register operands), `print`
@@ -16,7 +18,10 @@
 //!   sections, data and constants around the functions).
 //! - `riscv64/`: the same files for RV64GC / LP64D (`f128`: binary128 in
 //!   integer register pairs through libgcc).
+//! - `aarch64/`: the same files for AArch64 / AAPCS64 (binary128 in q
+//!   registers at calls, integer pairs in between).
 
+pub mod aarch64;
 pub mod codegen;
 pub mod riscv64;
 pub mod x86_64;
@@ -31,6 +36,6 @@ pub fn emit_assembly(module: &Module, target: &TargetInfo, opts: &CodegenOptions
     match target.arch {
         Arch::X86_64 => x86_64::emit::emit_module(module, opts),
         Arch::Riscv64 => riscv64::emit::emit_module(module, opts),
-        a => Err(format!("code generation for {a:?} is not implemented yet")),
+        Arch::Aarch64 => aarch64::emit::emit_module(module, opts),
     }
 }

@@ -107,7 +107,7 @@ pub fn cty(t: Type) -> &'static str {
         Type::I128 => "__int128",
         Type::F32 => "float",
         Type::F64 => "double",
-        Type::F80 => "long double",
+        Type::F80 | Type::F128 => "long double",
         _ => "void*",
     }
 }
@@ -346,5 +346,158 @@ pub fn compare_case() -> (Module, String) {
     let driver = format!(
         "#include <stdio.h>\n#include <stdint.h>\n{decls}{VALS}int main(void) {{ int fails = 0;\n for (int i = 0; i < NV; i++) for (int j = 0; j < NV; j++) {{\n{body} }}\n printf(\"fails=%d\\n\", fails); return 0; }}\n"
     );
+    (module(fs), driver)
+}
+
+/// Shared backend test case: for each struct shape `(name, leaves, size,
+/// align)`, a function summing the fields of a by-value argument and one
+/// returning its argument through a gcc function (driver prints `fails=0`).
+pub fn struct_abi_case(shapes: &[(&str, Vec<(u64, Type)>, u64, u32)]) -> (Module, String) {
+    let mut fs = Vec::new();
+    let mut c = String::from("#include <stdio.h>\n#include <stdint.h>\n");
+    let mut body = String::new();
+    for (name, leaves, size, align) in shapes {
+        let agg = AbiType::Aggregate(AggLayout { size: *size, align: *align, leaves: leaves.clone(), force_memory: false });
+        let fields: Vec<String> = leaves.iter().enumerate().map(|(i, (_, t))| format!("{} f{i};", cty(*t))).collect();
+        c.push_str(&format!("struct {name} {{ {} }};\n", fields.join(" ")));
+        // double sum_NAME(int, struct, int): adds the fields and both ints
+        let fname = format!("sum_{name}");
+        let sg = Signature { params: vec![AbiType::Scalar(Type::I32), agg.clone(), AbiType::Scalar(Type::I32)], ret: Some(AbiType::Scalar(Type::F64)), variadic: false, named: None };
+        let (mut b, p) = FB::new(&fname, sg);
+        let mut acc = b.ins(InstKind::Cast { op: CastOp::SIToF, from: Type::I32, to: Type::F64, arg: p[0] });
+        for (off, t) in leaves {
+            let k = b.iconst(Type::I64, *off as i128);
+            let a = b.bin(BinOp::Add, Type::Ptr, p[1], k);
+            let v = b.load(*t, a);
+            let op = if t.is_float() { CastOp::FExt } else { CastOp::SIToF };
+            let d = if *t == Type::F64 { v } else { b.ins(InstKind::Cast { op, from: *t, to: Type::F64, arg: v }) };
+            acc = b.bin(BinOp::FAdd, Type::F64, acc, d);
+        }
+        let last = b.ins(InstKind::Cast { op: CastOp::SIToF, from: Type::I32, to: Type::F64, arg: p[2] });
+        let r = b.bin(BinOp::FAdd, Type::F64, acc, last);
+        b.ret(Some(r));
+        fs.push(b.finish());
+        // struct NAME pass_NAME(struct NAME): returns its argument through a call to gcc's id_NAME
+        let pname = format!("pass_{name}");
+        let sg = Signature { params: vec![agg.clone()], ret: Some(agg.clone()), variadic: false, named: None };
+        let (mut b, p) = FB::new(&pname, sg.clone());
+        let slot = b.slot(*size, *align);
+        b.ins(InstKind::Call { callee: Callee::Direct(format!("id_{name}")), sig: sg, args: vec![p[0]], ret_slot: Some(slot), chain: None });
+        b.ret(Some(slot));
+        fs.push(b.finish());
+        let init: Vec<String> = (0..leaves.len()).map(|i| format!("{}", i * 3 + 1)).collect();
+        c.push_str(&format!(
+            "double {fname}(int, struct {name}, int);\nstruct {name} {pname}(struct {name});\nstruct {name} id_{name}(struct {name} s) {{ return s; }}\n"
+        ));
+        let mut check = format!("  {{ struct {name} s = {{ {} }}; double want = 1 + 2", init.join(", "));
+        for i in 0..leaves.len() {
+            check.push_str(&format!(" + {}", i * 3 + 1));
+        }
+        check.push_str(&format!(
+            "; if ({fname}(1, s, 2) != want) {{ printf(\"FAIL {fname}\\n\"); fails++; }}\n    struct {name} r = {pname}(s); if (__builtin_memcmp(&r, &s, sizeof s)) {{ printf(\"FAIL {pname}\\n\"); fails++; }} }}\n"
+        ));
+        body.push_str(&check);
+    }
+    let driver = format!("{c}int main(void) {{ int fails = 0;\n{body} printf(\"fails=%d\\n\", fails); return 0; }}\n");
+    (module(fs), driver)
+}
+
+/// Shared backend test case: `va_arg` over ten longs, and a variadic call
+/// passing a double and a long double to gcc. Returns the expected output.
+pub fn variadic_case(va_list_size: u64) -> (Module, String, String) {
+    // long vsum(int n, ...): sums n longs read with va_arg
+    let vsig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: Some(AbiType::Scalar(Type::I64)), variadic: true, named: None };
+    let (mut b, p) = FB::new("vsum", vsig);
+    let ap = b.slot(va_list_size, 8);
+    b.ins(InstKind::VaStart { ap });
+    let (lp, done) = (b.block(), b.block());
+    let zero = b.iconst(Type::I64, 0);
+    let z32 = b.iconst(Type::I32, 0);
+    b.jump(lp, vec![zero, z32]);
+    b.at(lp);
+    let acc = b.param(lp, Type::I64);
+    let i = b.param(lp, Type::I32);
+    let body = b.block();
+    let c = b.ins(InstKind::Icmp { cc: IntCC::Slt, ty: Type::I32, lhs: i, rhs: p[0] });
+    b.br(c, body, done);
+    b.at(body);
+    let v = b.ins(InstKind::VaArg { ap, ty: AbiType::Scalar(Type::I64) });
+    let acc2 = b.bin(BinOp::Add, Type::I64, acc, v);
+    let one = b.iconst(Type::I32, 1);
+    let i2 = b.bin(BinOp::Add, Type::I32, i, one);
+    b.jump(lp, vec![acc2, i2]);
+    b.at(done);
+    b.ret(Some(acc));
+    // call gcc's fmt(const char *, ...) with a double and a long double
+    let csig = Signature { params: vec![AbiType::Scalar(Type::I32), AbiType::Scalar(Type::F64), AbiType::Scalar(Type::F128)], ret: None, variadic: true, named: Some(1) };
+    let (mut b2, _) = FB::new("callfmt", sig(&[], None));
+    let n = b2.iconst(Type::I32, 2);
+    let d = b2.ins(InstKind::FConst { ty: Type::F64, bits: 2.5f64.to_bits() as u128 });
+    let q = b2.ins(InstKind::Cast { op: CastOp::FExt, from: Type::F64, to: Type::F128, arg: d });
+    b2.ins(InstKind::Call { callee: Callee::Direct("fmt".into()), sig: csig, args: vec![n, d, q], ret_slot: None, chain: None });
+    b2.ret(None);
+    let driver = "#include <stdio.h>\n#include <stdarg.h>\nlong vsum(int, ...); void callfmt(void);\n\
+        void fmt(int n, ...) { va_list ap; va_start(ap, n); double d = va_arg(ap, double); long double q = va_arg(ap, long double); va_end(ap); printf(\"%d %g %g\\n\", n, d, (double)q); }\n\
+        int main(void) { printf(\"%ld\\n\", vsum(10, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L)); callfmt(); return 0; }\n";
+    (module(vec![b.finish(), b2.finish()]), driver.to_string(), "55\n2 2.5 2.5\n".to_string())
+}
+
+/// Shared backend test case: binary128 arithmetic, a compare and a
+/// conversion, called from gcc. Returns the expected output.
+pub fn binary128_case() -> (Module, String, String) {
+    let q = Type::F128;
+    let mut fs = Vec::new();
+    for (op, name) in [(BinOp::FAdd, "qadd"), (BinOp::FSub, "qsub"), (BinOp::FMul, "qmul"), (BinOp::FDiv, "qdiv")] {
+        let (mut b, p) = FB::new(name, sig(&[q, q], Some(q)));
+        let r = b.bin(op, q, p[0], p[1]);
+        b.ret(Some(r));
+        fs.push(b.finish());
+    }
+    let (mut b, p) = FB::new("qlt", sig(&[q, q], Some(Type::I8)));
+    let r = b.ins(InstKind::Fcmp { cc: FloatCC::Lt, ty: q, lhs: p[0], rhs: p[1] });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let (mut b, p) = FB::new("q2i", sig(&[q], Some(Type::I32)));
+    let r = b.ins(InstKind::Cast { op: CastOp::FToSI, from: q, to: Type::I32, arg: p[0] });
+    b.ret(Some(r));
+    fs.push(b.finish());
+    let driver = "#include <stdio.h>\ntypedef long double Q; Q qadd(Q, Q), qsub(Q, Q), qmul(Q, Q), qdiv(Q, Q); unsigned char qlt(Q, Q); int q2i(Q);\n\
+        int main(void) { Q a = 1.5L, b = -0.25L; printf(\"%g %g %g %g %d %d %d\\n\", (double)qadd(a, b), (double)qsub(a, b), (double)qmul(a, b), (double)qdiv(a, b), qlt(a, b), qlt(b, a), q2i(-7.75L)); return 0; }\n";
+    (module(fs), driver.to_string(), "1.25 1.75 -0.375 -6 0 1 -7\n".to_string())
+}
+
+/// Shared backend test case: atomic read-modify-write and compare-exchange
+/// of every width. `i16_signed_results`: the driver declares 16-bit results
+/// `int16_t` (for targets returning them sign-extended).
+pub fn atomics_case(i16_signed_results: bool) -> (Module, String) {
+    let mut fs = Vec::new();
+    let mut decls = String::new();
+    let mut body = String::new();
+    for t in [Type::I8, Type::I16, Type::I32, Type::I64] {
+        let c = uty(t);
+        let r_t = if t == Type::I16 && i16_signed_results { "int16_t" } else { c };
+        for (op, name, cop) in [(RmwOp::Add, "add", "+"), (RmwOp::Sub, "sub", "-"), (RmwOp::Xor, "xor", "^"), (RmwOp::Nand, "nand", "nand")] {
+            let f = format!("rmw_{name}_{t}");
+            let (mut b, p) = FB::new(&f, sig(&[Type::Ptr, t], Some(t)));
+            let r = b.ins(InstKind::AtomicRmw { op, ty: t, ptr: p[0], value: p[1], order: AtomicOrder::SeqCst });
+            b.ret(Some(r));
+            fs.push(b.finish());
+            decls.push_str(&format!("{r_t} {f}({c} *, {c});\n"));
+            let want = if cop == "nand" { format!("({c})~(x0 & v)") } else { format!("({c})(x0 {cop} v)") };
+            body.push_str(&format!(
+                "  {{ {c} cell[3] = {{ 0x5a, ({c})0xa5a5a5a5a5a5a5a5ull, 0x33 }}, x0 = cell[1], v = ({c})0x1234567890abcdefull; {c} old = {f}(&cell[1], v);\n    if (old != x0 || cell[1] != {want} || cell[0] != 0x5a || cell[2] != 0x33) {{ printf(\"FAIL {f}\\n\"); fails++; }} }}\n"
+            ));
+        }
+        let f = format!("cas_{t}");
+        let (mut b, p) = FB::new(&f, sig(&[Type::Ptr, t, t], Some(t)));
+        let r = b.ins(InstKind::AtomicCmpXchg { ty: t, ptr: p[0], expected: p[1], desired: p[2], order: AtomicOrder::SeqCst });
+        b.ret(Some(r));
+        fs.push(b.finish());
+        decls.push_str(&format!("{r_t} {f}({c} *, {c}, {c});\n"));
+        body.push_str(&format!(
+            "  {{ {c} cell[3] = {{ 1, ({c})-3, 2 }}; {c} o = {f}(&cell[1], ({c})-4, 9); {c} o2 = {f}(&cell[1], ({c})-3, 9);\n    if (o != ({c})-3 || o2 != ({c})-3 || cell[1] != 9 || cell[0] != 1 || cell[2] != 2) {{ printf(\"FAIL {f}\\n\"); fails++; }} }}\n"
+        ));
+    }
+    let driver = format!("#include <stdio.h>\n#include <stdint.h>\n{decls}int main(void) {{ int fails = 0;\n{body} printf(\"fails=%d\\n\", fails); return 0; }}\n");
     (module(fs), driver)
 }

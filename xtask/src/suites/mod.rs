@@ -32,11 +32,13 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(torture::Execute { arch: &X86_64, opt: "-O2" }),
         Box::new(torture_compile::Compile { arch: &X86_64 }),
         // Cross targets: GCC cross compilers as oracles, binaries run under qemu-user.
+        Box::new(torture::Execute { arch: &AARCH64, opt: "-O0" }),
         Box::new(torture::Execute { arch: &AARCH64, opt: "-O2" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O0" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O2" }),
         Box::new(csmith::Csmith { arch: &X86_64 }),
         Box::new(csmith::Csmith { arch: &RISCV64 }),
+        Box::new(csmith::Csmith { arch: &AARCH64 }),
         Box::new(asm::AsmX86_64),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects),

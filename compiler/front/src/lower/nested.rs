@@ -126,6 +126,10 @@ impl<'a> FnLower<'a> {
             let at = self.add_offset(slot, offset as i64);
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: at, value, volatile: false });
         }
+        if t.flush_icache {
+            let end = self.add_offset(slot, t.size as i64);
+            self.ins(super::func::direct_call("__clear_cache", &[(slot, IrType::Ptr), (end, IrType::Ptr)], None));
+        }
         Some(slot)
     }
 

@@ -5,7 +5,7 @@
 use super::frame::Frame;
 
 /// Registers below this number are physical (target-numbered); the rest are virtual.
-pub const VREG_BASE: u32 = 64;
+pub const VREG_BASE: u32 = 128;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reg(pub u32);

@@ -2,6 +2,7 @@
 //! registers, liveness, register allocation and frame layout. A target
 //! supplies its instruction type through [`mir::MachInst`].
 
+pub mod abi;
 pub mod frame;
 pub mod liveness;
 pub mod loops;

@@ -6,38 +6,8 @@
 use ccc_ir::{AbiType, AggLayout, Type};
 
 use super::inst::{ARG_FPRS, ARG_GPRS};
-use crate::codegen::mir::Reg;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loc {
-    Reg(Reg),
-    /// Byte offset in the outgoing (incoming) argument area.
-    Stack(i64),
-}
-
-/// One register-sized piece of a value: where it goes, its type (integer
-/// pieces of aggregates are I64) and its byte offset inside the value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Piece {
-    pub loc: Loc,
-    pub ty: Type,
-    pub offset: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArgInfo {
-    pub pieces: Vec<Piece>,
-    /// The value travels as a pointer to a copy (the single piece holds it).
-    pub by_ref: bool,
-}
-
-/// Registers and stack bytes used so far by the arguments of one call.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ArgState {
-    pub gpr: usize,
-    pub fpr: usize,
-    pub stack: i64,
-}
+pub use crate::codegen::abi::{ArgInfo, ArgState, Loc, Piece};
 
 fn is_fp(t: Type) -> bool {
     matches!(t, Type::F32 | Type::F64)
@@ -62,101 +32,58 @@ pub fn flatten(l: &AggLayout) -> Option<Vec<(u64, Type)>> {
     Some(l.leaves.clone())
 }
 
-impl ArgState {
-    fn take_gpr(&mut self) -> Option<Reg> {
-        let r = ARG_GPRS.get(self.gpr).copied();
-        if r.is_some() {
-            self.gpr += 1;
-        }
-        r
+/// Integer convention for `size` bytes: one or two GPRs, split onto the
+/// stack when only one is left.
+fn int_words(st: &mut ArgState, size: u64, align: u64, named: bool) -> Vec<Piece> {
+    let words = size.div_ceil(8).max(1);
+    if words == 2 && align == 16 && !named && st.gpr % 2 == 1 && st.gpr < 8 {
+        st.gpr += 1;
     }
-
-    fn stack_slot(&mut self, size: u64, align: u64) -> Loc {
-        let a = align.clamp(8, 16) as i64;
-        self.stack = (self.stack + a - 1) / a * a;
-        let l = Loc::Stack(self.stack);
-        self.stack += (size.max(1) as i64 + 7) / 8 * 8;
-        l
+    if st.gpr >= 8 {
+        return st.stack_words(size, align);
     }
+    (0..words).map(|w| Piece { offset: 8 * w, ..st.next_gpr(&ARG_GPRS, Type::I64) }).collect()
+}
 
-    /// Integer convention for `size` bytes: one or two GPRs, split onto the
-    /// stack when only one is left.
-    fn int_words(&mut self, size: u64, align: u64, named: bool) -> Vec<Piece> {
-        let words = size.div_ceil(8).max(1);
-        if words == 2 && align == 16 && !named && self.gpr % 2 == 1 && self.gpr < 8 {
-            self.gpr += 1;
-        }
-        if self.gpr >= 8 {
-            let loc = self.stack_slot(size, align);
-            let Loc::Stack(o) = loc else { return Vec::new() };
-            return (0..words).map(|w| Piece { loc: Loc::Stack(o + 8 * w as i64), ty: Type::I64, offset: 8 * w }).collect();
-        }
-        let mut v = Vec::new();
-        for w in 0..words {
-            let loc = match self.take_gpr() {
-                Some(r) => Loc::Reg(r),
-                None => self.stack_slot(8, 8),
-            };
-            v.push(Piece { loc, ty: Type::I64, offset: 8 * w });
-        }
-        v
-    }
-
-    pub fn classify(&mut self, t: &AbiType, named: bool) -> ArgInfo {
-        let plain = |pieces| ArgInfo { pieces, by_ref: false };
-        match t {
-            AbiType::Scalar(ty @ (Type::F32 | Type::F64)) => {
-                if named && self.fpr < 8 {
-                    self.fpr += 1;
-                    return plain(vec![Piece { loc: Loc::Reg(ARG_FPRS[self.fpr - 1]), ty: *ty, offset: 0 }]);
-                }
-                let loc = match self.take_gpr() {
-                    Some(r) => Loc::Reg(r),
-                    None => self.stack_slot(8, 8),
-                };
-                plain(vec![Piece { loc, ty: *ty, offset: 0 }])
+pub fn classify(st: &mut ArgState, t: &AbiType, named: bool) -> ArgInfo {
+    match t {
+        AbiType::Scalar(ty @ (Type::F32 | Type::F64)) => {
+            if named && st.fpr < 8 {
+                st.fpr += 1;
+                return ArgInfo::plain(vec![Piece { loc: Loc::Reg(ARG_FPRS[st.fpr - 1]), ty: *ty, offset: 0 }]);
             }
-            AbiType::Scalar(Type::I128 | Type::F128 | Type::F80) => plain(self.int_words(16, 16, named)),
-            AbiType::Scalar(ty) => {
-                let loc = match self.take_gpr() {
-                    Some(r) => Loc::Reg(r),
-                    None => self.stack_slot(8, 8),
-                };
-                plain(vec![Piece { loc, ty: *ty, offset: 0 }])
+            ArgInfo::plain(vec![st.next_gpr(&ARG_GPRS, *ty)])
+        }
+        AbiType::Scalar(Type::I128 | Type::F128 | Type::F80) => ArgInfo::plain(int_words(st, 16, 16, named)),
+        AbiType::Scalar(ty) => ArgInfo::plain(vec![st.next_gpr(&ARG_GPRS, *ty)]),
+        AbiType::Aggregate(l) => {
+            if l.force_memory || l.size > 16 {
+                return ArgInfo { pieces: vec![st.next_gpr(&ARG_GPRS, Type::Ptr)], by_ref: true };
             }
-            AbiType::Aggregate(l) => {
-                if l.force_memory || l.size > 16 {
-                    let loc = match self.take_gpr() {
-                        Some(r) => Loc::Reg(r),
-                        None => self.stack_slot(8, 8),
-                    };
-                    return ArgInfo { pieces: vec![Piece { loc, ty: Type::Ptr, offset: 0 }], by_ref: true };
-                }
-                if l.size == 0 {
-                    return plain(Vec::new());
-                }
-                if named {
-                    if let Some(fl) = flatten(l) {
-                        let nf = fl.iter().filter(|(_, t)| is_fp(*t)).count();
-                        let ni = fl.len() - nf;
-                        if self.fpr + nf <= 8 && self.gpr + ni <= 8 {
-                            let mut v = Vec::new();
-                            for (off, ty) in fl {
-                                let r = if is_fp(ty) {
-                                    self.fpr += 1;
-                                    ARG_FPRS[self.fpr - 1]
-                                } else {
-                                    self.gpr += 1;
-                                    ARG_GPRS[self.gpr - 1]
-                                };
-                                v.push(Piece { loc: Loc::Reg(r), ty, offset: off });
-                            }
-                            return plain(v);
+            if l.size == 0 {
+                return ArgInfo::plain(Vec::new());
+            }
+            if named {
+                if let Some(fl) = flatten(l) {
+                    let nf = fl.iter().filter(|(_, t)| is_fp(*t)).count();
+                    let ni = fl.len() - nf;
+                    if st.fpr + nf <= 8 && st.gpr + ni <= 8 {
+                        let mut v = Vec::new();
+                        for (off, ty) in fl {
+                            let r = if is_fp(ty) {
+                                st.fpr += 1;
+                                ARG_FPRS[st.fpr - 1]
+                            } else {
+                                st.gpr += 1;
+                                ARG_GPRS[st.gpr - 1]
+                            };
+                            v.push(Piece { loc: Loc::Reg(r), ty, offset: off });
                         }
+                        return ArgInfo::plain(v);
                     }
                 }
-                plain(self.int_words(l.size, l.align as u64, named))
             }
+            ArgInfo::plain(int_words(st, l.size, l.align as u64, named))
         }
     }
 }
@@ -171,7 +98,7 @@ pub fn classify_ret(t: &AbiType) -> Option<ArgInfo> {
     }
     // The return registers a0/a1 and fa0/fa1 follow the argument rules.
     let mut st = ArgState::default();
-    let info = st.classify(t, true);
+    let info = classify(&mut st, t, true);
     if st.gpr > 2 || st.fpr > 2 || st.stack > 0 {
         return None;
     }

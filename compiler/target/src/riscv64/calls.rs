@@ -5,7 +5,7 @@
 
 use ccc_ir::{AbiType, Callee, Signature, Type, Value};
 
-use super::abi::{classify_ret, ArgInfo, ArgState, Loc, Piece};
+use super::abi::{classify, classify_ret, ArgInfo, ArgState, Loc, Piece};
 use super::inst::*;
 use super::isel::{int_sz, Isel, VLoc};
 use crate::codegen::mir::Reg;
@@ -216,7 +216,7 @@ impl Isel<'_> {
         for (i, &a) in args.iter().enumerate() {
             let named = i < n_named;
             let t = sig.params.get(i).cloned().unwrap_or_else(|| AbiType::Scalar(self.ty(a)));
-            let info = st.classify(&t, named);
+            let info = classify(&mut st, &t, named);
             let srcs = self.arg_sources(a, &t, &info)?;
             for (s, p) in srcs.into_iter().zip(info.pieces) {
                 placed.push((s, p.loc));
@@ -264,10 +264,7 @@ impl Isel<'_> {
             uses.push(STATIC_CHAIN_REG);
         }
         let info = ret_info.flatten();
-        let defs: Vec<Reg> = match &info {
-            Some(i) => i.pieces.iter().filter_map(|p| if let Loc::Reg(r) = p.loc { Some(r) } else { None }).collect(),
-            None => vec![],
-        };
+        let defs = info.as_ref().map(ArgInfo::regs).unwrap_or_default();
         self.emit(Inst::Call { target, uses, defs });
         let Some(info) = info else { return Ok(()) };
         match (&sig.ret, result, ret_slot) {
@@ -321,7 +318,7 @@ impl Isel<'_> {
         }
         let mut infos = Vec::new();
         for t in &f.sig.params {
-            infos.push(st.classify(t, true));
+            infos.push(classify(&mut st, t, true));
         }
         if f.sig.variadic {
             // save the unnamed argument registers right below the stack arguments

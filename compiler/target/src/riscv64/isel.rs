@@ -5,26 +5,13 @@
 //! Constants and slot addresses are materialised at their uses; a compare
 //! used only by the branch ending its block becomes the branch.
 
-use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, Function, InstKind, IntCC, Type, Value, ValueDef};
+use ccc_ir::{BinOp, Block, CastOp, CodegenOptions, Function, InstKind, Type, Value, ValueDef};
 
 use super::inst::*;
+pub use crate::codegen::lowering::{Isel2, VLoc};
+use crate::codegen::lowering::{plan_switch, prepass, PrepassRules, SwitchPlan};
 use crate::codegen::mir::{MBlock, MFunc, OpKind, Reg, RegClass};
 use crate::codegen::module::{ConstPool, SymInfo};
-
-/// Where the machine code finds an IR value.
-#[derive(Clone, Debug)]
-pub enum VLoc {
-    Unset,
-    Reg(Reg),
-    /// I128 and F128 (binary128 travels in integer registers): low, high.
-    Pair(Reg, Reg),
-    Const(i128),
-    FConst(Type, u128),
-    /// The address of a frame slot plus an offset, computed at each use.
-    Slot(u32, i64),
-    /// `base + off` used only as an address: folds into loads and stores.
-    Off(Value, i64),
-}
 
 pub struct Isel<'a> {
     pub f: &'a Function,
@@ -49,35 +36,8 @@ pub struct Isel<'a> {
     pub sext_params: Vec<bool>,
 }
 
-/// Per-function facts the emitter needs after instruction selection.
-pub struct Isel2 {
-    pub label_prefix: String,
-    pub block_map: Vec<Option<u32>>,
-    pub variadic: bool,
-}
 
-pub fn int_sz(t: Type) -> u8 {
-    match t {
-        Type::I8 => 1,
-        Type::I16 => 2,
-        Type::I32 | Type::F32 => 4,
-        Type::I128 | Type::F128 => 16,
-        _ => 8,
-    }
-}
-
-/// Sign-extend the low `bits` of `v`.
-pub fn sext(v: i128, bits: u32) -> i128 {
-    if bits >= 128 {
-        v
-    } else {
-        (v << (128 - bits)) >> (128 - bits)
-    }
-}
-
-pub fn is_signed_cc(cc: IntCC) -> bool {
-    matches!(cc, IntCC::Slt | IntCC::Sle | IntCC::Sgt | IntCC::Sge)
-}
+pub use crate::codegen::lowering::{int_sz, is_signed_cc, sext};
 
 impl<'a> Isel<'a> {
     pub fn new(f: &'a Function, opts: &'a CodegenOptions, syms: &'a SymInfo, consts: &'a mut ConstPool, fn_index: usize) -> Self {
@@ -390,17 +350,6 @@ impl<'a> Isel<'a> {
         }
     }
 
-    pub fn assign_home(&mut self, v: Value) -> Result<(), String> {
-        let t = self.ty(v);
-        self.vals[v.index()] = match t {
-            Type::F32 | Type::F64 => VLoc::Reg(self.fvreg()),
-            Type::I128 | Type::F128 => VLoc::Pair(self.vreg(), self.vreg()),
-            Type::F80 => return Err(format!("{}: x87 long double on RISC-V", self.f.name)),
-            _ => VLoc::Reg(self.vreg()),
-        };
-        Ok(())
-    }
-
     /// How the address of symbol `name` is formed.
     pub fn sym_kind(&self, name: &str) -> SymKind {
         if name.starts_with(".L") {
@@ -461,68 +410,13 @@ impl<'a> Isel<'a> {
     }
 
     fn prepass(&mut self) -> Result<(), String> {
-        let f = self.f;
-        let mut addr_uses = vec![0u32; f.values.len()];
-        for &b in &f.layout {
-            for inst in &f.blocks[b.index()].insts {
-                inst.kind.for_each_operand(|v| self.uses[v.index()] += 1);
-                match &inst.kind {
-                    InstKind::Load { ptr, .. } => addr_uses[ptr.index()] += 1,
-                    InstKind::Store { ptr, value, .. } if ptr != value => addr_uses[ptr.index()] += 1,
-                    _ => {}
-                }
-                if let InstKind::BlockAddr { block } = &inst.kind {
-                    if !self.addr_taken.contains(block) {
-                        self.addr_taken.push(*block);
-                    }
-                }
-            }
-        }
-        for &b in &f.layout {
-            let bd = &f.blocks[b.index()];
-            for &p in &bd.params {
-                self.assign_home(p)?;
-            }
-            let term_cond = match bd.insts.last().map(|i| &i.kind) {
-                Some(InstKind::Branch { cond, .. }) => Some(*cond),
-                _ => None,
-            };
-            for inst in &bd.insts {
-                let Some(r) = inst.result else { continue };
-                let lazy = match &inst.kind {
-                    InstKind::IConst { value, .. } => Some(VLoc::Const(*value)),
-                    // Undecided by the optimiser (it decides them all): not a constant.
-                    InstKind::IsConstant { .. } => Some(VLoc::Const(0)),
-                    InstKind::FConst { ty, bits } => Some(VLoc::FConst(*ty, *bits)),
-                    // over-aligned slots are aligned at run time (the frame is only 16-aligned)
-                    InstKind::SlotAddr { slot } if f.slots[slot.index()].align <= 16 => Some(VLoc::Slot(slot.0, 0)),
-                    // slot + constant stays an offset from the frame pointer
-                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
-                        let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
-                        match (&self.vals[lhs.index()], self.const_of(*rhs)) {
-                            (VLoc::Slot(s, off), Some(c)) if (c as i64).unsigned_abs() < 1 << 30 => {
-                                let c = if *op == BinOp::Add { c as i64 } else { -(c as i64) };
-                                Some(VLoc::Slot(*s, off + c))
-                            }
-                            (VLoc::Reg(_), Some(c)) if addr_only && fits12(c as i64) && fits12(-(c as i64)) => {
-                                Some(VLoc::Off(*lhs, if *op == BinOp::Add { c as i64 } else { -(c as i64) }))
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                };
-                if let InstKind::Icmp { ty, .. } = &inst.kind {
-                    if term_cond == Some(r) && self.uses[r.index()] == 1 && *ty != Type::I128 {
-                        self.folded[r.index()] = true;
-                    }
-                }
-                match lazy {
-                    Some(l) => self.vals[r.index()] = l,
-                    None => self.assign_home(r)?,
-                }
-            }
-        }
+        let rules = PrepassRules {
+            addr_offset_fits: |c| fits12(c) && fits12(-c),
+            foldable_cmp: |k| matches!(k, InstKind::Icmp { ty, .. } if *ty != Type::I128),
+        };
+        let (f, mf) = (self.f, &mut self.mf);
+        let p = prepass(f, &rules, &mut |t| home(mf, t).map_err(|e| format!("{}: {e}", f.name)))?;
+        (self.vals, self.uses, self.folded, self.addr_taken) = (p.vals, p.uses, p.folded, p.addr_taken);
         Ok(())
     }
 
@@ -886,24 +780,16 @@ impl<'a> Isel<'a> {
             return Ok(());
         }
         let bits = ty.bits();
-        let mut cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
-        cs.sort_by_key(|c| c.0);
-        cs.dedup_by_key(|c| c.0);
+        let cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
         let v = self.sext_val(value, int_sz(ty))?;
-        if cs.len() >= 4 {
-            let (min, max) = (cs[0].0, cs[cs.len() - 1].0);
-            let range = (max as i128 - min as i128) as u128;
-            if range < 3 * cs.len() as u128 && range < 1 << 20 {
+        match plan_switch(cs, def) {
+            SwitchPlan::Table { min, targets } => {
                 let idx = self.vreg();
                 self.add_const(idx, v, (-(min as i128)) as i64);
                 let k = self.vreg();
-                self.li(k, range as i64);
+                self.li(k, targets.len() as i64 - 1);
                 self.emit(Inst::Br { op: "bltu", rs1: k, rs2: idx, target: def });
                 self.add_succ(def);
-                let mut targets = vec![def; range as usize + 1];
-                for &(c, b) in &cs {
-                    targets[(c as i128 - min as i128) as usize] = b;
-                }
                 for &t in &targets {
                     self.add_succ(t);
                 }
@@ -911,10 +797,9 @@ impl<'a> Isel<'a> {
                 let id = self.jt_count;
                 self.jt_count += 1;
                 self.emit(Inst::JumpTable { idx, tmp, targets, id });
-                return Ok(());
             }
+            SwitchPlan::Tree(cs) => self.switch_tree(v, &cs, def),
         }
-        self.switch_tree(v, &cs, def);
         Ok(())
     }
 
@@ -961,4 +846,15 @@ pub fn is_nop_cast(op: CastOp, from: Type, to: Type) -> bool {
         CastOp::Bitcast => from.is_int() && to.is_int() && from != Type::I128,
         _ => false,
     }
+}
+
+/// Registers for a value of type `t`: a float register, an integer pair
+/// for 128-bit values, or an integer register.
+fn home(mf: &mut MFunc<Inst>, t: Type) -> Result<VLoc, String> {
+    Ok(match t {
+        Type::F32 | Type::F64 => VLoc::Reg(mf.new_vreg(RegClass::Float)),
+        Type::I128 | Type::F128 => VLoc::Pair(mf.new_vreg(RegClass::Int), mf.new_vreg(RegClass::Int)),
+        Type::F80 => return Err("x87 long double on RISC-V".into()),
+        _ => VLoc::Reg(mf.new_vreg(RegClass::Int)),
+    })
 }

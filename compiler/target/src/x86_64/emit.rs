@@ -83,15 +83,7 @@ fn emit_function(
     }
     let epilogue = epilogue_text(&used_cs, cfi);
     let cx = PrintCx { frame: &mf.frame, label_prefix: info.label_prefix.clone(), epilogue };
-    let mut ba_labels: Vec<(u32, String)> = Vec::new();
-    for b in addr_taken.iter().map(|b| b.0).chain(extra_labels.iter().copied()) {
-        if let Some(Some(mb)) = info.block_map.get(b as usize) {
-            let l = format!(".Lba.{name}.{b}");
-            if !ba_labels.iter().any(|x| x.1 == l) {
-                ba_labels.push((*mb, l));
-            }
-        }
-    }
+    let ba_labels = info.block_address_labels(name, &addr_taken, extra_labels);
     print_body(out, &mf, &cx, &ba_labels);
     if cfi {
         out.push_str("\t.cfi_endproc\n");

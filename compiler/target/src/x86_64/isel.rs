@@ -95,14 +95,8 @@ pub fn fits_i32(v: i64) -> bool {
     v as i32 as i64 == v
 }
 
-/// Sign-extend the low `bits` of `v`.
-pub fn sext(v: i128, bits: u32) -> i128 {
-    if bits >= 128 {
-        v
-    } else {
-        (v << (128 - bits)) >> (128 - bits)
-    }
-}
+pub use crate::codegen::lowering::{sext, Isel2};
+use crate::codegen::lowering::{plan_switch, SwitchPlan};
 
 fn int_cc(cc: IntCC) -> Cc {
     match cc {
@@ -711,7 +705,7 @@ impl<'a> Isel<'a> {
         if self.uses_float && self.opts.general_regs_only {
             return Err(format!("{}: floating-point code is not allowed with -mgeneral-regs-only", f.name));
         }
-        let extra = Isel2 { label_prefix: self.label_prefix.clone(), block_map: self.block_map.clone() };
+        let extra = Isel2 { label_prefix: self.label_prefix.clone(), block_map: self.block_map.clone(), variadic: self.f.sig.variadic };
         Ok((self.mf, self.addr_taken, extra))
     }
 
@@ -1201,14 +1195,10 @@ impl<'a> Isel<'a> {
         }
         let sz = int_sz(ty);
         let bits = ty.bits();
-        let mut cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
-        cs.sort_by_key(|c| c.0);
-        cs.dedup_by_key(|c| c.0);
+        let cs: Vec<(i64, u32)> = cases.iter().map(|&(c, b)| (sext(c, bits) as i64, self.mblock(b))).collect();
         let v = self.reg(value)?;
-        if cs.len() >= 4 {
-            let (min, max) = (cs[0].0, cs[cs.len() - 1].0);
-            let range = (max as i128 - min as i128) as u128;
-            if range < 3 * cs.len() as u128 && range < 1 << 20 {
+        match plan_switch(cs, def) {
+            SwitchPlan::Table { min, targets } => {
                 let idx = self.vreg();
                 match sz {
                     1 => self.emit(Inst::MovX { op: "movsbq", src: Opnd::Reg(v), dst: idx }),
@@ -1219,14 +1209,10 @@ impl<'a> Isel<'a> {
                 if min != 0 {
                     self.add_const(idx, -(min as i128) as i64);
                 }
-                let r = range as i64;
+                let r = targets.len() as i64 - 1;
                 self.emit(Inst::Cmp { sz: 8, src: Opnd::Imm(r), dst: Opnd::Reg(idx) });
                 self.emit(Inst::Jcc { cc: Cc::A, target: def });
                 self.add_succ(def);
-                let mut targets = vec![def; range as usize + 1];
-                for &(c, b) in &cs {
-                    targets[(c as i128 - min as i128) as usize] = b;
-                }
                 for &t in &targets {
                     self.add_succ(t);
                 }
@@ -1237,11 +1223,10 @@ impl<'a> Isel<'a> {
                 self.jt_count += 1;
                 let absolute = !self.opts.pic && !self.opts.pie && matches!(self.opts.code_model.as_str(), "small" | "kernel" | "");
                 self.emit(Inst::JumpTable { idx: idx2, tmp, targets, id, absolute });
-                return Ok(());
             }
+            // binary search over the sorted cases
+            SwitchPlan::Tree(cs) => self.switch_tree(v, sz, &cs, def),
         }
-        // binary search over the sorted cases
-        self.switch_tree(v, sz, &cs, def);
         Ok(())
     }
 
@@ -1284,13 +1269,6 @@ impl<'a> Isel<'a> {
         self.cur = hi;
         self.switch_tree(v, sz, &cs[mid..], def);
     }
-}
-
-/// Per-function facts the emitter needs after instruction selection.
-pub struct Isel2 {
-    pub label_prefix: String,
-    /// IR block index to machine block.
-    pub block_map: Vec<Option<u32>>,
 }
 
 pub fn abi_scalar(t: &AbiType) -> Option<Type> {
