@@ -233,9 +233,7 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
 /// speedtest1 run time on `arch` (under qemu-user on a foreign target): the compiler under
 /// test at -O2 against the target's GCC at -O0 and -O2.
 fn speedtest_rows(t: &mut Table, ctx: &Ctx, runs: usize, src: &Path, work: &Path, arch: &Arch) {
-    // Emulation costs ~10x: a smaller database keeps a cross row within minutes.
-    let size = if arch.native { "20" } else { "5" };
-    let speed_args: Vec<String> = ["--memdb", "--size", size].iter().map(|s| s.to_string()).collect();
+    let speed_args: Vec<String> = ["--memdb", "--size", "20"].iter().map(|s| s.to_string()).collect();
     let speedtest = |cc: &dyn Fn() -> Command, tag: &str, opt: &str| -> Result<Sample, String> {
         let mut args: Vec<String> = vec![opt.to_string()];
         args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
