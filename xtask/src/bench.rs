@@ -114,9 +114,10 @@ pub fn select_arches(names: &[String]) -> Result<Vec<&'static Arch>, String> {
     if names.is_empty() {
         return Ok(ARCHES.to_vec());
     }
+    let known: Vec<&str> = ARCHES.iter().map(|a| a.name).collect();
     names
         .iter()
-        .map(|n| ARCHES.iter().copied().find(|a| a.name == n).ok_or_else(|| format!("unknown --arch {n} (known: x86_64 riscv64 aarch64)")))
+        .map(|n| ARCHES.iter().copied().find(|a| a.name == n).ok_or_else(|| format!("unknown --arch {n} (known: {})", known.join(" "))))
         .collect()
 }
 
