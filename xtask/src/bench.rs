@@ -4,7 +4,11 @@
 //! - compile time and peak memory of sqlite3.c at -O0 and -O2 (compiler under test vs gcc);
 //! - link time of the sqlite3 shell from GCC-built objects (our linker vs gcc + GNU ld);
 //! - run time of speedtest1 and of `xtask/bench/*.c` built with the compiler under test
-//!   at -O2 vs gcc -O0 and gcc -O2 (outputs must match the gcc build, or the row fails).
+//!   at -O2 vs gcc -O0 and gcc -O2 (outputs must match the gcc build, or the row fails);
+//! - for each foreign target: run time of speedtest1 built with `ccc --target=` at -O2 vs
+//!   the target's GCC cross compiler at -O0 and -O2, all under the same qemu-user.
+//!
+//! `--arch A` (repeatable) limits the run to those targets' rows (`x86_64`: the native rows).
 //!
 //! Failures (the compiler cannot build something yet) become `fail` cells; details go
 //! to `target/xtask/bench.log`.
@@ -14,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::arch::{Arch, AARCH64, RISCV64, X86_64};
 use crate::ctx::Ctx;
 use crate::proc;
 use crate::suites::projects;
@@ -87,9 +92,9 @@ impl Table {
     }
 
     fn render(&self) -> String {
-        let mut s = format!("{:<44} {:>12} {:>12} {:>7}\n", "benchmark (ccc vs reference)", "ccc", "reference", "ratio");
+        let mut s = format!("{:<54} {:>12} {:>12} {:>7}\n", "benchmark (ccc vs reference)", "ccc", "reference", "ratio");
         for (n, a, b, r) in &self.rows {
-            let _ = writeln!(s, "{n:<44} {a:>12} {b:>12} {r:>7}");
+            let _ = writeln!(s, "{n:<54} {a:>12} {b:>12} {r:>7}");
         }
         s
     }
@@ -101,7 +106,22 @@ fn cmd_with(prog: &Path, args: &[String]) -> Command {
     c
 }
 
-pub fn run(ctx: &Ctx, runs: usize) {
+/// Targets `cargo xtask bench` measures, the native one first.
+static ARCHES: [&Arch; 3] = [&X86_64, &RISCV64, &AARCH64];
+
+/// The targets named by `--arch` (all when none is named).
+pub fn select_arches(names: &[String]) -> Result<Vec<&'static Arch>, String> {
+    if names.is_empty() {
+        return Ok(ARCHES.to_vec());
+    }
+    let known: Vec<&str> = ARCHES.iter().map(|a| a.name).collect();
+    names
+        .iter()
+        .map(|n| ARCHES.iter().copied().find(|a| a.name == n).ok_or_else(|| format!("unknown --arch {n} (known: {})", known.join(" "))))
+        .collect()
+}
+
+pub fn run(ctx: &Ctx, runs: usize, arches: &[&'static Arch]) {
     let work = ctx.work_dir("bench");
     let mut t = Table { rows: Vec::new(), log: String::new() };
     let ccc = ctx.cc.program.clone();
@@ -113,7 +133,17 @@ pub fn run(ctx: &Ctx, runs: usize) {
             let _ = writeln!(t.log, "sqlite amalgamation: {e}");
             t.rows.push(("sqlite3.c (amalgamation unavailable)".into(), "fail".into(), "fail".into(), "-".into()));
         }
-        Ok(src) => sqlite_rows(&mut t, runs, &src, &work, &ccc, &gcc),
+        Ok(src) => {
+            for arch in arches {
+                if arch.native {
+                    sqlite_rows(&mut t, runs, &src, &work, &ccc, &gcc);
+                }
+                speedtest_rows(&mut t, ctx, runs, &src, &work, arch);
+            }
+        }
+    }
+    if !arches.iter().any(|a| a.native) {
+        return finish(ctx, &t);
     }
 
     // Small CPU-bound programs.
@@ -135,7 +165,11 @@ pub fn run(ctx: &Ctx, runs: usize) {
         t.row(&format!("run {stem}: ccc -O2 / gcc -O0 (s)"), ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.as_ref().map(|s| s.secs).map_err(|e| e.clone()), "");
         t.row(&format!("run {stem}: ccc -O2 / gcc -O2 (s)"), ours.map(|s| s.secs), g2.map(|s| s.secs), "");
     }
+    finish(ctx, &t);
+}
 
+/// Print the table and write `bench.txt` and `bench.log`.
+fn finish(ctx: &Ctx, t: &Table) {
     let table = t.render();
     print!("{table}");
     let _ = std::fs::write(ctx.out.join("bench.txt"), &table);
@@ -195,24 +229,46 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         Ok(_) => t.row("link sqlite3 shell from gcc objects (s)", Err("no gcc sqlite3.o".into()), Err("no gcc sqlite3.o".into()), ""),
         Err(e) => t.row("link sqlite3 shell from gcc objects (s)", Err(e.clone()), Err(e), ""),
     }
+}
+
+/// speedtest1 run time on `arch` (under qemu-user on a foreign target): the compiler under
+/// test at -O2 against the target's GCC at -O0 and -O2.
+fn speedtest_rows(t: &mut Table, ctx: &Ctx, runs: usize, src: &Path, work: &Path, arch: &Arch) {
     let speed_args: Vec<String> = ["--memdb", "--size", "20"].iter().map(|s| s.to_string()).collect();
-    let speedtest = |cc: &Path, tag: &str, opt: &str| -> Result<Sample, String> {
+    let speedtest = |cc: &dyn Fn() -> Command, tag: &str, opt: &str| -> Result<Sample, String> {
         let mut args: Vec<String> = vec![opt.to_string()];
         args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
-        let bin = work.join(format!("speedtest1-{tag}"));
-        args.extend([format!("-I{}", src.display()), src.join("test/speedtest1.c").display().to_string(), sqlite_c.clone(), "-o".into(), bin.display().to_string(), "-lm".into()]);
-        measure_out(1, &|| cmd_with(cc, &args), Some(&bin))?;
-        measure(runs, &|| cmd_with(&bin, &speed_args))
+        let bin = work.join(format!("speedtest1-{}-{tag}", arch.name));
+        args.extend([
+            format!("-I{}", src.display()),
+            src.join("test/speedtest1.c").display().to_string(),
+            src.join("sqlite3.c").display().to_string(),
+            "-o".into(),
+            bin.display().to_string(),
+            "-lm".into(),
+        ]);
+        let compile = || {
+            let mut c = cc();
+            c.args(&args);
+            c
+        };
+        measure_out(1, &compile, Some(&bin))?;
+        measure(runs, &|| {
+            let mut c = arch.run_command(&bin);
+            c.args(&speed_args);
+            c
+        })
     };
-    let ours = speedtest(ccc, "ccc-O2", "-O2");
-    let g0 = speedtest(gcc, "gcc-O0", "-O0");
-    let g2 = speedtest(gcc, "gcc-O2", "-O2");
+    let ours = speedtest(&|| ctx.cc_command(arch), "ccc-O2", "-O2");
+    let g0 = speedtest(&|| ctx.gcc_command(arch), "gcc-O0", "-O0");
+    let g2 = speedtest(&|| ctx.gcc_command(arch), "gcc-O2", "-O2");
     let strip = |r: Result<Sample, String>| r.map(|mut s| {
         s.stdout = projects::strip_timings(&s.stdout);
         s
     });
     let (ours, g0, g2) = (strip(ours), strip(g0), strip(g2));
     let ours = check_same(ours, &g2, "speedtest1");
-    t.row("run speedtest1: ccc -O2 / gcc -O0 (s)", ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.map(|s| s.secs), "");
-    t.row("run speedtest1: ccc -O2 / gcc -O2 (s)", ours.map(|s| s.secs), g2.map(|s| s.secs), "");
+    let on = if arch.native { String::new() } else { format!(" on qemu-{}", arch.name) };
+    t.row(&format!("run speedtest1{on}: ccc -O2 / gcc -O0 (s)"), ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.map(|s| s.secs), "");
+    t.row(&format!("run speedtest1{on}: ccc -O2 / gcc -O2 (s)"), ours.map(|s| s.secs), g2.map(|s| s.secs), "");
 }

@@ -6,7 +6,7 @@
 //!   cargo xtask test [--fast] [--jobs N] [SUITE...]  run suites (all by default; `*` globs ok)
 //!   cargo xtask list                                 list suite names
 //!   cargo xtask baseline --update                    raise xtask/baseline.toml from the last run
-//!   cargo xtask bench [--runs N]                     compile/run-time ratios against GCC
+//!   cargo xtask bench [--runs N] [--arch A]...       compile/run-time ratios against GCC
 //!   cargo xtask kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]
 //!                      [--mix P [--seed S]] [--gcc-files LIST]   compile a fraction P of the files with ccc
 //!   cargo xtask boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]
@@ -42,6 +42,8 @@ struct Opts {
     jobs: usize,
     runs: usize,
     update: bool,
+    /// `bench --arch`: targets to measure.
+    arches: Vec<String>,
     names: Vec<String>,
 }
 
@@ -51,6 +53,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         runs: 5,
         update: false,
+        arches: Vec::new(),
         names: Vec::new(),
     };
     let mut it = args.iter();
@@ -63,6 +66,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--jobs" | "-j" => o.jobs = num("--jobs")?,
             "--runs" => o.runs = num("--runs")?,
             "--update" => o.update = true,
+            "--arch" => o.arches.push(it.next().ok_or("--arch needs a target name")?.clone()),
             s if s.starts_with("--jobs=") => o.jobs = s[7..].parse().map_err(|_| "bad --jobs".to_string())?,
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s => o.names.push(s.to_string()),
@@ -71,7 +75,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N]\n\
+const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N] [--arch A]...\n\
        | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST]\n\
        | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
 
@@ -133,11 +137,18 @@ fn main() -> ExitCode {
         }
         "baseline" if opts.update => update_baseline(&ctx),
         "bench" => {
+            let arches = match bench::select_arches(&opts.arches) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             if let Err(e) = deps::ensure(&ctx) {
                 eprintln!("deps: {e} (continuing)");
             }
             ctx.select_compiler();
-            bench::run(&ctx, opts.runs);
+            bench::run(&ctx, opts.runs, &arches);
             ExitCode::SUCCESS
         }
         _ => {

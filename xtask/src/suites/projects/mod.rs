@@ -4,11 +4,16 @@
 //! log, it never stops the harness.
 //!
 //! `--fast` runs the cheap projects (zlib, lua); the full run adds sqlite3 and redis.
+//!
+//! One suite per target (`projects-x86_64`, `projects-riscv64`, ...): on a foreign target the
+//! projects that can cross-build are compiled with `ccc --target=` and with the target's GCC
+//! cross compiler as reference, and both builds run under qemu-user (`Arch::run_command`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::arch::Arch;
 use crate::ctx::Ctx;
 use crate::proc;
 use crate::report::TestResult;
@@ -19,12 +24,16 @@ pub mod source;
 mod sqlite;
 mod zlib;
 
-pub struct Projects;
+pub struct Projects {
+    pub arch: &'static Arch,
+}
 
 pub trait Project: Sync {
     fn name(&self) -> &'static str;
     /// Included in `--fast` runs.
     fn fast(&self) -> bool;
+    /// Builds with a cross compiler and runs under qemu-user (else: host target only).
+    fn cross(&self) -> bool;
     fn run(&self, env: &Env) -> Vec<TestResult>;
 }
 
@@ -35,18 +44,18 @@ fn projects() -> Vec<Box<dyn Project>> {
 
 impl super::Suite for Projects {
     fn name(&self) -> String {
-        "projects-x86_64".to_string()
+        format!("projects-{}", self.arch.name)
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
-        let work = ctx.work_dir("projects-x86_64");
-        let gcc_id = crate::gccsrc::compiler_id("gcc");
+        let work = ctx.work_dir(&self.name());
+        let gcc_id = crate::gccsrc::compiler_id(self.arch.gcc);
         let mut out = Vec::new();
         for p in projects() {
-            if ctx.fast && !p.fast() {
+            if (ctx.fast && !p.fast()) || (!self.arch.native && !p.cross()) {
                 continue;
             }
-            out.extend(p.run(&Env::new(ctx, p.name(), &work, &gcc_id)));
+            out.extend(p.run(&Env::new(ctx, self.arch, p.name(), &work, &gcc_id)));
         }
         Ok(out)
     }
@@ -59,12 +68,34 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 pub struct Env<'a> {
     pub ctx: &'a Ctx,
+    /// The target the projects are built for.
+    pub arch: &'static Arch,
     /// Scratch dir for builds with the compiler under test (fresh every run).
     pub work: PathBuf,
     /// Cache dir for the GCC reference build (kept across runs).
     pub refs: PathBuf,
-    /// The compiler under test, as a `CC=` value.
-    pub cc: String,
+    /// The compiler under test for `arch`.
+    pub cc: Compiler,
+    /// The reference compiler (GCC) for `arch`.
+    pub gcc: Compiler,
+}
+
+/// A compiler invocation: program plus leading arguments (`ccc --target=riscv64-linux-gnu`).
+pub struct Compiler {
+    pub argv: Vec<String>,
+}
+
+impl Compiler {
+    fn from_command(c: &Command) -> Compiler {
+        let mut argv = vec![c.get_program().to_string_lossy().into_owned()];
+        argv.extend(c.get_args().map(|a| a.to_string_lossy().into_owned()));
+        Compiler { argv }
+    }
+
+    /// As a `CC=` value for make and configure.
+    pub fn make_var(&self) -> String {
+        self.argv.join(" ")
+    }
 }
 
 /// Why a step failed: one-line reason, details for the log.
@@ -72,20 +103,23 @@ pub type StepErr = (String, String);
 
 /// The generated SQLite amalgamation (`sqlite3.c`, `shell.c`, `test/`), for benchmarks.
 pub fn sqlite_amalgamation(ctx: &Ctx) -> Result<PathBuf, String> {
-    let gcc_id = crate::gccsrc::compiler_id("gcc");
-    let env = Env::new(ctx, "sqlite3", &ctx.out.join("work/bench-projects"), &gcc_id);
-    sqlite::reference_tree(&env).map_err(|(why, _)| why)
+    let native = &crate::arch::X86_64;
+    let env = Env::new(ctx, native, "sqlite3", &ctx.out.join("work/bench-projects"), &crate::gccsrc::compiler_id(native.gcc));
+    sqlite::amalgamation(&env).map_err(|(why, _)| why)
 }
 
 pub use sqlite::strip_timings;
 
 impl<'a> Env<'a> {
-    fn new(ctx: &'a Ctx, name: &str, work: &Path, gcc_id: &str) -> Env<'a> {
+    /// `gcc_id` identifies `arch`'s GCC: it keys the cached reference builds.
+    fn new(ctx: &'a Ctx, arch: &'static Arch, name: &str, work: &Path, gcc_id: &str) -> Env<'a> {
         let env = Env {
             ctx,
+            arch,
             work: work.join(name),
             refs: ctx.cache.join("projects").join(format!("{name}-{}", crate::sample::key(&[gcc_id.as_bytes(), RECIPE.as_bytes()]))),
-            cc: ctx.cc.program.display().to_string(),
+            cc: Compiler::from_command(&ctx.cc_command(arch)),
+            gcc: Compiler::from_command(&ctx.gcc_command(arch)),
         };
         let _ = std::fs::create_dir_all(&env.work);
         let _ = std::fs::create_dir_all(&env.refs);
@@ -103,6 +137,22 @@ impl<'a> Env<'a> {
                 format!("{prog} {}: {}: {}", args.first().copied().unwrap_or(""), o.status.describe(), proc::first_error_line(&err)),
                 format!("log: {}\n{}", self.ctx.show(log), tail(&format!("{}{}", o.stdout_str(), err), 30)),
             ))
+        }
+    }
+
+    /// Run compiler `cc` with `args` in `dir` (as `step`).
+    pub fn compile(&self, cc: &Compiler, dir: &Path, log: &Path, args: &[&str]) -> Result<proc::Output, StepErr> {
+        let mut argv: Vec<&str> = cc.argv[1..].iter().map(String::as_str).collect();
+        argv.extend_from_slice(args);
+        self.step(dir, log, BUILD_TIMEOUT, &cc.argv[0], &argv, &[])
+    }
+
+    /// A binutils program for `arch` (`ar`, `ranlib`): the host's, or the cross one.
+    pub fn binutil(&self, tool: &str) -> String {
+        if self.arch.native {
+            tool.to_string()
+        } else {
+            format!("{}-{tool}", self.arch.triple)
         }
     }
 
@@ -138,14 +188,20 @@ impl<'a> Env<'a> {
 
     /// Build the GCC reference once (marker file `.built` in the cache), return its dir.
     pub fn reference(&self, build: impl FnOnce(&Path) -> Result<(), StepErr>) -> Result<PathBuf, StepErr> {
-        let dir = self.refs.join("tree");
-        if self.refs.join(".built").exists() {
-            return Ok(dir);
-        }
-        build(&dir)?;
-        let _ = std::fs::write(self.refs.join(".built"), "");
-        Ok(dir)
+        cached(&self.refs, build)
     }
+}
+
+/// `build` into `cache/tree` once (marker file `cache/.built`), return that dir.
+pub fn cached(cache: &Path, build: impl FnOnce(&Path) -> Result<(), StepErr>) -> Result<PathBuf, StepErr> {
+    let dir = cache.join("tree");
+    if cache.join(".built").exists() {
+        return Ok(dir);
+    }
+    let _ = std::fs::create_dir_all(cache);
+    build(&dir)?;
+    let _ = std::fs::write(cache.join(".built"), "");
+    Ok(dir)
 }
 
 /// Append `text` to the log file `log` (best effort: a log that cannot be written must not

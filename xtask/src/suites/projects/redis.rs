@@ -607,18 +607,21 @@ impl Project for Redis {
     fn name(&self) -> &'static str {
         "redis"
     }
+    fn cross(&self) -> bool {
+        false
+    }
     fn fast(&self) -> bool {
         false
     }
     fn run(&self, env: &Env) -> Vec<TestResult> {
         let scope = Scope::from_env();
         let names = ["redis-build", "redis-benchmark", scope.test_name()].map(String::from);
-        let refdir = match env.reference(|d| build(env, "gcc", d, &env.refs.join("build.log"))) {
+        let refdir = match env.reference(|d| build(env, &env.gcc.make_var(), d, &env.refs.join("build.log"))) {
             Ok(d) => d,
             Err((why, _)) => return names.iter().map(|n| TestResult::skip(n, format!("gcc build failed: {why}"))).collect(),
         };
         let dir = env.work.join("tree");
-        if let Err((why, detail)) = build(env, &env.cc, &dir, &env.work.join("build.log")) {
+        if let Err((why, detail)) = build(env, &env.cc.make_var(), &dir, &env.work.join("build.log")) {
             let mut r = vec![TestResult::fail(&names[0], why, detail)];
             r.extend(blocked(&names[1..], "build failed"));
             return r;

@@ -1,5 +1,7 @@
-//! SQLite 3: the amalgamation is generated once (GCC + tclsh), then `sqlite3.c`, the shell
-//! and `test/speedtest1.c` are compiled with the compiler under test. Checks: SQL scripts
+//! SQLite 3: the amalgamation is generated once on the host (GCC + tclsh; it is the same for
+//! every target), then `sqlite3.c`, the shell and `test/speedtest1.c` are compiled with the
+//! compiler under test and with the target's GCC (binaries run under qemu-user on a foreign
+//! target). Checks: SQL scripts
 //! in `xtask/projects/sqlite/` through the shell, and speedtest1 with `--verify`, outputs
 //! compared with the GCC build (speedtest1's timing column is stripped), and
 //! reproducibility: `sqlite3.c` compiled in two different directories gives the same bytes.
@@ -7,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{blocked, compare_outputs, Env, Project, StepErr, BUILD_TIMEOUT};
+use super::{blocked, cached, compare_outputs, Compiler, Env, Project, StepErr, BUILD_TIMEOUT};
+use crate::arch::Arch;
 use crate::proc;
 use crate::report::TestResult;
 
@@ -24,28 +27,36 @@ fn generate(env: &Env, dir: &Path, log: &Path) -> Result<(), StepErr> {
     Ok(())
 }
 
-/// The GCC reference: generated amalgamation plus GCC-built binaries in `gcc-bin/`.
-pub fn reference_tree(env: &Env) -> Result<PathBuf, StepErr> {
-    env.reference(|d| {
-        let log = env.refs.join("build.log");
-        generate(env, d, &log)?;
-        build_bins(env, "gcc", d, &d.join("gcc-bin"), &log)
-    })
+/// The generated amalgamation, cached per host GCC (one generation serves every target).
+pub fn amalgamation(env: &Env) -> Result<PathBuf, StepErr> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let host_gcc = crate::gccsrc::compiler_id("gcc");
+    let key = crate::sample::key(&[host_gcc.as_bytes(), super::RECIPE.as_bytes()]);
+    let cache = env.ctx.cache.join("projects").join(format!("sqlite3-amalgamation-{key}"));
+    cached(&cache, |d| generate(env, d, &cache.join("build.log")))
+}
+
+/// The GCC reference: (amalgamation dir, dir of the binaries built from it by `arch`'s GCC).
+fn reference_tree(env: &Env) -> Result<(PathBuf, PathBuf), StepErr> {
+    let src = amalgamation(env)?;
+    let tree = env.reference(|d| build_bins(env, &env.gcc, &src, &d.join("gcc-bin"), &env.refs.join("build.log")))?;
+    Ok((src, tree.join("gcc-bin")))
 }
 
 /// Compile the shell and speedtest1 from the amalgamation in `src` into `out`.
-pub fn build_bins(env: &Env, cc: &str, src: &Path, out: &Path, log: &Path) -> Result<(), StepErr> {
+fn build_bins(env: &Env, cc: &Compiler, src: &Path, out: &Path, log: &Path) -> Result<(), StepErr> {
     let _ = std::fs::create_dir_all(out);
     let s = |p: &str| src.join(p).display().to_string();
     let o = |p: &str| out.join(p).display().to_string();
     let inc = format!("-I{}", src.display());
     let mut args: Vec<String> = DEFS.iter().map(|s| s.to_string()).collect();
     args.extend(["-c".into(), s("sqlite3.c"), "-o".into(), o("sqlite3.o")]);
-    env.step(out, log, BUILD_TIMEOUT, cc, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[])?;
+    env.compile(cc, out, log, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
     for (main, bin) in [("shell.c", "sqlite3"), ("test/speedtest1.c", "speedtest1")] {
         let mut args: Vec<String> = DEFS.iter().map(|s| s.to_string()).collect();
         args.extend([inc.clone(), s(main), o("sqlite3.o"), "-o".into(), o(bin), "-lm".into()]);
-        env.step(out, log, BUILD_TIMEOUT, cc, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[])?;
+        env.compile(cc, out, log, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
     }
     Ok(())
 }
@@ -70,8 +81,8 @@ fn is_seconds(w: &str) -> bool {
     !num.is_empty() && num.chars().all(|c| c.is_ascii_digit() || c == '.') && num.contains('.')
 }
 
-fn run_capture(bin: &Path, args: &[&str], input: Option<&Path>) -> String {
-    let mut cmd = std::process::Command::new(bin);
+fn run_capture(arch: &Arch, bin: &Path, args: &[&str], input: Option<&Path>) -> String {
+    let mut cmd = arch.run_command(bin);
     cmd.args(args);
     let o = proc::run_input(&mut cmd, Duration::from_secs(300), 64 << 20, input);
     format!("{}[{}]\n{}", o.stdout_str(), o.status.describe(), proc::first_error_line(&o.stderr_str()))
@@ -87,7 +98,7 @@ fn reproducible(env: &Env, src: &Path) -> Result<(), StepErr> {
         std::fs::copy(src.join("sqlite3.c"), dir.join("sqlite3.c")).map_err(|e| (format!("copying sqlite3.c: {e}"), String::new()))?;
         let mut args: Vec<&str> = DEFS.to_vec();
         args.extend(["-c", "sqlite3.c", "-o", "sqlite3.o"]);
-        env.step(&dir, &log, BUILD_TIMEOUT, &env.cc, &args, &[])?;
+        env.compile(&env.cc, &dir, &log, &args)?;
         objects.push(std::fs::read(dir.join("sqlite3.o")).map_err(|e| (format!("reading sqlite3.o: {e}"), String::new()))?);
     }
     if objects[0] != objects[1] {
@@ -112,23 +123,25 @@ impl Project for Sqlite {
     fn fast(&self) -> bool {
         false
     }
+    fn cross(&self) -> bool {
+        true
+    }
     fn run(&self, env: &Env) -> Vec<TestResult> {
         let scripts = scripts(env);
         let mut names = vec!["sqlite3-build".to_string()];
         names.extend(scripts.iter().map(|s| format!("sqlite3-{}", s.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default())));
         names.extend(SPEEDTEST_SETS.iter().map(|t| format!("sqlite3-speedtest1-{t}")));
         names.push("sqlite3-reproducible".to_string());
-        let refdir = match reference_tree(env) {
+        let (src, refbin) = match reference_tree(env) {
             Ok(d) => d,
             Err((why, _)) => return names.iter().map(|n| TestResult::skip(n, format!("gcc build failed: {why}"))).collect(),
         };
         let bin = env.work.join("bin");
-        if let Err((why, detail)) = build_bins(env, &env.cc, &refdir, &bin, &env.work.join("build.log")) {
+        if let Err((why, detail)) = build_bins(env, &env.cc, &src, &bin, &env.work.join("build.log")) {
             let mut r = vec![TestResult::fail(&names[0], why, detail)];
             r.extend(blocked(&names[1..], "build failed"));
             return r;
         }
-        let refbin = refdir.join("gcc-bin");
         let mut r = vec![TestResult::pass(&names[0])];
         let mut it = names[1..].iter();
         let check = |name: &String, want: String, got: String, r: &mut Vec<TestResult>| {
@@ -144,17 +157,17 @@ impl Project for Sqlite {
         for s in &scripts {
             let Some(name) = it.next() else { break };
             let args = ["-batch", ":memory:"];
-            check(name, run_capture(&refbin.join("sqlite3"), &args, Some(s)), run_capture(&bin.join("sqlite3"), &args, Some(s)), &mut r);
+            check(name, run_capture(env.arch, &refbin.join("sqlite3"), &args, Some(s)), run_capture(env.arch, &bin.join("sqlite3"), &args, Some(s)), &mut r);
         }
         for t in SPEEDTEST_SETS {
             let Some(name) = it.next() else { break };
             let args = ["--memdb", "--verify", "--size", "5", "--testset", t];
-            let want = strip_timings(&run_capture(&refbin.join("speedtest1"), &args, None));
-            let got = strip_timings(&run_capture(&bin.join("speedtest1"), &args, None));
+            let want = strip_timings(&run_capture(env.arch, &refbin.join("speedtest1"), &args, None));
+            let got = strip_timings(&run_capture(env.arch, &bin.join("speedtest1"), &args, None));
             check(name, want, got, &mut r);
         }
         if let Some(name) = it.next() {
-            r.push(match reproducible(env, &refdir) {
+            r.push(match reproducible(env, &src) {
                 Ok(()) => TestResult::pass(name),
                 Err((why, detail)) => TestResult::fail(name, why, detail),
             });

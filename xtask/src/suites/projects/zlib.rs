@@ -59,18 +59,21 @@ impl Project for Zlib {
     fn name(&self) -> &'static str {
         "zlib"
     }
+    fn cross(&self) -> bool {
+        false
+    }
     fn fast(&self) -> bool {
         true
     }
     fn run(&self, env: &Env) -> Vec<TestResult> {
         let names = ["zlib-build", "zlib-check", "zlib-minigzip"].map(String::from);
-        let refdir = match env.reference(|d| build(env, "gcc", d, &env.refs.join("build.log"))) {
+        let refdir = match env.reference(|d| build(env, &env.gcc.make_var(), d, &env.refs.join("build.log"))) {
             Ok(d) => d,
             Err((why, _)) => return names.iter().map(|n| TestResult::skip(n, format!("gcc build failed: {why}"))).collect(),
         };
         let dir = env.work.join("tree");
         let log = env.work.join("build.log");
-        if let Err((why, detail)) = build(env, &env.cc, &dir, &log) {
+        if let Err((why, detail)) = build(env, &env.cc.make_var(), &dir, &log) {
             let mut r = vec![TestResult::fail(&names[0], why, detail)];
             r.extend(blocked(&names[1..], "build failed"));
             return r;
