@@ -35,8 +35,9 @@ pub fn run(ctx: &mut Ctx, arch: &str) -> bool {
     let dir = ctx.out.join("demo");
     let _ = std::fs::create_dir_all(&dir);
     let ok_hello = hello(&ccc, &dir);
-    // x86-64: the kernel is compiled and assembled by ccc, but for the
-    // real-mode setup code (ccc has no i386 code generator yet). The other
+    // x86-64: the kernel is compiled, assembled and linked by ccc, but for
+    // the real-mode setup code (ccc has no i386 code generator yet) and its
+    // 32-bit links. The other
     // architectures' kernels are still compiled by GCC (docs/STATUS.md). The
     // init it boots to is compiled by ccc.
     let image = kernel_build(ctx, arch);
@@ -80,8 +81,8 @@ fn kernel_build(ctx: &Ctx, arch: &str) -> Option<String> {
     let mut cmd = Command::new(xtask_self());
     cmd.args(["kernel", "--arch", arch]);
     let by = if matches!(arch, "x86_64" | "x86-64" | "x86") {
-        cmd.args(["--cc", "ccc", "--gcc-files"]).arg(&gcc16);
-        "compiled by ccc, real-mode setup code by gcc"
+        cmd.args(["--cc", "ccc", "--ld", "ccc", "--gcc-files"]).arg(&gcc16);
+        "compiled, assembled and linked by ccc; real-mode setup code by gcc"
     } else {
         cmd.args(["--cc", "gcc"]);
         "compiled by gcc"

@@ -17,6 +17,20 @@ pub fn default_source() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(super::source::DEBIAN_SOURCE))
 }
 
+/// The tiny kernel build of the suites: `cc` compiles (but for a `gcc_files` list,
+/// `kernels/<arch>/<list>`); a ccc x86-64 kernel is also linked by ccc-ld.
+pub fn tiny_build(arch: Arch, cc: &Compiler, gcc_files: Option<&str>) -> KernelBuild {
+    let mut build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
+    if let Some(list) = gcc_files {
+        let list = build.kernels_dir.join(arch.name()).join(list);
+        build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list) });
+    }
+    if arch == Arch::X86_64 && matches!(cc, Compiler::Ccc(_)) {
+        build = build.with_ccc_ld();
+    }
+    build
+}
+
 /// Runs one suite. Ok(summary) when the kernel booted to the init built by
 /// `cc`; Err(reason) otherwise. The kernel build is incremental (rebuilt
 /// only when sources, configs or the compiler command change). `gcc_files`
@@ -24,11 +38,7 @@ pub fn default_source() -> PathBuf {
 pub fn run_with(arch: Arch, cc: &Compiler, gcc_files: Option<&str>) -> Result<String, String> {
     super::deps::require(arch, cc)?;
     super::deps::require_qemu(arch)?;
-    let mut build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
-    if let Some(list) = gcc_files {
-        let list = build.kernels_dir.join(arch.name()).join(list);
-        build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list) });
-    }
+    let build = tiny_build(arch, cc, gcc_files);
     let kernel = build.run()?;
     let dir = kernel.out.join("boot");
     let init = super::init::build_init(arch, cc, &build.kernels_dir, &dir)?;

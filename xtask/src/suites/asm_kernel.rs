@@ -16,8 +16,6 @@ use std::process::Command;
 use crate::arch::X86_64;
 use crate::ctx::Ctx;
 use crate::kernel::arch::Arch as KArch;
-use crate::kernel::build::KernelBuild;
-use crate::kernel::config::Flavour;
 use crate::report::TestResult;
 use crate::sample::in_fast_sample;
 use crate::suites::torture::COMPILE_TIMEOUT;
@@ -54,7 +52,8 @@ fn build_dir(ctx: &Ctx) -> Result<PathBuf, String> {
         return Ok(PathBuf::from(dir));
     }
     let cc = crate::suites::kernel_boot::compiler_for(ctx, KArch::X86_64);
-    let build = KernelBuild::new(KArch::X86_64, crate::kernel::suite::default_source(), Flavour::Tiny, cc);
+    // The same build as kernel-boot-x86_64's (run after it: nothing to rebuild).
+    let build = crate::kernel::suite::tiny_build(KArch::X86_64, &cc, None);
     // A failed link still leaves every compiled object and its command behind.
     if let Err(e) = build.run() {
         eprintln!("asm-kernel-x86_64: kernel build: {}", e.lines().next().unwrap_or(""));
