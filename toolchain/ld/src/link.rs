@@ -122,6 +122,13 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
 }
 
 fn write_atomically(path: &str, bytes: &[u8], executable: bool) -> Result<()> {
+    // A device (`-o /dev/null` in configure probes), FIFO or symlink is written through, as
+    // GNU ld does: renaming over it would replace /dev/null with a regular file.
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.file_type().is_file() {
+            return std::fs::write(path, bytes).map_err(|e| err!("cannot write {}: {}", path, e));
+        }
+    }
     let tmp = format!("{}.ccc-ld-tmp{}", path, std::process::id());
     let res = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;

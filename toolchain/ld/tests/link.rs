@@ -327,3 +327,20 @@ fn function_pointers_are_equal_across_modules() {
     assert_eq!(d.run_with_lib(main, "cb", &["-fno-pie", "-no-pie"], "np"), "1 142\n");
     assert_eq!(d.run_with_lib(main, "cb", &["-fpie", "-pie"], "p"), "1 142\n");
 }
+
+/// An output that is a symlink (or a device such as /dev/null) is written through, never
+/// replaced by a renamed file, as with GNU ld.
+#[test]
+fn symlinked_output_is_written_through() {
+    if !have_gcc() {
+        return;
+    }
+    let d = Dir::new("symlink-out");
+    let o = d.compile("p.c", PROGRAM);
+    std::fs::write(d.path("real"), b"").unwrap();
+    std::os::unix::fs::symlink(d.path("real"), d.path("link")).unwrap();
+    let (ok, err) = d.link(&[&o], &[], "link");
+    assert!(ok, "{err}");
+    assert!(std::fs::symlink_metadata(d.path("link")).unwrap().file_type().is_symlink());
+    assert!(std::fs::metadata(d.path("real")).unwrap().len() > 0);
+}
