@@ -146,6 +146,9 @@ pub struct Parser<'a> {
     /// Symbols named by `asm("...")` labels: several C names may share one
     /// (glibc redirects `stat` to `stat64`), so their types are not compared.
     pub(super) asm_labeled: std::collections::HashSet<Sym>,
+    /// Symbols declared `weak` so far, by assembler name: only their address
+    /// may be null, so only theirs is not folded when compared with zero.
+    pub(super) weak_symbols: std::collections::HashSet<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
@@ -357,6 +360,7 @@ impl<'a> Parser<'a> {
             fn_decl_attrs: std::collections::HashMap::new(),
             stack_pointer_vars: std::collections::HashMap::new(),
             asm_labeled: std::collections::HashSet::new(),
+            weak_symbols: std::collections::HashSet::new(),
         }
     }
 
