@@ -233,3 +233,29 @@ fn atomics_all_widths() {
     let out = run("rv-atomics", &module(fs), &driver);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+/// 128-bit multiplication is inline (`mul`/`mulhu`), as in GCC: the kernel
+/// links no libgcc, so a `__multi3` call is an undefined reference there.
+#[test]
+fn int128_multiply_is_inline() {
+    let w = Type::I128;
+    let (mut b, p) = FB::new("mul128", sig(&[w, w], Some(w)));
+    let r = b.bin(BinOp::Mul, w, p[0], p[1]);
+    b.ret(Some(r));
+    let mul = b.finish();
+    let (mut b, p) = FB::new("umul128_overflows", sig(&[w, w], Some(Type::I8)));
+    let r = b.ins(InstKind::Overflows { op: BinOp::Mul, ty: w, signed: false, lhs: p[0], rhs: p[1] });
+    b.ret(Some(r));
+    let ovf = b.finish();
+    let m = module(vec![mul, ovf]);
+    let s = crate::emit_assembly(&m, &TargetInfo::for_arch(Arch::Riscv64), &CodegenOptions::default()).unwrap();
+    let mul_body = s.split("umul128_overflows:").next().unwrap();
+    assert!(!mul_body.contains("__multi3") && mul_body.contains("mulhu"), "{s}");
+    let driver = "#include <stdio.h>\ntypedef unsigned __int128 U; U mul128(U, U); unsigned char umul128_overflows(U, U);\n\
+        int main(void) { U v[] = { 0, 1, 3, (U)-1, (U)0xfedcba9876543210ull << 64 | 0x0123456789abcdefull, (U)0x8000000000000001ull, (U)1 << 64 | 7 }; int fails = 0;\n\
+        for (int i = 0; i < 7; i++) for (int j = 0; j < 7; j++) { U r; int o = __builtin_mul_overflow(v[i], v[j], &r);\n\
+          if (mul128(v[i], v[j]) != v[i] * v[j] || umul128_overflows(v[i], v[j]) != o) { printf(\"FAIL %d %d\\n\", i, j); fails++; } }\n\
+        printf(\"fails=%d\\n\", fails); return 0; }\n";
+    let out = run("rv-mul128", &m, driver);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
