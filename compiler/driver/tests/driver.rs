@@ -288,3 +288,23 @@ fn short_wchar_makes_wide_literals_unsigned_short() {
         assert!(!o.status.success(), "{target}: 32-bit wchar_t accepted");
     }
 }
+
+#[test]
+fn riscv64_register_variables_are_their_registers() {
+    // The kernel's SBI calls (a0-a7 as asm operands) and `current` (`tp`).
+    let d = scratch("rv-regvars");
+    std::fs::write(
+        d.join("r.c"),
+        "register void *cur asm(\"tp\");\n\
+         void *current(void) { return cur; }\n\
+         long ecall(long x, int ext) { register long a0 asm(\"a0\") = x; register long a7 asm(\"a7\") = ext;\n\
+         asm volatile(\"ecall\" : \"+r\"(a0) : \"r\"(a7) : \"memory\"); return a0; }\n",
+    )
+    .unwrap();
+    let o = run(&["--target=riscv64-linux-gnu", "-O2", "-S", "-o", "-", "r.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains(", tp\n") && !s.contains("__ccc_register_var"), "{s}");
+    let ecall = &s[s.find("ecall:").unwrap()..];
+    assert!(ecall.contains("mv\ta7, a1"), "{ecall}");
+}

@@ -1603,6 +1603,9 @@ impl<'a> Parser<'a> {
                 }
                 let align = self.layout().align(&ty).max(spec.align).max(attrs.aligned.unwrap_or(0));
                 let id = self.new_local(name, ty.clone(), align);
+                if let (Storage::Register, Some(reg)) = (spec.storage, &attrs.asm_label) {
+                    self.func.as_mut().expect("func").asm_registers.insert(id, reg.clone());
+                }
                 if let Some(c) = attrs.cleanup {
                     self.func.as_mut().expect("func").locals[id].cleanup = Some(c);
                 }

@@ -7,6 +7,7 @@ mod builtins;
 mod consteval;
 mod decl;
 mod globalreg;
+use globalreg::RegisterVar;
 mod expr;
 mod init;
 mod literal;
@@ -85,6 +86,9 @@ pub struct GlobalInfo {
 #[derive(Default)]
 struct FuncState {
     locals: Vec<LocalVar>,
+    /// Local register variables (`register long a0 asm("a0")`): the register
+    /// each names, which it is in when used as an asm operand.
+    asm_registers: HashMap<LocalId, String>,
     /// Case labels of the innermost switch: (low, high, index), default index.
     switch_cases: Vec<(Vec<(i128, i128, usize)>, Option<usize>, CType)>,
     next_case: usize,
@@ -138,9 +142,9 @@ pub struct Parser<'a> {
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
     pub(super) implicit_fns: std::collections::HashSet<Sym>,
-    /// File-scope register variables bound to the stack pointer (GNU global register
-    /// variables), by name, with their type.
-    pub(super) stack_pointer_vars: std::collections::HashMap<Sym, CType>,
+    /// File-scope register variables read as registers (GNU global register
+    /// variables), by name, with their type and register.
+    pub(super) register_vars: std::collections::HashMap<Sym, (CType, RegisterVar)>,
     /// Merged attributes of each function's declarations, by assembler name.
     pub(super) fn_decl_attrs: std::collections::HashMap<Sym, crate::ast::DeclAttrs>,
     /// Symbols named by `asm("...")` labels: several C names may share one
@@ -358,7 +362,7 @@ impl<'a> Parser<'a> {
             incomplete_objects: Vec::new(),
             implicit_fns: std::collections::HashSet::new(),
             fn_decl_attrs: std::collections::HashMap::new(),
-            stack_pointer_vars: std::collections::HashMap::new(),
+            register_vars: std::collections::HashMap::new(),
             asm_labeled: std::collections::HashSet::new(),
             weak_symbols: std::collections::HashSet::new(),
         }

@@ -259,3 +259,39 @@ fn int128_multiply_is_inline() {
     let out = run("rv-mul128", &m, driver);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+/// `{reg}` asm operands: local register variables (the kernel's SBI calls put
+/// their arguments in a0-a7 this way) and global register variables read as
+/// their register (the kernel's `current` is `tp`).
+#[test]
+fn asm_operands_in_fixed_registers() {
+    let asm = |template: &str, outputs: Vec<AsmOperand>, inputs: Vec<AsmOperand>| {
+        InstKind::InlineAsm(Box::new(InlineAsm { template: template.into(), outputs, inputs, clobbers: vec![], goto_targets: vec![], volatile: true }))
+    };
+    let op = |c: &str, value: Value| AsmOperand { constraint: c.into(), name: None, value, ty: Type::I64 };
+    // long in_a7(long x, long y): asm("mv %0, a7; add %0, %0, a0" : "=r"(r) : "{a7}"(x), "{a0}"(y))
+    let (mut b, p) = FB::new("in_a7", sig(&[Type::I64, Type::I64], Some(Type::I64)));
+    let out = b.slot(8, 8);
+    b.ins(asm("mv %0, a7\n\tadd %0, %0, a0", vec![op("=r", out)], vec![op("{a7}", p[0]), op("{a0}", p[1])]));
+    let r = b.ins(InstKind::Load { ty: Type::I64, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let in_a7 = b.finish();
+    // long tied_a1(long x): asm("addi a1, a1, 5" : "+{a1}"(x)), split as the front end does
+    let (mut b, p) = FB::new("tied_a1", sig(&[Type::I64], Some(Type::I64)));
+    let out = b.slot(8, 8);
+    b.ins(asm("addi a1, a1, 5", vec![op("{a1}", out)], vec![op("0", p[0])]));
+    let r = b.ins(InstKind::Load { ty: Type::I64, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let tied = b.finish();
+    // void *read_tp(void): the global register variable `tp`
+    let (mut b, _) = FB::new("read_tp", sig(&[], Some(Type::Ptr)));
+    let out = b.slot(8, 8);
+    b.ins(asm("", vec![op("{tp}", out)], vec![]));
+    let r = b.ins(InstKind::Load { ty: Type::Ptr, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let tp = b.finish();
+    let driver = "#include <stdio.h>\nlong in_a7(long, long), tied_a1(long); void *read_tp(void);\n\
+        int main(void) { printf(\"%ld %ld %d\\n\", in_a7(40, 2), tied_a1(-7), read_tp() == __builtin_thread_pointer()); return 0; }\n";
+    let out = run("rv-fixed-regs", &module(vec![in_a7, tied, tp]), driver);
+    assert_eq!(out, "42 -2 1\n");
+}
