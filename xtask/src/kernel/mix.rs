@@ -125,9 +125,10 @@ pub fn wrapper_main(args: &[String]) -> i32 {
 }
 
 /// Options kbuild adds because it probed ccc, which the distribution's GCC 12
-/// rejects: ccc's own (`-f[no-]integrated-as`) and newer GCCs' (kbuild tests
-/// each with the configured CC, ccc, which accepts them).
-const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races"];
+/// rejects: ccc's own (`-f[no-]integrated-as`), newer GCCs' and clang's
+/// (kbuild tests each with the configured CC, ccc, which accepts them; the
+/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them).
+const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig"];
 
 /// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`].
 fn gcc_args(args: &[String]) -> Vec<String> {
