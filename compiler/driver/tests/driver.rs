@@ -265,3 +265,46 @@ fn kernel_idioms_compile() {
         }
     }
 }
+
+#[test]
+fn short_wchar_makes_wide_literals_unsigned_short() {
+    // The kernel's EFI stub: `static const efi_char16_t name[] = L"...";`.
+    let d = scratch("short-wchar");
+    std::fs::write(
+        d.join("w.c"),
+        "typedef unsigned short u16;\n\
+         static const u16 name[] = L\"Mok\";\n\
+         _Static_assert(sizeof(L\"ab\") == 6 && sizeof(__WCHAR_TYPE__) == 2 && __SIZEOF_WCHAR_T__ == 2, \"16-bit wchar_t\");\n\
+         _Static_assert(L'\\xfffe' > 0 && _Generic(L'a', unsigned short: 1, default: 0), \"unsigned short\");\n\
+         #if __WCHAR_MAX__ != 0xffff || __WCHAR_MIN__ != 0 || L'\\xfffe' < 0\n#error wchar limits\n#endif\n\
+         const u16 *f(void) { return name; }\n",
+    )
+    .unwrap();
+    for target in ["--target=x86_64-linux-gnu", "--target=riscv64-linux-gnu"] {
+        let o = run(&[target, "-fshort-wchar", "-S", "-o", "w.s", "w.c"], &d);
+        assert!(o.status.success(), "{target}: {}", stderr(&o));
+        // Without the flag wchar_t is 32 bits wide again.
+        let o = run(&[target, "-S", "-o", "w.s", "w.c"], &d);
+        assert!(!o.status.success(), "{target}: 32-bit wchar_t accepted");
+    }
+}
+
+#[test]
+fn riscv64_register_variables_are_their_registers() {
+    // The kernel's SBI calls (a0-a7 as asm operands) and `current` (`tp`).
+    let d = scratch("rv-regvars");
+    std::fs::write(
+        d.join("r.c"),
+        "register void *cur asm(\"tp\");\n\
+         void *current(void) { return cur; }\n\
+         long ecall(long x, int ext) { register long a0 asm(\"a0\") = x; register long a7 asm(\"a7\") = ext;\n\
+         asm volatile(\"ecall\" : \"+r\"(a0) : \"r\"(a7) : \"memory\"); return a0; }\n",
+    )
+    .unwrap();
+    let o = run(&["--target=riscv64-linux-gnu", "-O2", "-S", "-o", "-", "r.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains(", tp\n") && !s.contains("__ccc_register_var"), "{s}");
+    let ecall = &s[s.find("ecall:").unwrap()..];
+    assert!(ecall.contains("mv\ta7, a1"), "{ecall}");
+}

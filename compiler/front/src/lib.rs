@@ -65,6 +65,8 @@ pub struct FrontOptions {
     pub gnu89_inline: bool,
     /// `-fsigned-char` / `-funsigned-char` override the target's default.
     pub signed_char: Option<bool>,
+    /// `-fshort-wchar`: `wchar_t` (and `L` literals) is `unsigned short`.
+    pub short_wchar: bool,
     /// `-O` level (0..=3), for `__OPTIMIZE__`-like decisions in lowering.
     pub opt_level: u8,
     /// C library functions may be treated as builtins (no `-fno-builtin`,
@@ -78,7 +80,7 @@ pub struct FrontOptions {
 
 impl Default for FrontOptions {
     fn default() -> Self {
-        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, opt_level: 0, libc_builtins: true, instrument_functions: false, source_name: String::new() }
+        FrontOptions { std: CStd::C17, gnu: true, fcommon: false, gnu89_inline: false, signed_char: None, short_wchar: false, opt_level: 0, libc_builtins: true, instrument_functions: false, source_name: String::new() }
     }
 }
 

@@ -228,3 +228,26 @@ fn builtin_constant_p_in_required_constants_under_optimisation() {
     assert_eq!(*diag.errors.borrow(), 0);
     assert!(m.is_some());
 }
+
+#[test]
+fn non_weak_addresses_compared_with_null_fold_in_initializers() {
+    // The kernel's RESERVEDMEM_OF_DECLARE: `(fn == (fn_type)NULL) ? fn : fn`.
+    let m = ok("void f(void); int x[4]; static void h(void) {}\n\
+        typedef void (*fn_t)(void);\n\
+        int a = f == 0, b = 0 != f, c = &x[2] == 0, d = h != (fn_t)0;\n\
+        fn_t e = (f == (fn_t)0) ? f : h; int *p = &x[1] + 0;\n\
+        void k(void) { static int m = &&l != 0; l: ; }");
+    let value = |name: &str| -> u8 {
+        let g = m.globals.iter().find(|g| g.name == name).unwrap_or_else(|| panic!("{name}"));
+        let bytes: Vec<u8> = g.init.iter().flatten().flat_map(|p| match p {
+            ccc_ir::module::InitPiece::Bytes(b) => b.clone(),
+            ccc_ir::module::InitPiece::Zero(n) => vec![0; *n as usize],
+            other => panic!("{name}: {other:?}"),
+        }).collect();
+        bytes.first().copied().unwrap_or(0)
+    };
+    assert_eq!([value("a"), value("b"), value("c"), value("d")], [0, 1, 0, 1]);
+    // A weak symbol may be null: GCC refuses to fold, so do we.
+    fails("void g(void) __attribute__((weak)); int a = g == 0;");
+    fails("extern int w __attribute__((weak)); int a = &w != 0;");
+}

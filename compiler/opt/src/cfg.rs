@@ -1,28 +1,38 @@
 //! Control-flow cleanup: branches and switches on constants become jumps, blocks
 //! that became unreachable are dropped, and a block entered only by a jump from
 //! one predecessor is merged into it (its parameters become the jump's arguments).
-//! Functions whose blocks have their address taken (computed goto) keep their
-//! block structure: a label's address must stay valid.
+//! A block whose address is taken (computed goto, `_THIS_IP_`, a label in a static
+//! initialiser, a nested function's non-local goto) stays a block of its own and
+//! stays in the function: its address must stay valid.
 
 use ccc_ir::{Block, BlockCall, Function, InstKind, Value};
 
 /// Returns whether anything changed.
 pub fn run(f: &mut Function) -> bool {
-    if has_address_taken_blocks(f) {
-        return false;
-    }
+    let taken = address_taken_blocks(f);
     let mut changed = fold_constant_branches(f);
-    changed |= remove_unreachable(f);
-    changed |= merge_straight_lines(f);
+    changed |= remove_unreachable(f, &taken);
+    changed |= merge_straight_lines(f, &taken);
     if changed {
         f.renumber_defs();
     }
     changed
 }
 
-fn has_address_taken_blocks(f: &Function) -> bool {
-    !f.address_taken.is_empty()
-        || f.layout.iter().flat_map(|b| &f.blocks[b.index()].insts).any(|i| matches!(i.kind, InstKind::BlockAddr { .. } | InstKind::IndirectJump { .. }))
+/// Blocks whose address is taken, by block index: those the front end
+/// recorded (some are referenced from outside the function) and those a
+/// `BlockAddr` names.
+fn address_taken_blocks(f: &Function) -> Vec<bool> {
+    let mut taken = vec![false; f.blocks.len()];
+    for b in &f.address_taken {
+        taken[b.index()] = true;
+    }
+    for inst in f.layout.iter().flat_map(|b| &f.blocks[b.index()].insts) {
+        if let InstKind::BlockAddr { block } = inst.kind {
+            taken[block.index()] = true;
+        }
+    }
+    taken
 }
 
 /// Integer constants defined by `IConst` (by value index).
@@ -64,10 +74,12 @@ fn fold_constant_branches(f: &mut Function) -> bool {
     changed
 }
 
-fn remove_unreachable(f: &mut Function) -> bool {
+fn remove_unreachable(f: &mut Function, taken: &[bool]) -> bool {
     let n = f.blocks.len();
     let mut reach = vec![false; n];
-    let mut stack = vec![f.entry()];
+    // An address-taken block may be entered through its address.
+    let mut stack: Vec<Block> = f.layout.iter().copied().filter(|b| taken[b.index()]).collect();
+    stack.push(f.entry());
     while let Some(b) = stack.pop() {
         if std::mem::replace(&mut reach[b.index()], true) {
             continue;
@@ -91,7 +103,7 @@ fn remove_unreachable(f: &mut Function) -> bool {
 }
 
 /// Merge `b` into `a` when `a` ends in `jump b(args)` and nothing else enters `b`.
-fn merge_straight_lines(f: &mut Function) -> bool {
+fn merge_straight_lines(f: &mut Function, taken: &[bool]) -> bool {
     let preds = f.predecessors();
     let mut pred_edges = vec![0u32; f.blocks.len()];
     for &b in &f.layout {
@@ -117,7 +129,7 @@ fn merge_straight_lines(f: &mut Function) -> bool {
         loop {
             let Some(InstKind::Jump(bc)) = f.blocks[host.index()].insts.last().map(|i| &i.kind) else { break };
             let b = bc.block;
-            if b == entry || b == host || pred_edges[b.index()] != 1 || preds[b.index()].len() != 1 {
+            if b == entry || b == host || taken[b.index()] || pred_edges[b.index()] != 1 || preds[b.index()].len() != 1 {
                 break;
             }
             // An `asm goto` stays last before its block's jump: its labels' edges

@@ -10,6 +10,7 @@ pub mod dead_args;
 pub mod dce;
 pub mod dom;
 pub mod fold;
+pub mod forward;
 pub mod inline;
 pub mod ipa_const;
 pub mod known_conds;
@@ -113,7 +114,7 @@ fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result
         check(f, "thread")?;
         let cleaned = cfg::run(f) | threaded;
         check(f, "cfg")?;
-        let loaded = const_load::run(f, images);
+        let loaded = const_load::run(f, images) | forward::run(f);
         if !folded && !cleaned && !loaded {
             break;
         }

@@ -53,3 +53,17 @@ fn variable_branches_stay() {
     let text = ccc_ir::print::print_function(&f);
     assert_eq!(count(&f, |k| matches!(k, InstKind::Call { .. })), 1, "{text}");
 }
+
+/// `_THIS_IP_` (`({ __label__ h; h: (unsigned long)&&h; })`) takes a label's
+/// address in most kernel functions: constant branches there still fold (the
+/// kernel's `min()` signedness checks), and the label stays a block of its own.
+#[test]
+fn constant_branches_fold_beside_an_address_taken_label() {
+    let mut f = shift_identities();
+    let (check2, bad) = (f.layout[1], f.layout[2]);
+    f.address_taken = vec![check2];
+    ccc_opt::optimize_function(&mut f).expect("optimises");
+    let text = ccc_ir::print::print_function(&f);
+    assert_eq!(count(&f, |k| matches!(k, InstKind::Call { .. })), 0, "{text}");
+    assert!(f.layout.contains(&check2) && !f.layout.contains(&bad), "{text}");
+}

@@ -114,15 +114,25 @@ pub fn wrapper_main(args: &[String]) -> i32 {
         eprintln!("{WRAPPER_NAME}: CCC_MIX_CCC/CCC_MIX_GCC are not set (run through `cargo xtask kernel --mix`)");
         return 2;
     }
-    // ccc-only flags (how ccc assembles) mean nothing to GCC, which rejects them.
-    let ccc_only = |a: &&String| !(chosen == &gcc && matches!(a.as_str(), "-fintegrated-as" | "-fno-integrated-as"));
-    match Command::new(chosen).args(args.iter().filter(ccc_only)).status() {
+    let args = if chosen == &gcc { gcc_args(args) } else { args.to_vec() };
+    match Command::new(chosen).args(&args).status() {
         Ok(s) => s.code().unwrap_or(1),
         Err(e) => {
             eprintln!("{WRAPPER_NAME}: cannot run {chosen}: {e}");
             1
         }
     }
+}
+
+/// Options kbuild adds because it probed ccc, which the distribution's GCC 12
+/// rejects: ccc's own (`-f[no-]integrated-as`), newer GCCs' and clang's
+/// (kbuild tests each with the configured CC, ccc, which accepts them; the
+/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them).
+const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig"];
+
+/// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`].
+fn gcc_args(args: &[String]) -> Vec<String> {
+    args.iter().filter(|a| !CCC_ONLY_OPTIONS.iter().any(|o| a.as_str() == *o || a.starts_with(&format!("{o}=")))).cloned().collect()
 }
 
 /// One line per compiled file: `ccc PATH` or `gcc PATH` (a short append is atomic).
@@ -170,7 +180,8 @@ mod tests {
         assert_eq!(p, vec!["arch/x86/boot/".to_string(), "lib/x.c".to_string()]);
         assert!(!use_ccc("arch/x86/boot/main.c", 1.0, 0, &p));
         assert!(use_ccc("arch/x86/kernel/setup.c", 1.0, 0, &p));
-        let args: Vec<String> = ["-c", "-o", "a.o", "/t/a.c"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["-c", "-fstrict-flex-arrays=3", "-fno-integrated-as", "--param=allow-store-data-races=0", "-o", "a.o", "/t/a.c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(gcc_args(&args), ["-c", "-o", "a.o", "/t/a.c"]);
         assert_eq!(source_file(&args), Some("/t/a.c"));
         let probe: Vec<String> = ["-x", "c", "-", "-o", "/dev/null"].iter().map(|s| s.to_string()).collect();
         assert_eq!(source_file(&probe), None);

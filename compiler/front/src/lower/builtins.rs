@@ -44,6 +44,7 @@ impl<'a> FnLower<'a> {
             }
             "__ccc_vec_splat" => self.vector_splat(&args[0], ty),
             "__ccc_stack_pointer" => self.val(InstKind::StackSave),
+            "__ccc_read_register" => self.read_register(&args[0]),
             // Not constant when parsed: the optimiser may still fold it (the
             // argument has no side effects; at -O0 nothing more folds).
             "constant_p" if self.optimizing && args[0].ty.is_scalar() => {

@@ -977,6 +977,18 @@ impl<'a> FnLower<'a> {
 
     // --------------------------------------------------------- inline asm
 
+    /// The current value of a register (a RISC-V global register variable such as
+    /// the kernel's `tp`): an empty asm whose output is that register (`{reg}`).
+    pub(super) fn read_register(&mut self, name: &Expr) -> Value {
+        let ExprKind::Str(reg) = &name.kind else { unreachable!("register name is a string") };
+        let slot = self.slot(8, 8);
+        let constraint = format!("{{{}}}", String::from_utf8_lossy(reg));
+        let output = ir::AsmOperand { constraint, name: None, value: slot, ty: IrType::I64 };
+        let asm = ir::InlineAsm { template: String::new(), outputs: vec![output], inputs: Vec::new(), clobbers: Vec::new(), goto_targets: Vec::new(), volatile: false };
+        self.ins(InstKind::InlineAsm(Box::new(asm)));
+        self.val(InstKind::Load { ty: IrType::I64, ptr: slot, volatile: false })
+    }
+
     pub(super) fn inline_asm(&mut self, a: &AsmStmt) {
         let mut outputs = Vec::new();
         let mut inputs = Vec::new();

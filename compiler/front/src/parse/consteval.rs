@@ -319,6 +319,15 @@ impl<'a> Parser<'a> {
                 (C::Float(f), Kind::Float(FloatKind::Float)) => C::Float(f as f32 as f64),
                 (v, _) => v,
             }),
+            // A non-weak symbol's address is never null (GCC folds `&obj == 0`;
+            // the kernel's `fn == NULL ? fn : fn` type checks rely on it).
+            (C::Addr { sym, .. }, C::Int(0)) | (C::Int(0), C::Addr { sym, .. }) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                if self.weak_symbols.contains(&sym) {
+                    return None;
+                }
+                Some(C::Int((op == BinOp::Ne) as i128))
+            }
+            (C::Label { .. }, C::Int(0)) | (C::Int(0), C::Label { .. }) if matches!(op, BinOp::Eq | BinOp::Ne) => Some(C::Int((op == BinOp::Ne) as i128)),
             (C::Addr { sym, offset }, C::Int(y)) => match op {
                 BinOp::Add => Some(C::Addr { sym, offset: offset.wrapping_add(y as i64) }),
                 BinOp::Sub => Some(C::Addr { sym, offset: offset.wrapping_sub(y as i64) }),

@@ -1304,6 +1304,7 @@ impl<'a> Parser<'a> {
         self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static, defined: prev.as_ref().map(|p| p.defined).unwrap_or(false), index: prev.and_then(|p| p.index) });
         // A later definition inherits the attributes of its declarations (as in GCC).
         self.fn_decl_attrs.entry(asm).or_default().merge(attrs.clone());
+        self.note_weak(asm, attrs);
         if self.scopes.len() == 1 || self.lookup(name).is_none() || true {
             self.bind(name, Binding::Var { var: VarRef::Global(asm), ty });
         }
@@ -1311,6 +1312,13 @@ impl<'a> Parser<'a> {
             self.items.push(TopLevel::Decl { name: asm, ty: self.globals[&asm].ty.clone(), attrs: attrs.clone(), thread_local: false });
         }
         Ok(())
+    }
+
+    /// Remember that `asm` is weak: its address is not a known non-null constant.
+    fn note_weak(&mut self, asm: Sym, attrs: &DeclAttrs) {
+        if attrs.weak {
+            self.weak_symbols.insert(asm);
+        }
     }
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
@@ -1325,6 +1333,7 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(loc, format!("variable or field '{name}' declared void")));
         }
         let asm = self.asm_name(name, &attrs);
+        self.note_weak(asm, &attrs);
         let mut ty = ty;
         let prev = self.globals.get(&asm).cloned();
         if let Some(p) = &prev {
@@ -1427,6 +1436,7 @@ impl<'a> Parser<'a> {
             }
             None => attrs,
         };
+        self.note_weak(asm, &attrs);
         if let Some(p) = self.globals.get(&asm) {
             if p.defined {
                 return Err(self.error_at(loc, format!("redefinition of '{name}'")));
@@ -1551,6 +1561,7 @@ impl<'a> Parser<'a> {
                 self.declare_function(name, nloc, &ty, &s, &attrs)?;
             } else if spec.storage == Storage::Extern {
                 let asm = self.asm_name(name, &attrs);
+                self.note_weak(asm, &attrs);
                 if !self.globals.contains_key(&asm) {
                     self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static: false, defined: false, index: None });
                 }
@@ -1592,6 +1603,9 @@ impl<'a> Parser<'a> {
                 }
                 let align = self.layout().align(&ty).max(spec.align).max(attrs.aligned.unwrap_or(0));
                 let id = self.new_local(name, ty.clone(), align);
+                if let (Storage::Register, Some(reg)) = (spec.storage, &attrs.asm_label) {
+                    self.func.as_mut().expect("func").asm_registers.insert(id, reg.clone());
+                }
                 // In scope from the end of its declarator: `struct s r = { &r };`.
                 self.bind(name, Binding::Var { var: VarRef::Local(id), ty: ty.clone() });
                 let init = if self.eat("=") {

@@ -1135,8 +1135,8 @@ impl<'a> Parser<'a> {
                         Binding::Typedef(_) => Err(self.error_at(loc, format!("expected expression before '{name}'"))),
                     };
                 }
-                if let Some(ty) = self.stack_pointer_vars.get(&name).cloned() {
-                    return self.stack_pointer_value(name, ty, loc);
+                if let Some((ty, reg)) = self.register_vars.get(&name).cloned() {
+                    return self.register_value(name, ty, reg, loc);
                 }
                 let s = name.as_str();
                 if s == "__func__" || s == "__FUNCTION__" || s == "__PRETTY_FUNCTION__" {

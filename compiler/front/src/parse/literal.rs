@@ -163,7 +163,9 @@ impl<'a> Parser<'a> {
             "U" => (chars[0].value as i128, CType::uint()),
             _ => {
                 let v = chars.last().map(|c| c.value).unwrap_or(0);
-                if self.target.wchar_signed {
+                if self.opts.short_wchar {
+                    ((v & 0xffff) as i128, CType::int_of(IntKind::Short, false))
+                } else if self.target.wchar_signed {
                     (v as i32 as i128, CType::int())
                 } else {
                     (v as i128, CType::uint())
@@ -191,6 +193,7 @@ impl<'a> Parser<'a> {
             let w = match prefix {
                 "" | "u8" => 1,
                 "u" => 2,
+                "L" if self.opts.short_wchar => 2,
                 _ => 4,
             };
             if w != 1 {

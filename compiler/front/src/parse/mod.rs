@@ -7,6 +7,7 @@ mod builtins;
 mod consteval;
 mod decl;
 mod globalreg;
+use globalreg::RegisterVar;
 mod expr;
 mod init;
 mod literal;
@@ -85,6 +86,9 @@ pub struct GlobalInfo {
 #[derive(Default)]
 struct FuncState {
     locals: Vec<LocalVar>,
+    /// Local register variables (`register long a0 asm("a0")`): the register
+    /// each names, which it is in when used as an asm operand.
+    asm_registers: HashMap<LocalId, String>,
     /// Case labels of the innermost switch: (low, high, index), default index.
     switch_cases: Vec<(Vec<(i128, i128, usize)>, Option<usize>, CType)>,
     next_case: usize,
@@ -138,9 +142,9 @@ pub struct Parser<'a> {
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
     pub(super) implicit_fns: std::collections::HashSet<Sym>,
-    /// File-scope register variables bound to the stack pointer (GNU global register
-    /// variables), by name, with their type.
-    pub(super) stack_pointer_vars: std::collections::HashMap<Sym, CType>,
+    /// File-scope register variables read as registers (GNU global register
+    /// variables), by name, with their type and register.
+    pub(super) register_vars: std::collections::HashMap<Sym, (CType, RegisterVar)>,
     /// Evaluating where C requires a constant (`__builtin_choose_expr`, case labels, array
     /// sizes, static initialisers): a `__builtin_constant_p` left to the optimiser is 0 here,
     /// as GCC decides it early in such places.
@@ -150,6 +154,9 @@ pub struct Parser<'a> {
     /// Symbols named by `asm("...")` labels: several C names may share one
     /// (glibc redirects `stat` to `stat64`), so their types are not compared.
     pub(super) asm_labeled: std::collections::HashSet<Sym>,
+    /// Symbols declared `weak` so far, by assembler name: only their address
+    /// may be null, so only theirs is not folded when compared with zero.
+    pub(super) weak_symbols: std::collections::HashSet<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
@@ -359,9 +366,10 @@ impl<'a> Parser<'a> {
             incomplete_objects: Vec::new(),
             implicit_fns: std::collections::HashSet::new(),
             fn_decl_attrs: std::collections::HashMap::new(),
-            stack_pointer_vars: std::collections::HashMap::new(),
+            register_vars: std::collections::HashMap::new(),
             constant_required: false,
             asm_labeled: std::collections::HashSet::new(),
+            weak_symbols: std::collections::HashSet::new(),
         }
     }
 

@@ -356,6 +356,20 @@ impl<'a> Parser<'a> {
         Ok(Stmt::Asm(AsmStmt { template, outputs, inputs, clobbers, labels, volatile: volatile || basic || is_goto }))
     }
 
+    /// A local register variable as an asm operand is in its register (GCC's
+    /// one guarantee for them): its register constraint becomes `{reg}`
+    /// (modifiers kept). Only the RISC-V backend reads `{reg}` so far; the
+    /// other targets keep the plain constraint.
+    fn explicit_register_constraint(&self, constraint: String, e: &Expr) -> String {
+        let ExprKind::Var(VarRef::Local(id)) = e.kind else { return constraint };
+        let Some(reg) = self.func.as_ref().and_then(|f| f.asm_registers.get(&id)) else { return constraint };
+        if self.target.arch != ccc_ir::Arch::Riscv64 || !constraint.contains(['r', 'f', 'g']) {
+            return constraint;
+        }
+        let modifiers: String = constraint.chars().filter(|c| matches!(c, '=' | '+' | '&')).collect();
+        format!("{modifiers}{{{}}}", reg.trim_start_matches('%'))
+    }
+
     fn asm_operands(&mut self, outputs: bool) -> PResult<Vec<AsmOperand>> {
         let mut ops = Vec::new();
         if self.is_punct(":") || self.is_punct(")") {
@@ -385,6 +399,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            let constraint = self.explicit_register_constraint(constraint, &e);
             let e = if outputs { e } else if constraint.contains('m') && self.is_lvalue(&e) { e } else { self.decay(e) };
             ops.push(AsmOperand { name, constraint, expr: e });
             if !self.eat(",") {

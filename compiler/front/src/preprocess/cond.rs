@@ -2,6 +2,7 @@
 //! and `__has_*` active, then evaluate in `intmax_t`/`uintmax_t`.
 
 use super::{PpTok, Preprocessor};
+use ccc_ir::TargetInfo;
 use crate::diag::Loc;
 use crate::token::{Token, TokenKind};
 
@@ -20,13 +21,32 @@ impl Val {
     }
 }
 
+/// What `wchar_t` is, for the value of `L'x'`.
+#[derive(Clone, Copy)]
+enum WideChar {
+    /// `-fshort-wchar`: `unsigned short`.
+    Short,
+    /// The target's 32-bit `wchar_t`.
+    Int { signed: bool },
+}
+
+impl WideChar {
+    fn of(target: &TargetInfo, opts: &super::PpOptions) -> WideChar {
+        if opts.short_wchar {
+            WideChar::Short
+        } else {
+            WideChar::Int { signed: target.wchar_signed }
+        }
+    }
+}
+
 struct Parser<'t, 'd> {
     toks: &'t [PpTok],
     pos: usize,
     diag: &'d crate::diag::DiagEngine,
     loc: Loc,
     char_signed: bool,
-    wchar_signed: bool,
+    wchar: WideChar,
     failed: bool,
     depth: u32,
 }
@@ -44,7 +64,7 @@ impl<'a> Preprocessor<'a> {
         let expanded = self.expand_list(toks);
         self.in_if = was;
         let char_signed = self.opts.char_signed.unwrap_or(self.target.char_signed);
-        let mut p = Parser { toks: &expanded, pos: 0, diag: self.diag, loc, char_signed, wchar_signed: self.target.wchar_signed, failed: false, depth: 0 };
+        let mut p = Parser { toks: &expanded, pos: 0, diag: self.diag, loc, char_signed, wchar: WideChar::of(&self.target, self.opts), failed: false, depth: 0 };
         let v = p.expr(true);
         if !p.failed {
             if let Some(t) = p.toks.get(p.pos) {
@@ -264,7 +284,7 @@ impl<'t, 'd> Parser<'t, 'd> {
                 }
             },
             TokenKind::Number => self.number(t),
-            TokenKind::Char => match char_value(text, self.char_signed, self.wchar_signed) {
+            TokenKind::Char => match char_value(text, self.char_signed, self.wchar) {
                 Some(v) => v,
                 None => {
                     self.fail_at(t, format!("invalid character constant {text} in #if"));
@@ -329,7 +349,7 @@ fn parse_int(text: &str) -> Result<Val, String> {
 }
 
 /// Value of a character constant in `#if`.
-fn char_value(text: &str, char_signed: bool, wchar_signed: bool) -> Option<Val> {
+fn char_value(text: &str, char_signed: bool, wchar: WideChar) -> Option<Val> {
     let (prefix, rest) = match text.find('\'') {
         Some(i) => (&text[..i], &text[i..]),
         None => return None,
@@ -412,7 +432,11 @@ fn char_value(text: &str, char_signed: bool, wchar_signed: bool) -> Option<Val> 
         "U" => Val { v: vals[vals.len() - 1] as i64, unsigned: false },
         _ => {
             let v = vals[vals.len() - 1];
-            Val::int(if wchar_signed { v as i32 as i64 } else { v as i64 })
+            Val::int(match wchar {
+                WideChar::Short => (v & 0xffff) as i64,
+                WideChar::Int { signed: true } => v as i32 as i64,
+                WideChar::Int { signed: false } => v as i64,
+            })
         }
     })
 }
@@ -436,10 +460,12 @@ mod tests {
 
     #[test]
     fn chars() {
-        assert_eq!(char_value("'a'", true, true), Some(Val::int(97)));
-        assert_eq!(char_value("'\\377'", true, true), Some(Val::int(-1)));
-        assert_eq!(char_value("'\\377'", false, true), Some(Val::int(255)));
-        assert_eq!(char_value("'ab'", true, true), Some(Val::int(0x6162)));
-        assert_eq!(char_value("L'\\x41'", true, true), Some(Val::int(0x41)));
+        assert_eq!(char_value("'a'", true, WideChar::Int { signed: true }), Some(Val::int(97)));
+        assert_eq!(char_value("'\\377'", true, WideChar::Int { signed: true }), Some(Val::int(-1)));
+        assert_eq!(char_value("'\\377'", false, WideChar::Int { signed: true }), Some(Val::int(255)));
+        assert_eq!(char_value("'ab'", true, WideChar::Int { signed: true }), Some(Val::int(0x6162)));
+        assert_eq!(char_value("L'\\x41'", true, WideChar::Int { signed: true }), Some(Val::int(0x41)));
+        assert_eq!(char_value("L'\\x1fffe'", true, WideChar::Short), Some(Val::int(0xfffe)));
+        assert_eq!(char_value("L'\\x1fffe'", true, WideChar::Int { signed: true }), Some(Val::int(0x1fffe)));
     }
 }

@@ -79,6 +79,8 @@ pub struct PpOptions {
     pub pthread: bool,
     pub unwind_tables: bool,
     pub fast_math: bool,
+    /// `-fshort-wchar`: `wchar_t` is `unsigned short`.
+    pub short_wchar: bool,
     /// `-fmacro-prefix-map=OLD=NEW` (and `-ffile-prefix-map`), for `__FILE__`.
     pub macro_prefix_map: Vec<(String, String)>,
     /// `SOURCE_DATE_EPOCH`; `__DATE__`/`__TIME__` use it, or the epoch.
@@ -118,6 +120,7 @@ impl Default for PpOptions {
             pthread: false,
             unwind_tables: true,
             fast_math: false,
+            short_wchar: false,
             macro_prefix_map: Vec::new(),
             source_date_epoch: None,
             stdc_predef: false,

@@ -10,6 +10,23 @@ use crate::CStd;
 /// Macros the SSE-less configurations (`-mno-sse`, `-mgeneral-regs-only`) drop.
 const SSE_MACROS: &[&str] = &["__SSE__", "__SSE2__", "__SSE_MATH__", "__SSE2_MATH__", "__MMX_WITH_SSE__"];
 
+/// The value GCC gives the `wchar_t` macro `name` under `-fshort-wchar`
+/// (`unsigned short`, lock-free like `char16_t`); `None` for other macros.
+fn short_wchar_value(name: &str, table: &[&str]) -> Option<String> {
+    Some(match name {
+        "__WCHAR_TYPE__" => "short unsigned int".into(),
+        "__SIZEOF_WCHAR_T__" => "2".into(),
+        "__WCHAR_MAX__" => "0xffff".into(),
+        "__WCHAR_MIN__" => "0".into(),
+        "__WCHAR_WIDTH__" => "16".into(),
+        "__GCC_ATOMIC_WCHAR_T_LOCK_FREE" => {
+            let char16 = table.iter().find_map(|d| d.strip_prefix("__GCC_ATOMIC_CHAR16_T_LOCK_FREE "))?;
+            char16.to_string()
+        }
+        _ => return None,
+    })
+}
+
 pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String {
     let table: &[&str] = match target.arch {
         Arch::X86_64 if opts.m16 => predef_data::I386_M16,
@@ -32,6 +49,12 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
         if x86 && opts.no_sse && !opts.m16 && name.starts_with("__FLT_EVAL_METHOD") {
             s.push_str(&format!("#define {name} 2\n"));
             continue;
+        }
+        if opts.short_wchar {
+            if let Some(value) = short_wchar_value(name, table) {
+                s.push_str(&format!("#define {name} {value}\n"));
+                continue;
+            }
         }
         if opts.fast_math && name == "__FINITE_MATH_ONLY__" {
             s.push_str("#define __FINITE_MATH_ONLY__ 1\n");

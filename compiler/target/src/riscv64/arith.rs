@@ -110,8 +110,13 @@ impl Isel<'_> {
 
     fn binary_i128(&mut self, res: Value, op: BinOp, lhs: Value, rhs: Value) -> Result<(), String> {
         let (dl, dh) = self.out_pair(res);
+        if op == BinOp::Mul {
+            let a = self.pair(lhs)?;
+            let b = self.pair(rhs)?;
+            self.mul128((dl, dh), a, b);
+            return Ok(());
+        }
         let helper = match op {
-            BinOp::Mul => Some("__multi3"),
             BinOp::SDiv => Some("__divti3"),
             BinOp::UDiv => Some("__udivti3"),
             BinOp::SRem => Some("__modti3"),
@@ -596,6 +601,18 @@ impl Isel<'_> {
         Ok(())
     }
 
+    /// `d = a * b` for 128-bit pairs, inline like GCC (the kernel has no
+    /// `__multi3`): the low product, plus the cross products in the high word.
+    fn mul128(&mut self, (dl, dh): (Reg, Reg), (al, ah): (Reg, Reg), (bl, bh): (Reg, Reg)) {
+        let (hi, x, y) = (self.vreg(), self.vreg(), self.vreg());
+        self.r("mulhu", hi, al, bl);
+        self.r("mul", x, al, bh);
+        self.r("mul", y, ah, bl);
+        self.r("add", hi, hi, x);
+        self.r("mul", dl, al, bl);
+        self.r("add", dh, hi, y);
+    }
+
     /// `d = (a <u b)` for 128-bit pairs.
     fn ltu128(&mut self, d: Reg, (al, ah): (Reg, Reg), (bl, bh): (Reg, Reg)) {
         let (eq, lo) = (self.vreg(), self.vreg());
@@ -644,7 +661,7 @@ impl Isel<'_> {
             }
             _ => {
                 // r = a * b overflowed unless a == 0 or r / a == b (and not -1 * MIN)
-                self.libcall("__multi3", &[LArg::P(a.0, a.1), LArg::P(b.0, b.1)], LRet::P(sl, sh))?;
+                self.mul128((sl, sh), a, b);
                 let (done, check) = (self.new_block(), self.new_block());
                 self.li(d, 0);
                 self.r("or", t, a.0, a.1);

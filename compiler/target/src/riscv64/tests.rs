@@ -110,3 +110,65 @@ fn atomics_all_widths() {
     let out = run("rv-atomics", &m, &driver);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+/// 128-bit multiplication is inline (`mul`/`mulhu`), as in GCC: the kernel
+/// links no libgcc, so a `__multi3` call is an undefined reference there.
+#[test]
+fn int128_multiply_is_inline() {
+    let w = Type::I128;
+    let (mut b, p) = FB::new("mul128", sig(&[w, w], Some(w)));
+    let r = b.bin(BinOp::Mul, w, p[0], p[1]);
+    b.ret(Some(r));
+    let mul = b.finish();
+    let (mut b, p) = FB::new("umul128_overflows", sig(&[w, w], Some(Type::I8)));
+    let r = b.ins(InstKind::Overflows { op: BinOp::Mul, ty: w, signed: false, lhs: p[0], rhs: p[1] });
+    b.ret(Some(r));
+    let ovf = b.finish();
+    let m = module(vec![mul, ovf]);
+    let s = crate::emit_assembly(&m, &TargetInfo::for_arch(Arch::Riscv64), &CodegenOptions::default()).unwrap();
+    let mul_body = s.split("umul128_overflows:").next().unwrap();
+    assert!(!mul_body.contains("__multi3") && mul_body.contains("mulhu"), "{s}");
+    let driver = "#include <stdio.h>\ntypedef unsigned __int128 U; U mul128(U, U); unsigned char umul128_overflows(U, U);\n\
+        int main(void) { U v[] = { 0, 1, 3, (U)-1, (U)0xfedcba9876543210ull << 64 | 0x0123456789abcdefull, (U)0x8000000000000001ull, (U)1 << 64 | 7 }; int fails = 0;\n\
+        for (int i = 0; i < 7; i++) for (int j = 0; j < 7; j++) { U r; int o = __builtin_mul_overflow(v[i], v[j], &r);\n\
+          if (mul128(v[i], v[j]) != v[i] * v[j] || umul128_overflows(v[i], v[j]) != o) { printf(\"FAIL %d %d\\n\", i, j); fails++; } }\n\
+        printf(\"fails=%d\\n\", fails); return 0; }\n";
+    let out = run("rv-mul128", &m, driver);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+/// `{reg}` asm operands: local register variables (the kernel's SBI calls put
+/// their arguments in a0-a7 this way) and global register variables read as
+/// their register (the kernel's `current` is `tp`).
+#[test]
+fn asm_operands_in_fixed_registers() {
+    let asm = |template: &str, outputs: Vec<AsmOperand>, inputs: Vec<AsmOperand>| {
+        InstKind::InlineAsm(Box::new(InlineAsm { template: template.into(), outputs, inputs, clobbers: vec![], goto_targets: vec![], volatile: true }))
+    };
+    let op = |c: &str, value: Value| AsmOperand { constraint: c.into(), name: None, value, ty: Type::I64 };
+    // long in_a7(long x, long y): asm("mv %0, a7; add %0, %0, a0" : "=r"(r) : "{a7}"(x), "{a0}"(y))
+    let (mut b, p) = FB::new("in_a7", sig(&[Type::I64, Type::I64], Some(Type::I64)));
+    let out = b.slot(8, 8);
+    b.ins(asm("mv %0, a7\n\tadd %0, %0, a0", vec![op("=r", out)], vec![op("{a7}", p[0]), op("{a0}", p[1])]));
+    let r = b.ins(InstKind::Load { ty: Type::I64, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let in_a7 = b.finish();
+    // long tied_a1(long x): asm("addi a1, a1, 5" : "+{a1}"(x)), split as the front end does
+    let (mut b, p) = FB::new("tied_a1", sig(&[Type::I64], Some(Type::I64)));
+    let out = b.slot(8, 8);
+    b.ins(asm("addi a1, a1, 5", vec![op("{a1}", out)], vec![op("0", p[0])]));
+    let r = b.ins(InstKind::Load { ty: Type::I64, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let tied = b.finish();
+    // void *read_tp(void): the global register variable `tp`
+    let (mut b, _) = FB::new("read_tp", sig(&[], Some(Type::Ptr)));
+    let out = b.slot(8, 8);
+    b.ins(asm("", vec![op("{tp}", out)], vec![]));
+    let r = b.ins(InstKind::Load { ty: Type::Ptr, ptr: out, volatile: false });
+    b.ret(Some(r));
+    let tp = b.finish();
+    let driver = "#include <stdio.h>\nlong in_a7(long, long), tied_a1(long); void *read_tp(void);\n\
+        int main(void) { printf(\"%ld %ld %d\\n\", in_a7(40, 2), tied_a1(-7), read_tp() == __builtin_thread_pointer()); return 0; }\n";
+    let out = run("rv-fixed-regs", &module(vec![in_a7, tied, tp]), driver);
+    assert_eq!(out, "42 -2 1\n");
+}
