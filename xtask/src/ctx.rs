@@ -67,7 +67,8 @@ impl Ctx {
         }
         let log = self.out.join("build-ccc.log");
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.current_dir(&self.root).args(["build", "--release", "-p", "ccc", "--bin", "ccc"]);
+        // ccc-ld too: ccc-built kernels are linked by it (kbuild's LD).
+        cmd.current_dir(&self.root).args(["build", "--release", "-p", "ccc", "--bin", "ccc", "-p", "ccc-ld", "--bin", "ccc-ld"]);
         let o = proc::run_limited(&mut cmd, Duration::from_secs(3600), 4 << 20);
         let _ = std::fs::write(&log, [o.stdout.as_slice(), o.stderr.as_slice()].concat());
         let bin = self.cargo_target.join("release/ccc");
