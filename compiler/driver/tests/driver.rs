@@ -308,3 +308,14 @@ fn riscv64_register_variables_are_their_registers() {
     let ecall = &s[s.find("ecall:").unwrap()..];
     assert!(ecall.contains("mv\ta7, a1"), "{ecall}");
 }
+
+/// After a macro expansion, a number starting with `.` is not separated from a name (arm64
+/// assembly: `#define state0 v0` ... `state0.4s`), one starting with a digit is (GCC's -E).
+#[test]
+fn preprocessed_spacing_matches_gcc_after_macros() {
+    let d = scratch("paste");
+    std::fs::write(d.join("p.S"), "#define F(a) a\n#define S v0\nF(x)1 S.4s F(x).5 S 1\n").unwrap();
+    let o = run(&["-E", "-P", "-x", "assembler-with-cpp", "p.S"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "x 1 v0.4s x.5 v0 1");
+}

@@ -146,6 +146,9 @@ fn avoid_paste(x: &str, y: &str, a: TokenKind, b: TokenKind) -> bool {
     let (Some(l), Some(f)) = (x.chars().last(), y.chars().next()) else { return false };
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
     match (a, b) {
+        // A number starting with `.` does not join a name (`v0` `.4s` from an assembler
+        // macro prints as `v0.4s`, as with GCC); one starting with a digit would.
+        (TokenKind::Ident, TokenKind::Number) => word(f),
         (TokenKind::Ident | TokenKind::Number, TokenKind::Ident | TokenKind::Number) => true,
         (TokenKind::Ident, TokenKind::Str | TokenKind::Char) => matches!(x, "L" | "u" | "U" | "u8"),
         (TokenKind::Number, TokenKind::Punct) => matches!(f, '.' | '+' | '-'),
