@@ -30,6 +30,14 @@ fn run(exe: &Path, args: &[&str], cwd: &Path, epoch: Option<&str>) -> Output {
     if let Some(e) = epoch {
         cmd.env("SOURCE_DATE_EPOCH", e);
     }
+    // A binary this test just wrote can be briefly "busy" (ETXTBSY) when a parallel test
+    // forked while its write handle was open; that child execs or exits at once.
+    for _ in 0..50 {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => std::thread::sleep(std::time::Duration::from_millis(20)),
+            r => return r.unwrap(),
+        }
+    }
     cmd.output().unwrap()
 }
 
