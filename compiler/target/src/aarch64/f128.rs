@@ -9,16 +9,11 @@ use super::inst::*;
 use super::isel::Isel;
 use crate::codegen::lowering::int_sz;
 use crate::codegen::mir::Reg;
+use crate::codegen::softfloat::ZeroTest;
 
 impl Isel<'_> {
     pub(crate) fn binary_f128(&mut self, res: Value, op: BinOp, lhs: Value, rhs: Value) -> Result<(), String> {
-        let name = match op {
-            BinOp::FAdd => "__addtf3",
-            BinOp::FSub => "__subtf3",
-            BinOp::FMul => "__multf3",
-            BinOp::FDiv => "__divtf3",
-            _ => return self.unsupported("integer operation on binary128"),
-        };
+        let Some(name) = crate::codegen::softfloat::arith_routine(op) else { return self.unsupported("integer operation on binary128") };
         let (al, ah) = self.pair(lhs)?;
         let (bl, bh) = self.pair(rhs)?;
         let (dl, dh) = self.out_pair(res);
@@ -27,15 +22,14 @@ impl Isel<'_> {
 
     pub(crate) fn fcmp128_set(&mut self, d: Reg, cc: FloatCC, lhs: Value, rhs: Value) -> Result<(), String> {
         // libgcc's comparisons return an int to be compared with zero
-        let (name, cond) = match cc {
-            FloatCC::Eq => ("__eqtf2", "eq"),
-            FloatCC::Une => ("__netf2", "ne"),
-            FloatCC::Lt => ("__lttf2", "lt"),
-            FloatCC::Le => ("__letf2", "le"),
-            FloatCC::Gt => ("__gttf2", "gt"),
-            FloatCC::Ge => ("__getf2", "ge"),
-            FloatCC::Uno => ("__unordtf2", "ne"),
-            FloatCC::Ord => ("__unordtf2", "eq"),
+        let (name, test) = crate::codegen::softfloat::compare_routine(cc);
+        let cond = match test {
+            ZeroTest::Eq => "eq",
+            ZeroTest::Ne => "ne",
+            ZeroTest::Lt => "lt",
+            ZeroTest::Le => "le",
+            ZeroTest::Gt => "gt",
+            ZeroTest::Ge => "ge",
         };
         let (al, ah) = self.pair(lhs)?;
         let (bl, bh) = self.pair(rhs)?;

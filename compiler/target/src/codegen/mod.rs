@@ -10,3 +10,4 @@ pub mod lowering;
 pub mod module;
 pub mod mir;
 pub mod regalloc;
+pub mod softfloat;

@@ -6,16 +6,11 @@ use ccc_ir::{BinOp, CastOp, FloatCC, Type, Value};
 use super::calls::{LArg, LRet};
 use super::isel::{int_sz, Isel};
 use crate::codegen::mir::Reg;
+use crate::codegen::softfloat::ZeroTest;
 
 impl Isel<'_> {
     pub(crate) fn binary_f128(&mut self, res: Value, op: BinOp, lhs: Value, rhs: Value) -> Result<(), String> {
-        let name = match op {
-            BinOp::FAdd => "__addtf3",
-            BinOp::FSub => "__subtf3",
-            BinOp::FMul => "__multf3",
-            BinOp::FDiv => "__divtf3",
-            _ => return self.unsupported("integer operation on binary128"),
-        };
+        let Some(name) = crate::codegen::softfloat::arith_routine(op) else { return self.unsupported("integer operation on binary128") };
         let (al, ah) = self.pair(lhs)?;
         let (bl, bh) = self.pair(rhs)?;
         let (dl, dh) = self.out_pair(res);
@@ -24,16 +19,7 @@ impl Isel<'_> {
 
     pub(crate) fn fcmp128_set(&mut self, d: Reg, cc: FloatCC, lhs: Value, rhs: Value) -> Result<(), String> {
         // libgcc's comparisons return an int to be compared with zero
-        let (name, test) = match cc {
-            FloatCC::Eq => ("__eqtf2", "seqz"),
-            FloatCC::Une => ("__netf2", "snez"),
-            FloatCC::Lt => ("__lttf2", "ltz"),
-            FloatCC::Le => ("__letf2", "lez"),
-            FloatCC::Gt => ("__gttf2", "gtz"),
-            FloatCC::Ge => ("__getf2", "gez"),
-            FloatCC::Uno => ("__unordtf2", "snez"),
-            FloatCC::Ord => ("__unordtf2", "seqz"),
-        };
+        let (name, test) = crate::codegen::softfloat::compare_routine(cc);
         let (al, ah) = self.pair(lhs)?;
         let (bl, bh) = self.pair(rhs)?;
         let r = self.vreg();
@@ -41,15 +27,15 @@ impl Isel<'_> {
         let r = self.sext_reg(r, 4);
         let zero = super::inst::ZERO;
         match test {
-            "seqz" => self.u("seqz", d, r),
-            "snez" => self.u("snez", d, r),
-            "ltz" => self.r("slt", d, r, zero),
-            "gtz" => self.r("slt", d, zero, r),
-            "lez" => {
+            ZeroTest::Eq => self.u("seqz", d, r),
+            ZeroTest::Ne => self.u("snez", d, r),
+            ZeroTest::Lt => self.r("slt", d, r, zero),
+            ZeroTest::Gt => self.r("slt", d, zero, r),
+            ZeroTest::Le => {
                 self.r("slt", d, zero, r);
                 self.i("xori", d, d, 1);
             }
-            _ => {
+            ZeroTest::Ge => {
                 self.r("slt", d, r, zero);
                 self.i("xori", d, d, 1);
             }

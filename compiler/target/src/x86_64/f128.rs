@@ -7,16 +7,11 @@ use super::calls::{LArg, LRet};
 use super::inst::*;
 use super::isel::{int_sz, Cond, Isel};
 use crate::codegen::mir::OpKind;
+use crate::codegen::softfloat::ZeroTest;
 
 impl Isel<'_> {
     pub(crate) fn binary_f128(&mut self, res: Value, op: BinOp, lhs: Value, rhs: Value) -> Result<(), String> {
-        let name = match op {
-            BinOp::FAdd => "__addtf3",
-            BinOp::FSub => "__subtf3",
-            BinOp::FMul => "__multf3",
-            BinOp::FDiv => "__divtf3",
-            _ => return Err(format!("integer operation {op:?} on f128")),
-        };
+        let Some(name) = crate::codegen::softfloat::arith_routine(op) else { return Err(format!("integer operation {op:?} on f128")) };
         let (a, b) = (self.f80(lhs)?, self.f80(rhs)?);
         let d = self.out_mem(res);
         self.libcall(name, &[LArg::Q(a), LArg::Q(b)], LRet::Q(d))
@@ -31,15 +26,14 @@ impl Isel<'_> {
     }
 
     pub(crate) fn fcmp128(&mut self, cc: FloatCC, lhs: Value, rhs: Value) -> Result<Cond, String> {
-        let (name, c) = match cc {
-            FloatCC::Eq => ("__eqtf2", Cc::E),
-            FloatCC::Une => ("__netf2", Cc::Ne),
-            FloatCC::Lt => ("__lttf2", Cc::L),
-            FloatCC::Le => ("__letf2", Cc::Le),
-            FloatCC::Gt => ("__gttf2", Cc::G),
-            FloatCC::Ge => ("__getf2", Cc::Ge),
-            FloatCC::Uno => ("__unordtf2", Cc::Ne),
-            FloatCC::Ord => ("__unordtf2", Cc::E),
+        let (name, test) = crate::codegen::softfloat::compare_routine(cc);
+        let c = match test {
+            ZeroTest::Eq => Cc::E,
+            ZeroTest::Ne => Cc::Ne,
+            ZeroTest::Lt => Cc::L,
+            ZeroTest::Le => Cc::Le,
+            ZeroTest::Gt => Cc::G,
+            ZeroTest::Ge => Cc::Ge,
         };
         let (a, b) = (self.f80(lhs)?, self.f80(rhs)?);
         let r = self.vreg();
