@@ -337,17 +337,20 @@ impl Assembler<'_> {
         }
     }
 
-    /// Operand tokens with register equates (`.set copy0, %xmm5`) replaced by the register.
-    pub fn with_reg_aliases(&self, toks: &[Tok]) -> Vec<Tok> {
-        toks.iter()
-            .map(|t| match t {
-                Tok::Ident(name) => match self.syms.get(name).map(|id| &self.syms.sym(id).def) {
-                    Some(crate::symbols::Def::Equ(Expr::Reg(r))) => Tok::Reg(r.clone()),
-                    _ => t.clone(),
-                },
-                _ => t.clone(),
-            })
-            .collect()
+    /// Operand tokens with register equates (`.set copy0, %xmm5`) replaced by the register;
+    /// borrowed unchanged in the usual case of none (this runs for every instruction).
+    pub fn with_reg_aliases<'t>(&self, toks: &'t [Tok]) -> std::borrow::Cow<'t, [Tok]> {
+        let alias = |t: &Tok| match t {
+            Tok::Ident(name) => match self.syms.get(name).map(|id| &self.syms.sym(id).def) {
+                Some(Def::Equ(Expr::Reg(r))) => Some(Tok::Reg(r.clone())),
+                _ => None,
+            },
+            _ => None,
+        };
+        if !toks.iter().any(|t| alias(t).is_some()) {
+            return std::borrow::Cow::Borrowed(toks);
+        }
+        std::borrow::Cow::Owned(toks.iter().map(|t| alias(t).unwrap_or_else(|| t.clone())).collect())
     }
 
     /// A symbol by name, recording when it was created.
