@@ -621,13 +621,19 @@ impl Driver {
         }
     }
 
+    /// Prints a command for `-v` (quoted for `-###`); true when it must not run (`-###`).
+    fn echo_command(&self, program: &str, args: &[String]) -> bool {
+        if self.opts.verbose {
+            let quote = |a: &str| if self.opts.dry_run { format!("\"{a}\"") } else { a.to_string() };
+            let line: Vec<String> = std::iter::once(program).chain(args.iter().map(String::as_str)).map(quote).collect();
+            eprintln!(" {}", line.join(" "));
+        }
+        self.opts.dry_run
+    }
+
     /// Link with ccc-ld inside this process (printed as `ccc-ld ...` for `-###`/`-v`).
     fn link_in_process(&mut self, args: &[String]) -> bool {
-        if self.opts.verbose {
-            let line: Vec<String> = args.iter().map(|a| if self.opts.dry_run { format!("\"{a}\"") } else { a.clone() }).collect();
-            eprintln!(" ccc-ld {}", line.join(" "));
-        }
-        if self.opts.dry_run {
+        if self.echo_command("ccc-ld", args) {
             return true;
         }
         match ccc_ld::main_with_args(args) {
@@ -642,11 +648,7 @@ impl Driver {
 
     /// Run an external tool (or print it for `-###`/`-v`).
     fn run_command(&mut self, cmd: &[String]) -> bool {
-        if self.opts.verbose {
-            let line: Vec<String> = cmd.iter().map(|a| if self.opts.dry_run { format!("\"{a}\"") } else { a.clone() }).collect();
-            eprintln!(" {}", line.join(" "));
-        }
-        if self.opts.dry_run {
+        if self.echo_command(&cmd[0], &cmd[1..]) {
             return true;
         }
         match Command::new(&cmd[0]).args(&cmd[1..]).status() {

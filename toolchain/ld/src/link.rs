@@ -55,13 +55,7 @@ pub fn link(mut opts: Options) -> Result<()> {
     img.eh_fde_count = l.count_fdes();
     l.size_synthetic(&mut img);
     l.layout(&mut img);
-    l.resolve_defsym_values(&img)?;
-    l.assign_shdr_index(&mut img);
-    let bytes = l.write_image(&img)?;
-    if let Some(map) = &l.opts.print_map {
-        std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
-    }
-    write_atomically(&l.opts.output, &bytes, true)
+    finish(&mut l, &mut img)
 }
 
 /// The pipeline under a `-T` script: placement and addresses come from the script.
@@ -112,11 +106,16 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
     img.eh_fde_count = l.count_fdes();
     l.size_synthetic(&mut img);
     l.layout_scripted(&mut img, &script, &mut steps)?;
-    l.resolve_defsym_values(&img)?;
-    l.assign_shdr_index(&mut img);
-    let bytes = l.write_image(&img)?;
+    finish(&mut l, &mut img)
+}
+
+/// After layout, with or without a script: symbol values, section indices, the file, the map.
+fn finish(l: &mut Linker, img: &mut Image) -> Result<()> {
+    l.resolve_defsym_values(img)?;
+    l.assign_shdr_index(img);
+    let bytes = l.write_image(img)?;
     if let Some(map) = &l.opts.print_map {
-        std::fs::write(map, l.map_text(&img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
+        std::fs::write(map, l.map_text(img)).map_err(|e| err!("cannot write map file {}: {}", map, e))?;
     }
     write_atomically(&l.opts.output, &bytes, true)
 }
