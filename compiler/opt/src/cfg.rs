@@ -35,21 +35,9 @@ fn address_taken_blocks(f: &Function) -> Vec<bool> {
     taken
 }
 
-/// Integer constants defined by `IConst` (by value index).
-fn constants(f: &Function) -> Vec<Option<i128>> {
-    let mut c = vec![None; f.values.len()];
-    for b in &f.layout {
-        for inst in &f.blocks[b.index()].insts {
-            if let (InstKind::IConst { value, .. }, Some(r)) = (&inst.kind, inst.result) {
-                c[r.index()] = Some(*value);
-            }
-        }
-    }
-    c
-}
 
 fn fold_constant_branches(f: &mut Function) -> bool {
-    let consts = constants(f);
+    let consts = crate::int_constants(f);
     let mut changed = false;
     for b in f.layout.clone() {
         let Some(last) = f.blocks[b.index()].insts.last_mut() else { continue };

@@ -23,7 +23,7 @@ struct Fact {
 
 pub fn run(f: &mut Function) -> bool {
     let dom = DomTree::compute(f);
-    let consts = constants(f);
+    let consts = crate::int_constants(f);
     let compares = compares(f);
     let entry_facts: Vec<Vec<Fact>> = (0..f.blocks.len()).map(|b| edge_facts(f, &dom, &consts, &compares, Block::new(b))).collect();
     if entry_facts.iter().all(Vec::is_empty) {
@@ -58,17 +58,6 @@ pub fn run(f: &mut Function) -> bool {
     changed
 }
 
-fn constants(f: &Function) -> Vec<Option<i128>> {
-    let mut consts = vec![None; f.values.len()];
-    for b in &f.layout {
-        for i in &f.blocks[b.index()].insts {
-            if let (InstKind::IConst { value, .. }, Some(r)) = (&i.kind, i.result) {
-                consts[r.index()] = Some(*value);
-            }
-        }
-    }
-    consts
-}
 
 /// The integer comparison defining each value, if any.
 fn compares(f: &Function) -> Vec<Option<(IntCC, Type, Value, Value)>> {

@@ -130,3 +130,16 @@ fn check(f: &Function, pass: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Integer constants defined by `IConst`, by value index (passes that decide compares).
+pub(crate) fn int_constants(f: &ccc_ir::Function) -> Vec<Option<i128>> {
+    let mut c = vec![None; f.values.len()];
+    for b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            if let (ccc_ir::InstKind::IConst { value, .. }, Some(r)) = (&inst.kind, inst.result) {
+                c[r.index()] = Some(*value);
+            }
+        }
+    }
+    c
+}

@@ -39,7 +39,7 @@ pub fn run(f: &mut Function) -> bool {
     if f.calls_returns_twice || f.slots.is_empty() {
         return false;
     }
-    let consts = constants(f);
+    let consts = crate::int_constants(f);
     let addr = slot_offsets(f, &consts);
     let uses = slot_uses(f, &consts, &addr);
     let mut fields: Vec<Option<Vec<Field>>> = vec![None; f.slots.len()];
@@ -58,17 +58,6 @@ pub fn run(f: &mut Function) -> bool {
     any
 }
 
-fn constants(f: &Function) -> Vec<Option<i128>> {
-    let mut consts = vec![None; f.values.len()];
-    for b in &f.layout {
-        for i in &f.blocks[b.index()].insts {
-            if let (InstKind::IConst { value, .. }, Some(r)) = (&i.kind, i.result) {
-                consts[r.index()] = Some(*value);
-            }
-        }
-    }
-    consts
-}
 
 /// Values that are a slot's address plus a constant offset (in dominance
 /// order, so every definition is seen before its uses).

@@ -18,14 +18,7 @@ pub fn run(f: &mut Function) -> bool {
     let preds = f.predecessors();
     // Constants of the whole function, computed once (the per-edge
     // evaluation adds the join block's own values to a copy).
-    let mut consts: Vec<Option<i128>> = vec![None; f.values.len()];
-    for bl in &f.layout {
-        for i in &f.blocks[bl.index()].insts {
-            if let (InstKind::IConst { value, .. }, Some(r)) = (&i.kind, i.result) {
-                consts[r.index()] = Some(*value);
-            }
-        }
-    }
+    let mut consts = crate::int_constants(f);
     for b in f.layout.clone() {
         if !is_threadable(f, b, &used_outside) {
             continue;
