@@ -80,10 +80,12 @@ pub struct Options {
     pub orphan_handling: Option<String>,
     /// `--emit-relocs`: keep the inputs' relocations in the output.
     pub emit_relocs: bool,
+    /// `-m EMULATION`: the target (else taken from the first object).
+    pub emulation: Option<String>,
 }
 
 /// Options taking a separate argument that we accept and ignore.
-const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-m", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "-O"];
+const IGNORED_WITH_ARG: &[&str] = &["-plugin", "-rpath-link", "--rpath-link", "-Map", "--plugin", "-y", "--trace-symbol", "-O"];
 /// Flags we accept and ignore: they change diagnostics, speed or debug info, not the program.
 const IGNORED: &[&str] = &[
     "-O1", "-O2", "-O0", "--sort-common",
@@ -95,6 +97,9 @@ const IGNORED: &[&str] = &[
     "--reduce-memory-overheads", "-Qy", "-qmagic", "--disable-new-dtags-warn", "--ignore-unresolved-symbol",
     "--enable-new-dtags", "--disable-new-dtags", "--no-ld-generated-unwind-info", "--ld-generated-unwind-info",
     "--warn-textrel", "--discard-none", "--no-warnings", "-w", "--error-unresolved-symbols", "--warn-unresolved-symbols",
+    // Cortex-A53 errata workarounds (Debian's aarch64 GCC passes the first): they only matter
+    // on that core's early revisions; ccc-ld does not rewrite the affected sequences yet.
+    "--fix-cortex-a53-843419", "--no-fix-cortex-a53-843419", "--fix-cortex-a53-835769", "--no-fix-cortex-a53-835769",
 ];
 
 impl Options {
@@ -161,6 +166,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         script: None,
         orphan_handling: None,
         emit_relocs: false,
+        emulation: None,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -256,6 +262,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
                 o.orphan_handling = Some(v);
             }
             "-emit-relocs" | "-q" => o.emit_relocs = true,
+            "-m" if a == "-m" => o.emulation = Some(arg(&mut i)?),
             _ if k.starts_with("-plugin-opt") || k.starts_with("-plugin") => {
                 if val.is_none() && (k == "-plugin") {
                     i += 1;
@@ -272,7 +279,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
             _ if a.starts_with("-l") => o.inputs.push(Input::Lib(a[2..].to_string(), flags)),
             _ if a.starts_with("-z") => z_option(&mut o, &a[2..])?,
             _ if a.starts_with("-e") && a.len() > 2 && !a.starts_with("-export") => o.entry = Some(a[2..].to_string()),
-            _ if a.starts_with("-O") || a.starts_with("-m") || a.starts_with("--compress-debug") || a.starts_with("--threads") || a.starts_with("--build-id") => {}
+            _ if a.starts_with("-m") && !a.starts_with("--") => o.emulation = Some(a[2..].to_string()),
+            _ if a.starts_with("-O") || a.starts_with("--compress-debug") || a.starts_with("--threads") || a.starts_with("--build-id") => {}
             _ => bail!("unrecognized option '{}'", a),
         }
         i += 1;

@@ -163,6 +163,10 @@ impl StrTab {
 
 pub struct Image {
     pub kind: OutputKind,
+    /// Reserved words at the start of `.got.plt` (the target's [`Target::got_plt_header`]).
+    ///
+    /// [`Target::got_plt_header`]: crate::arch::Target::got_plt_header
+    pub got_plt_reserved: u64,
     pub secs: Vec<OutSec>,
     pub synth_idx: HashMap<Synth, usize>,
     pub got: Vec<(SymRef, GotKind)>,
@@ -202,6 +206,7 @@ impl Image {
     pub fn new(kind: OutputKind) -> Image {
         Image {
             kind,
+            got_plt_reserved: 3,
             secs: vec![],
             synth_idx: HashMap::default(),
             got: vec![],
@@ -261,9 +266,9 @@ impl Image {
         self.addr_of(Synth::Got) + i as u64 * 8
     }
 
-    /// .got.plt: three reserved words, then one slot per PLT entry.
+    /// .got.plt: the reserved words, then one slot per PLT entry.
     pub fn got_plt_slot_addr(&self, i: usize) -> u64 {
-        self.addr_of(Synth::GotPlt) + (3 + i as u64) * 8
+        self.addr_of(Synth::GotPlt) + (self.got_plt_reserved + i as u64) * 8
     }
 
     pub fn plt_entry_addr(&self, i: usize, plt0: u64, entry: u64) -> u64 {

@@ -34,7 +34,7 @@ impl Linker {
             let sec_bound = n.strip_prefix("__start_").or_else(|| n.strip_prefix("__stop_"));
             let ours = match sec_bound {
                 Some(sec) => is_c_ident(sec) && img.secs.iter().any(|o| o.name == sec),
-                None => LINKER_SYMS.contains(&n.as_str()) && (n != "_DYNAMIC" || img.dynamic()),
+                None => (LINKER_SYMS.contains(&n.as_str()) && (n != "_DYNAMIC" || img.dynamic())) || self.target.linker_symbols().contains(&n.as_str()),
             };
             if ours {
                 if let Some(g) = self.lookup(&n) {
@@ -52,7 +52,7 @@ impl Linker {
         }
         sizes.push((Synth::BuildId, 16 + 20));
         sizes.push((Synth::Got, 8 * img.got.len() as u64));
-        sizes.push((Synth::GotPlt, 8 * (3 + img.plt.len() as u64)));
+        sizes.push((Synth::GotPlt, 8 * (img.got_plt_reserved + img.plt.len() as u64)));
         let plt0 = if img.has_lazy_plt() { t.plt0_size() } else { 0 };
         sizes.push((Synth::Plt, if img.plt.is_empty() { 0 } else { plt0 + t.plt_entry_size() * img.plt.len() as u64 }));
         sizes.push((Synth::RelaDyn, 24 * img.dynrel.len() as u64));
@@ -225,7 +225,7 @@ impl Linker {
             let n = self.syms[g].name.as_str();
             let arr = |name: &str, end: bool| bounds(name).map_or(edata, |(a, b)| if end { b } else { a });
             let v = match n {
-                "_GLOBAL_OFFSET_TABLE_" => img.got_base(),
+                "_GLOBAL_OFFSET_TABLE_" => self.gotsym(img).0,
                 "_DYNAMIC" => img.addr_of(Synth::Dynamic),
                 "__ehdr_start" | "__executable_start" => img.base,
                 "_etext" | "etext" | "__etext" => text_end,
@@ -242,6 +242,9 @@ impl Linker {
                 "__rela_iplt_end" => rela_iplt.1,
                 "__GNU_EH_FRAME_HDR" => img.addr_of(Synth::EhFrameHdr),
                 "__dso_handle" => img.base,
+                // RISC-V's gp: GNU's default script puts it 2 KiB into the small data, so
+                // that gp-relative accesses reach both ways (we never make such accesses).
+                "__global_pointer$" => bounds(".sdata").map_or(edata, |b| b.0) + 0x800,
                 _ => {
                     if let Some(s) = n.strip_prefix("__start_") {
                         bounds(s).map_or(0, |b| b.0)

@@ -5,6 +5,7 @@
 //! → `dynamic` (tables) → `layout` (addresses, segments) → `reloc` + `write` (bytes).
 //! Target specifics live in `arch/<target>.rs` behind `arch::Target`.
 
+pub mod align;
 pub mod arch;
 pub mod archive;
 pub mod args;

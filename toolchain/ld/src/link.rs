@@ -19,7 +19,8 @@ pub fn link(mut opts: Options) -> Result<()> {
             opts.inputs.push(crate::args::Input::File(f.clone(), Default::default()));
         }
     }
-    let mut l = Linker::new(opts, &crate::arch::x86_64::X86_64);
+    let target = crate::arch::select(&opts)?;
+    let mut l = Linker::new(opts, target);
     l.load_all()?;
 
     if l.opts.relocatable {
@@ -34,7 +35,7 @@ pub fn link(mut opts: Options) -> Result<()> {
         return link_scripted(l, s);
     }
     l.apply_defsyms()?;
-    let mut img = Image::new(l.opts.output_kind());
+    let mut img = l.new_image();
     if l.opts.gc_sections {
         l.gc_sections(img.kind == crate::args::OutputKind::Shared);
     }
@@ -64,12 +65,7 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
         script = crate::scripted::with_default_layout(script, l.opts.output_kind(), l.opts.script.as_deref().unwrap_or(""))?;
     }
     l.apply_defsyms()?;
-    let kind = match l.opts.output_kind() {
-        // Without shared libraries there is nothing for ld.so to do (GNU writes no .interp).
-        crate::args::OutputKind::Exec if l.libs.is_empty() => crate::args::OutputKind::StaticExec,
-        k => k,
-    };
-    let mut img = Image::new(kind);
+    let mut img = l.new_image();
     l.define_script_symbols(&mut script);
     l.script_versions = !script.versions.is_empty();
     if l.opts.entry.is_none() {
@@ -335,5 +331,23 @@ fn parse_num(s: &str) -> Option<u64> {
         u64::from_str_radix(h, 16).ok()
     } else {
         s.parse().ok()
+    }
+}
+
+impl Linker {
+    /// What the options ask for, except that an executable linked against no shared library
+    /// is static: there is nothing for ld.so to do (GNU ld writes no `.interp`; AArch64 GCC
+    /// links `-static` programs with just `-Bstatic`).
+    fn new_image(&self) -> Image {
+        let mut img = Image::new(self.output_kind());
+        img.got_plt_reserved = self.target.got_plt_header(0).len() as u64;
+        img
+    }
+
+    fn output_kind(&self) -> crate::args::OutputKind {
+        match self.opts.output_kind() {
+            crate::args::OutputKind::Exec if self.libs.is_empty() => crate::args::OutputKind::StaticExec,
+            k => k,
+        }
     }
 }

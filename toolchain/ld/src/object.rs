@@ -69,14 +69,14 @@ pub struct Object {
 pub const NO_OUT: usize = usize::MAX;
 
 impl Object {
-    pub fn parse(name: String, data: Vec<u8>) -> Result<Object> {
+    pub fn parse(name: String, data: Vec<u8>, machine: u16) -> Result<Object> {
         let b = Bytes::new(&data, &name);
         let eh = parse_ehdr(&b)?;
         if eh.kind != ET_REL {
             bail!("{}: not a relocatable object", name);
         }
-        if eh.machine != 62 {
-            bail!("{}: file is for machine {}, not x86-64 (e_machine 62)", name, eh.machine);
+        if eh.machine != machine {
+            bail!("{}: file is for {}, not {} (e_machine {})", name, machine_name(eh.machine), machine_name(machine), eh.machine);
         }
         let shdrs = parse_shdrs(&b, &eh)?;
         let shstr = match shdrs.get(eh.shstrndx as usize) {
@@ -209,5 +209,16 @@ impl Object {
         }
         // Ranges were checked in `parse`.
         &self.data[s.offset as usize..(s.offset + s.size) as usize]
+    }
+}
+
+/// The ELF machine names of the targets we know, for diagnostics.
+pub fn machine_name(m: u16) -> String {
+    match m {
+        3 => "i386".into(),
+        62 => "x86-64".into(),
+        183 => "AArch64".into(),
+        243 => "RISC-V".into(),
+        _ => format!("machine {m}"),
     }
 }

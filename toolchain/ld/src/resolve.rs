@@ -153,11 +153,11 @@ impl Linker {
                 if self.opts.static_link {
                     bail!("attempted static link of dynamic object `{}'", path);
                 }
-                let lib = SharedLib::parse(path.to_string(), &data, flags.as_needed)?;
+                let lib = SharedLib::parse(path.to_string(), &data, flags.as_needed, self.target.machine())?;
                 self.add_shared(lib);
                 return Ok(());
             }
-            return self.add_object(Object::parse(path.to_string(), data)?);
+            return self.add_object(Object::parse(path.to_string(), data, self.target.machine())?);
         }
         if is_archive(&data) {
             let ar = Archive::parse(path.to_string(), data)?;
@@ -271,7 +271,7 @@ impl Linker {
         if !is_elf(&m.data) {
             return Ok(()); // GNU ld skips non-object members (e.g. LLVM bitcode needs a plugin)
         }
-        self.add_object(Object::parse(name, m.data)?)
+        self.add_object(Object::parse(name, m.data, self.target.machine())?)
     }
 
     /// `--wrap=SYM`: undefined `SYM` means `__wrap_SYM`, undefined `__real_SYM` means `SYM`.
@@ -298,6 +298,7 @@ impl Linker {
     }
 
     pub fn add_object(&mut self, mut obj: Object) -> Result<()> {
+        self.target.prepare_object(&mut obj, self.opts.relocatable)?;
         // Slim LTO objects hold only GCC's intermediate code; GNU ld compiles them through
         // the plugin, which we do not run: linking them would silently drop their code.
         if obj.syms.iter().any(|s| s.name == "__gnu_lto_slim") {

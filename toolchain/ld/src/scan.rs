@@ -49,7 +49,7 @@ impl Linker {
         let ifunc = self.is_ifunc(r);
         let pic = img.pic();
         let dso = img.kind == crate::args::OutputKind::Shared;
-        if dso && matches!(kind, TlsDescPc | RelKind::TlsDescCall | RelKind::TpOff { .. }) {
+        if dso && matches!(kind, TlsDescPc | RelKind::TlsDescCall | RelKind::TlsDescLo | RelKind::TpOff { .. }) {
             return Err(err!("{}: {} against `{}': TLS models other than initial-exec are not supported in shared objects yet", self.objs[oi].name, self.target.reloc_name(rtype), self.sym_name(r)));
         }
         match kind {
@@ -85,7 +85,7 @@ impl Linker {
                 }
                 self.direct_ref(img, r);
             }
-            Pc { .. } => self.direct_ref(img, r),
+            Pc { .. } | RelKind::PagePc | RelKind::AbsLo => self.direct_ref(img, r),
             Plt32 | PltOff => {
                 // In a shared object a call to its own default-visibility function goes
                 // through the PLT too: the executable or a preload may interpose it.
@@ -100,8 +100,8 @@ impl Linker {
                     self.add_got(img, r, GotKind::Addr);
                 }
             }
-            GotPc { .. } | Got { .. } => self.add_got(img, r, GotKind::Addr),
-            GotTpOff => self.add_got(img, r, GotKind::TpOff),
+            GotPc { .. } | Got { .. } | RelKind::GotPagePc | RelKind::GotLo | RelKind::GotFromGotPage => self.add_got(img, r, GotKind::Addr),
+            GotTpOff | RelKind::GotTpOffPagePc | RelKind::GotTpOffLo => self.add_got(img, r, GotKind::TpOff),
             TlsGd if dso => {
                 self.add_got(img, r, GotKind::TlsGd);
             }

@@ -26,14 +26,14 @@ pub struct SharedLib {
 }
 
 impl SharedLib {
-    pub fn parse(path: String, data: &[u8], as_needed: bool) -> Result<SharedLib> {
+    pub fn parse(path: String, data: &[u8], as_needed: bool, machine: u16) -> Result<SharedLib> {
         let b = Bytes::new(data, &path);
         let eh = parse_ehdr(&b)?;
         if eh.kind != ET_DYN {
             bail!("{}: not a shared library", path);
         }
-        if eh.machine != 62 {
-            bail!("{}: incompatible machine {}", path, eh.machine);
+        if eh.machine != machine {
+            bail!("{}: incompatible machine: {}, not {}", path, crate::object::machine_name(eh.machine), crate::object::machine_name(machine));
         }
         let shdrs = parse_shdrs(&b, &eh)?;
         let find = |k: u32| shdrs.iter().find(|s| s.kind == k);

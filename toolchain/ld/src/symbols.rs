@@ -140,6 +140,13 @@ impl Linker {
     }
 
     /// The address a reference resolves to: the PLT entry for IFUNCs and imported functions.
+    /// The address of `_GLOBAL_OFFSET_TABLE_` and its output section.
+    pub fn gotsym(&self, img: &Image) -> (u64, Option<usize>) {
+        let s = if self.target.gotsym_at_got() && !img.got.is_empty() { Synth::Got } else { Synth::GotPlt };
+        let s = if img.synth_idx.contains_key(&s) { s } else { Synth::GotPlt };
+        (img.addr_of(s), img.synth_idx.get(&s).copied())
+    }
+
     pub fn target_addr(&self, img: &Image, r: SymRef) -> u64 {
         if img.plt_map.contains_key(&r) && (self.is_ifunc(r) || ((self.is_shared(r) || self.is_undef(r) || self.is_preemptible(img, r)) && !self.has_copy(img, r))) {
             return self.plt_addr(img, r);
@@ -154,7 +161,10 @@ impl Linker {
     /// Offset from the thread pointer (x86-64/variant II: TLS block ends at tp).
     pub fn tpoff(&self, img: &Image, addr: u64) -> i64 {
         match img.tls {
-            Some((start, size, align)) => addr.wrapping_sub(start).wrapping_sub(align_up(size, align)) as i64,
+            Some((start, size, align)) => match self.target.tls_layout() {
+                crate::arch::TlsLayout::BlockBelowTp => addr.wrapping_sub(start).wrapping_sub(align_up(size, align)) as i64,
+                crate::arch::TlsLayout::BlockAboveTp { tcb } => addr.wrapping_sub(start).wrapping_add(align_up(tcb, align)) as i64,
+            },
             None => 0,
         }
     }

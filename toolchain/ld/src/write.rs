@@ -85,12 +85,13 @@ impl Linker {
                 }
             }
             Synth::GotPlt => {
-                v.put64(if img.dynamic() { img.addr_of(Synth::Dynamic) } else { 0 });
-                v.put64(0);
-                v.put64(0);
+                let dynamic = if img.dynamic() { img.addr_of(Synth::Dynamic) } else { 0 };
+                for w in t.got_plt_header(dynamic) {
+                    v.put64(w);
+                }
                 let plt0 = if img.has_lazy_plt() { t.plt0_size() } else { 0 };
                 for (i, p) in img.plt.iter().enumerate() {
-                    v.put64(if p.ifunc { 0 } else { img.plt_entry_addr(i, plt0, t.plt_entry_size()) + 6 });
+                    v.put64(if p.ifunc { 0 } else { t.lazy_slot(img.plt_entry_addr(i, plt0, t.plt_entry_size()), img.addr_of(Synth::Plt)) });
                 }
             }
             Synth::Plt => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::arch::X86_64;
+use crate::arch::Arch;
 use crate::ctx::Ctx;
 use crate::oracle::Oracle;
 use crate::report::TestResult;
@@ -16,6 +16,7 @@ use crate::suites::torture::{run_dir, test_name, COMPILE_TIMEOUT, RUN_TIMEOUT};
 use crate::{dg, proc};
 
 pub struct Ld {
+    pub arch: &'static Arch,
     /// `pie` (GCC's default), `nopie`, `static`, `static-pie`.
     pub mode: &'static str,
 }
@@ -33,12 +34,12 @@ impl Ld {
 
 impl super::Suite for Ld {
     fn name(&self) -> String {
-        format!("ld-x86_64-{}", self.mode)
+        format!("ld-{}-{}", self.arch.name, self.mode)
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
         let bindir = build_linker(ctx)?;
-        run_dir(ctx, &self.name(), "execute", &X86_64, |f, work, oracle, gcc_id| self.one(f, work, oracle, gcc_id, &bindir))
+        run_dir(ctx, &self.name(), "execute", self.arch, |f, work, oracle, gcc_id| self.one(f, work, oracle, gcc_id, &bindir))
     }
 }
 
@@ -67,8 +68,8 @@ struct RunOutcome {
 
 /// Runs of a binary; the GNU-linked one runs twice so that programs printing addresses
 /// (ASLR makes them differ between runs) are compared by exit status only.
-fn link_and_run(obj: &Path, mode_flags: &[&str], bindir: Option<&Path>, out: &Path, timeout: Duration, runs: usize) -> Result<RunOutcome, String> {
-    let mut cmd = Command::new("gcc");
+fn link_and_run(arch: &Arch, obj: &Path, mode_flags: &[&str], bindir: Option<&Path>, out: &Path, timeout: Duration, runs: usize) -> Result<RunOutcome, String> {
+    let mut cmd = Command::new(arch.gcc);
     if let Some(b) = bindir {
         cmd.arg(format!("-B{}/", b.display()));
     }
@@ -78,7 +79,7 @@ fn link_and_run(obj: &Path, mode_flags: &[&str], bindir: Option<&Path>, out: &Pa
     if !o.status.success() || !out.exists() {
         return Err(format!("link: {}: {}", o.status.describe(), proc::first_error_line(&o.stderr_str())));
     }
-    let mut run = Command::new(out);
+    let mut run = arch.run_command(out);
     if let Some(d) = out.parent() {
         run.current_dir(d);
     }
@@ -109,7 +110,7 @@ impl Ld {
         let name = test_name(f);
         let Ok(bytes) = std::fs::read(f) else { return TestResult::fail(name, "cannot read source", "") };
         let src = String::from_utf8_lossy(&bytes);
-        let plan = dg::plan(&src, &X86_64, "-O2");
+        let plan = dg::plan(&src, self.arch, "-O2");
         if let Some(why) = plan.skip {
             return TestResult::skip(name, why);
         }
@@ -122,21 +123,21 @@ impl Ld {
         let tdir = work.join(name.trim_end_matches(".c"));
         let _ = std::fs::create_dir_all(&tdir);
         let obj = tdir.join("t.o");
-        let mut cc = Command::new("gcc");
+        let mut cc = Command::new(self.arch.gcc);
         cc.arg("-c").arg(f).args(&flags).arg("-o").arg(&obj).current_dir(&tdir);
         let o = proc::run(&mut cc, COMPILE_TIMEOUT);
         if !o.status.success() {
             return TestResult::skip(name, format!("gcc -c fails: {}", proc::first_error_line(&o.stderr_str())));
         }
         let modes = self.mode_flags();
-        let k = key(&[&bytes, flags.join(" ").as_bytes(), gcc_id.as_bytes(), self.mode.as_bytes(), b"v2"]);
-        let gnu = oracle.get_or(&k, || match link_and_run(&obj, modes, None, &tdir.join("gnu.out"), timeout, 2) {
+        let k = key(&[&bytes, flags.join(" ").as_bytes(), gcc_id.as_bytes(), self.arch.name.as_bytes(), self.mode.as_bytes(), b"v2"]);
+        let gnu = oracle.get_or(&k, || match link_and_run(self.arch, &obj, modes, None, &tdir.join("gnu.out"), timeout, 2) {
             Ok(r) if r.ok => format!("pass {}", r.summary),
             Ok(r) => format!("fail {}", r.summary),
             Err(e) => format!("fail {e}"),
         });
         let Some(expect) = gnu.strip_prefix("pass ") else { return TestResult::skip(name, format!("GNU ld: {gnu}")) };
-        match link_and_run(&obj, modes, Some(bindir), &tdir.join("ccc.out"), timeout, 1) {
+        match link_and_run(self.arch, &obj, modes, Some(bindir), &tdir.join("ccc.out"), timeout, 1) {
             Ok(r) if same(&r.summary, expect) => {
                 let _ = std::fs::remove_dir_all(&tdir);
                 TestResult::pass(name)

@@ -50,9 +50,17 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, gcc_files: None }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, gcc_files: Some("gcc-16bit.files") }),
         Box::new(asm_kernel::AsmKernelX86_64),
-        Box::new(ld::Ld { mode: "pie" }),
-        Box::new(ld::Ld { mode: "nopie" }),
-        Box::new(ld::Ld { mode: "static" }),
-        Box::new(ld::Ld { mode: "static-pie" }),
+        Box::new(ld::Ld { arch: &X86_64, mode: "pie" }),
+        Box::new(ld::Ld { arch: &X86_64, mode: "nopie" }),
+        Box::new(ld::Ld { arch: &X86_64, mode: "static" }),
+        Box::new(ld::Ld { arch: &X86_64, mode: "static-pie" }),
+        Box::new(ld::Ld { arch: &AARCH64, mode: "pie" }),
+        Box::new(ld::Ld { arch: &AARCH64, mode: "nopie" }),
+        Box::new(ld::Ld { arch: &AARCH64, mode: "static" }),
+        Box::new(ld::Ld { arch: &AARCH64, mode: "static-pie" }),
+        // Debian's riscv64 GCC 12 has no rcrt1.o: no static-pie there.
+        Box::new(ld::Ld { arch: &RISCV64, mode: "pie" }),
+        Box::new(ld::Ld { arch: &RISCV64, mode: "nopie" }),
+        Box::new(ld::Ld { arch: &RISCV64, mode: "static" }),
     ]
 }

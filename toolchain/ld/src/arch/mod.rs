@@ -1,6 +1,8 @@
 //! What a target contributes: relocation kinds, PLT bytes, code rewrites for relaxation.
 //! The generic linker decides *what* each relocation needs; the target says *how*.
 
+pub mod aarch64;
+pub mod riscv64;
 pub mod x86_64;
 
 use crate::error::Result;
@@ -37,6 +39,55 @@ pub enum RelKind {
     TpOff { size: u8 },
     TlsDescPc,
     TlsDescCall,
+    /// Page(S + A) - Page(P): AArch64 `adrp`; pages are 4 KiB.
+    PagePc,
+    /// S + A whose low bits complete a [`RelKind::PagePc`] (AArch64 `:lo12:`): PC-relative
+    /// as a pair, so no PIC error and no dynamic relocation.
+    AbsLo,
+    /// Page(G + A) - Page(P), G the address of the symbol's GOT entry.
+    GotPagePc,
+    /// G + A, the low bits of the GOT entry's address.
+    GotLo,
+    /// G + A - Page(GOT): a GOT entry from the page of `_GLOBAL_OFFSET_TABLE_`.
+    GotFromGotPage,
+    /// The same two for the symbol's tp-offset GOT entry (initial-exec TLS).
+    GotTpOffPagePc,
+    GotTpOffLo,
+    /// The low 12 bits of the value of the high-part relocation at the labelled instruction
+    /// this one names (RISC-V `%pcrel_lo`): the target's field keeps the low bits.
+    PcRelLo,
+    /// The instructions of a TLS descriptor sequence after its first (AArch64 `ldr`/`add`
+    /// of `:tlsdesc_lo12:`), rewritten with it in executables.
+    TlsDescLo,
+}
+
+/// Where the thread pointer points relative to the executable's TLS block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsLayout {
+    /// The block ends at the thread pointer (x86-64): offsets are negative.
+    BlockBelowTp,
+    /// The block starts `tcb` bytes above the thread pointer, aligned (AArch64: 16, RISC-V: 0).
+    BlockAboveTp { tcb: u64 },
+}
+
+/// Where a relaxed TLS descriptor sequence ends up.
+#[derive(Clone, Copy, Debug)]
+pub enum DescTarget {
+    /// Local-exec: the tp offset itself.
+    Le(i64),
+    /// Initial-exec: the address of the symbol's tp-offset GOT entry.
+    Ie(u64),
+}
+
+/// Why a value could not be stored in its field.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FieldError {
+    /// The value does not fit.
+    Overflow,
+    /// The low bits an instruction cannot encode are not zero (scaled offsets, branches).
+    Misaligned,
+    /// The field lies outside its section.
+    OutOfSection,
 }
 
 /// Dynamic relocation numbers of a target.
@@ -77,4 +128,68 @@ pub trait Target: Sync {
     fn relax_desc_call(&self, code: &mut [u8], off: usize, what: &str) -> Result<()>;
     /// How many bytes after a GD/LD field the call to __tls_get_addr's relocation sits.
     fn tls_call_reloc_delta(&self, ld: bool) -> u64;
+    /// Rewrite one instruction after the first of a TLS descriptor sequence ([`RelKind::TlsDescLo`]).
+    fn relax_desc_lo(&self, _r_type: u32, _code: &mut [u8], _off: usize, _to: DescTarget, what: &str) -> Result<()> {
+        crate::bail!("{}: TLS descriptor relocation not expected on this target", what)
+    }
+    /// `_GLOBAL_OFFSET_TABLE_` is the start of `.got` (AArch64) rather than of `.got.plt`.
+    fn gotsym_at_got(&self) -> bool {
+        false
+    }
+    fn tls_layout(&self) -> TlsLayout {
+        TlsLayout::BlockBelowTp
+    }
+    /// Symbols the linker defines for this target when they are referenced.
+    fn linker_symbols(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Adjust an object as it is loaded, before its symbols and relocations are read
+    /// (RISC-V trims `R_RISCV_ALIGN` padding, except in `-r` links).
+    fn prepare_object(&self, _obj: &mut crate::object::Object, _relocatable: bool) -> Result<()> {
+        Ok(())
+    }
+    /// The reserved words at the start of `.got.plt` (ld.so fills in the resolver and the
+    /// link map); `dynamic` is the address of `.dynamic`, or 0.
+    fn got_plt_header(&self, dynamic: u64) -> Vec<u64> {
+        vec![dynamic, 0, 0]
+    }
+    /// The initial content of a lazily bound `.got.plt` slot.
+    fn lazy_slot(&self, plt_entry: u64, plt0: u64) -> u64;
+    /// Store `value` into the field of relocation `r_type` at `off` when the target encodes it
+    /// (instruction immediates, its own range checks): `Ok(true)`. `Ok(false)` leaves it to the
+    /// generic little-endian data store.
+    fn write_field(&self, _r_type: u32, _code: &mut [u8], _off: usize, _value: i64) -> std::result::Result<bool, FieldError> {
+        Ok(false)
+    }
+    /// The value of a direct branch to an undefined weak symbol that has no PLT entry, if the
+    /// target does not branch to address 0 (AArch64 branches to the next instruction).
+    fn undef_weak_branch(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// The target for `-m EMULATION`, or else for the first ELF object among the inputs.
+pub fn select(opts: &crate::args::Options) -> Result<&'static dyn Target> {
+    if let Some(m) = &opts.emulation {
+        return match m.as_str() {
+            "elf_x86_64" => Ok(&x86_64::X86_64),
+            "aarch64linux" | "aarch64elf" | "aarch64linuxb" => Ok(&aarch64::AArch64),
+            "elf64lriscv" | "elf64lriscv_lp64" | "elf64lriscv_lp64f" => Ok(&riscv64::Riscv64),
+            _ => crate::bail!("unrecognised emulation mode: {}\nSupported emulations: elf_x86_64 aarch64linux aarch64elf elf64lriscv", m),
+        };
+    }
+    for inp in &opts.inputs {
+        let crate::args::Input::File(p, _) = inp else { continue };
+        let mut head = [0u8; 20];
+        let Ok(mut f) = std::fs::File::open(p) else { continue };
+        if std::io::Read::read_exact(&mut f, &mut head).is_err() || &head[..4] != b"\x7fELF" {
+            continue;
+        }
+        return Ok(match u16::from_le_bytes([head[18], head[19]]) {
+            183 => &aarch64::AArch64,
+            243 => &riscv64::Riscv64,
+            _ => &x86_64::X86_64,
+        });
+    }
+    Ok(&x86_64::X86_64)
 }

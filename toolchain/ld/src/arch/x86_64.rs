@@ -195,6 +195,10 @@ impl Target for X86_64 {
         Ok(())
     }
 
+    fn lazy_slot(&self, plt_entry: u64, _plt0: u64) -> u64 {
+        plt_entry + 6 // the entry's `push $index`
+    }
+
     fn tls_call_reloc_delta(&self, ld: bool) -> u64 {
         if ld {
             5

@@ -185,7 +185,7 @@ impl Linker {
             let n = &self.syms[g].name;
             let header = img.phdrs.iter().find(|p| p.kind == PT_LOAD && p.offset == 0).map(|p| p.vaddr);
             let fixed = match n.as_str() {
-                "_GLOBAL_OFFSET_TABLE_" => Some((img.got_base(), img.synth_idx.get(&Synth::GotPlt).copied())),
+                "_GLOBAL_OFFSET_TABLE_" => Some(self.gotsym(img)),
                 "_DYNAMIC" => Some((img.addr_of(Synth::Dynamic), img.synth_idx.get(&Synth::Dynamic).copied())),
                 "__ehdr_start" | "__executable_start" => Some((header.unwrap_or(0), None)),
                 _ => None,
