@@ -584,16 +584,14 @@ impl Driver {
         let (staged, is_staged) = output::output_target(out);
         let staged_s = staged.to_string_lossy().into_owned();
         let args = link::ld_args(&self.opts, &self.tc, inputs, &staged_s);
-        // ccc's own linker, in-process: the default where it covers the target (x86-64 and
-        // AArch64 so far); `-fuse-ld=bfd` (or gold, lld, mold, a path) runs that linker instead, and so
+        // ccc's own linker, in-process: the default (x86-64, AArch64, RISC-V 64); `-fuse-ld=bfd` (or gold, lld, mold, a path) runs that linker instead, and so
         // does an `ld` in a `-B` directory, as with GCC (nixpkgs' cc-wrapper puts its ld
         // wrapper there).
         let own = match self.opts.fuse_ld.as_deref() {
             Some("ccc") => true,
             None => self.tc.find_in_b_prefixes("ld").is_none(),
             Some(_) => false,
-        } && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64)
-            && !self.opts.m16;
+        } && !self.opts.m16;
         let linked = if own {
             self.link_in_process(&args)
         } else {
