@@ -82,6 +82,8 @@ pub struct Options {
     pub emit_relocs: bool,
     /// `-m EMULATION`: the target (else taken from the first object).
     pub emulation: Option<String>,
+    /// `-n`/`-N`: segments are not page aligned in the file (the arm64 vDSO).
+    pub nmagic: bool,
 }
 
 /// Options taking a separate argument that we accept and ignore.
@@ -100,9 +102,21 @@ const IGNORED: &[&str] = &[
     // Cortex-A53 errata workarounds (Debian's aarch64 GCC passes the first): they only matter
     // on that core's early revisions; ccc-ld does not rewrite the affected sequences yet.
     "--fix-cortex-a53-843419", "--no-fix-cortex-a53-843419", "--fix-cortex-a53-835769", "--no-fix-cortex-a53-835769",
+    // AArch64 range-extension veneers: ccc-ld makes none (an out-of-range branch is an
+    // error), so there is nothing to make position-independent.
+    "--pic-veneer", "--no-pic-veneer",
 ];
 
 impl Options {
+    /// The alignment of segments in the file and in memory: a page, or nothing under `-n`.
+    pub fn segment_align(&self) -> u64 {
+        if self.nmagic {
+            1
+        } else {
+            self.max_page_size
+        }
+    }
+
     pub fn output_kind(&self) -> OutputKind {
         match (self.shared, self.static_link, self.pie) {
             (true, _, _) => OutputKind::Shared,
@@ -167,6 +181,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         orphan_handling: None,
         emit_relocs: false,
         emulation: None,
+        nmagic: false,
     };
     let mut flags = InputFlags::default();
     let mut stack: Vec<InputFlags> = vec![];
@@ -262,6 +277,8 @@ pub fn parse(args: &[String]) -> Result<Options> {
                 o.orphan_handling = Some(v);
             }
             "-emit-relocs" | "-q" => o.emit_relocs = true,
+            "-n" | "-nmagic" | "-N" | "-omagic" => o.nmagic = true,
+            "-no-omagic" => o.nmagic = false,
             "-m" if a == "-m" => o.emulation = Some(arg(&mut i)?),
             _ if k.starts_with("-plugin-opt") || k.starts_with("-plugin") => {
                 if val.is_none() && (k == "-plugin") {
@@ -365,5 +382,16 @@ mod tests {
         assert!(parse(&["--frobnicate".to_string()]).is_err());
         assert!(parse(&["-o".to_string()]).is_err());
         assert_eq!(parse(&["-T".to_string(), "x.ld".to_string()]).unwrap().script.as_deref(), Some("x.ld"));
+    }
+
+    #[test]
+    fn target_and_nmagic() {
+        let o = p(&["-maarch64linux", "--fix-cortex-a53-843419", "-o", "x", "a.o"]);
+        assert_eq!(o.emulation.as_deref(), Some("aarch64linux"));
+        assert_eq!(crate::arch::select(&o).unwrap().machine(), 183);
+        let o = p(&["-m", "elf64lriscv", "-n", "-z", "max-page-size=4096", "-o", "x", "a.o"]);
+        assert_eq!(crate::arch::select(&o).unwrap().machine(), 243);
+        assert_eq!((o.segment_align(), o.max_page_size), (1, 4096));
+        assert!(crate::arch::select(&p(&["-m", "elf_sparc", "a.o"])).is_err());
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
 //!        [--mix P [--seed S]] [--gcc-files LIST]   (ccc for a fraction P of the files, GCC for the rest)
-//!        [--ld bfd|ccc]   (the linker kbuild's LD runs; ccc: ccc-ld for x86-64/ELF64 links)
+//!        [--ld bfd|ccc]   (the linker kbuild's LD runs; ccc: ccc-ld, for every ELF64 link)
 //! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
 
 use super::arch::Arch;

@@ -18,14 +18,14 @@ pub fn default_source() -> PathBuf {
 }
 
 /// The tiny kernel build of the suites: `cc` compiles (but for a `gcc_files` list,
-/// `kernels/<arch>/<list>`); a ccc x86-64 kernel is also linked by ccc-ld.
+/// `kernels/<arch>/<list>`); a ccc kernel is also linked by ccc-ld.
 pub fn tiny_build(arch: Arch, cc: &Compiler, gcc_files: Option<&str>) -> KernelBuild {
     let mut build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
     if let Some(list) = gcc_files {
         let list = build.kernels_dir.join(arch.name()).join(list);
         build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list) });
     }
-    if arch == Arch::X86_64 && matches!(cc, Compiler::Ccc(_)) {
+    if matches!(cc, Compiler::Ccc(_)) {
         build = build.with_ccc_ld();
     }
     build

@@ -227,19 +227,11 @@ impl Target for AArch64 {
     }
 
     fn reloc_name(&self, t: u32) -> String {
-        NAMES.iter().find(|(n, _)| *n == t).map(|(_, s)| s.to_string()).unwrap_or_else(|| format!("relocation type {t}"))
+        super::name_in(NAMES, t)
     }
 
     fn dyn_types(&self) -> &'static DynTypes {
         &DYN
-    }
-
-    fn plt0_size(&self) -> u64 {
-        32
-    }
-
-    fn plt_entry_size(&self) -> u64 {
-        16
     }
 
     fn plt0(&self, plt0: u64, got_plt: u64) -> Vec<u8> {
@@ -255,16 +247,6 @@ impl Target for AArch64 {
         let words = [page_insn(0x9000_0010, addr, slot), 0xf940_0211 | lo12_scaled(slot, 3), 0x9100_0210 | lo12_scaled(slot, 0), 0xd61f_0220];
         words.iter().flat_map(|w| w.to_le_bytes()).collect()
     }
-
-    fn lazy_slot(&self, _plt_entry: u64, plt0: u64) -> u64 {
-        plt0
-    }
-
-    fn can_relax_got(&self, _code: &[u8], _off: usize) -> bool {
-        false
-    }
-
-    fn relax_got(&self, _code: &mut [u8], _off: usize) {}
 
     fn relax_gd_to_le(&self, _code: &mut [u8], _off: usize, _tpoff: i64, what: &str) -> Result<()> {
         bail!("{}: traditional TLS general-dynamic sequences (-mtls-dialect=trad) are not supported", what)
@@ -319,10 +301,6 @@ impl Target for AArch64 {
         desc_rd(code, off, 0xffff_fc1f, 0xd63f_0000, what)?;
         write32(code, off, NOP);
         Ok(())
-    }
-
-    fn tls_call_reloc_delta(&self, _ld: bool) -> u64 {
-        0
     }
 
     fn gotsym_at_got(&self) -> bool {

@@ -108,26 +108,46 @@ pub trait Target: Sync {
     fn classify(&self, r_type: u32) -> Option<RelKind>;
     fn reloc_name(&self, r_type: u32) -> String;
     fn dyn_types(&self) -> &'static DynTypes;
-    fn plt0_size(&self) -> u64;
-    fn plt_entry_size(&self) -> u64;
+    fn plt0_size(&self) -> u64 {
+        32
+    }
+    fn plt_entry_size(&self) -> u64 {
+        16
+    }
     /// PLT0: push the link map (GOT+8), jump to the resolver (GOT+16).
     fn plt0(&self, plt0_addr: u64, got_plt: u64) -> Vec<u8>;
     /// One PLT entry jumping through `slot`; `index` is its .rela.plt index for lazy binding.
     fn plt_entry(&self, addr: u64, slot: u64, index: u32, plt0_addr: u64) -> Vec<u8>;
     /// Can the GOT load at `off` (the field) become a direct address computation?
-    fn can_relax_got(&self, code: &[u8], off: usize) -> bool;
+    fn can_relax_got(&self, _code: &[u8], _off: usize) -> bool {
+        false
+    }
     /// Rewrite that GOT load; the caller then stores S + A - P in the field.
-    fn relax_got(&self, code: &mut [u8], off: usize);
+    fn relax_got(&self, _code: &mut [u8], _off: usize) {}
     /// General/local dynamic and TLS descriptor sequences rewritten for an executable.
-    fn relax_gd_to_le(&self, code: &mut [u8], off: usize, tpoff: i64, what: &str) -> Result<()>;
+    fn relax_gd_to_le(&self, _code: &mut [u8], _off: usize, _tpoff: i64, what: &str) -> Result<()> {
+        unsupported_tls(what, "general-dynamic")
+    }
     /// `place` is the address of `off`; `got` the address of the symbol's tp-offset entry.
-    fn relax_gd_to_ie(&self, code: &mut [u8], off: usize, place: u64, got: u64, what: &str) -> Result<()>;
-    fn relax_ld_to_le(&self, code: &mut [u8], off: usize, what: &str) -> Result<()>;
-    fn relax_desc_to_le(&self, code: &mut [u8], off: usize, tpoff: i64, what: &str) -> Result<()>;
-    fn relax_desc_to_ie(&self, code: &mut [u8], off: usize, place: u64, got: u64, what: &str) -> Result<()>;
-    fn relax_desc_call(&self, code: &mut [u8], off: usize, what: &str) -> Result<()>;
+    fn relax_gd_to_ie(&self, _code: &mut [u8], _off: usize, _place: u64, _got: u64, what: &str) -> Result<()> {
+        unsupported_tls(what, "general-dynamic")
+    }
+    fn relax_ld_to_le(&self, _code: &mut [u8], _off: usize, what: &str) -> Result<()> {
+        unsupported_tls(what, "local-dynamic")
+    }
+    fn relax_desc_to_le(&self, _code: &mut [u8], _off: usize, _tpoff: i64, what: &str) -> Result<()> {
+        unsupported_tls(what, "descriptor")
+    }
+    fn relax_desc_to_ie(&self, _code: &mut [u8], _off: usize, _place: u64, _got: u64, what: &str) -> Result<()> {
+        unsupported_tls(what, "descriptor")
+    }
+    fn relax_desc_call(&self, _code: &mut [u8], _off: usize, what: &str) -> Result<()> {
+        unsupported_tls(what, "descriptor")
+    }
     /// How many bytes after a GD/LD field the call to __tls_get_addr's relocation sits.
-    fn tls_call_reloc_delta(&self, ld: bool) -> u64;
+    fn tls_call_reloc_delta(&self, _ld: bool) -> u64 {
+        0
+    }
     /// Rewrite one instruction after the first of a TLS descriptor sequence ([`RelKind::TlsDescLo`]).
     fn relax_desc_lo(&self, _r_type: u32, _code: &mut [u8], _off: usize, _to: DescTarget, what: &str) -> Result<()> {
         crate::bail!("{}: TLS descriptor relocation not expected on this target", what)
@@ -154,7 +174,9 @@ pub trait Target: Sync {
         vec![dynamic, 0, 0]
     }
     /// The initial content of a lazily bound `.got.plt` slot.
-    fn lazy_slot(&self, plt_entry: u64, plt0: u64) -> u64;
+    fn lazy_slot(&self, _plt_entry: u64, plt0: u64) -> u64 {
+        plt0
+    }
     /// Store `value` into the field of relocation `r_type` at `off` when the target encodes it
     /// (instruction immediates, its own range checks): `Ok(true)`. `Ok(false)` leaves it to the
     /// generic little-endian data store.
@@ -166,6 +188,16 @@ pub trait Target: Sync {
     fn undef_weak_branch(&self) -> Option<i64> {
         None
     }
+}
+
+/// A relocation's name from a target's (number, name) table, for diagnostics.
+fn name_in(table: &[(u32, &str)], t: u32) -> String {
+    table.iter().find(|(n, _)| *n == t).map(|(_, s)| s.to_string()).unwrap_or_else(|| format!("relocation type {t}"))
+}
+
+/// The diagnostic of a TLS sequence a target has no rewrite for.
+fn unsupported_tls(what: &str, model: &str) -> Result<()> {
+    crate::bail!("{}: TLS {} sequences are not supported for this target yet", what, model)
 }
 
 /// The target for `-m EMULATION`, or else for the first ELF object among the inputs.

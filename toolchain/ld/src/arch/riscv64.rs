@@ -3,7 +3,6 @@
 //! layout, which is all correctness needs.
 
 use super::{DynTypes, FieldError, RelKind, Target, TlsLayout};
-use crate::bail;
 use crate::error::Result;
 
 pub struct Riscv64;
@@ -240,19 +239,11 @@ impl Target for Riscv64 {
     }
 
     fn reloc_name(&self, t: u32) -> String {
-        NAMES.iter().find(|(n, _)| *n == t).map(|(_, s)| s.to_string()).unwrap_or_else(|| format!("relocation type {t}"))
+        super::name_in(NAMES, t)
     }
 
     fn dyn_types(&self) -> &'static DynTypes {
         &DYN
-    }
-
-    fn plt0_size(&self) -> u64 {
-        32
-    }
-
-    fn plt_entry_size(&self) -> u64 {
-        16
     }
 
     fn plt0(&self, plt0: u64, got_plt: u64) -> Vec<u8> {
@@ -292,44 +283,6 @@ impl Target for Riscv64 {
 
     fn got_plt_header(&self, _dynamic: u64) -> Vec<u64> {
         vec![u64::MAX, 0] // ld.so stores the resolver and the link map
-    }
-
-    fn lazy_slot(&self, _plt_entry: u64, plt0: u64) -> u64 {
-        plt0
-    }
-
-    fn can_relax_got(&self, _code: &[u8], _off: usize) -> bool {
-        false
-    }
-
-    fn relax_got(&self, _code: &mut [u8], _off: usize) {}
-
-    fn relax_gd_to_le(&self, _code: &mut [u8], _off: usize, _tpoff: i64, what: &str) -> Result<()> {
-        bail!("{}: TLS general-dynamic sequences are not supported yet", what)
-    }
-
-    fn relax_gd_to_ie(&self, _code: &mut [u8], _off: usize, _place: u64, _got: u64, what: &str) -> Result<()> {
-        bail!("{}: TLS general-dynamic sequences are not supported yet", what)
-    }
-
-    fn relax_ld_to_le(&self, _code: &mut [u8], _off: usize, what: &str) -> Result<()> {
-        bail!("{}: TLS local-dynamic sequences are not supported yet", what)
-    }
-
-    fn relax_desc_to_le(&self, _code: &mut [u8], _off: usize, _tpoff: i64, what: &str) -> Result<()> {
-        bail!("{}: TLS descriptors are not supported on RISC-V yet", what)
-    }
-
-    fn relax_desc_to_ie(&self, _code: &mut [u8], _off: usize, _place: u64, _got: u64, what: &str) -> Result<()> {
-        bail!("{}: TLS descriptors are not supported on RISC-V yet", what)
-    }
-
-    fn relax_desc_call(&self, _code: &mut [u8], _off: usize, what: &str) -> Result<()> {
-        bail!("{}: TLS descriptors are not supported on RISC-V yet", what)
-    }
-
-    fn tls_call_reloc_delta(&self, _ld: bool) -> u64 {
-        0
     }
 
     fn tls_layout(&self) -> TlsLayout {

@@ -59,7 +59,7 @@ impl Linker {
     /// addresses jump by a page or more, code follows data or data follows code, or
     /// contents follow bss; notes, TLS and the stack marker as GNU adds them.
     pub fn plan_auto(&self, img: &Image, order: &[usize]) -> Vec<SegPlan> {
-        let page = self.opts.max_page_size;
+        let page = self.opts.segment_align();
         let mut loads: Vec<SegPlan> = vec![];
         let mut prev: Option<usize> = None;
         let mut writable = false;
@@ -139,7 +139,7 @@ impl Linker {
 
     /// File offsets of every output section and the program headers.
     pub fn place_in_file(&self, img: &mut Image, order: &[usize], segs: &[SegPlan]) {
-        let page = self.opts.max_page_size;
+        let page = self.opts.segment_align();
         let headers_end = 64 + 56 * segs.len() as u64;
         let mut off = headers_end;
         let load_of = |i: usize| segs.iter().position(|s| s.kind == PT_LOAD && s.secs.contains(&i));
