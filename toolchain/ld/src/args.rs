@@ -67,8 +67,9 @@ pub struct Options {
     pub help: bool,
     pub strip_all: bool,
     pub strip_debug: bool,
-    /// Segment alignment (`-z max-page-size=`).
+    /// Segment alignment (`-z max-page-size=`); the target's default unless given.
     pub max_page_size: u64,
+    pub max_page_size_given: bool,
     /// `--export-dynamic-symbol` patterns and `--dynamic-list` files.
     pub export_patterns: Vec<String>,
     pub dynamic_lists: Vec<String>,
@@ -174,6 +175,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
         strip_all: false,
         strip_debug: false,
         max_page_size: 0x1000,
+        max_page_size_given: false,
         export_patterns: vec![],
         dynamic_lists: vec![],
         no_undefined: false,
@@ -341,7 +343,10 @@ fn z_option(o: &mut Options, z: &str) -> Result<()> {
                 None => v.parse().ok(),
             };
             match n {
-                Some(n) if n.is_power_of_two() => o.max_page_size = n,
+                Some(n) if n.is_power_of_two() => {
+                    o.max_page_size = n;
+                    o.max_page_size_given = true;
+                }
                 _ => bail!("-z max-page-size: invalid value '{}'", v),
             }
         }

@@ -20,6 +20,9 @@ pub fn link(mut opts: Options) -> Result<()> {
         }
     }
     let target = crate::arch::select(&opts)?;
+    if !opts.max_page_size_given {
+        opts.max_page_size = target.max_page_size();
+    }
     let mut l = Linker::new(opts, target);
     l.load_all()?;
 

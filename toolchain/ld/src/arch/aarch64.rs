@@ -303,6 +303,10 @@ impl Target for AArch64 {
         Ok(())
     }
 
+    fn max_page_size(&self) -> u64 {
+        0x10000 // Linux/arm64 may run with 64 KiB pages
+    }
+
     fn gotsym_at_got(&self) -> bool {
         true // `:gotpage_lo15:` offsets count up from it
     }

@@ -159,6 +159,10 @@ pub trait Target: Sync {
     fn tls_layout(&self) -> TlsLayout {
         TlsLayout::BlockBelowTp
     }
+    /// GNU ld's default `max-page-size`: the largest page the target's kernels may use.
+    fn max_page_size(&self) -> u64 {
+        0x1000
+    }
     /// Symbols the linker defines for this target when they are referenced.
     fn linker_symbols(&self) -> &'static [&'static str] {
         &[]
