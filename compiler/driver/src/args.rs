@@ -523,8 +523,16 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
             o.m16 = false;
             o.m32 = false;
         }
-        "-m32" | "-mx32" => o.m32 = true,
-        "-m16" => o.m16 = true,
+        // The last of -m16/-m32/-m64 wins, as with GCC.
+        "-m32" => {
+            o.m32 = true;
+            o.m16 = false;
+        }
+        "-m16" => {
+            o.m16 = true;
+            o.m32 = false;
+        }
+        "-mx32" => return Err("'-mx32' (the x32 ABI) is not supported".into()),
         "-mno-red-zone" => o.red_zone = false,
         "-mred-zone" => o.red_zone = true,
         "-mgeneral-regs-only" => o.general_regs_only = true,

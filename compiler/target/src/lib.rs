@@ -33,8 +33,10 @@ use ccc_ir::{Arch, CodegenOptions, Module, TargetInfo};
 
 /// Generate GNU assembler source for `module`.
 pub fn emit_assembly(module: &Module, target: &TargetInfo, opts: &CodegenOptions) -> Result<String, String> {
+    target.enter();
     match target.arch {
         Arch::X86_64 => x86_64::emit::emit_module(module, opts),
+        Arch::I386 => Err("no i386 code generator yet".into()),
         Arch::Riscv64 => riscv64::emit::emit_module(module, opts),
         Arch::Aarch64 => aarch64::emit::emit_module(module, opts),
     }

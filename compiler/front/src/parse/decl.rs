@@ -498,7 +498,8 @@ impl<'a> Parser<'a> {
             "QI" => CType::int_of(IntKind::Char, signed),
             "HI" => CType::int_of(IntKind::Short, signed),
             "SI" => CType::int_of(IntKind::Int, signed),
-            "DI" | "word" | "pointer" => CType::int_of(IntKind::Long, signed),
+            "DI" => CType::int_of(self.layout().int64_kind(), signed),
+            "word" | "pointer" => CType::int_of(IntKind::Long, signed),
             "byte" => CType::int_of(IntKind::Char, signed),
             "TI" => CType::int_of(IntKind::Int128, signed),
             "SF" => CType::new(Kind::Float(FloatKind::Float)),
@@ -853,16 +854,16 @@ impl<'a> Parser<'a> {
             } else if let Some(s) = fits(32) {
                 (IntKind::Int, s)
             } else {
-                (IntKind::Long, min < 0)
+                (self.layout().int64_kind(), min < 0)
             }
         } else if min >= 0 && max <= u32::MAX as i128 {
             (IntKind::Int, max > i32::MAX as i128)
         } else if min >= i32::MIN as i128 && max <= i32::MAX as i128 {
             (IntKind::Int, true)
         } else if min >= 0 {
-            (IntKind::Long, max > i64::MAX as i128)
+            (self.layout().int64_kind(), max > i64::MAX as i128)
         } else {
-            (IntKind::Long, true)
+            (self.layout().int64_kind(), true)
         };
         // GCC: an unsigned-int enum with all values fitting int is still `unsigned int`.
         {

@@ -196,6 +196,9 @@ pub enum Kw {
     Atomic,
     Alignas,
     Alignof,
+    /// `__alignof__`: GCC's preferred alignment (8 for `long long` and
+    /// `double` on i386, where `_Alignof` gives their ABI alignment 4).
+    GnuAlignof,
     Sizeof,
     If,
     Else,
@@ -280,8 +283,8 @@ impl Keywords {
             ("alignas", Alignas),
             ("_Alignof", Alignof),
             ("alignof", Alignof),
-            ("__alignof__", Alignof),
-            ("__alignof", Alignof),
+            ("__alignof__", GnuAlignof),
+            ("__alignof", GnuAlignof),
             ("sizeof", Sizeof),
             ("if", If),
             ("else", Else),
