@@ -143,6 +143,8 @@ pub struct Options {
     pub instrument_functions: bool,
     pub stack_protector: u8,
     pub m16: bool,
+    /// `-mregparm=N` (i386).
+    pub regparm: u8,
     pub m32: bool,
     pub no_sse: bool,
     pub general_regs_only: bool,
@@ -223,6 +225,7 @@ impl Default for Options {
             instrument_functions: false,
             stack_protector: 0,
             m16: false,
+            regparm: 0,
             m32: false,
             no_sse: false,
             general_regs_only: false,
@@ -661,6 +664,13 @@ fn parse_prefixed(o: &mut Options, a: &str) -> Result<(), String> {
     }
     if let Some(v) = a.strip_prefix("-fuse-ld=") {
         o.fuse_ld = Some(v.to_string());
+        return Ok(());
+    }
+    if let Some(v) = a.strip_prefix("-mregparm=") {
+        o.regparm = match v.parse::<u8>() {
+            Ok(n @ 0..=3) => n,
+            _ => return Err(format!("argument to '-mregparm=' should be between 0 and 3: '{v}'")),
+        };
         return Ok(());
     }
     if let Some(v) = a.strip_prefix("-mcmodel=") {

@@ -560,6 +560,7 @@ impl Driver {
             debug_info: o.debug,
             unwind_tables: self.unwind_tables(),
             code16: o.m16,
+            regparm: o.regparm,
             march: o.machine_as_flags.iter().rev().find_map(|f| f.strip_prefix("-march=")).unwrap_or("").to_string(),
         };
         if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {

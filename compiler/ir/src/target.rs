@@ -210,6 +210,8 @@ pub struct CodegenOptions {
     pub unwind_tables: bool,
     /// `-m16` (x86 real-mode code).
     pub code16: bool,
+    /// `-mregparm=N` (i386): integer arguments in eax, edx, ecx.
+    pub regparm: u8,
     /// The `-march=` value (empty: the target's default), for optional
     /// instructions such as AArch64's LSE atomics.
     pub march: String,
@@ -232,6 +234,7 @@ impl Default for CodegenOptions {
             debug_info: false,
             unwind_tables: true,
             code16: false,
+            regparm: 0,
             march: String::new(),
         }
     }

@@ -67,6 +67,11 @@ impl Type {
         matches!(self, Type::F32 | Type::F64 | Type::F80 | Type::F128)
     }
 
+    /// The integer type as wide as a pointer (offsets, sizes): I64, I32 on i386.
+    pub fn iptr() -> Type {
+        if Type::Ptr.size() == 4 { Type::I32 } else { Type::I64 }
+    }
+
     /// The integer type of the given byte width.
     pub fn int_of_size(bytes: u32) -> Option<Type> {
         Some(match bytes {

@@ -173,7 +173,7 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions, header: &str, emit_fn: &mu
                     let _ = writeln!(out, "\t.section\t{sec},\"aw\"");
                 }
             }
-            let _ = writeln!(out, "\t.p2align\t3\n\t.quad\t{name}");
+            let _ = writeln!(out, "\t.p2align\t{}\n\t{}\t{name}", log2(ccc_ir::Type::Ptr.size() as u64), ptr_directive());
         }
     }
     if !consts.entries.is_empty() {
@@ -299,15 +299,15 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions, section_flag
                     }
                     InitPiece::Addr { symbol, addend } => {
                         if *addend != 0 {
-                            let _ = writeln!(out, "\t.quad\t{symbol}{addend:+}");
+                            let _ = writeln!(out, "\t{}\t{symbol}{addend:+}", ptr_directive());
                         } else {
-                            let _ = writeln!(out, "\t.quad\t{symbol}");
+                            let _ = writeln!(out, "\t{}\t{symbol}", ptr_directive());
                         }
-                        written += 8;
+                        written += u64::from(ccc_ir::Type::Ptr.size());
                     }
                     InitPiece::LabelAddr { function, block, addend } => {
-                        let _ = writeln!(out, "\t.quad\t.Lba.{function}.{block}{addend:+}");
-                        written += 8;
+                        let _ = writeln!(out, "\t{}\t.Lba.{function}.{block}{addend:+}", ptr_directive());
+                        written += u64::from(ccc_ir::Type::Ptr.size());
                     }
                 }
             }
@@ -321,3 +321,7 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions, section_flag
     }
 }
 
+/// The data directive of a pointer (`.quad`, `.long` for 4-byte pointers).
+fn ptr_directive() -> &'static str {
+    if ccc_ir::Type::Ptr.size() == 4 { ".long" } else { ".quad" }
+}
