@@ -1251,12 +1251,24 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `#pragma pack(...)`: the only pragma that changes how we compile.
+    /// `#pragma pack(...)` and `#pragma GCC visibility push(V)/pop`: the
+    /// pragmas that change how we compile.
     pub(super) fn pragma(&mut self) -> PResult<bool> {
         if self.peek().kind != TokenKind::Pragma {
             return Ok(false);
         }
         let text = self.advance().text.as_str();
+        if let Some(v) = text.trim().strip_prefix("GCC").map(str::trim).and_then(|t| t.strip_prefix("visibility")) {
+            let v = v.trim();
+            if v.starts_with("pop") {
+                self.pragma_visibility = self.visibility_stack.pop().flatten();
+            } else if let Some(arg) = v.strip_prefix("push") {
+                self.visibility_stack.push(self.pragma_visibility.take());
+                let arg = arg.trim().trim_start_matches('(').trim_end_matches(')').trim();
+                self.pragma_visibility = (arg != "default").then(|| arg.to_string());
+            }
+            return Ok(true);
+        }
         let body = text.trim().trim_start_matches("pack").trim();
         let inner = body.trim_start_matches('(').trim_end_matches(')');
         let args: Vec<&str> = inner.split(',').map(|a| a.trim()).filter(|a| !a.is_empty()).collect();
@@ -1285,7 +1297,16 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `attrs` with the `#pragma GCC visibility` in effect, for an external
+    /// declaration without a visibility of its own (as GCC).
+    fn pragma_visibility_attrs(&self, spec: &DeclSpec, attrs: &DeclAttrs) -> Option<DeclAttrs> {
+        let v = self.pragma_visibility.as_ref()?;
+        (attrs.visibility.is_none() && spec.storage != Storage::Static).then(|| DeclAttrs { visibility: Some(v.clone()), ..attrs.clone() })
+    }
+
     fn declare_function(&mut self, name: Sym, loc: Loc, ty: &CType, spec: &DeclSpec, attrs: &DeclAttrs) -> PResult<()> {
+        let with_pragma = self.pragma_visibility_attrs(spec, attrs);
+        let attrs = with_pragma.as_ref().unwrap_or(attrs);
         let asm = self.asm_name(name, attrs);
         let prev = self.globals.get(&asm).cloned();
         let mut ty = ty.clone();
@@ -1323,6 +1344,7 @@ impl<'a> Parser<'a> {
     }
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
+        let attrs = self.pragma_visibility_attrs(spec, &attrs).unwrap_or(attrs);
         if spec.storage == Storage::Register {
             let Some(attrs) = self.global_register_variable(name, loc, &ty, attrs)? else { return Ok(()) };
             // Another register: a private variable stands in for it.

@@ -695,7 +695,8 @@ impl<'a> Isel<'a> {
         }
         // PIE: symbols from other objects may live in shared libraries (function
         // addresses need the GOT; ld relaxes GOTPCRELX back to lea when it can)
-        if self.opts.pie && !self.syms.is_defined(name) && !name.starts_with(".L") {
+        // (a hidden declaration binds locally: direct, as GCC)
+        if self.opts.pie && !self.syms.is_defined(name) && !self.syms.is_local(name) {
             return None;
         }
         if !fits_i32(offset) {
