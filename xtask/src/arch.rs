@@ -14,6 +14,10 @@ pub struct Arch {
     pub native: bool,
     /// Effective-target keywords that hold on this target beyond the common set.
     pub extra_effective: &'static [&'static str],
+    /// Common effective-target keywords that do not hold here (`lp64` on i386).
+    pub not_effective: &'static [&'static str],
+    /// Flags both compilers get for this target (`-m32`: GCC's multilib).
+    pub cflags: &'static [&'static str],
 }
 
 pub static X86_64: Arch = Arch {
@@ -24,6 +28,21 @@ pub static X86_64: Arch = Arch {
     runner: &[],
     native: true,
     extra_effective: &["sse", "sse2", "x86"],
+    not_effective: &[],
+    cflags: &[],
+};
+
+/// 32-bit x86 through the x86-64 toolchain's `-m32` multilib (runs natively).
+pub static I386: Arch = Arch {
+    name: "i386",
+    triple: "i386-linux-gnu",
+    dejagnu_triple: "i686-pc-linux-gnu",
+    gcc: "gcc",
+    runner: &[],
+    native: true,
+    extra_effective: &["ilp32", "ia32", "x86"],
+    not_effective: &["lp64", "int128"],
+    cflags: &["-m32"],
 };
 
 pub static AARCH64: Arch = Arch {
@@ -34,6 +53,8 @@ pub static AARCH64: Arch = Arch {
     runner: &["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"],
     native: false,
     extra_effective: &[],
+    not_effective: &[],
+    cflags: &[],
 };
 
 pub static RISCV64: Arch = Arch {
@@ -44,6 +65,8 @@ pub static RISCV64: Arch = Arch {
     runner: &["qemu-riscv64-static", "-L", "/usr/riscv64-linux-gnu"],
     native: false,
     extra_effective: &[],
+    not_effective: &[],
+    cflags: &[],
 };
 
 impl Arch {

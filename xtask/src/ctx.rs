@@ -84,23 +84,24 @@ impl Ctx {
     /// A command invoking the compiler under test for `arch`.
     pub fn cc_command(&self, arch: &Arch) -> Command {
         if self.cc.external {
-            if arch.native {
-                Command::new(&self.cc.program)
-            } else {
-                Command::new(arch.gcc)
-            }
+            let mut c = if arch.native { Command::new(&self.cc.program) } else { Command::new(arch.gcc) };
+            c.args(arch.cflags);
+            c
         } else {
             let mut c = Command::new(&self.cc.program);
             if !arch.native {
                 c.arg(format!("--target={}", arch.triple));
             }
+            c.args(arch.cflags);
             c
         }
     }
 
     /// A command invoking the reference compiler (GCC) for `arch`.
     pub fn gcc_command(&self, arch: &Arch) -> Command {
-        Command::new(arch.gcc)
+        let mut c = Command::new(arch.gcc);
+        c.args(arch.cflags);
+        c
     }
 
     /// Fresh, empty work directory for a suite.

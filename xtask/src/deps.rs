@@ -17,6 +17,10 @@ const PACKAGES: &[&str] = &[
     "libcsmith-dev",
     "gcc-aarch64-linux-gnu",
     "gcc-riscv64-linux-gnu",
+    // i386 (-m32) glibc and libgcc for the torture-i386 suites. Not the
+    // `gcc-multilib` metapackage: Debian's cross compilers above conflict
+    // with it (installing it removes them); gcc-12-multilib does not.
+    "gcc-12-multilib",
     "libc6-dev-arm64-cross",
     "libc6-dev-riscv64-cross",
     "qemu-user-static",

@@ -120,7 +120,7 @@ const COMMON_EFFECTIVE: &[&str] = &[
 ];
 
 pub fn effective(arch: &Arch, kw: &str) -> bool {
-    COMMON_EFFECTIVE.contains(&kw) || arch.extra_effective.contains(&kw)
+    (COMMON_EFFECTIVE.contains(&kw) && !arch.not_effective.contains(&kw)) || arch.extra_effective.contains(&kw)
 }
 
 fn glob(pat: &str, s: &str) -> bool {

@@ -143,6 +143,8 @@ pub struct Options {
     pub instrument_functions: bool,
     pub stack_protector: u8,
     pub m16: bool,
+    /// `-mregparm=N` (i386).
+    pub regparm: u8,
     pub m32: bool,
     pub no_sse: bool,
     pub general_regs_only: bool,
@@ -223,6 +225,7 @@ impl Default for Options {
             instrument_functions: false,
             stack_protector: 0,
             m16: false,
+            regparm: 0,
             m32: false,
             no_sse: false,
             general_regs_only: false,
@@ -523,8 +526,16 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
             o.m16 = false;
             o.m32 = false;
         }
-        "-m32" | "-mx32" => o.m32 = true,
-        "-m16" => o.m16 = true,
+        // The last of -m16/-m32/-m64 wins, as with GCC.
+        "-m32" => {
+            o.m32 = true;
+            o.m16 = false;
+        }
+        "-m16" => {
+            o.m16 = true;
+            o.m32 = false;
+        }
+        "-mx32" => return Err("'-mx32' (the x32 ABI) is not supported".into()),
         "-mno-red-zone" => o.red_zone = false,
         "-mred-zone" => o.red_zone = true,
         "-mgeneral-regs-only" => o.general_regs_only = true,
@@ -653,6 +664,13 @@ fn parse_prefixed(o: &mut Options, a: &str) -> Result<(), String> {
     }
     if let Some(v) = a.strip_prefix("-fuse-ld=") {
         o.fuse_ld = Some(v.to_string());
+        return Ok(());
+    }
+    if let Some(v) = a.strip_prefix("-mregparm=") {
+        o.regparm = match v.parse::<u8>() {
+            Ok(n @ 0..=3) => n,
+            _ => return Err(format!("argument to '-mregparm=' should be between 0 and 3: '{v}'")),
+        };
         return Ok(());
     }
     if let Some(v) = a.strip_prefix("-mcmodel=") {

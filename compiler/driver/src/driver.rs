@@ -39,20 +39,23 @@ pub fn run(argv: Vec<String>) -> i32 {
             return 1;
         }
     };
-    let tc = match Toolchain::new(&argv0, opts.target.as_deref(), opts.sysroot.clone(), opts.b_prefixes.clone()) {
+    let mut opts = opts;
+    let tc = match Toolchain::new(&argv0, opts.target.as_deref(), opts.m32 || opts.m16, opts.sysroot.clone(), opts.b_prefixes.clone()) {
         Ok(t) => t,
         Err(e) => {
             error(e);
             return 1;
         }
     };
-    if opts.m32 {
-        error("'-m32' is not supported: ccc compiles 64-bit code (and -m16)");
+    if (opts.m32 || opts.m16) && tc.target.arch != Arch::I386 {
+        error(format!("'-m{}' is only supported on x86", if opts.m16 { 16 } else { 32 }));
         return 1;
     }
-    if opts.m16 && tc.target.arch != Arch::X86_64 {
-        error("'-m16' is only supported on x86-64");
-        return 1;
+    if tc.target.arch == Arch::I386 {
+        // The i386 code generator makes position-dependent code only, so
+        // the PIE defaults (Debian's GCC) do not apply; -fPIC is refused.
+        opts.pie.get_or_insert(0);
+        opts.link_pie.get_or_insert(false);
     }
     let code = Driver { opts, tc, argv0, failed: false }.run();
     output::cleanup_all();
@@ -400,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && self.tc.target.arch == Arch::X86_64 && !self.opts.m16 {
+        if integrated && self.tc.target.arch == Arch::X86_64 {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -430,7 +433,7 @@ impl Driver {
         };
         let as_out = staged.as_ref().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| obj.clone());
         let mut cmd = vec![self.tc.find_program("as")];
-        cmd.extend(self.tc.as_machine_args(self.opts.m16));
+        cmd.extend(self.tc.as_machine_args());
         if matches!(self.tc.target.arch, ccc_ir::Arch::Riscv64 | ccc_ir::Arch::Aarch64) {
             cmd.extend(self.opts.machine_as_flags.iter().cloned());
         }
@@ -557,6 +560,7 @@ impl Driver {
             debug_info: o.debug,
             unwind_tables: self.unwind_tables(),
             code16: o.m16,
+            regparm: o.regparm,
             march: o.machine_as_flags.iter().rev().find_map(|f| f.strip_prefix("-march=")).unwrap_or("").to_string(),
         };
         if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
@@ -584,14 +588,15 @@ impl Driver {
         let (staged, is_staged) = output::output_target(out);
         let staged_s = staged.to_string_lossy().into_owned();
         let args = link::ld_args(&self.opts, &self.tc, inputs, &staged_s);
-        // ccc's own linker, in-process: the default (x86-64, AArch64, RISC-V 64); `-fuse-ld=bfd` (or gold, lld, mold, a path) runs that linker instead, and so
-        // does an `ld` in a `-B` directory, as with GCC (nixpkgs' cc-wrapper puts its ld
-        // wrapper there).
+        // ccc's own linker, in-process: the default (x86-64, AArch64, RISC-V 64; i386 goes
+        // to GNU ld); `-fuse-ld=bfd` (or gold, lld, mold, a path) runs that linker instead,
+        // and so does an `ld` in a `-B` directory, as with GCC (nixpkgs' cc-wrapper puts its
+        // ld wrapper there).
         let own = match self.opts.fuse_ld.as_deref() {
             Some("ccc") => true,
             None => self.tc.find_in_b_prefixes("ld").is_none(),
             Some(_) => false,
-        } && !self.opts.m16;
+        } && self.tc.target.arch != Arch::I386; // ccc-ld writes ELF64 only
         let linked = if own {
             self.link_in_process(&args)
         } else {

@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn default_link_is_pie_with_gcc_layout() {
         let o = Options::default();
-        let tc = Toolchain::new("ccc", Some("x86_64-linux-gnu"), None, vec![]).unwrap();
+        let tc = Toolchain::new("ccc", Some("x86_64-linux-gnu"), false, None, vec![]).unwrap();
         let a = ld_args(&o, &tc, &["m.o".into(), "-lm".into()], "a.out");
         let j = a.join(" ");
         assert!(j.contains("-dynamic-linker /lib64/ld-linux-x86-64.so.2 -pie -o a.out"), "{j}");
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn static_and_shared() {
         let o = Options { static_: true, ..Options::default() };
-        let tc = Toolchain::new("ccc", Some("x86_64-linux-gnu"), None, vec![]).unwrap();
+        let tc = Toolchain::new("ccc", Some("x86_64-linux-gnu"), false, None, vec![]).unwrap();
         let j = ld_args(&o, &tc, &[], "x").join(" ");
         assert!(j.contains("-static") && j.contains("crtbeginT.o") && j.contains("--start-group -lgcc -lgcc_eh -lc --end-group"), "{j}");
         assert!(!j.contains("-dynamic-linker"));

@@ -17,6 +17,9 @@ pub struct Toolchain {
     pub gcc_lib_dir: Option<PathBuf>,
     /// ccc's own include directory.
     pub include_dir: Option<PathBuf>,
+    /// i386 built by the x86-64 toolchain (`-m32`/`-m16`, GCC's `32`
+    /// multilib): x86-64's tools and headers, `lib32` libraries.
+    pub multilib32: bool,
 }
 
 /// The architecture a program name or `--target=` value asks for.
@@ -28,6 +31,8 @@ pub fn arch_from_name(name: &str) -> Option<Arch> {
         Some(Arch::Aarch64)
     } else if n.contains("x86_64") || n.contains("amd64") {
         Some(Arch::X86_64)
+    } else if ["i386", "i486", "i586", "i686"].iter().any(|a| n.contains(a)) {
+        Some(Arch::I386)
     } else {
         None
     }
@@ -56,18 +61,34 @@ fn prefix_from_argv0(base: &str) -> Option<String> {
 }
 
 impl Toolchain {
-    pub fn new(argv0: &str, target_opt: Option<&str>, sysroot: Option<String>, b_prefixes: Vec<String>) -> Result<Toolchain, String> {
+    /// `m32`: `-m32`/`-m16` given (an x86-64 target becomes i386).
+    pub fn new(argv0: &str, target_opt: Option<&str>, m32: bool, sysroot: Option<String>, b_prefixes: Vec<String>) -> Result<Toolchain, String> {
         let base = Path::new(argv0).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let (arch, named_prefix) = match target_opt {
+        let (mut arch, named_prefix) = match target_opt {
             Some(t) => (arch_from_name(t).ok_or_else(|| format!("unsupported target '{t}'"))?, Some(format!("{t}-"))),
             None => (arch_from_name(&base).unwrap_or_else(host_arch), prefix_from_argv0(&base)),
         };
+        if m32 && arch == Arch::X86_64 {
+            arch = Arch::I386;
+        }
         let target = TargetInfo::for_arch(arch);
-        let native = arch == host_arch();
+        // i386 on an x86-64 host is GCC's `32` multilib of the native toolchain.
+        let multilib32 = arch == Arch::I386 && host_arch() == Arch::X86_64;
+        let native = arch == host_arch() || multilib32;
         let tool_prefix = if native { String::new() } else { named_prefix.unwrap_or_else(|| format!("{}-", target.triple)) };
-        let gcc_lib_dir = find_gcc_lib_dir(target.triple, native, sysroot.as_deref());
+        let gcc_lib_dir = if multilib32 {
+            find_gcc_lib_dir(TargetInfo::for_arch(Arch::X86_64).triple, true, sysroot.as_deref()).map(|d| d.join("32")).filter(|d| d.is_dir())
+        } else {
+            find_gcc_lib_dir(target.triple, native, sysroot.as_deref())
+        };
         let include_dir = find_include_dir();
-        Ok(Toolchain { target, tool_prefix, native, sysroot, b_prefixes, gcc_lib_dir, include_dir })
+        Ok(Toolchain { target, tool_prefix, native, sysroot, b_prefixes, gcc_lib_dir, include_dir, multilib32 })
+    }
+
+    /// The triple naming directories (headers, GCC's and the C library's):
+    /// the x86-64 one for the `32` multilib.
+    fn dir_triple(&self) -> &'static str {
+        if self.multilib32 { TargetInfo::for_arch(Arch::X86_64).triple } else { self.target.triple }
     }
 
     fn root(&self) -> &str {
@@ -76,9 +97,11 @@ impl Toolchain {
 
     /// Directories holding the C library's start files and libraries.
     pub fn libc_dirs(&self) -> Vec<String> {
-        let t = self.target.triple;
+        let t = self.dir_triple();
         let r = self.root();
-        if self.native || !r.is_empty() {
+        if self.multilib32 {
+            vec![format!("{r}/usr/lib32"), format!("{r}/lib32"), format!("{r}/usr/lib/i386-linux-gnu")]
+        } else if self.native || !r.is_empty() {
             vec![format!("{r}/usr/lib/{t}"), format!("{r}/lib/{t}"), format!("{r}/usr/lib"), format!("{r}/lib")]
         } else {
             vec![format!("/usr/{t}/lib"), format!("/usr/lib/{t}"), format!("/lib/{t}")]
@@ -177,6 +200,7 @@ impl Toolchain {
     pub fn dynamic_linker(&self) -> &'static str {
         match self.target.arch {
             Arch::X86_64 => "/lib64/ld-linux-x86-64.so.2",
+            Arch::I386 => "/lib/ld-linux.so.2",
             Arch::Aarch64 => "/lib/ld-linux-aarch64.so.1",
             Arch::Riscv64 => "/lib/ld-linux-riscv64-lp64d.so.1",
         }
@@ -186,6 +210,7 @@ impl Toolchain {
     pub fn ld_machine_args(&self) -> Vec<String> {
         let v: &[&str] = match self.target.arch {
             Arch::X86_64 => &["-m", "elf_x86_64"],
+            Arch::I386 => &["-m", "elf_i386"],
             Arch::Aarch64 => &["-X", "-EL", "-maarch64linux", "--fix-cortex-a53-843419"],
             Arch::Riscv64 => &["-melf64lriscv"],
         };
@@ -193,9 +218,9 @@ impl Toolchain {
     }
 
     /// Assembler arguments selecting the target.
-    pub fn as_machine_args(&self, m16: bool) -> Vec<String> {
+    pub fn as_machine_args(&self) -> Vec<String> {
         let v: &[&str] = match self.target.arch {
-            Arch::X86_64 if m16 => &["--32"],
+            Arch::I386 => &["--32"],
             Arch::X86_64 => &["--64"],
             Arch::Aarch64 => &["-EL", "-mabi=lp64"],
             Arch::Riscv64 => &["-march=rv64gc", "-mabi=lp64d"],
@@ -209,7 +234,7 @@ impl Toolchain {
         if let Some(d) = &self.include_dir {
             v.push(d.to_string_lossy().into_owned());
         }
-        v.extend(ccc_front::preprocess::include::default_system_dirs(self.target.triple, self.native, self.sysroot.as_deref()));
+        v.extend(ccc_front::preprocess::include::default_system_dirs(self.dir_triple(), self.native, self.sysroot.as_deref()));
         v
     }
 }
@@ -279,6 +304,7 @@ mod tests {
         assert_eq!(arch_from_name("riscv64-unknown-linux-gnu-gcc"), Some(Arch::Riscv64));
         assert_eq!(arch_from_name("ccc-aarch64"), Some(Arch::Aarch64));
         assert_eq!(arch_from_name("ccc"), None);
+        assert_eq!(arch_from_name("i686-linux-gnu"), Some(Arch::I386));
         assert_eq!(prefix_from_argv0("riscv64-unknown-linux-gnu-gcc").as_deref(), Some("riscv64-unknown-linux-gnu-"));
         assert_eq!(prefix_from_argv0("gcc"), None);
     }

@@ -92,6 +92,7 @@ pub fn compile_translation_unit(
     target: &TargetInfo,
     opts: &FrontOptions,
 ) -> Option<Module> {
+    target.enter();
     let parser = parse::Parser::new(tokens, diag, target, opts);
     let unit = parser.parse_translation_unit().ok()?;
     if diag.has_errors() {

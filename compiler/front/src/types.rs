@@ -279,9 +279,15 @@ impl<'a> Layout<'a> {
             IntKind::Bool | IntKind::Char => 1,
             IntKind::Short => 2,
             IntKind::Int => 4,
-            IntKind::Long | IntKind::LongLong => 8,
+            IntKind::Long => self.target.long_size as u64,
+            IntKind::LongLong => 8,
             IntKind::Int128 => 16,
         }
+    }
+
+    /// The type GCC uses for 64-bit modes: `long` (LP64), `long long` (ILP32).
+    pub fn int64_kind(&self) -> IntKind {
+        if self.target.long_size == 8 { IntKind::Long } else { IntKind::LongLong }
     }
 
     pub fn float_size(&self, k: FloatKind) -> u64 {
@@ -300,9 +306,8 @@ impl<'a> Layout<'a> {
             Kind::Enum(e) => self.int_size(self.tables.enums.borrow()[e.0 as usize].underlying),
             Kind::Float(k) => self.float_size(*k),
             Kind::Complex(k) => 2 * self.float_size(*k),
-            Kind::Ptr(_) => 8,
+            Kind::Ptr(_) | Kind::Vla { .. } => self.target.ptr_size as u64,
             Kind::Array { elem, len } => self.size(elem).saturating_mul(len.unwrap_or(0)),
-            Kind::Vla { .. } => 8,
             Kind::Record(r) => self.tables.record(*r).size,
             Kind::Vector { size, .. } => *size,
         }
@@ -314,13 +319,24 @@ impl<'a> Layout<'a> {
         }
         match &t.kind {
             Kind::Void | Kind::Func(_) => 1,
-            Kind::Int { .. } | Kind::Enum(_) | Kind::Ptr(_) => self.size(t) as u32,
+            Kind::Int { .. } | Kind::Enum(_) | Kind::Ptr(_) => (self.size(t) as u32).min(self.int64_cap(t)),
             Kind::Float(FloatKind::LongDouble) | Kind::Complex(FloatKind::LongDouble) => self.target.long_double_align,
-            Kind::Float(k) | Kind::Complex(k) => self.float_size(*k) as u32,
+            Kind::Float(k) | Kind::Complex(k) => (self.float_size(*k) as u32).min(self.int64_cap(t)),
             Kind::Array { elem, .. } | Kind::Vla { elem, .. } => self.align(elem),
             Kind::Record(r) => self.tables.record(*r).align,
             Kind::Vector { size, .. } => (*size).clamp(1, 64) as u32,
         }
+    }
+
+    /// The alignment cap of 8-byte scalars (`long long`, `double`): the
+    /// target's `int64_field_align` (4 on i386), no cap for other sizes.
+    fn int64_cap(&self, t: &CType) -> u32 {
+        let scalar = match &t.kind {
+            Kind::Int { .. } | Kind::Enum(_) | Kind::Ptr(_) => self.size(t),
+            Kind::Float(k) | Kind::Complex(k) => self.float_size(*k),
+            _ => 0,
+        };
+        if scalar == 8 { self.target.int64_field_align } else { u32::MAX }
     }
 
     /// The IR type of a scalar C type (enums, pointers, bool included).

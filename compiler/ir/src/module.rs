@@ -7,7 +7,7 @@ use crate::func::{Function, SymbolAttrs};
 pub enum InitPiece {
     Bytes(Vec<u8>),
     Zero(u64),
-    /// A pointer-sized (8-byte) address of `symbol + addend`.
+    /// A pointer-sized (`Type::Ptr`) address of `symbol + addend`.
     Addr { symbol: String, addend: i64 },
     /// A 4-byte `symbol - .` style difference is not needed by C; a narrower
     /// address (e.g. `int x = (int)&sym` is not constant in C) is not supported.

@@ -6,6 +6,8 @@ use crate::types::Type;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arch {
     X86_64,
+    /// 32-bit x86 (`-m32`, and `-m16` under `.code16gcc`): ILP32, cdecl.
+    I386,
     Aarch64,
     Riscv64,
 }
@@ -89,6 +91,13 @@ pub struct TargetInfo {
     pub triple: &'static str,
     /// How to build a nested-function trampoline (`None`: not supported yet).
     pub trampoline: Option<Trampoline>,
+    /// `sizeof(void *)` (the size of `Type::Ptr`).
+    pub ptr_size: u32,
+    /// `sizeof(long)`.
+    pub long_size: u32,
+    /// Alignment of `long long`, `double` (and their complex forms) as
+    /// struct members and in arrays: 4 on i386 (GCC's `-m32` layout).
+    pub int64_field_align: u32,
 }
 
 impl TargetInfo {
@@ -106,6 +115,27 @@ impl TargetInfo {
                 wchar_signed: true,
                 triple: "x86_64-linux-gnu",
                 trampoline: Some(X86_64_TRAMPOLINE),
+                ptr_size: 8,
+                long_size: 8,
+                int64_field_align: 8,
+            },
+            Arch::I386 => TargetInfo {
+                arch,
+                char_signed: true,
+                long_double: Type::F80,
+                long_double_size: 12,
+                long_double_align: 4,
+                va_list: VaListKind::Pointer,
+                va_list_size: 4,
+                va_list_align: 4,
+                wchar_signed: true,
+                triple: "i386-linux-gnu",
+                // GCC's is `movl $chain, %ecx; jmp rel32`, whose displacement
+                // the front end's absolute-address stores cannot fill yet.
+                trampoline: None,
+                ptr_size: 4,
+                long_size: 4,
+                int64_field_align: 4,
             },
             Arch::Aarch64 => TargetInfo {
                 arch,
@@ -119,6 +149,9 @@ impl TargetInfo {
                 wchar_signed: false,
                 triple: "aarch64-linux-gnu",
                 trampoline: Some(AARCH64_TRAMPOLINE),
+                ptr_size: 8,
+                long_size: 8,
+                int64_field_align: 8,
             },
             Arch::Riscv64 => TargetInfo {
                 arch,
@@ -132,8 +165,19 @@ impl TargetInfo {
                 wchar_signed: true,
                 triple: "riscv64-linux-gnu",
                 trampoline: Some(RISCV64_TRAMPOLINE),
+                ptr_size: 8,
+                long_size: 8,
+                int64_field_align: 8,
             },
         }
+    }
+}
+
+impl TargetInfo {
+    /// Size `Type::Ptr` for this target on the current thread: call before
+    /// lowering, optimising or generating code for it.
+    pub fn enter(&self) {
+        crate::types::set_ptr_size(self.ptr_size);
     }
 }
 
@@ -166,6 +210,8 @@ pub struct CodegenOptions {
     pub unwind_tables: bool,
     /// `-m16` (x86 real-mode code).
     pub code16: bool,
+    /// `-mregparm=N` (i386): integer arguments in eax, edx, ecx.
+    pub regparm: u8,
     /// The `-march=` value (empty: the target's default), for optional
     /// instructions such as AArch64's LSE atomics.
     pub march: String,
@@ -188,6 +234,7 @@ impl Default for CodegenOptions {
             debug_info: false,
             unwind_tables: true,
             code16: false,
+            regparm: 0,
             march: String::new(),
         }
     }

@@ -1,9 +1,23 @@
 //! Scalar types of the IR. Aggregates never appear as values: they live in
 //! memory and are described by [`AggLayout`] where the ABI needs their shape.
 
+use std::cell::Cell;
 use std::fmt;
 
-/// A scalar IR type. `Ptr` is the target's pointer width (64-bit on all our targets).
+thread_local! {
+    /// Bytes of `Type::Ptr` for the module being compiled on this thread:
+    /// 8, or 4 on i386. `Type` is sized in hundreds of places that have no
+    /// target at hand, so the width is set once per compilation
+    /// ([`crate::TargetInfo::enter`]) rather than threaded through them.
+    static PTR_SIZE: Cell<u32> = const { Cell::new(8) };
+}
+
+/// Make `Type::Ptr` `bytes` wide on this thread (see [`crate::TargetInfo::enter`]).
+pub fn set_ptr_size(bytes: u32) {
+    PTR_SIZE.with(|p| p.set(bytes));
+}
+
+/// A scalar IR type. `Ptr` is the target's pointer width (8 bytes, 4 on i386).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Type {
     I8,
@@ -27,7 +41,8 @@ impl Type {
             Type::I8 => 1,
             Type::I16 => 2,
             Type::I32 | Type::F32 => 4,
-            Type::I64 | Type::F64 | Type::Ptr => 8,
+            Type::I64 | Type::F64 => 8,
+            Type::Ptr => PTR_SIZE.with(|p| p.get()),
             Type::I128 | Type::F80 | Type::F128 => 16,
         }
     }
@@ -50,6 +65,11 @@ impl Type {
 
     pub fn is_float(self) -> bool {
         matches!(self, Type::F32 | Type::F64 | Type::F80 | Type::F128)
+    }
+
+    /// The integer type as wide as a pointer (offsets, sizes): I64, I32 on i386.
+    pub fn iptr() -> Type {
+        if Type::Ptr.size() == 4 { Type::I32 } else { Type::I64 }
     }
 
     /// The integer type of the given byte width.

@@ -236,7 +236,7 @@ fn offset_ptr(f: &mut Function, out: &mut Vec<Inst>, base: Value, offset: u64) -
     if offset == 0 {
         return base;
     }
-    let k = emit(f, out, InstKind::IConst { ty: Type::I64, value: i128::from(offset) });
+    let k = emit(f, out, InstKind::IConst { ty: Type::iptr(), value: i128::from(offset) });
     emit(f, out, InstKind::Binary { op: BinOp::Add, ty: Type::Ptr, lhs: base, rhs: k })
 }
 

@@ -11,7 +11,8 @@
 //!   `frame` (slot placement below the frame pointer), `abi` (argument
 //!   pieces the calling conventions produce), `lowering` (what instruction
 //!   selection shares: value locations, the prepass, switch plans).
-//! - `x86_64/`: `abi` (SysV classification and argument/return locations),
+//! - `x86_64/`: also the i386 mode (`-m32`/`-m16`: 4-byte words, cdecl and
+//!   regparm in `abi`; see `inst::word`). `abi` (SysV classification and argument/return locations),
 //!   `isel` + `arith` + `calls` + `divconst` + `asm` (instruction selection),
 //!   `inst` (machine instructions and their register operands), `print`
 //!   (AT&T text), `emit` (prologue/epilogue; `codegen::module` writes the
@@ -33,8 +34,9 @@ use ccc_ir::{Arch, CodegenOptions, Module, TargetInfo};
 
 /// Generate GNU assembler source for `module`.
 pub fn emit_assembly(module: &Module, target: &TargetInfo, opts: &CodegenOptions) -> Result<String, String> {
+    target.enter();
     match target.arch {
-        Arch::X86_64 => x86_64::emit::emit_module(module, opts),
+        Arch::X86_64 | Arch::I386 => x86_64::emit::emit_module(module, opts),
         Arch::Riscv64 => riscv64::emit::emit_module(module, opts),
         Arch::Aarch64 => aarch64::emit::emit_module(module, opts),
     }

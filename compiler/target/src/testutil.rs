@@ -187,7 +187,7 @@ pub fn run_with_c(tag: &str, m: &Module, opts: &CodegenOptions, driver: &str, ex
 /// run under qemu-user.
 pub fn run_with_c_on(arch: Arch, tag: &str, m: &Module, opts: &CodegenOptions, driver: &str, extra_flags: &[&str]) -> String {
     let (gcc, runner): (&str, Option<[&str; 3]>) = match arch {
-        Arch::X86_64 => ("gcc", None),
+        Arch::X86_64 | Arch::I386 => ("gcc", None),
         Arch::Riscv64 => ("riscv64-linux-gnu-gcc", Some(["qemu-riscv64-static", "-L", "/usr/riscv64-linux-gnu"])),
         Arch::Aarch64 => ("aarch64-linux-gnu-gcc", Some(["qemu-aarch64-static", "-L", "/usr/aarch64-linux-gnu"])),
     };
@@ -204,6 +204,7 @@ pub fn run_with_c_on(arch: Arch, tag: &str, m: &Module, opts: &CodegenOptions, d
         .arg(&c)
         .arg(&s)
         .args(extra_flags)
+        .args(if arch == Arch::I386 { &["-m32"][..] } else { &[][..] })
         // code generated without -fPIE/-fPIC links as a position-dependent executable
         .args(if opts.pic || opts.pie { &[][..] } else { &["-no-pie"][..] })
         .output()
@@ -229,10 +230,15 @@ pub fn module(fs: Vec<Function>) -> Module {
 
 /// Shared backend test case (module and C driver printing `fails=0`).
 pub fn int_arith_case() -> (Module, String) {
+    int_arith_case_for(&[Type::I8, Type::I16, Type::I32, Type::I64, Type::I128])
+}
+
+/// [`int_arith_case`] over the integer types `types`.
+pub fn int_arith_case_for(types: &[Type]) -> (Module, String) {
     let mut fs = Vec::new();
     let mut decls = String::new();
     let mut body = String::new();
-    for t in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
+    for &t in types {
         for (op, name) in INT_OPS {
             // register-register form
             let fname = format!("f_{t}_{name}");
@@ -295,10 +301,15 @@ pub const CCS: [(IntCC, &str, &str); 10] = [
 
 /// Shared backend test case (module and C driver printing `fails=0`).
 pub fn compare_case() -> (Module, String) {
+    compare_case_for(&[Type::I8, Type::I16, Type::I32, Type::I64, Type::I128])
+}
+
+/// [`compare_case`] over the integer types `types`.
+pub fn compare_case_for(types: &[Type]) -> (Module, String) {
     let mut fs = Vec::new();
     let mut decls = String::new();
     let mut body = String::new();
-    for t in [Type::I8, Type::I16, Type::I32, Type::I64, Type::I128] {
+    for &t in types {
         for (cc, name, cop) in CCS {
             let c_t = cty(t);
             let unsigned = name.starts_with('u');

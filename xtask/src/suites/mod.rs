@@ -1,6 +1,6 @@
 //! Test suites. Adding a suite = a module + one line in `registry()`.
 
-use crate::arch::{AARCH64, RISCV64, X86_64};
+use crate::arch::{AARCH64, I386, RISCV64, X86_64};
 use crate::ctx::Ctx;
 use crate::report::TestResult;
 
@@ -36,6 +36,8 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(torture::Execute { arch: &AARCH64, opt: "-O2" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O0" }),
         Box::new(torture::Execute { arch: &RISCV64, opt: "-O2" }),
+        Box::new(torture::Execute { arch: &I386, opt: "-O0" }),
+        Box::new(torture::Execute { arch: &I386, opt: "-O2" }),
         Box::new(csmith::Csmith { arch: &X86_64 }),
         Box::new(csmith::Csmith { arch: &RISCV64 }),
         Box::new(csmith::Csmith { arch: &AARCH64 }),

@@ -35,7 +35,7 @@ impl<'a> FnLower<'a> {
         if off == 0 {
             return p;
         }
-        let o = self.iconst(IrType::I64, off as i128);
+        let o = self.iconst(IrType::iptr(), off as i128);
         self.val(InstKind::Binary { op: IB::Add, ty: IrType::Ptr, lhs: p, rhs: o })
     }
 
@@ -66,8 +66,14 @@ impl<'a> FnLower<'a> {
         let st = Self::storage_ty(su);
         let unit = self.val(InstKind::Load { ty: st, ptr: addr, volatile: ty.is_volatile() });
         let rt = self.ir_ty(ty);
-        // Work in 64 bits (or 128 for wide units), then narrow.
-        let wt = if st == IrType::I128 || rt == IrType::I128 { IrType::I128 } else { IrType::I64 };
+        // Work in a word (64 or 128 bits for wider units), then narrow.
+        let wt = if st == IrType::I128 || rt == IrType::I128 {
+            IrType::I128
+        } else if st.size() > 4 || rt.size() > 4 {
+            IrType::I64
+        } else {
+            IrType::iptr()
+        };
         let bits = wt.bits();
         let u = if st == wt { unit } else { self.val(InstKind::Cast { op: CastOp::Zext, from: st, to: wt, arg: unit }) };
         let shl = self.iconst(wt, (bits - bo - w) as i128);
@@ -413,7 +419,7 @@ impl<'a> FnLower<'a> {
             ExprKind::StmtExpr(body) => self.stmt_expr(body),
             ExprKind::VlaSize(id) => {
                 let a = self.local_addr(*id);
-                self.val(InstKind::Load { ty: IrType::I64, ptr: a, volatile: false })
+                self.val(InstKind::Load { ty: IrType::iptr(), ptr: a, volatile: false })
             }
             ExprKind::LabelAddr(name) => {
                 let b = self.label_block(*name);
@@ -701,7 +707,7 @@ impl<'a> FnLower<'a> {
                 self.val(InstKind::Binary { op: IB::Xor, ty: IrType::I8, lhs: old, rhs: one })
             }
         } else {
-            let dt = if t == IrType::Ptr { IrType::I64 } else { t };
+            let dt = if t == IrType::Ptr { IrType::iptr() } else { t };
             let d = self.iconst(dt, delta as i128);
             self.val(InstKind::Binary { op: IB::Add, ty: t, lhs: old, rhs: d })
         };
@@ -843,9 +849,9 @@ impl<'a> FnLower<'a> {
             let m = self.load_scalar(pm, &melem);
             let wrap = self.iconst(mt, lanes as i128 - 1);
             let idx = self.val(InstKind::Binary { op: IB::And, ty: mt, lhs: m, rhs: wrap });
-            let idx = self.int_resize(idx, mt, IrType::I64, false);
-            let scale = self.iconst(IrType::I64, es as i128);
-            let off = self.val(InstKind::Binary { op: IB::Mul, ty: IrType::I64, lhs: idx, rhs: scale });
+            let idx = self.int_resize(idx, mt, IrType::iptr(), false);
+            let scale = self.iconst(IrType::iptr(), es as i128);
+            let off = self.val(InstKind::Binary { op: IB::Mul, ty: IrType::iptr(), lhs: idx, rhs: scale });
             let p = self.val(InstKind::Binary { op: IB::Add, ty: IrType::Ptr, lhs: both, rhs: off });
             let x = self.load_scalar(p, &elem);
             let pt = self.add_offset(tmp, (i * es) as i64);

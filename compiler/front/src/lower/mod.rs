@@ -231,7 +231,7 @@ fn pieces(d: &StaticData, label_blocks: &BTreeMap<(Sym, Sym), u32>) -> Vec<InitP
         }
         push_bytes(&mut out, &d.bytes[pos..off]);
         out.push(piece);
-        pos = off + 8;
+        pos = off + ccc_ir::Type::Ptr.size() as usize;
     }
     if pos < d.bytes.len() {
         push_bytes(&mut out, &d.bytes[pos..]);

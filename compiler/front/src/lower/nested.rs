@@ -138,8 +138,8 @@ impl<'a> FnLower<'a> {
         let mut i = 0;
         while i < bytes.len() {
             let (ty, n) = match bytes.len() - i {
-                8.. => (IrType::I64, 8),
-                4..=7 => (IrType::I32, 4),
+                8.. if IrType::iptr() == IrType::I64 => (IrType::I64, 8),
+                4.. => (IrType::I32, 4),
                 2..=3 => (IrType::I16, 2),
                 _ => (IrType::I8, 1),
             };

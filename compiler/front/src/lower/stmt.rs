@@ -30,9 +30,9 @@ impl<'a> FnLower<'a> {
                 let es = self.rvalue(elem_size);
                 let n = self.cast_value(n, &count.ty, &CType::ulong());
                 let es = self.cast_value(es, &elem_size.ty, &CType::ulong());
-                let size = self.val(InstKind::Binary { op: ir::BinOp::Mul, ty: IrType::I64, lhs: n, rhs: es });
+                let size = self.val(InstKind::Binary { op: ir::BinOp::Mul, ty: IrType::iptr(), lhs: n, rhs: es });
                 let addr = self.local_addr(*size_var);
-                self.ins(InstKind::Store { ty: IrType::I64, ptr: addr, value: size, volatile: false });
+                self.ins(InstKind::Store { ty: IrType::iptr(), ptr: addr, value: size, volatile: false });
             }
             Stmt::Block(stmts) => {
                 let depth = self.cleanup_depth();
@@ -324,7 +324,7 @@ impl<'a> FnLower<'a> {
             let sa = self.val(InstKind::SlotAddr { slot: save });
             self.ins(InstKind::Store { ty: IrType::Ptr, ptr: sa, value: sp, volatile: false });
             let sa = self.local_addr(size_var);
-            let size = self.val(InstKind::Load { ty: IrType::I64, ptr: sa, volatile: false });
+            let size = self.val(InstKind::Load { ty: IrType::iptr(), ptr: sa, volatile: false });
             let p = self.dyn_alloca(size, align);
             let slot = match self.local_slots[var] {
                 Some(s) => s,
@@ -362,7 +362,7 @@ impl<'a> FnLower<'a> {
             let p = if item.offset == 0 {
                 addr
             } else {
-                let off = self.iconst(IrType::I64, item.offset as i128);
+                let off = self.iconst(IrType::iptr(), item.offset as i128);
                 self.val(InstKind::Binary { op: ir::BinOp::Add, ty: IrType::Ptr, lhs: addr, rhs: off })
             };
             let ety = item.expr.ty.clone();
@@ -394,7 +394,7 @@ impl<'a> FnLower<'a> {
         let n = (bytes.len() as u64).min(max) as usize;
         let mut i = 0;
         while i < n {
-            let (ty, w) = if n - i >= 8 {
+            let (ty, w) = if n - i >= 8 && IrType::iptr() == IrType::I64 {
                 (IrType::I64, 8)
             } else if n - i >= 4 {
                 (IrType::I32, 4)
@@ -411,7 +411,7 @@ impl<'a> FnLower<'a> {
             let a = if i == 0 {
                 p
             } else {
-                let off = self.iconst(IrType::I64, i as i128);
+                let off = self.iconst(IrType::iptr(), i as i128);
                 self.val(InstKind::Binary { op: ir::BinOp::Add, ty: IrType::Ptr, lhs: p, rhs: off })
             };
             self.ins(InstKind::Store { ty, ptr: a, value: c, volatile: false });

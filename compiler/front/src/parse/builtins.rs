@@ -215,7 +215,7 @@ impl<'a> Parser<'a> {
                 let ty = match base {
                     "bswap16" => CType::int_of(IntKind::Short, false),
                     "bswap32" => CType::uint(),
-                    "bswap64" => CType::ulong(),
+                    "bswap64" => CType::int_of(self.layout().int64_kind(), false),
                     _ => CType::int_of(IntKind::Int128, false),
                 };
                 let a = self.convert(args.swap_remove(0), ty.clone());
@@ -224,15 +224,19 @@ impl<'a> Parser<'a> {
             "clz" | "clzl" | "clzll" | "ctz" | "ctzl" | "ctzll" | "popcount" | "popcountl" | "popcountll" | "parity" | "parityl" | "parityll" | "ffs" | "ffsl" | "ffsll" | "clrsb" | "clrsbl" | "clrsbll" => {
                 self.arity(name, &args, 1, loc)?;
                 let stem = base.trim_end_matches('l');
-                let long = base.ends_with('l') && !base.ends_with("ll") || base.ends_with("ll");
+                let kind = if base.ends_with("ll") { IntKind::LongLong } else if base.ends_with('l') { IntKind::Long } else { IntKind::Int };
                 let signed = stem == "ffs" || stem == "clrsb";
-                let aty = if long { CType::int_of(IntKind::Long, signed) } else { CType::int_of(IntKind::Int, signed) };
+                let aty = CType::int_of(kind, signed);
                 let a = self.convert(args.swap_remove(0), aty);
                 Ok(self.builtin(stem, vec![a], CType::int(), loc))
             }
             "abs" | "labs" | "llabs" => {
                 self.arity(name, &args, 1, loc)?;
-                let ty = if base == "abs" { CType::int() } else { CType::long() };
+                let ty = match base {
+                    "abs" => CType::int(),
+                    "labs" => CType::long(),
+                    _ => CType::int_of(IntKind::LongLong, true),
+                };
                 let a = self.convert(args.swap_remove(0), ty.clone());
                 Ok(self.builtin("abs", vec![a], ty, loc))
             }
@@ -259,8 +263,8 @@ impl<'a> Parser<'a> {
                 self.arity(name, &args, 3, loc)?;
                 let signed = base.starts_with('s');
                 let op = &base[1..4];
-                let long = base[4..].starts_with('l');
-                let ty = CType::int_of(if long { IntKind::Long } else { IntKind::Int }, signed);
+                let kind = if base[4..].starts_with("ll") { IntKind::LongLong } else if base[4..].starts_with('l') { IntKind::Long } else { IntKind::Int };
+                let ty = CType::int_of(kind, signed);
                 let mut it = args.into_iter();
                 let a = self.convert(it.next().expect("arg"), ty.clone());
                 let b = self.convert(it.next().expect("arg"), ty);

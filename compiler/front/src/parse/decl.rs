@@ -498,7 +498,8 @@ impl<'a> Parser<'a> {
             "QI" => CType::int_of(IntKind::Char, signed),
             "HI" => CType::int_of(IntKind::Short, signed),
             "SI" => CType::int_of(IntKind::Int, signed),
-            "DI" | "word" | "pointer" => CType::int_of(IntKind::Long, signed),
+            "DI" => CType::int_of(self.layout().int64_kind(), signed),
+            "word" | "pointer" => CType::int_of(IntKind::Long, signed),
             "byte" => CType::int_of(IntKind::Char, signed),
             "TI" => CType::int_of(IntKind::Int128, signed),
             "SF" => CType::new(Kind::Float(FloatKind::Float)),
@@ -853,16 +854,16 @@ impl<'a> Parser<'a> {
             } else if let Some(s) = fits(32) {
                 (IntKind::Int, s)
             } else {
-                (IntKind::Long, min < 0)
+                (self.layout().int64_kind(), min < 0)
             }
         } else if min >= 0 && max <= u32::MAX as i128 {
             (IntKind::Int, max > i32::MAX as i128)
         } else if min >= i32::MIN as i128 && max <= i32::MAX as i128 {
             (IntKind::Int, true)
         } else if min >= 0 {
-            (IntKind::Long, max > i64::MAX as i128)
+            (self.layout().int64_kind(), max > i64::MAX as i128)
         } else {
-            (IntKind::Long, true)
+            (self.layout().int64_kind(), true)
         };
         // GCC: an unsigned-int enum with all values fitting int is still `unsigned int`.
         {
@@ -1250,12 +1251,24 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `#pragma pack(...)`: the only pragma that changes how we compile.
+    /// `#pragma pack(...)` and `#pragma GCC visibility push(V)/pop`: the
+    /// pragmas that change how we compile.
     pub(super) fn pragma(&mut self) -> PResult<bool> {
         if self.peek().kind != TokenKind::Pragma {
             return Ok(false);
         }
         let text = self.advance().text.as_str();
+        if let Some(v) = text.trim().strip_prefix("GCC").map(str::trim).and_then(|t| t.strip_prefix("visibility")) {
+            let v = v.trim();
+            if v.starts_with("pop") {
+                self.pragma_visibility = self.visibility_stack.pop().flatten();
+            } else if let Some(arg) = v.strip_prefix("push") {
+                self.visibility_stack.push(self.pragma_visibility.take());
+                let arg = arg.trim().trim_start_matches('(').trim_end_matches(')').trim();
+                self.pragma_visibility = (arg != "default").then(|| arg.to_string());
+            }
+            return Ok(true);
+        }
         let body = text.trim().trim_start_matches("pack").trim();
         let inner = body.trim_start_matches('(').trim_end_matches(')');
         let args: Vec<&str> = inner.split(',').map(|a| a.trim()).filter(|a| !a.is_empty()).collect();
@@ -1284,7 +1297,16 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `attrs` with the `#pragma GCC visibility` in effect, for an external
+    /// declaration without a visibility of its own (as GCC).
+    fn pragma_visibility_attrs(&self, spec: &DeclSpec, attrs: &DeclAttrs) -> Option<DeclAttrs> {
+        let v = self.pragma_visibility.as_ref()?;
+        (attrs.visibility.is_none() && spec.storage != Storage::Static).then(|| DeclAttrs { visibility: Some(v.clone()), ..attrs.clone() })
+    }
+
     fn declare_function(&mut self, name: Sym, loc: Loc, ty: &CType, spec: &DeclSpec, attrs: &DeclAttrs) -> PResult<()> {
+        let with_pragma = self.pragma_visibility_attrs(spec, attrs);
+        let attrs = with_pragma.as_ref().unwrap_or(attrs);
         let asm = self.asm_name(name, attrs);
         let prev = self.globals.get(&asm).cloned();
         let mut ty = ty.clone();
@@ -1322,6 +1344,7 @@ impl<'a> Parser<'a> {
     }
 
     fn global_declaration(&mut self, name: Sym, loc: Loc, ty: CType, spec: &DeclSpec, attrs: DeclAttrs) -> PResult<()> {
+        let attrs = self.pragma_visibility_attrs(spec, &attrs).unwrap_or(attrs);
         if spec.storage == Storage::Register {
             let Some(attrs) = self.global_register_variable(name, loc, &ty, attrs)? else { return Ok(()) };
             // Another register: a private variable stands in for it.

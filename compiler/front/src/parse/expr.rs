@@ -557,7 +557,7 @@ impl<'a> Parser<'a> {
                 1 => IntKind::Char,
                 2 => IntKind::Short,
                 4 => IntKind::Int,
-                _ => IntKind::Long,
+                _ => self.layout().int64_kind(),
             };
             CType::new(Kind::Vector { elem: Rc::new(CType::int_of(ik, true)), size })
         } else {
@@ -825,13 +825,15 @@ impl<'a> Parser<'a> {
                 }
                 return self.sizeof_of(&e.ty.clone(), loc);
             }
-            Some(Kw::Alignof) => {
+            Some(kw @ (Kw::Alignof | Kw::GnuAlignof)) => {
                 self.advance();
                 let a = if self.is_punct("(") && self.is_type_name_after_paren() {
                     self.advance();
                     let ty = self.type_name()?;
                     self.expect(")")?;
-                    self.layout().align(&ty)
+                    let a = self.layout().align(&ty);
+                    let scalar8 = ty.align_override == 0 && ty.is_arith() && !ty.is_complex() && self.layout().size(&ty) == 8;
+                    if kw == Kw::GnuAlignof && scalar8 { 8 } else { a }
                 } else {
                     let e = self.unary_expr()?;
                     match &e.kind {

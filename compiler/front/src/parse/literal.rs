@@ -52,7 +52,15 @@ impl<'a> Parser<'a> {
         }
         // C17 6.4.4.1: the first type in the list that can represent the value.
         let decimal = radix == 10;
+        // ILP32: `long` is 32 bits, so `long long` follows it in each list.
+        let ilp32 = self.layout().int_size(IntKind::Long) == 4;
         let candidates: &[(IntKind, bool)] = match (unsigned, longs, decimal) {
+            (false, 0, true) if ilp32 => &[(IntKind::Int, true), (IntKind::Long, true), (IntKind::LongLong, true), (IntKind::LongLong, false)],
+            (false, 1, true) if ilp32 => &[(IntKind::Long, true), (IntKind::LongLong, true), (IntKind::LongLong, false)],
+            (false, 0, false) if ilp32 => &[(IntKind::Int, true), (IntKind::Int, false), (IntKind::LongLong, true), (IntKind::LongLong, false)],
+            (false, 1, false) if ilp32 => &[(IntKind::Long, true), (IntKind::Long, false), (IntKind::LongLong, true), (IntKind::LongLong, false)],
+            (true, 0, _) if ilp32 => &[(IntKind::Int, false), (IntKind::LongLong, false)],
+            (true, 1, _) if ilp32 => &[(IntKind::Long, false), (IntKind::LongLong, false)],
             (false, 0, true) => &[(IntKind::Int, true), (IntKind::Long, true), (IntKind::Long, false)],
             (false, 0, false) => &[(IntKind::Int, true), (IntKind::Int, false), (IntKind::Long, true), (IntKind::Long, false)],
             (true, 0, _) => &[(IntKind::Int, false), (IntKind::Long, false)],

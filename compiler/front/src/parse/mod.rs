@@ -126,6 +126,10 @@ pub struct Parser<'a> {
     anon_counter: u32,
     /// `#pragma pack` stack; current value in effect (0 = none).
     pack_stack: Vec<u32>,
+    /// `#pragma GCC visibility push(...)`: the visibility in effect for
+    /// external declarations without their own, and the saved ones.
+    pragma_visibility: Option<String>,
+    visibility_stack: Vec<Option<String>>,
     pack: u32,
     kw: Keywords,
     /// Parameters of the most recent file-scope function declarator.
@@ -196,6 +200,9 @@ pub enum Kw {
     Atomic,
     Alignas,
     Alignof,
+    /// `__alignof__`: GCC's preferred alignment (8 for `long long` and
+    /// `double` on i386, where `_Alignof` gives their ABI alignment 4).
+    GnuAlignof,
     Sizeof,
     If,
     Else,
@@ -280,8 +287,8 @@ impl Keywords {
             ("alignas", Alignas),
             ("_Alignof", Alignof),
             ("alignof", Alignof),
-            ("__alignof__", Alignof),
-            ("__alignof", Alignof),
+            ("__alignof__", GnuAlignof),
+            ("__alignof", GnuAlignof),
             ("sizeof", Sizeof),
             ("if", If),
             ("else", Else),
@@ -329,10 +336,11 @@ impl Keywords {
 
 impl<'a> Parser<'a> {
     pub fn new(toks: Vec<Token>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &'a FrontOptions) -> Self {
-        // Pragmas reach us as single tokens; only `pack` affects code
-        // generation, so the others are dropped here (they may appear in
-        // the middle of expressions through `_Pragma`).
-        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || t.text.as_str().trim_start().starts_with("pack")).collect();
+        // Pragmas reach us as single tokens; only `pack` and `GCC
+        // visibility` affect code generation, so the others are dropped here
+        // (they may appear in the middle of expressions through `_Pragma`).
+        let kept = |t: &str| t.starts_with("pack") || t.starts_with("GCC visibility");
+        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || kept(t.text.as_str().trim_start())).collect();
         if toks.last().map(|t| t.kind != TokenKind::Eof).unwrap_or(true) {
             let loc = toks.last().map(|t| t.loc).unwrap_or_default();
             toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
@@ -357,6 +365,8 @@ impl<'a> Parser<'a> {
             enclosing: Vec::new(),
             anon_counter: 0,
             pack_stack: Vec::new(),
+            pragma_visibility: None,
+            visibility_stack: Vec::new(),
             pack: 0,
             kw: Keywords::new(),
             last_params: None,

@@ -67,7 +67,7 @@ impl<'a> Parser<'a> {
                 }
             }
             ConstValue::Addr { sym, offset } => {
-                if size != 8 {
+                if size != self.target.ptr_size as usize {
                     return Err(self.error_at(e.loc, "initializer element is not computable at load time"));
                 }
                 data.relocs.push((off, sym, offset));
@@ -76,7 +76,7 @@ impl<'a> Parser<'a> {
                 let Some(func) = self.cur_static_owner else {
                     return Err(self.error_at(e.loc, "label address outside a function"));
                 };
-                if size != 8 {
+                if size != self.target.ptr_size as usize {
                     return Err(self.error_at(e.loc, "initializer element is not computable at load time"));
                 }
                 data.labels.push((off, func, label, offset));

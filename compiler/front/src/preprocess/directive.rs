@@ -48,7 +48,9 @@ impl<'a> Preprocessor<'a> {
                 _ => super::Guard::Invalid,
             };
         }
-        if name.kind == TokenKind::Number {
+        // GCC reads `# 33 "file"` line markers in C only: in assembly,
+        // `# 0x90000 segment` is a comment (the kernel's boot/header.S).
+        if name.kind == TokenKind::Number && !self.opts.assembler {
             return self.linemarker(name);
         }
         match word {

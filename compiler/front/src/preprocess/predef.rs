@@ -29,12 +29,13 @@ fn short_wchar_value(name: &str, table: &[&str]) -> Option<String> {
 
 pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String {
     let table: &[&str] = match target.arch {
-        Arch::X86_64 if opts.m16 => predef_data::I386_M16,
+        Arch::I386 if opts.m16 => predef_data::I386_M16,
+        Arch::I386 => predef_data::I386,
         Arch::X86_64 => predef_data::X86_64,
         Arch::Aarch64 => predef_data::AARCH64,
         Arch::Riscv64 => predef_data::RISCV64,
     };
-    let x86 = target.arch == Arch::X86_64;
+    let x86 = matches!(target.arch, Arch::X86_64 | Arch::I386);
     let no_sse = x86 && (opts.no_sse || opts.general_regs_only);
     let mut s = String::with_capacity(16 * 1024);
     for def in table {
@@ -46,7 +47,7 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
             s.push_str(&format!("#define {name} 0\n"));
             continue;
         }
-        if x86 && opts.no_sse && !opts.m16 && name.starts_with("__FLT_EVAL_METHOD") {
+        if target.arch == Arch::X86_64 && opts.no_sse && name.starts_with("__FLT_EVAL_METHOD") {
             s.push_str(&format!("#define {name} 2\n"));
             continue;
         }
@@ -129,7 +130,7 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
     if opts.gnu {
         def("linux", "1");
         def("unix", "1");
-        if x86 && opts.m16 {
+        if target.arch == Arch::I386 {
             def("i386", "1");
         }
     }
@@ -144,7 +145,7 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
     }
     let model = opts.code_model.as_str();
     match target.arch {
-        Arch::X86_64 if opts.m16 => def("__code_model_32__", "1"),
+        Arch::I386 => def("__code_model_32__", "1"),
         Arch::X86_64 => {
             let m = if model.is_empty() { "small" } else { model };
             def(&format!("__code_model_{m}__"), "1");

@@ -34,6 +34,7 @@ pub fn reg_info() -> RegInfo {
         int_order: int_order.into_iter().map(x).collect(),
         float_order: float_order.into_iter().map(v).collect(),
         callee_saved,
+        narrow_int: None,
     }
 }
 

@@ -53,6 +53,10 @@ pub trait MachInst: Sized {
     fn spill_load(slot: u32, dst: Reg, class: RegClass) -> Self;
     fn spill_store(slot: u32, src: Reg, class: RegClass) -> Self;
     fn make_move(dst: Reg, src: Reg, class: RegClass) -> Self;
+    /// Registers the instruction accesses in a form only some registers
+    /// have (i386's byte registers: al, bl, cl, dl); they are allocated
+    /// from `RegInfo::narrow_int`.
+    fn narrow_regs(&self, _f: &mut dyn FnMut(Reg)) {}
 }
 
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
-use ccc_ir::{CodegenOptions, Function, Global, InitPiece, Linkage, Module, SymbolAttrs, Visibility};
+use ccc_ir::{Callee, CodegenOptions, Function, Global, InitPiece, InstKind, Linkage, Module, SymbolAttrs, Visibility};
 
 /// Which symbols bind locally (no GOT/PLT needed under -fPIC) and which are defined here.
 pub struct SymInfo {
@@ -149,7 +149,17 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions, header: &str, emit_fn: &mu
         let _ = writeln!(out, "\t.type\t{}, @{}", a.name, if a.is_function { "function" } else { "object" });
         let _ = writeln!(out, "\t.set\t{}, {}", a.name, a.target);
     }
+    let referenced = referenced_symbols(m);
     for d in &m.decls {
+        // As GCC: visibility directives only for symbols this object uses or
+        // defines (an undefined hidden symbol nobody references fails the link;
+        // `#pragma GCC visibility` makes every declaration hidden).
+        if !syms.is_defined(&d.name) && !referenced.contains(d.name.as_str()) {
+            if d.weak {
+                let _ = writeln!(out, "\t.weak\t{}", d.name);
+            }
+            continue;
+        }
         if d.weak && !syms.is_defined(&d.name) {
             let _ = writeln!(out, "\t.weak\t{}", d.name);
         }
@@ -173,7 +183,7 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions, header: &str, emit_fn: &mu
                     let _ = writeln!(out, "\t.section\t{sec},\"aw\"");
                 }
             }
-            let _ = writeln!(out, "\t.p2align\t3\n\t.quad\t{name}");
+            let _ = writeln!(out, "\t.p2align\t{}\n\t{}\t{name}", log2(ccc_ir::Type::Ptr.size() as u64), ptr_directive());
         }
     }
     if !consts.entries.is_empty() {
@@ -299,15 +309,15 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions, section_flag
                     }
                     InitPiece::Addr { symbol, addend } => {
                         if *addend != 0 {
-                            let _ = writeln!(out, "\t.quad\t{symbol}{addend:+}");
+                            let _ = writeln!(out, "\t{}\t{symbol}{addend:+}", ptr_directive());
                         } else {
-                            let _ = writeln!(out, "\t.quad\t{symbol}");
+                            let _ = writeln!(out, "\t{}\t{symbol}", ptr_directive());
                         }
-                        written += 8;
+                        written += u64::from(ccc_ir::Type::Ptr.size());
                     }
                     InitPiece::LabelAddr { function, block, addend } => {
-                        let _ = writeln!(out, "\t.quad\t.Lba.{function}.{block}{addend:+}");
-                        written += 8;
+                        let _ = writeln!(out, "\t{}\t.Lba.{function}.{block}{addend:+}", ptr_directive());
+                        written += u64::from(ccc_ir::Type::Ptr.size());
                     }
                 }
             }
@@ -321,3 +331,35 @@ fn emit_global(out: &mut String, g: &Global, opts: &CodegenOptions, section_flag
     }
 }
 
+/// The data directive of a pointer (`.quad`, `.long` for 4-byte pointers).
+fn ptr_directive() -> &'static str {
+    if ccc_ir::Type::Ptr.size() == 4 { ".long" } else { ".quad" }
+}
+
+/// Symbols the module's code and data refer to.
+fn referenced_symbols(m: &Module) -> HashSet<&str> {
+    let mut r = HashSet::new();
+    for f in &m.functions {
+        for b in &f.blocks {
+            for i in &b.insts {
+                match &i.kind {
+                    InstKind::GlobalAddr { name, .. } | InstKind::TlsAddr { name, .. } | InstKind::Call { callee: Callee::Direct(name), .. } => {
+                        r.insert(name.as_str());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for g in &m.globals {
+        for p in g.init.iter().flatten() {
+            if let InitPiece::Addr { symbol, .. } = p {
+                r.insert(symbol.as_str());
+            }
+        }
+    }
+    for a in &m.aliases {
+        r.insert(a.target.as_str());
+    }
+    r
+}

@@ -32,6 +32,7 @@ pub fn reg_info() -> RegInfo {
         int_order: int_order.into_iter().map(x).collect(),
         float_order: float_order.into_iter().map(f).collect(),
         callee_saved,
+        narrow_int: None,
     }
 }
 

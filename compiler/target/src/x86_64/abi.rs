@@ -1,14 +1,128 @@
 //! The System V x86-64 calling convention: classification of aggregates
 //! into INTEGER/SSE eightbytes or MEMORY, and assignment of arguments and
-//! return values to registers and stack slots.
+//! return values to registers and stack slots. The i386 mode's cdecl
+//! (with GCC's `-mregparm=N`) assigns into the same locations.
 
-use ccc_ir::{AbiType, AggLayout, Signature, Type};
+use ccc_ir::{AbiType, AggLayout, CodegenOptions, Signature, Type};
 
 use super::inst::*;
 use crate::codegen::mir::Reg;
 
-/// Where a GNU nested function receives its static chain (as GCC).
-pub const STATIC_CHAIN_REG: Reg = R10;
+/// The calling convention of the function being compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conv {
+    SysV,
+    /// i386 cdecl; the first `regparm` integer arguments of non-variadic
+    /// functions in eax, edx, ecx (`-mregparm=N`).
+    I386 { regparm: u8 },
+}
+
+/// The convention of the current compilation (its word size and options).
+pub fn conv_of(opts: &CodegenOptions) -> Conv {
+    if i386() {
+        Conv::I386 { regparm: opts.regparm.min(3) }
+    } else {
+        Conv::SysV
+    }
+}
+
+/// The convention where only the mode matters (which registers, pops).
+pub fn conv() -> Conv {
+    if i386() {
+        Conv::I386 { regparm: 0 }
+    } else {
+        Conv::SysV
+    }
+}
+
+const I386_ARG_GPRS: [Reg; 3] = [RAX, RDX, RCX];
+
+impl Conv {
+    /// Where a GNU nested function receives its static chain (as GCC).
+    pub fn static_chain_reg(self) -> Reg {
+        match self {
+            Conv::SysV => R10,
+            Conv::I386 { .. } => RCX,
+        }
+    }
+
+    pub fn assign_args(self, params: &[AbiType], sret: bool, variadic: bool) -> ArgAssignment {
+        match self {
+            Conv::SysV => assign_args(params, sret),
+            Conv::I386 { regparm } => assign_args_i386(params, sret, if variadic { 0 } else { regparm as usize }),
+        }
+    }
+
+    pub fn ret_loc(self, sig: &Signature) -> RetLoc {
+        match self {
+            Conv::SysV => ret_loc(sig),
+            Conv::I386 { .. } => ret_loc_i386(sig),
+        }
+    }
+
+    /// Bytes the callee pops on return: i386 functions returning an
+    /// aggregate through a hidden pointer on the stack pop that pointer.
+    pub fn callee_pops(self, sig: &Signature) -> u32 {
+        match self {
+            Conv::I386 { regparm } if self.ret_loc(sig) == RetLoc::Sret && (regparm == 0 || sig.variadic) => 4,
+            _ => 0,
+        }
+    }
+}
+
+/// cdecl: every argument on the stack in 4-byte units (regparm: the first
+/// integer ones in eax, edx, ecx); the hidden return pointer is the first.
+fn assign_args_i386(params: &[AbiType], sret: bool, nregs: usize) -> ArgAssignment {
+    let mut gi = 0usize;
+    let mut stack = 0u64;
+    let sret_loc = sret.then(|| {
+        if nregs > 0 {
+            gi += 1;
+            ArgLoc::Reg(RAX)
+        } else {
+            stack += 4;
+            ArgLoc::Stack(0)
+        }
+    });
+    let mut locs = Vec::with_capacity(params.len());
+    for p in params {
+        let loc = match p {
+            AbiType::Scalar(t) => {
+                let size = align_up(u64::from(t.size()).min(if *t == Type::F80 { 12 } else { 16 }), 4);
+                if t.is_int() && size == 4 && gi < nregs {
+                    gi += 1;
+                    ArgLoc::Reg(I386_ARG_GPRS[gi - 1])
+                } else if t.is_int() && size == 8 && gi + 2 <= nregs {
+                    gi += 2;
+                    ArgLoc::Pair(I386_ARG_GPRS[gi - 2], I386_ARG_GPRS[gi - 1])
+                } else {
+                    stack += size;
+                    ArgLoc::Stack(stack - size)
+                }
+            }
+            AbiType::Aggregate(l) => {
+                let off = stack;
+                stack += align_up(l.size, 4);
+                ArgLoc::AggStack(off, l.size)
+            }
+        };
+        locs.push(loc);
+    }
+    ArgAssignment { locs, stack_bytes: align_up(stack, 16), stack_used: stack, gprs_used: gi, xmms_used: 0, sret_loc }
+}
+
+/// i386 results: integers in eax (edx:eax), floats in st0, every aggregate
+/// through the hidden pointer (Linux's default `-fpcc-struct-return`).
+fn ret_loc_i386(sig: &Signature) -> RetLoc {
+    match &sig.ret {
+        None => RetLoc::Void,
+        Some(AbiType::Scalar(t)) if t.is_float() => RetLoc::X87,
+        Some(AbiType::Scalar(t)) if t.size() == 8 => RetLoc::Pair,
+        Some(AbiType::Scalar(_)) => RetLoc::Reg(RAX),
+        Some(AbiType::Aggregate(l)) if l.size == 0 => RetLoc::Void,
+        Some(AbiType::Aggregate(_)) => RetLoc::Sret,
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EbClass {
@@ -83,6 +197,8 @@ pub struct ArgAssignment {
     pub stack_used: u64,
     pub gprs_used: usize,
     pub xmms_used: usize,
+    /// Where the hidden return pointer travels (with `sret`).
+    pub sret_loc: Option<ArgLoc>,
 }
 
 fn align_up(x: u64, a: u64) -> u64 {
@@ -161,7 +277,8 @@ pub fn assign_args(params: &[AbiType], sret: bool) -> ArgAssignment {
         };
         locs.push(loc);
     }
-    ArgAssignment { locs, stack_bytes: align_up(stack, 16), stack_used: stack, gprs_used: gi, xmms_used: xi }
+    let sret_loc = sret.then_some(ArgLoc::Reg(RDI));
+    ArgAssignment { locs, stack_bytes: align_up(stack, 16), stack_used: stack, gprs_used: gi, xmms_used: xi, sret_loc }
 }
 
 /// Where a return value travels.

@@ -5,7 +5,7 @@ use ccc_ir::{BinOp, CastOp, RmwOp, Type, UnOp, Value};
 
 use super::calls::{LArg, LRet};
 use super::inst::*;
-use super::isel::{int_sz, is_scalar_int, sext, Cond, Isel, VLoc};
+use super::isel::{dword, dword_libcall, int_sz, is_scalar_int, sext, wbits, Cond, Isel, VLoc};
 use crate::codegen::mir::{OpKind, Reg};
 
 fn fits_i32(v: i64) -> bool {
@@ -29,7 +29,7 @@ impl Isel<'_> {
 
     pub(crate) fn lower_binary(&mut self, res: Value, op: BinOp, ty: Type, lhs: Value, rhs: Value) -> Result<(), String> {
         match ty {
-            Type::I128 => return self.binary128(res, op, lhs, rhs),
+            t if t == dword() => return self.binary128(res, op, lhs, rhs),
             Type::F32 | Type::F64 => {
                 // a constant operand is read straight from the constant pool
                 let (lhs, rhs) = if matches!(op, BinOp::FAdd | BinOp::FMul) && matches!(self.vals[lhs.index()], VLoc::FConst(..)) {
@@ -216,7 +216,9 @@ impl Isel<'_> {
         if let Some(c) = self.const_of(rhs) {
             let bits = ty.bits();
             let d = if signed { c as i64 } else { ((c as u128) & (u128::MAX >> (128 - bits))) as i64 };
-            let ok = if signed { d != 0 && d != 1 && d != -1 && d != i64::MIN && (dsz == 8 || d != i32::MIN as i64) } else { d as u64 >= 2 };
+            // (The multiply-high sequences compute 32-bit quotients in 64-bit
+            // registers: not in the i386 mode.)
+            let ok = !i386() && if signed { d != 0 && d != 1 && d != -1 && d != i64::MIN && (dsz == 8 || d != i32::MIN as i64) } else { d as u64 >= 2 };
             if ok {
                 let a = self.reg(lhs)?;
                 let x = if sz < 4 {
@@ -292,14 +294,23 @@ impl Isel<'_> {
                     BinOp::SRem => "__modti3",
                     _ => "__umodti3",
                 };
-                self.libcall(name, &[LArg::P(al, ah), LArg::P(bl, bh)], LRet::P(dl, dh))?;
+                self.libcall(&dword_libcall(name), &[LArg::P(al, ah), LArg::P(bl, bh)], LRet::P(dl, dh))?;
             }
             BinOp::Shl | BinOp::LShr | BinOp::AShr => {
                 self.mov_rr(al, dl);
                 self.mov_rr(ah, dh);
                 if let Some(c) = self.const_of(rhs) {
-                    let c = (c as u32 & 127) as u8;
+                    let c = (c as u32 & (2 * wbits() - 1)) as u8;
                     self.shift128_const(op, c, dl, dh);
+                } else if i386() {
+                    let (bl, _) = self.pair(rhs)?;
+                    self.mov_rr(bl, RCX);
+                    let t = match op {
+                        BinOp::Shl => "shldl\t%cl, {0}, {1}\n\tshll\t%cl, {0}\n\ttestb\t$32, %cl\n\tje\t1f\n\tmovl\t{0}, {1}\n\txorl\t{0}, {0}\n1:",
+                        BinOp::LShr => "shrdl\t%cl, {1}, {0}\n\tshrl\t%cl, {1}\n\ttestb\t$32, %cl\n\tje\t1f\n\tmovl\t{1}, {0}\n\txorl\t{1}, {1}\n1:",
+                        _ => "shrdl\t%cl, {1}, {0}\n\tsarl\t%cl, {1}\n\ttestb\t$32, %cl\n\tje\t1f\n\tmovl\t{1}, {0}\n\tsarl\t$31, {1}\n1:",
+                    };
+                    self.text(t, vec![(Opnd::Reg(dl), OpKind::UseDef), (Opnd::Reg(dh), OpKind::UseDef), (Opnd::Reg(RCX), OpKind::Use)]);
                 } else {
                     let (bl, _) = self.pair(rhs)?;
                     self.mov_rr(bl, RCX);
@@ -360,7 +371,7 @@ impl Isel<'_> {
             self.add_succ(minus1);
             self.cur = minus1;
             let k = self.vreg();
-            self.load_imm(i64::MIN, k);
+            self.load_imm(if i386() { i64::from(i32::MIN) } else { i64::MIN }, k);
             self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), k);
             self.alu(AluOp::Or, 8, Opnd::Reg(b.0), k);
             self.emit(Inst::Setcc { cc: Cc::E, dst: d });
@@ -373,7 +384,7 @@ impl Isel<'_> {
         }
         self.cur = div_blk;
         let (ql, qh) = (self.vreg(), self.vreg());
-        self.libcall(if signed { "__divti3" } else { "__udivti3" }, &[LArg::P(rl, rh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
+        self.libcall(&dword_libcall(if signed { "__divti3" } else { "__udivti3" }), &[LArg::P(rl, rh), LArg::P(a.0, a.1)], LRet::P(ql, qh))?;
         self.alu(AluOp::Xor, 8, Opnd::Reg(b.0), ql);
         self.alu(AluOp::Xor, 8, Opnd::Reg(b.1), qh);
         self.alu(AluOp::Or, 8, Opnd::Reg(qh), ql);
@@ -389,37 +400,38 @@ impl Isel<'_> {
         if c == 0 {
             return;
         }
+        let w = wbits() as u8;
         match op {
-            BinOp::Shl if c >= 64 => {
+            BinOp::Shl if c >= w => {
                 self.mov_rr(dl, dh);
-                if c > 64 {
-                    self.emit(Inst::Shift { op: "shl", sz: 8, amt: Some(c - 64), dst: dh });
+                if c > w {
+                    self.emit(Inst::Shift { op: "shl", sz: 8, amt: Some(c - w), dst: dh });
                 }
                 self.mov(4, Opnd::Imm(0), Opnd::Reg(dl));
             }
             BinOp::Shl => {
                 self.emit(Inst::Text(Box::new(Text {
-                    tmpl: "shldq\t{2}, {0}, {1}",
+                    tmpl: if i386() { "shldl\t{2}, {0}, {1}" } else { "shldq\t{2}, {0}, {1}" },
                     ops: vec![(Opnd::Reg(dl), OpKind::Use), (Opnd::Reg(dh), OpKind::UseDef), (Opnd::Imm(c as i64), OpKind::Use)],
                     clobbers: vec![],
                 })));
                 self.emit(Inst::Shift { op: "shl", sz: 8, amt: Some(c), dst: dl });
             }
-            _ if c >= 64 => {
+            _ if c >= w => {
                 self.mov_rr(dh, dl);
-                if c > 64 {
+                if c > w {
                     let o = if op == BinOp::LShr { "shr" } else { "sar" };
-                    self.emit(Inst::Shift { op: o, sz: 8, amt: Some(c - 64), dst: dl });
+                    self.emit(Inst::Shift { op: o, sz: 8, amt: Some(c - w), dst: dl });
                 }
                 if op == BinOp::LShr {
                     self.mov(4, Opnd::Imm(0), Opnd::Reg(dh));
                 } else {
-                    self.emit(Inst::Shift { op: "sar", sz: 8, amt: Some(63), dst: dh });
+                    self.emit(Inst::Shift { op: "sar", sz: 8, amt: Some(w - 1), dst: dh });
                 }
             }
             _ => {
                 self.emit(Inst::Text(Box::new(Text {
-                    tmpl: "shrdq\t{2}, {1}, {0}",
+                    tmpl: if i386() { "shrdl\t{2}, {1}, {0}" } else { "shrdq\t{2}, {1}, {0}" },
                     ops: vec![(Opnd::Reg(dl), OpKind::UseDef), (Opnd::Reg(dh), OpKind::Use), (Opnd::Imm(c as i64), OpKind::Use)],
                     clobbers: vec![],
                 })));
@@ -431,7 +443,10 @@ impl Isel<'_> {
 
     pub(crate) fn lower_unary(&mut self, res: Value, op: UnOp, ty: Type, arg: Value) -> Result<(), String> {
         match ty {
-            Type::I128 => {
+            t if t == dword() => {
+                if i386() && !matches!(op, UnOp::Neg | UnOp::Not | UnOp::Bswap) {
+                    return Err(format!("{}: i386: {op:?} of a 64-bit integer is not supported yet", self.f.name));
+                }
                 let (al, ah) = self.pair(arg)?;
                 let (dl, dh) = self.out_pair(res);
                 match op {
@@ -592,7 +607,7 @@ impl Isel<'_> {
             return self.cast_f128(res, op, from, to, arg);
         }
         match op {
-            Sext | Zext | Trunc if to == Type::I128 || from == Type::I128 => self.cast128(res, op, from, to, arg),
+            Sext | Zext | Trunc if to == dword() || from == dword() => self.cast128(res, op, from, to, arg),
             Sext | Zext => {
                 let (fs, ts) = (int_sz(from), int_sz(to));
                 // extending a folded load: one extending load
@@ -658,14 +673,14 @@ impl Isel<'_> {
     }
 
     fn cast128(&mut self, res: Value, op: CastOp, from: Type, to: Type, arg: Value) -> Result<(), String> {
-        if from == Type::I128 && to == Type::I128 {
+        if from == dword() && to == dword() {
             let (al, ah) = self.pair(arg)?;
             let (dl, dh) = self.out_pair(res);
             self.mov_rr(al, dl);
             self.mov_rr(ah, dh);
             return Ok(());
         }
-        if from == Type::I128 {
+        if from == dword() {
             let (al, _) = self.pair(arg)?;
             let d = self.out(res);
             self.mov_rr(al, d);
@@ -678,7 +693,7 @@ impl Isel<'_> {
             let x = self.sext64(a, sz);
             self.mov_rr(x, dl);
             self.mov_rr(x, dh);
-            self.emit(Inst::Shift { op: "sar", sz: 8, amt: Some(63), dst: dh });
+            self.emit(Inst::Shift { op: "sar", sz: 8, amt: Some(wbits() as u8 - 1), dst: dh });
         } else {
             let x = self.zext64(a, sz);
             self.mov_rr(x, dl);
@@ -690,7 +705,7 @@ impl Isel<'_> {
     fn bitcast(&mut self, res: Value, from: Type, to: Type, arg: Value) -> Result<(), String> {
         let fi = from.is_float();
         let ti = to.is_float();
-        if from == Type::F80 || to == Type::F80 || from == Type::I128 || to == Type::I128 || from == Type::F128 || to == Type::F128 {
+        if from == Type::F80 || to == Type::F80 || from == dword() || to == dword() || from == Type::F128 || to == Type::F128 {
             // through memory
             let s = self.frame_slot(16, 16);
             let m = Amode::slot(s, 0);
@@ -889,7 +904,7 @@ impl Isel<'_> {
             X(Reg, Reg),
         }
         let ops = match ty {
-            Type::I128 => Ops::P(self.pair(a)?, self.pair(b)?),
+            t if t == dword() => Ops::P(self.pair(a)?, self.pair(b)?),
             Type::F32 | Type::F64 => {
                 let (ra, rb) = (self.reg(a)?, self.reg(b)?);
                 let (ia, ib) = (self.vreg(), self.vreg());
@@ -954,7 +969,7 @@ impl Isel<'_> {
 
     pub(crate) fn lower_overflows(&mut self, res: Value, op: BinOp, ty: Type, signed: bool, lhs: Value, rhs: Value) -> Result<(), String> {
         let d = self.out(res);
-        if ty == Type::I128 {
+        if ty == dword() {
             let (al, ah) = self.pair(lhs)?;
             let (bl, bh) = self.pair(rhs)?;
             let (tl, th) = (self.vreg(), self.vreg());
@@ -1011,6 +1026,11 @@ impl Isel<'_> {
 
     pub(crate) fn load(&mut self, ty: Type, a: Amode, res: Value) -> Result<(), String> {
         match ty {
+            t if t == dword() => {
+                let (dl, dh) = self.out_pair(res);
+                self.mov(8, Opnd::Mem(a.clone()), Opnd::Reg(dl));
+                self.mov(8, Opnd::Mem(a.offset(i64::from(word()))), Opnd::Reg(dh));
+            }
             Type::I8 => {
                 let d = self.out(res);
                 self.emit(Inst::MovX { op: "movzbl", src: Opnd::Mem(a), dst: d })
@@ -1031,11 +1051,8 @@ impl Isel<'_> {
                 let d = self.out(res);
                 self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Mem(a), dst: Opnd::Reg(d) })
             }
-            Type::I128 => {
-                let (dl, dh) = self.out_pair(res);
-                self.mov(8, Opnd::Mem(a.clone()), Opnd::Reg(dl));
-                self.mov(8, Opnd::Mem(a.offset(8)), Opnd::Reg(dh));
-            }
+            // no 128-bit integers in the i386 mode (isel refuses them)
+            Type::I128 => return Err("i128 load in the i386 mode".into()),
             Type::F80 => {
                 let d = self.out_mem(res);
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(a), OpKind::Use), (Opnd::Mem(d), OpKind::Use)]);
@@ -1050,6 +1067,11 @@ impl Isel<'_> {
 
     pub(crate) fn store(&mut self, ty: Type, v: Value, a: Amode) -> Result<(), String> {
         match ty {
+            t if t == dword() => {
+                let (lo, hi) = self.pair(v)?;
+                self.mov(8, Opnd::Reg(lo), Opnd::Mem(a.clone()));
+                self.mov(8, Opnd::Reg(hi), Opnd::Mem(a.offset(i64::from(word()))));
+            }
             Type::F32 | Type::F64 => {
                 if let VLoc::FConst(_, bits) = self.vals[v.index()] {
                     // store the bit pattern directly
@@ -1065,11 +1087,7 @@ impl Isel<'_> {
                 let r = self.reg(v)?;
                 self.emit(Inst::SseMov { dbl: ty == Type::F64, src: Opnd::Reg(r), dst: Opnd::Mem(a) });
             }
-            Type::I128 => {
-                let (lo, hi) = self.pair(v)?;
-                self.mov(8, Opnd::Reg(lo), Opnd::Mem(a.clone()));
-                self.mov(8, Opnd::Reg(hi), Opnd::Mem(a.offset(8)));
-            }
+            Type::I128 => return Err("i128 store in the i386 mode".into()),
             Type::F80 => {
                 let s = self.f80(v)?;
                 self.text("fldt\t{0}\n\tfstpt\t{1}", vec![(Opnd::Mem(s), OpKind::Use), (Opnd::Mem(a), OpKind::Use)]);
@@ -1101,7 +1119,7 @@ impl Isel<'_> {
     pub(crate) fn copy_mem(&mut self, d: Amode, s: Amode, size: u64) -> Result<(), String> {
         if size <= 128 {
             let mut off = 0u64;
-            for chunk in [8u64, 4, 2, 1] {
+            for chunk in [8u64, 4, 2, 1].into_iter().filter(|&c| c <= u64::from(word())) {
                 while size - off >= chunk {
                     let t = self.vreg();
                     let o = off as i64;
@@ -1130,7 +1148,7 @@ impl Isel<'_> {
             let pat: Opnd = match self.const_of(byte) {
                 Some(c) => {
                     let b = (c as u64) & 0xff;
-                    let p = b * 0x0101_0101_0101_0101;
+                    let p = if i386() { (b * 0x0101_0101) as i32 as i64 as u64 } else { b * 0x0101_0101_0101_0101 };
                     if fits_i32(p as i64) {
                         Opnd::Imm(p as i64)
                     } else {
@@ -1144,13 +1162,13 @@ impl Isel<'_> {
                     let r = self.vreg();
                     self.emit(Inst::MovX { op: "movzbl", src: Opnd::Reg(b), dst: r });
                     let k = self.vreg();
-                    self.load_imm(0x0101_0101_0101_0101, k);
+                    self.load_imm(if i386() { 0x0101_0101 } else { 0x0101_0101_0101_0101 }, k);
                     self.emit(Inst::Imul { sz: 8, src: Opnd::Reg(k), dst: r });
                     Opnd::Reg(r)
                 }
             };
             let mut off = 0u64;
-            for chunk in [8u64, 4, 2, 1] {
+            for chunk in [8u64, 4, 2, 1].into_iter().filter(|&c| c <= u64::from(word())) {
                 while size - off >= chunk {
                     let src = match &pat {
                         Opnd::Imm(p) => Opnd::Imm(match chunk {

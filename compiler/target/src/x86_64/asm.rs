@@ -5,7 +5,7 @@ use std::fmt::Write;
 use ccc_ir::{InlineAsm, Type};
 
 use super::inst::*;
-use super::isel::{int_sz, Isel, VLoc};
+use super::isel::{dword, int_sz, Isel, VLoc};
 use super::print::PrintCx;
 use crate::codegen::mir::{OpKind, Reg, RegClass};
 
@@ -39,6 +39,18 @@ pub struct AsmInst {
 }
 
 impl AsmInst {
+    /// Register operands used as bytes: byte-sized, or printed with `%b`/`%h`.
+    pub fn narrow_regs(&self, f: &mut dyn FnMut(Reg)) {
+        for (i, o) in self.operands.iter().enumerate() {
+            if let AsmArg::Reg(r, _) = &o.arg {
+                let named = o.name.as_ref().is_some_and(|n| self.template.contains(&format!("%b[{n}]")) || self.template.contains(&format!("%h[{n}]")));
+                if o.size == 1 || named || self.template.contains(&format!("%b{i}")) || self.template.contains(&format!("%h{i}")) {
+                    f(*r)
+                }
+            }
+        }
+    }
+
     pub fn reg_operands(&self, f: &mut dyn FnMut(Reg, OpKind)) {
         for o in &self.operands {
             match &o.arg {
@@ -432,6 +444,9 @@ impl Isel<'_> {
             let ch = reg_ch.ok_or_else(|| format!("unsupported asm input constraint `{c}`"))?;
             if i.ty == Type::F80 {
                 return Err("x87 asm operands are not supported".into());
+            }
+            if i386() && i.ty == dword() {
+                return Err("i386: 64-bit asm operands are not supported yet".into());
             }
             let v = if i.ty == Type::I128 { self.pair(i.value)?.0 } else { self.reg(i.value)? };
             let r = match fixed_reg(ch) {

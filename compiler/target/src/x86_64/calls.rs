@@ -2,9 +2,9 @@
 
 use ccc_ir::{AbiType, AggLayout, Callee, Signature, Type, Value};
 
-use super::abi::{assign_args, classify, ret_loc, ArgLoc, EbClass, Eightbyte, RetLoc, STATIC_CHAIN_REG};
+use super::abi::{classify, conv_of, ArgLoc, Conv, EbClass, Eightbyte, RetLoc};
 use super::inst::*;
-use super::isel::{int_sz, Isel, VLoc};
+use super::isel::{dword, int_sz, Isel, VLoc};
 use crate::codegen::mir::{OpKind, Reg};
 
 /// Where the variadic register save area and the first stack argument are.
@@ -39,6 +39,9 @@ pub enum LRet {
 impl Isel<'_> {
     /// Call a runtime helper (libgcc / libc) with scalar arguments.
     pub(crate) fn libcall(&mut self, name: &str, args: &[LArg], ret: LRet) -> Result<(), String> {
+        if i386() {
+            return self.libcall_i386(name, args, ret);
+        }
         let (mut gi, mut xi, mut stack) = (0usize, 0u32, 0u64);
         let mut uses = Vec::new();
         for a in args {
@@ -107,6 +110,41 @@ impl Isel<'_> {
         Ok(())
     }
 
+    /// A helper call under cdecl: word-sized integer arguments on the
+    /// stack, the result in eax (edx:eax).
+    fn libcall_i386(&mut self, name: &str, args: &[LArg], ret: LRet) -> Result<(), String> {
+        let mut stack = 0i64;
+        for a in args {
+            let words: Vec<Reg> = match a {
+                LArg::I(r) => vec![*r],
+                LArg::P(lo, hi) => vec![*lo, *hi],
+                _ => return Err(format!("i386: floating-point helper {name} is not supported yet")),
+            };
+            for r in words {
+                self.mov(4, Opnd::Reg(r), Opnd::Mem(Amode::rsp(stack)));
+                stack += 4;
+            }
+        }
+        self.mf.frame.need_outgoing(stack as u64);
+        let defs = match &ret {
+            LRet::None => vec![],
+            LRet::I(_) => vec![RAX],
+            LRet::P(..) => vec![RAX, RDX],
+            _ => return Err(format!("i386: floating-point helper {name} is not supported yet")),
+        };
+        let target = self.call_target_sym(name);
+        self.emit(Inst::Call { target, uses: vec![], defs });
+        match ret {
+            LRet::I(r) => self.mov_rr(RAX, r),
+            LRet::P(lo, hi) => {
+                self.mov_rr(RAX, lo);
+                self.mov_rr(RDX, hi);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     pub(crate) fn call_target_sym(&self, name: &str) -> CallTarget {
         if self.opts.pic && !self.syms.is_local(name) {
             if self.opts.no_plt {
@@ -121,21 +159,33 @@ impl Isel<'_> {
 
     pub(crate) fn lower_entry(&mut self) -> Result<(), String> {
         let f = self.f;
+        let conv = conv_of(self.opts);
         if f.static_chain {
             // First, before anything can reuse the register.
             let r = self.vreg();
-            self.mov_rr(STATIC_CHAIN_REG, r);
+            self.mov_rr(conv.static_chain_reg(), r);
             self.static_chain = Some(r);
         }
-        let rl = ret_loc(&f.sig);
+        let rl = conv.ret_loc(&f.sig);
         let sret = rl == RetLoc::Sret;
-        let aa = assign_args(&f.sig.params, sret);
-        if sret {
-            let r = self.vreg();
-            self.mov_rr(RDI, r);
-            self.sret_ptr = Some(r);
+        let aa = conv.assign_args(&f.sig.params, sret, f.sig.variadic);
+        match &aa.sret_loc {
+            Some(ArgLoc::Reg(p)) => {
+                let r = self.vreg();
+                self.mov_rr(*p, r);
+                self.sret_ptr = Some(r);
+            }
+            Some(ArgLoc::Stack(off)) => {
+                let r = self.vreg();
+                self.mov(8, Opnd::Mem(Amode::incoming(*off as i64)), Opnd::Reg(r));
+                self.sret_ptr = Some(r);
+            }
+            _ => {}
         }
-        if f.sig.variadic {
+        if f.sig.variadic && conv != Conv::SysV {
+            // cdecl: the variadic arguments follow the named ones on the stack.
+            self.va = Some(VaInfo { save_slot: 0, gp_offset: 0, fp_offset: 0, overflow_offset: aa.stack_used });
+        } else if f.sig.variadic {
             let save = self.frame_slot(176, 16);
             for (i, &r) in ARG_GPRS.iter().enumerate() {
                 self.mov(8, Opnd::Reg(r), Opnd::Mem(Amode::slot(save, 8 * i as i64)));
@@ -186,10 +236,10 @@ impl Isel<'_> {
                     let m = Amode::incoming(*off as i64);
                     match t {
                         Type::F80 | Type::F128 => self.vals[p.index()] = VLoc::Mem(m),
-                        Type::I128 => {
+                        t if t == dword() => {
                             let (dl, dh) = self.out_pair(*p);
                             self.mov(8, Opnd::Mem(m.clone()), Opnd::Reg(dl));
-                            self.mov(8, Opnd::Mem(m.offset(8)), Opnd::Reg(dh));
+                            self.mov(8, Opnd::Mem(m.offset(i64::from(word()))), Opnd::Reg(dh));
                         }
                         Type::F32 | Type::F64 => {
                             let d = self.out(*p);
@@ -295,9 +345,10 @@ impl Isel<'_> {
         for &a in &args[sig.params.len()..] {
             params.push(AbiType::Scalar(self.ty(a)));
         }
-        let rl = ret_loc(sig);
+        let conv = conv_of(self.opts);
+        let rl = conv.ret_loc(sig);
         let sret = rl == RetLoc::Sret;
-        let aa = assign_args(&params, sret);
+        let aa = conv.assign_args(&params, sret, sig.variadic);
         self.mf.frame.need_outgoing(aa.stack_bytes);
         // 1. stack arguments
         for (&a, loc) in args.iter().zip(&aa.locs) {
@@ -350,7 +401,7 @@ impl Isel<'_> {
         }
         if let Some(c) = chain {
             let v = self.reg(c)?;
-            moves.push((STATIC_CHAIN_REG, v));
+            moves.push((conv.static_chain_reg(), v));
         }
         let target = match callee {
             Callee::Direct(name) => self.call_target_sym(name),
@@ -379,11 +430,15 @@ impl Isel<'_> {
             self.text("movups\t{0}, {1}", vec![(Opnd::Mem(m), OpKind::Use), (Opnd::Reg(r), OpKind::Def)]);
             uses.push(r);
         }
-        if let Some(r) = sret_reg {
-            self.mov_rr(r, RDI);
-            uses.push(RDI);
+        match (sret_reg, &aa.sret_loc) {
+            (Some(r), Some(ArgLoc::Reg(p))) => {
+                self.mov_rr(r, *p);
+                uses.push(*p);
+            }
+            (Some(r), Some(ArgLoc::Stack(off))) => self.mov(8, Opnd::Reg(r), Opnd::Mem(Amode::rsp(*off as i64))),
+            _ => {}
         }
-        if sig.variadic {
+        if sig.variadic && conv == Conv::SysV {
             self.mov(4, Opnd::Imm(aa.xmms_used as i64), Opnd::Reg(RAX));
             uses.push(RAX);
         }
@@ -394,6 +449,11 @@ impl Isel<'_> {
             _ => vec![],
         };
         self.emit(Inst::Call { target, uses, defs });
+        // The callee popped the hidden pointer: restore the outgoing area.
+        let popped = conv.callee_pops(sig);
+        if popped > 0 {
+            self.emit(Inst::Alu { op: AluOp::Sub, sz: 8, src: Opnd::Imm(popped as i64), dst: Opnd::Reg(RSP) });
+        }
         // 4. results
         match rl {
             RetLoc::Void | RetLoc::Sret => {}
@@ -462,7 +522,7 @@ impl Isel<'_> {
     // -------------------------------------------------------------- return
 
     pub(crate) fn lower_return(&mut self, value: Option<Value>) -> Result<(), String> {
-        let rl = ret_loc(&self.f.sig);
+        let rl = conv_of(self.opts).ret_loc(&self.f.sig);
         let mut uses = Vec::new();
         match (rl, value) {
             (RetLoc::Void, _) | (_, None) => {}
@@ -532,6 +592,13 @@ impl Isel<'_> {
     pub(crate) fn lower_va_start(&mut self, ap: Value) -> Result<(), String> {
         let va = self.va.clone().ok_or_else(|| format!("{}: va_start in a function without variadic parameters", self.f.name))?;
         let a = self.amode(ap)?;
+        if i386() {
+            // `va_list` is a pointer to the next stack argument.
+            let t = self.vreg();
+            self.emit(Inst::Lea { mem: Amode::incoming(va.overflow_offset as i64), dst: t });
+            self.mov(8, Opnd::Reg(t), Opnd::Mem(a));
+            return Ok(());
+        }
         self.mov(4, Opnd::Imm(va.gp_offset as i64), Opnd::Mem(a.clone()));
         self.mov(4, Opnd::Imm(va.fp_offset as i64), Opnd::Mem(a.offset(4)));
         let t = self.vreg();
@@ -550,6 +617,9 @@ impl Isel<'_> {
             self.emit(Inst::Lea { mem: a, dst: r });
             r
         };
+        if i386() {
+            return self.va_arg_i386(res, apr, ty);
+        }
         match ty {
             AbiType::Scalar(t) => match t {
                 Type::F32 | Type::F64 => {
@@ -595,6 +665,27 @@ impl Isel<'_> {
                 }
             },
             AbiType::Aggregate(l) => self.va_arg_agg(res, apr, l)?,
+        }
+        Ok(())
+    }
+
+    /// cdecl `va_arg`: take the argument at the pointer, advance it by the
+    /// argument's size in 4-byte units. Aggregates yield their address.
+    fn va_arg_i386(&mut self, res: Value, apr: Reg, ty: &AbiType) -> Result<(), String> {
+        let size = match ty {
+            AbiType::Scalar(t) if t.is_int() && t.size() <= 4 => u64::from(t.size()),
+            AbiType::Aggregate(l) => l.size,
+            AbiType::Scalar(t) => return Err(format!("{}: i386: va_arg of {t} is not supported yet", self.f.name)),
+        };
+        let p = self.vreg();
+        self.mov(8, Opnd::Mem(Amode::reg(apr, 0)), Opnd::Reg(p));
+        let next = self.vreg();
+        self.emit(Inst::Lea { mem: Amode::reg(p, (size.div_ceil(4) * 4) as i64), dst: next });
+        self.mov(8, Opnd::Reg(next), Opnd::Mem(Amode::reg(apr, 0)));
+        let d = self.out(res);
+        match ty {
+            AbiType::Scalar(t) => self.load_into(*t, Amode::reg(p, 0), d),
+            AbiType::Aggregate(_) => self.mov_rr(p, d),
         }
         Ok(())
     }

@@ -13,15 +13,30 @@ use crate::codegen::module::{log2, symbol_directives, ConstPool, SymInfo};
 use crate::codegen::regalloc::{allocate, RegInfo};
 
 pub fn reg_info() -> RegInfo {
+    if i386() {
+        // cdecl: ebx, esi, edi are callee-saved; ebp is the frame pointer.
+        return RegInfo {
+            num_pregs: NUM_PREGS,
+            int_order: vec![RAX, RCX, RDX, RBX, RSI, RDI],
+            float_order: (0..8).map(xmm).collect(),
+            callee_saved: vec![RBX, RSI, RDI],
+            // esi and edi have no byte registers in 32-bit code
+            narrow_int: Some(vec![RAX, RCX, RDX, RBX]),
+        };
+    }
     RegInfo {
         num_pregs: NUM_PREGS,
         int_order: vec![RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11, RBX, R12, R13, R14, R15],
         float_order: (0..16).map(xmm).collect(),
         callee_saved: vec![RBX, R12, R13, R14, R15],
+        narrow_int: None,
     }
 }
 
 pub fn emit_module(m: &Module, opts: &CodegenOptions) -> Result<String, String> {
+    if i386() && opts.pic {
+        return Err("-fPIC is not supported by the i386 code generator yet".into());
+    }
     let header = if opts.code16 { "\t.code16gcc\n" } else { "" };
     crate::codegen::module::emit_module(m, opts, header, &mut |out, f, i, syms, consts, extra| emit_function(out, f, i, opts, syms, consts, extra))
 }
@@ -45,7 +60,8 @@ fn emit_function(
     let isel = Isel::new(f, opts, syms, consts, index);
     let (mut mf, addr_taken, info) = isel.run()?;
     let used_cs = allocate(&mut mf, &reg_info()).map_err(|e| format!("{}: {e}", f.name))?;
-    mf.frame.layout(8 * used_cs.len() as u64, 16);
+    let w = word() as u64;
+    mf.frame.layout(w * used_cs.len() as u64, 16);
 
     let name = &f.name;
     match &f.attrs.section {
@@ -64,24 +80,25 @@ fn emit_function(
     if cfi {
         out.push_str("\t.cfi_startproc\n");
     }
-    out.push_str("\tpushq\t%rbp\n");
+    let (q, bp, sp) = (suffix(8), reg_name(RBP, 8), reg_name(RSP, 8));
+    let _ = writeln!(out, "\tpush{q}\t%{bp}");
     if cfi {
-        out.push_str("\t.cfi_def_cfa_offset 16\n\t.cfi_offset %rbp, -16\n");
+        let _ = writeln!(out, "\t.cfi_def_cfa_offset {}\n\t.cfi_offset %{bp}, -{}", 2 * w, 2 * w);
     }
-    out.push_str("\tmovq\t%rsp, %rbp\n");
+    let _ = writeln!(out, "\tmov{q}\t%{sp}, %{bp}");
     if cfi {
-        out.push_str("\t.cfi_def_cfa_register %rbp\n");
+        let _ = writeln!(out, "\t.cfi_def_cfa_register %{bp}");
     }
     for (i, r) in used_cs.iter().enumerate() {
-        let _ = writeln!(out, "\tpushq\t%{}", reg_name(*r, 8));
+        let _ = writeln!(out, "\tpush{q}\t%{}", reg_name(*r, 8));
         if cfi {
-            let _ = writeln!(out, "\t.cfi_offset %{}, {}", reg_name(*r, 8), -24 - 8 * i as i64);
+            let _ = writeln!(out, "\t.cfi_offset %{}, {}", reg_name(*r, 8), -3 * w as i64 - (w * i as u64) as i64);
         }
     }
     if mf.frame.alloc_size > 0 {
-        let _ = writeln!(out, "\tsubq\t${}, %rsp", mf.frame.alloc_size);
+        let _ = writeln!(out, "\tsub{q}\t${}, %{sp}", mf.frame.alloc_size);
     }
-    let epilogue = epilogue_text(&used_cs, cfi);
+    let epilogue = epilogue_text(&used_cs, cfi, isel_pop_bytes(f));
     let cx = PrintCx { frame: &mf.frame, label_prefix: info.label_prefix.clone(), epilogue };
     let ba_labels = info.block_address_labels(name, &addr_taken, extra_labels);
     print_body(out, &mf, &cx, &ba_labels);
@@ -92,24 +109,35 @@ fn emit_function(
     Ok(())
 }
 
-fn epilogue_text(used_cs: &[Reg], cfi: bool) -> String {
+/// Bytes of arguments the function pops on return: an i386 function
+/// returning an aggregate pops the hidden pointer the caller pushed.
+fn isel_pop_bytes(f: &Function) -> u32 {
+    super::abi::conv().callee_pops(&f.sig)
+}
+
+fn epilogue_text(used_cs: &[Reg], cfi: bool, pop_bytes: u32) -> String {
     let mut e = String::new();
+    let (q, w, bp, sp) = (suffix(8), word() as usize, reg_name(RBP, 8), reg_name(RSP, 8));
     if cfi {
         e.push_str("\t.cfi_remember_state\n");
     }
     if used_cs.is_empty() {
         e.push_str("\tleave\n");
     } else {
-        let _ = writeln!(e, "\tleaq\t-{}(%rbp), %rsp", 8 * used_cs.len());
+        let _ = writeln!(e, "\tlea{q}\t-{}(%{bp}), %{sp}", w * used_cs.len());
         for r in used_cs.iter().rev() {
-            let _ = writeln!(e, "\tpopq\t%{}", reg_name(*r, 8));
+            let _ = writeln!(e, "\tpop{q}\t%{}", reg_name(*r, 8));
         }
-        e.push_str("\tpopq\t%rbp\n");
+        let _ = writeln!(e, "\tpop{q}\t%{bp}");
     }
     if cfi {
-        e.push_str("\t.cfi_def_cfa %rsp, 8\n");
+        let _ = writeln!(e, "\t.cfi_def_cfa %{sp}, {w}");
     }
-    e.push_str("\tret\n");
+    if pop_bytes > 0 {
+        let _ = writeln!(e, "\tret\t${pop_bytes}");
+    } else {
+        e.push_str("\tret\n");
+    }
     if cfi {
         e.push_str("\t.cfi_restore_state\n");
     }

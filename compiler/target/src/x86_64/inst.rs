@@ -27,6 +27,22 @@ pub const fn xmm(n: u32) -> Reg {
 }
 pub const NUM_PREGS: usize = 32;
 
+/// Bytes of a machine word: 8, or 4 in the i386 mode. The i386 mode is the
+/// same instruction selection with pointers 4 bytes wide (`Type::Ptr`,
+/// set per compilation by `TargetInfo::enter`): its word-sized ("8-byte")
+/// integer operations print as 32-bit ones, and nothing wider than a word
+/// reaches them (`isel` rejects such values first).
+pub fn word() -> u8 {
+    ccc_ir::Type::Ptr.size() as u8
+}
+
+pub fn i386() -> bool {
+    word() == 4
+}
+
+/// Registers an i386 call may destroy (cdecl): eax, ecx, edx and the XMMs.
+pub static I386_CALL_CLOBBERS: [Reg; 11] = [RAX, RCX, RDX, xmm(0), xmm(1), xmm(2), xmm(3), xmm(4), xmm(5), xmm(6), xmm(7)];
+
 pub const ARG_GPRS: [Reg; 6] = [RDI, RSI, RDX, RCX, R8, R9];
 
 /// Registers a call may destroy (SysV): all but rbx, rbp, rsp, r12-r15.
@@ -51,6 +67,7 @@ pub fn reg_name(r: Reg, size: u8) -> &'static str {
     if i >= 32 {
         return "<vreg>";
     }
+    let size = if size == 8 { word() } else { size };
     if i >= 16 {
         return X[i - 16];
     }
@@ -63,7 +80,7 @@ pub fn reg_name(r: Reg, size: u8) -> &'static str {
 }
 
 pub fn suffix(size: u8) -> char {
-    match size {
+    match if size == 8 { word() } else { size } {
         1 => 'b',
         2 => 'w',
         4 => 'l',
@@ -178,8 +195,10 @@ impl Amode {
     pub fn slot(s: u32, disp: i64) -> Amode {
         Amode { base: Base::Slot(s), index: None, disp, sym: None, fs: false }
     }
+    /// A symbol's address: `%rip`-relative, absolute in the i386 mode.
     pub fn rip(sym: String, disp: i64) -> Amode {
-        Amode { base: Base::Rip, index: None, disp, sym: Some((sym, Reloc::None)), fs: false }
+        let base = if i386() { Base::None } else { Base::Rip };
+        Amode { base, index: None, disp, sym: Some((sym, Reloc::None)), fs: false }
     }
     pub fn rsp(disp: i64) -> Amode {
         Amode { base: Base::Rsp, index: None, disp, sym: None, fs: false }
@@ -216,10 +235,11 @@ impl Amode {
             Base::None => (self.disp, None),
             Base::Reg(r) => (self.disp, Some(reg_name(*r, 8))),
             Base::Rip => (self.disp, Some("rip")),
-            Base::Slot(s) => (self.disp + frame.offsets.get(*s as usize).copied().unwrap_or(0), Some("rbp")),
-            Base::Incoming => (self.disp + 16, Some("rbp")),
-            Base::Rsp => (self.disp, Some("rsp")),
-            Base::RspOut => (self.disp + frame.outgoing_args as i64, Some("rsp")),
+            Base::Slot(s) => (self.disp + frame.offsets.get(*s as usize).copied().unwrap_or(0), Some(reg_name(RBP, 8))),
+            // above the saved frame pointer and the return address
+            Base::Incoming => (self.disp + 2 * word() as i64, Some(reg_name(RBP, 8))),
+            Base::Rsp => (self.disp, Some(reg_name(RSP, 8))),
+            Base::RspOut => (self.disp + frame.outgoing_args as i64, Some(reg_name(RSP, 8))),
         };
         match &self.sym {
             Some((name, reloc)) => {
@@ -518,6 +538,7 @@ impl MachInst for Inst {
 
     fn clobbers(&self) -> &[Reg] {
         match self {
+            Inst::Call { .. } if i386() => &I386_CALL_CLOBBERS,
             Inst::Call { .. } => &CALL_CLOBBERS,
             Inst::Text(t) => &t.clobbers,
             Inst::InlineAsm(a) => &a.clobbers,
@@ -551,6 +572,40 @@ impl MachInst for Inst {
         match class {
             RegClass::Int => Inst::Mov { sz: 8, src: Opnd::Reg(src), dst: Opnd::Reg(dst) },
             RegClass::Float => Inst::SseMov { dbl: true, src: Opnd::Reg(src), dst: Opnd::Reg(dst) },
+        }
+    }
+
+    /// i386: registers accessed as bytes (only eax, ebx, ecx, edx have them).
+    fn narrow_regs(&self, f: &mut dyn FnMut(Reg)) {
+        if !i386() {
+            return;
+        }
+        let all = |o: &Opnd, f: &mut dyn FnMut(Reg)| {
+            if let Opnd::Reg(r) = o {
+                f(*r)
+            }
+        };
+        use Inst::*;
+        match self {
+            Mov { sz: 1, src, dst } | Alu { sz: 1, src, dst, .. } | Cmp { sz: 1, src, dst } | Test { sz: 1, src, dst } => {
+                all(src, f);
+                all(dst, f);
+            }
+            MovX { op, src, .. } if op.starts_with("movsb") || op.starts_with("movzb") => all(src, f),
+            Imul { sz: 1, src, dst } | BitScan { sz: 1, src, dst, .. } => {
+                all(src, f);
+                f(*dst)
+            }
+            Shift { sz: 1, dst, .. } | Unary { sz: 1, dst, .. } | Setcc { dst, .. } => f(*dst),
+            Text(t) => {
+                for (i, (o, _)) in t.ops.iter().enumerate() {
+                    if t.tmpl.contains(&format!("{{{i}b}}")) {
+                        all(o, f);
+                    }
+                }
+            }
+            InlineAsm(a) => a.narrow_regs(f),
+            _ => {}
         }
     }
 }

@@ -88,7 +88,30 @@ pub fn int_sz(t: Type) -> u8 {
 }
 
 pub fn is_scalar_int(t: Type) -> bool {
-    matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Ptr)
+    matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::Ptr) || t == Type::I64 && !i386()
+}
+
+/// The integer type held in a register pair: I128, I64 in the i386 mode.
+pub fn dword() -> Type {
+    if i386() {
+        Type::I64
+    } else {
+        Type::I128
+    }
+}
+
+/// Bits of a machine word.
+pub fn wbits() -> u32 {
+    8 * u32::from(word())
+}
+
+/// The libgcc name of a double-word routine: `__divti3` or `__divdi3`.
+pub fn dword_libcall(ti_name: &'static str) -> String {
+    if i386() {
+        ti_name.replace("ti3", "di3")
+    } else {
+        ti_name.to_string()
+    }
 }
 
 pub fn fits_i32(v: i64) -> bool {
@@ -312,11 +335,11 @@ impl<'a> Isel<'a> {
             VLoc::Pair(lo, hi) => Ok((lo, hi)),
             VLoc::Const(c) => {
                 let (lo, hi) = (self.vreg(), self.vreg());
-                self.load_imm(c as i64, lo);
-                self.load_imm((c >> 64) as i64, hi);
+                self.load_imm(sext(c, wbits()) as i64, lo);
+                self.load_imm(sext(c >> wbits(), wbits()) as i64, hi);
                 Ok((lo, hi))
             }
-            _ => Err(format!("{}: {v} is not a 128-bit value", self.f.name)),
+            _ => Err(format!("{}: {v} is not a double-word value", self.f.name)),
         }
     }
 
@@ -405,7 +428,7 @@ impl<'a> Isel<'a> {
         let t = self.ty(v);
         self.vals[v.index()] = match t {
             Type::F32 | Type::F64 => VLoc::Reg(self.fvreg()),
-            Type::I128 => VLoc::Pair(self.vreg(), self.vreg()),
+            t if t == dword() => VLoc::Pair(self.vreg(), self.vreg()),
             // x87 and binary128 values live in 16-byte slots
             Type::F80 | Type::F128 => {
                 let s = self.frame_slot(16, 16);
@@ -467,7 +490,7 @@ impl<'a> Isel<'a> {
                     InstKind::GlobalAddr { name, offset } => {
                         self.direct_amode(name, *offset).map(VLoc::Addr)
                     }
-                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty: Type::Ptr | Type::I64, lhs, rhs } => {
+                    InstKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), ty, lhs, rhs } if *ty == Type::Ptr || *ty == Type::iptr() => {
                         let addr_only = self.uses[r.index()] > 0 && self.uses[r.index()] == addr_uses[r.index()];
                         let scaled = if *op == BinOp::Add { self.scaled_operand(*lhs, *rhs) } else { None };
                         match self.const_value(*rhs) {
@@ -496,7 +519,7 @@ impl<'a> Isel<'a> {
                             InstKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul, rhs, lhs, .. } => {
                                 *rhs == r || *lhs == r
                             }
-                            InstKind::Cast { op: CastOp::Sext | CastOp::Zext, arg, to, .. } => *arg == r && *to != Type::I128,
+                            InstKind::Cast { op: CastOp::Sext | CastOp::Zext, arg, to, .. } => *arg == r && *to != dword(),
                             // the compare may be emitted at the block's end: nothing in between may write memory
                             InstKind::Icmp { lhs, rhs, .. } => {
                                 (*lhs == r || *rhs == r) && n - ii <= 6 && bd.insts[ii + 1..n - 1].iter().all(|i| !i.kind.has_side_effects())
@@ -614,11 +637,11 @@ impl<'a> Isel<'a> {
                 continue;
             }
             let (x, sc) = match self.def_inst(m) {
-                Some(InstKind::Binary { op: BinOp::Mul, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                Some(InstKind::Binary { op: BinOp::Mul, ty, lhs, rhs }) if *ty == Type::Ptr || *ty == Type::iptr() => match self.const_value(*rhs) {
                     Some(c @ (1 | 2 | 4 | 8)) => (*lhs, c as u8),
                     _ => continue,
                 },
-                Some(InstKind::Binary { op: BinOp::Shl, ty: Type::I64 | Type::Ptr, lhs, rhs }) => match self.const_value(*rhs) {
+                Some(InstKind::Binary { op: BinOp::Shl, ty, lhs, rhs }) if *ty == Type::Ptr || *ty == Type::iptr() => match self.const_value(*rhs) {
                     Some(c @ 0..=3) => (*lhs, 1u8 << c),
                     _ => continue,
                 },
@@ -672,7 +695,8 @@ impl<'a> Isel<'a> {
         }
         // PIE: symbols from other objects may live in shared libraries (function
         // addresses need the GOT; ld relaxes GOTPCRELX back to lea when it can)
-        if self.opts.pie && !self.syms.is_defined(name) && !name.starts_with(".L") {
+        // (a hidden declaration binds locally: direct, as GCC)
+        if self.opts.pie && !self.syms.is_defined(name) && !self.syms.is_local(name) {
             return None;
         }
         if !fits_i32(offset) {
@@ -686,8 +710,51 @@ impl<'a> Isel<'a> {
 
     // ---------------------------------------------------------------- driver
 
+    /// The i386 mode handles integers of up to a double word (and
+    /// pointers) so far: anything wider or floating is refused here, before
+    /// a word-sized instruction could silently truncate it.
+    fn check_i386_types(&self) -> Result<(), String> {
+        let f = self.f;
+        for &b in &f.layout {
+            for inst in &f.blocks[b.index()].insts {
+                let mut bad = inst.result.map(|r| self.ty(r)).filter(|t| !(t.is_int() && t.size() <= 8));
+                if let InstKind::Store { ty, .. } | InstKind::Load { ty, .. } = &inst.kind {
+                    if !(ty.is_int() && ty.size() <= 8) {
+                        bad = Some(*ty);
+                    }
+                }
+                if let InstKind::Call { sig, .. } = &inst.kind {
+                    for t in sig.params.iter().chain(&sig.ret) {
+                        if let AbiType::Scalar(t) = t {
+                            if !(t.is_int() && t.size() <= 8) {
+                                bad = Some(*t);
+                            }
+                        }
+                    }
+                }
+                if let InstKind::TlsAddr { .. } = &inst.kind {
+                    return Err(format!("{}: i386: thread-local storage is not supported yet", f.name));
+                }
+                if let Some(t) = bad {
+                    let what = if t.is_float() { "floating-point" } else { "64-bit integer" };
+                    return Err(format!("{}: i386: {what} values ({t}) are not supported yet", f.name));
+                }
+            }
+            for &p in &f.blocks[b.index()].params {
+                let t = self.ty(p);
+                if !(t.is_int() && t.size() <= 8) {
+                    return Err(format!("{}: i386: {t} parameters are not supported yet", f.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn run(mut self) -> Result<(MFunc<Inst>, Vec<Block>, Isel2), String> {
         let f = self.f;
+        if i386() {
+            self.check_i386_types()?;
+        }
         self.mf.frame.place_ir_slots(f);
         for &b in &f.layout {
             let mb = self.new_block();
@@ -788,7 +855,7 @@ impl<'a> Isel<'a> {
             Call { callee, sig, args, ret_slot, chain } => self.lower_call(result, callee, sig, args, *ret_slot, *chain)?,
             AtomicLoad { ty, ptr, .. } => {
                 let a = self.amode(*ptr)?;
-                if *ty == Type::I128 || ty.is_float() && *ty != Type::F32 && *ty != Type::F64 {
+                if *ty == dword() || ty.is_float() && *ty != Type::F32 && *ty != Type::F64 {
                     return Err("128-bit atomic loads are not supported".into());
                 }
                 self.load(*ty, a, res)?
@@ -825,7 +892,7 @@ impl<'a> Isel<'a> {
                 for _ in 0..*level {
                     self.mov(8, Opnd::Mem(Amode::reg(d, 0)), Opnd::Reg(d));
                 }
-                self.mov(8, Opnd::Mem(Amode::reg(d, 8)), Opnd::Reg(d));
+                self.mov(8, Opnd::Mem(Amode::reg(d, i64::from(word()))), Opnd::Reg(d));
             }
             InlineAsm(a) => self.lower_inline_asm(a)?,
             Jump(bc) => {
@@ -944,7 +1011,7 @@ impl<'a> Isel<'a> {
     /// (materialising constants and lazy addresses).
     fn value_loc(&mut self, a: Value, p: Value) -> Result<VLoc, String> {
         Ok(match self.ty(p) {
-            Type::I128 => {
+            t if t == dword() => {
                 let (lo, hi) = self.pair(a)?;
                 VLoc::Pair(lo, hi)
             }
@@ -1040,7 +1107,7 @@ impl<'a> Isel<'a> {
             return Ok(Cond::Cc(Cc::Ne));
         }
         match t {
-            Type::I128 => {
+            t if t == dword() => {
                 let (lo, hi) = self.pair(v)?;
                 let t = self.vreg();
                 self.mov_rr(lo, t);
@@ -1066,7 +1133,7 @@ impl<'a> Isel<'a> {
     }
 
     fn icmp(&mut self, cc: IntCC, ty: Type, lhs: Value, rhs: Value) -> Result<Cond, String> {
-        if ty == Type::I128 {
+        if ty == dword() {
             return self.icmp128(cc, lhs, rhs);
         }
         let sz = int_sz(ty);
@@ -1176,7 +1243,7 @@ impl<'a> Isel<'a> {
 
     fn lower_switch(&mut self, value: Value, ty: Type, cases: &[(i128, Block)], default: Block) -> Result<(), String> {
         let def = self.mblock(default);
-        if ty == Type::I128 {
+        if ty == dword() {
             let (lo, hi) = self.pair(value)?;
             for &(c, b) in cases {
                 let (t, u) = (self.vreg(), self.vreg());

@@ -56,10 +56,20 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             two(out, &format!("mov{}", suffix(*sz)), src, *sz, dst, *sz, cx)
         }
         MovAbs { imm, dst } => {
-            let _ = writeln!(out, "\tmovabsq\t${imm}, %{}", reg_name(*dst, 8));
+            let mn = if i386() { "movl" } else { "movabsq" };
+            let _ = writeln!(out, "\t{mn}\t${imm}, %{}", reg_name(*dst, 8));
         }
         MovX { op: mn, src, dst } => {
-            let (ssz, dsz) = match *mn {
+            // i386: a word is 4 bytes, so extensions to 8 end at 4.
+            let mn = match *mn {
+                "movsbq" if i386() => "movsbl",
+                "movzbq" if i386() => "movzbl",
+                "movswq" if i386() => "movswl",
+                "movzwq" if i386() => "movzwl",
+                "movslq" if i386() => "movl",
+                m => m,
+            };
+            let (ssz, dsz) = match mn {
                 "movsbl" | "movzbl" => (1, 4),
                 "movsbq" | "movzbq" => (1, 8),
                 "movswl" | "movzwl" => (2, 4),
@@ -70,7 +80,7 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             two(out, mn, src, ssz, &Opnd::Reg(*dst), dsz, cx)
         }
         Lea { mem, dst } => {
-            out.push_str("\tleaq\t");
+            let _ = write!(out, "\tlea{}\t", suffix(8));
             mem.print(out, cx.frame);
             let _ = writeln!(out, ", %{}", reg_name(*dst, 8));
         }
@@ -114,6 +124,7 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             out.push_str(match sz {
                 2 => "\tcwtd\n",
                 4 => "\tcltd\n",
+                _ if i386() => "\tcltd\n",
                 _ => "\tcqto\n",
             });
         }
@@ -177,12 +188,12 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
             let (i, t) = (reg_name(*idx, 8), reg_name(*tmp, 8));
             let tl = format!("{}JT{id}", cx.label_prefix);
             if *absolute {
-                let _ = writeln!(out, "\tjmp\t*{tl}(,%{i},8)");
+                let _ = writeln!(out, "\tjmp\t*{tl}(,%{i},{})", word());
             } else {
                 let _ = writeln!(out, "\tleaq\t{tl}(%rip), %{t}\n\tmovslq\t(%{t},%{i},4), %{i}\n\taddq\t%{t}, %{i}\n\tjmp\t*%{i}");
             }
             // Push/pop: the function may live in another section than .text (`__init`).
-            let (align, entry) = if *absolute { (3, "quad") } else { (2, "long") };
+            let (align, entry) = if *absolute && !i386() { (3, "quad") } else { (2, "long") };
             let _ = writeln!(out, "\t.pushsection\t.rodata\n\t.p2align\t{align}\n{tl}:");
             for tg in targets {
                 let _ = write!(out, "\t.{entry}\t{}", cx.label(*tg));

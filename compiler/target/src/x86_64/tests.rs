@@ -1403,3 +1403,35 @@ fn named_section_flags_come_from_the_first_object() {
         assert_eq!(flags[0].contains("\"a\""), !pie, "{s}");
     }
 }
+
+/// The i386 mode (`-m32`): every integer width up to the register pairs of
+/// 64-bit values, against gcc -m32 (cdecl arguments on the stack).
+#[test]
+fn i386_integer_arithmetic_and_compares() {
+    let types = [Type::I8, Type::I16, Type::I32, Type::I64];
+    let (m, driver) = int_arith_case_for(&types);
+    let out = run_with_c_on(Arch::I386, "i386arith", &m, &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+    let (m, driver) = compare_case_for(&types);
+    let out = run_with_c_on(Arch::I386, "i386cmp", &m, &CodegenOptions::default(), &driver, &[]);
+    assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
+}
+
+/// -mregparm=3: the first three integer arguments in eax, edx, ecx, a
+/// 64-bit one in a register pair, as GCC's `regparm(3)` callers expect.
+#[test]
+fn i386_regparm_matches_gcc() {
+    let (mut b, p) = FB::new("rp", sig(&[Type::I32, Type::I64, Type::I32, Type::I32], Some(Type::I64)));
+    let a = b.ins(InstKind::Cast { op: CastOp::Sext, from: Type::I32, to: Type::I64, arg: p[0] });
+    let c = b.ins(InstKind::Cast { op: CastOp::Zext, from: Type::I32, to: Type::I64, arg: p[3] });
+    let x = b.bin(BinOp::Add, Type::I64, a, p[1]);
+    let y = b.bin(BinOp::Mul, Type::I64, x, c);
+    let z = b.ins(InstKind::Cast { op: CastOp::Sext, from: Type::I32, to: Type::I64, arg: p[2] });
+    let r = b.bin(BinOp::Sub, Type::I64, y, z);
+    b.ret(Some(r));
+    let driver = "#include <stdio.h>\n__attribute__((regparm(3))) long long rp(int, long long, int, int);\n\
+        int main(void) { printf(\"%lld\\n\", rp(-3, 10000000000LL, 7, 5)); return 0; }\n";
+    let opts = CodegenOptions { regparm: 3, ..CodegenOptions::default() };
+    let out = run_with_c_on(Arch::I386, "i386regparm", &module(vec![b.finish()]), &opts, driver, &[]);
+    assert_eq!(out.trim(), "49999999978");
+}

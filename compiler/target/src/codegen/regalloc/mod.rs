@@ -29,15 +29,34 @@ pub struct RegInfo {
     pub int_order: Vec<Reg>,
     pub float_order: Vec<Reg>,
     pub callee_saved: Vec<Reg>,
+    /// The integer registers that `MachInst::narrow_regs` operands may use
+    /// (in allocation order); `None`: every one.
+    pub narrow_int: Option<Vec<Reg>>,
 }
 
 impl RegInfo {
-    fn order(&self, c: RegClass) -> &[Reg] {
-        match c {
-            RegClass::Int => &self.int_order,
-            RegClass::Float => &self.float_order,
+    fn order(&self, c: RegClass, narrow: bool) -> &[Reg] {
+        match (c, &self.narrow_int) {
+            (RegClass::Int, Some(n)) if narrow => n,
+            (RegClass::Int, _) => &self.int_order,
+            (RegClass::Float, _) => &self.float_order,
         }
     }
+}
+
+/// Which virtual registers some instruction needs in a narrow register.
+fn narrow_vregs<I: MachInst>(f: &MFunc<I>) -> Vec<bool> {
+    let mut narrow = vec![false; f.vregs.len()];
+    for b in &f.blocks {
+        for inst in &b.insts {
+            inst.narrow_regs(&mut |r| {
+                if r.is_virtual() {
+                    narrow[r.vindex()] = true;
+                }
+            });
+        }
+    }
+    narrow
 }
 
 /// Result: the callee-saved registers the function now uses (sorted).
@@ -50,7 +69,8 @@ pub fn allocate<I: MachInst + Clone>(f: &mut MFunc<I>, info: &RegInfo) -> Result
         let ranges = live_ranges(f, &lv);
         let fixed = fixed_ranges(f, info.num_pregs);
         let costs = costs::spill_costs(f, &depths);
-        let outcome = scan::assign_registers(f, info, &ranges, &fixed, &costs)?;
+        let narrow = narrow_vregs(f);
+        let outcome = scan::assign_registers(f, info, &ranges, &fixed, &costs, &narrow)?;
         let new_spills = match outcome {
             Outcome::Assigned(assign) => return Ok(apply(f, &assign, info)),
             Outcome::Spill(v) => v,

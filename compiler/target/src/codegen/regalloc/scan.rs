@@ -73,6 +73,7 @@ pub fn assign_registers<I: MachInst>(
     ranges: &[Vec<Range>],
     fixed: &[Vec<Range>],
     spill_cost: &[f32],
+    narrow: &[bool],
 ) -> Result<Outcome, String> {
     let hint = hints(f);
     let mut order: Vec<(u32, usize)> = ranges.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| (r[0].0, i)).collect();
@@ -88,7 +89,7 @@ pub fn assign_registers<I: MachInst>(
     let mut conflicts: Vec<usize> = Vec::new();
 
     for &(_, v) in &order {
-        let class_order = info.order(f.vregs[v].class);
+        let class_order = info.order(f.vregs[v].class, narrow[v]);
         let hinted = hint[v].and_then(|h| if h.is_virtual() { scan.assign[h.vindex()] } else { Some(h) });
         let chosen = hinted
             .filter(|&p| class_order.contains(&p) && scan.usable(p, v))
@@ -122,7 +123,7 @@ pub fn assign_registers<I: MachInst>(
                 scan.take(p, v);
                 // An evicted interval may still fit another register whole.
                 for &c in &conflicts {
-                    match scan.free_register(info.order(f.vregs[c].class), c) {
+                    match scan.free_register(info.order(f.vregs[c].class, narrow[c]), c) {
                         Some(q) => scan.take(q, c),
                         None => spills.push(c),
                     }

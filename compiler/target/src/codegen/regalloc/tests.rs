@@ -63,7 +63,7 @@ impl MachInst for Toy {
 }
 
 fn two_registers() -> RegInfo {
-    RegInfo { num_pregs: 2, int_order: vec![Reg(0), Reg(1)], float_order: vec![], callee_saved: vec![] }
+    RegInfo { num_pregs: 2, int_order: vec![Reg(0), Reg(1)], float_order: vec![], callee_saved: vec![], narrow_int: None }
 }
 
 fn func(blocks: Vec<(Vec<Toy>, Vec<u32>)>, vregs: usize) -> MFunc<Toy> {
