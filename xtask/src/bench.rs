@@ -11,7 +11,8 @@
 //! - kernel build time: the tiny riscv64 Linux (Debian's 6.12 tree, `cargo xtask kernel`)
 //!   from a clean build directory with ccc vs with GCC, `make -j2`, configuration and make
 //!   overhead included (the bar: ccc at most 0.5x GCC's time). Runs alternate between the
-//!   two compilers, and the load average is printed, since the machine may be shared.
+//!   two compilers (at most 3 runs each), and the load average is printed, since the
+//!   machine may be shared.
 //!
 //! `--arch A` (repeatable) limits the run to those targets' rows (`x86_64`: the native rows;
 //! the kernel row belongs to `riscv64`). Group names (`sqlite`, `programs`, `kernel`) limit
@@ -179,7 +180,8 @@ fn kernel_row(ctx: &Ctx, t: &mut Table, runs: usize, work: &Path) {
     let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut errors: [Option<String>; 2] = [None, None];
     let mut loads = vec![load_average()];
-    for _ in 0..runs {
+    // A clean kernel build takes minutes: at most 3 of each.
+    for _ in 0..runs.min(3) {
         for (i, cc) in [&ours, &Compiler::Gcc].into_iter().enumerate() {
             if errors[i].is_some() {
                 continue;
