@@ -183,9 +183,20 @@ pub fn wrapper_main(args: &[String]) -> i32 {
 /// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them).
 const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig"];
 
-/// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`].
+/// Options GCC 12 spells differently, as (newer GCC's, GCC 12's) prefixes: kbuild
+/// falls back to the old spelling itself when the compiler it probed lacks the new one
+/// (x86-64's `-fmin-function-alignment=16` is `-falign-functions=16` for GCC 12).
+const GCC12_SPELLINGS: &[(&str, &str)] = &[("-fmin-function-alignment=", "-falign-functions=")];
+
+/// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`], with [`GCC12_SPELLINGS`].
 fn gcc_args(args: &[String]) -> Vec<String> {
-    args.iter().filter(|a| !CCC_ONLY_OPTIONS.iter().any(|o| a.as_str() == *o || a.starts_with(&format!("{o}=")))).cloned().collect()
+    args.iter()
+        .filter(|a| !CCC_ONLY_OPTIONS.iter().any(|o| a.as_str() == *o || a.starts_with(&format!("{o}="))))
+        .map(|a| match GCC12_SPELLINGS.iter().find_map(|(new, old)| a.strip_prefix(new).map(|v| format!("{old}{v}"))) {
+            Some(respelled) => respelled,
+            None => a.clone(),
+        })
+        .collect()
 }
 
 /// The absolute path of the `-o` output, if any (kbuild runs the compiler in
@@ -285,6 +296,8 @@ mod tests {
         assert!(use_ccc("arch/x86/kernel/setup.c", 1.0, 0, &p));
         let args: Vec<String> = ["-c", "-fstrict-flex-arrays=3", "-fno-integrated-as", "--param=allow-store-data-races=0", "-o", "a.o", "/t/a.c"].iter().map(|s| s.to_string()).collect();
         assert_eq!(gcc_args(&args), ["-c", "-o", "a.o", "/t/a.c"]);
+        let aligned: Vec<String> = ["-fmin-function-alignment=16", "-O2"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(gcc_args(&aligned), ["-falign-functions=16", "-O2"]);
         assert_eq!(source_file(&args), Some("/t/a.c"));
         let probe: Vec<String> = ["-x", "c", "-", "-o", "/dev/null"].iter().map(|s| s.to_string()).collect();
         assert_eq!(source_file(&probe), None);
