@@ -180,8 +180,9 @@ pub fn wrapper_main(args: &[String]) -> i32 {
 /// Options kbuild adds because it probed ccc, which the distribution's GCC 12
 /// rejects: ccc's own (`-f[no-]integrated-as`), newer GCCs' and clang's
 /// (kbuild tests each with the configured CC, ccc, which accepts them; the
-/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them).
-const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig"];
+/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them, and x86-64's vDSO
+/// `-finline-stringops=memset`, a GCC 14 option kbuild leaves out for older GCCs).
+const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig", "-finline-stringops"];
 
 /// Options GCC 12 spells differently, as (newer GCC's, GCC 12's) prefixes: kbuild
 /// falls back to the old spelling itself when the compiler it probed lacks the new one
