@@ -8,7 +8,15 @@
 //! - for each foreign target: run time of speedtest1 built with `ccc --target=` at -O2 vs
 //!   the target's GCC cross compiler at -O0 and -O2, all under the same qemu-user.
 //!
-//! `--arch A` (repeatable) limits the run to those targets' rows (`x86_64`: the native rows).
+//! - kernel build time: the tiny riscv64 Linux (Debian's 6.12 tree, `cargo xtask kernel`)
+//!   from a clean build directory with ccc vs with GCC, `make -j2`, configuration and make
+//!   overhead included (the bar: ccc at most 0.5x GCC's time). Runs alternate between the
+//!   two compilers (at most 3 runs each), and the load average is printed, since the
+//!   machine may be shared.
+//!
+//! `--arch A` (repeatable) limits the run to those targets' rows (`x86_64`: the native rows;
+//! the kernel row belongs to `riscv64`). Group names (`sqlite`, `programs`, `kernel`) limit
+//! it to those groups of rows.
 //!
 //! Failures (the compiler cannot build something yet) become `fail` cells; details go
 //! to `target/xtask/bench.log`.
@@ -68,6 +76,8 @@ fn measure_out(runs: usize, make: &dyn Fn() -> Command, out: Option<&Path>) -> R
 
 struct Table {
     rows: Vec<(String, String, String, String)>,
+    /// Lines printed under the table.
+    notes: Vec<String>,
     log: String,
 }
 
@@ -96,6 +106,9 @@ impl Table {
         for (n, a, b, r) in &self.rows {
             let _ = writeln!(s, "{n:<54} {a:>12} {b:>12} {r:>7}");
         }
+        for n in &self.notes {
+            let _ = writeln!(s, "{n}");
+        }
         s
     }
 }
@@ -121,13 +134,88 @@ pub fn select_arches(names: &[String]) -> Result<Vec<&'static Arch>, String> {
         .collect()
 }
 
-pub fn run(ctx: &Ctx, runs: usize, arches: &[&'static Arch]) {
+/// Groups of rows `bench GROUP...` selects.
+pub const GROUPS: [&str; 3] = ["sqlite", "programs", "kernel"];
+
+/// The groups named (all when none is).
+pub fn select_groups(names: &[String]) -> Result<Vec<&'static str>, String> {
+    if names.is_empty() {
+        return Ok(GROUPS.to_vec());
+    }
+    names
+        .iter()
+        .map(|n| GROUPS.iter().copied().find(|g| g == n).ok_or_else(|| format!("unknown bench group {n} (known: {})", GROUPS.join(" "))))
+        .collect()
+}
+
+pub fn run(ctx: &Ctx, runs: usize, arches: &[&'static Arch], groups: &[&str]) {
     let work = ctx.work_dir("bench");
-    let mut t = Table { rows: Vec::new(), log: String::new() };
+    let mut t = Table { rows: Vec::new(), notes: Vec::new(), log: String::new() };
     let ccc = ctx.cc.program.clone();
     let gcc = PathBuf::from("gcc");
 
-    // sqlite3.c: compile time and memory; then link and speedtest1 run time.
+    if groups.contains(&"sqlite") {
+        sqlite_group(ctx, &mut t, runs, arches, &work, &ccc, &gcc);
+    }
+    if groups.contains(&"kernel") && arches.iter().any(|a| a.name == RISCV64.name) {
+        kernel_row(ctx, &mut t, runs, &work);
+    }
+    if groups.contains(&"programs") && arches.iter().any(|a| a.native) {
+        program_rows(&mut t, ctx, runs, &work, &ccc, &gcc);
+    }
+    finish(ctx, &t);
+}
+
+/// The load average over the last minute (the machine may be shared).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_string)).unwrap_or_else(|| "?".into())
+}
+
+/// Clean builds of the tiny riscv64 kernel with the compiler under test and with GCC,
+/// alternating; median of `runs` each.
+fn kernel_row(ctx: &Ctx, t: &mut Table, runs: usize, work: &Path) {
+    use crate::kernel::{arch::Arch as KArch, compiler::Compiler, suite::tiny_build};
+    let arch = KArch::Riscv64;
+    let ours = crate::suites::kernel_boot::compiler_for(ctx, arch);
+    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut errors: [Option<String>; 2] = [None, None];
+    let mut loads = vec![load_average()];
+    // A clean kernel build takes minutes: at most 3 of each.
+    for _ in 0..runs.min(3) {
+        for (i, cc) in [&ours, &Compiler::Gcc].into_iter().enumerate() {
+            if errors[i].is_some() {
+                continue;
+            }
+            let mut build = tiny_build(arch, cc, None);
+            build.out = work.join(format!("kernel-riscv64-{}", ["ours", "gcc"][i]));
+            let _ = std::fs::remove_dir_all(&build.out);
+            match crate::kernel::deps::require(arch, cc).and_then(|_| build.run()) {
+                Ok(k) => times[i].push(k.seconds),
+                Err(e) => errors[i] = Some(format!("kernel build ({}): {e}", cc.label())),
+            }
+            loads.push(load_average());
+        }
+    }
+    let median = |i: usize| -> Result<f64, String> {
+        if let Some(e) = &errors[i] {
+            return Err(e.clone());
+        }
+        let mut v = times[i].clone();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v.get(v.len() / 2).copied().ok_or_else(|| "no run".to_string())
+    };
+    t.row("build tiny riscv64 kernel, clean, -j2 (s; bar 0.50)", median(0), median(1), "");
+    let list = |v: &[f64]| v.iter().map(|s| format!("{s:.0}")).collect::<Vec<_>>().join(" ");
+    t.notes.push(format!(
+        "kernel builds (s): ccc {} | gcc {}; load average before and after each: {}",
+        list(&times[0]),
+        list(&times[1]),
+        loads.join(" ")
+    ));
+}
+
+/// sqlite3.c: compile time and memory; then link and speedtest1 run time.
+fn sqlite_group(ctx: &Ctx, t: &mut Table, runs: usize, arches: &[&'static Arch], work: &Path, ccc: &Path, gcc: &Path) {
     match projects::sqlite_amalgamation(ctx) {
         Err(e) => {
             let _ = writeln!(t.log, "sqlite amalgamation: {e}");
@@ -136,17 +224,16 @@ pub fn run(ctx: &Ctx, runs: usize, arches: &[&'static Arch]) {
         Ok(src) => {
             for arch in arches {
                 if arch.native {
-                    sqlite_rows(&mut t, runs, &src, &work, &ccc, &gcc);
+                    sqlite_rows(t, runs, &src, work, ccc, gcc);
                 }
-                speedtest_rows(&mut t, ctx, runs, &src, &work, arch);
+                speedtest_rows(t, ctx, runs, &src, work, arch);
             }
         }
     }
-    if !arches.iter().any(|a| a.native) {
-        return finish(ctx, &t);
-    }
+}
 
-    // Small CPU-bound programs.
+/// Small CPU-bound programs (xtask/bench/*.c).
+fn program_rows(t: &mut Table, ctx: &Ctx, runs: usize, work: &Path, ccc: &Path, gcc: &Path) {
     let mut progs: Vec<PathBuf> = std::fs::read_dir(ctx.root.join("xtask/bench")).into_iter().flatten().flatten().map(|e| e.path()).collect();
     progs.retain(|p| p.extension().is_some_and(|e| e == "c"));
     progs.sort();
@@ -158,14 +245,13 @@ pub fn run(ctx: &Ctx, runs: usize, arches: &[&'static Arch]) {
             measure_out(1, &|| cmd_with(cc, &args), Some(&out)).map(|_| out)
         };
         let run_bin = |bin: PathBuf| measure(runs, &|| Command::new(&bin));
-        let ours = build(&ccc, "-O2", "ccc-O2").and_then(run_bin);
-        let g0 = build(&gcc, "-O0", "gcc-O0").and_then(run_bin);
-        let g2 = build(&gcc, "-O2", "gcc-O2").and_then(run_bin);
+        let ours = build(ccc, "-O2", "ccc-O2").and_then(run_bin);
+        let g0 = build(gcc, "-O0", "gcc-O0").and_then(run_bin);
+        let g2 = build(gcc, "-O2", "gcc-O2").and_then(run_bin);
         let ours = check_same(ours, &g2, &stem);
         t.row(&format!("run {stem}: ccc -O2 / gcc -O0 (s)"), ours.as_ref().map(|s| s.secs).map_err(|e| e.clone()), g0.as_ref().map(|s| s.secs).map_err(|e| e.clone()), "");
         t.row(&format!("run {stem}: ccc -O2 / gcc -O2 (s)"), ours.map(|s| s.secs), g2.map(|s| s.secs), "");
     }
-    finish(ctx, &t);
 }
 
 /// Print the table and write `bench.txt` and `bench.log`.

@@ -51,7 +51,7 @@ pub fn missing(pkgs: &[&str]) -> Vec<String> {
     let o = proc::run(&mut cmd, Duration::from_secs(60));
     let text = o.stdout_str();
     pkgs.iter()
-        // "install ok installed", or "hold ok installed" for a package kept on hold.
+        // "install ok installed", or "hold ok installed" for a package pinned with apt-mark hold.
         .filter(|p| !text.lines().any(|l| l.starts_with(&format!("{p} ")) && l.ends_with(" ok installed")))
         .map(|p| p.to_string())
         .collect()

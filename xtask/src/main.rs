@@ -6,9 +6,11 @@
 //!   cargo xtask test [--fast] [--jobs N] [SUITE...]  run suites (all by default; `*` globs ok)
 //!   cargo xtask list                                 list suite names
 //!   cargo xtask baseline --update                    raise xtask/baseline.toml from the last run
-//!   cargo xtask bench [--runs N] [--arch A]...       compile/run-time ratios against GCC
+//!   cargo xtask bench [--runs N] [--arch A]... [GROUP...]  compile/run/kernel-build time ratios against GCC
 //!   cargo xtask kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N]
 //!                      [--mix P [--seed S]] [--gcc-files LIST]   compile a fraction P of the files with ccc
+//!                      [--bisect [--timeout S]]   the smallest set of files by ccc that does not boot
+//!                      [--repro]   two clean builds in two directories must give identical images
 //!   cargo xtask boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]
 //!
 //! `CCC_TEST_CC=gcc` tests another compiler instead of ccc (harness self-check).
@@ -75,8 +77,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N] [--arch A]...\n\
-       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST]\n\
+const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N] [--arch A]... [sqlite|programs|kernel]...\n\
+       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST] [--bisect [--timeout S] | --repro]\n\
        | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
 
 fn main() -> ExitCode {
@@ -144,11 +146,18 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            let groups = match bench::select_groups(&opts.names) {
+                Ok(g) => g,
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             if let Err(e) = deps::ensure(&ctx) {
                 eprintln!("deps: {e} (continuing)");
             }
             ctx.select_compiler();
-            bench::run(&ctx, opts.runs, &arches);
+            bench::run(&ctx, opts.runs, &arches, &groups);
             ExitCode::SUCCESS
         }
         _ => {

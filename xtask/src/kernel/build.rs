@@ -143,6 +143,7 @@ impl KernelBuild {
             }
         }
         if let Some(mix) = &self.mix {
+            super::mix::invalidate_changed(&out.join(MIX_LOG), &mix.chooser()?, &out)?;
             let gcc = format!("{}gcc", self.arch.cross_prefix());
             let wrapper = super::mix::WrapperEnv { ccc: cc, gcc, tree: tree.clone(), log: out.join(MIX_LOG) };
             env.extend(mix.env(&wrapper));

@@ -4,6 +4,8 @@
 //! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
 //!        [--mix P [--seed S]] [--gcc-files LIST]   (ccc for a fraction P of the files, GCC for the rest)
 //!        [--ld bfd|ccc]   (the linker kbuild's LD runs; ccc: ccc-ld, for every ELF64 link)
+//!        [--bisect [--timeout SECONDS]]   (a mix that does not boot: the smallest set of files by ccc that still fails)
+//!        [--repro]   (two clean builds in two directories; the images must be identical)
 //! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
 
 use super::arch::Arch;
@@ -15,8 +17,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// `--name value` pairs; every option takes a value; unknown ones are errors.
-fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>, String> {
+/// `--name value` pairs, and `flags` without a value (mapped to ""); unknown options are errors.
+fn options(args: &[String], allowed: &[&str], flags: &[&str]) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -24,8 +26,16 @@ fn options(args: &[String], allowed: &[&str]) -> Result<BTreeMap<String, String>
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
             _ => (arg.clone(), None),
         };
+        if flags.contains(&name.as_str()) {
+            if inline.is_some() {
+                return Err(format!("option `{name}` takes no value"));
+            }
+            out.insert(name, String::new());
+            continue;
+        }
         if !allowed.contains(&name.as_str()) {
-            return Err(format!("unknown option `{arg}` (expected one of {})", allowed.join(", ")));
+            let all: Vec<&str> = allowed.iter().chain(flags).copied().collect();
+            return Err(format!("unknown option `{arg}` (expected one of {})", all.join(", ")));
         }
         let value = match inline {
             Some(v) => v,
@@ -40,9 +50,45 @@ fn required<'a>(opts: &'a BTreeMap<String, String>, name: &str) -> Result<&'a st
     opts.get(name).map(String::as_str).ok_or_else(|| format!("missing `{name}`"))
 }
 
+/// What `kernel` does with its build.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Build,
+    Bisect { timeout: Duration },
+    Repro,
+}
+
+const KERNEL_OPTIONS: &[&str] = &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files", "--ld", "--timeout"];
+const KERNEL_FLAGS: &[&str] = &["--bisect", "--repro"];
+
+/// Parses `kernel` arguments: what to do, and with which build.
+pub fn parse_kernel_mode(args: &[String]) -> Result<(Mode, KernelBuild), String> {
+    let o = options(args, KERNEL_OPTIONS, KERNEL_FLAGS)?;
+    let mut build = parse_kernel(args)?;
+    let timeout = o.get("--timeout").map(|t| t.parse::<u64>().map_err(|_| format!("bad timeout `{t}`"))).transpose()?;
+    let mode = match (o.contains_key("--bisect"), o.contains_key("--repro")) {
+        (true, true) => return Err("--bisect and --repro are separate modes".into()),
+        (true, false) => {
+            if !matches!(build.cc, Compiler::Ccc(_)) {
+                return Err("--bisect mixes ccc with GCC: use it with --cc ccc".into());
+            }
+            Mode::Bisect { timeout: Duration::from_secs(timeout.unwrap_or(60)) }
+        }
+        (false, true) => Mode::Repro,
+        (false, false) => Mode::Build,
+    };
+    if timeout.is_some() && !matches!(mode, Mode::Bisect { .. }) {
+        return Err("--timeout is for --bisect (its boots)".into());
+    }
+    if let Mode::Bisect { timeout } = mode {
+        build = super::bisect::Bisect::new(build, timeout).build;
+    }
+    Ok((mode, build))
+}
+
 /// Parses `kernel` arguments into a build description.
 pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
-    let o = options(args, &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files", "--ld"])?;
+    let o = options(args, KERNEL_OPTIONS, KERNEL_FLAGS)?;
     let arch = Arch::parse(required(&o, "--arch")?)?;
     let src = PathBuf::from(o.get("--src").map(String::as_str).unwrap_or(super::source::DEBIAN_SOURCE));
     let flavour = Flavour::parse(o.get("--config").map(String::as_str).unwrap_or("tiny"))?;
@@ -58,7 +104,7 @@ pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
         if !matches!(build.cc, super::compiler::Compiler::Ccc(_)) {
             return Err("--mix and --gcc-files mix ccc with GCC: use them with --cc ccc".into());
         }
-        build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files });
+        build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files, ccc_list: None });
     }
     match o.get("--ld").map(String::as_str) {
         None | Some("bfd") => {}
@@ -74,15 +120,31 @@ pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
     Ok(build)
 }
 
-/// `cargo xtask kernel ...`: prints the image path; exit status 0/1.
+/// `cargo xtask kernel ...`: prints the image path (the culprits of a
+/// bisection, the verdict of a reproducibility check); exit status 0/1.
 pub fn kernel_main(args: &[String]) -> i32 {
-    let result = parse_kernel(args).and_then(|b| {
+    let result = parse_kernel_mode(args).and_then(|(mode, b)| {
         super::deps::require(b.arch, &b.cc)?;
-        b.run()
+        match mode {
+            Mode::Build => b.run().map(|k| format!("kernel: {} ({:.0} s)", k.image.display(), k.seconds)),
+            Mode::Bisect { timeout } => {
+                super::deps::require_qemu(b.arch)?;
+                let bisect = super::bisect::Bisect { build: b, timeout };
+                match bisect.run()? {
+                    super::bisect::Verdict::Boots => Ok("bisect: the starting mix boots; nothing to bisect".into()),
+                    super::bisect::Verdict::Culprits(files) => Ok(format!(
+                        "bisect: compiled by ccc, {} make the boot fail (the rest by GCC): {}",
+                        if files.len() == 1 { "this file".to_string() } else { format!("these {} files together", files.len()) },
+                        files.join(" ")
+                    )),
+                }
+            }
+            Mode::Repro => super::repro::check(&b).map(|r| r.line()),
+        }
     });
     match result {
-        Ok(k) => {
-            println!("kernel: {} ({:.0} s)", k.image.display(), k.seconds);
+        Ok(line) => {
+            println!("{line}");
             0
         }
         Err(e) => {
@@ -95,7 +157,7 @@ pub fn kernel_main(args: &[String]) -> i32 {
 /// Parses `boot` arguments. Without `--initrd`, kernels/init.c is compiled
 /// with `--cc` (default gcc) and packed next to the kernel image.
 pub fn parse_boot(args: &[String]) -> Result<(Boot, Option<Compiler>), String> {
-    let o = options(args, &["--arch", "--kernel", "--initrd", "--cc", "--timeout"])?;
+    let o = options(args, &["--arch", "--kernel", "--initrd", "--cc", "--timeout"], &[])?;
     let arch = Arch::parse(required(&o, "--arch")?)?;
     let kernel = PathBuf::from(required(&o, "--kernel")?);
     let timeout = match o.get("--timeout") {
@@ -163,6 +225,20 @@ mod tests {
         assert!(parse_kernel(&s(&["--arch", "x86_64", "-j"])).is_err());
         assert!(parse_kernel(&s(&["--arch", "x86_64", "-j", "0"])).is_err());
         assert!(parse_kernel(&s(&["--arch", "sparc"])).is_err());
+    }
+
+    #[test]
+    fn modes() {
+        let (m, b) = parse_kernel_mode(&s(&["--arch", "riscv64"])).unwrap();
+        assert_eq!(m, Mode::Build);
+        assert!(b.out.ends_with("riscv64-tiny-gcc"));
+        let (m, _) = parse_kernel_mode(&s(&["--arch", "riscv64", "--repro"])).unwrap();
+        assert_eq!(m, Mode::Repro);
+        assert!(parse_kernel_mode(&s(&["--arch", "riscv64", "--repro=1"])).is_err());
+        assert!(parse_kernel_mode(&s(&["--arch", "riscv64", "--repro", "--timeout", "3"])).is_err());
+        // Bisection mixes, so it needs ccc.
+        assert!(parse_kernel_mode(&s(&["--arch", "riscv64", "--bisect"])).unwrap_err().contains("--cc ccc"));
+        assert!(parse_kernel_mode(&s(&["--arch", "riscv64", "--bisect", "--repro"])).is_err());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! GCC for the rest, and for every file a `--gcc-files` prefix names); each
 //! decision is appended to a log, from which the build reports how much of
 //! the kernel ccc compiled. Compiler probes without a source file go to ccc.
+//! An explicit list (`ccc_list`, written by the bisect mode) replaces the
+//! random choice: exactly the files it names are compiled by ccc.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,6 +25,9 @@ pub struct Mix {
     /// these lines are always compiled by GCC; `#` starts a comment, and each
     /// entry should say why next to it.
     pub gcc_files: Option<PathBuf>,
+    /// When set, the files (relative paths, one a line) compiled by ccc;
+    /// every other file goes to GCC and `fraction`/`seed` are not used.
+    pub ccc_list: Option<PathBuf>,
 }
 
 /// Environment the wrapper reads (set on the `make` command).
@@ -46,6 +51,9 @@ impl Mix {
         ];
         if let Some(list) = &self.gcc_files {
             v.push(("CCC_MIX_GCC_FILES".to_string(), list.display().to_string()));
+        }
+        if let Some(list) = &self.ccc_list {
+            v.push(("CCC_MIX_CCC_LIST".to_string(), list.display().to_string()));
         }
         v
     }
@@ -93,19 +101,64 @@ pub fn use_ccc(rel: &str, fraction: f64, seed: u64, prefixes: &[String]) -> bool
     !prefixes.iter().any(|p| rel.starts_with(p.as_str())) && pick(seed, rel) < fraction
 }
 
+/// The per-file choice of one mix, with its lists read.
+#[derive(Debug, Clone, Default)]
+pub struct Chooser {
+    fraction: f64,
+    seed: u64,
+    prefixes: Vec<String>,
+    explicit: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Chooser {
+    /// Whether the file at `rel` (relative to the tree) is compiled by ccc.
+    pub fn ccc(&self, rel: &str) -> bool {
+        match &self.explicit {
+            Some(list) => list.contains(rel),
+            None => use_ccc(rel, self.fraction, self.seed, &self.prefixes),
+        }
+    }
+}
+
+impl Mix {
+    /// Reads the lists this mix names.
+    pub fn chooser(&self) -> Result<Chooser, String> {
+        let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let prefixes = self.gcc_files.as_deref().map(read).transpose()?.map(|t| gcc_prefixes(&t)).unwrap_or_default();
+        let explicit = self.ccc_list.as_deref().map(read).transpose()?.map(|t| t.lines().map(str::to_string).collect());
+        Ok(Chooser { fraction: self.fraction, seed: self.seed, prefixes, explicit })
+    }
+
+    /// The mix [`Mix::env`] describes (what the wrapper sees).
+    fn from_env() -> Mix {
+        let var = |n: &str| std::env::var(n).unwrap_or_default();
+        let path = |n: &str| std::env::var_os(n).map(PathBuf::from);
+        Mix {
+            fraction: var("CCC_MIX_FRACTION").parse().unwrap_or(1.0),
+            seed: var("CCC_MIX_SEED").parse().unwrap_or(0),
+            gcc_files: path("CCC_MIX_GCC_FILES"),
+            ccc_list: path("CCC_MIX_CCC_LIST"),
+        }
+    }
+}
+
 /// `ccc-mix ARGS...`: run ccc or GCC with ARGS; the exit status is the compiler's.
 pub fn wrapper_main(args: &[String]) -> i32 {
     let var = |n: &str| std::env::var(n).unwrap_or_default();
-    let fraction: f64 = var("CCC_MIX_FRACTION").parse().unwrap_or(1.0);
-    let seed: u64 = var("CCC_MIX_SEED").parse().unwrap_or(0);
-    let prefixes = std::fs::read_to_string(var("CCC_MIX_GCC_FILES")).map(|t| gcc_prefixes(&t)).unwrap_or_default();
+    let chooser = match Mix::from_env().chooser() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{WRAPPER_NAME}: {e}");
+            return 2;
+        }
+    };
     let tree = var("CCC_MIX_TREE");
     let (ccc, gcc) = (var("CCC_MIX_CCC"), var("CCC_MIX_GCC"));
     let chosen = match source_file(args) {
         Some(src) => {
             let rel = src.strip_prefix(&tree).map(|r| r.trim_start_matches('/')).unwrap_or(src);
-            let ccc_file = use_ccc(rel, fraction, seed, &prefixes);
-            append_decision(&var("CCC_MIX_LOG"), ccc_file, rel);
+            let ccc_file = chooser.ccc(rel);
+            append_decision(&var("CCC_MIX_LOG"), ccc_file, rel, output_file(args).as_deref());
             if ccc_file { &ccc } else { &gcc }
         }
         None => &ccc,
@@ -127,36 +180,98 @@ pub fn wrapper_main(args: &[String]) -> i32 {
 /// Options kbuild adds because it probed ccc, which the distribution's GCC 12
 /// rejects: ccc's own (`-f[no-]integrated-as`), newer GCCs' and clang's
 /// (kbuild tests each with the configured CC, ccc, which accepts them; the
-/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them).
-const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig"];
+/// vDSO's `-mbranch-protection=none` and `-fno-addrsig` among them, and x86-64's vDSO
+/// `-finline-stringops=memset`, a GCC 14 option kbuild leaves out for older GCCs).
+const CCC_ONLY_OPTIONS: &[&str] = &["-fno-integrated-as", "-fintegrated-as", "-fstrict-flex-arrays", "-fzero-init-padding-bits", "--param=allow-store-data-races", "-mbranch-protection", "-fno-addrsig", "-finline-stringops"];
 
-/// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`].
+/// Options GCC 12 spells differently, as (newer GCC's, GCC 12's) prefixes: kbuild
+/// falls back to the old spelling itself when the compiler it probed lacks the new one
+/// (x86-64's `-fmin-function-alignment=16` is `-falign-functions=16` for GCC 12).
+const GCC12_SPELLINGS: &[(&str, &str)] = &[("-fmin-function-alignment=", "-falign-functions=")];
+
+/// The compile command for GCC: `args` without [`CCC_ONLY_OPTIONS`], with [`GCC12_SPELLINGS`].
 fn gcc_args(args: &[String]) -> Vec<String> {
-    args.iter().filter(|a| !CCC_ONLY_OPTIONS.iter().any(|o| a.as_str() == *o || a.starts_with(&format!("{o}=")))).cloned().collect()
+    args.iter()
+        .filter(|a| !CCC_ONLY_OPTIONS.iter().any(|o| a.as_str() == *o || a.starts_with(&format!("{o}="))))
+        .map(|a| match GCC12_SPELLINGS.iter().find_map(|(new, old)| a.strip_prefix(new).map(|v| format!("{old}{v}"))) {
+            Some(respelled) => respelled,
+            None => a.clone(),
+        })
+        .collect()
 }
 
-/// One line per compiled file: `ccc PATH` or `gcc PATH` (a short append is atomic).
-fn append_decision(log: &str, ccc: bool, rel: &str) {
+/// The absolute path of the `-o` output, if any (kbuild runs the compiler in
+/// the build directory, so a relative one is joined to the working directory).
+fn output_file(args: &[String]) -> Option<PathBuf> {
+    let out = args.iter().position(|a| a == "-o").and_then(|i| args.get(i + 1)).map(PathBuf::from)?;
+    Some(if out.is_absolute() { out } else { std::env::current_dir().ok()?.join(out) })
+}
+
+/// One line per compiled file: `ccc PATH OUTPUT` or `gcc PATH OUTPUT`, `-`
+/// for no output (a short append is atomic).
+fn append_decision(log: &str, ccc: bool, rel: &str, output: Option<&Path>) {
     use std::io::Write;
     if log.is_empty() {
         return;
     }
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
-        let _ = writeln!(f, "{} {rel}", if ccc { "ccc" } else { "gcc" });
+        let out = output.map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
+        let _ = writeln!(f, "{} {rel} {out}", if ccc { "ccc" } else { "gcc" });
     }
+}
+
+/// What the log says about one source file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Decision {
+    /// The last compiler that compiled it was ccc.
+    pub ccc: bool,
+    /// Every file a compile of it wrote (a source can be compiled to several).
+    pub outputs: std::collections::BTreeSet<PathBuf>,
+}
+
+/// The decisions of a log per source file, the last one winning (incremental builds).
+pub fn decisions(log: &Path) -> std::collections::BTreeMap<String, Decision> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut last: std::collections::BTreeMap<String, Decision> = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let mut f = line.split(' ');
+        if let (Some(who), Some(path)) = (f.next(), f.next()) {
+            let d = last.entry(path.to_string()).or_default();
+            d.ccc = who == "ccc";
+            if let Some(out) = f.next().filter(|o| *o != "-") {
+                d.outputs.insert(PathBuf::from(out));
+            }
+        }
+    }
+    last
+}
+
+/// Removes what the files whose compiler changed since their last build wrote, so
+/// that make compiles them again: kbuild rebuilds on a changed command line only,
+/// and the wrapper's is the same whichever compiler it picks. Only files inside
+/// `out` are removed (never `/dev/null` of a probe). Returns the number of sources.
+pub fn invalidate_changed(log: &Path, chooser: &Chooser, out: &Path) -> Result<usize, String> {
+    let mut changed = 0;
+    for (rel, d) in decisions(log) {
+        if d.ccc == chooser.ccc(&rel) {
+            continue;
+        }
+        changed += 1;
+        for o in d.outputs.iter().filter(|o| o.starts_with(out)) {
+            match std::fs::remove_file(o) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("{}: {e}", o.display())),
+                _ => {}
+            }
+        }
+    }
+    Ok(changed)
 }
 
 /// (files compiled by ccc, files in all) from a decision log; a file compiled
 /// again (incremental builds) counts once, with its last decision.
 pub fn summary(log: &Path) -> (usize, usize) {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let mut last = std::collections::BTreeMap::new();
-    for line in text.lines() {
-        if let Some((who, path)) = line.split_once(' ') {
-            last.insert(path.to_string(), who == "ccc");
-        }
-    }
-    (last.values().filter(|c| **c).count(), last.len())
+    let last = decisions(log);
+    (last.values().filter(|d| d.ccc).count(), last.len())
 }
 
 #[cfg(test)]
@@ -182,8 +297,29 @@ mod tests {
         assert!(use_ccc("arch/x86/kernel/setup.c", 1.0, 0, &p));
         let args: Vec<String> = ["-c", "-fstrict-flex-arrays=3", "-fno-integrated-as", "--param=allow-store-data-races=0", "-o", "a.o", "/t/a.c"].iter().map(|s| s.to_string()).collect();
         assert_eq!(gcc_args(&args), ["-c", "-o", "a.o", "/t/a.c"]);
+        let aligned: Vec<String> = ["-fmin-function-alignment=16", "-O2"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(gcc_args(&aligned), ["-falign-functions=16", "-O2"]);
         assert_eq!(source_file(&args), Some("/t/a.c"));
         let probe: Vec<String> = ["-x", "c", "-", "-o", "/dev/null"].iter().map(|s| s.to_string()).collect();
         assert_eq!(source_file(&probe), None);
+        assert_eq!(output_file(&args), Some(std::env::current_dir().unwrap().join("a.o")));
+        assert_eq!(output_file(&probe), Some(PathBuf::from("/dev/null")));
+    }
+
+    #[test]
+    fn last_decision_wins_and_outputs_collect() {
+        let log = std::env::temp_dir().join(format!("ccc-mix-test-{}.log", std::process::id()));
+        let _ = std::fs::remove_file(&log);
+        let l = log.display().to_string();
+        append_decision(&l, true, "a.c", Some(Path::new("/o/a.o")));
+        append_decision(&l, true, "v.c", Some(Path::new("/o/v.o")));
+        append_decision(&l, false, "v.c", Some(Path::new("/o/v-32.o")));
+        append_decision(&l, true, "b.S", None);
+        let d = decisions(&log);
+        assert!(d["a.c"].ccc && !d["v.c"].ccc && d["b.S"].ccc);
+        assert_eq!(d["v.c"].outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), ["/o/v-32.o", "/o/v.o"]);
+        assert!(d["b.S"].outputs.is_empty());
+        assert_eq!(summary(&log), (2, 3));
+        let _ = std::fs::remove_file(&log);
     }
 }

@@ -6,15 +6,18 @@
 //! `kernel-boot-<arch>` suites, src/suites/kernel_boot.rs).
 
 pub mod arch;
+pub mod bisect;
 pub mod build;
 pub mod cli;
 pub mod compiler;
 pub mod config;
 pub mod cpio;
+pub mod ddmin;
 pub mod deps;
 pub mod init;
 pub mod mix;
 pub mod qemu;
+pub mod repro;
 pub mod run;
 pub mod source;
 pub mod suite;

@@ -23,7 +23,7 @@ pub fn tiny_build(arch: Arch, cc: &Compiler, gcc_files: Option<&str>) -> KernelB
     let mut build = KernelBuild::new(arch, default_source(), Flavour::Tiny, cc.clone());
     if let Some(list) = gcc_files {
         let list = build.kernels_dir.join(arch.name()).join(list);
-        build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list) });
+        build = build.with_mix(super::mix::Mix { fraction: 1.0, seed: 0, gcc_files: Some(list), ccc_list: None });
     }
     if matches!(cc, Compiler::Ccc(_)) {
         build = build.with_ccc_ld();

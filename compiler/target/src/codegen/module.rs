@@ -112,6 +112,13 @@ pub fn symbol_directives(out: &mut String, name: &str, attrs: &SymbolAttrs) {
 /// The per-target part of module output: one function's text.
 pub type EmitFn<'a> = dyn FnMut(&mut String, &Function, usize, &SymInfo, &mut ConstPool, &[u32]) -> Result<(), String> + 'a;
 
+/// The name `.file` gives the object's STT_FILE symbol: the source without its
+/// directories, as GCC's `output_file_directive` does, so that objects (and the
+/// symbol table of whatever links them) do not depend on where the tree is.
+pub fn file_directive_name(source: &str) -> &str {
+    source.rsplit('/').next().filter(|b| !b.is_empty()).unwrap_or(source)
+}
+
 /// Write a whole module: `header` (target directives) after `.file`, each
 /// function through `emit_fn`, then data, aliases, constructors and constants.
 pub fn emit_module(m: &Module, opts: &CodegenOptions, header: &str, emit_fn: &mut EmitFn) -> Result<String, String> {
@@ -119,7 +126,7 @@ pub fn emit_module(m: &Module, opts: &CodegenOptions, header: &str, emit_fn: &mu
     let mut consts = ConstPool::default();
     let mut out = String::with_capacity(64 * 1024);
     if !m.source_name.is_empty() {
-        let _ = writeln!(out, "\t.file\t\"{}\"", escape(m.source_name.as_bytes()));
+        let _ = writeln!(out, "\t.file\t\"{}\"", escape(file_directive_name(&m.source_name).as_bytes()));
     }
     out.push_str(header);
     for a in &m.toplevel_asm {
@@ -362,4 +369,17 @@ fn referenced_symbols(m: &Module) -> HashSet<&str> {
         r.insert(a.target.as_str());
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_directive_has_no_directories() {
+        use super::file_directive_name as f;
+        assert_eq!(f("/work/src/linux/init/main.c"), "main.c");
+        assert_eq!(f("../x/a.c"), "a.c");
+        assert_eq!(f("a.c"), "a.c");
+        assert_eq!(f("-"), "-");
+        assert_eq!(f("dir/"), "dir/");
+    }
 }
