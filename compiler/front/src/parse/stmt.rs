@@ -339,8 +339,10 @@ impl<'a> Parser<'a> {
                     if self.eat(":") {
                         while self.peek().kind == TokenKind::Ident {
                             let (l, lloc) = self.expect_ident()?;
-                            if let Some(f) = self.func.as_mut() {
-                                f.labels_used.push((l, lloc));
+                            // a `__label__` in scope names its own unique label
+                            let (l, nonlocal) = self.resolve_label(l, lloc);
+                            if nonlocal.is_some() {
+                                return Err(self.error_at(lloc, format!("asm goto to label '{}' of an enclosing function", super::nested::source_label(l))));
                             }
                             labels.push(l);
                             if !self.eat(",") {
