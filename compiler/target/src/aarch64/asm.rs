@@ -1,7 +1,8 @@
 //! GNU inline assembly for AArch64: constraints `r`, `w` (FP/SIMD),
 //! `i`/`n` and the immediate letters `I J K L M N`, `Z` (zero), `m`/`Q`
-//! (memory addressed by a register), tied operands, and `%N` / `%[name]` /
-//! `%wN` / `%xN` / `%sN` / `%dN` / `%qN` / `%bN` / `%cN` / `%lN` substitution.
+//! (memory addressed by a register), `p` (an address in a register), tied
+//! operands, and `%N` / `%[name]` / `%wN` / `%xN` / `%sN` / `%dN` / `%qN` /
+//! `%bN` / `%cN` / `%lN` / `%aN` substitution.
 
 use std::fmt::Write;
 
@@ -126,6 +127,10 @@ impl AsmInst {
             };
             match &self.operands[idx].arg {
                 AsmArg::Imm(0) if matches!(modifier, Some('w' | 'x')) => s.push_str(&reg_name(ZR, width(modifier, false))),
+                // `%a`: the address in a register (a "p" operand), as memory
+                AsmArg::Reg(r, _) if modifier == Some('a') => {
+                    let _ = write!(s, "[{}]", reg_name(*r, W::X));
+                }
                 AsmArg::Reg(r, _) => s.push_str(&reg_name(*r, width(modifier, is_fpr(*r)))),
                 AsmArg::Imm(v) => {
                     let _ = write!(s, "{v}");
@@ -238,7 +243,8 @@ impl Isel<'_> {
                 ops.push(AsmOperand { arg: AsmArg::Mem(m), name: i.name.clone() });
                 continue;
             }
-            if !c.contains('r') && !c.contains('w') && !c.contains('g') && !c.contains('Z') {
+            // "p" (an address, printed with `%a`) lives in a general register
+            if !c.contains('r') && !c.contains('w') && !c.contains('g') && !c.contains('Z') && !c.contains('p') {
                 return Err(format!("{}: unsupported asm input constraint `{c}`", self.f.name));
             }
             let v = if int_sz(i.ty) == 16 { self.pair(i.value)?.0 } else { self.reg(i.value)? };

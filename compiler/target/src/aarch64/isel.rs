@@ -471,7 +471,7 @@ impl<'a> Isel<'a> {
         // as GCC: FP/SIMD registers carry only floating-point values, so
         // any use of one means the function computes with or passes floats
         if self.opts.general_regs_only && self.mf.uses_float_regs(is_fpr) {
-            return Err(format!("{}: '-mgeneral-regs-only' is incompatible with the use of floating-point types", f.name));
+            return Err("'-mgeneral-regs-only' is incompatible with the use of floating-point types".into());
         }
         let extra = Isel2 { label_prefix: self.label_prefix.clone(), block_map: self.block_map.clone(), variadic: f.sig.variadic };
         Ok((self.mf, self.addr_taken, extra))
