@@ -1227,6 +1227,9 @@ impl<'a> Parser<'a> {
             self.attributes(&mut attrs)?;
             let ty = apply_type_attrs(ty, &mut attrs);
             let (name, nloc) = name.ok_or_else(|| self.error_at(loc, "expected identifier or '('"))?;
+            if attrs.visibility.is_none() && spec.storage != Storage::Static {
+                attrs.visibility = self.visibility_stack.last().filter(|v| *v != "default").cloned();
+            }
             if spec.storage == Storage::Typedef {
                 if let (true, Kind::Record(r)) = (attrs.transparent_union, &ty.kind) {
                     self.tables.records.borrow_mut()[r.0 as usize].transparent = true;
@@ -1256,6 +1259,17 @@ impl<'a> Parser<'a> {
             return Ok(false);
         }
         let text = self.advance().text.as_str();
+        if let Some(v) = text.trim().strip_prefix("GCC visibility") {
+            // `push(hidden)` ... `pop`: the visibility of the declarations between
+            // (the kernel's position-independent code includes linux/hidden.h)
+            let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            if v == "pop" {
+                self.visibility_stack.pop();
+            } else if let Some(name) = v.strip_prefix("push(").and_then(|r| r.strip_suffix(')')) {
+                self.visibility_stack.push(name.to_string());
+            }
+            return Ok(true);
+        }
         let body = text.trim().trim_start_matches("pack").trim();
         let inner = body.trim_start_matches('(').trim_end_matches(')');
         let args: Vec<&str> = inner.split(',').map(|a| a.trim()).filter(|a| !a.is_empty()).collect();

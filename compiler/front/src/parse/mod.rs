@@ -126,6 +126,8 @@ pub struct Parser<'a> {
     anon_counter: u32,
     /// `#pragma pack` stack; current value in effect (0 = none).
     pack_stack: Vec<u32>,
+    /// `#pragma GCC visibility push(...)` levels, innermost last.
+    visibility_stack: Vec<String>,
     pack: u32,
     kw: Keywords,
     /// Parameters of the most recent file-scope function declarator.
@@ -329,10 +331,14 @@ impl Keywords {
 
 impl<'a> Parser<'a> {
     pub fn new(toks: Vec<Token>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &'a FrontOptions) -> Self {
-        // Pragmas reach us as single tokens; only `pack` affects code
-        // generation, so the others are dropped here (they may appear in
-        // the middle of expressions through `_Pragma`).
-        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || t.text.as_str().trim_start().starts_with("pack")).collect();
+        // Pragmas reach us as single tokens; only `pack` and `GCC visibility`
+        // affect code generation, so the others are dropped here (they may
+        // appear in the middle of expressions through `_Pragma`).
+        let kept = |t: &Token| {
+            let s = t.text.as_str().trim_start();
+            s.starts_with("pack") || s.starts_with("GCC visibility")
+        };
+        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || kept(t)).collect();
         if toks.last().map(|t| t.kind != TokenKind::Eof).unwrap_or(true) {
             let loc = toks.last().map(|t| t.loc).unwrap_or_default();
             toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
@@ -357,6 +363,7 @@ impl<'a> Parser<'a> {
             enclosing: Vec::new(),
             anon_counter: 0,
             pack_stack: Vec::new(),
+            visibility_stack: Vec::new(),
             pack: 0,
             kw: Keywords::new(),
             last_params: None,

@@ -425,8 +425,9 @@ impl<'a> Isel<'a> {
         if self.opts.pic && !self.syms.is_local(name) {
             return SymKind::Got;
         }
-        // PIE: symbols of other objects may live in shared libraries
-        if self.opts.pie && !self.syms.is_defined(name) {
+        // PIE: symbols of other objects may live in shared libraries, unless
+        // declared hidden (the kernel's position-independent early code)
+        if self.opts.pie && !self.syms.is_defined(name) && !self.syms.is_local(name) {
             return SymKind::Got;
         }
         SymKind::Local
