@@ -73,10 +73,8 @@ fn remove_trivial_params(f: &mut Function) {
                     match same {
                         None => same = Some(a),
                         Some(s) if s == a => {}
-                        _ => {
-                            trivial = false;
-                            break;
-                        }
+                        // no early exit: the constant test needs every argument
+                        _ => trivial = false,
                     }
                 }
                 if trivial {

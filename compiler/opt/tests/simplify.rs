@@ -50,3 +50,26 @@ fn a_parameter_receiving_different_constants_stays() {
     let ret = f.blocks[join.index()].insts.last().unwrap();
     assert!(matches!(ret.kind, InstKind::Return { value: Some(v) } if f.blocks[join.index()].params.contains(&v)), "{}", ccc_ir::print::print_function(&f));
 }
+
+/// Three edges passing 0, 0 and 1 (the last one differs only after two
+/// agreeing constants): still a parameter. The arm64 kernel's
+/// `cpucap_is_possible()` switch returned 0 for every capability.
+#[test]
+fn a_later_different_constant_keeps_the_parameter() {
+    let mut f = Function::new("f", sig(&[Type::I32], Some(Type::I8)));
+    let [entry, a, b, join] = [(); 4].map(|_| f.new_block());
+    f.layout = vec![entry, a, b, join];
+    let c = f.add_block_param(entry, Type::I32);
+    let z0 = f.append(entry, InstKind::IConst { ty: Type::I8, value: 0 }).unwrap();
+    f.append(entry, InstKind::Branch { cond: c, cond_ty: Type::I32, then_dest: BlockCall::new(a), else_dest: BlockCall { block: join, args: vec![z0] } });
+    let z1 = f.append(a, InstKind::IConst { ty: Type::I8, value: 0 }).unwrap();
+    f.append(a, InstKind::Branch { cond: c, cond_ty: Type::I32, then_dest: BlockCall { block: join, args: vec![z1] }, else_dest: BlockCall::new(b) });
+    let one = f.append(b, InstKind::IConst { ty: Type::I8, value: 1 }).unwrap();
+    f.append(b, InstKind::Jump(BlockCall { block: join, args: vec![one] }));
+    let s = f.add_block_param(join, Type::I8);
+    f.append(join, InstKind::Return { value: Some(s) });
+    ccc_opt::simplify::run(&mut f);
+    ccc_ir::verify::verify_function(&f).expect("output verifies");
+    let ret = f.blocks[join.index()].insts.last().unwrap();
+    assert!(matches!(ret.kind, InstKind::Return { value: Some(v) } if f.blocks[join.index()].params.contains(&v)), "{}", ccc_ir::print::print_function(&f));
+}
