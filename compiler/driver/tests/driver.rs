@@ -362,3 +362,21 @@ fn aarch64_asm_address_operand() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("prfm pldl1keep, [x0]"), "{}", stdout(&o));
 }
+
+/// Local register variables as asm operands are in their registers on
+/// AArch64 too (kernels/init.c's `svc #0` takes the call number in x8).
+#[test]
+fn aarch64_local_register_variables_are_their_registers() {
+    let d = scratch("a64-regvars");
+    std::fs::write(
+        d.join("s.c"),
+        "long sys(long n, long a) { register long x8 asm(\"x8\") = n; register long x0 asm(\"x0\") = a;\n\
+         asm volatile(\"svc #0\" : \"+r\"(x0) : \"r\"(x8) : \"memory\"); return x0; }\n",
+    )
+    .unwrap();
+    let o = run(&["--target=aarch64-linux-gnu", "-O2", "-S", "-o", "-", "s.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    let body = &s[s.find("sys:").unwrap()..s.find("svc #0").unwrap()];
+    assert!(body.contains("mov\tx8, x0") && body.contains("mov\tx0, x1"), "{s}");
+}

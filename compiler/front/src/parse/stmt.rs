@@ -360,12 +360,17 @@ impl<'a> Parser<'a> {
 
     /// A local register variable as an asm operand is in its register (GCC's
     /// one guarantee for them): its register constraint becomes `{reg}`
-    /// (modifiers kept). Only the RISC-V backend reads `{reg}` so far; the
-    /// other targets keep the plain constraint.
+    /// (modifiers kept). The RISC-V and AArch64 backends read `{reg}`;
+    /// x86-64 keeps the plain constraint.
     fn explicit_register_constraint(&self, constraint: String, e: &Expr) -> String {
         let ExprKind::Var(VarRef::Local(id)) = e.kind else { return constraint };
         let Some(reg) = self.func.as_ref().and_then(|f| f.asm_registers.get(&id)) else { return constraint };
-        if self.target.arch != ccc_ir::Arch::Riscv64 || !constraint.contains(['r', 'f', 'g']) {
+        let register_classes: &[char] = match self.target.arch {
+            ccc_ir::Arch::Riscv64 => &['r', 'f', 'g'],
+            ccc_ir::Arch::Aarch64 => &['r', 'w', 'g'],
+            ccc_ir::Arch::X86_64 => return constraint,
+        };
+        if !constraint.contains(register_classes) {
             return constraint;
         }
         let modifiers: String = constraint.chars().filter(|c| matches!(c, '=' | '+' | '&')).collect();
