@@ -364,13 +364,14 @@ fn aarch64_asm_address_operand() {
 }
 
 /// Local register variables as asm operands are in their registers on
-/// AArch64 too (kernels/init.c's `svc #0` takes the call number in x8).
+/// AArch64 too (kernels/init.c's `svc #0` takes the call number in x8; the
+/// kernel's SMCCC calls name them `r0`...).
 #[test]
 fn aarch64_local_register_variables_are_their_registers() {
     let d = scratch("a64-regvars");
     std::fs::write(
         d.join("s.c"),
-        "long sys(long n, long a) { register long x8 asm(\"x8\") = n; register long x0 asm(\"x0\") = a;\n\
+        "long sys(long n, long a) { register long x8 asm(\"x8\") = n; register long x0 asm(\"r0\") = a;\n\
          asm volatile(\"svc #0\" : \"+r\"(x0) : \"r\"(x8) : \"memory\"); return x0; }\n",
     )
     .unwrap();

@@ -166,7 +166,8 @@ pub fn reg_by_name(n: &str) -> Option<Reg> {
     let (p, num) = n.split_at(1);
     let k = num.parse::<u32>().ok()?;
     match p {
-        "x" | "w" if k < 31 => Some(x(k)),
+        // GCC also takes `r0`-`r30` (the kernel's SMCCC register variables)
+        "x" | "w" | "r" if k < 31 => Some(x(k)),
         "v" | "q" | "d" | "s" | "h" | "b" if k < 32 => Some(v(k)),
         _ => None,
     }
