@@ -319,3 +319,65 @@ fn preprocessed_spacing_matches_gcc_after_macros() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "x 1 v0.4s x.5 v0 1");
 }
+
+/// The arm64 kernel's `-mgeneral-regs-only`: GCC's predefined macros lose
+/// the FP/SIMD features, integer code compiles without v registers, and
+/// floating-point code is a diagnostic, not an object.
+#[test]
+fn aarch64_general_regs_only() {
+    let d = scratch("a64-gro");
+    let a64 = "--target=aarch64-linux-gnu";
+    let o = run(&[a64, "-mgeneral-regs-only", "-dM", "-E", "-x", "c", "/dev/null"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = stdout(&o);
+    for gone in ["__ARM_NEON ", "__ARM_FP ", "__ARM_FEATURE_FMA ", "__FP_FAST_FMA "] {
+        assert!(!m.contains(gone), "{gone}\n{m}");
+    }
+    assert!(m.contains("#define __GCC_IEC_559 0\n") && m.contains("#define __aarch64__ 1\n"), "{m}");
+    let o = run(&[a64, "-dM", "-E", "-x", "c", "/dev/null"], &d);
+    assert!(stdout(&o).contains("#define __ARM_NEON 1\n"));
+    std::fs::write(
+        d.join("k.c"),
+        "#include <stdarg.h>\nstruct s { long a[6]; };\n\
+         long sum(int n, ...) { va_list ap; va_start(ap, n); long t = 0; while (n--) t += va_arg(ap, long); va_end(ap); return t; }\n\
+         void copy(struct s *d, const struct s *p) { *d = *p; __builtin_memset((void *)p, 0, sizeof *p); }\n",
+    )
+    .unwrap();
+    let o = run(&[a64, "-mgeneral-regs-only", "-O2", "-S", "-o", "-", "k.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(!s.contains("\tq") && !s.contains(" q") && !s.contains(" v") && !s.contains(" d0"), "{s}");
+    std::fs::write(d.join("f.c"), "double half(double x) { return x / 2; }\n").unwrap();
+    let o = run(&[a64, "-mgeneral-regs-only", "-c", "f.c"], &d);
+    assert!(!o.status.success() && stderr(&o).contains("-mgeneral-regs-only"), "{}", stderr(&o));
+    assert!(!d.join("f.o").exists());
+}
+
+/// arm64's `prefetch()`: a "p" operand printed with `%a` is `[reg]`, as GCC's.
+#[test]
+fn aarch64_asm_address_operand() {
+    let d = scratch("a64-asm-p");
+    std::fs::write(d.join("p.c"), "void pf(const void *p) { asm volatile(\"prfm pldl1keep, %a0\" : : \"p\"(p)); }\n").unwrap();
+    let o = run(&["--target=aarch64-linux-gnu", "-O2", "-S", "-o", "-", "p.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("prfm pldl1keep, [x0]"), "{}", stdout(&o));
+}
+
+/// Local register variables as asm operands are in their registers on
+/// AArch64 too (kernels/init.c's `svc #0` takes the call number in x8; the
+/// kernel's SMCCC calls name them `r0`...).
+#[test]
+fn aarch64_local_register_variables_are_their_registers() {
+    let d = scratch("a64-regvars");
+    std::fs::write(
+        d.join("s.c"),
+        "long sys(long n, long a) { register long x8 asm(\"x8\") = n; register long x0 asm(\"r0\") = a;\n\
+         asm volatile(\"svc #0\" : \"+r\"(x0) : \"r\"(x8) : \"memory\"); return x0; }\n",
+    )
+    .unwrap();
+    let o = run(&["--target=aarch64-linux-gnu", "-O2", "-S", "-o", "-", "s.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    let body = &s[s.find("sys:").unwrap()..s.find("svc #0").unwrap()];
+    assert!(body.contains("mov\tx8, x0") && body.contains("mov\tx0, x1"), "{s}");
+}

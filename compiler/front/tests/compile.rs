@@ -172,6 +172,16 @@ fn stack_pointer_register_variables() {
     fails("register long nameless;");
 }
 
+/// arm64's `__raw_put_user`: `asm goto` to a `__label__` declared in an
+/// outer block and defined in an inner one, expanded twice in a function.
+#[test]
+fn asm_goto_to_block_scoped_labels() {
+    let put = "do { __label__ failed; do { asm goto(\"cbz %w0, %l1\" : : \"r\"(x) : : failed); *p = 1; break; failed: goto out; } while (0); } while (0);";
+    ok(&format!("int f(int *p, int x) {{ {put} {put} return 0; out: return -1; }}"));
+    fails("int f(int x) { do { __label__ l; } while (0); asm goto(\"\" : : : : l); return 0; }");
+    fails("int f(void) { __label__ l; void g(void) { asm goto(\"\" : : : : l); } g(); return 0; l: return 1; }");
+}
+
 #[test]
 fn asm_statement_after_a_label() {
     ok("int f(int v) { if (v) goto out; v = 1;\nout:\n __asm__ __volatile__(\"\" ::: \"memory\");\n return v; }");

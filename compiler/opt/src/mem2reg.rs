@@ -126,8 +126,16 @@ pub fn run(f: &mut Function) {
         Enter(Block),
         Exit(Vec<(usize, usize)>),
     }
+    // Blocks the entry does not reach (labels whose address is taken but
+    // that no jump enters: they never run) are renamed after the tree, with
+    // the undefined values: their edges into reachable blocks need arguments.
+    let mut in_tree = vec![false; nblocks];
+    for &b in &dom.rpo {
+        in_tree[b.index()] = true;
+    }
+    let mut outside: Vec<Block> = f.layout.iter().rev().copied().filter(|b| !in_tree[b.index()]).collect();
     let mut events = vec![Ev::Enter(entry)];
-    while let Some(ev) = events.pop() {
+    while let Some(ev) = events.pop().or_else(|| outside.pop().map(Ev::Enter)) {
         match ev {
             Ev::Exit(pops) => {
                 for (s, n) in pops {

@@ -1,6 +1,7 @@
-//! Block parameters that always receive the same value are that value.
+//! Block parameters that always receive the same value (or the same
+//! integer constant) are that value.
 
-use ccc_ir::{Function, InstKind, Value};
+use ccc_ir::{Block, Function, Inst, InstKind, Value};
 
 pub fn run(f: &mut Function) {
     remove_trivial_params(f);
@@ -42,8 +43,11 @@ fn remove_trivial_params(f: &mut Function) {
         }
     }
     let mut map: Vec<Option<Value>> = vec![None; f.values.len()];
+    let mut consts = crate::int_constants(f);
     loop {
         let mut changed = false;
+        // parameters receiving one constant through different values
+        let mut const_params: Vec<(Block, Value, i128)> = Vec::new();
         for &b in &f.layout {
             if b == entry || opaque[b.index()] {
                 continue;
@@ -54,18 +58,23 @@ fn remove_trivial_params(f: &mut Function) {
                 }
                 let mut same: Option<Value> = None;
                 let mut trivial = true;
+                let mut same_const: Option<Option<i128>> = None;
                 for args in &incoming[b.index()] {
                     let a = resolve(&map, args[i]);
                     if a == p {
                         continue;
                     }
+                    let k = consts.get(a.index()).copied().flatten();
+                    same_const = match same_const {
+                        None => Some(k),
+                        Some(prev) if prev == k => Some(k),
+                        Some(_) => Some(None),
+                    };
                     match same {
                         None => same = Some(a),
                         Some(s) if s == a => {}
-                        _ => {
-                            trivial = false;
-                            break;
-                        }
+                        // no early exit: the constant test needs every argument
+                        _ => trivial = false,
                     }
                 }
                 if trivial {
@@ -73,8 +82,21 @@ fn remove_trivial_params(f: &mut Function) {
                         map[p.index()] = Some(v);
                         changed = true;
                     }
+                } else if let Some(Some(k)) = same_const {
+                    const_params.push((b, p, k));
                 }
             }
+        }
+        // such a parameter is that constant, defined at the top of its block
+        for (b, p, k) in const_params {
+            let ty = f.value_type(p);
+            let v = f.new_detached_value(ty);
+            f.blocks[b.index()].insts.insert(0, Inst { result: Some(v), kind: InstKind::IConst { ty, value: k } });
+            map.resize(f.values.len(), None);
+            consts.resize(f.values.len(), None);
+            consts[v.index()] = Some(k);
+            map[p.index()] = Some(v);
+            changed = true;
         }
         if !changed {
             break;

@@ -71,3 +71,32 @@ fn address_taken_slots_stay_in_memory() {
     let slot_uses = f.layout.iter().flat_map(|b| f.blocks[b.index()].insts.iter()).filter(|i| matches!(i.kind, InstKind::SlotAddr { slot } if slot.index() == 1)).count();
     assert!(slot_uses > 0, "{}", ccc_ir::print::print_function(&f));
 }
+
+/// A label whose address is taken (`_THIS_IP_`) but that no jump reaches
+/// stays in the function; its edge into a join point still passes every
+/// promoted variable (fs/namei.c's `do_linkat` on arm64).
+#[test]
+fn blocks_reached_only_by_their_address_pass_promoted_values() {
+    let mut f = sum_function();
+    let head = ccc_ir::Block(1);
+    let lab = f.new_block();
+    f.layout.push(lab);
+    f.address_taken.push(lab);
+    let a = f.append(lab, InstKind::SlotAddr { slot: ccc_ir::SlotId::new(1) }).unwrap();
+    let seven = f.append(lab, InstKind::IConst { ty: Type::I32, value: 7 }).unwrap();
+    f.append(lab, InstKind::Store { ty: Type::I32, ptr: a, value: seven, volatile: false });
+    let a = f.append(lab, InstKind::SlotAddr { slot: ccc_ir::SlotId::new(0) }).unwrap();
+    f.append(lab, InstKind::Load { ty: Type::I32, ptr: a, volatile: false });
+    f.append(lab, InstKind::Jump(ccc_ir::BlockCall::new(head)));
+    ccc_ir::verify::verify_function(&f).expect("input verifies");
+    ccc_opt::mem2reg::run(&mut f);
+    ccc_ir::verify::verify_function(&f).unwrap_or_else(|e| panic!("{e}\n{}", ccc_ir::print::print_function(&f)));
+    assert_eq!(f.blocks[head.index()].params.len(), 2, "{}", ccc_ir::print::print_function(&f));
+    let jump_args = match &f.blocks[lab.index()].insts.last().unwrap().kind {
+        InstKind::Jump(bc) => bc.args.len(),
+        k => panic!("{k:?}"),
+    };
+    assert_eq!(jump_args, 2);
+    ccc_opt::optimize_function(&mut f).expect("optimises");
+    ccc_ir::verify::verify_function(&f).expect("output verifies");
+}

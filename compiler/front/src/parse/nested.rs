@@ -79,7 +79,7 @@ impl<'a> Parser<'a> {
     /// A label named in `goto` or `&&`: its function-unique name, and `None`
     /// for one of this function, else where a `__label__` of an enclosing
     /// function is reached: (levels out, frame entry of its resume point).
-    fn resolve_label(&mut self, name: Sym, loc: Loc) -> (Sym, Option<(u32, u32)>) {
+    pub(super) fn resolve_label(&mut self, name: Sym, loc: Loc) -> (Sym, Option<(u32, u32)>) {
         let (declared_at, name) = self.scoped_label(name);
         let up = declared_at.map_or(0, |d| self.depth().saturating_sub(d));
         let depth = self.depth() - up;

@@ -339,8 +339,10 @@ impl<'a> Parser<'a> {
                     if self.eat(":") {
                         while self.peek().kind == TokenKind::Ident {
                             let (l, lloc) = self.expect_ident()?;
-                            if let Some(f) = self.func.as_mut() {
-                                f.labels_used.push((l, lloc));
+                            // a `__label__` in scope names its own unique label
+                            let (l, nonlocal) = self.resolve_label(l, lloc);
+                            if nonlocal.is_some() {
+                                return Err(self.error_at(lloc, format!("asm goto to label '{}' of an enclosing function", super::nested::source_label(l))));
                             }
                             labels.push(l);
                             if !self.eat(",") {
@@ -358,12 +360,17 @@ impl<'a> Parser<'a> {
 
     /// A local register variable as an asm operand is in its register (GCC's
     /// one guarantee for them): its register constraint becomes `{reg}`
-    /// (modifiers kept). Only the RISC-V backend reads `{reg}` so far; the
-    /// other targets keep the plain constraint.
+    /// (modifiers kept). The RISC-V and AArch64 backends read `{reg}`;
+    /// x86-64 keeps the plain constraint.
     fn explicit_register_constraint(&self, constraint: String, e: &Expr) -> String {
         let ExprKind::Var(VarRef::Local(id)) = e.kind else { return constraint };
         let Some(reg) = self.func.as_ref().and_then(|f| f.asm_registers.get(&id)) else { return constraint };
-        if self.target.arch != ccc_ir::Arch::Riscv64 || !constraint.contains(['r', 'f', 'g']) {
+        let register_classes: &[char] = match self.target.arch {
+            ccc_ir::Arch::Riscv64 => &['r', 'f', 'g'],
+            ccc_ir::Arch::Aarch64 => &['r', 'w', 'g'],
+            ccc_ir::Arch::X86_64 | ccc_ir::Arch::I386 => return constraint,
+        };
+        if !constraint.contains(register_classes) {
             return constraint;
         }
         let modifiers: String = constraint.chars().filter(|c| matches!(c, '=' | '+' | '&')).collect();

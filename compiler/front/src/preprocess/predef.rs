@@ -10,6 +10,21 @@ use crate::CStd;
 /// Macros the SSE-less configurations (`-mno-sse`, `-mgeneral-regs-only`) drop.
 const SSE_MACROS: &[&str] = &["__SSE__", "__SSE2__", "__SSE_MATH__", "__SSE2_MATH__", "__MMX_WITH_SSE__"];
 
+/// Macros AArch64's `-mgeneral-regs-only` drops (no FP/SIMD unit to use).
+const AARCH64_FP_MACROS: &[&str] = &[
+    "__ARM_FP",
+    "__ARM_NEON",
+    "__ARM_FP16_FORMAT_IEEE",
+    "__ARM_FP16_ARGS",
+    "__ARM_FEATURE_FMA",
+    "__ARM_FEATURE_NUMERIC_MAXMIN",
+    "__FP_FAST_FMA",
+    "__FP_FAST_FMAF",
+    "__FP_FAST_FMAF32",
+    "__FP_FAST_FMAF64",
+    "__FP_FAST_FMAF32x",
+];
+
 /// The value GCC gives the `wchar_t` macro `name` under `-fshort-wchar`
 /// (`unsigned short`, lock-free like `char16_t`); `None` for other macros.
 fn short_wchar_value(name: &str, table: &[&str]) -> Option<String> {
@@ -37,13 +52,17 @@ pub(super) fn predefined_buffer(opts: &PpOptions, target: &TargetInfo) -> String
     };
     let x86 = matches!(target.arch, Arch::X86_64 | Arch::I386);
     let no_sse = x86 && (opts.no_sse || opts.general_regs_only);
+    let a64_no_fp = target.arch == Arch::Aarch64 && opts.general_regs_only;
     let mut s = String::with_capacity(16 * 1024);
     for def in table {
         let name = def.split([' ', '(']).next().unwrap_or("");
         if no_sse && (SSE_MACROS.contains(&name) || opts.general_regs_only && name == "__MMX__") {
             continue;
         }
-        if x86 && opts.general_regs_only && (name == "__GCC_IEC_559" || name == "__GCC_IEC_559_COMPLEX") {
+        if a64_no_fp && AARCH64_FP_MACROS.contains(&name) {
+            continue;
+        }
+        if (x86 || a64_no_fp) && opts.general_regs_only && (name == "__GCC_IEC_559" || name == "__GCC_IEC_559_COMPLEX") {
             s.push_str(&format!("#define {name} 0\n"));
             continue;
         }

@@ -1,7 +1,8 @@
 //! GNU inline assembly for AArch64: constraints `r`, `w` (FP/SIMD),
 //! `i`/`n` and the immediate letters `I J K L M N`, `Z` (zero), `m`/`Q`
-//! (memory addressed by a register), tied operands, and `%N` / `%[name]` /
-//! `%wN` / `%xN` / `%sN` / `%dN` / `%qN` / `%bN` / `%cN` / `%lN` substitution.
+//! (memory addressed by a register), `p` (an address in a register), tied
+//! operands, and `%N` / `%[name]` / `%wN` / `%xN` / `%sN` / `%dN` / `%qN` /
+//! `%bN` / `%cN` / `%lN` / `%aN` substitution.
 
 use std::fmt::Write;
 
@@ -126,6 +127,10 @@ impl AsmInst {
             };
             match &self.operands[idx].arg {
                 AsmArg::Imm(0) if matches!(modifier, Some('w' | 'x')) => s.push_str(&reg_name(ZR, width(modifier, false))),
+                // `%a`: the address in a register (a "p" operand), as memory
+                AsmArg::Reg(r, _) if modifier == Some('a') => {
+                    let _ = write!(s, "[{}]", reg_name(*r, W::X));
+                }
                 AsmArg::Reg(r, _) => s.push_str(&reg_name(*r, width(modifier, is_fpr(*r)))),
                 AsmArg::Imm(v) => {
                     let _ = write!(s, "{v}");
@@ -161,10 +166,17 @@ pub fn reg_by_name(n: &str) -> Option<Reg> {
     let (p, num) = n.split_at(1);
     let k = num.parse::<u32>().ok()?;
     match p {
-        "x" | "w" if k < 31 => Some(x(k)),
+        // GCC also takes `r0`-`r30` (the kernel's SMCCC register variables)
+        "x" | "w" | "r" if k < 31 => Some(x(k)),
         "v" | "q" | "d" | "s" | "h" | "b" if k < 32 => Some(v(k)),
         _ => None,
     }
+}
+
+/// The register of a `{reg}` constraint (a local register variable's).
+fn explicit_register(c: &str) -> Option<Result<Reg, String>> {
+    let name = c.strip_prefix('{')?.strip_suffix('}')?;
+    Some(reg_by_name(name).ok_or_else(|| format!("invalid register name `{name}` for an asm operand")))
 }
 
 fn immediate_allowed(c: &str, val: i64) -> bool {
@@ -189,9 +201,21 @@ impl Isel<'_> {
     pub(crate) fn lower_inline_asm(&mut self, a: &InlineAsm) -> Result<(), String> {
         let mut ops: Vec<AsmOperand> = Vec::new();
         let mut posts: Vec<Option<(Reg, Value, Type)>> = Vec::new();
+        // Operands in fixed registers: (register, vreg) copied in right before
+        // the asm and out right after it, so nothing else lives in them.
+        let mut fixed_in: Vec<(Reg, Reg)> = Vec::new();
+        let mut fixed_out: Vec<(Reg, Reg)> = Vec::new();
         for o in &a.outputs {
             let c = o.constraint.trim_start_matches(['=', '+']);
             let kind = if c.contains('&') { OpKind::EarlyDef } else { OpKind::Def };
+            if let Some(reg) = explicit_register(c.trim_start_matches('&')) {
+                let reg = reg.map_err(|e| format!("{}: {e}", self.f.name))?;
+                let r = if is_fpr(reg) { self.fvreg() } else { self.vreg() };
+                fixed_out.push((reg, r));
+                ops.push(AsmOperand { arg: AsmArg::Reg(reg, kind), name: o.name.clone() });
+                posts.push(Some((r, o.value, o.ty)));
+                continue;
+            }
             if c.contains('m') || c.contains('Q') {
                 let m = self.asm_mem(o.value)?;
                 ops.push(AsmOperand { arg: AsmArg::Mem(m), name: o.name.clone() });
@@ -214,6 +238,15 @@ impl Isel<'_> {
             if let Ok(n) = c.parse::<usize>() {
                 let out = ops.get_mut(n).ok_or_else(|| format!("asm input tied to missing output {n}"))?;
                 match out.arg.clone() {
+                    AsmArg::Reg(r, _) if !r.is_virtual() => {
+                        // a fixed-register output: its input goes in the same register
+                        out.arg = AsmArg::Reg(r, OpKind::UseDef);
+                        let v = if int_sz(i.ty) == 16 { self.pair(i.value)?.0 } else { self.reg(i.value)? };
+                        let n = if is_fpr(r) { self.fvreg() } else { self.vreg() };
+                        self.copy(n, v);
+                        fixed_in.push((r, n));
+                        ops.push(AsmOperand { arg: AsmArg::Reg(r, OpKind::Use), name: i.name.clone() });
+                    }
                     AsmArg::Reg(r, _) => {
                         out.arg = AsmArg::Reg(r, OpKind::UseDef);
                         pre.push((r, i.value));
@@ -221,6 +254,15 @@ impl Isel<'_> {
                     }
                     arg => ops.push(AsmOperand { arg, name: i.name.clone() }),
                 }
+                continue;
+            }
+            if let Some(reg) = explicit_register(c) {
+                let reg = reg.map_err(|e| format!("{}: {e}", self.f.name))?;
+                let v = if int_sz(i.ty) == 16 { self.pair(i.value)?.0 } else { self.reg(i.value)? };
+                let n = if is_fpr(reg) { self.fvreg() } else { self.vreg() };
+                self.copy(n, v);
+                fixed_in.push((reg, n));
+                ops.push(AsmOperand { arg: AsmArg::Reg(reg, OpKind::Use), name: i.name.clone() });
                 continue;
             }
             if c.chars().any(|ch| "inIJKLMNZ".contains(ch)) {
@@ -238,7 +280,8 @@ impl Isel<'_> {
                 ops.push(AsmOperand { arg: AsmArg::Mem(m), name: i.name.clone() });
                 continue;
             }
-            if !c.contains('r') && !c.contains('w') && !c.contains('g') && !c.contains('Z') {
+            // "p" (an address, printed with `%a`) lives in a general register
+            if !c.contains('r') && !c.contains('w') && !c.contains('g') && !c.contains('Z') && !c.contains('p') {
                 return Err(format!("{}: unsupported asm input constraint `{c}`", self.f.name));
             }
             let v = if int_sz(i.ty) == 16 { self.pair(i.value)?.0 } else { self.reg(i.value)? };
@@ -256,6 +299,9 @@ impl Isel<'_> {
             let x = if int_sz(self.ty(v)) == 16 { self.pair(v)?.0 } else { self.reg(v)? };
             self.copy(r, x);
         }
+        for (reg, v) in fixed_in {
+            self.copy(reg, v);
+        }
         let mut clobbers = Vec::new();
         for c in &a.clobbers {
             if c == "memory" || c == "cc" {
@@ -268,6 +314,9 @@ impl Isel<'_> {
         self.emit(Inst::InlineAsm(Box::new(AsmInst { template: a.template.clone(), operands: ops, clobbers, labels: labels.clone(), id })));
         for l in labels {
             self.add_succ(l);
+        }
+        for (reg, r) in fixed_out {
+            self.copy(r, reg);
         }
         for (r, addr, ty) in posts.into_iter().flatten() {
             let m = self.mem(addr)?;

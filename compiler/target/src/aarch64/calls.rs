@@ -6,7 +6,7 @@
 use ccc_ir::{AbiType, Callee, Signature, Type, Value};
 
 use super::abi::{classify, classify_ret, hfa, ArgInfo, ArgState, Loc, Piece};
-use super::emit::VA_SAVE_BYTES;
+use super::emit::va_save_bytes;
 use super::inst::*;
 use super::isel::{Isel, VaInfo, VLoc};
 use crate::codegen::lowering::int_sz;
@@ -363,13 +363,17 @@ impl Isel<'_> {
         }
         if f.sig.variadic {
             // save the argument registers the named parameters left: x_i at
-            // CFA-64+8i, q_i at CFA-192+16i
+            // CFA-64+8i, q_i at CFA-192+16i (none under -mgeneral-regs-only)
             for i in st.gpr..8 {
                 let m = Mem { base: Base::Incoming, off: -64 + 8 * i as i64 };
                 self.store_ty(Type::I64, ARG_GPRS[i], m);
             }
+            if self.opts.general_regs_only {
+                // no v registers to save: va_start's __vr_offs is 0, as GCC's
+                st.fpr = 8;
+            }
             for i in st.fpr..8 {
-                let m = Mem { base: Base::Incoming, off: -VA_SAVE_BYTES + 16 * i as i64 };
+                let m = Mem { base: Base::Incoming, off: -va_save_bytes(self.opts) + 16 * i as i64 };
                 self.emit(Inst::Store { op: "str", w: W::Q, rs: ARG_FPRS[i], mem: m });
             }
             self.va = Some(VaInfo { stack: st.stack, gpr: st.gpr, fpr: st.fpr });

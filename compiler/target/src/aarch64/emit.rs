@@ -4,7 +4,8 @@
 //! Frame (x29 points at the saved x29/x30 pair, as AAPCS64's frame chain):
 //! ```text
 //!   x29+16+va..       incoming stack arguments (the CFA)
-//!   x29+16..+16+va    variadic functions: q0-q7 (128 bytes), then x0-x7 (64 bytes)
+//!   x29+16..+16+va    variadic functions: q0-q7 (128 bytes, not under
+//!                     -mgeneral-regs-only), then x0-x7 (64 bytes)
 //!   x29+0, x29+8      caller's x29, x30
 //!   x29-8..           callee-saved registers, then the frame slots
 //!   sp..              outgoing stack arguments
@@ -21,8 +22,15 @@ use crate::codegen::mir::{MFunc, Reg};
 use crate::codegen::module::{log2, symbol_directives, ConstPool, SymInfo};
 use crate::codegen::regalloc::{allocate, RegInfo};
 
-/// Bytes of the variadic register save area: x0-x7 and q0-q7.
-pub const VA_SAVE_BYTES: i64 = 64 + 128;
+/// Bytes of the variadic register save area: x0-x7 and q0-q7 (only
+/// x0-x7 when no FP/SIMD register may be touched).
+pub fn va_save_bytes(opts: &CodegenOptions) -> i64 {
+    if opts.general_regs_only {
+        64
+    } else {
+        64 + 128
+    }
+}
 
 pub fn reg_info() -> RegInfo {
     let int_order = [9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28];
@@ -80,7 +88,7 @@ fn emit_function(
     let used_cs = allocate(&mut mf, &reg_info()).map_err(|e| format!("{}: {e}", f.name))?;
     let cs_bytes = 8 * used_cs.len() as u64;
     mf.frame.layout(cs_bytes, 16);
-    let va: i64 = if info.variadic { VA_SAVE_BYTES } else { 0 };
+    let va: i64 = if info.variadic { va_save_bytes(opts) } else { 0 };
     let below = (cs_bytes + mf.frame.alloc_size) as i64;
 
     let name = &f.name;

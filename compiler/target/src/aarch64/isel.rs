@@ -425,8 +425,9 @@ impl<'a> Isel<'a> {
         if self.opts.pic && !self.syms.is_local(name) {
             return SymKind::Got;
         }
-        // PIE: symbols of other objects may live in shared libraries
-        if self.opts.pie && !self.syms.is_defined(name) {
+        // PIE: symbols of other objects may live in shared libraries, unless
+        // declared hidden (the kernel's position-independent early code)
+        if self.opts.pie && !self.syms.is_defined(name) && !self.syms.is_local(name) {
             return SymKind::Got;
         }
         SymKind::Local
@@ -467,6 +468,11 @@ impl<'a> Isel<'a> {
             for inst in crate::codegen::lowering::lowered_insts(&f.blocks[b.index()].insts) {
                 self.lower_inst(inst.result, &inst.kind)?;
             }
+        }
+        // as GCC: FP/SIMD registers carry only floating-point values, so
+        // any use of one means the function computes with or passes floats
+        if self.opts.general_regs_only && self.mf.uses_float_regs(is_fpr) {
+            return Err("'-mgeneral-regs-only' is incompatible with the use of floating-point types".into());
         }
         let extra = Isel2 { label_prefix: self.label_prefix.clone(), block_map: self.block_map.clone(), variadic: f.sig.variadic };
         Ok((self.mf, self.addr_taken, extra))

@@ -134,3 +134,55 @@ fn lse_atomics_when_march_enables_them() {
     let out = run_with_c_on(Arch::Aarch64, "a64-lse", &m, &opts, &driver, &["-march=armv8.1-a"]);
     assert_eq!(out.lines().last(), Some("fails=0"), "{out}");
 }
+
+fn general_regs_only() -> CodegenOptions {
+    CodegenOptions { general_regs_only: true, ..Default::default() }
+}
+
+/// Whether assembly text names an FP/SIMD register (`v0`, `q3`, `d8`, ...).
+fn names_fp_register(s: &str) -> bool {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        let mut cs = w.chars();
+        matches!(cs.next(), Some('v' | 'q' | 'd' | 's' | 'h' | 'b')) && w.len() > 1 && w[1..].parse::<u32>().is_ok_and(|n| n < 32)
+    })
+}
+
+/// `-mgeneral-regs-only` (the arm64 kernel): a variadic function saves
+/// only x0-x7 and sets `__vr_offs` to 0, block copies and fills stay in x
+/// registers, and the result still runs against gcc's `va_list` code.
+#[test]
+fn general_regs_only_keeps_v_registers_unused() {
+    let (m, _, _) = variadic_case(32);
+    let vsum = m.functions.into_iter().find(|f| f.name == "vsum").unwrap();
+    let (mut b, p) = FB::new("copy_fill", sig(&[Type::Ptr, Type::Ptr], None));
+    b.ins(InstKind::Memcpy { dst: p[0], src: p[1], size: 64, align: 8 });
+    let zero = b.iconst(Type::I8, 0);
+    b.ins(InstKind::Memset { dst: p[1], byte: zero, size: 48, align: 8 });
+    b.ret(None);
+    let m = module(vec![vsum, b.finish()]);
+    let opts = general_regs_only();
+    let s = crate::emit_assembly(&m, &TargetInfo::for_arch(Arch::Aarch64), &opts).unwrap();
+    assert!(!names_fp_register(&s), "{s}");
+    let driver = "#include <stdio.h>\nlong vsum(int, ...); void copy_fill(long *, long *);\n\
+        int main(void) { long a[8], b[8]; for (int i = 0; i < 8; i++) b[i] = i + 1; copy_fill(a, b);\n\
+        long s = 0; for (int i = 0; i < 8; i++) s += a[i] * 10 + b[i];\n\
+        printf(\"%ld %ld\\n\", vsum(10, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), s); return 0; }\n";
+    let out = run_with_c_on(Arch::Aarch64, "a64-gro", &m, &opts, driver, &[]);
+    assert_eq!(out, "55 375\n");
+}
+
+/// As GCC: floating-point values (arithmetic, arguments, results) are an
+/// error under `-mgeneral-regs-only`, naming the function.
+#[test]
+fn general_regs_only_rejects_floating_point() {
+    let (mut b, p) = FB::new("fadd", sig(&[Type::F64, Type::F64], Some(Type::F64)));
+    let r = b.bin(BinOp::FAdd, Type::F64, p[0], p[1]);
+    b.ret(Some(r));
+    let (mut b2, _) = FB::new("ints", sig(&[], Some(Type::I32)));
+    let one = b2.iconst(Type::I32, 1);
+    b2.ret(Some(one));
+    let ti = TargetInfo::for_arch(Arch::Aarch64);
+    let e = crate::emit_assembly(&module(vec![b.finish()]), &ti, &general_regs_only()).unwrap_err();
+    assert!(e.contains("fadd") && e.contains("-mgeneral-regs-only"), "{e}");
+    assert!(crate::emit_assembly(&module(vec![b2.finish()]), &ti, &general_regs_only()).is_ok());
+}

@@ -101,6 +101,24 @@ impl<I> MFunc<I> {
     }
 }
 
+impl<I: MachInst> MFunc<I> {
+    /// Whether an instruction names a floating-point register: a float
+    /// virtual register or a physical one `is_float_preg` accepts (call
+    /// clobbers do not count). `-mgeneral-regs-only` code must have none.
+    pub fn uses_float_regs(&self, is_float_preg: impl Fn(Reg) -> bool) -> bool {
+        let mut found = false;
+        for i in self.blocks.iter().flat_map(|b| &b.insts) {
+            i.reg_operands(&mut |r, _| {
+                found |= if r.is_virtual() { self.class_of(r) == RegClass::Float } else { is_float_preg(r) };
+            });
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 impl<I> Default for MFunc<I> {
     fn default() -> Self {
         Self::new()
