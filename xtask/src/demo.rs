@@ -40,7 +40,7 @@ pub fn run(ctx: &mut Ctx, arch: &str) -> bool {
     // 32-bit links. The other
     // architectures' kernels are still compiled by GCC (docs/STATUS.md). The
     // init it boots to is compiled by ccc.
-    let image = kernel_build(ctx, arch);
+    let image = kernel_build(arch);
     let ok_boot = match image {
         Some(img) => boot(arch, &img),
         None => false,
@@ -76,16 +76,13 @@ fn xtask_self() -> std::path::PathBuf {
     std::env::current_exe().unwrap_or_else(|_| "xtask".into())
 }
 
-fn kernel_build(ctx: &Ctx, arch: &str) -> Option<String> {
-    let gcc16 = ctx.root.join("kernels/x86_64/gcc-16bit.files");
+fn kernel_build(arch: &str) -> Option<String> {
     let mut cmd = Command::new(xtask_self());
-    cmd.args(["kernel", "--arch", arch]);
+    cmd.args(["kernel", "--arch", arch, "--cc", "ccc", "--ld", "ccc"]);
     let by = if matches!(arch, "x86_64" | "x86-64" | "x86") {
-        cmd.args(["--cc", "ccc", "--ld", "ccc", "--gcc-files"]).arg(&gcc16);
-        "compiled, assembled and linked by ccc; real-mode setup code by gcc"
+        "compiled, assembled and linked by ccc; the 16/32-bit setup code assembled and linked by GNU as/ld"
     } else {
-        cmd.args(["--cc", "gcc"]);
-        "compiled by gcc"
+        "compiled and linked by ccc, assembled by GNU as"
     };
     let out = cmd.output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);

@@ -1,9 +1,9 @@
 //! `kernel-boot-<arch>`: build the tiny kernel (Debian's 6.12 source, or
 //! `$CCC_KERNEL_SRC`) and kernels/init.c with the compiler under test, boot
 //! under QEMU, pass when init's marker line appears. See src/kernel/.
-//! `kernel-boot-x86_64-gcc-16bit` leaves the files of
-//! `kernels/x86_64/gcc-16bit.files` (real-mode setup code: ccc has no i386
-//! code generator yet) to GCC and compiles the rest with ccc.
+//! A suite may leave a `kernels/<arch>/` list of files to GCC (its name says
+//! which); none does since ccc compiles the x86 setup code (the
+//! `kernel-boot-x86_64-gcc-16bit` suite went with `gcc-16bit.files`).
 //!
 //! Compiler: ccc (cross targets through the `<triple>-gcc` argv[0] name the
 //! driver understands); with `CCC_TEST_CC`, that compiler natively and the

@@ -51,7 +51,6 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64, gcc_files: None }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64, gcc_files: None }),
         Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, gcc_files: None }),
-        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, gcc_files: Some("gcc-16bit.files") }),
         Box::new(kernel_repro::KernelRepro { arch: crate::kernel::arch::Arch::Riscv64 }),
         Box::new(asm_kernel::AsmKernelX86_64),
         Box::new(ld::Ld { arch: &X86_64, mode: "pie" }),
