@@ -42,6 +42,13 @@ const NAMES: &[(u32, &str)] = &[
 enum Field {
     /// Little-endian data; `lo`..`hi` is the accepted range of the value.
     Data { size: u8, lo: i64, hi: i64 },
+    /// An instruction's immediate.
+    Insn(Imm),
+}
+
+/// The immediate field of an instruction, and how a value is encoded into it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Imm {
     /// `adrp`: a page delta, 21 bits of pages; `check` is false for the `_NC` forms.
     AdrPage { check: bool },
     /// `adr`: 21-bit signed byte offset.
@@ -59,38 +66,37 @@ enum Field {
 }
 
 fn field(t: u32) -> Option<Field> {
-    use Field::*;
+    use Imm::*;
     const I32: i64 = i32::MIN as i64;
     Some(match t {
-        257 | 260 => Data { size: 8, lo: i64::MIN, hi: i64::MAX },
-        258 => Data { size: 4, lo: I32, hi: u32::MAX as i64 },
-        259 => Data { size: 2, lo: i16::MIN as i64, hi: u16::MAX as i64 },
-        261 => Data { size: 4, lo: I32, hi: u32::MAX as i64 },
-        262 => Data { size: 2, lo: i16::MIN as i64, hi: u16::MAX as i64 },
-        307 => Data { size: 8, lo: i64::MIN, hi: i64::MAX },
-        263..=269 => Movw { group: ((t - 263) / 2) as u8, check: (t - 263) % 2 == 0, signed: false },
-        270..=272 => Movw { group: (t - 270) as u8, check: true, signed: true },
-        287..=293 => Movw { group: ((t - 287) / 2) as u8, check: (t - 287) % 2 == 0, signed: true },
-        544 => Movw { group: 2, check: true, signed: true },
-        545 | 546 => Movw { group: 1, check: t == 545, signed: true },
-        547 | 548 => Movw { group: 0, check: t == 547, signed: true },
-        273 | 280 | 309 | 543 => Branch { bits: 19, at: 5 },
-        279 => Branch { bits: 14, at: 5 },
-        282 | 283 => Branch { bits: 26, at: 0 },
-        274 => Adr,
-        275 | 311 | 541 | 562 => AdrPage { check: t != 276 },
-        276 => AdrPage { check: false },
-        277 | 564 => Imm12 { shift: 0, hi: false, check: false },
-        278 => Imm12 { shift: 0, hi: false, check: false },
-        284 => Imm12 { shift: 1, hi: false, check: false },
-        285 => Imm12 { shift: 2, hi: false, check: false },
-        286 | 312 | 542 | 563 => Imm12 { shift: 3, hi: false, check: false },
-        299 => Imm12 { shift: 4, hi: false, check: false },
-        549 => Imm12 { shift: 0, hi: true, check: true },
-        550 | 551 => Imm12 { shift: 0, hi: false, check: t == 550 },
-        552..=559 => Imm12 { shift: ((t - 552) / 2) as u8, hi: false, check: (t - 552) % 2 == 0 },
-        570 | 571 => Imm12 { shift: 4, hi: false, check: t == 570 },
-        310 | 313 => Ld64Lo15,
+        257 | 260 => Field::Data { size: 8, lo: i64::MIN, hi: i64::MAX },
+        258 => Field::Data { size: 4, lo: I32, hi: u32::MAX as i64 },
+        259 => Field::Data { size: 2, lo: i16::MIN as i64, hi: u16::MAX as i64 },
+        261 => Field::Data { size: 4, lo: I32, hi: u32::MAX as i64 },
+        262 => Field::Data { size: 2, lo: i16::MIN as i64, hi: u16::MAX as i64 },
+        307 => Field::Data { size: 8, lo: i64::MIN, hi: i64::MAX },
+        263..=269 => Field::Insn(Movw { group: ((t - 263) / 2) as u8, check: (t - 263) % 2 == 0, signed: false }),
+        270..=272 => Field::Insn(Movw { group: (t - 270) as u8, check: true, signed: true }),
+        287..=293 => Field::Insn(Movw { group: ((t - 287) / 2) as u8, check: (t - 287) % 2 == 0, signed: true }),
+        544 => Field::Insn(Movw { group: 2, check: true, signed: true }),
+        545 | 546 => Field::Insn(Movw { group: 1, check: t == 545, signed: true }),
+        547 | 548 => Field::Insn(Movw { group: 0, check: t == 547, signed: true }),
+        273 | 280 | 309 | 543 => Field::Insn(Branch { bits: 19, at: 5 }),
+        279 => Field::Insn(Branch { bits: 14, at: 5 }),
+        282 | 283 => Field::Insn(Branch { bits: 26, at: 0 }),
+        274 => Field::Insn(Adr),
+        275 | 311 | 541 | 562 => Field::Insn(AdrPage { check: true }),
+        276 => Field::Insn(AdrPage { check: false }),
+        277 | 278 | 564 => Field::Insn(Imm12 { shift: 0, hi: false, check: false }),
+        284 => Field::Insn(Imm12 { shift: 1, hi: false, check: false }),
+        285 => Field::Insn(Imm12 { shift: 2, hi: false, check: false }),
+        286 | 312 | 542 | 563 => Field::Insn(Imm12 { shift: 3, hi: false, check: false }),
+        299 => Field::Insn(Imm12 { shift: 4, hi: false, check: false }),
+        549 => Field::Insn(Imm12 { shift: 0, hi: true, check: true }),
+        550 | 551 => Field::Insn(Imm12 { shift: 0, hi: false, check: t == 550 }),
+        552..=559 => Field::Insn(Imm12 { shift: ((t - 552) / 2) as u8, hi: false, check: (t - 552) % 2 == 0 }),
+        570 | 571 => Field::Insn(Imm12 { shift: 4, hi: false, check: t == 570 }),
+        310 | 313 => Field::Insn(Ld64Lo15),
         _ => return None,
     })
 }
@@ -109,23 +115,22 @@ fn fits(v: i64, bits: u32) -> bool {
 }
 
 /// Store `v` into the immediate of instruction `insn` described by `f`.
-fn encode(f: Field, insn: u32, v: i64) -> std::result::Result<u32, FieldError> {
+fn encode(f: Imm, insn: u32, v: i64) -> std::result::Result<u32, FieldError> {
     use FieldError::*;
     Ok(match f {
-        Field::Data { .. } => unreachable!("data fields are not instructions"),
-        Field::AdrPage { check } => {
+        Imm::AdrPage { check } => {
             if check && !fits(v, 33) {
                 return Err(Overflow);
             }
             adr_imm(insn, v >> 12)
         }
-        Field::Adr => {
+        Imm::Adr => {
             if !fits(v, 21) {
                 return Err(Overflow);
             }
             adr_imm(insn, v)
         }
-        Field::Imm12 { shift, hi, check } => {
+        Imm::Imm12 { shift, hi, check } => {
             let x = if hi { v >> 12 } else { v & 0xfff };
             if check && (v < 0 || v >= 1 << (if hi { 24 } else { 12 })) {
                 return Err(Overflow);
@@ -135,7 +140,7 @@ fn encode(f: Field, insn: u32, v: i64) -> std::result::Result<u32, FieldError> {
             }
             (insn & !(0xfff << 10)) | ((((x >> shift) & 0xfff) as u32) << 10)
         }
-        Field::Branch { bits, at } => {
+        Imm::Branch { bits, at } => {
             if v & 3 != 0 {
                 return Err(Misaligned);
             }
@@ -145,7 +150,7 @@ fn encode(f: Field, insn: u32, v: i64) -> std::result::Result<u32, FieldError> {
             let mask = ((1u64 << bits) - 1) as u32;
             (insn & !(mask << at)) | ((((v >> 2) as u32) & mask) << at)
         }
-        Field::Movw { group, check, signed } => {
+        Imm::Movw { group, check, signed } => {
             let shift = 16 * group as u32;
             if check {
                 let bits = shift + 16;
@@ -165,7 +170,7 @@ fn encode(f: Field, insn: u32, v: i64) -> std::result::Result<u32, FieldError> {
             }
             (insn & !(0xffff << 5)) | ((((x >> shift) & 0xffff) as u32) << 5)
         }
-        Field::Ld64Lo15 => {
+        Imm::Ld64Lo15 => {
             if v & 7 != 0 {
                 return Err(Misaligned);
             }
@@ -279,7 +284,6 @@ impl Target for AArch64 {
 
     fn relax_desc_lo(&self, r_type: u32, code: &mut [u8], off: usize, to: DescTarget, what: &str) -> Result<()> {
         let insn = read32(code, off).map_err(|_| crate::err!("{}: truncated TLS descriptor sequence", what))?;
-        let rd = insn & 0x1f;
         let new = match (r_type, to) {
             // ldr x1, [x0, :tlsdesc_lo12:v]  ->  movk x0, #:tprel_g0_nc:v  /  ldr x0, [x0, :gottprel_lo12:v]
             (563, DescTarget::Le(tp)) => movk(insn >> 5 & 0x1f, tp as u32),
@@ -291,7 +295,6 @@ impl Target for AArch64 {
             (564, _) => NOP,
             _ => bail!("{}: unexpected relocation in a TLS descriptor sequence", what),
         };
-        let _ = rd;
         write32(code, off, new);
         Ok(())
     }
@@ -316,18 +319,21 @@ impl Target for AArch64 {
     }
 
     fn write_field(&self, r_type: u32, code: &mut [u8], off: usize, value: i64) -> std::result::Result<bool, FieldError> {
-        let Some(f) = field(r_type) else { return Ok(false) };
-        if let Field::Data { size, lo, hi } = f {
-            let n = size as usize;
-            let dst = code.get_mut(off..off + n).ok_or(FieldError::OutOfSection)?;
-            if value < lo || value > hi {
-                return Err(FieldError::Overflow);
+        match field(r_type) {
+            None => return Ok(false),
+            Some(Field::Data { size, lo, hi }) => {
+                let n = size as usize;
+                let dst = code.get_mut(off..off + n).ok_or(FieldError::OutOfSection)?;
+                if value < lo || value > hi {
+                    return Err(FieldError::Overflow);
+                }
+                dst.copy_from_slice(&value.to_le_bytes()[..n]);
             }
-            dst.copy_from_slice(&value.to_le_bytes()[..n]);
-            return Ok(true);
+            Some(Field::Insn(imm)) => {
+                let insn = read32(code, off)?;
+                write32(code, off, encode(imm, insn, value)?);
+            }
         }
-        let insn = read32(code, off)?;
-        write32(code, off, encode(f, insn, value)?);
         Ok(true)
     }
 

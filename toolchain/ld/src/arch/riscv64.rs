@@ -113,8 +113,9 @@ fn cj_imm(insn: u16, v: i64) -> u16 {
 }
 
 fn get<const N: usize>(code: &[u8], off: usize) -> std::result::Result<[u8; N], FieldError> {
-    let b = code.get(off..off + N).ok_or(FieldError::OutOfSection)?;
-    Ok(b.try_into().expect("slice of length N"))
+    let mut out = [0u8; N];
+    out.copy_from_slice(code.get(off..off + N).ok_or(FieldError::OutOfSection)?);
+    Ok(out)
 }
 
 fn put(code: &mut [u8], off: usize, bytes: &[u8]) {
