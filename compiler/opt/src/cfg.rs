@@ -62,12 +62,14 @@ fn fold_constant_branches(f: &mut Function) -> bool {
     changed
 }
 
+/// Drops the blocks control cannot reach from the entry. An address-taken block stays
+/// laid out even then (its address must stay valid), but its body can never run (an
+/// indirect jump that could enter it lists it as a successor), so it becomes a lone
+/// `unreachable`: it may still use values of blocks that were dropped.
 fn remove_unreachable(f: &mut Function, taken: &[bool]) -> bool {
     let n = f.blocks.len();
     let mut reach = vec![false; n];
-    // An address-taken block may be entered through its address.
-    let mut stack: Vec<Block> = f.layout.iter().copied().filter(|b| taken[b.index()]).collect();
-    stack.push(f.entry());
+    let mut stack = vec![f.entry()];
     while let Some(b) = stack.pop() {
         if std::mem::replace(&mut reach[b.index()], true) {
             continue;
@@ -76,13 +78,24 @@ fn remove_unreachable(f: &mut Function, taken: &[bool]) -> bool {
             stack.extend(inst.kind.successors());
         }
     }
+    let mut changed = false;
+    for &b in &f.layout {
+        let bd = &mut f.blocks[b.index()];
+        let already_dead = bd.params.is_empty() && bd.insts.len() == 1 && matches!(bd.insts[0].kind, InstKind::Unreachable);
+        if !reach[b.index()] && taken[b.index()] && !already_dead {
+            bd.params.clear();
+            bd.insts.clear();
+            bd.insts.push(ccc_ir::Inst { kind: InstKind::Unreachable, result: None });
+            changed = true;
+        }
+    }
     let before = f.layout.len();
-    f.layout.retain(|b| reach[b.index()]);
+    f.layout.retain(|b| reach[b.index()] || taken[b.index()]);
     if f.layout.len() == before {
-        return false;
+        return changed;
     }
     for (i, bd) in f.blocks.iter_mut().enumerate() {
-        if !reach[i] {
+        if !reach[i] && !taken[i] {
             bd.insts.clear();
             bd.params.clear();
         }

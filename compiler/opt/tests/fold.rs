@@ -67,3 +67,29 @@ fn constant_branches_fold_beside_an_address_taken_label() {
     assert_eq!(count(&f, |k| matches!(k, InstKind::Call { .. })), 0, "{text}");
     assert!(f.layout.contains(&check2) && !f.layout.contains(&bad), "{text}");
 }
+
+/// An address-taken label in code that folding made unreachable (a `_THIS_IP_` in a
+/// dead branch, kernel/rcu/update.c) stays laid out but cannot run: it becomes a lone
+/// `unreachable`, since the values it used were defined in blocks that are gone.
+#[test]
+fn dead_address_taken_label_is_emptied() {
+    let int_sig = Signature { params: vec![], ret: Some(AbiType::Scalar(Type::I32)), variadic: false, named: None };
+    let sink_sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: None, variadic: false, named: None };
+    let mut f = Function::new("f", Signature { params: vec![], ret: None, variadic: false, named: None });
+    let (entry, dead, label, done) = (f.new_block(), f.new_block(), f.new_block(), f.new_block());
+    f.layout = vec![entry, dead, label, done];
+    let zero = f.append(entry, InstKind::IConst { ty: Type::I8, value: 0 }).unwrap();
+    f.append(entry, InstKind::Branch { cond: zero, cond_ty: Type::I8, then_dest: BlockCall::new(dead), else_dest: BlockCall::new(done) });
+    let v = f.append(dead, InstKind::Call { callee: Callee::Direct("g".into()), sig: int_sig, args: vec![], ret_slot: None, chain: None }).unwrap();
+    f.append(dead, InstKind::Jump(BlockCall::new(label)));
+    f.append(label, InstKind::BlockAddr { block: label });
+    f.append(label, InstKind::Call { callee: Callee::Direct("sink".into()), sig: sink_sig, args: vec![v], ret_slot: None, chain: None });
+    f.append(label, InstKind::Jump(BlockCall::new(done)));
+    f.append(done, InstKind::Return { value: None });
+    f.address_taken = vec![label];
+    ccc_ir::verify::verify_function(&f).expect("input verifies");
+    ccc_opt::optimize_function(&mut f).expect("optimises and verifies");
+    let text = ccc_ir::print::print_function(&f);
+    assert!(f.layout.contains(&label) && !f.layout.contains(&dead), "{text}");
+    assert!(matches!(f.blocks[label.index()].insts.as_slice(), [i] if matches!(i.kind, InstKind::Unreachable)), "{text}");
+}
