@@ -62,20 +62,43 @@ fn fold_constant_branches(f: &mut Function) -> bool {
     changed
 }
 
-/// Drops the blocks control cannot reach from the entry. An address-taken block stays
-/// laid out even then (its address must stay valid), but its body can never run (an
-/// indirect jump that could enter it lists it as a successor), so it becomes a lone
-/// `unreachable`: it may still use values of blocks that were dropped.
+/// Drops the blocks control cannot reach. Besides the entry, an address-taken block may
+/// be entered through its address (a nested function's non-local goto, a label in a
+/// static table) when that address exists outside dead code: when no instruction takes
+/// it (only a static initialiser does) or one in a live block does. Such a block keeps
+/// its body. One whose address is only taken in dead code (a `_THIS_IP_` in a branch
+/// that folded away) stays laid out, since its address must stay valid, but can never
+/// run: it becomes a lone `unreachable`, as it may use values of blocks that are gone.
 fn remove_unreachable(f: &mut Function, taken: &[bool]) -> bool {
     let n = f.blocks.len();
+    // (block holding the BlockAddr, block it names)
+    let mut addr_refs: Vec<(Block, Block)> = Vec::new();
+    for &b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            if let InstKind::BlockAddr { block } = inst.kind {
+                addr_refs.push((b, block));
+            }
+        }
+    }
     let mut reach = vec![false; n];
     let mut stack = vec![f.entry()];
-    while let Some(b) = stack.pop() {
-        if std::mem::replace(&mut reach[b.index()], true) {
-            continue;
+    for &b in &f.layout {
+        if taken[b.index()] && !addr_refs.iter().any(|&(_, t)| t == b) {
+            stack.push(b);
         }
-        for inst in &f.blocks[b.index()].insts {
-            stack.extend(inst.kind.successors());
+    }
+    loop {
+        while let Some(b) = stack.pop() {
+            if std::mem::replace(&mut reach[b.index()], true) {
+                continue;
+            }
+            for inst in &f.blocks[b.index()].insts {
+                stack.extend(inst.kind.successors());
+            }
+        }
+        stack.extend(addr_refs.iter().filter(|&&(from, to)| reach[from.index()] && !reach[to.index()]).map(|&(_, to)| to));
+        if stack.is_empty() {
+            break;
         }
     }
     let mut changed = false;

@@ -129,7 +129,18 @@ impl KernelBuild {
     pub fn run(&self) -> Result<BuiltKernel, String> {
         let start = Instant::now();
         let tree = source::prepare(&self.src, &self.cache)?;
-        wipe_if_compiler_changed(&self.out, &self.cc)?;
+        // A triage build keeps its objects across compiler changes: the files ccc failed
+        // on are retried (mix::invalidate_changed), the rest stay as they are.
+        if self.mix.as_ref().is_some_and(|m| m.fallback) {
+            std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+            // This run lists its own failures; the last run's stay beside them.
+            let failures = self.out.join(super::mix::FAILURES_LOG);
+            if failures.is_file() {
+                let _ = std::fs::rename(&failures, failures.with_extension("prev.log"));
+            }
+        } else {
+            wipe_if_compiler_changed(&self.out, &self.cc)?;
+        }
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
         let out = self.out.canonicalize().map_err(|e| format!("{}: {e}", self.out.display()))?;
         let this = KernelBuild { out: out.clone(), ..self.clone() };

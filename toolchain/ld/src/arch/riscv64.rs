@@ -215,6 +215,10 @@ const T2: u32 = 7;
 const T3: u32 = 28;
 
 impl Target for Riscv64 {
+    fn missing_stack_note_is_exec(&self) -> bool {
+        false
+    }
+
     fn machine(&self) -> u16 {
         243
     }
