@@ -402,8 +402,11 @@ impl Driver {
             return Some(dest);
         }
         // Assemble.
-        let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && self.tc.target.arch == Arch::X86_64 {
+        // RISC-V 64 is assembled in-process only when asked (`-fintegrated-as`) until its
+        // encoder matches GNU as on the whole corpus.
+        let default_integrated = matches!(lang, Lang::C | Lang::CPreprocessed) && self.tc.target.arch == Arch::X86_64;
+        let integrated = self.opts.integrated_as.unwrap_or(default_integrated);
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,7 +484,7 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch = ccc_asm::arch_by_name("x86_64")?;
+        let arch = ccc_asm::arch_by_name(if self.tc.target.arch == Arch::Riscv64 { "riscv64" } else { "x86_64" })?;
         let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
             Ok(o) => o,
             Err(e) => {
