@@ -91,6 +91,8 @@ impl Assembler<'_> {
                     _ => return Err("expected `.type sym, @type'".into()),
                 };
                 let id = self.intern(&name_arg(s)?);
+                // Setting a type makes an internal label a real symbol (GNU's local_symbol_convert).
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
                 let ty = match t {
@@ -111,6 +113,7 @@ impl Assembler<'_> {
             ".size" => {
                 let [s, e] = list[..] else { return Err("expected `.size sym, expr'".into()) };
                 let id = self.intern(&name_arg(s)?);
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let e = self.parse_expr(e)?;
                 self.syms.sym_mut(id).size = Some(e.expr);
             }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 pub const TAG_ARCH: u64 = 5;
+pub const TAG_PRIV_SPEC: u64 = 8;
+pub const TAG_PRIV_SPEC_MINOR: u64 = 10;
 
 #[derive(Clone, Debug)]
 pub enum Val {

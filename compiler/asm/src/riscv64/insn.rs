@@ -48,6 +48,12 @@ impl Ctx<'_, '_> {
         format!("illegal operands `{}'", self.text)
     }
 
+    /// Emit one 32-bit instruction that GNU's opcode table has no C alias for (`mv a0, zero`,
+    /// `jalr ra, 0(a5)`): never compressed.
+    fn emit_full(&mut self, insn: u32) {
+        self.asm.emit(Emit { bytes: insn.to_le_bytes().to_vec(), fixups: Vec::new() });
+    }
+
     /// Emit one 32-bit instruction, compressed when it has a C form and no relocation.
     fn emit(&mut self, insn: u32, fix: Option<Fix>) {
         let mut e = Emit::default();
@@ -328,6 +334,7 @@ fn csr_num(name: &str) -> Option<i64> {
 }
 
 fn csr_of(c: &mut Ctx, t: &[Tok]) -> Result<i64, String> {
+    super::csr_used(c.asm);
     if let [Tok::Ident(n)] = t {
         if let Some(v) = csr_num(n) {
             return Ok(v);
@@ -541,8 +548,14 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
         }
         "mv" => {
             want(&c, 2)?;
-            let insn = i_type(0x13, 0, x(&c, 0)?, x(&c, 1)?, 0);
-            c.emit(insn, None);
+            let (rd, rs) = (x(&c, 0)?, x(&c, 1)?);
+            let insn = i_type(0x13, 0, rd, rs, 0);
+            // Only `c.mv` (a non-zero source) is an alias of `mv`.
+            if rs == ZERO {
+                c.emit_full(insn);
+            } else {
+                c.emit(insn, None);
+            }
         }
         "not" => {
             want(&c, 2)?;
@@ -674,7 +687,12 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
                 _ => return Err(c.bad()),
             };
             let off = c.simm12(off)?;
-            c.emit(i_type(0x67, 0, rd, rs, off), None);
+            // `c.jr`/`c.jalr` are aliases of `ret`, `jr rs` and `jalr rs` only.
+            if matches!(ops, [] | [Opd::X(_)]) {
+                c.emit(i_type(0x67, 0, rd, rs, off), None);
+            } else {
+                c.emit_full(i_type(0x67, 0, rd, rs, off));
+            }
         }
         _ => return float_or_atomic(&mut c, m, ops, rm),
     }

@@ -89,10 +89,21 @@ pub struct State {
 pub fn state<'s>(asm: &'s mut Assembler) -> &'s mut State {
     if asm.target.is_none() {
         asm.linker_relax = true;
-        // GNU as's default ISA here (no `.attribute arch`): no C.
-        let arch = attrs::canonical("rv64imafd", true).unwrap_or_default();
-        let rvc = arch.contains("_c");
-        asm.target = Some(Box::new(State { rvc, relax: true, pic: false, stack: Vec::new(), arch, attrs: Default::default(), map: HashMap::new() }));
+        // GNU as's default ISA here (no `-march=`, no `.attribute arch`) has no C; a bad
+        // `-march=` was reported by `check_options`.
+        let arch = attrs::canonical(asm.opts.march.as_deref().unwrap_or("rv64imafd"), true).unwrap_or_default();
+        let rvc = has_c(&arch);
+        if rvc {
+            asm.elf_flags_extra |= EF_RISCV_RVC;
+        }
+        asm.elf_flags_extra |= match asm.opts.mabi.as_deref() {
+            Some("lp64") => 0,
+            Some("lp64f") => 2,
+            Some("lp64q") => 6,
+            _ => EF_RISCV_FLOAT_ABI_DOUBLE,
+        };
+        let relax = asm.opts.relax;
+        asm.target = Some(Box::new(State { rvc, relax, pic: false, stack: Vec::new(), arch, attrs: Default::default(), map: HashMap::new() }));
         // GNU as aligns `.text` to 4 from the start.
         asm.sections[0].align = asm.sections[0].align.max(4);
     }
@@ -140,7 +151,7 @@ fn set_arch(asm: &mut Assembler, s: &str, attribute: bool) -> Result<(), String>
     // Versions left out default to ISA spec 2.2, GNU as's default here.
     let canon = attrs::canonical(s, true)?;
     let st = state(asm);
-    st.rvc = canon.split('_').any(|p| p.starts_with('c') && p[1..].starts_with(|c: char| c.is_ascii_digit())) || canon.starts_with("rv64ic") || canon.contains("_c");
+    st.rvc = has_c(&canon);
     st.arch = canon.clone();
     if attribute {
         st.attrs.insert(attrs::TAG_ARCH, attrs::Val::Str(canon));
@@ -149,6 +160,21 @@ fn set_arch(asm: &mut Assembler, s: &str, attribute: bool) -> Result<(), String>
         asm.elf_flags_extra |= EF_RISCV_RVC;
     }
     Ok(())
+}
+
+/// A CSR instruction records the privileged spec GNU as assumes (1.11) unless the source
+/// named one.
+pub fn csr_used(asm: &mut Assembler) {
+    let st = state(asm);
+    if !st.attrs.contains_key(&attrs::TAG_PRIV_SPEC) {
+        st.attrs.insert(attrs::TAG_PRIV_SPEC, attrs::Val::Int(1));
+        st.attrs.insert(attrs::TAG_PRIV_SPEC_MINOR, attrs::Val::Int(11));
+    }
+}
+
+/// The canonical ISA string has the C extension.
+fn has_c(canon: &str) -> bool {
+    canon.trim_start_matches("rv64").split('_').any(|p| p.starts_with('c') && p[1..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 impl Riscv64 {
@@ -277,9 +303,6 @@ impl Arch for Riscv64 {
         243
     }
 
-    fn elf_flags(&self) -> u32 {
-        EF_RISCV_FLOAT_ABI_DOUBLE
-    }
 
     fn directive(&self, asm: &mut Assembler, name: &str, args: &[Tok]) -> Option<Result<(), String>> {
         state(asm);
@@ -314,6 +337,7 @@ impl Arch for Riscv64 {
         }
         // The worst case in NOPs and an R_RISCV_ALIGN: the linker deletes what is not needed.
         let n = bytes - insn_align;
+        map_state(asm, true);
         let fix = Fixup { at: 0, size: 0, expr: crate::expr::Expr::Num(n as i64), modifier: None, kind: FixKind::Mach(ALIGN as u16), pc_adjust: 0 };
         asm.emit(Emit { bytes: nops(n as usize), fixups: vec![fix] });
         true
@@ -324,6 +348,9 @@ impl Arch for Riscv64 {
     }
 
     fn finish(&self, asm: &mut Assembler) -> Result<(), String> {
+        if let Some(m) = &asm.opts.march {
+            attrs::canonical(m, true)?;
+        }
         state(asm);
         // A mapping symbol at the very end of its section marks nothing.
         let ends: Vec<(u32, SecId, u32, u32)> = state(asm).map.iter().filter_map(|(s, m)| m.last.map(|(id, f, o)| (id, *s, f, o))).collect();
