@@ -14,11 +14,15 @@ pub struct Options {
     pub march: Option<String>,
     pub mabi: Option<String>,
     pub relax: bool,
+    /// RISC-V `-misa-spec=` (default versions of extensions), `-m[no-]arch-attr`, `-fpic`.
+    pub isa_spec: Option<String>,
+    pub arch_attr: bool,
+    pub pic: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { relax_relocations: true, noexecstack: false, include_dirs: Vec::new(), march: None, mabi: None, relax: true }
+        Options { relax_relocations: true, noexecstack: false, include_dirs: Vec::new(), march: None, mabi: None, relax: true, isa_spec: None, arch_attr: true, pic: false }
     }
 }
 
@@ -41,6 +45,13 @@ impl Options {
                 "--32" | "-32" | "--x32" => return Err(format!("`{a}' is not supported: the integrated assembler writes 64-bit objects")),
                 _ if a.starts_with("-I") => o.include_dirs.push(a[2..].to_string()),
                 "-mrelax" => o.relax = true,
+                "-march-attr" => o.arch_attr = true,
+                "-mno-arch-attr" => o.arch_attr = false,
+                "-fpic" | "-fPIC" => o.pic = true,
+                "-fno-pic" => o.pic = false,
+                "-mcsr-check" | "-mno-csr-check" | "-mlittle-endian" => {}
+                _ if a.starts_with("-mpriv-spec=") => {}
+                _ if a.starts_with("-misa-spec=") => o.isa_spec = Some(a["-misa-spec=".len()..].to_string()),
                 "-mno-relax" => o.relax = false,
                 _ if a.starts_with("-march=rv") => o.march = Some(a["-march=".len()..].to_string()),
                 _ if a.starts_with("-mabi=") => o.mabi = Some(a["-mabi=".len()..].to_string()),

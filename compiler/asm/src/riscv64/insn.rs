@@ -438,6 +438,30 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
         c.emit(insn, None);
         return Ok(());
     }
+    // Aliases with a fixed CSR: `frflags rd`, `fsflags [rd,] rs`, `fsrmi [rd,] imm`, `rdcycle rd`...
+    let fixed = match m {
+        "frflags" | "fsflags" | "fsflagsi" => Some(1),
+        "frrm" | "fsrm" | "fsrmi" => Some(2),
+        "frcsr" | "fscsr" => Some(3),
+        "rdcycle" => Some(0xc00),
+        "rdtime" => Some(0xc01),
+        "rdinstret" => Some(0xc02),
+        _ => None,
+    };
+    if let Some(csr) = fixed {
+        let ops: Vec<Opd> = list.iter().map(|t| operand::parse(c.asm, t)).collect::<Result<_, _>>()?;
+        let imm = m.ends_with('i');
+        let insn = match (m.starts_with("fs"), &ops[..]) {
+            (false, [d]) => i_type(0x73, 2, c.x(d)?, 0, csr),
+            (true, [s]) if imm => i_type(0x73, 5, 0, c.imm(s)? as u32 & 0x1f, csr),
+            (true, [s]) => i_type(0x73, 1, 0, c.x(s)?, csr),
+            (true, [d, s]) if imm => i_type(0x73, 5, c.x(d)?, c.imm(s)? as u32 & 0x1f, csr),
+            (true, [d, s]) => i_type(0x73, 1, c.x(d)?, c.x(s)?, csr),
+            _ => return Err(c.bad()),
+        };
+        c.emit(insn, None);
+        return Ok(());
+    }
     // Float ops may end in a rounding mode.
     let mut list = list;
     let mut rm = None;

@@ -74,6 +74,8 @@ struct MapState {
 }
 
 pub struct State {
+    /// Versions left out of ISA strings default to ISA spec 2.2 (GNU as's default here).
+    old_spec: bool,
     pub rvc: bool,
     pub relax: bool,
     pub pic: bool,
@@ -85,13 +87,18 @@ pub struct State {
     map: HashMap<SecId, MapState>,
 }
 
+fn old_spec(o: &crate::Options) -> bool {
+    !matches!(o.isa_spec.as_deref(), Some("20190608" | "20191213"))
+}
+
 /// The target state, made on first use.
 pub fn state<'s>(asm: &'s mut Assembler) -> &'s mut State {
     if asm.target.is_none() {
         asm.linker_relax = true;
         // GNU as's default ISA here (no `-march=`, no `.attribute arch`) has no C; a bad
         // `-march=` was reported by `check_options`.
-        let arch = attrs::canonical(asm.opts.march.as_deref().unwrap_or("rv64imafd"), true).unwrap_or_default();
+        let old_spec = old_spec(&asm.opts);
+        let arch = attrs::canonical(asm.opts.march.as_deref().unwrap_or("rv64imafd"), old_spec).unwrap_or_default();
         let rvc = has_c(&arch);
         if rvc {
             asm.elf_flags_extra |= EF_RISCV_RVC;
@@ -103,9 +110,10 @@ pub fn state<'s>(asm: &'s mut Assembler) -> &'s mut State {
             _ => EF_RISCV_FLOAT_ABI_DOUBLE,
         };
         let relax = asm.opts.relax;
-        asm.target = Some(Box::new(State { rvc, relax, pic: false, stack: Vec::new(), arch, attrs: Default::default(), map: HashMap::new() }));
-        // GNU as aligns `.text` to 4 from the start.
-        asm.sections[0].align = asm.sections[0].align.max(4);
+        let pic = asm.opts.pic;
+        asm.target = Some(Box::new(State { rvc, relax, pic, old_spec, stack: Vec::new(), arch, attrs: Default::default(), map: HashMap::new() }));
+        // GNU as aligns `.text` to the instruction size of the ISA it starts with.
+        asm.sections[0].align = asm.sections[0].align.max(if rvc { 2 } else { 4 });
     }
     asm.target.as_mut().and_then(|b| b.downcast_mut::<State>()).expect("RISC-V state")
 }
@@ -148,8 +156,8 @@ pub fn map_state(asm: &mut Assembler, code: bool) {
 }
 
 fn set_arch(asm: &mut Assembler, s: &str, attribute: bool) -> Result<(), String> {
-    // Versions left out default to ISA spec 2.2, GNU as's default here.
-    let canon = attrs::canonical(s, true)?;
+    let old = state(asm).old_spec;
+    let canon = attrs::canonical(s, old)?;
     let st = state(asm);
     st.rvc = has_c(&canon);
     st.arch = canon.clone();
@@ -182,8 +190,19 @@ impl Riscv64 {
         let text = crate::directives::toks_text(args);
         let st = state(asm);
         match text.trim() {
-            "rvc" => st.rvc = true,
-            "norvc" => st.rvc = false,
+            // (C comes and goes in the ISA string too: `$x` mapping symbols name it.)
+            "rvc" => {
+                st.rvc = true;
+                if !has_c(&st.arch) {
+                    let with_c = format!("{}_c2p0", st.arch);
+                    st.arch = attrs::canonical(&with_c, st.old_spec)?;
+                }
+            }
+            "norvc" => {
+                st.rvc = false;
+                let parts: Vec<&str> = st.arch.split('_').filter(|p| !(p.starts_with('c') && p[1..].starts_with(|c: char| c.is_ascii_digit()))).collect();
+                st.arch = parts.join("_");
+            }
             "relax" => st.relax = true,
             "norelax" => st.relax = false,
             "pic" => st.pic = true,
@@ -349,7 +368,7 @@ impl Arch for Riscv64 {
 
     fn finish(&self, asm: &mut Assembler) -> Result<(), String> {
         if let Some(m) = &asm.opts.march {
-            attrs::canonical(m, true)?;
+            attrs::canonical(m, old_spec(&asm.opts))?;
         }
         state(asm);
         // A mapping symbol at the very end of its section marks nothing.
@@ -368,12 +387,30 @@ impl Arch for Riscv64 {
         for s in asm.sections.iter_mut().filter(|s| s.is_code()) {
             let pow = s.align.trailing_zeros();
             if pow > 0 {
-                s.add_tail(crate::section::Tail::Align { pow, fill: Some(0), max: u32::MAX });
+                s.add_tail(crate::section::Tail::Align { pow, fill: None, max: u32::MAX });
             }
         }
+        // GNU fills code alignment with NOPs only if relaxation is off at the end of the file
+        // (riscv_handle_align reads the final state); else with zeros.
+        if state(asm).relax {
+            for s in asm.sections.iter_mut().filter(|s| s.is_code()) {
+                for f in &mut s.frags {
+                    if let crate::section::Tail::Align { fill: fill @ None, .. } = &mut f.tail {
+                        *fill = Some(0);
+                    }
+                }
+            }
+        }
+        let arch_attr = asm.opts.arch_attr;
         let st = state(asm);
         let mut attrs = st.attrs.clone();
-        attrs.entry(attrs::TAG_ARCH).or_insert_with(|| attrs::Val::Str(st.arch.clone()));
+        // `-mno-arch-attr`: only what `.attribute` named (and no section if nothing).
+        if arch_attr {
+            attrs.entry(attrs::TAG_ARCH).or_insert_with(|| attrs::Val::Str(st.arch.clone()));
+        }
+        if attrs.is_empty() {
+            return Ok(());
+        }
         let bytes = attrs::section(&attrs);
         let cur = asm.cur;
         let s = asm.section_by_name(".riscv.attributes", Some(0x7000_0003), Some(0), 0, None);
