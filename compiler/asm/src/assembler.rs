@@ -416,17 +416,32 @@ impl Names for Assembler<'_> {
         self.intern(&format!(".L{n}\u{2}{c}"))
     }
     fn dot(&mut self) -> SymId {
-        let id = self.syms.push(".".into(), true);
+        // GNU as's temporary label (FAKE_LABEL_NAME): a real symbol from the start, written
+        // only when a relocation names it (RISC-V keeps local symbols in relocations).
+        let id = self.syms.push(".L0 ".into(), true);
         let sec = self.cur;
         let (frag, off) = self.sec().pos();
         self.syms.sym_mut(id).def = Def::Label { sec, frag, off };
+        self.syms.sym_mut(id).converted = true;
+        self.order.push(Ev::Conv(id));
         id
     }
 }
 
+impl Assembler<'_> {
+    /// Two labels in one fragment: their distance is fixed even under linker relaxation
+    /// (the target starts a fragment after anything the linker may shrink).
+    pub fn same_frag(&self, a: SymId, b: SymId) -> bool {
+        match (&self.syms.sym(a).def, &self.syms.sym(b).def) {
+            (Def::Label { sec: sa, frag: fa, .. }, Def::Label { sec: sb, frag: fb, .. }) => sa == sb && fa == fb,
+            _ => false,
+        }
+    }
+}
+
 impl Env for Assembler<'_> {
-    fn fold_diff(&self, sec: SecId) -> bool {
-        !(self.keep_code_diffs && self.linker_relax && self.sections[sec as usize].is_code())
+    fn fold_diff(&self, sec: SecId, a: SymId, b: SymId) -> bool {
+        !(self.keep_code_diffs && self.linker_relax && self.sections[sec as usize].is_code()) || self.same_frag(a, b)
     }
     fn sym_val(&self, id: SymId) -> SymVal<'_> {
         match &self.syms.sym(id).def {

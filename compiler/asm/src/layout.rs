@@ -31,6 +31,13 @@ pub struct OutSection {
 }
 
 impl Assembler<'_> {
+    pub fn label_sec(&self, id: SymId) -> Result<SecId, String> {
+        match expr::Env::sym_val(self, id) {
+            expr::SymVal::Label { sec, .. } => Ok(sec),
+            _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
+        }
+    }
+
     pub fn label_addr(&self, id: SymId) -> Result<i64, String> {
         match &self.syms.sym(id).def {
             Def::Label { sec, frag, off } => Ok((self.sections[*sec as usize].frags[*frag as usize].addr + *off as u64) as i64),
@@ -286,6 +293,16 @@ impl Assembler<'_> {
         let mut v = v?;
         if let FixKind::Mach(kind) = fx.kind {
             return self.apply_mach_fixup(kind, field, start + fx.at, fx.size, v, data, relocs);
+        }
+        // (Built as `a - b` by the CFI code; never folded, even within a fragment.)
+        if let (FixKind::SetSub(set, sub), Expr::Bin(expr::BinOp::Sub, x, y)) = (fx.kind, &fx.expr) {
+            let (Expr::Sym(a), Expr::Sym(b)) = (&**x, &**y) else { return Err("bad relocation pair".into()) };
+            let (a, b) = (*a, *b);
+            self.syms.sym_mut(a).in_reloc = true;
+            self.syms.sym_mut(b).in_reloc = true;
+            relocs.push(Reloc { offset: field, sym: RelSym::Symbol(a), rtype: set, addend: 0 });
+            relocs.push(Reloc { offset: field, sym: RelSym::Symbol(b), rtype: sub, addend: 0 });
+            return Ok(());
         }
         let mut pcrel = !matches!(fx.kind, FixKind::Data { .. });
         let mut adjust = if pcrel { fx.pc_adjust } else { 0 };

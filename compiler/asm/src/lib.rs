@@ -34,6 +34,21 @@ pub trait Arch: Sync {
     fn cfi_ra_column(&self) -> u64;
     /// The CIE's initial instructions.
     fn cfi_initial(&self) -> Vec<u8>;
+    /// CFA offset at a function's entry (x86-64: the return address is on the stack).
+    fn cfi_initial_offset(&self) -> i64 {
+        8
+    }
+    fn cfi_data_align(&self) -> i64 {
+        -8
+    }
+    fn cfi_version(&self) -> u8 {
+        1
+    }
+    /// SET/SUB relocation types for a CFA advance delta of `bits` bits (6, 8, 16, 32) when
+    /// the linker relaxes code.
+    fn cfa_relocs(&self, _bits: u32) -> Option<(u32, u32)> {
+        None
+    }
     /// `n` bytes of NOPs for code alignment.
     fn nops(&self, n: usize) -> Vec<u8>;
     /// A one-byte alignment fill that GNU as treats as "pad with NOPs" in code sections
@@ -135,11 +150,12 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
     if asm.macros.collecting() {
         return Err(fail("end of file inside macro or .rept body".into()));
     }
-    let arch_ = asm.arch;
-    arch_.finish(&mut asm).map_err(fail)?;
     asm.alloc_local_commons().map_err(fail)?;
     asm.relax().map_err(fail)?;
     asm.build_eh_frame().map_err(fail)?;
+    // (After `.eh_frame`, which GNU as also makes before the target's sections.)
+    let arch_ = asm.arch;
+    arch_.finish(&mut asm).map_err(fail)?;
     asm.relax().map_err(fail)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();

@@ -38,6 +38,9 @@ pub enum FixKind {
     GotPcRelX { rex: bool },
     /// A target-specific field ([`crate::Arch::mach_fixup`] patches it and picks relocations).
     Mach(u16),
+    /// A label difference always left to the linker as a relocation pair (SET/SUB or
+    /// ADD/SUB; the field keeps what was written): RISC-V's CFA advances and FDE ranges.
+    SetSub(u32, u32),
 }
 
 #[derive(Clone, Debug)]

@@ -57,16 +57,29 @@ impl Ctx<'_, '_> {
     /// Emit one 32-bit instruction, compressed when it has a C form and no relocation.
     fn emit(&mut self, insn: u32, fix: Option<Fix>) {
         let mut e = Emit::default();
+        // A 32-bit lui/auipc carries an R_RISCV_HI20-type fixup in GNU as even with a constant.
+        let hi = matches!(insn & 0x7f, 0x37 | 0x17);
         match fix {
-            None if self.rvc => match compress(insn) {
-                Some(c) => e.bytes.extend(c.to_le_bytes()),
-                None => e.bytes.extend(insn.to_le_bytes()),
-            },
-            None => e.bytes.extend(insn.to_le_bytes()),
+            None if self.rvc && compress(insn).is_some() => e.bytes.extend(compress(insn).unwrap_or_default().to_le_bytes()),
+            None => {
+                e.bytes.extend(insn.to_le_bytes());
+                if self.relax && hi {
+                    self.asm.emit(e);
+                    self.asm.add_tail(Tail::None);
+                    return;
+                }
+            }
             Some(f) => {
                 let kind = f.kind | if self.relax { RELAX_BIT } else { 0 };
                 e.bytes.extend(insn.to_le_bytes());
                 e.fixups.push(Fixup { at: 0, size: 4, expr: f.expr, modifier: None, kind: FixKind::Mach(kind), pc_adjust: 0 });
+                // GNU as starts a fragment after what the linker may delete, so that no
+                // distance across it is computed now (append_insn's frag_wane).
+                if self.relax && matches!(f.kind as u32, HI20 | PCREL_HI20 | TPREL_HI20 | TPREL_ADD) {
+                    self.asm.emit(e);
+                    self.asm.add_tail(Tail::None);
+                    return;
+                }
             }
         }
         self.asm.emit(e);
@@ -411,7 +424,12 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
         let [d, csr, s] = list[..] else { return Err(c.bad()) };
         let d = { let o = operand::parse(c.asm, d)?; c.x(&o)? };
         let csr = csr_of(&mut c, csr)?;
-        let s = if f3 >= 5 { let o = operand::parse(c.asm, s)?; c.imm(&o)? as u32 & 0x1f } else { { let o = operand::parse(c.asm, s)?; c.x(&o)? } };
+        // An immediate source selects the `i` form (`csrrw t1, satp, 0`), as GNU's aliases do.
+        let o = operand::parse(c.asm, s)?;
+        let (f3, s) = match o {
+            Opd::X(r) if f3 < 5 => (f3, r),
+            _ => (f3 | 4, c.imm(&o)? as u32 & 0x1f),
+        };
         c.emit(i_type(0x73, f3, d, s, csr), None);
         return Ok(());
     }
@@ -432,7 +450,11 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
             i_type(0x73, f3, d, 0, csr_of(&mut c, b)?)
         } else {
             let csr = csr_of(&mut c, a)?;
-            let s = if uimm { let o = operand::parse(c.asm, b)?; c.imm(&o)? as u32 & 0x1f } else { { let o = operand::parse(c.asm, b)?; c.x(&o)? } };
+            let o = operand::parse(c.asm, b)?;
+            let (f3, s) = match o {
+                Opd::X(r) if !uimm => (f3, r),
+                _ => (f3 | 4, c.imm(&o)? as u32 & 0x1f),
+            };
             i_type(0x73, f3, 0, s, csr)
         };
         c.emit(insn, None);
@@ -562,6 +584,18 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
             c.emit(0x13, None);
         }
         "ecall" => c.emit(0x73, None),
+        "wfi" => c.emit(0x1050_0073, None),
+        "sret" => c.emit(0x1020_0073, None),
+        "mret" => c.emit(0x3020_0073, None),
+        "sfence.vma" => {
+            let (a, b) = match ops {
+                [] => (ZERO, ZERO),
+                [a] => (c.x(a)?, ZERO),
+                [a, b] => (c.x(a)?, c.x(b)?),
+                _ => return Err(c.bad()),
+            };
+            c.emit(r_type(0x73, 0, 0x09, 0, a, b), None);
+        }
         "ebreak" => c.emit(0x0010_0073, None),
         "unimp" => {
             if c.rvc {
@@ -685,6 +719,9 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
             }
             c.emit(u_type(0x17, tmp, 0), Some(Fix { kind: CALL_PLT as u16, expr: t.expr.clone() }));
             c.asm.emit(Emit { bytes: i_type(0x67, 0, link, tmp, 0).to_le_bytes().to_vec(), fixups: Vec::new() });
+            if c.relax {
+                c.asm.add_tail(Tail::None);
+            }
         }
         "j" | "jal" => {
             let (rd, t) = match (m, ops) {

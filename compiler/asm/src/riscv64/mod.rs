@@ -51,6 +51,11 @@ pub mod reloc {
     pub const RVC_BRANCH: u32 = 44;
     pub const RVC_JUMP: u32 = 45;
     pub const RELAX: u32 = 51;
+    pub const SUB6: u32 = 52;
+    pub const SET6: u32 = 53;
+    pub const SET8: u32 = 54;
+    pub const SET16: u32 = 55;
+    pub const SET32: u32 = 56;
     pub const PCREL_32: u32 = 57;
     pub const DTPREL32: u32 = 9;
     pub const DTPREL64: u32 = 11;
@@ -291,8 +296,29 @@ impl Arch for Riscv64 {
     }
 
     fn cfi_initial(&self) -> Vec<u8> {
-        // DW_CFA_def_cfa sp+0.
-        vec![0x0c, 0x02, 0x00]
+        // DW_CFA_def_cfa_register sp.
+        vec![0x0d, 0x02]
+    }
+
+    fn cfi_initial_offset(&self) -> i64 {
+        0
+    }
+
+    fn cfi_data_align(&self) -> i64 {
+        -4
+    }
+
+    fn cfi_version(&self) -> u8 {
+        3
+    }
+
+    fn cfa_relocs(&self, bits: u32) -> Option<(u32, u32)> {
+        Some(match bits {
+            6 => (SET6, SUB6),
+            8 => (SET8, SUB8),
+            16 => (SET16, SUB16),
+            _ => (SET32, SUB32),
+        })
     }
 
     fn nops(&self, n: usize) -> Vec<u8> {
