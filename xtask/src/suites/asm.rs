@@ -41,7 +41,12 @@ impl Asm {
             c.arg("--64");
             c
         } else {
-            Command::new(format!("{}-as", self.arch.triple))
+            let mut c = Command::new(format!("{}-as", self.arch.triple));
+            // What ccc's driver passes GNU as (and its own assembler) for this target.
+            if self.arch.name == "riscv64" {
+                c.args(["-march=rv64gc", "-mabi=lp64d"]);
+            }
+            c
         }
     }
 }
