@@ -59,6 +59,9 @@ fn sort_key(e: &str) -> (u32, usize, String) {
 /// `rv64gc`, `rv64imafdc`, `rv64i2p1_m2p0_...` to GNU's canonical string.
 pub fn canonical(s: &str, old_spec: bool) -> Result<String, String> {
     let lower = s.to_ascii_lowercase();
+    if lower.starts_with("rv32") {
+        return Err(format!("-march={s}: rv32 is not supported (the assembler writes RV64 objects)"));
+    }
     let rest = lower.strip_prefix("rv64").ok_or_else(|| format!("-march={s}: ISA string must begin with rv32 or rv64"))?;
     let mut exts: Vec<(String, (u32, u32))> = Vec::new();
     let b = rest.as_bytes();

@@ -229,6 +229,9 @@ impl Riscv64 {
                     return Err(format!("unrecognized .option directive: {t}"));
                 };
                 let a = a.replace(' ', "");
+                if a.is_empty() || a == "+" {
+                    return Err(format!("bad .option arch: `{t}'"));
+                }
                 let full = if let Some(rest) = a.strip_prefix('+') {
                     let cur = state(asm).arch.clone();
                     format!("{cur}_{}", rest.replace(",+", "_"))
@@ -261,6 +264,7 @@ impl Riscv64 {
                 }
                 state(asm).attrs.insert(tag, attrs::Val::Str(s));
             }
+            _ if tag == attrs::TAG_ARCH => return Err("the arch attribute takes a string".into()),
             t => {
                 let v = asm.const_expr(t)?;
                 state(asm).attrs.insert(tag, attrs::Val::Int(v as u64));
@@ -325,6 +329,8 @@ impl Arch for Riscv64 {
         nops(n)
     }
 
+    // RISC-V branches are `Tail::Mach` (GNU's own relaxation rule); the x86-style short/long
+    // `Tail::Branch` is never made for this target.
     fn branch_size(&self, _cc: Option<u8>, _long: bool) -> u64 {
         4
     }
