@@ -429,8 +429,8 @@ impl Names for Assembler<'_> {
 }
 
 impl Assembler<'_> {
-    /// Two labels in one fragment: their distance is fixed even under linker relaxation
-    /// (the target starts a fragment after anything the linker may shrink).
+    /// Two labels in one fragment: GNU's CFI takes their distance as fixed even under linker
+    /// relaxation (the target starts a fragment after anything the linker may shrink).
     pub fn same_frag(&self, a: SymId, b: SymId) -> bool {
         match (&self.syms.sym(a).def, &self.syms.sym(b).def) {
             (Def::Label { sec: sa, frag: fa, .. }, Def::Label { sec: sb, frag: fb, .. }) => sa == sb && fa == fb,
@@ -440,8 +440,10 @@ impl Assembler<'_> {
 }
 
 impl Env for Assembler<'_> {
-    fn fold_diff(&self, sec: SecId, a: SymId, b: SymId) -> bool {
-        !(self.keep_code_diffs && self.linker_relax && self.sections[sec as usize].is_code()) || self.same_frag(a, b)
+    fn fold_diff(&self, sec: SecId) -> bool {
+        // (GNU's riscv_allow_local_subtract: never within code under relaxation, even inside
+        // one fragment; only the CFI advances look at fragments.)
+        !(self.keep_code_diffs && self.linker_relax && self.sections[sec as usize].is_code())
     }
     fn sym_val(&self, id: SymId) -> SymVal<'_> {
         match &self.syms.sym(id).def {

@@ -30,7 +30,7 @@ pub fn compress(insn: u32) -> Option<u16> {
     let imm_i = (insn as i32 >> 20) as i64;
     let imm_s = (((insn as i32) >> 25) << 5 | bits(insn, 11, 7) as i32) as i64;
     Some(match (op, f3) {
-        // addi: c.addi4spn, c.addi, c.nop hint, c.addi16sp, c.li, c.mv (GNU's table order).
+        // addi: c.addi4spn, c.addi, c.mv, c.nop, c.addi16sp, c.li (GNU's table order).
         (0x13, 0) => {
             if let (2, Some(r)) = (rs1, c3(rd)) {
                 if imm_i > 0 && imm_i < 1024 && imm_i % 4 == 0 {
@@ -40,15 +40,16 @@ pub fn compress(insn: u32) -> Option<u16> {
             }
             if rd == rs1 && rd != 0 && imm_i != 0 && fits6(imm_i) {
                 ci(0, rd, imm_i, 1)
-            } else if rd == rs1 && imm_i == 0 {
-                ci(0, rd, 0, 1)
+            } else if imm_i == 0 && rd != 0 && rs1 != 0 {
+                // `addi a5, a5, 0` too is `c.mv a5, a5`.
+                (0x8002 | rd << 7 | rs1 << 2) as u16
+            } else if rd == 0 && rs1 == 0 && imm_i == 0 {
+                0x0001
             } else if rd == 2 && rs1 == 2 && imm_i != 0 && imm_i % 16 == 0 && (-512..512).contains(&imm_i) {
                 let u = imm_i as u32;
                 (3 << 13 | bits(u, 9, 9) << 12 | 2 << 7 | bits(u, 4, 4) << 6 | bits(u, 6, 6) << 5 | bits(u, 8, 7) << 3 | bits(u, 5, 5) << 2 | 1) as u16
             } else if rs1 == 0 && rd != 0 && fits6(imm_i) {
                 ci(2, rd, imm_i, 1)
-            } else if imm_i == 0 && rd != 0 && rs1 != 0 {
-                (0x8002 | rd << 7 | rs1 << 2) as u16
             } else {
                 return None;
             }

@@ -608,7 +608,7 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
             want(&c, 2)?;
             let (rd, rs) = (x(&c, 0)?, x(&c, 1)?);
             let insn = i_type(0x13, 0, rd, rs, 0);
-            // Only `c.mv` (a non-zero source) is an alias of `mv`.
+            // `mv`'s only C alias is `c.mv` (non-zero registers): `mv a0, zero` stays 4 bytes.
             if rs == ZERO {
                 c.emit_full(insn);
             } else {
