@@ -48,6 +48,10 @@ fn name_arg(toks: &[Tok]) -> Result<String, String> {
 
 impl Assembler<'_> {
     pub fn directive(&mut self, d: &str, args: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let arch = self.arch;
+        if let Some(r) = arch.directive(self, d, args) {
+            return r;
+        }
         let list = split_commas(args);
         match d {
             ".text" => self.switch_named(".text"),
@@ -87,6 +91,8 @@ impl Assembler<'_> {
                     _ => return Err("expected `.type sym, @type'".into()),
                 };
                 let id = self.intern(&name_arg(s)?);
+                // Setting a type makes an internal label a real symbol (GNU's local_symbol_convert).
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
                 let ty = match t {
@@ -107,6 +113,7 @@ impl Assembler<'_> {
             ".size" => {
                 let [s, e] = list[..] else { return Err("expected `.size sym, expr'".into()) };
                 let id = self.intern(&name_arg(s)?);
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let e = self.parse_expr(e)?;
                 self.syms.sym_mut(id).size = Some(e.expr);
             }
@@ -144,6 +151,7 @@ impl Assembler<'_> {
                 };
                 let c = self.section_by_name(".comment", Some(SHT_PROGBITS), Some(SHF_MERGE | SHF_STRINGS), 1, None);
                 let sec = &mut self.sections[c as usize];
+                sec.late_symbol = true;
                 if !self.ident_started {
                     sec.emit(&[0]);
                     self.ident_started = true;
@@ -323,6 +331,14 @@ impl Assembler<'_> {
 
     pub fn do_align(&mut self, pow: u32, fill: Option<u8>, max: u32) {
         let nop = self.arch.nop_fill_byte();
+        if fill.is_none() && self.sec().is_code() {
+            let arch = self.arch;
+            let s = self.sec();
+            s.align = s.align.max(1 << pow);
+            if arch.align_code(self, pow) {
+                return;
+            }
+        }
         let s = self.sec();
         s.align = s.align.max(1 << pow);
         let fill = match fill {
@@ -358,6 +374,8 @@ impl Assembler<'_> {
     }
 
     fn skip(&mut self, list: &[&[Tok]]) -> Result<(), String> {
+        let arch = self.arch;
+        arch.before_data(self);
         let e = self.parse_expr(list.first().copied().unwrap_or(&[]))?;
         let fill = match list.get(1) {
             Some(t) => self.const_expr(t)? as u8,
@@ -378,6 +396,8 @@ impl Assembler<'_> {
 
     /// `.fill repeat, size, value`.
     fn fill(&mut self, list: &[&[Tok]]) -> Result<(), String> {
+        let arch = self.arch;
+        arch.before_data(self);
         let rep = self.parse_expr(list.first().copied().unwrap_or(&[]))?;
         let size = match list.get(1) {
             Some(t) => self.const_expr(t)?.min(8),
@@ -412,6 +432,8 @@ impl Assembler<'_> {
     }
 
     fn strings(&mut self, list: &[&[Tok]], nul: bool) -> Result<(), String> {
+        let arch = self.arch;
+        arch.before_data(self);
         for t in list {
             // Adjacent strings ("a" "b") concatenate.
             for tok in t.iter() {

@@ -89,14 +89,15 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     // relocation uses it); assembler-internal labels kept for relocations come after them, in
     // the order of the relocations (GNU as converts them to real symbols only then).
     let mut sec_sym = vec![0u32; asm.sections.len()];
-    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let all = asm.arch.all_section_symbols();
+    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| all || out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
     let mut sym_index = vec![0u32; asm.syms.list.len()];
     let mut globals = Vec::new();
     for ev in asm.order.clone() {
         let id = match ev {
             Ev::Sec(i) => {
                 let i = i as usize;
-                if sec_used[i] {
+                if sec_used[i] && !asm.sections[i].late_symbol {
                     sec_sym[i] = syms.len() as u32;
                     syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
                 }
@@ -136,6 +137,12 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             }
         }
     }
+    for (i, s) in asm.sections.iter().enumerate() {
+        if sec_used[i] && s.late_symbol {
+            sec_sym[i] = syms.len() as u32;
+            syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+        }
+    }
     let first_global = syms.len() as u32;
     for (id, es) in globals {
         sym_index[id as usize] = syms.len() as u32;
@@ -171,7 +178,11 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
         let size = data.len() as u64;
         shdrs.push(Shdr { name: ".group".into(), sh_type: SHT_GROUP, flags: 0, data, size, link: symtab_idx, info: sig, align: 4, entsize: 4 });
     }
-    for (i, o) in out.into_iter().enumerate() {
+    for (i, mut o) in out.into_iter().enumerate() {
+        // (After the symbol table: internal labels are numbered in the unsorted order.)
+        if asm.arch.sort_relocs() {
+            o.relocs.sort_by_key(|r| r.offset);
+        }
         let s = &asm.sections[i];
         let link = s.link.as_ref().and_then(|l| asm.sections.iter().position(|x| &x.name == l)).map_or(0, |p| index[p]);
         shdrs.push(Shdr { name: s.name.clone(), sh_type: s.sh_type, flags: s.flags, data: o.data, size: o.size, link, info: 0, align: s.align, entsize: s.entsize });
@@ -181,6 +192,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                 let si = match r.sym {
                     RelSym::Section(x) => sec_sym[x as usize],
                     RelSym::Symbol(x) => sym_index[x as usize],
+                    RelSym::None => 0,
                 };
                 data.extend(r.offset.to_le_bytes());
                 data.extend((((si as u64) << 32) | r.rtype as u64).to_le_bytes());
@@ -241,7 +253,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     h[18..20].copy_from_slice(&asm.arch.elf_machine().to_le_bytes());
     h[20..24].copy_from_slice(&1u32.to_le_bytes());
     h[40..48].copy_from_slice(&shoff.to_le_bytes());
-    h[48..52].copy_from_slice(&asm.arch.elf_flags().to_le_bytes());
+    h[48..52].copy_from_slice(&(asm.arch.elf_flags() | asm.elf_flags_extra).to_le_bytes());
     h[52..54].copy_from_slice(&64u16.to_le_bytes());
     h[58..60].copy_from_slice(&64u16.to_le_bytes());
     h[60..62].copy_from_slice(&nsec.to_le_bytes());
@@ -283,6 +295,10 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
                         let t = asm.syms.sym(a);
                         if typ == STT_NOTYPE {
                             typ = t.typ;
+                        }
+                        // A symbol in a TLS section is a TLS symbol (`.set .LANCHOR1, .` in .tbss).
+                        if typ == STT_NOTYPE && asm.sections[sec as usize].flags & crate::section::SHF_TLS != 0 {
+                            typ = crate::symbols::STT_TLS;
                         }
                         if s.size.is_none() {
                             alias_size = t.size.as_ref().and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());

@@ -15,6 +15,7 @@ pub mod lex;
 pub mod macros;
 pub mod options;
 pub mod section;
+pub mod riscv64;
 pub mod symbols;
 pub mod x86_64;
 
@@ -33,6 +34,21 @@ pub trait Arch: Sync {
     fn cfi_ra_column(&self) -> u64;
     /// The CIE's initial instructions.
     fn cfi_initial(&self) -> Vec<u8>;
+    /// CFA offset at a function's entry (x86-64: the return address is on the stack).
+    fn cfi_initial_offset(&self) -> i64 {
+        8
+    }
+    fn cfi_data_align(&self) -> i64 {
+        -8
+    }
+    fn cfi_version(&self) -> u8 {
+        1
+    }
+    /// SET/SUB relocation types for a CFA advance delta of `bits` bits (6, 8, 16, 32) when
+    /// the linker relaxes code.
+    fn cfa_relocs(&self, _bits: u32) -> Option<(u32, u32)> {
+        None
+    }
     /// `n` bytes of NOPs for code alignment.
     fn nops(&self, n: usize) -> Vec<u8>;
     /// A one-byte alignment fill that GNU as treats as "pad with NOPs" in code sections
@@ -49,6 +65,63 @@ pub trait Arch: Sync {
     fn elf_machine(&self) -> u16;
     fn elf_flags(&self) -> u32 {
         0
+    }
+
+    // Hooks for targets whose linker relaxes code (RISC-V); the defaults are x86-64's.
+
+    /// A target directive (`.option`, `.attribute`, or a data directive that means something
+    /// else here, like RISC-V's 4-byte `.word`); None when the generic one applies.
+    fn directive(&self, _asm: &mut Assembler, _name: &str, _args: &[Tok]) -> Option<Result<(), String>> {
+        None
+    }
+    /// Code alignment without fill: true when the target emitted it itself (RISC-V writes the
+    /// worst-case NOPs and an `R_RISCV_ALIGN` for the linker).
+    fn align_code(&self, _asm: &mut Assembler, _pow: u32) -> bool {
+        false
+    }
+    /// Data is about to be emitted in the current section (RISC-V's `$d` mapping symbol).
+    fn before_data(&self, _asm: &mut Assembler) {}
+    /// After the last statement, before layout (RISC-V's `.riscv.attributes`).
+    fn finish(&self, _asm: &mut Assembler) -> Result<(), String> {
+        Ok(())
+    }
+    /// Size of a target-relaxed branch ([`section::Tail::Mach`]) for `data` when its target
+    /// lies `dist` bytes from the end of the fixed bytes (None: another section or undefined).
+    fn mach_size(&self, _data: u64, _dist: Option<i64>) -> u64 {
+        0
+    }
+    /// Bytes of a target-relaxed branch of `size` bytes, with fixups against its target
+    /// (offset in the bytes, [`FixKind::Mach`] kind, field size).
+    fn mach_bytes(&self, _data: u64, _size: u64) -> (Vec<u8>, Vec<(usize, u16, u8)>) {
+        (Vec::new(), Vec::new())
+    }
+    /// A [`FixKind::Mach`] fixup: patch `field` and return the relocations to write as
+    /// (type, names the symbol, addend). `sym` tells whether a symbol is involved, `value`
+    /// is the symbol's value in its section (0 when undefined) plus `addend`, `pc` the
+    /// field's address.
+    fn mach_fixup(&self, _kind: u16, _field: &mut [u8], _sym: bool, _addend: i64, _value: i64, _pc: i64) -> Result<Vec<(u32, bool, i64)>, String> {
+        Err("no target fixups".into())
+    }
+    /// A [`FixKind::Mach`] kind that is a TLS access (an undefined symbol becomes STT_TLS).
+    fn mach_tls(&self, _kind: u16) -> bool {
+        false
+    }
+    /// The ADD/SUB relocation types for an unresolved symbol difference of `size` bytes.
+    fn diff_relocs(&self, _size: u8) -> Option<(u32, u32)> {
+        None
+    }
+    /// Relocations name local symbols instead of section symbols (RISC-V: the linker must
+    /// see labels to relax between them).
+    fn keep_local_symbols(&self) -> bool {
+        false
+    }
+    /// Every section gets a section symbol, used or not.
+    fn all_section_symbols(&self) -> bool {
+        false
+    }
+    /// Relocations sorted by offset (RISC-V GNU as's order).
+    fn sort_relocs(&self) -> bool {
+        false
     }
 }
 
@@ -80,6 +153,9 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
     asm.alloc_local_commons().map_err(fail)?;
     asm.relax().map_err(fail)?;
     asm.build_eh_frame().map_err(fail)?;
+    // (After `.eh_frame`, which GNU as also makes before the target's sections.)
+    let arch_ = asm.arch;
+    arch_.finish(&mut asm).map_err(fail)?;
     asm.relax().map_err(fail)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -99,6 +175,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
 pub fn arch_by_name(name: &str) -> Option<&'static dyn Arch> {
     match name {
         "x86_64" | "x86-64" | "amd64" => Some(&x86_64::X86_64_ARCH),
+        "riscv64" | "riscv" => Some(&riscv64::RISCV64_ARCH),
         _ => None,
     }
 }

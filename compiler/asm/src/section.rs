@@ -36,6 +36,11 @@ pub enum FixKind {
     Branch,
     /// `sym@GOTPCREL(%rip)` in an instruction that the linker may relax.
     GotPcRelX { rex: bool },
+    /// A target-specific field ([`crate::Arch::mach_fixup`] patches it and picks relocations).
+    Mach(u16),
+    /// A label difference always left to the linker as a relocation pair (SET/SUB or
+    /// ADD/SUB; the field keeps what was written): RISC-V's CFA advances and FDE ranges.
+    SetSub(u32, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +70,9 @@ pub enum Tail {
     Org { expr: Expr, fill: u8 },
     /// `.skip expr, fill` with a size known only after layout.
     Space { expr: Expr, fill: u8 },
+    /// A branch the target relaxes by its own rules ([`crate::Arch::mach_size`]); `data` is
+    /// the target's description of the instruction.
+    Mach { data: u64, target: Expr },
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +106,9 @@ pub struct Section {
     /// `SHF_LINK_ORDER` section name.
     pub link: Option<String>,
     pub frags: Vec<Frag>,
+    /// Its section symbol comes after the assembler's internal labels (GNU as creates it only
+    /// when writing: `.comment` from `.ident`, target sections made at the end).
+    pub late_symbol: bool,
 }
 
 impl Section {

@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && self.tc.target.arch == Arch::X86_64 {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,8 +481,15 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch = ccc_asm::arch_by_name("x86_64")?;
-        let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
+        let arch = ccc_asm::arch_by_name(if self.tc.target.arch == Arch::Riscv64 { "riscv64" } else { "x86_64" })?;
+        // `-march=`/`-mabi=`/`-m[no-]relax` reach the RISC-V assembler as they reach GNU as.
+        let mut as_args = Vec::new();
+        if self.tc.target.arch == Arch::Riscv64 {
+            as_args.extend(self.tc.as_machine_args());
+            as_args.extend(self.opts.machine_as_flags.iter().cloned());
+        }
+        as_args.extend(self.opts.assembler_args.iter().cloned());
+        let asm_opts = match ccc_asm::Options::parse(&as_args) {
             Ok(o) => o,
             Err(e) => {
                 fatal_error(format!("assembler: {e}"));

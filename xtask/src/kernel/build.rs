@@ -155,6 +155,11 @@ impl KernelBuild {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             } else if self.arch == Arch::X86_64 {
                 env.push(("KAFLAGS".to_string(), "-fintegrated-as".to_string()));
+            } else if self.arch == Arch::Riscv64 {
+                // The RISC-V encoder covers what compilers emit (asm-riscv64), not yet the
+                // kernel's inline asm (S-mode instructions, `.insn`, Zbb/Zicbom alternatives):
+                // its C files still go to GNU as.
+                env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             }
         }
         if let Some(mix) = &self.mix {
