@@ -48,6 +48,8 @@ pub struct Assembler<'a> {
     pub order: Vec<Ev>,
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
+    /// The `$d` of the first aligned local common (see `mapping.rs`).
+    pub pending_common_map: Option<SymId>,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
@@ -91,6 +93,7 @@ impl<'a> Assembler<'a> {
             laid_out: false,
             stretch: 0,
             local_commons: Vec::new(),
+            pending_common_map: None,
             order: Vec::new(),
             opts: crate::Options::default(),
             include_depth: 0,
@@ -122,6 +125,8 @@ impl<'a> Assembler<'a> {
             group,
             link: None,
             frags: vec![crate::section::Frag::new()],
+            map: Default::default(),
+            late_symbol: false,
         });
         let id = (self.sections.len() - 1) as SecId;
         self.order.push(Ev::Sec(id));
@@ -209,7 +214,7 @@ impl<'a> Assembler<'a> {
 
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
-        let clean = lex::strip_comments(src);
+        let clean = lex::strip_comments(src, self.arch.hash_comments());
         let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
         let mut errors = Vec::new();
         self.run_lines(&lines, 1, &mut errors);

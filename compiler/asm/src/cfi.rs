@@ -30,6 +30,7 @@ impl Assembler<'_> {
         match t {
             [Tok::Num(n)] => Ok(*n as u64),
             [Tok::Reg(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `%{r}'")),
+            [Tok::Ident(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `{r}'")),
             _ => Err("bad register expression".into()),
         }
     }
@@ -68,7 +69,7 @@ impl Assembler<'_> {
                     return Err("previous CFI entry not closed (missing .cfi_endproc)".into());
                 }
                 let start = self.dot();
-                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: 8, saved: Vec::new() });
+                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: self.arch.cfi_initial_cfa_offset(), saved: Vec::new() });
             }
             ".cfi_endproc" => {
                 let end = self.dot();
@@ -164,6 +165,10 @@ impl Assembler<'_> {
         let fdes = std::mem::take(&mut self.cfi.done);
         let eh = self.section_by_name(".eh_frame", Some(SHT_PROGBITS), Some(SHF_ALLOC), 0, None);
         self.sections[eh as usize].align = 8;
+        self.sections[eh as usize].late_symbol = true;
+        let caf = self.arch.cfi_code_align();
+        // GNU's first alignment frag in `.eh_frame`, after the first CIE, gets a `$d`.
+        let mut map_at = None;
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
         for (k, f) in fdes.iter().enumerate() {
@@ -175,11 +180,12 @@ impl Assembler<'_> {
                     let at = out.bytes.len();
                     let mut body = vec![0, 0, 0, 0, 1];
                     body.extend_from_slice(if f.signal { b"zRS\0" } else { b"zR\0" });
-                    body.extend(encode(1, false));
+                    body.extend(encode(caf as i64, false));
                     body.extend(encode(DATA_ALIGN, true));
                     body.extend(encode(self.arch.cfi_ra_column() as i64, false));
                     body.extend([1, 0x1b]);
                     body.extend(self.arch.cfi_initial());
+                    map_at.get_or_insert(at + 4 + body.len());
                     push_padded(&mut out.bytes, body, 4);
                     cies.push((f.signal, at));
                     at
@@ -197,7 +203,7 @@ impl Assembler<'_> {
             let mut last = start;
             for (l, b) in &f.insns {
                 let a = self.label_addr(*l)?;
-                advance(&mut body, (a - last) as u64);
+                advance(&mut body, (a - last) as u64 / caf);
                 last = a;
                 body.extend_from_slice(b);
             }
@@ -206,6 +212,15 @@ impl Assembler<'_> {
         }
         let save = self.cur;
         self.cur = eh;
+        if let Some(at) = map_at {
+            if self.arch.mapping_symbols() {
+                let id = self.syms.push("$d".into(), false);
+                let (frag, _) = self.sec().pos();
+                let base = self.sec().cur().bytes.len();
+                self.syms.sym_mut(id).def = crate::symbols::Def::Label { sec: eh, frag, off: (base + at) as u32 };
+                self.order.push(crate::assembler::Ev::Sym(id));
+            }
+        }
         self.emit(out);
         self.cur = save;
         Ok(())

@@ -89,22 +89,26 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     // relocation uses it); assembler-internal labels kept for relocations come after them, in
     // the order of the relocations (GNU as converts them to real symbols only then).
     let mut sec_sym = vec![0u32; asm.sections.len()];
-    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let all = asm.arch.all_section_symbols();
+    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| all || out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let push_sec = |syms: &mut Vec<Sym>, sec_sym: &mut Vec<u32>, i: usize| {
+        sec_sym[i] = syms.len() as u32;
+        syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+    };
     let mut sym_index = vec![0u32; asm.syms.list.len()];
     let mut globals = Vec::new();
     for ev in asm.order.clone() {
         let id = match ev {
             Ev::Sec(i) => {
                 let i = i as usize;
-                if sec_used[i] {
-                    sec_sym[i] = syms.len() as u32;
-                    syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+                if sec_used[i] && !(all && asm.sections[i].late_symbol) {
+                    push_sec(&mut syms, &mut sec_sym, i);
                 }
                 continue;
             }
             Ev::Conv(id) if !asm.syms.sym(id).in_reloc || !asm.syms.is_defined(id) => continue,
             Ev::Conv(id) => id,
-            Ev::Sym(id) if asm.syms.sym(id).temp => continue,
+            Ev::Sym(id) if asm.syms.sym(id).temp || asm.syms.sym(id).omit => continue,
             Ev::Sym(id) => id,
         };
         let s = asm.syms.sym(id);
@@ -117,6 +121,11 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             let b = if s.bind == Bind::Weak { 2 } else { 1 };
             es.info = (b << 4) | (es.info & 0xf);
             globals.push((id, es));
+        }
+    }
+    if all {
+        for i in late_syms(asm, true) {
+            push_sec(&mut syms, &mut sec_sym, i);
         }
     }
     for o in &out {
@@ -134,6 +143,13 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                     }
                 }
             }
+        }
+    }
+    if all {
+        // Sections whose symbol GNU as makes at the end, after the local labels that
+        // relocations name; `.eh_frame`'s (made when it is built) before those labels.
+        for i in late_syms(asm, false) {
+            push_sec(&mut syms, &mut sec_sym, i);
         }
     }
     let first_global = syms.len() as u32;
@@ -302,4 +318,9 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
         _ => alias_size.map_or(size, |n| n as u64),
     };
     Ok(Some(Sym { name: s.name.clone(), info: typ, other: s.vis, shndx, value, size }))
+}
+
+/// Sections with `late_symbol`: `.eh_frame` alone or all the others.
+fn late_syms(asm: &Assembler, eh: bool) -> Vec<usize> {
+    (0..asm.sections.len()).filter(|&i| asm.sections[i].late_symbol && (asm.sections[i].name == ".eh_frame") == eh).collect()
 }

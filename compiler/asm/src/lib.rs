@@ -10,9 +10,11 @@ pub mod directives;
 pub mod elf;
 pub mod expr;
 pub mod layout;
+pub mod aarch64;
 pub mod leb;
 pub mod lex;
 pub mod macros;
+pub mod mapping;
 pub mod options;
 pub mod section;
 pub mod symbols;
@@ -50,6 +52,66 @@ pub trait Arch: Sync {
     fn elf_flags(&self) -> u32 {
         0
     }
+    /// `#` starts a comment anywhere (x86); else only at the start of a line.
+    fn hash_comments(&self) -> bool {
+        true
+    }
+    /// Bytes of `.word` (2 on x86, 4 on AArch64).
+    fn word_size(&self) -> u8 {
+        2
+    }
+    /// `.align n` means 2^n bytes (AArch64, RISC-V) rather than n bytes (x86).
+    fn align_is_pow2(&self) -> bool {
+        false
+    }
+    /// ARM-style mapping symbols (`$x`/`$d`) mark code and data.
+    fn mapping_symbols(&self) -> bool {
+        false
+    }
+    /// Every section gets a section symbol, used or not (GNU as for AArch64).
+    fn all_section_symbols(&self) -> bool {
+        false
+    }
+    /// A pc-relative reference to a local label in an SHF_MERGE section names the symbol
+    /// (x86, where the field's own offset makes the addend non-zero).
+    fn pcrel_merge_keeps_symbol(&self) -> bool {
+        true
+    }
+    /// DWARF code alignment factor of the CIE.
+    fn cfi_code_align(&self) -> u64 {
+        1
+    }
+    /// CFA offset at function entry (return address pushed on x86).
+    fn cfi_initial_cfa_offset(&self) -> i64 {
+        8
+    }
+    /// How a [`FixKind::Insn`] fixup of ELF type `rtype` behaves.
+    fn insn_fix(&self, rtype: u32) -> InsnFix {
+        let _ = rtype;
+        InsnFix { pcrel: false, resolvable: false, adjustable: true }
+    }
+    /// Write a resolved value into the instruction field of a [`FixKind::Insn`] fixup.
+    fn patch_insn(&self, rtype: u32, field: &mut [u8], value: i64) -> Result<(), String> {
+        let _ = (field, value);
+        Err(format!("relocation type {rtype} cannot be resolved here"))
+    }
+    /// A target-specific directive; `None` when the name is not one.
+    fn directive(&self, asm: &mut Assembler, name: &str, args: &[Tok]) -> Option<Result<(), String>> {
+        let _ = (asm, name, args);
+        None
+    }
+}
+
+/// Properties of an instruction fixup whose relocation type the target chose.
+#[derive(Clone, Copy, Debug)]
+pub struct InsnFix {
+    /// The field holds a PC-relative value.
+    pub pcrel: bool,
+    /// Resolved by the assembler when the target is a local label of the same section
+    /// (branches); else always left to the linker (page and low-12-bit parts).
+    pub resolvable: bool,
+    /// A local target may be replaced by its section symbol (not for GOT/TLS types).
+    pub adjustable: bool,
 }
 
 pub fn arch_is_tls_modifier(m: Modifier) -> bool {
@@ -81,6 +143,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
     asm.relax().map_err(fail)?;
     asm.build_eh_frame().map_err(fail)?;
     asm.relax().map_err(fail)?;
+    asm.prune_mapping_symbols();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for s in 0..asm.sections.len() {
@@ -99,6 +162,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
 pub fn arch_by_name(name: &str) -> Option<&'static dyn Arch> {
     match name {
         "x86_64" | "x86-64" | "amd64" => Some(&x86_64::X86_64_ARCH),
+        "aarch64" | "arm64" => Some(&aarch64::AARCH64_ARCH),
         _ => None,
     }
 }

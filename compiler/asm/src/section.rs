@@ -36,6 +36,9 @@ pub enum FixKind {
     Branch,
     /// `sym@GOTPCREL(%rip)` in an instruction that the linker may relax.
     GotPcRelX { rex: bool },
+    /// An instruction field whose ELF relocation type the target chose (AArch64); see
+    /// `Arch::insn_fix`/`Arch::patch_insn`.
+    Insn(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +101,11 @@ pub struct Section {
     /// `SHF_LINK_ORDER` section name.
     pub link: Option<String>,
     pub frags: Vec<Frag>,
+    /// Mapping-symbol state (targets with `$x`/`$d`).
+    pub map: crate::mapping::SecMap,
+    /// The section symbol is created at the end, not with the section (GNU as: sections made
+    /// by `.ident` and `.eh_frame`, not by a section directive).
+    pub late_symbol: bool,
 }
 
 impl Section {

@@ -403,7 +403,14 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && self.tc.target.arch == Arch::X86_64 {
+        // AArch64 is assembled in-process only on request (`-fintegrated-as`) until it is
+        // the default.
+        let in_process = match self.tc.target.arch {
+            Arch::X86_64 => integrated,
+            Arch::Aarch64 => self.opts.integrated_as == Some(true),
+            _ => false,
+        };
+        if in_process {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,7 +488,8 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch = ccc_asm::arch_by_name("x86_64")?;
+        let arch_name = if self.tc.target.arch == Arch::Aarch64 { "aarch64" } else { "x86_64" };
+        let arch = ccc_asm::arch_by_name(arch_name)?;
         let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
             Ok(o) => o,
             Err(e) => {

@@ -1,8 +1,8 @@
-//! The integrated assembler against GNU `as`: every torture `execute` test, every Lua 5.4
-//! source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and -O2,
-//! and ccc's own `-S` at -O2), assembled by both, and the objects compared: section contents
-//! and attributes, symbol tables, relocations. Pass = identical; a failure names the first
-//! difference.
+//! The integrated assembler against GNU `as`, per target: every torture `execute` test, every
+//! Lua 5.4 source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and
+//! -O2, and on x86-64 ccc's own `-S` at -O2), assembled by both, and the objects compared:
+//! section contents and attributes, symbol tables, relocations. Pass = identical; a failure
+//! names the first difference.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,21 +10,44 @@ use std::process::Command;
 use object::read::elf::{ElfFile64, SectionHeader as _, Sym as _};
 use object::{Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget};
 
-use crate::arch::{Arch, X86_64};
+use crate::arch::Arch;
 use crate::ctx::Ctx;
 use crate::report::TestResult;
 use crate::sample::in_fast_sample;
 use crate::suites::torture::{test_name, COMPILE_TIMEOUT};
 use crate::{gccsrc, pool, proc};
 
-pub struct AsmX86_64;
+pub struct Asm {
+    pub arch: &'static Arch,
+}
 
 /// (label, compiler is ccc, option).
-const VARIANTS: &[(&str, bool, &str)] = &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")];
+type Variant = (&'static str, bool, &'static str);
 
-impl super::Suite for AsmX86_64 {
+impl Asm {
+    fn variants(&self) -> &'static [Variant] {
+        if self.arch.native {
+            &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")]
+        } else {
+            &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2")]
+        }
+    }
+
+    /// GNU as for the target.
+    fn gnu_as(&self) -> Command {
+        if self.arch.native {
+            let mut c = Command::new("as");
+            c.arg("--64");
+            c
+        } else {
+            Command::new(format!("{}-as", self.arch.triple))
+        }
+    }
+}
+
+impl super::Suite for Asm {
     fn name(&self) -> String {
-        "asm-x86_64".into()
+        format!("asm-{}", self.arch.name)
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
@@ -44,7 +67,7 @@ impl super::Suite for AsmX86_64 {
         }
         units.retain(|u| !ctx.fast || in_fast_sample(&ctx.host, &u.name));
         let work = ctx.work_dir(&self.name());
-        let per_file = pool::par_map(&units, ctx.jobs, |u| VARIANTS.iter().map(|v| one(ctx, &X86_64, u, &work, *v)).collect::<Vec<_>>());
+        let per_file = pool::par_map(&units, ctx.jobs, |u| self.variants().iter().map(|v| one(ctx, self, u, &work, *v)).collect::<Vec<_>>());
         results.extend(per_file.into_iter().flatten());
         Ok(results)
     }
@@ -69,7 +92,8 @@ fn lua_sources(ctx: &Ctx) -> Result<Vec<PathBuf>, String> {
     Ok(v)
 }
 
-fn one(ctx: &Ctx, arch: &Arch, unit: &Unit, work: &Path, (label, ccc, opt): (&str, bool, &str)) -> TestResult {
+fn one(ctx: &Ctx, suite: &Asm, unit: &Unit, work: &Path, (label, ccc, opt): Variant) -> TestResult {
+    let arch = suite.arch;
     let src = &unit.path;
     let name = format!("{}:{label}", unit.name);
     let tdir = work.join(format!("{}-{label}", unit.name.replace('/', "__").trim_end_matches(".c")));
@@ -82,7 +106,7 @@ fn one(ctx: &Ctx, arch: &Arch, unit: &Unit, work: &Path, (label, ccc, opt): (&st
         return TestResult::skip(name, format!("{}: -S fails", if ccc { "ccc" } else { "gcc" }));
     }
     let gnu = tdir.join("gnu.o");
-    let o = proc::run(Command::new("as").arg("--64").arg("-o").arg(&gnu).arg(&s), unit.timeout);
+    let o = proc::run(suite.gnu_as().arg("-o").arg(&gnu).arg(&s), unit.timeout);
     if !o.status.success() {
         return TestResult::skip(name, "GNU as rejects the file");
     }
