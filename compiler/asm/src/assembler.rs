@@ -49,7 +49,7 @@ pub struct Assembler<'a> {
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
     /// The `$d` of the first aligned local common (see `mapping.rs`).
-    pub pending_common_map: Option<SymId>,
+    pub pending_common_map: Option<(SymId, usize)>,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),

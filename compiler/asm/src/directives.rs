@@ -558,8 +558,8 @@ impl Assembler<'_> {
         let save = (self.cur, self.prev);
         let bss = self.section_by_name(".bss", None, None, 0, None);
         self.cur = bss;
-        self.place_local_common_map();
-        for (id, size, align) in std::mem::take(&mut self.local_commons) {
+        for (k, (id, size, align)) in std::mem::take(&mut self.local_commons).into_iter().enumerate() {
+            self.place_local_common_map(k);
             self.do_align(align.trailing_zeros(), None, u32::MAX);
             self.syms.sym_mut(id).def = Def::Undef;
             self.define_here(id)?;

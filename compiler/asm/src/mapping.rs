@@ -188,12 +188,14 @@ impl Assembler<'_> {
         s.map.state = MapState::Data;
         let id = self.syms.push("$d".into(), false);
         self.order.push(Ev::Sym(id));
-        self.pending_common_map = Some(id);
+        // It marks the alignment of the common just recorded.
+        self.pending_common_map = Some((id, self.local_commons.len() - 1));
     }
 
-    /// Called in `.bss` where the local commons start.
-    pub fn place_local_common_map(&mut self) {
-        if let Some(id) = self.pending_common_map.take() {
+    /// Called in `.bss` before local common number `k` is aligned and allocated.
+    pub fn place_local_common_map(&mut self, k: usize) {
+        if self.pending_common_map.is_some_and(|p| p.1 == k) {
+            let Some((id, _)) = self.pending_common_map.take() else { return };
             let sec = self.cur;
             let s = self.sec();
             let (frag, off) = s.pos();

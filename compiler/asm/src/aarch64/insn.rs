@@ -254,6 +254,10 @@ impl Ctx<'_, '_> {
         if matches!(self.ops.first(), Some(Opd::V(..) | Opd::E(..) | Opd::List(..))) {
             return Ok(None);
         }
+        // A scalar FP/SIMD register first: only loads and stores are here.
+        if matches!(self.ops.first(), Some(Opd::F(..))) && !matches!(m, "ldr" | "str" | "ldur" | "stur" | "ldp" | "stp" | "ldnp" | "stnp") {
+            return Ok(None);
+        }
         let o = match m {
             "nop" => Out::w(NOP_W),
             "yield" => Out::w(NOP_W | 1 << 5),

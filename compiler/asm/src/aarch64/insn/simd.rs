@@ -93,8 +93,55 @@ fn modimm(c: &mut Ctx, a: Option<Arr>, inv: bool) -> Result<(u32, u32, u32), Str
     })
 }
 
+/// Fields of a by-element operand `vN.T[i]`: H:L:M and the 4-bit register.
+fn elem_fields(n: u8, e: u8, i: u32) -> Result<u32, String> {
+    let (h, l, mbit, rm) = match e {
+        1 if n < 16 => (i >> 2, (i >> 1) & 1, i & 1, n as u32),
+        2 => (i >> 1, i & 1, (n >> 4) as u32, (n & 15) as u32),
+        3 => (i, 0, (n >> 4) as u32, (n & 15) as u32),
+        _ => return Err("invalid element register".into()),
+    };
+    Ok(l << 21 | mbit << 20 | rm << 16 | h << 11)
+}
+
+/// Arithmetic by element (`mul v1.4s, v0.4s, v1.s[0]`); `fp` puts sz at bit 22.
+fn by_elem(c: &mut Ctx, base: u32, fp: bool, long: bool) -> R {
+    let (d, da) = c.v(0)?;
+    let (n, na) = c.v(1)?;
+    let Some(Opd::E(mm, e, i)) = c.ops.get(2).cloned() else { return Err("operand 3: vector element expected".into()) };
+    let size = if fp { 2 | (e == 3) as u32 } else { e as u32 };
+    let qq = if long { na.q } else { da.q } as u32;
+    Ok(Out::w(base | qq << 30 | size << 22 | elem_fields(mm, e, i)? | n << 5 | d))
+}
+
 pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
+    if matches!(c.ops.get(2), Some(Opd::E(..))) && matches!(c.ops.first(), Some(Opd::V(..))) {
+        let (base, fp, long) = match m.trim_end_matches('2') {
+            "mul" => (0x0f008000, false, false),
+            "mla" => (0x2f000000, false, false),
+            "mls" => (0x2f004000, false, false),
+            "fmul" => (0x0f009000, true, false),
+            "fmla" => (0x0f001000, true, false),
+            "fmls" => (0x0f005000, true, false),
+            "smull" => (0x0f00a000, false, true),
+            "umull" => (0x2f00a000, false, true),
+            "smlal" => (0x0f002000, false, true),
+            "umlal" => (0x2f002000, false, true),
+            "smlsl" => (0x0f006000, false, true),
+            "umlsl" => (0x2f006000, false, true),
+            "sqdmulh" => (0x0f00c000, false, false),
+            _ => return Ok(None),
+        };
+        return by_elem(c, base, fp, long).map(Some);
+    }
     let o = match m {
+        "saddlp" | "uaddlp" | "sadalp" | "uadalp" => {
+            let (d, _) = c.v(0)?;
+            let (n, na) = c.v(1)?;
+            let u = m.starts_with('u') as u32;
+            let op = if m.contains("dalp") { 0b00110 } else { 0b00010 };
+            Out::w(0x0e200800 | q(na) | u << 29 | (na.esize as u32) << 22 | op << 12 | n << 5 | d)
+        }
         "movi" | "mvni" => {
             let (d, a) = match c.ops.first() {
                 Some(Opd::V(n, a)) => (*n as u32, Some(*a)),
@@ -135,6 +182,10 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
             let (d, a) = c.v(0)?;
             let (n, _) = c.v(1)?;
             Out::w(0x2e205800 | q(a) | n << 5 | d)
+        }
+        "abs" | "neg" if matches!((c.ops.first(), c.ops.get(1)), (Some(Opd::F(_, 3)), Some(Opd::F(_, 3)))) => {
+            let (Some(Opd::F(d, _)), Some(Opd::F(n, _))) = (c.ops.first().cloned(), c.ops.get(1).cloned()) else { return Ok(None) };
+            Out::w(if m == "abs" { 0x5ee0b800 } else { 0x7ee0b800 } | (n as u32) << 5 | d as u32)
         }
         "cnt" | "rev64" | "rev16" | "rev32" | "abs" | "neg" | "xtn" | "xtn2" | "sqxtn" | "uqxtn" | "cls" | "clz" | "rbit" => {
             let (d, a) = c.v(0)?;
@@ -193,7 +244,15 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
                 };
                 return Ok(Some(Out::w(0x0e200800 | q(a) | u << 29 | (a.esize as u32) << 22 | op << 12 | n << 5 | d)));
             }
-            let (d, a, n, mm) = c.vvv()?;
+            // Scalar form on d registers (`add d0, d1, d2`).
+            let scalar = match (c.ops.first(), c.ops.get(1), c.ops.get(2)) {
+                (Some(Opd::F(d, 3)), Some(Opd::F(n, 3)), Some(Opd::F(mm, 3))) => Some((*d as u32, *n as u32, *mm as u32)),
+                _ => None,
+            };
+            let (d, a, n, mm) = match scalar {
+                Some((d, n, mm)) => (d, Arr { esize: 3, q: false }, n, mm),
+                None => c.vvv()?,
+            };
             let (u, op) = match m {
                 "add" => (0, 0b10000),
                 "sub" => (1, 0b10000),
@@ -226,7 +285,8 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
                 "urhadd" => (1, 0b00010),
                 _ => (0, 0b10111),
             };
-            Out::w(0x0e200400 | q(a) | u << 29 | (a.esize as u32) << 22 | mm << 16 | op << 11 | n << 5 | d)
+            let base = if scalar.is_some() { 0x5e200400 } else { 0x0e200400 };
+            Out::w(base | q(a) | u << 29 | (a.esize as u32) << 22 | mm << 16 | op << 11 | n << 5 | d)
         }
         "bsl" | "bit" | "bif" | "and" | "orr" | "eor" | "bic" | "orn" => logical(c, m)?,
         "cmlt" | "cmle" => {
@@ -306,6 +366,24 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
             Out::w(0x0e200000 | (two as u32) << 30 | u << 29 | size << 22 | mm << 16 | op << 12 | n << 5 | d)
         }
         "shl" | "sshr" | "ushr" | "sshll" | "sshll2" | "ushll" | "ushll2" | "sxtl" | "sxtl2" | "uxtl" | "uxtl2" | "shrn" | "shrn2" | "ssra" | "usra" | "sri" | "sli" | "srshr" | "urshr" | "rshrn" | "rshrn2" => {
+            // Scalar form on a d register: `ushr d0, d0, 11`.
+            if let (Some(Opd::F(d, 3)), Some(Opd::F(n, 3))) = (c.ops.first().cloned(), c.ops.get(1).cloned()) {
+                let sh = c.cimm(2)? as u32;
+                let (u, op, right) = match m {
+                    "shl" => (0, 0b01010, false),
+                    "sli" => (1, 0b01010, false),
+                    "sshr" => (0, 0, true),
+                    "ushr" => (1, 0, true),
+                    "ssra" => (0, 0b00010, true),
+                    "usra" => (1, 0b00010, true),
+                    "sri" => (1, 0b01000, true),
+                    "srshr" => (0, 0b00100, true),
+                    "urshr" => (1, 0b00100, true),
+                    _ => return Err(format!("operand mismatch -- `{m}'")),
+                };
+                let immhb = if right { 128 - sh } else { 64 + sh };
+                return Ok(Some(Out::w(0x5f000400 | u << 29 | immhb << 16 | op << 11 | (n as u32) << 5 | d as u32)));
+            }
             let (d, da) = c.v(0)?;
             let (n, na) = c.v(1)?;
             let sh = if m.contains("xtl") { 0 } else { c.cimm(2)? as u32 };
