@@ -403,14 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        // AArch64 is assembled in-process only on request (`-fintegrated-as`) until it is
-        // the default.
-        let in_process = match self.tc.target.arch {
-            Arch::X86_64 => integrated,
-            Arch::Aarch64 => self.opts.integrated_as == Some(true),
-            _ => false,
-        };
-        if in_process {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {

@@ -255,7 +255,9 @@ impl Ctx<'_, '_> {
             return Ok(None);
         }
         // A scalar FP/SIMD register first: only loads and stores are here.
-        if matches!(self.ops.first(), Some(Opd::F(..))) && !matches!(m, "ldr" | "str" | "ldur" | "stur" | "ldp" | "stp" | "ldnp" | "stnp") {
+        // (Branches take a symbol first, which may be named like a register: `bl h1`.)
+        let branch = matches!(m, "b" | "bl") || m.starts_with("b.") || (m.len() == 3 && m.starts_with('b') && cond(&m[1..]).is_some());
+        if matches!(self.ops.first(), Some(Opd::F(..))) && !branch && !matches!(m, "ldr" | "str" | "ldur" | "stur" | "ldp" | "stp" | "ldnp" | "stnp") {
             return Ok(None);
         }
         let o = match m {
@@ -1036,8 +1038,8 @@ impl Ctx<'_, '_> {
                     }
                 }
             }
-            Opd::Imm(_) | Opd::Name(_) => {
-                // PC-relative literal.
+            Opd::Imm(_) | Opd::Name(_) | Opd::F(..) | Opd::R(_) => {
+                // PC-relative literal (a register name here is a symbol).
                 let t = self.imm(1)?;
                 let opc = match (v, size, opc) {
                     (0, 2, 1) => 0,
