@@ -1061,8 +1061,8 @@ impl Ctx<'_, '_> {
         let load = m.starts_with("ld") as u32;
         let (opc, v, scale, r1, r2) = match (&self.ops.first(), &self.ops.get(1)) {
             (Some(Opd::R(a)), Some(Opd::R(b))) => {
-                let opc = if m == "ldpsw" { 1 } else { 2 * a.x as u32 };
-                (opc, 0, 2 + a.x as u32, a.n as u32, b.n as u32)
+                let (opc, scale) = if m == "ldpsw" { (1, 2) } else { (2 * a.x as u32, 2 + a.x as u32) };
+                (opc, 0, scale, a.n as u32, b.n as u32)
             }
             (Some(Opd::F(a, s)), Some(Opd::F(b, _))) if (2..=4).contains(s) => (*s as u32 - 2, 1, *s as u32, *a as u32, *b as u32),
             _ => return Err(format!("operand mismatch -- `{m}'")),

@@ -113,8 +113,11 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
                 }
                 _ => return Ok(None),
             };
-            if c.n() != 2 {
-                return Err("fixed-point conversions are not supported".into());
+            if c.n() == 3 {
+                // Fixed point: `scvtf d0, x1, #fbits`.
+                let fbits = c.cimm(2)? as u32;
+                let base = if m == "scvtf" { 0x1e020000 } else { 0x1e030000 };
+                return Ok(Some(Out::w(base | (rn.x as u32) << 31 | ftype(s)? << 22 | (64 - fbits) << 10 | (rn.n as u32) << 5 | d)));
             }
             let opc = if m == "scvtf" { 2 } else { 3 };
             Out::w(0x1e200000 | (rn.x as u32) << 31 | ftype(s)? << 22 | opc << 16 | (rn.n as u32) << 5 | d)
@@ -131,8 +134,15 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
                 _ => return Ok(None),
             };
             let (n, s) = c.f(1)?;
-            if c.n() != 2 {
-                return Err("fixed-point conversions are not supported".into());
+            if c.n() == 3 {
+                // Fixed point: `fcvtzs w0, d0, #fbits`.
+                let fbits = c.cimm(2)? as u32;
+                let base = match m {
+                    "fcvtzs" => 0x1e180000,
+                    "fcvtzu" => 0x1e190000,
+                    _ => return Err(format!("`{m}' has no fixed-point form")),
+                };
+                return Ok(Some(Out::w(base | (rd.x as u32) << 31 | ftype(s)? << 22 | (64 - fbits) << 10 | n << 5 | rd.n as u32)));
             }
             let u = m.ends_with('u') as u32;
             let (rmode, opc) = match &m[4..5] {
