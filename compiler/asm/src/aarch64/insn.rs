@@ -240,7 +240,7 @@ impl Ctx<'_, '_> {
     /// A constant, or the value/fixup of a relocatable expression for instruction type `t`.
     fn fixed(&mut self, word: u32, m: Imm, t: u32) -> R {
         match self.asm.try_const(&m.expr)? {
-            Some(v) if m.reloc.is_none() && !super::super::Arch::insn_fix(&super::Aarch64, t).pcrel => {
+            Some(v) if m.reloc.is_none() && !crate::Arch::insn_fix(&super::Aarch64, t).pcrel => {
                 let mut b = word.to_le_bytes();
                 patch(t, &mut b, v)?;
                 Ok(Out::w(u32::from_le_bytes(b)))
@@ -896,7 +896,7 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// (size, V, opc, scale log2) of a single-register load/store.
+    /// (size, V, opc, scale log2, Rt) of a single-register load/store.
     fn ldst_kind(&self, m: &str) -> Result<(u32, u32, u32, u32, u32), String> {
         let base = m.replace("ur", "r").replace("prfm", "prf");
         let load = !base.starts_with("st");
@@ -988,7 +988,7 @@ impl Ctx<'_, '_> {
                             _ => None,
                         };
                         if let Some(Imm { reloc: Some(r), expr }) = &imm {
-                            let rt = lo12_ldst(r, scale, v == 1)?;
+                            let rt = lo12_ldst(r, scale)?;
                             return Ok(Out { word: 0x39000000 | kind | rn, fix: Some((rt, expr.clone())) });
                         }
                         let off = match &imm {
@@ -1198,8 +1198,7 @@ impl Ctx<'_, '_> {
 }
 
 /// Relocation of a `[xn, #:spec:sym]` load/store for an access of 2^`scale` bytes.
-fn lo12_ldst(r: &str, scale: u32, fp: bool) -> Result<u32, String> {
-    let _ = fp;
+fn lo12_ldst(r: &str, scale: u32) -> Result<u32, String> {
     Ok(match r {
         "lo12" => match scale {
             0 => LDST8_ABS_LO12_NC,

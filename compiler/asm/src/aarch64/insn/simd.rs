@@ -159,10 +159,7 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
             _ => return Err("operand mismatch -- `dup'".into()),
         },
         "ins" | "mov" | "umov" | "smov" | "fmov" => match (c.ops.first().cloned(), c.ops.get(1).cloned()) {
-            (Some(Opd::E(d, e, i)), Some(Opd::R(g))) if m == "fmov" => {
-                let _ = (e, i);
-                Out::w(0x9eaf0000 | (g.n as u32) << 5 | d as u32)
-            }
+            (Some(Opd::E(d, 3, 1)), Some(Opd::R(g))) if m == "fmov" => Out::w(0x9eaf0000 | (g.n as u32) << 5 | d as u32),
             (Some(Opd::E(d, e, i)), Some(Opd::R(g))) => Out::w(0x4e001c00 | imm5(e, i) << 16 | (g.n as u32) << 5 | d as u32),
             (Some(Opd::E(d, e, i)), Some(Opd::E(n, _, j))) => Out::w(0x6e000400 | imm5(e, i) << 16 | (j << e) << 11 | (n as u32) << 5 | d as u32),
             (Some(Opd::R(g)), Some(Opd::E(n, e, i))) => {
@@ -189,7 +186,7 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
         }
         "cnt" | "rev64" | "rev16" | "rev32" | "abs" | "neg" | "xtn" | "xtn2" | "sqxtn" | "uqxtn" | "cls" | "clz" | "rbit" => {
             let (d, a) = c.v(0)?;
-            let (n, na) = c.v(1)?;
+            let (n, _) = c.v(1)?;
             let (u, op, size) = match m {
                 "cnt" => (0, 0b00101, 0),
                 "rev64" => (0, 0, a.esize as u32),
@@ -204,7 +201,6 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
                 "uqxtn" => (1, 0b10100, a.esize as u32),
                 _ => (0, 0b10010, a.esize as u32),
             };
-            let _ = na;
             Out::w(0x0e200800 | q(a) | u << 29 | size << 22 | op << 12 | n << 5 | d)
         }
         "addv" | "saddlv" | "uaddlv" | "smaxv" | "sminv" | "umaxv" | "uminv" => {
@@ -387,6 +383,9 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
             let (d, da) = c.v(0)?;
             let (n, na) = c.v(1)?;
             let sh = if m.contains("xtl") { 0 } else { c.cimm(2)? as u32 };
+            if sh >= 64 {
+                return Err("shift amount out of range".into());
+            }
             let two = m.ends_with('2');
             let stem = m.trim_end_matches('2');
             let (u, op, long, narrow, right) = match stem {
@@ -409,7 +408,6 @@ pub(super) fn encode(c: &mut Ctx, m: &str) -> Result<Option<Out>, String> {
             let ebits = 8 << e;
             let immhb = if right { 2 * ebits - sh } else { ebits + sh };
             let qq = if long || narrow { two as u32 } else { da.q as u32 };
-            let _ = na;
             Out::w(0x0f000400 | qq << 30 | u << 29 | immhb << 16 | op << 11 | n << 5 | d)
         }
         "uzp1" | "trn1" | "zip1" | "uzp2" | "trn2" | "zip2" => {
@@ -471,7 +469,7 @@ fn ldst_vec(c: &mut Ctx, m: &str) -> R {
         let qbit = (qs >> 3) & 1;
         let s = (qs >> 2) & 1;
         let size = qs & 3;
-        let r = ((nregs - 1) >> 1) & 0 | ((nregs == 2 || nregs == 4) as u32);
+        let r = (nregs == 2 || nregs == 4) as u32;
         let opcode = opcode | ((nregs >= 3) as u32);
         return Ok(Out::w(0x0d000000 | qbit << 30 | load << 22 | post_bit | r << 21 | rm | opcode << 13 | s << 12 | size << 10 | rn | t as u32));
     }
