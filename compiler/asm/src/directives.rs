@@ -48,6 +48,10 @@ fn name_arg(toks: &[Tok]) -> Result<String, String> {
 
 impl Assembler<'_> {
     pub fn directive(&mut self, d: &str, args: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let arch = self.arch;
+        if let Some(r) = arch.directive(self, d, args) {
+            return r;
+        }
         let list = split_commas(args);
         match d {
             ".text" => self.switch_named(".text"),
@@ -87,6 +91,8 @@ impl Assembler<'_> {
                     _ => return Err("expected `.type sym, @type'".into()),
                 };
                 let id = self.intern(&name_arg(s)?);
+                // Setting a type makes an internal label a real symbol (GNU's local_symbol_convert).
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
                 let ty = match t {
@@ -107,6 +113,7 @@ impl Assembler<'_> {
             ".size" => {
                 let [s, e] = list[..] else { return Err("expected `.size sym, expr'".into()) };
                 let id = self.intern(&name_arg(s)?);
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let e = self.parse_expr(e)?;
                 self.syms.sym_mut(id).size = Some(e.expr);
             }
@@ -179,10 +186,6 @@ impl Assembler<'_> {
             ".purgem" => self.macros.purge(&name_arg(args)?),
             d if d.starts_with(".cfi_") => self.cfi_directive(d, &list)?,
             _ => {
-                let arch = self.arch;
-                if let Some(r) = arch.directive(self, d, args) {
-                    return r;
-                }
                 let _ = errors;
                 return Err(format!("unknown pseudo-op: `{d}'"));
             }
@@ -332,6 +335,14 @@ impl Assembler<'_> {
 
     pub fn do_align(&mut self, pow: u32, fill: Option<u8>, max: u32) {
         let nop = self.arch.nop_fill_byte();
+        if fill.is_none() && self.sec().is_code() {
+            let arch = self.arch;
+            let s = self.sec();
+            s.align = s.align.max(1 << pow);
+            if arch.align_code(self, pow) {
+                return;
+            }
+        }
         let s = self.sec();
         s.align = s.align.max(1 << pow);
         let fill = match fill {

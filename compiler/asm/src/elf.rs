@@ -101,7 +101,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
         let id = match ev {
             Ev::Sec(i) => {
                 let i = i as usize;
-                if sec_used[i] && !(all && asm.sections[i].late_symbol) {
+                if sec_used[i] && !asm.sections[i].late_symbol {
                     push_sec(&mut syms, &mut sec_sym, i);
                 }
                 continue;
@@ -123,10 +123,8 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             globals.push((id, es));
         }
     }
-    if all {
-        for i in late_syms(asm, true) {
-            push_sec(&mut syms, &mut sec_sym, i);
-        }
+    for i in late_syms(asm, &sec_used, true) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     for o in &out {
         for r in &o.relocs {
@@ -145,12 +143,10 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             }
         }
     }
-    if all {
-        // Sections whose symbol GNU as makes at the end, after the local labels that
-        // relocations name; `.eh_frame`'s (made when it is built) before those labels.
-        for i in late_syms(asm, false) {
-            push_sec(&mut syms, &mut sec_sym, i);
-        }
+    // Sections whose symbol GNU as makes at the end, after the local labels that
+    // relocations name (`.eh_frame`'s, made when it is built, came before those labels).
+    for i in late_syms(asm, &sec_used, false) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     let first_global = syms.len() as u32;
     for (id, es) in globals {
@@ -187,7 +183,11 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
         let size = data.len() as u64;
         shdrs.push(Shdr { name: ".group".into(), sh_type: SHT_GROUP, flags: 0, data, size, link: symtab_idx, info: sig, align: 4, entsize: 4 });
     }
-    for (i, o) in out.into_iter().enumerate() {
+    for (i, mut o) in out.into_iter().enumerate() {
+        // (After the symbol table: internal labels are numbered in the unsorted order.)
+        if asm.arch.sort_relocs() {
+            o.relocs.sort_by_key(|r| r.offset);
+        }
         let s = &asm.sections[i];
         let link = s.link.as_ref().and_then(|l| asm.sections.iter().position(|x| &x.name == l)).map_or(0, |p| index[p]);
         shdrs.push(Shdr { name: s.name.clone(), sh_type: s.sh_type, flags: s.flags, data: o.data, size: o.size, link, info: 0, align: s.align, entsize: s.entsize });
@@ -197,6 +197,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                 let si = match r.sym {
                     RelSym::Section(x) => sec_sym[x as usize],
                     RelSym::Symbol(x) => sym_index[x as usize],
+                    RelSym::None => 0,
                 };
                 data.extend(r.offset.to_le_bytes());
                 data.extend((((si as u64) << 32) | r.rtype as u64).to_le_bytes());
@@ -257,7 +258,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     h[18..20].copy_from_slice(&asm.arch.elf_machine().to_le_bytes());
     h[20..24].copy_from_slice(&1u32.to_le_bytes());
     h[40..48].copy_from_slice(&shoff.to_le_bytes());
-    h[48..52].copy_from_slice(&asm.arch.elf_flags().to_le_bytes());
+    h[48..52].copy_from_slice(&(asm.arch.elf_flags() | asm.elf_flags_extra).to_le_bytes());
     h[52..54].copy_from_slice(&64u16.to_le_bytes());
     h[58..60].copy_from_slice(&64u16.to_le_bytes());
     h[60..62].copy_from_slice(&nsec.to_le_bytes());
@@ -300,6 +301,10 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
                         if typ == STT_NOTYPE {
                             typ = t.typ;
                         }
+                        // A symbol in a TLS section is a TLS symbol (`.set .LANCHOR1, .` in .tbss).
+                        if typ == STT_NOTYPE && asm.sections[sec as usize].flags & crate::section::SHF_TLS != 0 {
+                            typ = crate::symbols::STT_TLS;
+                        }
                         if s.size.is_none() {
                             alias_size = t.size.as_ref().and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());
                         }
@@ -320,7 +325,7 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
     Ok(Some(Sym { name: s.name.clone(), info: typ, other: s.vis, shndx, value, size }))
 }
 
-/// Sections with `late_symbol`: `.eh_frame` alone or all the others.
-fn late_syms(asm: &Assembler, eh: bool) -> Vec<usize> {
-    (0..asm.sections.len()).filter(|&i| asm.sections[i].late_symbol && (asm.sections[i].name == ".eh_frame") == eh).collect()
+/// Sections with `late_symbol` that get a symbol: `.eh_frame` alone or all the others.
+fn late_syms(asm: &Assembler, used: &[bool], eh: bool) -> Vec<usize> {
+    (0..asm.sections.len()).filter(|&i| used[i] && asm.sections[i].late_symbol && (asm.sections[i].name == ".eh_frame") == eh).collect()
 }

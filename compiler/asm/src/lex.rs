@@ -167,7 +167,8 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
         if (c == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic())) || blank_reg {
             let st = i + 1;
             i += 1;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
+            // (`_` for RISC-V's `%pcrel_hi` and friends.)
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
             toks.push(Tok::Reg(s[st..i].to_ascii_lowercase()));

@@ -74,9 +74,12 @@ impl Assembler<'_> {
         self.map_state_2(MapState::Insn);
     }
 
-    /// Before data is emitted by a directive (GNU's `md_cons_align`): only code sections
-    /// mark data that is not preceded by a variable-size item.
+    /// Before data is emitted by a directive (GNU's `md_cons_align`): the target's own
+    /// marking ([`crate::Arch::before_data`]), or ARM-style, where only code sections mark
+    /// data that is not preceded by a variable-size item.
     pub fn map_data(&mut self) {
+        let arch = self.arch;
+        arch.before_data(self);
         if !self.arch.mapping_symbols() {
             return;
         }

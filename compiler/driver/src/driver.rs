@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64) {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,9 +481,20 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch_name = if self.tc.target.arch == Arch::Aarch64 { "aarch64" } else { "x86_64" };
+        let arch_name = match self.tc.target.arch {
+            Arch::Aarch64 => "aarch64",
+            Arch::Riscv64 => "riscv64",
+            _ => "x86_64",
+        };
         let arch = ccc_asm::arch_by_name(arch_name)?;
-        let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
+        // `-march=`/`-mabi=`/`-m[no-]relax` reach the RISC-V assembler as they reach GNU as.
+        let mut as_args = Vec::new();
+        if self.tc.target.arch == Arch::Riscv64 {
+            as_args.extend(self.tc.as_machine_args());
+            as_args.extend(self.opts.machine_as_flags.iter().cloned());
+        }
+        as_args.extend(self.opts.assembler_args.iter().cloned());
+        let asm_opts = match ccc_asm::Options::parse(&as_args) {
             Ok(o) => o,
             Err(e) => {
                 fatal_error(format!("assembler: {e}"));

@@ -189,6 +189,8 @@ pub struct Ehdr {
     pub shoff: u64,
     pub shnum: u64,
     pub shstrndx: u32,
+    /// e_flags (RISC-V: RVC and float ABI bits).
+    pub flags: u32,
 }
 
 pub fn is_elf(data: &[u8]) -> bool {
@@ -215,7 +217,7 @@ pub fn parse_ehdr(b: &Bytes) -> Result<Ehdr> {
             shstrndx = s0.link;
         }
     }
-    Ok(Ehdr { kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx })
+    Ok(Ehdr { kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx, flags: b.u32(0x30)? })
 }
 
 fn shdr_at(b: &Bytes, off: u64) -> Result<Shdr> {

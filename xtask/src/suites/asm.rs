@@ -2,7 +2,8 @@
 //! Lua 5.4 source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and
 //! -O2, and ccc's own `-S` at -O2), assembled by both, and the objects compared:
 //! section contents and attributes, symbol tables, relocations. Pass = identical; a failure
-//! names the first difference.
+//! names the first difference. One suite per target (`asm-x86_64`, `asm-aarch64`,
+//! `asm-riscv64`), the cross GCC and cross GNU as as oracles for foreign targets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -34,7 +35,12 @@ impl Asm {
             c.arg("--64");
             c
         } else {
-            Command::new(format!("{}-as", self.arch.triple))
+            let mut c = Command::new(format!("{}-as", self.arch.triple));
+            // What ccc's driver passes GNU as (and its own assembler) for this target.
+            if self.arch.name == "riscv64" {
+                c.args(["-march=rv64gc", "-mabi=lp64d"]);
+            }
+            c
         }
     }
 }

@@ -102,7 +102,7 @@ impl Arch for Aarch64 {
         4
     }
 
-    fn cfi_initial_cfa_offset(&self) -> i64 {
+    fn cfi_initial_offset(&self) -> i64 {
         0
     }
 

@@ -1,4 +1,4 @@
-//! `ccc-as [--target=aarch64] [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
+//! `ccc-as [--target=aarch64|riscv64] [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
 
 use std::process::ExitCode;
 
