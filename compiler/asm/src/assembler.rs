@@ -48,6 +48,8 @@ pub struct Assembler<'a> {
     pub order: Vec<Ev>,
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
+    /// The `$d` of the first aligned local common (see `mapping.rs`).
+    pub pending_common_map: Option<(SymId, usize)>,
     /// The target's own state (RISC-V: `.option` stack, arch string, mapping symbols).
     pub target: Option<Box<dyn std::any::Any>>,
     /// The linker may change code sizes (RISC-V relaxation): label differences within code
@@ -100,6 +102,7 @@ impl<'a> Assembler<'a> {
             laid_out: false,
             stretch: 0,
             local_commons: Vec::new(),
+            pending_common_map: None,
             order: Vec::new(),
             opts: crate::Options::default(),
             include_depth: 0,
@@ -135,6 +138,7 @@ impl<'a> Assembler<'a> {
             group,
             link: None,
             frags: vec![crate::section::Frag::new()],
+            map: Default::default(),
             late_symbol: false,
         });
         let id = (self.sections.len() - 1) as SecId;
@@ -205,8 +209,6 @@ impl<'a> Assembler<'a> {
 
     /// Emit `size` bytes of an expression (data directives).
     pub fn emit_value(&mut self, e: ExprM, size: u8) -> Result<(), String> {
-        let arch = self.arch;
-        arch.before_data(self);
         if e.modifier.is_none() {
             self.keep_code_diffs = true;
             let n = self.try_const(&e.expr);
@@ -228,7 +230,7 @@ impl<'a> Assembler<'a> {
 
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
-        let clean = lex::strip_comments(src);
+        let clean = lex::strip_comments(src, self.arch.hash_comments());
         let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
         let mut errors = Vec::new();
         self.run_lines(&lines, 1, &mut errors);

@@ -28,6 +28,7 @@ impl Assembler<'_> {
         match t {
             [Tok::Num(n)] => Ok(*n as u64),
             [Tok::Reg(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `%{r}'")),
+            [Tok::Ident(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `{r}'")),
             _ => Err("bad register expression".into()),
         }
     }
@@ -173,6 +174,9 @@ impl Assembler<'_> {
         self.sections[eh as usize].align = 8;
         // (Made at the end of the file: its section symbol comes late, as GNU's does.)
         self.sections[eh as usize].late_symbol = true;
+        let caf = self.arch.cfi_code_align();
+        // GNU's first alignment frag in `.eh_frame`, after the first CIE, gets a `$d`.
+        let mut map_at = None;
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
         for (k, f) in fdes.iter().enumerate() {
@@ -184,11 +188,12 @@ impl Assembler<'_> {
                     let at = out.bytes.len();
                     let mut body = vec![0, 0, 0, 0, self.arch.cfi_version()];
                     body.extend_from_slice(if f.signal { b"zRS\0" } else { b"zR\0" });
-                    body.extend(encode(1, false));
+                    body.extend(encode(caf as i64, false));
                     body.extend(encode(self.arch.cfi_data_align(), true));
                     body.extend(encode(self.arch.cfi_ra_column() as i64, false));
                     body.extend([1, 0x1b]);
                     body.extend(self.arch.cfi_initial());
+                    map_at.get_or_insert(at + 4 + body.len());
                     push_padded(&mut out.bytes, body, 4);
                     cies.push((f.signal, at));
                     at
@@ -219,7 +224,7 @@ impl Assembler<'_> {
             let mut last_sym = f.start;
             for (l, b) in &f.insns {
                 let a = self.label_addr(*l)?;
-                let d = (a - last) as u64;
+                let d = (a - last) as u64 / caf;
                 let op_at = at + 4 + body.len();
                 let n = advance(&mut body, d);
                 if relaxed && d != 0 && !self.same_frag(*l, last_sym) {
@@ -239,6 +244,15 @@ impl Assembler<'_> {
         }
         let save = self.cur;
         self.cur = eh;
+        if let Some(at) = map_at {
+            if self.arch.mapping_symbols() {
+                let id = self.syms.push("$d".into(), false);
+                let (frag, _) = self.sec().pos();
+                let base = self.sec().cur().bytes.len();
+                self.syms.sym_mut(id).def = crate::symbols::Def::Label { sec: eh, frag, off: (base + at) as u32 };
+                self.order.push(crate::assembler::Ev::Sym(id));
+            }
+        }
         self.emit(out);
         self.cur = save;
         Ok(())

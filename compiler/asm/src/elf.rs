@@ -91,6 +91,10 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     let mut sec_sym = vec![0u32; asm.sections.len()];
     let all = asm.arch.all_section_symbols();
     let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| all || out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let push_sec = |syms: &mut Vec<Sym>, sec_sym: &mut Vec<u32>, i: usize| {
+        sec_sym[i] = syms.len() as u32;
+        syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+    };
     let mut sym_index = vec![0u32; asm.syms.list.len()];
     let mut globals = Vec::new();
     for ev in asm.order.clone() {
@@ -98,14 +102,13 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             Ev::Sec(i) => {
                 let i = i as usize;
                 if sec_used[i] && !asm.sections[i].late_symbol {
-                    sec_sym[i] = syms.len() as u32;
-                    syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+                    push_sec(&mut syms, &mut sec_sym, i);
                 }
                 continue;
             }
             Ev::Conv(id) if !asm.syms.sym(id).in_reloc || !asm.syms.is_defined(id) => continue,
             Ev::Conv(id) => id,
-            Ev::Sym(id) if asm.syms.sym(id).temp => continue,
+            Ev::Sym(id) if asm.syms.sym(id).temp || asm.syms.sym(id).omit => continue,
             Ev::Sym(id) => id,
         };
         let s = asm.syms.sym(id);
@@ -119,6 +122,9 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             es.info = (b << 4) | (es.info & 0xf);
             globals.push((id, es));
         }
+    }
+    for i in late_syms(asm, &sec_used, true) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     for o in &out {
         for r in &o.relocs {
@@ -137,11 +143,10 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             }
         }
     }
-    for (i, s) in asm.sections.iter().enumerate() {
-        if sec_used[i] && s.late_symbol {
-            sec_sym[i] = syms.len() as u32;
-            syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
-        }
+    // Sections whose symbol GNU as makes at the end, after the local labels that
+    // relocations name (`.eh_frame`'s, made when it is built, came before those labels).
+    for i in late_syms(asm, &sec_used, false) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     let first_global = syms.len() as u32;
     for (id, es) in globals {
@@ -318,4 +323,9 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
         _ => alias_size.map_or(size, |n| n as u64),
     };
     Ok(Some(Sym { name: s.name.clone(), info: typ, other: s.vis, shndx, value, size }))
+}
+
+/// Sections with `late_symbol` that get a symbol: `.eh_frame` alone or all the others.
+fn late_syms(asm: &Assembler, used: &[bool], eh: bool) -> Vec<usize> {
+    (0..asm.sections.len()).filter(|&i| used[i] && asm.sections[i].late_symbol && (asm.sections[i].name == ".eh_frame") == eh).collect()
 }

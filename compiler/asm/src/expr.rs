@@ -366,8 +366,10 @@ fn need_const(v: Val, env: &dyn Env) -> Result<i64, EvalErr> {
     match v.constant() {
         Some(n) => Ok(n),
         None => {
-            // A label not yet placed may still become a constant difference.
-            if v.add.map_or(false, |a| matches!(label(env, a), Some((_, None)))) {
+            // A label not yet placed (or not yet defined: a forward reference) may still
+            // become a constant difference.
+            let pending = |s: Option<SymId>| s.is_some_and(|a| matches!(label(env, a), Some((_, None))) || matches!(env.sym_val(a), SymVal::Extern));
+            if pending(v.add) || (v.add.is_some() && pending(v.sub)) {
                 Err(EvalErr::NotYet)
             } else {
                 Err(EvalErr::Bad("expression is not a constant".into()))

@@ -304,7 +304,14 @@ impl Assembler<'_> {
             relocs.push(Reloc { offset: field, sym: RelSym::Symbol(b), rtype: sub, addend: 0 });
             return Ok(());
         }
-        let mut pcrel = !matches!(fx.kind, FixKind::Data { .. });
+        let insn = match fx.kind {
+            FixKind::Insn(t) => Some((t, self.arch.insn_fix(t))),
+            _ => None,
+        };
+        let mut pcrel = match insn {
+            Some((_, i)) => i.pcrel,
+            None => !matches!(fx.kind, FixKind::Data { .. }),
+        };
         let mut adjust = if pcrel { fx.pc_adjust } else { 0 };
         if let (Some(a), Some(b), Some((tadd, tsub))) = (v.add, v.sub, self.arch.diff_relocs(fx.size)) {
             // A difference the linker's relaxation may change (or across sections): ADD/SUB.
@@ -332,15 +339,19 @@ impl Assembler<'_> {
                 _ => return Err(format!("can't resolve `{}' - `{}'", self.sym_name(v.add), self.syms.sym(b).name)),
             }
         }
-        let put = |data: &mut [u8], n: i64| {
-            let b = n.to_le_bytes();
+        let arch = self.arch;
+        let put = |data: &mut [u8], n: i64| -> Result<(), String> {
             let at = start + fx.at;
+            if let Some((t, _)) = insn {
+                return arch.patch_insn(t, &mut data[at..at + fx.size as usize], n);
+            }
+            let b = n.to_le_bytes();
             data[at..at + fx.size as usize].copy_from_slice(&b[..fx.size as usize]);
+            Ok(())
         };
         let Some(a) = v.add else {
             let n = if pcrel { v.off - field as i64 - adjust } else { v.off };
-            put(data, n);
-            return Ok(());
+            return put(data, n);
         };
         let sym = self.syms.sym(a);
         let external = self.syms.is_external(a);
@@ -350,24 +361,29 @@ impl Assembler<'_> {
         };
         let weak_or_undef = sym.bind == Bind::Weak || label.is_none();
         // PC-relative references to a local label of this section need no relocation.
-        if pcrel && fx.modifier.is_none() && label == Some(sec) && !external {
+        let resolvable = insn.map_or(pcrel && fx.modifier.is_none(), |(_, i)| i.resolvable);
+        if resolvable && label == Some(sec) && !external {
             let n = self.label_addr(a)? + v.off - field as i64 - adjust;
-            put(data, n);
-            return Ok(());
+            return put(data, n);
         }
         let is_tls_mod = matches!(fx.modifier, Some(m) if crate::arch_is_tls_modifier(m));
         if is_tls_mod && label.is_none() {
             self.syms.sym_mut(a).tls_ref = true;
         }
-        let rtype = self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?;
+        let rtype = match insn {
+            Some((t, _)) => t,
+            None => self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?,
+        };
+        let merge_keeps = pcrel && self.arch.pcrel_merge_keeps_symbol();
         let adjustable = !external
             && !self.arch.keep_local_symbols()
             && fx.modifier.is_none()
             && label.map_or(false, |ls| {
                 let s = &self.sections[ls as usize];
                 // (GNU as never replaces a symbol of a COMDAT group section by the section.)
-                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (pcrel || v.off != 0))
+                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (merge_keeps || v.off != 0))
             })
+            && insn.map_or(true, |(_, i)| i.adjustable)
             && self.syms.sym(a).typ != STT_TLS;
         let (rsym, base) = match (adjustable, label) {
             (true, Some(ls)) => (RelSym::Section(ls), self.label_addr(a)?),

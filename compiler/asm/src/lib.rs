@@ -2,8 +2,9 @@
 //!
 //! The core (lexing, expressions, directives, macros, sections, layout, CFI, ELF) is
 //! target-independent; a target contributes an [`Arch`]: instruction parsing/encoding,
-//! branch forms, NOP patterns and relocation types. x86-64 is the first.
+//! branch forms, NOP patterns and relocation types: x86-64, AArch64 and RISC-V 64.
 
+pub mod aarch64;
 pub mod assembler;
 pub mod cfi;
 pub mod directives;
@@ -13,9 +14,10 @@ pub mod layout;
 pub mod leb;
 pub mod lex;
 pub mod macros;
+pub mod mapping;
 pub mod options;
-pub mod section;
 pub mod riscv64;
+pub mod section;
 pub mod symbols;
 pub mod x86_64;
 
@@ -66,14 +68,59 @@ pub trait Arch: Sync {
     fn elf_flags(&self) -> u32 {
         0
     }
-
-    // Hooks for targets whose linker relaxes code (RISC-V); the defaults are x86-64's.
-
-    /// A target directive (`.option`, `.attribute`, or a data directive that means something
-    /// else here, like RISC-V's 4-byte `.word`); None when the generic one applies.
+    /// `#` starts a comment anywhere (x86, RISC-V); else only at the start of a line.
+    fn hash_comments(&self) -> bool {
+        true
+    }
+    /// Bytes of `.word` (2 on x86, 4 on AArch64 and RISC-V).
+    fn word_size(&self) -> u8 {
+        2
+    }
+    /// `.align n` means 2^n bytes (AArch64, RISC-V) rather than n bytes (x86).
+    fn align_is_pow2(&self) -> bool {
+        false
+    }
+    /// ARM-style mapping symbols (`$x`/`$d`) placed and pruned by `mapping.rs` (AArch64).
+    /// (RISC-V's, which name the ISA, are its own: see [`Arch::before_data`].)
+    fn mapping_symbols(&self) -> bool {
+        false
+    }
+    /// Every section gets a section symbol, used or not (GNU as for AArch64 and RISC-V).
+    fn all_section_symbols(&self) -> bool {
+        false
+    }
+    /// A pc-relative reference to a local label in an SHF_MERGE section names the symbol
+    /// (x86, where the field's own offset makes the addend non-zero).
+    fn pcrel_merge_keeps_symbol(&self) -> bool {
+        true
+    }
+    /// DWARF code alignment factor of the CIE.
+    fn cfi_code_align(&self) -> u64 {
+        1
+    }
+    /// A target directive (AArch64's `.inst`, `.xword`; RISC-V's `.option`, `.attribute`,
+    /// `.half`); None when the generic one applies. Asked before the generic directives.
     fn directive(&self, _asm: &mut Assembler, _name: &str, _args: &[Tok]) -> Option<Result<(), String>> {
         None
     }
+
+    // Instruction fields whose relocation the target picks. Two kinds: `FixKind::Insn`
+    // (AArch64) resolves local branches itself and may name section symbols;
+    // `FixKind::Mach` (RISC-V) lets the target patch the field and name every relocation.
+
+    /// How a [`FixKind::Insn`] fixup of ELF type `rtype` behaves.
+    fn insn_fix(&self, rtype: u32) -> InsnFix {
+        let _ = rtype;
+        InsnFix { pcrel: false, resolvable: false, adjustable: true }
+    }
+    /// Write a resolved value into the instruction field of a [`FixKind::Insn`] fixup.
+    fn patch_insn(&self, rtype: u32, field: &mut [u8], value: i64) -> Result<(), String> {
+        let _ = (field, value);
+        Err(format!("relocation type {rtype} cannot be resolved here"))
+    }
+
+    // Hooks for targets whose linker relaxes code (RISC-V); the defaults are x86-64's.
+
     /// Code alignment without fill: true when the target emitted it itself (RISC-V writes the
     /// worst-case NOPs and an `R_RISCV_ALIGN` for the linker).
     fn align_code(&self, _asm: &mut Assembler, _pow: u32) -> bool {
@@ -115,14 +162,22 @@ pub trait Arch: Sync {
     fn keep_local_symbols(&self) -> bool {
         false
     }
-    /// Every section gets a section symbol, used or not.
-    fn all_section_symbols(&self) -> bool {
-        false
-    }
     /// Relocations sorted by offset (RISC-V GNU as's order).
     fn sort_relocs(&self) -> bool {
         false
     }
+}
+
+/// Properties of an instruction fixup whose relocation type the target chose.
+#[derive(Clone, Copy, Debug)]
+pub struct InsnFix {
+    /// The field holds a PC-relative value.
+    pub pcrel: bool,
+    /// Resolved by the assembler when the target is a local label of the same section
+    /// (branches); else always left to the linker (page and low-12-bit parts).
+    pub resolvable: bool,
+    /// A local target may be replaced by its section symbol (not for GOT/TLS types).
+    pub adjustable: bool,
 }
 
 pub fn arch_is_tls_modifier(m: Modifier) -> bool {
@@ -157,6 +212,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
     let arch_ = asm.arch;
     arch_.finish(&mut asm).map_err(fail)?;
     asm.relax().map_err(fail)?;
+    asm.prune_mapping_symbols();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for s in 0..asm.sections.len() {
@@ -175,6 +231,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
 pub fn arch_by_name(name: &str) -> Option<&'static dyn Arch> {
     match name {
         "x86_64" | "x86-64" | "amd64" => Some(&x86_64::X86_64_ARCH),
+        "aarch64" | "arm64" => Some(&aarch64::AARCH64_ARCH),
         "riscv64" | "riscv" => Some(&riscv64::RISCV64_ARCH),
         _ => None,
     }

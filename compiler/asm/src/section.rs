@@ -36,6 +36,9 @@ pub enum FixKind {
     Branch,
     /// `sym@GOTPCREL(%rip)` in an instruction that the linker may relax.
     GotPcRelX { rex: bool },
+    /// An instruction field whose ELF relocation type the target chose (AArch64); see
+    /// `Arch::insn_fix`/`Arch::patch_insn`.
+    Insn(u32),
     /// A target-specific field ([`crate::Arch::mach_fixup`] patches it and picks relocations).
     Mach(u16),
     /// A label difference always left to the linker as a relocation pair (SET/SUB or
@@ -106,8 +109,10 @@ pub struct Section {
     /// `SHF_LINK_ORDER` section name.
     pub link: Option<String>,
     pub frags: Vec<Frag>,
-    /// Its section symbol comes after the assembler's internal labels (GNU as creates it only
-    /// when writing: `.comment` from `.ident`, target sections made at the end).
+    /// Mapping-symbol state (targets with `$x`/`$d`).
+    pub map: crate::mapping::SecMap,
+    /// Its section symbol comes late, not with the section (GNU as creates it only when
+    /// writing: `.comment` from `.ident`, `.eh_frame`, target sections made at the end).
     pub late_symbol: bool,
 }
 

@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Riscv64) {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,7 +481,12 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch = ccc_asm::arch_by_name(if self.tc.target.arch == Arch::Riscv64 { "riscv64" } else { "x86_64" })?;
+        let arch_name = match self.tc.target.arch {
+            Arch::Aarch64 => "aarch64",
+            Arch::Riscv64 => "riscv64",
+            _ => "x86_64",
+        };
+        let arch = ccc_asm::arch_by_name(arch_name)?;
         // `-march=`/`-mabi=`/`-m[no-]relax` reach the RISC-V assembler as they reach GNU as.
         let mut as_args = Vec::new();
         if self.tc.target.arch == Arch::Riscv64 {

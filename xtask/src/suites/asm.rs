@@ -1,9 +1,9 @@
-//! The integrated assembler against GNU `as`: every torture `execute` test, every Lua 5.4
-//! source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and -O2,
-//! on x86-64 also ccc's own `-S` at -O2), assembled by both, and the objects compared:
+//! The integrated assembler against GNU `as`, per target: every torture `execute` test, every
+//! Lua 5.4 source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and
+//! -O2, and ccc's own `-S` at -O2), assembled by both, and the objects compared:
 //! section contents and attributes, symbol tables, relocations. Pass = identical; a failure
-//! names the first difference. One suite per target (`asm-x86_64`, `asm-riscv64`), the cross
-//! GCC and cross GNU as as oracles for foreign targets.
+//! names the first difference. One suite per target (`asm-x86_64`, `asm-aarch64`,
+//! `asm-riscv64`), the cross GCC and cross GNU as as oracles for foreign targets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,16 +25,10 @@ pub struct Asm {
 /// (label, compiler is ccc, option).
 type Variant = (&'static str, bool, &'static str);
 
-impl Asm {
-    fn variants(&self) -> &'static [Variant] {
-        if self.arch.native {
-            &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")]
-        } else {
-            &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2")]
-        }
-    }
+const VARIANTS: &[Variant] = &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")];
 
-    /// GNU as for this target.
+impl Asm {
+    /// GNU as for the target.
     fn gnu_as(&self) -> Command {
         if self.arch.native {
             let mut c = Command::new("as");
@@ -73,7 +67,7 @@ impl super::Suite for Asm {
         }
         units.retain(|u| !ctx.fast || in_fast_sample(&ctx.host, &u.name));
         let work = ctx.work_dir(&self.name());
-        let per_file = pool::par_map(&units, ctx.jobs, |u| self.variants().iter().map(|v| one(ctx, self, u, &work, *v)).collect::<Vec<_>>());
+        let per_file = pool::par_map(&units, ctx.jobs, |u| VARIANTS.iter().map(|v| one(ctx, self, u, &work, *v)).collect::<Vec<_>>());
         results.extend(per_file.into_iter().flatten());
         Ok(results)
     }

@@ -1,4 +1,4 @@
-//! `ccc-as [-o out.o] [--64] [--target=riscv64] file.s`: the integrated assembler on its own, for debugging.
+//! `ccc-as [--target=aarch64|riscv64] [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
 
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         match a.as_str() {
             "-o" => out = args.next().unwrap_or_default(),
             "-I" => options.extend([a, args.next().unwrap_or_default()]),
-            _ if a.starts_with("--target=") => target = a["--target=".len()..].to_string(),
+            _ if a.starts_with("--target=") => target = a["--target=".len()..].split('-').next().unwrap_or_default().to_string(),
             _ if a.starts_with('-') && a != "-" => options.push(a),
             _ => input = Some(a),
         }

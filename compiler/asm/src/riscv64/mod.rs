@@ -274,6 +274,7 @@ impl Riscv64 {
     }
 
     fn data(&self, asm: &mut Assembler, args: &[Tok], size: u8, modifier: Option<Modifier>) -> Result<(), String> {
+        asm.map_data();
         for t in split_commas(args) {
             let mut e = asm.parse_expr(t)?;
             if modifier.is_some() {
@@ -360,17 +361,11 @@ impl Arch for Riscv64 {
         Some(match name {
             ".option" => self.option(asm, args),
             ".attribute" => self.attribute(asm, args),
-            ".half" | ".short" | ".2byte" => self.data(asm, args, 2, None),
-            ".word" | ".long" | ".4byte" => self.data(asm, args, 4, None),
-            ".dword" | ".quad" | ".8byte" => self.data(asm, args, 8, None),
+            // (`.word` is `word_size`, `.align` `align_is_pow2`.)
+            ".half" => self.data(asm, args, 2, None),
+            ".dword" => self.data(asm, args, 8, None),
             ".dtprelword" => self.data(asm, args, 4, Some(Modifier::DtpOff)),
             ".dtpreldword" => self.data(asm, args, 8, Some(Modifier::DtpOff)),
-            // `.align n` is a power of two here.
-            ".align" => {
-                let mut errors = Vec::new();
-                let r = asm.directive(".p2align", args, &mut errors);
-                return Some(r.and_then(|_| if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }));
-            }
             _ => return None,
         })
     }
@@ -531,6 +526,14 @@ impl Arch for Riscv64 {
     }
 
     fn all_section_symbols(&self) -> bool {
+        true
+    }
+
+    fn word_size(&self) -> u8 {
+        4
+    }
+
+    fn align_is_pow2(&self) -> bool {
         true
     }
 
