@@ -57,10 +57,13 @@ pub fn run(f: &mut Function) -> bool {
             }
             // `&sym + a == &sym + b` is decided by the offsets (the kernel's
             // `BUILD_BUG_ON(fn != icmp6_send)` once `fn` is inlined).
-            if let InstKind::Icmp { cc: cc @ (IntCC::Eq | IntCC::Ne), lhs, rhs, .. } = inst.kind {
+            // Ordered compares too, within one object (`&s.b > &s.a`, the kernel's
+            // `BUILD_BUG_ON(STABLE_NODE_DUP_HEAD <= &migrate_nodes)`).
+            if let InstKind::Icmp { cc, lhs, rhs, .. } = inst.kind {
                 if let (Some((a, x)), Some((b, y))) = (&symbols[lhs.index()], &symbols[rhs.index()]) {
-                    if a == b {
-                        let value = ((x == y) == (cc == IntCC::Eq)) as i128;
+                    let unsigned_cc = matches!(cc, IntCC::Ult | IntCC::Ule | IntCC::Ugt | IntCC::Uge);
+                    if a == b && !(unsigned_cc && (*x < 0 || *y < 0)) {
+                        let value = compare(cc, Type::I64, i128::from(*x), i128::from(*y)) as i128;
                         inst.kind = InstKind::IConst { ty, value };
                         consts[r.index()] = Some(value);
                         changed = true;

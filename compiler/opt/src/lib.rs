@@ -3,6 +3,7 @@
 //! verifier in debug builds).
 
 pub mod asm_outputs;
+pub mod bits;
 pub mod bools;
 pub mod cfg;
 pub mod const_load;
@@ -111,6 +112,8 @@ fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result
         check(f, "ranges")?;
         let folded = known_conds::run(f) | folded;
         check(f, "known_conds")?;
+        let folded = bits::run(f) | folded;
+        check(f, "bits")?;
         let threaded = thread::run(f);
         check(f, "thread")?;
         let cleaned = cfg::run(f) | threaded;

@@ -157,3 +157,46 @@ fn constant_loops_run_at_compile_time() {
     let (calls, loads, text) = optimise_table_sum([100, 200]);
     assert_eq!((calls, loads), (1, 0), "{text}");
 }
+
+/// `f = (c ? 4 : 0) | 1; if (f & 8) bad();`: no bit of the mask can be set, so the
+/// test folds (the kernel's `BUILD_BUG_ON(VM_STACK_FLAGS & VM_STACK_INCOMPLETE_SETUP)`).
+#[test]
+fn masks_no_arm_can_meet_fold() {
+    let void_sig = Signature { params: vec![], ret: None, variadic: false, named: None };
+    let sig = Signature { params: vec![AbiType::Scalar(Type::I32)], ret: None, variadic: false, named: None };
+    let mut f = Function::new("f", sig);
+    let (entry, four, zero, join, bad, done) = (f.new_block(), f.new_block(), f.new_block(), f.new_block(), f.new_block(), f.new_block());
+    f.layout = vec![entry, four, zero, join, bad, done];
+    let c = f.add_block_param(entry, Type::I32);
+    f.append(entry, InstKind::Branch { cond: c, cond_ty: Type::I32, then_dest: BlockCall::new(four), else_dest: BlockCall::new(zero) });
+    let k4 = f.append(four, InstKind::IConst { ty: Type::I32, value: 4 }).unwrap();
+    f.append(four, InstKind::Jump(BlockCall { block: join, args: vec![k4] }));
+    let k0 = f.append(zero, InstKind::IConst { ty: Type::I32, value: 0 }).unwrap();
+    f.append(zero, InstKind::Jump(BlockCall { block: join, args: vec![k0] }));
+    let arm = f.add_block_param(join, Type::I32);
+    let one = f.append(join, InstKind::IConst { ty: Type::I32, value: 1 }).unwrap();
+    let flags = f.append(join, InstKind::Binary { op: BinOp::Or, ty: Type::I32, lhs: arm, rhs: one }).unwrap();
+    let eight = f.append(join, InstKind::IConst { ty: Type::I32, value: 8 }).unwrap();
+    let masked = f.append(join, InstKind::Binary { op: BinOp::And, ty: Type::I32, lhs: flags, rhs: eight }).unwrap();
+    let zero2 = f.append(join, InstKind::IConst { ty: Type::I32, value: 0 }).unwrap();
+    let ne = f.append(join, InstKind::Icmp { cc: IntCC::Ne, ty: Type::I32, lhs: masked, rhs: zero2 }).unwrap();
+    f.append(join, InstKind::Branch { cond: ne, cond_ty: Type::I8, then_dest: BlockCall::new(bad), else_dest: BlockCall::new(done) });
+    f.append(bad, InstKind::Call { callee: Callee::Direct("bad".into()), sig: void_sig, args: vec![], ret_slot: None, chain: None });
+    f.append(bad, InstKind::Jump(BlockCall::new(done)));
+    f.append(done, InstKind::Return { value: None });
+    ccc_ir::verify::verify_function(&f).expect("input verifies");
+    let mut g = f.clone();
+    ccc_opt::optimize_function(&mut f).expect("optimises");
+    let text = ccc_ir::print::print_function(&f);
+    assert_eq!(count(&f, |k| matches!(k, InstKind::Call { .. })), 0, "{text}");
+    // With 4 in the mask the test stays.
+    for bd in &mut g.blocks {
+        for inst in &mut bd.insts {
+            if let InstKind::IConst { value: v @ 8, .. } = &mut inst.kind {
+                *v = 4;
+            }
+        }
+    }
+    ccc_opt::optimize_function(&mut g).expect("optimises");
+    assert_eq!(count(&g, |k| matches!(k, InstKind::Call { .. })), 1, "{}", ccc_ir::print::print_function(&g));
+}
