@@ -44,10 +44,12 @@ pub fn run(f: &mut Function) -> bool {
 /// The may-be-one mask of every value (all ones for what is not tracked).
 fn may_be_one(f: &Function) -> Vec<u128> {
     let n = f.values.len();
-    // Block parameters start empty and grow with their incoming arguments.
+    // Block parameters start empty and grow with their incoming arguments; the entry
+    // block's are the function's arguments: anything.
+    let entry = f.entry();
     let mut may: Vec<u128> = (0..n)
         .map(|i| match f.values[i].def {
-            ValueDef::Param(..) => 0,
+            ValueDef::Param(b, _) if b != entry => 0,
             _ => u128::MAX,
         })
         .collect();
@@ -93,6 +95,7 @@ fn may_be_one(f: &Function) -> Vec<u128> {
     // Not settled: nothing is known about the parameters.
     for (i, m) in may.iter_mut().enumerate() {
         if matches!(f.values[i].def, ValueDef::Param(..)) {
+            // (the entry's are already all ones)
             *m = u128::MAX;
         }
     }
