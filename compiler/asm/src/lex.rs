@@ -316,13 +316,18 @@ fn lex_string(b: &[u8]) -> Result<(Vec<u8>, usize), String> {
 
 /// Split a token list at top-level commas (outside parentheses).
 pub fn split_commas(toks: &[Tok]) -> Vec<&[Tok]> {
+    split_commas_outside(toks, &["("], &[")"])
+}
+
+/// Split a token list at commas outside any of the `open`/`close` bracket pairs.
+pub fn split_commas_outside<'t>(toks: &'t [Tok], open: &[&str], close: &[&str]) -> Vec<&'t [Tok]> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
     for (i, t) in toks.iter().enumerate() {
         match t {
-            Tok::Op("(") => depth += 1,
-            Tok::Op(")") => depth -= 1,
+            Tok::Op(o) if open.contains(o) => depth += 1,
+            Tok::Op(c) if close.contains(c) => depth -= 1,
             Tok::Op(",") if depth == 0 => {
                 out.push(&toks[start..i]);
                 start = i + 1;

@@ -199,14 +199,7 @@ fn sse2_intrinsics_match_gcc() {
         return;
     }
     let d = scratch("sse2");
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let src = data.join("sse2.c");
-    for opt in ["-O0", "-O1"] {
-        let o = run(&[opt, src.to_str().unwrap(), "-o", "sse2"], &d);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let out = Command::new(d.join("sse2")).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("sse2.expected")).unwrap(), "{opt}");
-    }
+    run_data_program(&d, "sse2", &["-O0", "-O1"]);
 }
 
 #[test]
@@ -216,12 +209,20 @@ fn gnu_constants_match_gcc() {
         return;
     }
     let d = scratch("gnu_constants");
+    run_data_program(&d, "gnu_constants", &["-O2"]);
+}
+
+/// Compiles tests/data/<name>.c at each level in `opts` and checks its output against
+/// tests/data/<name>.expected (GCC's).
+fn run_data_program(d: &Path, name: &str, opts: &[&str]) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let src = data.join("gnu_constants.c");
-    let o = run(&["-O2", src.to_str().unwrap(), "-o", "gnu_constants"], &d);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = Command::new(d.join("gnu_constants")).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("gnu_constants.expected")).unwrap());
+    let src = data.join(format!("{name}.c"));
+    for opt in opts {
+        let o = run(&[opt, src.to_str().unwrap(), "-o", name], d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = Command::new(d.join(name)).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join(format!("{name}.expected"))).unwrap(), "{opt}");
+    }
 }
 
 #[test]
@@ -231,14 +232,7 @@ fn nested_functions_match_gcc() {
         return;
     }
     let d = scratch("nested");
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let src = data.join("nested.c");
-    for opt in ["-O0", "-O2"] {
-        let o = run(&[opt, src.to_str().unwrap(), "-o", "nested"], &d);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let out = Command::new(d.join("nested")).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("nested.expected")).unwrap(), "{opt}");
-    }
+    run_data_program(&d, "nested", &["-O0", "-O2"]);
     // Trampolines (and only they) make the stack executable, as with GCC.
     let asm = |name: &str, code: &str| {
         std::fs::write(d.join(name), code).unwrap();

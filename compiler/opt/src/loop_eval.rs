@@ -116,11 +116,12 @@ fn evaluate(f: &Function, dom: &DomTree, constants: &[Option<Val>], h: Block, im
             vals.computed.insert(*p, a);
         }
         let (last, rest) = bd.insts.split_last()?;
+        // Every instruction counts, terminators too: `for (;;);` is a lone jump.
+        steps += 1 + rest.len();
+        if steps > MAX_STEPS {
+            return None;
+        }
         for inst in rest {
-            steps += 1;
-            if steps > MAX_STEPS {
-                return None;
-            }
             let r = inst.result?;
             let v = step(&inst.kind, &vals, images)?;
             vals.computed.insert(r, v);

@@ -200,3 +200,19 @@ fn masks_no_arm_can_meet_fold() {
     ccc_opt::optimize_function(&mut g).expect("optimises");
     assert_eq!(count(&g, |k| matches!(k, InstKind::Call { .. })), 1, "{}", ccc_ir::print::print_function(&g));
 }
+
+/// `for (;;);` entered with constants is a loop that never exits: evaluation gives up
+/// (it must not spin), and the loop stays.
+#[test]
+fn endless_constant_loops_are_left_alone() {
+    let mut f = Function::new("f", Signature { params: vec![], ret: None, variadic: false, named: None });
+    let (entry, spin) = (f.new_block(), f.new_block());
+    f.layout = vec![entry, spin];
+    let zero = f.append(entry, InstKind::IConst { ty: Type::I32, value: 0 }).unwrap();
+    f.append(entry, InstKind::Jump(BlockCall { block: spin, args: vec![zero] }));
+    let p = f.add_block_param(spin, Type::I32);
+    f.append(spin, InstKind::Jump(BlockCall { block: spin, args: vec![p] }));
+    ccc_opt::optimize_function(&mut f).expect("optimises");
+    let text = ccc_ir::print::print_function(&f);
+    assert!(f.layout.len() >= 2 || count(&f, |k| matches!(k, InstKind::Jump(_))) == 1, "{text}");
+}

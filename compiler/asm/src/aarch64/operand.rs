@@ -140,24 +140,7 @@ fn vreg(name: &str) -> Option<(u8, Option<Arr>, Option<u8>)> {
 
 /// Split operands at top-level commas (outside `()`, `[]`, `{}`).
 pub fn split_operands(toks: &[Tok]) -> Vec<&[Tok]> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            Tok::Op("(" | "[" | "{") => depth += 1,
-            Tok::Op(")" | "]" | "}") => depth -= 1,
-            Tok::Op(",") if depth == 0 => {
-                out.push(&toks[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if start < toks.len() || !out.is_empty() {
-        out.push(&toks[start..]);
-    }
-    out
+    crate::lex::split_commas_outside(toks, &["(", "[", "{"], &[")", "]", "}"])
 }
 
 pub fn parse_operands(asm: &mut Assembler, toks: &[Tok]) -> Result<Vec<Opd>, String> {
