@@ -48,6 +48,8 @@ pub struct Assembler<'a> {
     pub order: Vec<Ev>,
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
+    /// Target code mode (`Arch::initial_mode`, x86 `.code16`...): branches record it.
+    pub mode: u32,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
@@ -94,6 +96,7 @@ impl<'a> Assembler<'a> {
             order: Vec::new(),
             opts: crate::Options::default(),
             include_depth: 0,
+            mode: arch.initial_mode(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {

@@ -23,7 +23,6 @@ pub struct Cfi {
     open: Option<Fde>,
 }
 
-const DATA_ALIGN: i64 = -8;
 
 impl Assembler<'_> {
     fn reg_arg(&self, t: &[Tok]) -> Result<u64, String> {
@@ -41,8 +40,8 @@ impl Assembler<'_> {
         Ok(())
     }
 
-    fn cfi_offset_bytes(reg: u64, off: i64) -> Vec<u8> {
-        let f = off / DATA_ALIGN;
+    fn cfi_offset_bytes(&self, reg: u64, off: i64) -> Vec<u8> {
+        let f = off / self.arch.cfi_data_align();
         if f >= 0 && reg < 64 {
             let mut b = vec![0x80 | reg as u8];
             b.extend(encode(f, false));
@@ -68,7 +67,7 @@ impl Assembler<'_> {
                     return Err("previous CFI entry not closed (missing .cfi_endproc)".into());
                 }
                 let start = self.dot();
-                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: 8, saved: Vec::new() });
+                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: self.arch.cfi_initial_cfa_offset(), saved: Vec::new() });
             }
             ".cfi_endproc" => {
                 let end = self.dot();
@@ -86,7 +85,7 @@ impl Assembler<'_> {
                 let n = if d == ".cfi_adjust_cfa_offset" { f.cfa_offset + n } else { n };
                 f.cfa_offset = n;
                 let mut b = if n >= 0 { vec![0x0e] } else { vec![0x13] };
-                b.extend(if n >= 0 { encode(n, false) } else { encode(n / DATA_ALIGN, true) });
+                b.extend(if n >= 0 { encode(n, false) } else { encode(n / self.arch.cfi_data_align(), true) });
                 self.cfi_push(b)?;
             }
             ".cfi_offset" | ".cfi_rel_offset" => {
@@ -95,7 +94,7 @@ impl Assembler<'_> {
                 if d == ".cfi_rel_offset" {
                     n -= self.cfi.open.as_ref().map_or(0, |f| f.cfa_offset);
                 }
-                self.cfi_push(Self::cfi_offset_bytes(r, n))?;
+                self.cfi_push(self.cfi_offset_bytes(r, n))?;
             }
             ".cfi_def_cfa_register" => {
                 let r = self.reg_arg(arg(0))?;
@@ -163,12 +162,14 @@ impl Assembler<'_> {
         }
         let fdes = std::mem::take(&mut self.cfi.done);
         let eh = self.section_by_name(".eh_frame", Some(SHT_PROGBITS), Some(SHF_ALLOC), 0, None);
-        self.sections[eh as usize].align = 8;
+        // Aligned to the address size, as is the last FDE.
+        let word = if self.arch.elf64() { 8 } else { 4 };
+        self.sections[eh as usize].align = word;
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
         for (k, f) in fdes.iter().enumerate() {
-            // GNU as pads CIEs and FDEs to 4 bytes, the last FDE to 8.
-            let last_align = if k + 1 == fdes.len() { 8 } else { 4 };
+            // GNU as pads CIEs and FDEs to 4 bytes, the last FDE to the address size.
+            let last_align = if k + 1 == fdes.len() { word as usize } else { 4 };
             let cie = match cies.iter().find(|c| c.0 == f.signal) {
                 Some(c) => c.1,
                 None => {
@@ -176,7 +177,7 @@ impl Assembler<'_> {
                     let mut body = vec![0, 0, 0, 0, 1];
                     body.extend_from_slice(if f.signal { b"zRS\0" } else { b"zR\0" });
                     body.extend(encode(1, false));
-                    body.extend(encode(DATA_ALIGN, true));
+                    body.extend(encode(self.arch.cfi_data_align(), true));
                     body.extend(encode(self.arch.cfi_ra_column() as i64, false));
                     body.extend([1, 0x1b]);
                     body.extend(self.arch.cfi_initial());

@@ -48,6 +48,10 @@ fn name_arg(toks: &[Tok]) -> Result<String, String> {
 
 impl Assembler<'_> {
     pub fn directive(&mut self, d: &str, args: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let arch = self.arch;
+        if let Some(r) = arch.directive(self, d, args) {
+            return r;
+        }
         let list = split_commas(args);
         match d {
             ".text" => self.switch_named(".text"),
@@ -331,7 +335,8 @@ impl Assembler<'_> {
             f => f,
         };
         if pow > 0 {
-            self.add_tail(Tail::Align { pow, fill, max });
+            let mode = self.mode;
+            self.add_tail(Tail::Align { pow, fill, max, mode });
         }
     }
 

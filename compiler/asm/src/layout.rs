@@ -111,11 +111,11 @@ impl Assembler<'_> {
                     pad
                 }
             }
-            Tail::Branch { cc, target, long, force_long, .. } => {
+            Tail::Branch { cc, target, long, force_long, mode, .. } => {
                 if long || force_long {
-                    self.arch.branch_size(cc, true)
+                    self.arch.branch_size_in(mode, cc, true)
                 } else if first {
-                    self.arch.branch_size(cc, false)
+                    self.arch.branch_size_in(mode, cc, false)
                 } else {
                     let t = self.eval_final(&target)?;
                     let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
@@ -130,11 +130,11 @@ impl Assembler<'_> {
                             if self.stretch < 0 || same_region {
                                 dest += self.stretch;
                             } else if dest < pos as i64 + 1 {
-                                return Ok(self.arch.branch_size(cc, false));
+                                return Ok(self.arch.branch_size_in(mode, cc, false));
                             }
                         }
                     }
-                    let short = self.arch.branch_size(cc, false);
+                    let short = self.arch.branch_size_in(mode, cc, false);
                     let disp = dest - (pos + short) as i64;
                     if (-128..=127).contains(&disp) {
                         short
@@ -142,7 +142,7 @@ impl Assembler<'_> {
                         if let Tail::Branch { long, .. } = &mut self.sections[si].frags[fi].tail {
                             *long = true;
                         }
-                        self.arch.branch_size(cc, true)
+                        self.arch.branch_size_in(mode, cc, true)
                     }
                 }
             }
@@ -169,21 +169,23 @@ impl Assembler<'_> {
         let pos = f.addr + f.bytes.len() as u64;
         Ok(match &f.tail {
             Tail::None => (Vec::new(), None),
-            Tail::Align { fill, .. } => match fill {
+            Tail::Align { fill, mode, .. } => match fill {
                 Some(b) => (vec![*b; f.tail_size as usize], None),
-                None => (self.arch.nops(f.tail_size as usize), None),
+                None => (self.arch.nops_in(*mode, f.tail_size as usize), None),
             },
-            Tail::Branch { cc, target, modifier, long, force_long } => {
+            Tail::Branch { cc, target, modifier, long, force_long, mode } => {
                 let is_long = *long || *force_long;
                 if *force_long {
-                    let (b, at) = self.arch.branch_bytes(*cc, true, 0);
-                    let fix = Fixup { at, size: 4, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: 4 };
+                    let (b, at) = self.arch.branch_bytes_in(*mode, *cc, true, 0);
+                    // The displacement runs to the end of the instruction (rel32, or rel16 in 16-bit code).
+                    let size = (b.len() - at) as u8;
+                    let fix = Fixup { at, size, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: size as i64 };
                     (b, Some(fix))
                 } else {
                     let t = self.eval_final(target)?;
                     let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
                     let disp = dest - (pos + f.tail_size) as i64;
-                    (self.arch.branch_bytes(*cc, is_long, disp).0, None)
+                    (self.arch.branch_bytes_in(*mode, *cc, is_long, disp).0, None)
                 }
             }
             Tail::Leb { expr, signed } => {
@@ -298,11 +300,13 @@ impl Assembler<'_> {
         }
         let rtype = self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?;
         let adjustable = !external
-            && fx.modifier.is_none()
             && label.map_or(false, |ls| {
                 let s = &self.sections[ls as usize];
-                // (GNU as never replaces a symbol of a COMDAT group section by the section.)
-                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (pcrel || v.off != 0))
+                let merge = s.flags & SHF_MERGE != 0;
+                // (GNU as never replaces a symbol of a COMDAT group section by the section,
+                // but does replace its own location labels, `.eh_frame`'s FDE starts.)
+                let dot = self.syms.sym(a).temp && self.syms.sym(a).name == ".";
+                self.arch.fix_adjustable(fx.modifier, pcrel, s.flags, self.syms.sym(a).temp) && s.flags & SHF_TLS == 0 && (s.group.is_none() || dot) && !(merge && v.off != 0)
             })
             && self.syms.sym(a).typ != STT_TLS;
         let (rsym, base) = match (adjustable, label) {
@@ -312,7 +316,14 @@ impl Assembler<'_> {
                 (RelSym::Symbol(a), 0)
             }
         };
-        relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: base + v.off - adjust });
+        let addend = base + v.off - adjust;
+        if self.arch.rela() {
+            relocs.push(Reloc { offset: field, sym: rsym, rtype, addend });
+        } else {
+            // REL: the addend lives in the field itself.
+            put(data, addend);
+            relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: 0 });
+        }
         Ok(())
     }
 

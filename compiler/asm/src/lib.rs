@@ -31,6 +31,14 @@ pub trait Arch: Sync {
     /// DWARF register number for a register name (without `%`).
     fn dwarf_reg(&self, name: &str) -> Option<u64>;
     fn cfi_ra_column(&self) -> u64;
+    /// The CFA's offset from the stack pointer at a function's entry (`cfi_initial`'s).
+    fn cfi_initial_cfa_offset(&self) -> i64 {
+        8
+    }
+    /// The CIE's data alignment factor (`.cfi_offset` distances are multiples of it).
+    fn cfi_data_align(&self) -> i64 {
+        -8
+    }
     /// The CIE's initial instructions.
     fn cfi_initial(&self) -> Vec<u8>;
     /// `n` bytes of NOPs for code alignment.
@@ -49,6 +57,42 @@ pub trait Arch: Sync {
     fn elf_machine(&self) -> u16;
     fn elf_flags(&self) -> u32 {
         0
+    }
+    /// ELFCLASS64 (true) or ELFCLASS32 objects.
+    fn elf64(&self) -> bool {
+        true
+    }
+    /// RELA relocations (true), or REL with the addend stored in the field (i386).
+    fn rela(&self) -> bool {
+        true
+    }
+    /// Target-defined code mode at the start of a file (x86: 16/32/64-bit code), kept in
+    /// `Assembler::mode` and changed by the target's own directives.
+    fn initial_mode(&self) -> u32 {
+        0
+    }
+    /// A target directive (x86 `.code16`); None when the directive is not the target's.
+    fn directive(&self, _asm: &mut Assembler, _name: &str, _args: &[Tok]) -> Option<Result<(), String>> {
+        None
+    }
+    /// Whether a relocation against a local symbol may name the symbol's section instead
+    /// (GNU as's `tc_fix_adjustable`): by default not with an `@modifier`, nor pc-relative
+    /// into a SHF_MERGE section. `sec_flags` are the symbol's section's; `temp`: the symbol
+    /// is an assembler-local `.L` label.
+    fn fix_adjustable(&self, m: Option<Modifier>, pcrel: bool, sec_flags: u64, _temp: bool) -> bool {
+        m.is_none() && !(sec_flags & section::SHF_MERGE != 0 && pcrel)
+    }
+    /// [`Arch::nops`] in the code mode of the alignment.
+    fn nops_in(&self, _mode: u32, n: usize) -> Vec<u8> {
+        self.nops(n)
+    }
+    /// [`Arch::branch_size`] in the code mode the branch was assembled in.
+    fn branch_size_in(&self, _mode: u32, cc: Option<u8>, long: bool) -> u64 {
+        self.branch_size(cc, long)
+    }
+    /// [`Arch::branch_bytes`] in the code mode the branch was assembled in.
+    fn branch_bytes_in(&self, _mode: u32, cc: Option<u8>, long: bool, disp: i64) -> (Vec<u8>, usize) {
+        self.branch_bytes(cc, long, disp)
     }
 }
 
@@ -99,6 +143,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
 pub fn arch_by_name(name: &str) -> Option<&'static dyn Arch> {
     match name {
         "x86_64" | "x86-64" | "amd64" => Some(&x86_64::X86_64_ARCH),
+        "i386" | "i686" => Some(&x86_64::I386_ARCH),
         _ => None,
     }
 }

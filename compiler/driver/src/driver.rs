@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && self.tc.target.arch == Arch::X86_64 {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::I386) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,7 +481,8 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch = ccc_asm::arch_by_name("x86_64")?;
+        // `-m32`/`-m16` code is an i386 object (GNU as `--32`), whatever `.code16` it holds.
+        let arch = ccc_asm::arch_by_name(if self.tc.target.arch == Arch::I386 { "i386" } else { "x86_64" })?;
         let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
             Ok(o) => o,
             Err(e) => {

@@ -1,4 +1,4 @@
-//! `ccc-as [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
+//! `ccc-as [-o out.o] [--64|--32] file.s`: the integrated assembler on its own, for debugging.
 
 use std::process::ExitCode;
 
@@ -39,7 +39,10 @@ fn main() -> ExitCode {
             }
         }
     };
-    let arch = ccc_asm::arch_by_name("x86_64").expect("x86_64 is built in");
+    let Some(arch) = ccc_asm::arch_by_name(if opts.x86_32 { "i386" } else { "x86_64" }) else {
+        eprintln!("ccc-as: no x86 target");
+        return ExitCode::from(1);
+    };
     match ccc_asm::assemble_with(arch, &src, &input, &opts) {
         Ok(obj) => match ccc_asm::write_atomic(std::path::Path::new(&out), &obj) {
             Ok(()) => ExitCode::SUCCESS,
