@@ -247,14 +247,19 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             shdrs.push(Shdr { name, sh_type, flags: SHF_INFO_LINK | gflag, data, size, link: symtab_idx, info: index[i], align: c.word_size(), entsize });
         }
     }
-    let ssize = symtab.len() as u64;
-    shdrs.push(Shdr { name: ".symtab".into(), sh_type: SHT_SYMTAB, flags: 0, data: symtab, size: ssize, link: symtab_idx + 1, info: first_global, align: c.word_size(), entsize: if c.elf64 { 24 } else { 16 } });
-    let tsize = strtab_data.len() as u64;
-    shdrs.push(Shdr { name: ".strtab".into(), sh_type: SHT_STRTAB, flags: 0, data: strtab_data, size: tsize, link: 0, info: 0, align: 1, entsize: 0 });
+    // GNU as writes no symbol table when it would hold only the null symbol.
+    let with_symtab = syms.len() > 1;
+    if with_symtab {
+        let ssize = symtab.len() as u64;
+        shdrs.push(Shdr { name: ".symtab".into(), sh_type: SHT_SYMTAB, flags: 0, data: symtab, size: ssize, link: symtab_idx + 1, info: first_global, align: c.word_size(), entsize: if c.elf64 { 24 } else { 16 } });
+        let tsize = strtab_data.len() as u64;
+        shdrs.push(Shdr { name: ".strtab".into(), sh_type: SHT_STRTAB, flags: 0, data: strtab_data, size: tsize, link: 0, info: 0, align: 1, entsize: 0 });
+    }
     // BFD names its own tables first, then the sections in header order, groups last (GNU
     // as makes them when the file ends).
     let mut shstr = StrTab::default();
-    for n in [".symtab", ".strtab", ".shstrtab"] {
+    let own: &[&str] = if with_symtab { &[".symtab", ".strtab", ".shstrtab"] } else { &[".shstrtab"] };
+    for n in own {
         shstr.add(n);
     }
     for s in shdrs.iter().filter(|s| s.sh_type != SHT_GROUP) {
@@ -273,9 +278,10 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     // symbol and string tables, the relocation sections, and the section names last.
     let n = shdrs.len();
     let is_rel = |s: &Shdr| s.sh_type == SHT_REL || s.sh_type == SHT_RELA;
-    let mut order: Vec<usize> = (0..n - 3).filter(|&i| !is_rel(&shdrs[i])).collect();
-    order.extend([n - 3, n - 2]);
-    order.extend((0..n - 3).filter(|&i| is_rel(&shdrs[i])));
+    let tables = if with_symtab { 3 } else { 1 };
+    let mut order: Vec<usize> = (0..n - tables).filter(|&i| !is_rel(&shdrs[i])).collect();
+    order.extend(n - tables..n - 1);
+    order.extend((0..n - tables).filter(|&i| is_rel(&shdrs[i])));
     order.push(n - 1);
     let mut offsets = vec![0u64; n];
     for i in order {

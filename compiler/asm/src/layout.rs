@@ -306,7 +306,7 @@ impl Assembler<'_> {
                 // (GNU as never replaces a symbol of a COMDAT group section by the section,
                 // but does replace its own location labels, `.eh_frame`'s FDE starts.)
                 let dot = self.syms.sym(a).temp && self.syms.sym(a).name == ".";
-                self.arch.fix_adjustable(fx.modifier, pcrel, s.flags, self.syms.sym(a).temp) && s.flags & SHF_TLS == 0 && (s.group.is_none() || dot) && !(merge && v.off != 0)
+                self.arch.fix_adjustable(fx.modifier, fx.kind, pcrel, s.flags, self.syms.sym(a).temp) && s.flags & SHF_TLS == 0 && (s.group.is_none() || dot) && !(merge && v.off != 0)
             })
             && self.syms.sym(a).typ != STT_TLS;
         let (rsym, base) = match (adjustable, label) {

@@ -79,7 +79,8 @@ pub trait Arch: Sync {
     /// (GNU as's `tc_fix_adjustable`): by default not with an `@modifier`, nor pc-relative
     /// into a SHF_MERGE section. `sec_flags` are the symbol's section's; `temp`: the symbol
     /// is an assembler-local `.L` label.
-    fn fix_adjustable(&self, m: Option<Modifier>, pcrel: bool, sec_flags: u64, _temp: bool) -> bool {
+    /// `pcrel`: the field is PC-relative (a branch, or a difference with a label here).
+    fn fix_adjustable(&self, m: Option<Modifier>, _kind: FixKind, pcrel: bool, sec_flags: u64, _temp: bool) -> bool {
         m.is_none() && !(sec_flags & section::SHF_MERGE != 0 && pcrel)
     }
     /// [`Arch::nops`] in the code mode of the alignment.

@@ -15,8 +15,8 @@ pub const MIX_LOG: &str = "ccc-mix.log";
 /// kbuild's `LD` under `--ld ccc`.
 pub const LD_WRAPPER: &str = "ld-ccc";
 
-/// Writes the `LD` wrapper: ccc-ld writes x86-64 ELF only, so the 32-bit links of an x86
-/// kernel (`-m elf_i386`: setup.elf, the real-mode trampoline) still go to GNU ld.
+/// Writes the `LD` wrapper: every link, the x86 kernel's 32-bit ones (`-m elf_i386`:
+/// setup.elf, the real-mode trampoline) included, goes to ccc-ld.
 fn install_ld_wrapper(dir: &Path) -> Result<PathBuf, String> {
     let ccc = super::compiler::find_ccc()?;
     let ld = ccc.with_file_name("ccc-ld");
@@ -26,7 +26,7 @@ fn install_ld_wrapper(dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join(LD_WRAPPER);
     let script = format!(
-        "#!/bin/sh\n# ccc-ld for ELF64 links; GNU ld for the kernel's 32-bit ones.\ncase \" $* \" in *\" -m elf_i386 \"*|*\" -melf_i386 \"*) exec ld \"$@\";; esac\nexec {} \"$@\"\n",
+        "#!/bin/sh\n# kbuild's LD: ccc-ld.\nexec {} \"$@\"\n",
         ld.display()
     );
     std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -133,7 +133,8 @@ impl KernelBuild {
         let mut env = Vec::new();
         // ccc assembles its own C output in-process; `.S` files go through the
         // integrated assembler too on x86-64 (the only target it encodes so far;
-        // the asm-kernel-x86_64 suite checks it against GNU as on this tree).
+        // also the 16/32-bit boot code, as i386 objects; the asm-kernel-x86_64 suite
+        // checks it against GNU as on this tree).
         // CCC_KERNEL_AS=gnu hands both to GNU as instead.
         if matches!(self.cc, super::compiler::Compiler::Ccc(_)) {
             if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") {

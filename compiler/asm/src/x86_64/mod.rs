@@ -216,14 +216,15 @@ impl Arch for X86_64 {
         }
     }
 
-    fn fix_adjustable(&self, m: Option<Modifier>, pcrel: bool, sec_flags: u64, temp: bool) -> bool {
+    fn fix_adjustable(&self, m: Option<Modifier>, kind: FixKind, pcrel: bool, sec_flags: u64, temp: bool) -> bool {
         let merge = sec_flags & crate::section::SHF_MERGE != 0;
         if self.i386 {
             // REL objects: pc-relative references into merge sections are rewritten against
-            // the section too, and so is `@GOTOFF`, except into merge sections and to `.L`
-            // labels in code (switch tables' `.long .L5@GOTOFF`), as GNU as does.
-            let code = sec_flags & crate::section::SHF_EXECINSTR != 0;
-            return m.is_none() || (m == Some(Modifier::GotOff) && !merge && !(temp && code));
+            // the section too, and so is `@GOTOFF` in instructions, but not into merge
+            // sections, nor a data directive's of a `.L` label (switch tables' `.long
+            // .L5@GOTOFF`), as GNU as does. (Data directives' fields are unsigned.)
+            let data = kind == FixKind::Data { signed: false };
+            return m.is_none() || (m == Some(Modifier::GotOff) && !merge && !(temp && data));
         }
         m.is_none() && !(merge && pcrel)
     }
