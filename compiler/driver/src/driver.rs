@@ -597,7 +597,7 @@ impl Driver {
             Some("ccc") => true,
             None => self.tc.find_in_b_prefixes("ld").is_none(),
             Some(_) => false,
-        } && self.tc.target.arch != Arch::I386; // ccc-ld writes ELF64 only
+        } && self.tc.target.arch != Arch::I386; // ccc-ld's i386 target links static code only (no GOT/PLT yet)
         let linked = if own {
             self.link_in_process(&args)
         } else {
