@@ -481,8 +481,6 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        // `-m32`/`-m16` code is an i386 object (GNU as `--32`), whatever `.code16` it holds.
-        let arch = ccc_asm::arch_by_name(if self.tc.target.arch == Arch::I386 { "i386" } else { "x86_64" })?;
         let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
             Ok(o) => o,
             Err(e) => {
@@ -490,6 +488,9 @@ impl Driver {
                 return None;
             }
         };
+        // `-m32`/`-m16` code (or `-Wa,--32`) is an i386 object, whatever `.code16` it holds.
+        let i386 = self.tc.target.arch == Arch::I386 || asm_opts.x86_32;
+        let arch = ccc_asm::arch_by_name(if i386 { "i386" } else { "x86_64" })?;
         match ccc_asm::assemble_with(arch, &text, path, &asm_opts) {
             Ok(bytes) => {
                 if let Err(e) = output::write_output(&obj, &bytes) {
