@@ -134,13 +134,15 @@ impl KernelBuild {
         // ccc assembles its own C output in-process; `.S` files go through the
         // integrated assembler too on x86-64 (the only target it encodes so far;
         // also the 16/32-bit boot code, as i386 objects; the asm-kernel-x86_64 suite
-        // checks it against GNU as on this tree).
+        // checks it against GNU as on this tree). KCPPFLAGS, not KAFLAGS: the boot,
+        // decompressor and real-mode Makefiles replace KBUILD_AFLAGS but keep
+        // KBUILD_CPPFLAGS. (kbuild's `as-instr` probes still run GNU as.)
         // CCC_KERNEL_AS=gnu hands both to GNU as instead.
         if matches!(self.cc, super::compiler::Compiler::Ccc(_)) {
             if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             } else if self.arch == Arch::X86_64 {
-                env.push(("KAFLAGS".to_string(), "-fintegrated-as".to_string()));
+                env.push(("KCPPFLAGS".to_string(), "-fintegrated-as".to_string()));
             }
         }
         if let Some(mix) = &self.mix {
