@@ -201,9 +201,25 @@ impl<'a> Assembler<'a> {
                 return Ok(());
             }
         }
-        let fix = Fixup { at: 0, size, expr: e.expr, modifier: e.modifier, kind: FixKind::Data { signed: false }, pc_adjust: 0 };
+        // Absolute symbols count with their value now (GNU as folds them when it parses:
+        // `.quad later_label + (i << 12)` inside a `.rept` that increments `i`).
+        let expr = self.freeze_absolute(&e.expr);
+        let fix = Fixup { at: 0, size, expr, modifier: e.modifier, kind: FixKind::Data { signed: false }, pc_adjust: 0 };
         self.emit(Emit { bytes: vec![0; size as usize], fixups: vec![fix] });
         Ok(())
+    }
+
+    /// `e` with symbols currently set to plain numbers replaced by those numbers.
+    fn freeze_absolute(&self, e: &Expr) -> Expr {
+        match e {
+            Expr::Sym(id) => match &self.syms.sym(*id).def {
+                Def::Equ(Expr::Num(n)) => Expr::Num(*n),
+                _ => e.clone(),
+            },
+            Expr::Un(op, a) => Expr::Un(*op, Box::new(self.freeze_absolute(a))),
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(self.freeze_absolute(a)), Box::new(self.freeze_absolute(b))),
+            _ => e.clone(),
+        }
     }
 
     pub fn add_tail(&mut self, t: Tail) {

@@ -66,3 +66,10 @@ fn sixty_four_bit_registers_are_errors_in_32_bit_code() {
     let e = assemble(arch, "movq %rax, %rbx\n", "t.s").expect_err("64-bit operands in 32-bit code");
     assert!(e[0].starts_with("t.s:1: Error: "), "{e:?}");
 }
+
+#[test]
+fn short_inc_dec_outside_64_bit_code() {
+    let obj = asm32("decl %ecx\nincw %ax\nincb %al\n");
+    let (text, _) = section32(&obj, ".text");
+    assert_eq!(text, [0x49, 0x66, 0x40, 0xfe, 0xc0]);
+}

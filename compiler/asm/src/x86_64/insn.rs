@@ -428,7 +428,9 @@ impl Insn<'_, '_> {
                     e.bytes.push(0x66);
                 }
                 e.bytes.push(0xe8);
-                e.rel(t, FixKind::Branch, if size == 2 { 2 } else { 4 });
+                // PLT32 is for 64-bit code: a call in `.code32`/`.code16` is plain PC-relative.
+                let kind = if self.bits() == 64 { FixKind::Branch } else { FixKind::PcRel };
+                e.rel(t, kind, if size == 2 { 2 } else { 4 });
                 e.done(self);
                 return Ok(true);
             }
@@ -520,6 +522,13 @@ impl Insn<'_, '_> {
                 let size = self.size(suf)?;
                 let o = self.op(0)?.clone();
                 let mut e = self.base(size);
+                // Outside 64-bit code (where 40-4F are REX) a 16/32-bit register has 40+r/48+r.
+                if let Some(r) = gpr(&o).filter(|r| self.bits() != 64 && matches!(r.size(), Some(2 | 4))) {
+                    e.opcode = vec![if m == "dec" { 0x48 } else { 0x40 }];
+                    e.plus = Some(r);
+                    self.emit(e)?;
+                    return Ok(true);
+                }
                 e.opcode = vec![if size == 1 { 0xfe } else { 0xff }];
                 e.reg = (m == "dec") as u8;
                 e.rm = rm(&o);
