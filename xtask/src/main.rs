@@ -12,6 +12,7 @@
 //!                      [--bisect [--timeout S]]   the smallest set of files by ccc that does not boot
 //!                      [--repro]   two clean builds in two directories must give identical images
 //!   cargo xtask boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]
+//!   cargo xtask busybox --arch A [--cc ccc|gcc|PATH] [--src DIR] [--out DIR] [-j N]   the defconfig kernels' initramfs
 //!
 //! `CCC_TEST_CC=gcc` tests another compiler instead of ccc (harness self-check).
 //! `CCC_TEST_HOST=name` reproduces another machine's `--fast` sample.
@@ -78,8 +79,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
 }
 
 const USAGE: &str = "usage: cargo xtask demo [--arch A] | deps | test [--fast] [--jobs N] [SUITE...] | list | baseline --update | bench [--runs N] [--arch A]... [sqlite|programs|kernel]...\n\
-       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST] [--bisect [--timeout S] | --repro]\n\
-       | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]";
+       | kernel --arch A [--src DIR|TARBALL] [--config tiny|defconfig] [--cc ccc|gcc|PATH] [--out DIR] [-j N] [--mix P [--seed S]] [--gcc-files LIST] [--fallback] [--ld bfd|ccc] [--bisect [--timeout S] | --repro]\n\
+       | boot --arch A --kernel IMAGE [--initrd FILE] [--cc ccc|gcc|PATH] [--timeout S]\n\
+       | busybox --arch A [--cc ccc|gcc|PATH] [--src DIR] [--out DIR] [-j N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
             return if demo::run(&mut ctx, &arch) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
         "boot" => return ExitCode::from(kernel::cli::boot_main(rest) as u8),
+        "busybox" => return ExitCode::from(kernel::cli::busybox_main(rest) as u8),
         _ => {}
     }
     let opts = match parse_opts(rest) {

@@ -50,6 +50,17 @@ pub struct Assembler<'a> {
     pub local_commons: Vec<(SymId, u64, u64)>,
     /// Target code mode (`Arch::initial_mode`, x86 `.code16`...): branches record it.
     pub mode: u32,
+    /// The `$d` of the first aligned local common (see `mapping.rs`).
+    pub pending_common_map: Option<(SymId, usize)>,
+    /// The target's own state (RISC-V: `.option` stack, arch string, mapping symbols).
+    pub target: Option<Box<dyn std::any::Any>>,
+    /// The linker may change code sizes (RISC-V relaxation): label differences within code
+    /// are left to it (ADD/SUB relocations) when `keep_code_diffs` is set, which the data and
+    /// instruction fixups do.
+    pub linker_relax: bool,
+    pub keep_code_diffs: bool,
+    /// ELF header flags the target collected (RISC-V: RVC).
+    pub elf_flags_extra: u32,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
@@ -93,10 +104,15 @@ impl<'a> Assembler<'a> {
             laid_out: false,
             stretch: 0,
             local_commons: Vec::new(),
+            pending_common_map: None,
             order: Vec::new(),
             opts: crate::Options::default(),
             include_depth: 0,
             mode: arch.initial_mode(),
+            target: None,
+            linker_relax: false,
+            keep_code_diffs: false,
+            elf_flags_extra: 0,
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {
@@ -125,6 +141,8 @@ impl<'a> Assembler<'a> {
             group,
             link: None,
             frags: vec![crate::section::Frag::new()],
+            map: Default::default(),
+            late_symbol: false,
         });
         let id = (self.sections.len() - 1) as SecId;
         self.order.push(Ev::Sec(id));
@@ -195,7 +213,10 @@ impl<'a> Assembler<'a> {
     /// Emit `size` bytes of an expression (data directives).
     pub fn emit_value(&mut self, e: ExprM, size: u8) -> Result<(), String> {
         if e.modifier.is_none() {
-            if let Some(n) = self.try_const(&e.expr)? {
+            self.keep_code_diffs = true;
+            let n = self.try_const(&e.expr);
+            self.keep_code_diffs = false;
+            if let Some(n) = n? {
                 let b = n.to_le_bytes();
                 self.sec().emit(&b[..size as usize]);
                 return Ok(());
@@ -228,7 +249,7 @@ impl<'a> Assembler<'a> {
 
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
-        let clean = lex::strip_comments(src);
+        let clean = lex::strip_comments(src, self.arch.hash_comments());
         let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
         let mut errors = Vec::new();
         self.run_lines(&lines, 1, &mut errors);
@@ -406,6 +427,9 @@ impl Assembler<'_> {
     }
 }
 
+/// The name of GNU as's temporary labels for `.` (FAKE_LABEL_NAME).
+pub const DOT_LABEL: &str = ".L0 ";
+
 impl Names for Assembler<'_> {
     fn sym(&mut self, name: &str) -> SymId {
         self.intern(name)
@@ -416,15 +440,35 @@ impl Names for Assembler<'_> {
         self.intern(&format!(".L{n}\u{2}{c}"))
     }
     fn dot(&mut self) -> SymId {
-        let id = self.syms.push(".".into(), true);
+        // GNU as's temporary label (FAKE_LABEL_NAME): a real symbol from the start, written
+        // only when a relocation names it (RISC-V keeps local symbols in relocations).
+        let id = self.syms.push(DOT_LABEL.into(), true);
         let sec = self.cur;
         let (frag, off) = self.sec().pos();
         self.syms.sym_mut(id).def = Def::Label { sec, frag, off };
+        self.syms.sym_mut(id).converted = true;
+        self.order.push(Ev::Conv(id));
         id
     }
 }
 
+impl Assembler<'_> {
+    /// Two labels in one fragment: GNU's CFI takes their distance as fixed even under linker
+    /// relaxation (the target starts a fragment after anything the linker may shrink).
+    pub fn same_frag(&self, a: SymId, b: SymId) -> bool {
+        match (&self.syms.sym(a).def, &self.syms.sym(b).def) {
+            (Def::Label { sec: sa, frag: fa, .. }, Def::Label { sec: sb, frag: fb, .. }) => sa == sb && fa == fb,
+            _ => false,
+        }
+    }
+}
+
 impl Env for Assembler<'_> {
+    fn fold_diff(&self, sec: SecId) -> bool {
+        // (GNU's riscv_allow_local_subtract: never within code under relaxation, even inside
+        // one fragment; only the CFI advances look at fragments.)
+        !(self.keep_code_diffs && self.linker_relax && self.sections[sec as usize].is_code())
+    }
     fn sym_val(&self, id: SymId) -> SymVal<'_> {
         match &self.syms.sym(id).def {
             Def::Undef | Def::Common { .. } => SymVal::Extern,

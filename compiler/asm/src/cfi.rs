@@ -1,7 +1,7 @@
 //! `.cfi_*` directives and the `.eh_frame` section GNU as builds from them.
 
 use crate::assembler::{Assembler, Emit};
-use crate::expr::{Names, SymId};
+use crate::expr::{BinOp, Expr, Names, SymId};
 use crate::leb::encode;
 use crate::lex::Tok;
 use crate::section::{FixKind, Fixup, SHF_ALLOC, SHT_PROGBITS};
@@ -23,18 +23,26 @@ pub struct Cfi {
     open: Option<Fde>,
 }
 
-
 impl Assembler<'_> {
     fn reg_arg(&self, t: &[Tok]) -> Result<u64, String> {
         match t {
             [Tok::Num(n)] => Ok(*n as u64),
             [Tok::Reg(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `%{r}'")),
+            [Tok::Ident(r)] => self.arch.dwarf_reg(r).ok_or_else(|| format!("bad register expression `{r}'")),
             _ => Err("bad register expression".into()),
         }
     }
 
     fn cfi_push(&mut self, bytes: Vec<u8>) -> Result<(), String> {
-        let here = self.dot();
+        let last = self.cfi.open.as_ref().ok_or("CFI instruction used without previous .cfi_startproc")?;
+        let last = last.insns.last().map_or(last.start, |i| i.0);
+        // A new label only where the position moved (GNU's last_address check).
+        let (frag, off) = self.sec().pos();
+        let cur = self.cur;
+        let here = match self.syms.sym(last).def {
+            crate::symbols::Def::Label { sec, frag: f, off: o } if sec == cur && f == frag && o == off => last,
+            _ => self.dot(),
+        };
         let f = self.cfi.open.as_mut().ok_or("CFI instruction used without previous .cfi_startproc")?;
         f.insns.push((here, bytes));
         Ok(())
@@ -67,7 +75,8 @@ impl Assembler<'_> {
                     return Err("previous CFI entry not closed (missing .cfi_endproc)".into());
                 }
                 let start = self.dot();
-                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset: self.arch.cfi_initial_cfa_offset(), saved: Vec::new() });
+                let cfa_offset = self.arch.cfi_initial_offset();
+                self.cfi.open = Some(Fde { start, end: None, insns: Vec::new(), signal: false, cfa_offset, saved: Vec::new() });
             }
             ".cfi_endproc" => {
                 let end = self.dot();
@@ -165,6 +174,11 @@ impl Assembler<'_> {
         // Aligned to the address size, as is the last FDE.
         let word = if self.arch.elf64() { 8 } else { 4 };
         self.sections[eh as usize].align = word;
+        // (Made at the end of the file: its section symbol comes late, as GNU's does.)
+        self.sections[eh as usize].late_symbol = true;
+        let caf = self.arch.cfi_code_align();
+        // GNU's first alignment frag in `.eh_frame`, after the first CIE, gets a `$d`.
+        let mut map_at = None;
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
         for (k, f) in fdes.iter().enumerate() {
@@ -174,13 +188,14 @@ impl Assembler<'_> {
                 Some(c) => c.1,
                 None => {
                     let at = out.bytes.len();
-                    let mut body = vec![0, 0, 0, 0, 1];
+                    let mut body = vec![0, 0, 0, 0, self.arch.cfi_version()];
                     body.extend_from_slice(if f.signal { b"zRS\0" } else { b"zR\0" });
-                    body.extend(encode(1, false));
+                    body.extend(encode(caf as i64, false));
                     body.extend(encode(self.arch.cfi_data_align(), true));
                     body.extend(encode(self.arch.cfi_ra_column() as i64, false));
                     body.extend([1, 0x1b]);
                     body.extend(self.arch.cfi_initial());
+                    map_at.get_or_insert(at + 4 + body.len());
                     push_padded(&mut out.bytes, body, 4);
                     cies.push((f.signal, at));
                     at
@@ -193,38 +208,78 @@ impl Assembler<'_> {
             body.extend(((at + 4 - cie) as u32).to_le_bytes());
             let pc_field = at + 4 + body.len();
             body.extend([0; 4]);
-            body.extend(((end - start) as u32).to_le_bytes());
+            // Under linker relaxation distances in code are the linker's: the range is always
+            // an ADD/SUB pair, an advance across fragments a SET/SUB pair on its delta field
+            // (GNU's BFD_RELOC_RISCV_CFA), sized by the distance now.
+            let end_sym = f.end.ok_or("FDE without end")?;
+            let relaxed = self.linker_relax && self.sections[self.label_sec(f.start)? as usize].is_code();
+            if relaxed {
+                let range = Expr::Bin(BinOp::Sub, Box::new(Expr::Sym(end_sym)), Box::new(Expr::Sym(f.start)));
+                let (add, sub) = self.arch.diff_relocs(4).ok_or("no ADD/SUB relocations")?;
+                out.fixups.push(Fixup { at: at + 4 + body.len(), size: 0, expr: range, modifier: None, kind: FixKind::SetSub(add, sub), pc_adjust: 0 });
+                body.extend([0; 4]);
+            } else {
+                body.extend(((end - start) as u32).to_le_bytes());
+            }
             body.push(0);
             let mut last = start;
+            let mut last_sym = f.start;
             for (l, b) in &f.insns {
                 let a = self.label_addr(*l)?;
-                advance(&mut body, (a - last) as u64);
+                let d = (a - last) as u64 / caf;
+                let op_at = at + 4 + body.len();
+                let n = advance(&mut body, d);
+                if relaxed && d != 0 && !self.same_frag(*l, last_sym) {
+                    let bits = [6, 8, 16, 32][n - 1];
+                    if let Some((set, sub)) = self.arch.cfa_relocs(bits) {
+                        let field = if n == 1 { op_at } else { op_at + 1 };
+                        let diff = Expr::Bin(BinOp::Sub, Box::new(Expr::Sym(*l)), Box::new(Expr::Sym(last_sym)));
+                        out.fixups.push(Fixup { at: field, size: 0, expr: diff, modifier: None, kind: FixKind::SetSub(set, sub), pc_adjust: 0 });
+                    }
+                }
                 last = a;
+                last_sym = *l;
                 body.extend_from_slice(b);
             }
-            out.fixups.push(Fixup { at: pc_field, size: 4, expr: crate::expr::Expr::Sym(f.start), modifier: None, kind: FixKind::PcRel, pc_adjust: 0 });
+            out.fixups.push(Fixup { at: pc_field, size: 4, expr: Expr::Sym(f.start), modifier: None, kind: FixKind::PcRel, pc_adjust: 0 });
             push_padded(&mut out.bytes, body, last_align);
         }
         let save = self.cur;
         self.cur = eh;
+        if let Some(at) = map_at {
+            if self.arch.mapping_symbols() {
+                let id = self.syms.push("$d".into(), false);
+                let (frag, _) = self.sec().pos();
+                let base = self.sec().cur().bytes.len();
+                self.syms.sym_mut(id).def = crate::symbols::Def::Label { sec: eh, frag, off: (base + at) as u32 };
+                self.order.push(crate::assembler::Ev::Sym(id));
+            }
+        }
         self.emit(out);
         self.cur = save;
         Ok(())
     }
 }
 
-fn advance(b: &mut Vec<u8>, d: u64) {
+/// DW_CFA_advance_loc/1/2/4 by `d`; which one (1 to 4), 0 for none.
+fn advance(b: &mut Vec<u8>, d: u64) -> usize {
     if d == 0 {
-    } else if d < 64 {
+        return 0;
+    }
+    if d < 64 {
         b.push(0x40 | d as u8);
+        1
     } else if d < 256 {
         b.extend([0x02, d as u8]);
+        2
     } else if d < 65536 {
         b.push(0x03);
         b.extend((d as u16).to_le_bytes());
+        3
     } else {
         b.push(0x04);
         b.extend((d as u32).to_le_bytes());
+        4
     }
 }
 

@@ -91,6 +91,8 @@ impl Assembler<'_> {
                     _ => return Err("expected `.type sym, @type'".into()),
                 };
                 let id = self.intern(&name_arg(s)?);
+                // Setting a type makes an internal label a real symbol (GNU's local_symbol_convert).
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let t = toks_text(t);
                 let t = t.trim_start_matches(['@', '%', '#']);
                 let ty = match t {
@@ -111,6 +113,7 @@ impl Assembler<'_> {
             ".size" => {
                 let [s, e] = list[..] else { return Err("expected `.size sym, expr'".into()) };
                 let id = self.intern(&name_arg(s)?);
+                self.convert_temps(&Expr::Sym(id), crate::expr::SymId::MAX, true);
                 let e = self.parse_expr(e)?;
                 self.syms.sym_mut(id).size = Some(e.expr);
             }
@@ -122,7 +125,8 @@ impl Assembler<'_> {
             }
             ".align" | ".balign" | ".p2align" | ".balignw" | ".balignl" | ".p2alignw" | ".p2alignl" => self.align(d, &list)?,
             ".byte" => self.data(&list, 1)?,
-            ".short" | ".value" | ".word" | ".2byte" | ".hword" => self.data(&list, 2)?,
+            ".word" => self.data(&list, self.arch.word_size())?,
+            ".short" | ".value" | ".2byte" | ".hword" => self.data(&list, 2)?,
             ".long" | ".int" | ".4byte" => self.data(&list, 4)?,
             ".quad" | ".8byte" => self.data(&list, 8)?,
             ".octa" => self.octa(&list)?,
@@ -139,7 +143,9 @@ impl Assembler<'_> {
                     Some(t) => self.const_expr(t)? as u8,
                     None => 0,
                 };
+                self.map_frag_begin(crate::mapping::FragKind::Other);
                 self.add_tail(Tail::Org { expr: e.expr, fill });
+                self.map_frag_end();
             }
             ".ident" => {
                 let s = match args {
@@ -148,6 +154,7 @@ impl Assembler<'_> {
                 };
                 let c = self.section_by_name(".comment", Some(SHT_PROGBITS), Some(SHF_MERGE | SHF_STRINGS), 1, None);
                 let sec = &mut self.sections[c as usize];
+                sec.late_symbol = true;
                 if !self.ident_started {
                     sec.emit(&[0]);
                     self.ident_started = true;
@@ -285,6 +292,7 @@ impl Assembler<'_> {
                 return Err(format!("symbol `{name}' is already defined"));
             }
             self.local_commons.push((id, size, align));
+            self.map_local_common(align.trailing_zeros());
             self.syms.sym_mut(id).def = Def::Common { size, align };
         } else {
             let s = self.syms.sym_mut(id);
@@ -302,7 +310,7 @@ impl Assembler<'_> {
             Some(t) if !t.is_empty() => self.const_expr(t)?,
             _ => 0,
         };
-        let pow = if d.starts_with(".p2align") {
+        let pow = if d.starts_with(".p2align") || (d == ".align" && self.arch.align_is_pow2()) {
             n as u32
         } else {
             if n != 0 && n & (n - 1) != 0 {
@@ -327,6 +335,14 @@ impl Assembler<'_> {
 
     pub fn do_align(&mut self, pow: u32, fill: Option<u8>, max: u32) {
         let nop = self.arch.nop_fill_byte();
+        if fill.is_none() && self.sec().is_code() {
+            let arch = self.arch;
+            let s = self.sec();
+            s.align = s.align.max(1 << pow);
+            if arch.align_code(self, pow) {
+                return;
+            }
+        }
         let s = self.sec();
         s.align = s.align.max(1 << pow);
         let fill = match fill {
@@ -336,11 +352,14 @@ impl Assembler<'_> {
         };
         if pow > 0 {
             let mode = self.mode;
+            self.map_frag_begin(crate::mapping::FragKind::Align);
             self.add_tail(Tail::Align { pow, fill, max, mode });
+            self.map_frag_end();
         }
     }
 
-    fn data(&mut self, list: &[&[Tok]], size: u8) -> Result<(), String> {
+    pub fn data(&mut self, list: &[&[Tok]], size: u8) -> Result<(), String> {
+        self.map_data();
         for t in list {
             let e = self.parse_expr(t)?;
             self.emit_value(e, size)?;
@@ -349,6 +368,7 @@ impl Assembler<'_> {
     }
 
     fn octa(&mut self, list: &[&[Tok]]) -> Result<(), String> {
+        self.map_data();
         for t in list {
             if let [Tok::Big(v)] = t {
                 self.sec().emit(&v.to_le_bytes());
@@ -368,14 +388,21 @@ impl Assembler<'_> {
             Some(t) => self.const_expr(t)? as u8,
             None => 0,
         };
+        self.map_data();
         match self.try_const(&e.expr)? {
             Some(n) => {
                 let n = usize::try_from(n).ok().filter(|n| *n <= MAX_SPACE).ok_or("bad .space size")?;
-                self.sec().emit(&vec![fill; n]);
+                if n > 0 {
+                    self.map_frag_begin(crate::mapping::FragKind::Fill);
+                    self.sec().emit(&vec![fill; n]);
+                    self.map_frag_end();
+                }
             }
             None => {
                 let expr = self.snapshot_equates(&e.expr);
-                self.add_tail(Tail::Space { expr, fill })
+                self.map_frag_begin(crate::mapping::FragKind::Other);
+                self.add_tail(Tail::Space { expr, fill });
+                self.map_frag_end();
             }
         }
         Ok(())
@@ -406,6 +433,11 @@ impl Assembler<'_> {
         if rep.max(0) as u128 * size.max(0) as u128 > MAX_SPACE as u128 {
             return Err(".fill size too large".into());
         }
+        self.map_data();
+        let var = rep > 0 && size > 0;
+        if var {
+            self.map_frag_begin(crate::mapping::FragKind::Fill);
+        }
         let b = val.to_le_bytes();
         for _ in 0..rep.max(0) {
             let mut chunk = vec![0u8; size.max(0) as usize];
@@ -413,10 +445,14 @@ impl Assembler<'_> {
             chunk[..k].copy_from_slice(&b[..k]);
             self.sec().emit(&chunk);
         }
+        if var {
+            self.map_frag_end();
+        }
         Ok(())
     }
 
     fn strings(&mut self, list: &[&[Tok]], nul: bool) -> Result<(), String> {
+        self.map_data();
         for t in list {
             // Adjacent strings ("a" "b") concatenate.
             for tok in t.iter() {
@@ -432,6 +468,7 @@ impl Assembler<'_> {
     }
 
     fn floats(&mut self, list: &[&[Tok]], size: u8) -> Result<(), String> {
+        self.map_data();
         for t in list {
             let (neg, t) = match t {
                 [Tok::Op("-"), rest @ ..] => (true, rest),
@@ -456,6 +493,7 @@ impl Assembler<'_> {
     }
 
     fn leb(&mut self, list: &[&[Tok]], signed: bool) -> Result<(), String> {
+        self.map_data();
         for t in list {
             let e = self.parse_expr(t)?;
             match self.try_const(&e.expr)? {
@@ -463,7 +501,11 @@ impl Assembler<'_> {
                     let b = crate::leb::encode(n, signed);
                     self.sec().emit(&b);
                 }
-                None => self.add_tail(Tail::Leb { expr: e.expr, signed }),
+                None => {
+                    self.map_frag_begin(crate::mapping::FragKind::Other);
+                    self.add_tail(Tail::Leb { expr: e.expr, signed });
+                    self.map_frag_end();
+                }
             }
         }
         Ok(())
@@ -528,7 +570,8 @@ impl Assembler<'_> {
         let save = (self.cur, self.prev);
         let bss = self.section_by_name(".bss", None, None, 0, None);
         self.cur = bss;
-        for (id, size, align) in std::mem::take(&mut self.local_commons) {
+        for (k, (id, size, align)) in std::mem::take(&mut self.local_commons).into_iter().enumerate() {
+            self.place_local_common_map(k);
             self.do_align(align.trailing_zeros(), None, u32::MAX);
             self.syms.sym_mut(id).def = Def::Undef;
             self.define_here(id)?;
@@ -600,7 +643,7 @@ impl Assembler<'_> {
         }
         let path = self.find_file(&name)?;
         let text = std::fs::read(&path).map_err(|e| format!("can't open {name} for reading: {e}"))?;
-        let clean = crate::lex::strip_comments(&String::from_utf8_lossy(&text));
+        let clean = crate::lex::strip_comments(&String::from_utf8_lossy(&text), self.arch.hash_comments());
         let lines: Vec<String> = clean.lines().map(str::to_string).collect();
         let (file, line) = (std::mem::replace(&mut self.file, path.display().to_string()), self.line);
         // The included file's diagnostics carry its own name and line.

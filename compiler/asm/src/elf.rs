@@ -129,22 +129,26 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     // relocation uses it); assembler-internal labels kept for relocations come after them, in
     // the order of the relocations (GNU as converts them to real symbols only then).
     let mut sec_sym = vec![0u32; asm.sections.len()];
-    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let all = asm.arch.all_section_symbols();
+    let sec_used: Vec<bool> = (0..asm.sections.len()).map(|i| all || out.iter().any(|o| o.relocs.iter().any(|r| r.sym == RelSym::Section(i as u32)))).collect();
+    let push_sec = |syms: &mut Vec<Sym>, sec_sym: &mut Vec<u32>, i: usize| {
+        sec_sym[i] = syms.len() as u32;
+        syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+    };
     let mut sym_index = vec![0u32; asm.syms.list.len()];
     let mut globals = Vec::new();
     for ev in asm.order.clone() {
         let id = match ev {
             Ev::Sec(i) => {
                 let i = i as usize;
-                if sec_used[i] {
-                    sec_sym[i] = syms.len() as u32;
-                    syms.push(Sym { name: String::new(), info: 3, other: 0, shndx: index[i] as u16, value: 0, size: 0 });
+                if sec_used[i] && !asm.sections[i].late_symbol {
+                    push_sec(&mut syms, &mut sec_sym, i);
                 }
                 continue;
             }
             Ev::Conv(id) if !asm.syms.sym(id).in_reloc || !asm.syms.is_defined(id) => continue,
             Ev::Conv(id) => id,
-            Ev::Sym(id) if asm.syms.sym(id).temp => continue,
+            Ev::Sym(id) if asm.syms.sym(id).temp || asm.syms.sym(id).omit => continue,
             Ev::Sym(id) => id,
         };
         let s = asm.syms.sym(id);
@@ -158,6 +162,9 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
             es.info = (b << 4) | (es.info & 0xf);
             globals.push((id, es));
         }
+    }
+    for i in late_syms(asm, &sec_used, true) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     for o in &out {
         for r in &o.relocs {
@@ -175,6 +182,11 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                 }
             }
         }
+    }
+    // Sections whose symbol GNU as makes at the end, after the local labels that
+    // relocations name (`.eh_frame`'s, made when it is built, came before those labels).
+    for i in late_syms(asm, &sec_used, false) {
+        push_sec(&mut syms, &mut sec_sym, i);
     }
     let first_global = syms.len() as u32;
     for (id, es) in globals {
@@ -218,7 +230,11 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
         let size = data.len() as u64;
         shdrs.push(Shdr { name: ".group".into(), sh_type: SHT_GROUP, flags: 0, data, size, link: symtab_idx, info: sig, align: 4, entsize: 4 });
     }
-    for (i, o) in out.into_iter().enumerate() {
+    for (i, mut o) in out.into_iter().enumerate() {
+        // (After the symbol table: internal labels are numbered in the unsorted order.)
+        if asm.arch.sort_relocs() {
+            o.relocs.sort_by_key(|r| r.offset);
+        }
         let s = &asm.sections[i];
         let link = s.link.as_ref().and_then(|l| asm.sections.iter().position(|x| &x.name == l)).map_or(0, |p| index[p]);
         shdrs.push(Shdr { name: s.name.clone(), sh_type: s.sh_type, flags: s.flags, data: o.data, size: o.size, link, info: 0, align: s.align, entsize: s.entsize });
@@ -229,6 +245,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                 let si = match r.sym {
                     RelSym::Section(x) => sec_sym[x as usize],
                     RelSym::Symbol(x) => sym_index[x as usize],
+                    RelSym::None => 0,
                 };
                 if c.elf64 {
                     data.extend(r.offset.to_le_bytes());
@@ -324,7 +341,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
     c.word(&mut h, 0); // entry
     c.word(&mut h, 0); // program headers
     c.word(&mut h, shoff);
-    h.extend(asm.arch.elf_flags().to_le_bytes());
+    h.extend((asm.arch.elf_flags() | asm.elf_flags_extra).to_le_bytes());
     h.extend((ehsize as u16).to_le_bytes());
     h.extend([0u8; 4]); // phentsize, phnum
     h.extend(shentsize.to_le_bytes());
@@ -393,6 +410,10 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
                         if typ == STT_NOTYPE {
                             typ = t.typ;
                         }
+                        // A symbol in a TLS section is a TLS symbol (`.set .LANCHOR1, .` in .tbss).
+                        if typ == STT_NOTYPE && asm.sections[sec as usize].flags & crate::section::SHF_TLS != 0 {
+                            typ = crate::symbols::STT_TLS;
+                        }
                         if s.size.is_none() {
                             alias_size = t.size.as_ref().and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());
                         }
@@ -411,4 +432,9 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
         _ => alias_size.map_or(size, |n| n as u64),
     };
     Ok(Some(Sym { name: s.name.clone(), info: typ, other: s.vis, shndx, value, size }))
+}
+
+/// Sections with `late_symbol` that get a symbol: `.eh_frame` alone or all the others.
+fn late_syms(asm: &Assembler, used: &[bool], eh: bool) -> Vec<usize> {
+    (0..asm.sections.len()).filter(|&i| used[i] && asm.sections[i].late_symbol && (asm.sections[i].name == ".eh_frame") == eh).collect()
 }

@@ -236,6 +236,10 @@ pub enum SymVal<'a> {
 
 pub trait Env {
     fn sym_val(&self, id: SymId) -> SymVal<'_>;
+    /// Whether a difference of two labels of section `sec` may be folded to a number.
+    fn fold_diff(&self, _sec: u32) -> bool {
+        true
+    }
 }
 
 /// `add - sub + off`.
@@ -344,7 +348,7 @@ fn simplify(mut v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
             return Ok(Val::num(v.off));
         }
         if let (Some((sa, aa)), Some((sb, ab))) = (label(env, a), label(env, b)) {
-            if sa == sb {
+            if sa == sb && env.fold_diff(sa) {
                 match (aa, ab) {
                     (Some(x), Some(y)) => {
                         v = Val::num(v.off.wrapping_add(x - y));
@@ -362,8 +366,10 @@ fn need_const(v: Val, env: &dyn Env) -> Result<i64, EvalErr> {
     match v.constant() {
         Some(n) => Ok(n),
         None => {
-            // A label not yet placed may still become a constant difference.
-            if v.add.map_or(false, |a| matches!(label(env, a), Some((_, None)))) {
+            // A label not yet placed (or not yet defined: a forward reference) may still
+            // become a constant difference.
+            let pending = |s: Option<SymId>| s.is_some_and(|a| matches!(label(env, a), Some((_, None))) || matches!(env.sym_val(a), SymVal::Extern));
+            if pending(v.add) || (v.add.is_some() && pending(v.sub)) {
                 Err(EvalErr::NotYet)
             } else {
                 Err(EvalErr::Bad("expression is not a constant".into()))

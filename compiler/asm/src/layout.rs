@@ -11,6 +11,8 @@ use crate::symbols::{Bind, Def, STT_GNU_IFUNC, STT_TLS};
 pub enum RelSym {
     Section(SecId),
     Symbol(SymId),
+    /// Symbol index 0 (`R_RISCV_RELAX`, `R_RISCV_ALIGN`).
+    None,
 }
 
 #[derive(Clone, Debug)]
@@ -29,6 +31,13 @@ pub struct OutSection {
 }
 
 impl Assembler<'_> {
+    pub fn label_sec(&self, id: SymId) -> Result<SecId, String> {
+        match expr::Env::sym_val(self, id) {
+            expr::SymVal::Label { sec, .. } => Ok(sec),
+            _ => Err(format!("symbol `{}' is not a label", self.syms.sym(id).name)),
+        }
+    }
+
     pub fn label_addr(&self, id: SymId) -> Result<i64, String> {
         match &self.syms.sym(id).def {
             Def::Label { sec, frag, off } => Ok((self.sections[*sec as usize].frags[*frag as usize].addr + *off as u64) as i64),
@@ -159,20 +168,44 @@ impl Assembler<'_> {
                 Ok(v) => v.constant().unwrap_or(0).clamp(0, 1 << 30) as u64,
                 Err(_) => 0,
             },
+            Tail::Mach { data, target } => {
+                let dist = self.mach_dist(si as SecId, &target).map(|d| d - pos as i64);
+                self.arch.mach_size(data, dist)
+            }
         })
     }
 
+    /// Address of a target-relaxed branch's target when it is a label of section `sec` that
+    /// cannot be preempted (the target then relaxes by distance).
+    fn mach_dist(&self, sec: SecId, target: &Expr) -> Option<i64> {
+        let v = expr::eval(target, self).ok()?;
+        let (Some(a), None) = (v.add, v.sub) else { return None };
+        let s = self.syms.sym(a);
+        if s.bind == Bind::Weak {
+            return None;
+        }
+        match expr::Env::sym_val(self, a) {
+            expr::SymVal::Label { sec: ls, .. } if ls == sec => Some(self.label_addr(a).ok()? + v.off),
+            _ => None,
+        }
+    }
+
     /// Bytes of a tail, plus a fixup (at an offset within the tail) for long branches.
-    fn tail_bytes(&self, sec: SecId, fi: usize) -> Result<(Vec<u8>, Option<Fixup>), String> {
+    fn tail_bytes(&self, sec: SecId, fi: usize) -> Result<(Vec<u8>, Vec<Fixup>), String> {
         let s = &self.sections[sec as usize];
         let f = &s.frags[fi];
         let pos = f.addr + f.bytes.len() as u64;
         Ok(match &f.tail {
-            Tail::None => (Vec::new(), None),
+            Tail::None => (Vec::new(), Vec::new()),
             Tail::Align { fill, mode, .. } => match fill {
-                Some(b) => (vec![*b; f.tail_size as usize], None),
-                None => (self.arch.nops_in(*mode, f.tail_size as usize), None),
+                Some(b) => (vec![*b; f.tail_size as usize], Vec::new()),
+                None => (self.arch.nops_in(*mode, f.tail_size as usize), Vec::new()),
             },
+            Tail::Mach { data, target } => {
+                let (b, fixes) = self.arch.mach_bytes(*data, f.tail_size);
+                let fixes = fixes.into_iter().map(|(at, kind, size)| Fixup { at, size, expr: target.clone(), modifier: None, kind: FixKind::Mach(kind), pc_adjust: 0 }).collect();
+                (b, fixes)
+            }
             Tail::Branch { cc, target, modifier, long, force_long, mode } => {
                 let is_long = *long || *force_long;
                 if *force_long {
@@ -180,12 +213,12 @@ impl Assembler<'_> {
                     // The displacement runs to the end of the instruction (rel32, or rel16 in 16-bit code).
                     let size = (b.len() - at) as u8;
                     let fix = Fixup { at, size, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: size as i64 };
-                    (b, Some(fix))
+                    (b, vec![fix])
                 } else {
                     let t = self.eval_final(target)?;
                     let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
                     let disp = dest - (pos + f.tail_size) as i64;
-                    (self.arch.branch_bytes_in(*mode, *cc, is_long, disp).0, None)
+                    (self.arch.branch_bytes_in(*mode, *cc, is_long, disp).0, Vec::new())
                 }
             }
             Tail::Leb { expr, signed } => {
@@ -199,9 +232,9 @@ impl Assembler<'_> {
                     }
                     b.push(if *signed && n < 0 { 0x7f } else { 0 });
                 }
-                (b, None)
+                (b, Vec::new())
             }
-            Tail::Org { fill, .. } | Tail::Space { fill, .. } => (vec![*fill; f.tail_size as usize], None),
+            Tail::Org { fill, .. } | Tail::Space { fill, .. } => (vec![*fill; f.tail_size as usize], Vec::new()),
         })
     }
 
@@ -219,9 +252,9 @@ impl Assembler<'_> {
             let fixups = self.sections[sec as usize].frags[fi].fixups.clone();
             let tail_at = data.len();
             match self.tail_bytes(sec, fi) {
-                Ok((b, fix)) => {
+                Ok((b, fixes)) => {
                     data.extend_from_slice(&b);
-                    if let Some(mut fx) = fix {
+                    for mut fx in fixes {
                         fx.at += tail_at - start;
                         tails.push((fi, start, fx));
                     }
@@ -256,9 +289,46 @@ impl Assembler<'_> {
     fn apply_fixup(&mut self, sec: SecId, fi: usize, start: usize, fx: &Fixup, data: &mut [u8], relocs: &mut Vec<Reloc>) -> Result<(), String> {
         let frag_addr = self.sections[sec as usize].frags[fi].addr;
         let field = frag_addr + fx.at as u64;
-        let mut v = self.eval_final(&fx.expr)?;
-        let mut pcrel = !matches!(fx.kind, FixKind::Data { .. });
+        self.keep_code_diffs = true;
+        let v = self.eval_final(&fx.expr);
+        self.keep_code_diffs = false;
+        let mut v = v?;
+        if let FixKind::Mach(kind) = fx.kind {
+            return self.apply_mach_fixup(kind, field, start + fx.at, fx.size, v, data, relocs);
+        }
+        // (Built as `a - b` by the CFI code; never folded, even within a fragment.)
+        if let (FixKind::SetSub(set, sub), Expr::Bin(expr::BinOp::Sub, x, y)) = (fx.kind, &fx.expr) {
+            let (Expr::Sym(a), Expr::Sym(b)) = (&**x, &**y) else { return Err("bad relocation pair".into()) };
+            let (a, b) = (*a, *b);
+            self.syms.sym_mut(a).in_reloc = true;
+            self.syms.sym_mut(b).in_reloc = true;
+            relocs.push(Reloc { offset: field, sym: RelSym::Symbol(a), rtype: set, addend: 0 });
+            relocs.push(Reloc { offset: field, sym: RelSym::Symbol(b), rtype: sub, addend: 0 });
+            return Ok(());
+        }
+        let insn = match fx.kind {
+            FixKind::Insn(t) => Some((t, self.arch.insn_fix(t))),
+            _ => None,
+        };
+        let mut pcrel = match insn {
+            Some((_, i)) => i.pcrel,
+            None => !matches!(fx.kind, FixKind::Data { .. }),
+        };
         let mut adjust = if pcrel { fx.pc_adjust } else { 0 };
+        if let (Some(a), Some(b), Some((tadd, tsub))) = (v.add, v.sub, self.arch.diff_relocs(fx.size)) {
+            // A difference the linker's relaxation may change (or across sections): ADD/SUB.
+            let in_code = |id: SymId| match expr::Env::sym_val(self, id) {
+                expr::SymVal::Label { sec: s, .. } => self.linker_relax && self.sections[s as usize].is_code() || s != sec,
+                _ => true,
+            };
+            if in_code(a) || in_code(b) {
+                self.syms.sym_mut(a).in_reloc = true;
+                self.syms.sym_mut(b).in_reloc = true;
+                relocs.push(Reloc { offset: field, sym: RelSym::Symbol(a), rtype: tadd, addend: v.off });
+                relocs.push(Reloc { offset: field, sym: RelSym::Symbol(b), rtype: tsub, addend: 0 });
+                return Ok(());
+            }
+        }
         if let Some(b) = v.sub {
             // `x - label` with the label in this section is PC-relative to the field.
             match self.syms.sym(b).def {
@@ -271,15 +341,19 @@ impl Assembler<'_> {
                 _ => return Err(format!("can't resolve `{}' - `{}'", self.sym_name(v.add), self.syms.sym(b).name)),
             }
         }
-        let put = |data: &mut [u8], n: i64| {
-            let b = n.to_le_bytes();
+        let arch = self.arch;
+        let put = |data: &mut [u8], n: i64| -> Result<(), String> {
             let at = start + fx.at;
+            if let Some((t, _)) = insn {
+                return arch.patch_insn(t, &mut data[at..at + fx.size as usize], n);
+            }
+            let b = n.to_le_bytes();
             data[at..at + fx.size as usize].copy_from_slice(&b[..fx.size as usize]);
+            Ok(())
         };
         let Some(a) = v.add else {
             let n = if pcrel { v.off - field as i64 - adjust } else { v.off };
-            put(data, n);
-            return Ok(());
+            return put(data, n);
         };
         let sym = self.syms.sym(a);
         let external = self.syms.is_external(a);
@@ -289,25 +363,30 @@ impl Assembler<'_> {
         };
         let weak_or_undef = sym.bind == Bind::Weak || label.is_none();
         // PC-relative references to a local label of this section need no relocation.
-        if pcrel && fx.modifier.is_none() && label == Some(sec) && !external {
+        let resolvable = insn.map_or(pcrel && fx.modifier.is_none(), |(_, i)| i.resolvable);
+        if resolvable && label == Some(sec) && !external {
             let n = self.label_addr(a)? + v.off - field as i64 - adjust;
-            put(data, n);
-            return Ok(());
+            return put(data, n);
         }
         let is_tls_mod = matches!(fx.modifier, Some(m) if crate::arch_is_tls_modifier(m));
         if is_tls_mod && label.is_none() {
             self.syms.sym_mut(a).tls_ref = true;
         }
-        let rtype = self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?;
+        let rtype = match insn {
+            Some((t, _)) => t,
+            None => self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?,
+        };
         let adjustable = !external
+            && !self.arch.keep_local_symbols()
             && label.map_or(false, |ls| {
                 let s = &self.sections[ls as usize];
                 let merge = s.flags & SHF_MERGE != 0;
                 // (GNU as never replaces a symbol of a COMDAT group section by the section,
                 // but does replace its own location labels, `.eh_frame`'s FDE starts.)
-                let dot = self.syms.sym(a).temp && self.syms.sym(a).name == ".";
+                let dot = self.syms.sym(a).temp && self.syms.sym(a).name == crate::assembler::DOT_LABEL;
                 self.arch.fix_adjustable(fx.modifier, fx.kind, pcrel, s.flags, self.syms.sym(a).temp) && s.flags & SHF_TLS == 0 && (s.group.is_none() || dot) && !(merge && v.off != 0)
             })
+            && insn.map_or(true, |(_, i)| i.adjustable)
             && self.syms.sym(a).typ != STT_TLS;
         let (rsym, base) = match (adjustable, label) {
             (true, Some(ls)) => (RelSym::Section(ls), self.label_addr(a)?),
@@ -321,8 +400,40 @@ impl Assembler<'_> {
             relocs.push(Reloc { offset: field, sym: rsym, rtype, addend });
         } else {
             // REL: the addend lives in the field itself.
-            put(data, addend);
+            put(data, addend)?;
             relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: 0 });
+        }
+        Ok(())
+    }
+
+    /// A target-specific fixup: the target patches the field and names the relocations.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_mach_fixup(&mut self, kind: u16, field: u64, at: usize, size: u8, v: Val, data: &mut [u8], relocs: &mut Vec<Reloc>) -> Result<(), String> {
+        if let Some(b) = v.sub {
+            return Err(format!("can't resolve `{}' - `{}'", self.sym_name(v.add), self.syms.sym(b).name));
+        }
+        let bytes = &mut data[at..at + size as usize];
+        let value = match v.add {
+            None => v.off,
+            Some(a) => match expr::Env::sym_val(self, a) {
+                expr::SymVal::Label { .. } => self.label_addr(a)? + v.off,
+                _ => v.off,
+            },
+        };
+        let out = self.arch.mach_fixup(kind, bytes, v.add.is_some(), v.off, value, field as i64)?;
+        for (rtype, named, addend) in out {
+            let sym = match (named, v.add) {
+                (true, Some(a)) => {
+                    let s = self.syms.sym_mut(a);
+                    s.in_reloc = true;
+                    if self.arch.mach_tls(kind) && matches!(s.def, Def::Undef) {
+                        s.tls_ref = true;
+                    }
+                    RelSym::Symbol(a)
+                }
+                _ => RelSym::None,
+            };
+            relocs.push(Reloc { offset: field, sym, rtype, addend });
         }
         Ok(())
     }

@@ -28,7 +28,9 @@ pub struct Stmt {
 }
 
 /// Remove `/* */` and `#` comments (keeping newlines so line numbers stay right).
-pub fn strip_comments(src: &str) -> String {
+/// With `hash_comments` false (AArch64, where `#` starts an immediate) comments are `//`
+/// to the end of the line and `#` only as the first non-blank character of a line.
+pub fn strip_comments(src: &str, hash_comments: bool) -> String {
     let b = src.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -80,7 +82,12 @@ pub fn strip_comments(src: &str) -> String {
                 out.push(b' ');
                 i += 2;
             }
-            b'#' => {
+            b'/' if !hash_comments && b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'#' if hash_comments || out.iter().rev().take_while(|c| **c != b'\n').all(|c| c.is_ascii_whitespace()) => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
@@ -160,7 +167,8 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
         if (c == b'%' && i + 1 < b.len() && (b[i + 1].is_ascii_alphabetic())) || blank_reg {
             let st = i + 1;
             i += 1;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
+            // (`_` for RISC-V's `%pcrel_hi` and friends.)
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                 i += 1;
             }
             toks.push(Tok::Reg(s[st..i].to_ascii_lowercase()));
@@ -200,7 +208,7 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             i += 2;
             continue;
         }
-        const ONE: [&str; 23] = ["+", "-", "*", "/", "%", "(", ")", ",", ":", "$", "@", "~", "!", "&", "|", "^", "<", ">", "=", "[", "]", "{", "}"];
+        const ONE: [&str; 24] = ["+", "-", "*", "/", "%", "(", ")", ",", ":", "$", "@", "~", "!", "&", "|", "^", "<", ">", "=", "[", "]", "{", "}", "#"];
         if let Some(op) = ONE.iter().find(|o| o.as_bytes()[0] == c) {
             toks.push(Tok::Op(op));
             i += 1;

@@ -36,6 +36,14 @@ pub enum FixKind {
     Branch,
     /// `sym@GOTPCREL(%rip)` in an instruction that the linker may relax.
     GotPcRelX { rex: bool },
+    /// An instruction field whose ELF relocation type the target chose (AArch64); see
+    /// `Arch::insn_fix`/`Arch::patch_insn`.
+    Insn(u32),
+    /// A target-specific field ([`crate::Arch::mach_fixup`] patches it and picks relocations).
+    Mach(u16),
+    /// A label difference always left to the linker as a relocation pair (SET/SUB or
+    /// ADD/SUB; the field keeps what was written): RISC-V's CFA advances and FDE ranges.
+    SetSub(u32, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +75,9 @@ pub enum Tail {
     Org { expr: Expr, fill: u8 },
     /// `.skip expr, fill` with a size known only after layout.
     Space { expr: Expr, fill: u8 },
+    /// A branch the target relaxes by its own rules ([`crate::Arch::mach_size`]); `data` is
+    /// the target's description of the instruction.
+    Mach { data: u64, target: Expr },
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +111,11 @@ pub struct Section {
     /// `SHF_LINK_ORDER` section name.
     pub link: Option<String>,
     pub frags: Vec<Frag>,
+    /// Mapping-symbol state (targets with `$x`/`$d`).
+    pub map: crate::mapping::SecMap,
+    /// Its section symbol comes late, not with the section (GNU as creates it only when
+    /// writing: `.comment` from `.ident`, `.eh_frame`, target sections made at the end).
+    pub late_symbol: bool,
 }
 
 impl Section {

@@ -44,6 +44,8 @@ pub struct Symbol {
     pub converted: bool,
     /// Referenced by a TLS relocation (an undefined one becomes STT_TLS).
     pub tls_ref: bool,
+    /// Left out of the symbol table (a mapping symbol GNU as removes).
+    pub omit: bool,
 }
 
 #[derive(Default)]
@@ -81,6 +83,7 @@ impl Symbols {
             in_reloc: false,
             tls_ref: false,
             converted: false,
+            omit: false,
         });
         id
     }

@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::I386) {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::I386 | Arch::Aarch64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,16 +481,29 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let asm_opts = match ccc_asm::Options::parse(&self.opts.assembler_args) {
+        // `-march=`/`-mabi=`/`-m[no-]relax` reach the RISC-V assembler as they reach GNU as.
+        let mut as_args = Vec::new();
+        if self.tc.target.arch == Arch::Riscv64 {
+            as_args.extend(self.tc.as_machine_args());
+            as_args.extend(self.opts.machine_as_flags.iter().cloned());
+        }
+        as_args.extend(self.opts.assembler_args.iter().cloned());
+        let asm_opts = match ccc_asm::Options::parse(&as_args) {
             Ok(o) => o,
             Err(e) => {
                 fatal_error(format!("assembler: {e}"));
                 return None;
             }
         };
-        // `-m32`/`-m16` code (or `-Wa,--32`) is an i386 object, whatever `.code16` it holds.
-        let i386 = self.tc.target.arch == Arch::I386 || asm_opts.x86_32;
-        let arch = ccc_asm::arch_by_name(if i386 { "i386" } else { "x86_64" })?;
+        let arch_name = match self.tc.target.arch {
+            Arch::Aarch64 => "aarch64",
+            Arch::Riscv64 => "riscv64",
+            // `-m32`/`-m16` code (or `-Wa,--32`) is an i386 object, whatever `.code16` it holds.
+            Arch::I386 => "i386",
+            _ if asm_opts.x86_32 => "i386",
+            _ => "x86_64",
+        };
+        let arch = ccc_asm::arch_by_name(arch_name)?;
         match ccc_asm::assemble_with(arch, &text, path, &asm_opts) {
             Ok(bytes) => {
                 if let Err(e) = output::write_output(&obj, &bytes) {

@@ -210,6 +210,21 @@ fn sse2_intrinsics_match_gcc() {
 }
 
 #[test]
+fn gnu_constants_match_gcc() {
+    let have = |p: &str| Path::new(p).exists();
+    if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {
+        return;
+    }
+    let d = scratch("gnu_constants");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let src = data.join("gnu_constants.c");
+    let o = run(&["-O2", src.to_str().unwrap(), "-o", "gnu_constants"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = Command::new(d.join("gnu_constants")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), std::fs::read_to_string(data.join("gnu_constants.expected")).unwrap());
+}
+
+#[test]
 fn nested_functions_match_gcc() {
     let have = |p: &str| Path::new(p).exists();
     if !(have("/usr/bin/as") && have("/usr/bin/ld") && have("/usr/lib/x86_64-linux-gnu/crti.o")) {

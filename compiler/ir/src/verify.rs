@@ -63,6 +63,21 @@ pub fn verify_function(f: &Function) -> Result<(), String> {
             return Err(format!("{}: {b} is empty", f.name));
         }
     }
+    // Every operand is defined in a block that is laid out (a value of a removed block
+    // has no register or slot in the code generators).
+    for &b in &f.layout {
+        for inst in &f.blocks[b.index()].insts {
+            let mut dangling = None;
+            inst.kind.for_each_operand(|v| {
+                if !defined[v.index()] {
+                    dangling = Some(v);
+                }
+            });
+            if let Some(v) = dangling {
+                return Err(format!("{}: {b} uses {v}, which no laid-out block defines", f.name));
+            }
+        }
+    }
     Ok(())
 }
 

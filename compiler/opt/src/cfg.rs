@@ -62,27 +62,63 @@ fn fold_constant_branches(f: &mut Function) -> bool {
     changed
 }
 
+/// Drops the blocks control cannot reach. Besides the entry, an address-taken block may
+/// be entered through its address (a nested function's non-local goto, a label in a
+/// static table) when that address exists outside dead code: when no instruction takes
+/// it (only a static initialiser does) or one in a live block does. Such a block keeps
+/// its body. One whose address is only taken in dead code (a `_THIS_IP_` in a branch
+/// that folded away) stays laid out, since its address must stay valid, but can never
+/// run: it becomes a lone `unreachable`, as it may use values of blocks that are gone.
 fn remove_unreachable(f: &mut Function, taken: &[bool]) -> bool {
     let n = f.blocks.len();
-    let mut reach = vec![false; n];
-    // An address-taken block may be entered through its address.
-    let mut stack: Vec<Block> = f.layout.iter().copied().filter(|b| taken[b.index()]).collect();
-    stack.push(f.entry());
-    while let Some(b) = stack.pop() {
-        if std::mem::replace(&mut reach[b.index()], true) {
-            continue;
-        }
+    // (block holding the BlockAddr, block it names)
+    let mut addr_refs: Vec<(Block, Block)> = Vec::new();
+    for &b in &f.layout {
         for inst in &f.blocks[b.index()].insts {
-            stack.extend(inst.kind.successors());
+            if let InstKind::BlockAddr { block } = inst.kind {
+                addr_refs.push((b, block));
+            }
+        }
+    }
+    let mut reach = vec![false; n];
+    let mut stack = vec![f.entry()];
+    for &b in &f.layout {
+        if taken[b.index()] && !addr_refs.iter().any(|&(_, t)| t == b) {
+            stack.push(b);
+        }
+    }
+    loop {
+        while let Some(b) = stack.pop() {
+            if std::mem::replace(&mut reach[b.index()], true) {
+                continue;
+            }
+            for inst in &f.blocks[b.index()].insts {
+                stack.extend(inst.kind.successors());
+            }
+        }
+        stack.extend(addr_refs.iter().filter(|&&(from, to)| reach[from.index()] && !reach[to.index()]).map(|&(_, to)| to));
+        if stack.is_empty() {
+            break;
+        }
+    }
+    let mut changed = false;
+    for &b in &f.layout {
+        let bd = &mut f.blocks[b.index()];
+        let already_dead = bd.params.is_empty() && bd.insts.len() == 1 && matches!(bd.insts[0].kind, InstKind::Unreachable);
+        if !reach[b.index()] && taken[b.index()] && !already_dead {
+            bd.params.clear();
+            bd.insts.clear();
+            bd.insts.push(ccc_ir::Inst { kind: InstKind::Unreachable, result: None });
+            changed = true;
         }
     }
     let before = f.layout.len();
-    f.layout.retain(|b| reach[b.index()]);
+    f.layout.retain(|b| reach[b.index()] || taken[b.index()]);
     if f.layout.len() == before {
-        return false;
+        return changed;
     }
     for (i, bd) in f.blocks.iter_mut().enumerate() {
-        if !reach[i] {
+        if !reach[i] && !taken[i] {
             bd.insts.clear();
             bd.params.clear();
         }

@@ -14,6 +14,11 @@ impl<'m> Images<'m> {
     pub fn new(globals: &'m [Global]) -> Self {
         Images(globals.iter().filter_map(|g| Some((g.name.as_str(), constant_image(g)?))).collect())
     }
+
+    /// The constant a load of `ty` from `name + offset` reads, when the bytes are known.
+    pub(crate) fn read(&self, name: &str, offset: i64, ty: Type) -> Option<InstKind> {
+        read_constant(self.0.get(name)?, offset, ty)
+    }
 }
 
 /// Fold the loads of `f` that read constant bytes; returns whether any did.

@@ -50,6 +50,23 @@ pub fn run(f: &mut Function) -> bool {
                     }
                     _ => bitcast_of[r.index()] = Some(arg),
                 }
+                // A symbol's address seen as an integer is still that address.
+                if ty.bits() == f.values[arg.index()].ty.bits() {
+                    symbols[r.index()] = symbols[arg.index()].clone();
+                }
+            }
+            // `&sym + a == &sym + b` is decided by the offsets (the kernel's
+            // `BUILD_BUG_ON(fn != icmp6_send)` once `fn` is inlined).
+            if let InstKind::Icmp { cc: cc @ (IntCC::Eq | IntCC::Ne), lhs, rhs, .. } = inst.kind {
+                if let (Some((a, x)), Some((b, y))) = (&symbols[lhs.index()], &symbols[rhs.index()]) {
+                    if a == b {
+                        let value = ((x == y) == (cc == IntCC::Eq)) as i128;
+                        inst.kind = InstKind::IConst { ty, value };
+                        consts[r.index()] = Some(value);
+                        changed = true;
+                        continue;
+                    }
+                }
             }
             if let InstKind::IsConstant { arg } = inst.kind {
                 if consts[arg.index()].is_some() || floats[arg.index()].is_some() {

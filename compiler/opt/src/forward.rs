@@ -62,6 +62,7 @@ pub fn run(f: &mut Function) -> bool {
             f.blocks[b.index()].insts.retain(|i| !matches!(i.result, Some(r) if alias[r.index()].is_some()));
         }
         apply_aliases(f, &alias);
+        f.renumber_defs();
     }
     changed
 }

@@ -14,6 +14,7 @@ pub mod forward;
 pub mod inline;
 pub mod ipa_const;
 pub mod known_conds;
+pub mod loop_eval;
 pub mod mem2reg;
 pub mod prune;
 pub mod ranges;
@@ -115,6 +116,8 @@ fn simplify_to_fixpoint(f: &mut Function, images: &const_load::Images) -> Result
         let cleaned = cfg::run(f) | threaded;
         check(f, "cfg")?;
         let loaded = const_load::run(f, images) | forward::run(f);
+        let loaded = loop_eval::run(f, images) | loaded;
+        check(f, "loop_eval")?;
         if !folded && !cleaned && !loaded {
             break;
         }

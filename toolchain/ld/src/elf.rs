@@ -306,6 +306,8 @@ pub struct Ehdr {
     pub shoff: u64,
     pub shnum: u64,
     pub shstrndx: u32,
+    /// e_flags (RISC-V: RVC and float ABI bits).
+    pub flags: u32,
 }
 
 pub fn is_elf(data: &[u8]) -> bool {
@@ -338,7 +340,9 @@ pub fn parse_ehdr(b: &Bytes) -> Result<Ehdr> {
             shstrndx = s0.link;
         }
     }
-    Ok(Ehdr { class, kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx })
+    // e_flags follows e_shoff.
+    let flags = b.u32(if class.elf64 { 0x30 } else { 0x24 })?;
+    Ok(Ehdr { class, kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx, flags })
 }
 
 fn shdr_at(b: &Bytes, off: u64, c: Class) -> Result<Shdr> {

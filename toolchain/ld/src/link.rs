@@ -51,7 +51,7 @@ pub fn link(mut opts: Options) -> Result<()> {
         errors.truncate(50);
         bail!("{}", errors.join("\nld: "));
     }
-    img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    img.exec_stack = exec_stack(&l);
     l.apply_version_scripts(&mut img)?;
     l.read_dynamic_lists()?;
     l.scan(&mut img)?;
@@ -97,7 +97,7 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
         errors.truncate(50);
         bail!("{}", errors.join("\nld: "));
     }
-    img.exec_stack = l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(true)));
+    img.exec_stack = exec_stack(&l);
     l.apply_versions(&mut img, &script.versions)?;
     l.read_dynamic_lists()?;
     l.scan(&mut img)?;
@@ -353,4 +353,11 @@ impl Linker {
             k => k,
         }
     }
+}
+
+/// Whether the stack is executable: `-z [no]execstack`, else when an input's
+/// `.note.GNU-stack` asks for it, or (x86-64 only, as GNU ld) an input has no note.
+fn exec_stack(l: &Linker) -> bool {
+    let missing = l.target.missing_stack_note_is_exec();
+    l.opts.z_execstack.unwrap_or_else(|| l.objs.iter().any(|o| o.gnu_stack.unwrap_or(missing)))
 }

@@ -64,6 +64,8 @@ pub struct Object {
     pub groups: Vec<(String, Vec<u32>)>,
     /// `.note.GNU-stack` seen, and whether it asks for an executable stack.
     pub gnu_stack: Option<bool>,
+    /// The ELF header's e_flags.
+    pub e_flags: u32,
 }
 
 pub const NO_OUT: usize = usize::MAX;
@@ -221,7 +223,7 @@ impl Object {
                 && !s.name.starts_with(".note.gnu.property")
                 && !s.name.starts_with(".gnu.warning");
         }
-        Ok(Object { name, data, sections, syms, first_global, global_ids: vec![], groups, gnu_stack })
+        Ok(Object { name, data, sections, syms, first_global, global_ids: vec![], groups, gnu_stack, e_flags: eh.flags })
     }
 
     /// Bytes of a live PROGBITS-like section.

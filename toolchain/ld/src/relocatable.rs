@@ -239,7 +239,7 @@ impl Linker {
         h.put64(0);
         h.put64(0);
         h.put64(shoff);
-        h.put32(0);
+        h.put32(self.output_flags()?);
         h.put16(64);
         h.put16(0);
         h.put16(0);

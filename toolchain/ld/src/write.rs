@@ -7,6 +7,18 @@ use crate::image::{DynKind, GotKind, Image, Place, StrTab, Synth};
 use crate::resolve::Linker;
 
 impl Linker {
+    /// e_flags merged from the object files, as the target defines it. Like GNU ld, objects
+    /// without code do not take part: their flags may be unset and cannot conflict.
+    pub fn output_flags(&self) -> Result<u32> {
+        let inputs: Vec<(&str, u32)> = self
+            .objs
+            .iter()
+            .filter(|o| o.sections.iter().any(|s| s.flags & SHF_EXECINSTR != 0 && s.size > 0))
+            .map(|o| (o.name.as_str(), o.e_flags))
+            .collect();
+        self.target.merge_flags(&inputs)
+    }
+
     /// Section header numbering: every non-empty output section, in address order.
     pub fn assign_shdr_index(&self, img: &mut Image) {
         let mut idx = vec![0; img.secs.len()];
@@ -263,7 +275,7 @@ impl Linker {
         c.put_word(&mut h, img.entry);
         c.put_word(&mut h, c.ehdr_size());
         c.put_word(&mut h, shoff);
-        h.put32(0);
+        h.put32(self.output_flags()?);
         h.put16(c.ehdr_size() as u16);
         h.put16(c.phdr_size() as u16);
         h.put16(img.phdrs.len() as u16);

@@ -40,7 +40,7 @@ impl Bisect {
     /// The build directory of all trials: `<arch>-<flavour>-bisect` beside the usual ones.
     pub fn new(mut build: KernelBuild, timeout: Duration) -> Bisect {
         if build.mix.is_none() {
-            build.mix = Some(Mix { fraction: 1.0, seed: 0, gcc_files: None, ccc_list: None });
+            build.mix = Some(Mix { fraction: 1.0, seed: 0, gcc_files: None, ccc_list: None, fallback: false });
         }
         build.out = build.out.with_file_name(format!("{}-{}-bisect", build.arch.name(), build.flavour.name()));
         Bisect { build, timeout }
@@ -133,6 +133,6 @@ mod tests {
         let b = KernelBuild::new(Arch::Riscv64, PathBuf::from("/src"), Flavour::Tiny, Compiler::Ccc(PathBuf::from("/ccc")));
         let bis = Bisect::new(b, Duration::from_secs(5));
         assert!(bis.build.out.ends_with("riscv64-tiny-bisect"), "{}", bis.build.out.display());
-        assert_eq!(bis.build.mix, Some(Mix { fraction: 1.0, seed: 0, gcc_files: None, ccc_list: None }));
+        assert_eq!(bis.build.mix, Some(Mix { fraction: 1.0, seed: 0, gcc_files: None, ccc_list: None, fallback: false }));
     }
 }

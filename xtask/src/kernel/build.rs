@@ -15,9 +15,11 @@ pub const MIX_LOG: &str = "ccc-mix.log";
 /// kbuild's `LD` under `--ld ccc`.
 pub const LD_WRAPPER: &str = "ld-ccc";
 
-/// Writes the `LD` wrapper: every link, the x86 kernel's 32-bit ones (`-m elf_i386`:
-/// setup.elf, the real-mode trampoline) included, goes to ccc-ld.
-fn install_ld_wrapper(dir: &Path) -> Result<PathBuf, String> {
+/// Writes the `LD` wrapper: every link goes to ccc-ld (the x86 kernel's 32-bit ones,
+/// `-m elf_i386`: setup.elf, the real-mode trampoline, included) except RISC-V's
+/// `-m elf32lriscv` compat vDSO (`CONFIG_COMPAT`), which goes to the target's GNU ld:
+/// ccc-ld has no RV32 target.
+fn install_ld_wrapper(dir: &Path, arch: Arch) -> Result<PathBuf, String> {
     let ccc = super::compiler::find_ccc()?;
     let ld = ccc.with_file_name("ccc-ld");
     if !ld.is_file() {
@@ -26,7 +28,10 @@ fn install_ld_wrapper(dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join(LD_WRAPPER);
     let script = format!(
-        "#!/bin/sh\n# kbuild's LD: ccc-ld.\nexec {} \"$@\"\n",
+        "#!/bin/sh\n# kbuild's LD: ccc-ld; GNU ld for RV32 links, which ccc-ld cannot do.\n\
+         case \" $* \" in *\" -m elf32lriscv \"*|*\" -melf32lriscv \"*) exec {}ld \"$@\";; esac\n\
+         exec {} \"$@\"\n",
+        arch.cross_prefix(),
         ld.display()
     );
     std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -125,7 +130,18 @@ impl KernelBuild {
     pub fn run(&self) -> Result<BuiltKernel, String> {
         let start = Instant::now();
         let tree = source::prepare(&self.src, &self.cache)?;
-        wipe_if_compiler_changed(&self.out, &self.cc)?;
+        // A triage build keeps its objects across compiler changes: the files ccc failed
+        // on are retried (mix::invalidate_changed), the rest stay as they are.
+        if self.mix.as_ref().is_some_and(|m| m.fallback) {
+            std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+            // This run lists its own failures; the last run's stay beside them.
+            let failures = self.out.join(super::mix::FAILURES_LOG);
+            if failures.is_file() {
+                let _ = std::fs::rename(&failures, failures.with_extension("prev.log"));
+            }
+        } else {
+            wipe_if_compiler_changed(&self.out, &self.cc)?;
+        }
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
         let out = self.out.canonicalize().map_err(|e| format!("{}: {e}", self.out.display()))?;
         let this = KernelBuild { out: out.clone(), ..self.clone() };
@@ -143,6 +159,12 @@ impl KernelBuild {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             } else if self.arch == Arch::X86_64 {
                 env.push(("KCPPFLAGS".to_string(), "-fintegrated-as".to_string()));
+            } else if matches!(self.arch, Arch::Aarch64 | Arch::Riscv64) {
+                // The AArch64 and RISC-V encoders are checked on compiler output only
+                // (asm-aarch64, asm-riscv64), not yet on the kernels' inline asm (AArch64 system
+                // registers and cache maintenance; RISC-V S-mode instructions, `.insn`,
+                // Zbb/Zicbom alternatives): their C files keep GNU as.
+                env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             }
         }
         if let Some(mix) = &self.mix {
@@ -153,7 +175,7 @@ impl KernelBuild {
             cc = super::mix::install_wrapper(&out.join("cc-bin"))?.display().to_string();
         }
         if self.ccc_ld {
-            install_ld_wrapper(&out.join("cc-bin"))?;
+            install_ld_wrapper(&out.join("cc-bin"), self.arch)?;
         }
         let log = out.join("build.log");
         let _ = std::fs::remove_file(&log);
@@ -192,6 +214,10 @@ impl KernelBuild {
         if self.mix.is_some() {
             let (by_ccc, all) = super::mix::summary(&out.join(MIX_LOG));
             println!("mix: ccc compiled {by_ccc} of {all} files ({:.1}%)", 100.0 * by_ccc as f64 / all.max(1) as f64);
+            let failures = out.join(super::mix::FAILURES_LOG);
+            if failures.is_file() {
+                println!("mix: ccc failed on some files, GCC compiled them: {}", failures.display());
+            }
         }
         Ok(BuiltKernel { image, out, seconds: start.elapsed().as_secs_f64() })
     }
@@ -201,7 +227,7 @@ impl KernelBuild {
 /// compiler binary does: objects of an older ccc would be linked with new
 /// ones. A build directory remembers its compiler's fingerprint and starts
 /// afresh when it differs.
-fn wipe_if_compiler_changed(out: &Path, cc: &Compiler) -> Result<(), String> {
+pub(super) fn wipe_if_compiler_changed(out: &Path, cc: &Compiler) -> Result<(), String> {
     let fingerprint = match cc {
         Compiler::Ccc(p) | Compiler::Path(p) => {
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;

@@ -3,10 +3,12 @@
 //!
 //! kernel --arch A --src DIR|TARBALL [--config tiny|defconfig] [--cc gcc|ccc|PATH] [--out DIR] [-j N]
 //!        [--mix P [--seed S]] [--gcc-files LIST]   (ccc for a fraction P of the files, GCC for the rest)
+//!        [--fallback]   (triage: files ccc fails on go to GCC, listed in <out>/ccc-failures.log)
 //!        [--ld bfd|ccc]   (the linker kbuild's LD runs; ccc: ccc-ld, for every ELF64 link)
 //!        [--bisect [--timeout SECONDS]]   (a mix that does not boot: the smallest set of files by ccc that still fails)
 //!        [--repro]   (two clean builds in two directories; the images must be identical)
 //! boot   --arch A --kernel IMAGE [--initrd FILE] [--cc gcc|ccc|PATH] [--timeout SECONDS]
+//! busybox --arch A [--cc gcc|ccc|PATH] [--src DIR] [--out DIR] [-j N]   (the defconfig kernels' initramfs)
 
 use super::arch::Arch;
 use super::build::KernelBuild;
@@ -24,6 +26,8 @@ fn options(args: &[String], allowed: &[&str], flags: &[&str]) -> Result<BTreeMap
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            // make's spelling: -j4
+            _ if arg.len() > 2 && arg.starts_with("-j") && allowed.contains(&"-j") => ("-j".to_string(), Some(arg[2..].to_string())),
             _ => (arg.clone(), None),
         };
         if flags.contains(&name.as_str()) {
@@ -59,7 +63,7 @@ pub enum Mode {
 }
 
 const KERNEL_OPTIONS: &[&str] = &["--arch", "--src", "--config", "--cc", "--out", "-j", "--jobs", "--mix", "--seed", "--gcc-files", "--ld", "--timeout"];
-const KERNEL_FLAGS: &[&str] = &["--bisect", "--repro"];
+const KERNEL_FLAGS: &[&str] = &["--bisect", "--repro", "--fallback"];
 
 /// Parses `kernel` arguments: what to do, and with which build.
 pub fn parse_kernel_mode(args: &[String]) -> Result<(Mode, KernelBuild), String> {
@@ -94,7 +98,7 @@ pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
     let flavour = Flavour::parse(o.get("--config").map(String::as_str).unwrap_or("tiny"))?;
     let cc = Compiler::parse(o.get("--cc").map(String::as_str).unwrap_or("gcc"))?;
     let mut build = KernelBuild::new(arch, src, flavour, cc);
-    if o.contains_key("--mix") || o.contains_key("--gcc-files") {
+    if o.contains_key("--mix") || o.contains_key("--gcc-files") || o.contains_key("--fallback") {
         let fraction = match o.get("--mix") {
             Some(p) => p.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| format!("bad --mix `{p}` (a fraction 0..1)"))?,
             None => 1.0,
@@ -102,9 +106,10 @@ pub fn parse_kernel(args: &[String]) -> Result<KernelBuild, String> {
         let seed = o.get("--seed").map(|s| s.parse::<u64>().map_err(|_| format!("bad --seed `{s}`"))).transpose()?.unwrap_or(0);
         let gcc_files = o.get("--gcc-files").map(|f| std::fs::canonicalize(f).map_err(|e| format!("--gcc-files {f}: {e}"))).transpose()?;
         if !matches!(build.cc, super::compiler::Compiler::Ccc(_)) {
-            return Err("--mix and --gcc-files mix ccc with GCC: use them with --cc ccc".into());
+            return Err("--mix, --gcc-files and --fallback mix ccc with GCC: use them with --cc ccc".into());
         }
-        build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files, ccc_list: None });
+        let fallback = o.contains_key("--fallback");
+        build = build.with_mix(super::mix::Mix { fraction, seed, gcc_files, ccc_list: None, fallback });
     }
     match o.get("--ld").map(String::as_str) {
         None | Some("bfd") => {}
@@ -203,12 +208,55 @@ pub fn boot_main(args: &[String]) -> i32 {
     }
 }
 
+/// `cargo xtask busybox ...`: builds busybox and its initramfs; prints the initramfs path.
+pub fn busybox_main(args: &[String]) -> i32 {
+    let result = (|| -> Result<String, String> {
+        let o = options(args, &["--arch", "--cc", "--src", "--out", "-j", "--jobs"], &[])?;
+        let arch = Arch::parse(required(&o, "--arch")?)?;
+        let cc = Compiler::parse(o.get("--cc").map(String::as_str).unwrap_or("gcc"))?;
+        super::deps::require(arch, &cc)?;
+        let src = match o.get("--src") {
+            Some(s) => PathBuf::from(s),
+            None => super::busybox::source()?,
+        };
+        let mut build = super::busybox::BusyboxBuild::new(arch, cc.clone(), src);
+        if let Some(out) = o.get("--out") {
+            build.out = PathBuf::from(out);
+        }
+        if let Some(j) = o.get("-j").or_else(|| o.get("--jobs")) {
+            build.jobs = j.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("bad job count `{j}`"))?;
+        }
+        let bin = build.run()?;
+        let dest = build.out.join("initramfs.cpio");
+        let bytes = super::busybox::initramfs(&bin, arch, &cc.label())?;
+        std::fs::write(&dest, bytes).map_err(|e| format!("{}: {e}", dest.display()))?;
+        Ok(format!("busybox: {} (initramfs {})", bin.display(), dest.display()))
+    })();
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            0
+        }
+        Err(e) => {
+            eprintln!("xtask busybox: error: {e}");
+            1
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn make_style_jobs() {
+        let b = parse_kernel(&s(&["--arch", "riscv64", "-j4"])).unwrap();
+        assert_eq!(b.jobs, 4);
+        assert!(parse_kernel(&s(&["--arch", "riscv64", "-jx"])).is_err());
     }
 
     #[test]

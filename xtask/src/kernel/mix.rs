@@ -28,7 +28,13 @@ pub struct Mix {
     /// When set, the files (relative paths, one a line) compiled by ccc;
     /// every other file goes to GCC and `fraction`/`seed` are not used.
     pub ccc_list: Option<PathBuf>,
+    /// Triage: a file ccc fails to compile goes to GCC, and the failure is recorded in
+    /// [`FAILURES_LOG`] (the next build of the same directory tries ccc on it again).
+    pub fallback: bool,
 }
+
+/// Where a fallback build records ccc's failures (in the build directory).
+pub const FAILURES_LOG: &str = "ccc-failures.log";
 
 /// Environment the wrapper reads (set on the `make` command).
 pub struct WrapperEnv {
@@ -55,6 +61,9 @@ impl Mix {
         if let Some(list) = &self.ccc_list {
             v.push(("CCC_MIX_CCC_LIST".to_string(), list.display().to_string()));
         }
+        if self.fallback {
+            v.push(("CCC_MIX_FALLBACK".to_string(), "1".to_string()));
+        }
         v
     }
 
@@ -62,7 +71,8 @@ impl Mix {
     /// objects: kbuild would not rebuild a file whose command line is unchanged).
     pub fn label(&self) -> String {
         let list = self.gcc_files.as_ref().and_then(|p| p.file_stem()).map(|s| format!("-{}", s.to_string_lossy())).unwrap_or_default();
-        format!("mix{}-s{}{list}", self.fraction, self.seed)
+        let fallback = if self.fallback { "-fallback" } else { "" };
+        format!("mix{}-s{}{list}{fallback}", self.fraction, self.seed)
     }
 }
 
@@ -138,6 +148,7 @@ impl Mix {
             seed: var("CCC_MIX_SEED").parse().unwrap_or(0),
             gcc_files: path("CCC_MIX_GCC_FILES"),
             ccc_list: path("CCC_MIX_CCC_LIST"),
+            fallback: var("CCC_MIX_FALLBACK") == "1",
         }
     }
 }
@@ -154,26 +165,61 @@ pub fn wrapper_main(args: &[String]) -> i32 {
     };
     let tree = var("CCC_MIX_TREE");
     let (ccc, gcc) = (var("CCC_MIX_CCC"), var("CCC_MIX_GCC"));
-    let chosen = match source_file(args) {
-        Some(src) => {
-            let rel = src.strip_prefix(&tree).map(|r| r.trim_start_matches('/')).unwrap_or(src);
-            let ccc_file = chooser.ccc(rel);
-            append_decision(&var("CCC_MIX_LOG"), ccc_file, rel, output_file(args).as_deref());
-            if ccc_file { &ccc } else { &gcc }
-        }
-        None => &ccc,
-    };
-    if chosen.is_empty() {
+    if ccc.is_empty() || gcc.is_empty() {
         eprintln!("{WRAPPER_NAME}: CCC_MIX_CCC/CCC_MIX_GCC are not set (run through `cargo xtask kernel --mix`)");
         return 2;
     }
-    let args = if chosen == &gcc { gcc_args(args) } else { args.to_vec() };
-    match Command::new(chosen).args(&args).status() {
+    let log = var("CCC_MIX_LOG");
+    let Some(src) = source_file(args) else { return run_compiler(&ccc, args) };
+    let rel = src.strip_prefix(&tree).map(|r| r.trim_start_matches('/')).unwrap_or(src);
+    let output = output_file(args);
+    if !chooser.ccc(rel) {
+        append_decision(&log, false, rel, output.as_deref());
+        return run_compiler(&gcc, &gcc_args(args));
+    }
+    if var("CCC_MIX_FALLBACK") != "1" {
+        append_decision(&log, true, rel, output.as_deref());
+        return run_compiler(&ccc, args);
+    }
+    // Triage: ccc's diagnostics are held back; on failure they go to the failures
+    // log and GCC compiles the file instead.
+    let run = match Command::new(&ccc).args(args).stderr(std::process::Stdio::piped()).output() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{WRAPPER_NAME}: cannot run {ccc}: {e}");
+            return 1;
+        }
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(&run.stdout);
+    if run.status.success() {
+        let _ = std::io::stderr().write_all(&run.stderr);
+        append_decision(&log, true, rel, output.as_deref());
+        return 0;
+    }
+    record_failure(&log, rel, &String::from_utf8_lossy(&run.stderr));
+    append_decision(&log, false, rel, output.as_deref());
+    run_compiler(&gcc, &gcc_args(args))
+}
+
+fn run_compiler(cc: &str, args: &[String]) -> i32 {
+    match Command::new(cc).args(args).status() {
         Ok(s) => s.code().unwrap_or(1),
         Err(e) => {
-            eprintln!("{WRAPPER_NAME}: cannot run {chosen}: {e}");
+            eprintln!("{WRAPPER_NAME}: cannot run {cc}: {e}");
             1
         }
+    }
+}
+
+/// Appends `== <file>` and ccc's first error lines to [`FAILURES_LOG`] beside the decision log.
+fn record_failure(decision_log: &str, rel: &str, stderr: &str) {
+    use std::io::Write;
+    let Some(dir) = Path::new(decision_log).parent() else { return };
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).take(3).collect();
+    let shown = if errors.is_empty() { stderr.lines().take(3).collect() } else { errors };
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(FAILURES_LOG)) {
+        let _ = writeln!(f, "== {rel}\n{}", shown.join("\n"));
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod arch;
 pub mod bisect;
 pub mod build;
+pub mod busybox;
 pub mod cli;
 pub mod compiler;
 pub mod config;

@@ -1,9 +1,11 @@
-//! The integrated assembler against GNU `as`: every torture `execute` test, every Lua 5.4
-//! source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and -O2,
-//! and ccc's own `-S` at -O2), assembled by both, and the objects compared: section contents
-//! and attributes, symbol tables, relocations, then the files byte for byte. Pass =
-//! identical; a failure names the first difference. `asm-i386` does the same for the
-//! torture tests compiled with `-m32` (ELF32, REL relocations, `as --32`).
+//! The integrated assembler against GNU `as`, per target: every torture `execute` test, every
+//! Lua 5.4 source file and SQLite's `sqlite3.c` are compiled to assembly (`gcc -S` at -O0 and
+//! -O2, and ccc's own `-S` at -O2), assembled by both, and the objects compared:
+//! section contents and attributes, symbol tables, relocations. Pass = identical; a failure
+//! names the first difference. One suite per target (`asm-x86_64`, `asm-aarch64`,
+//! `asm-riscv64`, and `asm-i386`: the torture tests compiled with `-m32`, ELF32 with REL
+//! relocations, `as --32`), the cross GCC and cross GNU as as oracles for foreign targets.
+//! x86 objects are then compared byte for byte.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,13 +20,33 @@ use crate::sample::in_fast_sample;
 use crate::suites::torture::{test_name, COMPILE_TIMEOUT};
 use crate::{gccsrc, pool, proc};
 
-/// `asm-x86_64`, or `asm-i386` (the torture corpus only) for the i386 target.
+/// One target's suite; `asm-i386` assembles the torture corpus only.
 pub struct Asm {
     pub arch: &'static Arch,
 }
 
 /// (label, compiler is ccc, option).
-const VARIANTS: &[(&str, bool, &str)] = &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")];
+type Variant = (&'static str, bool, &'static str);
+
+const VARIANTS: &[Variant] = &[("gcc-O0", false, "-O0"), ("gcc-O2", false, "-O2"), ("ccc-O2", true, "-O2")];
+
+impl Asm {
+    /// GNU as for the target.
+    fn gnu_as(&self) -> Command {
+        if self.arch.native {
+            let mut c = Command::new("as");
+            c.arg(if self.arch.cflags.contains(&"-m32") { "--32" } else { "--64" });
+            c
+        } else {
+            let mut c = Command::new(format!("{}-as", self.arch.triple));
+            // What ccc's driver passes GNU as (and its own assembler) for this target.
+            if self.arch.name == "riscv64" {
+                c.args(["-march=rv64gc", "-mabi=lp64d"]);
+            }
+            c
+        }
+    }
+}
 
 impl super::Suite for Asm {
     fn name(&self) -> String {
@@ -35,7 +57,7 @@ impl super::Suite for Asm {
         let dir = gccsrc::torture_dir(ctx)?.join("execute");
         let mut units: Vec<Unit> = gccsrc::list_c(&dir)?.into_iter().map(|f| Unit { name: test_name(&f), path: f, flags: &[], timeout: COMPILE_TIMEOUT }).collect();
         let mut results = Vec::new();
-        let full_corpus = self.arch.name == "x86_64";
+        let full_corpus = self.arch.name != "i386";
         match lua_sources(ctx) {
             _ if !full_corpus => {}
             Ok(files) => units.extend(files.into_iter().map(|f| Unit { name: format!("lua/{}", test_name(&f)), path: f, flags: &["-DLUA_USE_LINUX"], timeout: COMPILE_TIMEOUT })),
@@ -50,7 +72,7 @@ impl super::Suite for Asm {
         }
         units.retain(|u| !ctx.fast || in_fast_sample(&ctx.host, &u.name));
         let work = ctx.work_dir(&self.name());
-        let per_file = pool::par_map(&units, ctx.jobs, |u| VARIANTS.iter().map(|v| one(ctx, self.arch, u, &work, *v)).collect::<Vec<_>>());
+        let per_file = pool::par_map(&units, ctx.jobs, |u| VARIANTS.iter().map(|v| one(ctx, self, u, &work, *v)).collect::<Vec<_>>());
         results.extend(per_file.into_iter().flatten());
         Ok(results)
     }
@@ -75,7 +97,8 @@ fn lua_sources(ctx: &Ctx) -> Result<Vec<PathBuf>, String> {
     Ok(v)
 }
 
-fn one(ctx: &Ctx, arch: &Arch, unit: &Unit, work: &Path, (label, ccc, opt): (&str, bool, &str)) -> TestResult {
+fn one(ctx: &Ctx, suite: &Asm, unit: &Unit, work: &Path, (label, ccc, opt): Variant) -> TestResult {
+    let arch = suite.arch;
     let src = &unit.path;
     let name = format!("{}:{label}", unit.name);
     let tdir = work.join(format!("{}-{label}", unit.name.replace('/', "__").trim_end_matches(".c")));
@@ -88,8 +111,7 @@ fn one(ctx: &Ctx, arch: &Arch, unit: &Unit, work: &Path, (label, ccc, opt): (&st
         return TestResult::skip(name, format!("{}: -S fails", if ccc { "ccc" } else { "gcc" }));
     }
     let gnu = tdir.join("gnu.o");
-    let bits = if arch.cflags.contains(&"-m32") { "--32" } else { "--64" };
-    let o = proc::run(Command::new("as").arg(bits).arg("-o").arg(&gnu).arg(&s), unit.timeout);
+    let o = proc::run(suite.gnu_as().arg("-o").arg(&gnu).arg(&s), unit.timeout);
     if !o.status.success() {
         return TestResult::skip(name, "GNU as rejects the file");
     }

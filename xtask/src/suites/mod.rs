@@ -2,6 +2,7 @@
 
 use crate::arch::{AARCH64, I386, RISCV64, X86_64};
 use crate::ctx::Ctx;
+use crate::kernel::config::Flavour;
 use crate::report::TestResult;
 
 pub mod asm;
@@ -44,14 +45,18 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(csmith::Csmith { arch: &AARCH64 }),
         Box::new(asm::Asm { arch: &X86_64 }),
         Box::new(asm::Asm { arch: &I386 }),
+        Box::new(asm::Asm { arch: &AARCH64 }),
+        Box::new(asm::Asm { arch: &RISCV64 }),
         Box::new(diagnostics::Diagnostics),
         Box::new(projects::Projects { arch: &X86_64 }),
         Box::new(projects::Projects { arch: &RISCV64 }),
         Box::new(projects::Projects { arch: &AARCH64 }),
         Box::new(nix::Nix),
-        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64, gcc_files: None }),
-        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64, gcc_files: None }),
-        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, gcc_files: None }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64, flavour: Flavour::Tiny, gcc_files: None }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64, flavour: Flavour::Tiny, gcc_files: None }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::X86_64, flavour: Flavour::Tiny, gcc_files: None }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Riscv64, flavour: Flavour::Defconfig, gcc_files: None }),
+        Box::new(kernel_boot::KernelBoot { arch: crate::kernel::arch::Arch::Aarch64, flavour: Flavour::Defconfig, gcc_files: None }),
         Box::new(kernel_repro::KernelRepro { arch: crate::kernel::arch::Arch::Riscv64 }),
         Box::new(asm_kernel::AsmKernelX86_64),
         Box::new(ld::Ld { arch: &X86_64, mode: "pie" }),

@@ -1,4 +1,4 @@
-//! `ccc-as [-o out.o] [--64|--32] file.s`: the integrated assembler on its own, for debugging.
+//! `ccc-as [--target=aarch64|riscv64] [-o out.o] [--64|--32] file.s`: the integrated assembler on its own, for debugging.
 
 use std::process::ExitCode;
 
@@ -6,11 +6,13 @@ fn main() -> ExitCode {
     let mut out = String::from("a.out");
     let mut input = None;
     let mut options = Vec::new();
+    let mut target = String::from("x86_64");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "-o" => out = args.next().unwrap_or_default(),
             "-I" => options.extend([a, args.next().unwrap_or_default()]),
+            _ if a.starts_with("--target=") => target = a["--target=".len()..].split('-').next().unwrap_or_default().to_string(),
             _ if a.starts_with('-') && a != "-" => options.push(a),
             _ => input = Some(a),
         }
@@ -39,8 +41,10 @@ fn main() -> ExitCode {
             }
         }
     };
-    let Some(arch) = ccc_asm::arch_by_name(if opts.x86_32 { "i386" } else { "x86_64" }) else {
-        eprintln!("ccc-as: no x86 target");
+    // `--32` picks i386 when no other target is named.
+    let target = if opts.x86_32 && target == "x86_64" { "i386".to_string() } else { target };
+    let Some(arch) = ccc_asm::arch_by_name(&target) else {
+        eprintln!("ccc-as: unknown target `{target}'");
         return ExitCode::from(1);
     };
     match ccc_asm::assemble_with(arch, &src, &input, &opts) {

@@ -175,7 +175,7 @@ impl Arch for X86_64 {
         }
     }
 
-    fn cfi_initial_cfa_offset(&self) -> i64 {
+    fn cfi_initial_offset(&self) -> i64 {
         -self.cfi_data_align()
     }
 

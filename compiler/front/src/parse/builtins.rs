@@ -384,7 +384,15 @@ impl<'a> Parser<'a> {
             }
             "object_size" | "dynamic_object_size" => {
                 let t = if args.len() > 1 { self.const_int(&args[1])? } else { 0 };
-                let v: i128 = if t & 2 != 0 { 0 } else { -1 };
+                let ptr = match args.first() {
+                    Some(a) => self.decay(a.clone()),
+                    None => return Err(self.error_at(loc, format!("too few arguments to function '{name}'"))),
+                };
+                let v: i128 = match object_size::of_pointer(&self.layout(), &ptr, t & 1 != 0) {
+                    Some(bytes) => bytes as i128,
+                    None if t & 2 != 0 => 0,
+                    None => -1,
+                };
                 Ok(Expr::new(ExprKind::Int(v), ulong, loc))
             }
             "prefetch" | "speculation_safe_value" => {

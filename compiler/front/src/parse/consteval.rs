@@ -60,6 +60,16 @@ impl<'a> Parser<'a> {
         use ConstValue as C;
         Some(match &e.kind {
             ExprKind::Int(v) => C::Int(self.wrap_int(*v, &e.ty)),
+            // GNU C: a scalar compound literal with a constant initialiser is a constant,
+            // `.cfg = (struct gate *){ &clk }` (the kernel's STM32 clock tables).
+            ExprKind::CompoundLit { .. } | ExprKind::Var(VarRef::Global(_)) if e.ty.is_scalar() && self.compound_literal_init(e).is_some() => {
+                let init = self.compound_literal_init(e)?;
+                return match init.items.as_slice() {
+                    [] => Some(C::Int(0)),
+                    [item] if item.offset == 0 && item.bitfield.is_none() => self.eval_const(&item.expr),
+                    _ => None,
+                };
+            }
             ExprKind::Float(f) => C::Float(*f),
             ExprKind::Cast(inner) => {
                 let v = self.eval_const(inner)?;

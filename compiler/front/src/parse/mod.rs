@@ -12,6 +12,7 @@ mod expr;
 mod init;
 mod literal;
 mod nested;
+mod object_size;
 mod static_init;
 mod stmt;
 

@@ -106,7 +106,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The initialiser of a compound literal `e` names.
-    fn compound_literal_init(&self, e: &Expr) -> Option<Initializer> {
+    pub(super) fn compound_literal_init(&self, e: &Expr) -> Option<Initializer> {
         match &e.kind {
             ExprKind::CompoundLit { init, .. } => Some((**init).clone()),
             ExprKind::Var(VarRef::Global(name)) if name.as_str().starts_with("__compound_literal") => self.items.iter().find_map(|it| match it {

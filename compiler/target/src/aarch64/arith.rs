@@ -116,6 +116,42 @@ impl Isel<'_> {
         Ok(())
     }
 
+    /// A 128-bit shift by the constant `k` (0..128) into the pair `(dl, dh)`.
+    fn shift_i128_const(&mut self, op: BinOp, lhs: Value, (dl, dh): (Reg, Reg), k: i64) -> Result<(), String> {
+        let (al, ah) = self.pair(lhs)?;
+        let (lo, hi) = (self.vreg(), self.vreg());
+        match (op, k) {
+            (_, 0) => {
+                self.mv(lo, al);
+                self.mv(hi, ah);
+            }
+            (BinOp::Shl, 1..=63) => {
+                // hi = ah:al >> (64 - k), lo = al << k
+                self.emit(Inst::Extr { rd: hi, rn: ah, rm: al, lsb: 64 - k });
+                self.i("lsl", W::X, lo, al, k);
+            }
+            (BinOp::Shl, _) => {
+                self.i("lsl", W::X, hi, al, k - 64);
+                self.li(lo, 0);
+            }
+            (_, 1..=63) => {
+                self.emit(Inst::Extr { rd: lo, rn: ah, rm: al, lsb: k });
+                self.i(if op == BinOp::AShr { "asr" } else { "lsr" }, W::X, hi, ah, k);
+            }
+            (BinOp::AShr, _) => {
+                self.i("asr", W::X, lo, ah, k - 64);
+                self.i("asr", W::X, hi, ah, 63);
+            }
+            _ => {
+                self.i("lsr", W::X, lo, ah, k - 64);
+                self.li(hi, 0);
+            }
+        }
+        self.mv(dl, lo);
+        self.mv(dh, hi);
+        Ok(())
+    }
+
     fn binary_i128(&mut self, res: Value, op: BinOp, lhs: Value, rhs: Value) -> Result<(), String> {
         let (dl, dh) = self.out_pair(res);
         let helper = match op {
@@ -131,6 +167,11 @@ impl Isel<'_> {
             return self.libcall(h, &[LArg::P(al, ah), LArg::P(bl, bh)], LRet::P(dl, dh));
         }
         if matches!(op, BinOp::Shl | BinOp::LShr | BinOp::AShr) {
+            if let Some(k) = self.const_of(rhs) {
+                // Inline, as GCC does: position-independent early code (the kernel's
+                // arch/arm64/kernel/pi) has no libgcc to call.
+                return self.shift_i128_const(op, lhs, (dl, dh), (k & 127) as i64);
+            }
             let h = match op {
                 BinOp::Shl => "__ashlti3",
                 BinOp::LShr => "__lshrti3",

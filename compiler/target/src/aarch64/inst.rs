@@ -206,6 +206,8 @@ pub struct Text {
 pub enum Inst {
     /// `op rd, rn, rm`, all at width `w`.
     R { op: &'static str, w: W, rd: Reg, rn: Reg, rm: Reg },
+    /// `extr rd, rn, rm, #lsb`: bits lsb.. of the 128-bit rn:rm.
+    Extr { rd: Reg, rn: Reg, rm: Reg, lsb: i64 },
     /// `op rd, rn, rm, ra` (madd, msub).
     R4 { op: &'static str, w: W, rd: Reg, rn: Reg, rm: Reg, ra: Reg },
     /// `op rd, rn, #imm` (imm fits the encoding).
@@ -248,7 +250,7 @@ impl MachInst for Inst {
     fn reg_operands(&self, f: &mut dyn FnMut(Reg, OpKind)) {
         use Inst::*;
         match self {
-            R { rd, rn, rm, .. } | CSel { rd, rn, rm, .. } => {
+            R { rd, rn, rm, .. } | CSel { rd, rn, rm, .. } | Extr { rd, rn, rm, .. } => {
                 f(*rn, OpKind::Use);
                 f(*rm, OpKind::Use);
                 f(*rd, OpKind::Def)
@@ -307,7 +309,7 @@ impl MachInst for Inst {
     fn map_regs(&mut self, f: &mut dyn FnMut(Reg) -> Reg) {
         use Inst::*;
         match self {
-            R { rd, rn, rm, .. } | CSel { rd, rn, rm, .. } => {
+            R { rd, rn, rm, .. } | CSel { rd, rn, rm, .. } | Extr { rd, rn, rm, .. } => {
                 *rn = f(*rn);
                 *rm = f(*rm);
                 *rd = f(*rd)

@@ -425,6 +425,11 @@ impl<'a> Isel<'a> {
         if self.opts.pic && !self.syms.is_local(name) {
             return SymKind::Got;
         }
+        // As GCC: a weak symbol not defined here may be absent (address 0), which
+        // adrp cannot reach from code linked anywhere; its address comes from the GOT.
+        if self.syms.is_weak_undefined(name) && !self.syms.is_local(name) {
+            return SymKind::Got;
+        }
         // PIE: symbols of other objects may live in shared libraries, unless
         // declared hidden (the kernel's position-independent early code)
         if self.opts.pie && !self.syms.is_defined(name) && !self.syms.is_local(name) {

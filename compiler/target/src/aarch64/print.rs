@@ -159,6 +159,9 @@ pub fn print_inst(out: &mut String, inst: &Inst, next: Option<u32>, cx: &PrintCx
         Inst::R { op, w, rd, rn, rm } => {
             let _ = writeln!(out, "\t{op}\t{}, {}, {}", n(*rd, *w), n(*rn, *w), n(*rm, *w));
         }
+        Inst::Extr { rd, rn, rm, lsb } => {
+            let _ = writeln!(out, "\textr\t{}, {}, {}, {lsb}", n(*rd, W::X), n(*rn, W::X), n(*rm, W::X));
+        }
         Inst::R4 { op, w, rd, rn, rm, ra } => {
             let _ = writeln!(out, "\t{op}\t{}, {}, {}, {}", n(*rd, *w), n(*rn, *w), n(*rm, *w), n(*ra, *w));
         }

@@ -11,6 +11,8 @@ use ccc_ir::{Callee, CodegenOptions, Function, Global, InitPiece, InstKind, Link
 pub struct SymInfo {
     local: HashSet<String>,
     defined: HashSet<String>,
+    /// Declared weak and not defined here: may resolve to nothing (address 0).
+    weak_undefined: HashSet<String>,
 }
 
 impl SymInfo {
@@ -36,12 +38,20 @@ impl SymInfo {
                 local.insert(a.name.clone());
             }
         }
+        let mut weak_undefined = HashSet::new();
         for d in &m.decls {
             if d.visibility != Visibility::Default && !d.weak {
                 local.insert(d.name.clone());
             }
+            if d.weak && !defined.contains(&d.name) {
+                weak_undefined.insert(d.name.clone());
+            }
         }
-        SymInfo { local, defined }
+        SymInfo { local, defined, weak_undefined }
+    }
+
+    pub fn is_weak_undefined(&self, name: &str) -> bool {
+        self.weak_undefined.contains(name)
     }
 
     pub fn is_local(&self, name: &str) -> bool {

@@ -199,6 +199,10 @@ fn movk(rd: u32, imm: u32) -> u32 {
 }
 
 impl Target for AArch64 {
+    fn missing_stack_note_is_exec(&self) -> bool {
+        false
+    }
+
     fn machine(&self) -> u16 {
         183
     }

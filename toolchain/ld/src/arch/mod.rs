@@ -207,6 +207,16 @@ pub trait Target: Sync {
     }
     /// The value of a direct branch to an undefined weak symbol that has no PLT entry, if the
     /// target does not branch to address 0 (AArch64 branches to the next instruction).
+    /// Whether an object without `.note.GNU-stack` makes the stack executable (GNU ld:
+    /// yes on x86, no on AArch64 and RISC-V).
+    fn missing_stack_note_is_exec(&self) -> bool {
+        true
+    }
+    /// The output's e_flags from the inputs' (name, e_flags); an error for inputs that
+    /// cannot be mixed.
+    fn merge_flags(&self, _inputs: &[(&str, u32)]) -> Result<u32> {
+        Ok(0)
+    }
     fn undef_weak_branch(&self) -> Option<i64> {
         None
     }

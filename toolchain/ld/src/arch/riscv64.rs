@@ -215,6 +215,10 @@ const T2: u32 = 7;
 const T3: u32 = 28;
 
 impl Target for Riscv64 {
+    fn missing_stack_note_is_exec(&self) -> bool {
+        false
+    }
+
     fn machine(&self) -> u16 {
         243
     }
@@ -300,11 +304,59 @@ impl Target for Riscv64 {
     fn undef_weak_branch(&self) -> Option<i64> {
         Some(0) // branch to itself: never taken, always in range
     }
+
+    fn merge_flags(&self, inputs: &[(&str, u32)]) -> Result<u32> {
+        merge_flags(inputs)
+    }
+}
+
+const EF_RISCV_RVC: u32 = 0x1;
+const EF_RISCV_FLOAT_ABI: u32 = 0x6;
+const EF_RISCV_RVE: u32 = 0x8;
+const EF_RISCV_TSO: u32 = 0x10;
+
+/// GNU ld's rule: the float ABI and RVE must agree; RVC and TSO are kept when any input
+/// has them.
+fn merge_flags(inputs: &[(&str, u32)]) -> Result<u32> {
+    let Some(&(first_name, first)) = inputs.first() else { return Ok(0) };
+    let mut out = first;
+    for &(name, f) in &inputs[1..] {
+        if f & EF_RISCV_FLOAT_ABI != first & EF_RISCV_FLOAT_ABI {
+            crate::bail!(
+                "{name}: can't link {} modules with {} modules ({first_name})",
+                float_abi_name(f),
+                float_abi_name(first)
+            );
+        }
+        if f & EF_RISCV_RVE != first & EF_RISCV_RVE {
+            crate::bail!("{name}: can't link RVE with other target ({first_name})");
+        }
+        out |= f & (EF_RISCV_RVC | EF_RISCV_TSO);
+    }
+    Ok(out)
+}
+
+fn float_abi_name(flags: u32) -> &'static str {
+    match flags & EF_RISCV_FLOAT_ABI {
+        0 => "soft-float",
+        2 => "single-float",
+        4 => "double-float",
+        _ => "quad-float",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_merge_like_gnu_ld() {
+        assert_eq!(merge_flags(&[]).unwrap(), 0);
+        assert_eq!(merge_flags(&[("a.o", 0x4), ("b.o", 0x5)]).unwrap(), 0x5);
+        assert_eq!(merge_flags(&[("a.o", 0x5), ("b.o", 0x14)]).unwrap(), 0x15);
+        let err = merge_flags(&[("a.o", 0x5), ("b.o", 0x1)]).unwrap_err().to_string();
+        assert!(err.contains("b.o: can't link soft-float modules with double-float modules"), "{err}");
+    }
 
     fn word(code: &[u8], at: usize) -> u32 {
         u32::from_le_bytes(code[at..at + 4].try_into().unwrap())

@@ -13,8 +13,13 @@ static LOCK: Mutex<()> = Mutex::new(());
 
 /// The unpacked source tree of Debian source package `pkg`.
 pub fn fetch(ctx: &Ctx, pkg: &str) -> Result<PathBuf, String> {
+    fetch_into(&ctx.cache, pkg)
+}
+
+/// [`fetch`] with the cache directory given (`<cache>/src/<pkg>/tree`).
+pub fn fetch_into(cache: &std::path::Path, pkg: &str) -> Result<PathBuf, String> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let base = ctx.cache.join("src").join(pkg);
+    let base = cache.join("src").join(pkg);
     let tree = base.join("tree");
     if base.join(".complete").exists() {
         return Ok(tree);
