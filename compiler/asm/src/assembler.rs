@@ -48,6 +48,8 @@ pub struct Assembler<'a> {
     pub order: Vec<Ev>,
     /// Local common symbols: allocated at the end of `.bss` (GNU as's subsection 1).
     pub local_commons: Vec<(SymId, u64, u64)>,
+    /// Target code mode (`Arch::initial_mode`, x86 `.code16`...): branches record it.
+    pub mode: u32,
     /// The `$d` of the first aligned local common (see `mapping.rs`).
     pub pending_common_map: Option<(SymId, usize)>,
     /// The target's own state (RISC-V: `.option` stack, arch string, mapping symbols).
@@ -106,6 +108,7 @@ impl<'a> Assembler<'a> {
             order: Vec::new(),
             opts: crate::Options::default(),
             include_depth: 0,
+            mode: arch.initial_mode(),
             target: None,
             linker_relax: false,
             keep_code_diffs: false,
@@ -219,9 +222,25 @@ impl<'a> Assembler<'a> {
                 return Ok(());
             }
         }
-        let fix = Fixup { at: 0, size, expr: e.expr, modifier: e.modifier, kind: FixKind::Data { signed: false }, pc_adjust: 0 };
+        // Absolute symbols count with their value now (GNU as folds them when it parses:
+        // `.quad later_label + (i << 12)` inside a `.rept` that increments `i`).
+        let expr = self.freeze_absolute(&e.expr);
+        let fix = Fixup { at: 0, size, expr, modifier: e.modifier, kind: FixKind::Data { signed: false }, pc_adjust: 0 };
         self.emit(Emit { bytes: vec![0; size as usize], fixups: vec![fix] });
         Ok(())
+    }
+
+    /// `e` with symbols currently set to plain numbers replaced by those numbers.
+    fn freeze_absolute(&self, e: &Expr) -> Expr {
+        match e {
+            Expr::Sym(id) => match &self.syms.sym(*id).def {
+                Def::Equ(Expr::Num(n)) => Expr::Num(*n),
+                _ => e.clone(),
+            },
+            Expr::Un(op, a) => Expr::Un(*op, Box::new(self.freeze_absolute(a))),
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(self.freeze_absolute(a)), Box::new(self.freeze_absolute(b))),
+            _ => e.clone(),
+        }
     }
 
     pub fn add_tail(&mut self, t: Tail) {
@@ -408,6 +427,9 @@ impl Assembler<'_> {
     }
 }
 
+/// The name of GNU as's temporary labels for `.` (FAKE_LABEL_NAME).
+pub const DOT_LABEL: &str = ".L0 ";
+
 impl Names for Assembler<'_> {
     fn sym(&mut self, name: &str) -> SymId {
         self.intern(name)
@@ -420,7 +442,7 @@ impl Names for Assembler<'_> {
     fn dot(&mut self) -> SymId {
         // GNU as's temporary label (FAKE_LABEL_NAME): a real symbol from the start, written
         // only when a relocation names it (RISC-V keeps local symbols in relocations).
-        let id = self.syms.push(".L0 ".into(), true);
+        let id = self.syms.push(DOT_LABEL.into(), true);
         let sec = self.cur;
         let (frag, off) = self.sec().pos();
         self.syms.sym_mut(id).def = Def::Label { sec, frag, off };

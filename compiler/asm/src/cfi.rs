@@ -171,7 +171,9 @@ impl Assembler<'_> {
         }
         let fdes = std::mem::take(&mut self.cfi.done);
         let eh = self.section_by_name(".eh_frame", Some(SHT_PROGBITS), Some(SHF_ALLOC), 0, None);
-        self.sections[eh as usize].align = 8;
+        // Aligned to the address size, as is the last FDE.
+        let word = if self.arch.elf64() { 8 } else { 4 };
+        self.sections[eh as usize].align = word;
         // (Made at the end of the file: its section symbol comes late, as GNU's does.)
         self.sections[eh as usize].late_symbol = true;
         let caf = self.arch.cfi_code_align();
@@ -180,8 +182,8 @@ impl Assembler<'_> {
         let mut out = Emit::default();
         let mut cies: Vec<(bool, usize)> = Vec::new();
         for (k, f) in fdes.iter().enumerate() {
-            // GNU as pads CIEs and FDEs to 4 bytes, the last FDE to 8.
-            let last_align = if k + 1 == fdes.len() { 8 } else { 4 };
+            // GNU as pads CIEs and FDEs to 4 bytes, the last FDE to the address size.
+            let last_align = if k + 1 == fdes.len() { word as usize } else { 4 };
             let cie = match cies.iter().find(|c| c.0 == f.signal) {
                 Some(c) => c.1,
                 None => {

@@ -351,8 +351,9 @@ impl Assembler<'_> {
             f => f,
         };
         if pow > 0 {
+            let mode = self.mode;
             self.map_frag_begin(crate::mapping::FragKind::Align);
-            self.add_tail(Tail::Align { pow, fill, max });
+            self.add_tail(Tail::Align { pow, fill, max, mode });
             self.map_frag_end();
         }
     }

@@ -1,5 +1,6 @@
-//! ELF64 relocatable output, laid out as GNU as does: sections in creation order, each
-//! followed by its `.rela` section, then `.symtab`, `.strtab`, `.shstrtab`.
+//! ELF64 and ELF32 relocatable output, laid out as GNU as does: section headers in creation
+//! order, each followed by its `.rela`/`.rel` section, then `.symtab`, `.strtab`, `.shstrtab`;
+//! file contents in BFD's order (see `write`), string tables merged as BFD merges them.
 
 use crate::assembler::{Assembler, Ev};
 use crate::expr::{self, SymId};
@@ -10,6 +11,7 @@ use crate::symbols::{Bind, Def, STT_NOTYPE, STT_TLS};
 const SHT_SYMTAB: u32 = 2;
 const SHT_STRTAB: u32 = 3;
 const SHT_RELA: u32 = 4;
+const SHT_REL: u32 = 9;
 const SHN_ABS: u16 = 0xfff1;
 const SHN_COMMON: u16 = 0xfff2;
 
@@ -34,23 +36,61 @@ struct Sym {
     size: u64,
 }
 
+/// A string table built as BFD's `elf-strtab.c` builds it: duplicates share one entry, and
+/// a string that ends another is stored inside it (`.text` within `.rel.text`).
 #[derive(Default)]
 struct StrTab {
-    data: Vec<u8>,
+    strings: Vec<String>,
+    ids: std::collections::HashMap<String, u32>,
 }
 
 impl StrTab {
+    /// The string's entry (0 for the empty string); offsets come from [`StrTab::finish`].
     fn add(&mut self, s: &str) -> u32 {
         if s.is_empty() {
             return 0;
         }
-        if self.data.is_empty() {
-            self.data.push(0);
+        if let Some(&id) = self.ids.get(s) {
+            return id;
         }
-        let at = self.data.len() as u32;
-        self.data.extend_from_slice(s.as_bytes());
-        self.data.push(0);
-        at
+        self.strings.push(s.to_string());
+        let id = self.strings.len() as u32;
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    /// The table's bytes and each entry's offset (indexed by entry).
+    fn finish(&self) -> (Vec<u8>, Vec<u32>) {
+        // Sorted by reversed string (a suffix right before the strings ending with it), then
+        // walked from the longest: each string that ends the last kept one is merged into it.
+        let mut order: Vec<usize> = (0..self.strings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (self.strings[a].as_bytes(), self.strings[b].as_bytes());
+            x.iter().rev().cmp(y.iter().rev())
+        });
+        let mut host: Vec<Option<usize>> = vec![None; self.strings.len()];
+        let mut keep: Option<usize> = None;
+        for &i in order.iter().rev() {
+            match keep {
+                Some(k) if self.strings[k].ends_with(self.strings[i].as_str()) => host[i] = Some(k),
+                _ => keep = Some(i),
+            }
+        }
+        let mut data = vec![0u8];
+        let mut offs = vec![0u32; self.strings.len() + 1];
+        for (i, s) in self.strings.iter().enumerate() {
+            if host[i].is_none() {
+                offs[i + 1] = data.len() as u32;
+                data.extend_from_slice(s.as_bytes());
+                data.push(0);
+            }
+        }
+        for (i, s) in self.strings.iter().enumerate() {
+            if let Some(k) = host[i] {
+                offs[i + 1] = offs[k + 1] + (self.strings[k].len() - s.len()) as u32;
+            }
+        }
+        (data, offs)
     }
 }
 
@@ -156,17 +196,24 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
 
     let mut strtab = StrTab::default();
     let mut symtab = Vec::new();
-    for s in &syms {
-        let n = strtab.add(&s.name);
-        symtab.extend(n.to_le_bytes());
-        symtab.push(s.info);
-        symtab.push(s.other);
-        symtab.extend(s.shndx.to_le_bytes());
-        symtab.extend(s.value.to_le_bytes());
-        symtab.extend(s.size.to_le_bytes());
-    }
-    if strtab.data.is_empty() {
-        strtab.data.push(0);
+    let c = Class { elf64: asm.arch.elf64() };
+    let name_ids: Vec<u32> = syms.iter().map(|s| strtab.add(&s.name)).collect();
+    let (strtab_data, str_offs) = strtab.finish();
+    for (s, id) in syms.iter().zip(name_ids) {
+        symtab.extend(str_offs[id as usize].to_le_bytes());
+        if c.elf64 {
+            symtab.push(s.info);
+            symtab.push(s.other);
+            symtab.extend(s.shndx.to_le_bytes());
+            symtab.extend(s.value.to_le_bytes());
+            symtab.extend(s.size.to_le_bytes());
+        } else {
+            symtab.extend((s.value as u32).to_le_bytes());
+            symtab.extend((s.size as u32).to_le_bytes());
+            symtab.push(s.info);
+            symtab.push(s.other);
+            symtab.extend(s.shndx.to_le_bytes());
+        }
     }
 
     let mut shdrs = Vec::new();
@@ -192,6 +239,7 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
         let link = s.link.as_ref().and_then(|l| asm.sections.iter().position(|x| &x.name == l)).map_or(0, |p| index[p]);
         shdrs.push(Shdr { name: s.name.clone(), sh_type: s.sh_type, flags: s.flags, data: o.data, size: o.size, link, info: 0, align: s.align, entsize: s.entsize });
         if !o.relocs.is_empty() {
+            let rela = asm.arch.rela();
             let mut data = Vec::new();
             for r in &o.relocs {
                 let si = match r.sym {
@@ -199,71 +247,132 @@ pub fn write(asm: &mut Assembler, out: Vec<OutSection>) -> Result<Vec<u8>, Strin
                     RelSym::Symbol(x) => sym_index[x as usize],
                     RelSym::None => 0,
                 };
-                data.extend(r.offset.to_le_bytes());
-                data.extend((((si as u64) << 32) | r.rtype as u64).to_le_bytes());
-                data.extend(r.addend.to_le_bytes());
+                if c.elf64 {
+                    data.extend(r.offset.to_le_bytes());
+                    data.extend((((si as u64) << 32) | r.rtype as u64).to_le_bytes());
+                } else {
+                    data.extend((r.offset as u32).to_le_bytes());
+                    data.extend(((si << 8) | (r.rtype & 0xff)).to_le_bytes());
+                }
+                if rela {
+                    c.word(&mut data, r.addend as u64);
+                }
             }
             let size = data.len() as u64;
             let gflag = if s.group.is_some() { SHF_GROUP } else { 0 };
-            shdrs.push(Shdr { name: format!(".rela{}", s.name), sh_type: SHT_RELA, flags: SHF_INFO_LINK | gflag, data, size, link: symtab_idx, info: index[i], align: 8, entsize: 24 });
+            let (name, sh_type, entsize) = if rela { (format!(".rela{}", s.name), SHT_RELA, 3 * c.word_size()) } else { (format!(".rel{}", s.name), SHT_REL, 2 * c.word_size()) };
+            shdrs.push(Shdr { name, sh_type, flags: SHF_INFO_LINK | gflag, data, size, link: symtab_idx, info: index[i], align: c.word_size(), entsize });
         }
     }
-    let ssize = symtab.len() as u64;
-    shdrs.push(Shdr { name: ".symtab".into(), sh_type: SHT_SYMTAB, flags: 0, data: symtab, size: ssize, link: symtab_idx + 1, info: first_global, align: 8, entsize: 24 });
-    let tsize = strtab.data.len() as u64;
-    shdrs.push(Shdr { name: ".strtab".into(), sh_type: SHT_STRTAB, flags: 0, data: strtab.data, size: tsize, link: 0, info: 0, align: 1, entsize: 0 });
+    // GNU as writes no symbol table when it would hold only the null symbol.
+    let with_symtab = syms.len() > 1;
+    if with_symtab {
+        let ssize = symtab.len() as u64;
+        shdrs.push(Shdr { name: ".symtab".into(), sh_type: SHT_SYMTAB, flags: 0, data: symtab, size: ssize, link: symtab_idx + 1, info: first_global, align: c.word_size(), entsize: if c.elf64 { 24 } else { 16 } });
+        let tsize = strtab_data.len() as u64;
+        shdrs.push(Shdr { name: ".strtab".into(), sh_type: SHT_STRTAB, flags: 0, data: strtab_data, size: tsize, link: 0, info: 0, align: 1, entsize: 0 });
+    }
+    // BFD names its own tables first, then the sections in header order, groups last (GNU
+    // as makes them when the file ends).
     let mut shstr = StrTab::default();
-    let mut names: Vec<u32> = shdrs.iter().map(|s| shstr.add(&s.name)).collect();
-    let shstr_name = shstr.add(".shstrtab");
-    names.push(shstr_name);
-    let sz = shstr.data.len() as u64;
-    shdrs.push(Shdr { name: ".shstrtab".into(), sh_type: SHT_STRTAB, flags: 0, data: shstr.data, size: sz, link: 0, info: 0, align: 1, entsize: 0 });
+    let own: &[&str] = if with_symtab { &[".symtab", ".strtab", ".shstrtab"] } else { &[".shstrtab"] };
+    for n in own {
+        shstr.add(n);
+    }
+    for s in shdrs.iter().filter(|s| s.sh_type != SHT_GROUP) {
+        shstr.add(&s.name);
+    }
+    let mut name_ids: Vec<u32> = shdrs.iter().map(|s| shstr.add(&s.name)).collect();
+    name_ids.push(shstr.add(".shstrtab"));
+    let (shstr_data, shstr_offs) = shstr.finish();
+    let names: Vec<u32> = name_ids.iter().map(|&id| shstr_offs[id as usize]).collect();
+    let sz = shstr_data.len() as u64;
+    shdrs.push(Shdr { name: ".shstrtab".into(), sh_type: SHT_STRTAB, flags: 0, data: shstr_data, size: sz, link: 0, info: 0, align: 1, entsize: 0 });
 
-    let mut file = vec![0u8; 64];
-    let mut offsets = Vec::new();
-    for s in &shdrs {
+    let ehsize = if c.elf64 { 64 } else { 52 };
+    let mut file = vec![0u8; ehsize];
+    // File order as BFD assigns it: the sections with contents in header order, then the
+    // symbol and string tables, the relocation sections, and the section names last.
+    let n = shdrs.len();
+    let is_rel = |s: &Shdr| s.sh_type == SHT_REL || s.sh_type == SHT_RELA;
+    let tables = if with_symtab { 3 } else { 1 };
+    let mut order: Vec<usize> = (0..n - tables).filter(|&i| !is_rel(&shdrs[i])).collect();
+    order.extend(n - tables..n - 1);
+    order.extend((0..n - tables).filter(|&i| is_rel(&shdrs[i])));
+    order.push(n - 1);
+    let mut offsets = vec![0u64; n];
+    for i in order {
+        let s = &shdrs[i];
         let a = s.align.max(1) as usize;
         while file.len() % a != 0 {
             file.push(0);
         }
-        offsets.push(file.len() as u64);
+        offsets[i] = file.len() as u64;
         if s.sh_type != SHT_NOBITS {
             file.extend_from_slice(&s.data);
         }
     }
-    while file.len() % 8 != 0 {
+    while file.len() % c.word_size() as usize != 0 {
         file.push(0);
     }
     let shoff = file.len() as u64;
-    file.extend([0u8; 64]);
+    let shentsize: u16 = if c.elf64 { 64 } else { 40 };
+    file.extend(vec![0u8; shentsize as usize]);
     for (i, s) in shdrs.iter().enumerate() {
         file.extend(names[i].to_le_bytes());
         file.extend(s.sh_type.to_le_bytes());
-        file.extend(s.flags.to_le_bytes());
-        file.extend(0u64.to_le_bytes());
-        file.extend(offsets[i].to_le_bytes());
-        file.extend(s.size.to_le_bytes());
+        c.word(&mut file, s.flags);
+        c.word(&mut file, 0);
+        c.word(&mut file, offsets[i]);
+        c.word(&mut file, s.size);
         file.extend(s.link.to_le_bytes());
         file.extend(s.info.to_le_bytes());
-        file.extend(s.align.max(1).to_le_bytes());
-        file.extend(s.entsize.to_le_bytes());
+        c.word(&mut file, s.align.max(1));
+        c.word(&mut file, s.entsize);
     }
     let nsec = (shdrs.len() + 1) as u16;
-    let h = &mut file[..64];
-    h[..4].copy_from_slice(b"\x7fELF");
-    h[4] = 2; // 64-bit
-    h[5] = 1; // little endian
-    h[6] = 1;
-    h[16..18].copy_from_slice(&1u16.to_le_bytes()); // ET_REL
-    h[18..20].copy_from_slice(&asm.arch.elf_machine().to_le_bytes());
-    h[20..24].copy_from_slice(&1u32.to_le_bytes());
-    h[40..48].copy_from_slice(&shoff.to_le_bytes());
-    h[48..52].copy_from_slice(&(asm.arch.elf_flags() | asm.elf_flags_extra).to_le_bytes());
-    h[52..54].copy_from_slice(&64u16.to_le_bytes());
-    h[58..60].copy_from_slice(&64u16.to_le_bytes());
-    h[60..62].copy_from_slice(&nsec.to_le_bytes());
-    h[62..64].copy_from_slice(&(nsec - 1).to_le_bytes());
+    let mut h = Vec::with_capacity(ehsize);
+    h.extend_from_slice(b"\x7fELF");
+    h.extend([if c.elf64 { 2 } else { 1 }, 1, 1]); // class, little endian, version
+    h.resize(16, 0);
+    h.extend(1u16.to_le_bytes()); // ET_REL
+    h.extend(asm.arch.elf_machine().to_le_bytes());
+    h.extend(1u32.to_le_bytes());
+    c.word(&mut h, 0); // entry
+    c.word(&mut h, 0); // program headers
+    c.word(&mut h, shoff);
+    h.extend((asm.arch.elf_flags() | asm.elf_flags_extra).to_le_bytes());
+    h.extend((ehsize as u16).to_le_bytes());
+    h.extend([0u8; 4]); // phentsize, phnum
+    h.extend(shentsize.to_le_bytes());
+    h.extend(nsec.to_le_bytes());
+    h.extend((nsec - 1).to_le_bytes());
+    file[..ehsize].copy_from_slice(&h);
     Ok(file)
+}
+
+/// Field widths of the ELF class being written.
+#[derive(Clone, Copy)]
+struct Class {
+    elf64: bool,
+}
+
+impl Class {
+    fn word_size(self) -> u64 {
+        if self.elf64 {
+            8
+        } else {
+            4
+        }
+    }
+    /// An address-sized field (Elf64_Addr/Xword or Elf32_Addr/Word).
+    fn word(self, out: &mut Vec<u8>, v: u64) {
+        if self.elf64 {
+            out.extend(v.to_le_bytes());
+        } else {
+            out.extend((v as u32).to_le_bytes());
+        }
+    }
 }
 
 /// The ELF view of one symbol (binding filled in by the caller); None to leave it out.

@@ -120,11 +120,11 @@ impl Assembler<'_> {
                     pad
                 }
             }
-            Tail::Branch { cc, target, long, force_long, .. } => {
+            Tail::Branch { cc, target, long, force_long, mode, .. } => {
                 if long || force_long {
-                    self.arch.branch_size(cc, true)
+                    self.arch.branch_size_in(mode, cc, true)
                 } else if first {
-                    self.arch.branch_size(cc, false)
+                    self.arch.branch_size_in(mode, cc, false)
                 } else {
                     let t = self.eval_final(&target)?;
                     let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
@@ -139,11 +139,11 @@ impl Assembler<'_> {
                             if self.stretch < 0 || same_region {
                                 dest += self.stretch;
                             } else if dest < pos as i64 + 1 {
-                                return Ok(self.arch.branch_size(cc, false));
+                                return Ok(self.arch.branch_size_in(mode, cc, false));
                             }
                         }
                     }
-                    let short = self.arch.branch_size(cc, false);
+                    let short = self.arch.branch_size_in(mode, cc, false);
                     let disp = dest - (pos + short) as i64;
                     if (-128..=127).contains(&disp) {
                         short
@@ -151,7 +151,7 @@ impl Assembler<'_> {
                         if let Tail::Branch { long, .. } = &mut self.sections[si].frags[fi].tail {
                             *long = true;
                         }
-                        self.arch.branch_size(cc, true)
+                        self.arch.branch_size_in(mode, cc, true)
                     }
                 }
             }
@@ -197,26 +197,28 @@ impl Assembler<'_> {
         let pos = f.addr + f.bytes.len() as u64;
         Ok(match &f.tail {
             Tail::None => (Vec::new(), Vec::new()),
-            Tail::Align { fill, .. } => match fill {
+            Tail::Align { fill, mode, .. } => match fill {
                 Some(b) => (vec![*b; f.tail_size as usize], Vec::new()),
-                None => (self.arch.nops(f.tail_size as usize), Vec::new()),
+                None => (self.arch.nops_in(*mode, f.tail_size as usize), Vec::new()),
             },
             Tail::Mach { data, target } => {
                 let (b, fixes) = self.arch.mach_bytes(*data, f.tail_size);
                 let fixes = fixes.into_iter().map(|(at, kind, size)| Fixup { at, size, expr: target.clone(), modifier: None, kind: FixKind::Mach(kind), pc_adjust: 0 }).collect();
                 (b, fixes)
             }
-            Tail::Branch { cc, target, modifier, long, force_long } => {
+            Tail::Branch { cc, target, modifier, long, force_long, mode } => {
                 let is_long = *long || *force_long;
                 if *force_long {
-                    let (b, at) = self.arch.branch_bytes(*cc, true, 0);
-                    let fix = Fixup { at, size: 4, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: 4 };
+                    let (b, at) = self.arch.branch_bytes_in(*mode, *cc, true, 0);
+                    // The displacement runs to the end of the instruction (rel32, or rel16 in 16-bit code).
+                    let size = (b.len() - at) as u8;
+                    let fix = Fixup { at, size, expr: target.clone(), modifier: *modifier, kind: FixKind::Branch, pc_adjust: size as i64 };
                     (b, vec![fix])
                 } else {
                     let t = self.eval_final(target)?;
                     let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
                     let disp = dest - (pos + f.tail_size) as i64;
-                    (self.arch.branch_bytes(*cc, is_long, disp).0, Vec::new())
+                    (self.arch.branch_bytes_in(*mode, *cc, is_long, disp).0, Vec::new())
                 }
             }
             Tail::Leb { expr, signed } => {
@@ -374,14 +376,15 @@ impl Assembler<'_> {
             Some((t, _)) => t,
             None => self.arch.reloc_type(fx.kind, fx.modifier, fx.size, pcrel, external || weak_or_undef)?,
         };
-        let merge_keeps = pcrel && self.arch.pcrel_merge_keeps_symbol();
         let adjustable = !external
             && !self.arch.keep_local_symbols()
-            && fx.modifier.is_none()
             && label.map_or(false, |ls| {
                 let s = &self.sections[ls as usize];
-                // (GNU as never replaces a symbol of a COMDAT group section by the section.)
-                s.flags & SHF_TLS == 0 && s.group.is_none() && !(s.flags & SHF_MERGE != 0 && (merge_keeps || v.off != 0))
+                let merge = s.flags & SHF_MERGE != 0;
+                // (GNU as never replaces a symbol of a COMDAT group section by the section,
+                // but does replace its own location labels, `.eh_frame`'s FDE starts.)
+                let dot = self.syms.sym(a).temp && self.syms.sym(a).name == crate::assembler::DOT_LABEL;
+                self.arch.fix_adjustable(fx.modifier, fx.kind, pcrel, s.flags, self.syms.sym(a).temp) && s.flags & SHF_TLS == 0 && (s.group.is_none() || dot) && !(merge && v.off != 0)
             })
             && insn.map_or(true, |(_, i)| i.adjustable)
             && self.syms.sym(a).typ != STT_TLS;
@@ -392,7 +395,14 @@ impl Assembler<'_> {
                 (RelSym::Symbol(a), 0)
             }
         };
-        relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: base + v.off - adjust });
+        let addend = base + v.off - adjust;
+        if self.arch.rela() {
+            relocs.push(Reloc { offset: field, sym: rsym, rtype, addend });
+        } else {
+            // REL: the addend lives in the field itself.
+            put(data, addend)?;
+            relocs.push(Reloc { offset: field, sym: rsym, rtype, addend: 0 });
+        }
         Ok(())
     }
 

@@ -36,10 +36,12 @@ pub trait Arch: Sync {
     fn cfi_ra_column(&self) -> u64;
     /// The CIE's initial instructions.
     fn cfi_initial(&self) -> Vec<u8>;
-    /// CFA offset at a function's entry (x86-64: the return address is on the stack).
+    /// The CFA's offset from the stack pointer at a function's entry (`cfi_initial`'s;
+    /// x86-64: the return address is on the stack).
     fn cfi_initial_offset(&self) -> i64 {
         8
     }
+    /// The CIE's data alignment factor (`.cfi_offset` distances are multiples of it).
     fn cfi_data_align(&self) -> i64 {
         -8
     }
@@ -68,6 +70,39 @@ pub trait Arch: Sync {
     fn elf_flags(&self) -> u32 {
         0
     }
+    /// ELFCLASS64 (true) or ELFCLASS32 objects.
+    fn elf64(&self) -> bool {
+        true
+    }
+    /// RELA relocations (true), or REL with the addend stored in the field (i386).
+    fn rela(&self) -> bool {
+        true
+    }
+    /// Target-defined code mode at the start of a file (x86: 16/32/64-bit code), kept in
+    /// `Assembler::mode` and changed by the target's own directives.
+    fn initial_mode(&self) -> u32 {
+        0
+    }
+    /// Whether a relocation against a local symbol may name the symbol's section instead
+    /// (GNU as's `tc_fix_adjustable`): by default not with an `@modifier`, nor pc-relative
+    /// into a SHF_MERGE section. `sec_flags` are the symbol's section's; `temp`: the symbol
+    /// is an assembler-local `.L` label.
+    /// `pcrel`: the field is PC-relative (a branch, or a difference with a label here).
+    fn fix_adjustable(&self, m: Option<Modifier>, _kind: FixKind, pcrel: bool, sec_flags: u64, _temp: bool) -> bool {
+        m.is_none() && !(sec_flags & section::SHF_MERGE != 0 && pcrel)
+    }
+    /// [`Arch::nops`] in the code mode of the alignment.
+    fn nops_in(&self, _mode: u32, n: usize) -> Vec<u8> {
+        self.nops(n)
+    }
+    /// [`Arch::branch_size`] in the code mode the branch was assembled in.
+    fn branch_size_in(&self, _mode: u32, cc: Option<u8>, long: bool) -> u64 {
+        self.branch_size(cc, long)
+    }
+    /// [`Arch::branch_bytes`] in the code mode the branch was assembled in.
+    fn branch_bytes_in(&self, _mode: u32, cc: Option<u8>, long: bool, disp: i64) -> (Vec<u8>, usize) {
+        self.branch_bytes(cc, long, disp)
+    }
     /// `#` starts a comment anywhere (x86, RISC-V); else only at the start of a line.
     fn hash_comments(&self) -> bool {
         true
@@ -89,17 +124,12 @@ pub trait Arch: Sync {
     fn all_section_symbols(&self) -> bool {
         false
     }
-    /// A pc-relative reference to a local label in an SHF_MERGE section names the symbol
-    /// (x86, where the field's own offset makes the addend non-zero).
-    fn pcrel_merge_keeps_symbol(&self) -> bool {
-        true
-    }
     /// DWARF code alignment factor of the CIE.
     fn cfi_code_align(&self) -> u64 {
         1
     }
-    /// A target directive (AArch64's `.inst`, `.xword`; RISC-V's `.option`, `.attribute`,
-    /// `.half`); None when the generic one applies. Asked before the generic directives.
+    /// A target directive (x86's `.code16`/`.code32`; AArch64's `.inst`, `.xword`; RISC-V's
+    /// `.option`, `.attribute`, `.half`); None when the generic one applies. Asked before the generic directives.
     fn directive(&self, _asm: &mut Assembler, _name: &str, _args: &[Tok]) -> Option<Result<(), String>> {
         None
     }
@@ -231,6 +261,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
 pub fn arch_by_name(name: &str) -> Option<&'static dyn Arch> {
     match name {
         "x86_64" | "x86-64" | "amd64" => Some(&x86_64::X86_64_ARCH),
+        "i386" | "i686" => Some(&x86_64::I386_ARCH),
         "aarch64" | "arm64" => Some(&aarch64::AARCH64_ARCH),
         "riscv64" | "riscv" => Some(&riscv64::RISCV64_ARCH),
         _ => None,

@@ -10,6 +10,8 @@ pub struct Options {
     pub noexecstack: bool,
     /// `-I DIR`: where `.include` and `.incbin` look.
     pub include_dirs: Vec<String>,
+    /// `--32`: i386 objects (ELF32); the caller picks the `i386` target for it.
+    pub x86_32: bool,
     /// RISC-V `-march=` (the ISA before any `.attribute arch`), `-mabi=`, `-m[no-]relax`.
     pub march: Option<String>,
     pub mabi: Option<String>,
@@ -22,7 +24,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { relax_relocations: true, noexecstack: false, include_dirs: Vec::new(), march: None, mabi: None, relax: true, isa_spec: None, arch_attr: true, pic: false }
+        Options { relax_relocations: true, noexecstack: false, include_dirs: Vec::new(), x86_32: false, march: None, mabi: None, relax: true, isa_spec: None, arch_attr: true, pic: false }
     }
 }
 
@@ -36,13 +38,15 @@ impl Options {
         while let Some(a) = it.next() {
             let a = a.as_str();
             match a {
-                "--64" | "-64" | "-g" | "--gen-debug" | "-W" | "--no-warn" | "--warn" | "--fatal-warnings" | "-Q" | "--nocompress-debug-sections" => {}
+                "--64" | "-64" => o.x86_32 = false,
+                "--32" | "-32" => o.x86_32 = true,
+                "-g" | "--gen-debug" | "-W" | "--no-warn" | "--warn" | "--fatal-warnings" | "-Q" | "--nocompress-debug-sections" => {}
                 "--noexecstack" => o.noexecstack = true,
                 "--execstack" => o.noexecstack = false,
                 "-I" => o.include_dirs.push(it.next().ok_or("option `-I' needs a directory")?.clone()),
                 "-mrelax-relocations=yes" => o.relax_relocations = true,
                 "-mrelax-relocations=no" => o.relax_relocations = false,
-                "--32" | "-32" | "--x32" => return Err(format!("`{a}' is not supported: the integrated assembler writes 64-bit objects")),
+                "--x32" => return Err(format!("`{a}' is not supported: the integrated assembler writes ELF64 and i386 objects")),
                 _ if a.starts_with("-I") => o.include_dirs.push(a[2..].to_string()),
                 "-mrelax" => o.relax = true,
                 "-march-attr" => o.arch_attr = true,

@@ -63,10 +63,12 @@ pub struct Fixup {
 pub enum Tail {
     None,
     /// Pad to `1 << pow` with `fill` (NOPs in code when None), unless more than `max` is needed.
-    Align { pow: u32, fill: Option<u8>, max: u32 },
+    /// `mode` is the assembler's code mode there (x86 16-bit code pads with other NOPs).
+    Align { pow: u32, fill: Option<u8>, max: u32, mode: u32 },
     /// Relaxable direct jump: `cc` None for `jmp`.
     /// A `@PLT` (or other) modifier forces the long form with a relocation.
-    Branch { cc: Option<u8>, target: Expr, modifier: Option<Modifier>, long: bool, force_long: bool },
+    /// `mode` is the assembler's code mode where the branch was written.
+    Branch { cc: Option<u8>, target: Expr, modifier: Option<Modifier>, long: bool, force_long: bool, mode: u32 },
     /// `.uleb128`/`.sleb128` of an expression only known after layout.
     Leb { expr: Expr, signed: bool },
     /// `.org expr, fill`.

@@ -403,7 +403,7 @@ impl Driver {
         }
         // Assemble.
         let integrated = self.opts.integrated_as.unwrap_or(matches!(lang, Lang::C | Lang::CPreprocessed));
-        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64) {
+        if integrated && matches!(self.tc.target.arch, Arch::X86_64 | Arch::I386 | Arch::Aarch64 | Arch::Riscv64) {
             return self.assemble_in_process(path, asm_text, stage);
         }
         let asm_path = match asm_text {
@@ -481,12 +481,6 @@ impl Driver {
         if self.opts.dry_run {
             return Some(obj);
         }
-        let arch_name = match self.tc.target.arch {
-            Arch::Aarch64 => "aarch64",
-            Arch::Riscv64 => "riscv64",
-            _ => "x86_64",
-        };
-        let arch = ccc_asm::arch_by_name(arch_name)?;
         // `-march=`/`-mabi=`/`-m[no-]relax` reach the RISC-V assembler as they reach GNU as.
         let mut as_args = Vec::new();
         if self.tc.target.arch == Arch::Riscv64 {
@@ -501,6 +495,15 @@ impl Driver {
                 return None;
             }
         };
+        let arch_name = match self.tc.target.arch {
+            Arch::Aarch64 => "aarch64",
+            Arch::Riscv64 => "riscv64",
+            // `-m32`/`-m16` code (or `-Wa,--32`) is an i386 object, whatever `.code16` it holds.
+            Arch::I386 => "i386",
+            _ if asm_opts.x86_32 => "i386",
+            _ => "x86_64",
+        };
+        let arch = ccc_asm::arch_by_name(arch_name)?;
         match ccc_asm::assemble_with(arch, &text, path, &asm_opts) {
             Ok(bytes) => {
                 if let Err(e) = output::write_output(&obj, &bytes) {
@@ -608,7 +611,7 @@ impl Driver {
             Some("ccc") => true,
             None => self.tc.find_in_b_prefixes("ld").is_none(),
             Some(_) => false,
-        } && self.tc.target.arch != Arch::I386; // ccc-ld writes ELF64 only
+        } && self.tc.target.arch != Arch::I386; // ccc-ld's i386 target links static code only (no GOT/PLT yet)
         let linked = if own {
             self.link_in_process(&args)
         } else {

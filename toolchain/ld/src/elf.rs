@@ -1,4 +1,5 @@
-//! ELF64 little-endian constants and bounds-checked field access.
+//! ELF little-endian constants, bounds-checked field access, and the two classes' layouts
+//! (ELF64; ELF32 for i386).
 
 use crate::error::Result;
 
@@ -182,8 +183,124 @@ pub struct Shdr {
     pub entsize: u64,
 }
 
-/// The ELF header fields we need, validated for x86-64-style ELF64 LE.
+/// Record sizes and field widths of an ELF class: one reader and writer for both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Class {
+    pub elf64: bool,
+}
+
+impl Class {
+    pub const ELF64: Class = Class { elf64: true };
+    pub const ELF32: Class = Class { elf64: false };
+    pub fn ehdr_size(self) -> u64 {
+        if self.elf64 {
+            64
+        } else {
+            52
+        }
+    }
+    pub fn phdr_size(self) -> u64 {
+        if self.elf64 {
+            56
+        } else {
+            32
+        }
+    }
+    pub fn shdr_size(self) -> u64 {
+        if self.elf64 {
+            64
+        } else {
+            40
+        }
+    }
+    pub fn sym_size(self) -> u64 {
+        if self.elf64 {
+            24
+        } else {
+            16
+        }
+    }
+    pub fn word(self) -> u64 {
+        if self.elf64 {
+            8
+        } else {
+            4
+        }
+    }
+    /// An address-sized field.
+    pub fn read_word(self, b: &Bytes, off: u64) -> Result<u64> {
+        if self.elf64 {
+            b.u64(off)
+        } else {
+            Ok(b.u32(off)? as u64)
+        }
+    }
+    pub fn put_word(self, v: &mut Vec<u8>, x: u64) {
+        if self.elf64 {
+            v.put64(x)
+        } else {
+            v.put32(x as u32)
+        }
+    }
+    pub fn put_sym(self, v: &mut Vec<u8>, name: u32, info: u8, other: u8, shndx: u16, value: u64, size: u64) {
+        v.put32(name);
+        if self.elf64 {
+            v.push(info);
+            v.push(other);
+            v.put16(shndx);
+            v.put64(value);
+            v.put64(size);
+        } else {
+            v.put32(value as u32);
+            v.put32(size as u32);
+            v.push(info);
+            v.push(other);
+            v.put16(shndx);
+        }
+    }
+    pub fn put_shdr(self, v: &mut Vec<u8>, s: &Shdr) {
+        v.put32(s.name);
+        v.put32(s.kind);
+        self.put_word(v, s.flags);
+        self.put_word(v, s.addr);
+        self.put_word(v, s.offset);
+        self.put_word(v, s.size);
+        v.put32(s.link);
+        v.put32(s.info);
+        self.put_word(v, s.align);
+        self.put_word(v, s.entsize);
+    }
+    /// One program header: (type, flags, offset, vaddr, paddr, filesz, memsz, align).
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_phdr(self, v: &mut Vec<u8>, kind: u32, flags: u32, offset: u64, vaddr: u64, paddr: u64, filesz: u64, memsz: u64, align: u64) {
+        v.put32(kind);
+        if self.elf64 {
+            v.put32(flags);
+        }
+        for x in [offset, vaddr, paddr, filesz, memsz] {
+            self.put_word(v, x);
+        }
+        if !self.elf64 {
+            v.put32(flags);
+        }
+        self.put_word(v, align);
+    }
+    /// A relocation entry: RELA (ELF64) or REL without the addend (ELF32).
+    pub fn put_rel(self, v: &mut Vec<u8>, offset: u64, sym: u32, kind: u32, addend: i64) {
+        if self.elf64 {
+            v.put64(offset);
+            v.put64(((sym as u64) << 32) | kind as u64);
+            v.put64(addend as u64);
+        } else {
+            v.put32(offset as u32);
+            v.put32((sym << 8) | (kind & 0xff));
+        }
+    }
+}
+
+/// The ELF header fields we need, validated for little-endian ELF64 or ELF32.
 pub struct Ehdr {
+    pub class: Class,
     pub kind: u16,
     pub machine: u16,
     pub shoff: u64,
@@ -198,18 +315,24 @@ pub fn is_elf(data: &[u8]) -> bool {
 }
 
 pub fn parse_ehdr(b: &Bytes) -> Result<Ehdr> {
-    if !is_elf(b.data) || b.data.len() < 64 {
+    if !is_elf(b.data) || b.data.len() < 52 {
         crate::bail!("{}: not an ELF file", b.what);
     }
-    if b.data[4] != 2 || b.data[5] != 1 {
-        crate::bail!("{}: not a 64-bit little-endian ELF file", b.what);
+    let class = match b.data[4] {
+        2 if b.data.len() >= 64 => Class::ELF64,
+        1 => Class::ELF32,
+        _ => crate::bail!("{}: not a 64-bit or 32-bit ELF file", b.what),
+    };
+    if b.data[5] != 1 {
+        crate::bail!("{}: not a little-endian ELF file", b.what);
     }
-    let shoff = b.u64(0x28)?;
-    let mut shnum = b.u16(0x3c)? as u64;
-    let mut shstrndx = b.u16(0x3e)? as u32;
+    // e_shoff, e_shnum, e_shstrndx.
+    let (shoff, shnum_at) = if class.elf64 { (b.u64(0x28)?, 0x3c) } else { (b.u32(0x20)? as u64, 0x30) };
+    let mut shnum = b.u16(shnum_at)? as u64;
+    let mut shstrndx = b.u16(shnum_at + 2)? as u32;
     if shoff != 0 && (shnum == 0 || shstrndx == SHN_XINDEX) {
         // Extended numbering lives in section header 0.
-        let s0 = shdr_at(b, shoff)?;
+        let s0 = shdr_at(b, shoff, class)?;
         if shnum == 0 {
             shnum = s0.size;
         }
@@ -217,21 +340,25 @@ pub fn parse_ehdr(b: &Bytes) -> Result<Ehdr> {
             shstrndx = s0.link;
         }
     }
-    Ok(Ehdr { kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx, flags: b.u32(0x30)? })
+    // e_flags follows e_shoff.
+    let flags = b.u32(if class.elf64 { 0x30 } else { 0x24 })?;
+    Ok(Ehdr { class, kind: b.u16(0x10)?, machine: b.u16(0x12)?, shoff, shnum, shstrndx, flags })
 }
 
-fn shdr_at(b: &Bytes, off: u64) -> Result<Shdr> {
+fn shdr_at(b: &Bytes, off: u64, c: Class) -> Result<Shdr> {
+    let w = c.word();
+    let word = |k: u64| c.read_word(b, off + 8 + k * w);
     Ok(Shdr {
         name: b.u32(off)?,
         kind: b.u32(off + 4)?,
-        flags: b.u64(off + 8)?,
-        addr: b.u64(off + 16)?,
-        offset: b.u64(off + 24)?,
-        size: b.u64(off + 32)?,
-        link: b.u32(off + 40)?,
-        info: b.u32(off + 44)?,
-        align: b.u64(off + 48)?,
-        entsize: b.u64(off + 56)?,
+        flags: word(0)?,
+        addr: word(1)?,
+        offset: word(2)?,
+        size: word(3)?,
+        link: b.u32(off + 8 + 4 * w)?,
+        info: b.u32(off + 12 + 4 * w)?,
+        align: c.read_word(b, off + 16 + 4 * w)?,
+        entsize: c.read_word(b, off + 16 + 5 * w)?,
     })
 }
 
@@ -239,7 +366,7 @@ pub fn parse_shdrs(b: &Bytes, eh: &Ehdr) -> Result<Vec<Shdr>> {
     if eh.shnum > 1 << 24 {
         crate::bail!("{}: too many sections", b.what);
     }
-    (0..eh.shnum).map(|i| shdr_at(b, eh.shoff + i * 64)).collect()
+    (0..eh.shnum).map(|i| shdr_at(b, eh.shoff + i * eh.class.shdr_size(), eh.class)).collect()
 }
 
 /// Contents of a section (empty for NOBITS).
@@ -261,18 +388,16 @@ pub struct RawSym {
     pub size: u64,
 }
 
-pub fn parse_syms(b: &Bytes, data: &[u8]) -> Result<Vec<RawSym>> {
+pub fn parse_syms(b: &Bytes, data: &[u8], c: Class) -> Result<Vec<RawSym>> {
     let sb = Bytes::new(data, b.what);
-    (0..data.len() as u64 / 24)
+    let n = c.sym_size();
+    (0..data.len() as u64 / n)
         .map(|i| {
-            let o = i * 24;
-            Ok(RawSym {
-                name: sb.u32(o)?,
-                info: sb.u8(o + 4)?,
-                other: sb.u8(o + 5)?,
-                shndx: sb.u16(o + 6)?,
-                value: sb.u64(o + 8)?,
-                size: sb.u64(o + 16)?,
+            let o = i * n;
+            Ok(if c.elf64 {
+                RawSym { name: sb.u32(o)?, info: sb.u8(o + 4)?, other: sb.u8(o + 5)?, shndx: sb.u16(o + 6)?, value: sb.u64(o + 8)?, size: sb.u64(o + 16)? }
+            } else {
+                RawSym { name: sb.u32(o)?, value: sb.u32(o + 4)? as u64, size: sb.u32(o + 8)? as u64, info: sb.u8(o + 12)?, other: sb.u8(o + 13)?, shndx: sb.u16(o + 14)? }
             })
         })
         .collect()

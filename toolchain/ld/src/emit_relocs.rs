@@ -56,9 +56,8 @@ impl Linker {
                             None => (0, r.addend.wrapping_add(self.sym_addr(img, t) as i64)),
                         },
                     };
-                    v.put64(o.addr + s.out_off + r.offset);
-                    v.put64(((sym as u64) << 32) | r.kind as u64);
-                    v.put64(addend as u64);
+                    // REL targets (i386) keep the addend in the field, already applied.
+                    self.target.class().put_rel(&mut v, o.addr + s.out_off + r.offset, sym, r.kind, addend);
                 }
             }
             if !v.is_empty() {

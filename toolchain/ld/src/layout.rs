@@ -27,6 +27,12 @@ fn set_sizes(img: &mut Image, sizes: Vec<(Synth, u64)>) {
 }
 
 impl Linker {
+    /// Bytes of the ELF header and `nphdr` program headers at the start of the file.
+    pub fn headers_size(&self, nphdr: u64) -> u64 {
+        let c = self.target.class();
+        c.ehdr_size() + c.phdr_size() * nphdr
+    }
+
     /// Mark referenced-but-undefined linker symbols as defined by us (values after layout).
     pub fn claim_linker_symbols(&mut self, img: &Image) {
         let names: Vec<String> = self.syms.iter().filter(|s| s.def == Def::Undef).map(|s| s.name.clone()).collect();
@@ -101,7 +107,7 @@ impl Linker {
             + has_eh as usize
             + 1
             + relro as usize;
-        let mut addr = img.base + 64 + 56 * nphdr as u64;
+        let mut addr = img.base + self.headers_size(nphdr as u64);
         let mut prev_group = 0;
         let mut file_end = addr - img.base;
         for &i in &order {
@@ -151,9 +157,10 @@ impl Linker {
 
     fn make_phdrs(&self, img: &mut Image, order: &[usize], nphdr: u64, [has_interp, has_note, has_eh, relro]: [bool; 4]) {
         let mut ph = vec![];
-        let headers_end = img.base + 64 + 56 * nphdr;
+        let headers_end = img.base + self.headers_size(nphdr);
+        let c = self.target.class();
         if has_interp {
-            ph.push(Phdr { kind: PT_PHDR, flags: PF_R, offset: 64, vaddr: img.base + 64, filesz: 0, memsz: 0, align: 8, paddr: 0 });
+            ph.push(Phdr { kind: PT_PHDR, flags: PF_R, offset: c.ehdr_size(), vaddr: img.base + c.ehdr_size(), filesz: 0, memsz: 0, align: c.word(), paddr: 0 });
             let s = img.sec(Synth::Interp).cloned().unwrap_or_else(|| img.secs[0].clone());
             ph.push(Phdr { kind: PT_INTERP, flags: PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: 1, paddr: 0 });
         }
@@ -198,8 +205,8 @@ impl Linker {
         }
         let n = ph.len() as u64;
         if has_interp {
-            ph[0].filesz = 56 * n;
-            ph[0].memsz = 56 * n;
+            ph[0].filesz = self.target.class().phdr_size() * n;
+            ph[0].memsz = ph[0].filesz;
         }
         img.phdrs = ph;
     }

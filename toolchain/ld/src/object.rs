@@ -71,7 +71,8 @@ pub struct Object {
 pub const NO_OUT: usize = usize::MAX;
 
 impl Object {
-    pub fn parse(name: String, data: Vec<u8>, machine: u16) -> Result<Object> {
+    pub fn parse(name: String, data: Vec<u8>, target: &dyn crate::arch::Target) -> Result<Object> {
+        let machine = target.machine();
         let b = Bytes::new(&data, &name);
         let eh = parse_ehdr(&b)?;
         if eh.kind != ET_REL {
@@ -79,6 +80,9 @@ impl Object {
         }
         if eh.machine != machine {
             bail!("{}: file is for {}, not {} (e_machine {})", name, machine_name(eh.machine), machine_name(machine), eh.machine);
+        }
+        if eh.class != target.class() {
+            bail!("{}: file class ELF{} does not match the target's", name, if eh.class.elf64 { 64 } else { 32 });
         }
         let shdrs = parse_shdrs(&b, &eh)?;
         let shstr = match shdrs.get(eh.shstrndx as usize) {
@@ -122,7 +126,7 @@ impl Object {
                 None => None,
             };
             first_global = st.info as usize;
-            for (i, r) in parse_syms(&b, section_data(&b, st)?)?.into_iter().enumerate() {
+            for (i, r) in parse_syms(&b, section_data(&b, st)?, eh.class)?.into_iter().enumerate() {
                 let mut shndx = r.shndx as u32;
                 if shndx == SHN_XINDEX {
                     let Some(x) = xdata else { bail!("{}: SHN_XINDEX without SHT_SYMTAB_SHNDX", name) };
@@ -167,7 +171,29 @@ impl Object {
                     }
                     sections[target].relocs = rs;
                 }
-                SHT_REL => bail!("{}: SHT_REL relocations are not supported on x86-64", name),
+                // REL (i386): the addend is the field's contents, read by the target.
+                SHT_REL if !target.rela() => {
+                    let target_sec = s.info as usize;
+                    if target_sec >= sections.len() {
+                        bail!("{}: relocation section for bad section {}", name, target_sec);
+                    }
+                    let d = Bytes::new(section_data(&b, s)?, &name);
+                    let t = &shdrs[target_sec];
+                    let contents = if t.kind == SHT_NOBITS { &[][..] } else { section_data(&b, t)? };
+                    let mut rs = Vec::with_capacity((s.size / 8) as usize);
+                    for i in 0..s.size / 8 {
+                        let (offset, info) = (d.u32(i * 8)? as u64, d.u32(i * 8 + 4)?);
+                        let sym = info >> 8;
+                        if sym as usize >= syms.len() && sym != 0 {
+                            bail!("{}: relocation against bad symbol index {}", name, sym);
+                        }
+                        let kind = info & 0xff;
+                        let addend = target.implicit_addend(kind, contents, offset).map_err(|e| crate::err!("{}: {}", name, e))?;
+                        rs.push(Rela { offset, kind, sym, addend });
+                    }
+                    sections[target_sec].relocs = rs;
+                }
+                SHT_REL => bail!("{}: SHT_REL relocations are not supported for this target", name),
                 SHT_GROUP => {
                     let d = Bytes::new(section_data(&b, s)?, &name);
                     if d.u32(0)? & GRP_COMDAT == 0 {
@@ -193,7 +219,7 @@ impl Object {
             let kept_unloaded = s.kind == SHT_PROGBITS && (s.name.starts_with(".debug_") || s.name == ".comment");
             s.live = (s.flags & SHF_ALLOC != 0 || kept_unloaded)
                 && s.flags & SHF_EXCLUDE == 0
-                && !matches!(s.kind, SHT_GROUP | SHT_RELA | SHT_SYMTAB | SHT_STRTAB)
+                && !matches!(s.kind, SHT_GROUP | SHT_RELA | SHT_REL | SHT_SYMTAB | SHT_STRTAB)
                 && !s.name.starts_with(".note.gnu.property")
                 && !s.name.starts_with(".gnu.warning");
         }

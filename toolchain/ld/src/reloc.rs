@@ -86,7 +86,8 @@ impl Linker {
         let got_entry = |k: GotKind| img.got_map.get(&(r, k)).map(|&i| img.got_entry_addr(i) as i64);
         let (size, value, check): (u8, i64, Check) = match kind {
             None => return Ok(Option::None),
-            Abs { size, signed } => (size, s.wrapping_add(a), if size == 8 { Check::None } else if size == 4 && signed { Check::Signed } else if size == 4 { Check::Unsigned } else { Check::Either }),
+            // An address-size field of ELF32 (R_386_32) is a bitfield: signed or unsigned.
+            Abs { size, signed } => (size, s.wrapping_add(a), if size == 8 { Check::None } else if size == 4 && !t.class().elf64 { Check::Either } else if size == 4 && signed { Check::Signed } else if size == 4 { Check::Unsigned } else { Check::Either }),
             Pc { size } => (size, s.wrapping_add(a).wrapping_sub(p), if size == 8 { Check::None } else { Check::Signed }),
             Plt32 => match t.undef_weak_branch() {
                 // Never taken; 0 may be out of a short branch's range.

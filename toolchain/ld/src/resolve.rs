@@ -157,7 +157,7 @@ impl Linker {
                 self.add_shared(lib);
                 return Ok(());
             }
-            return self.add_object(Object::parse(path.to_string(), data, self.target.machine())?);
+            return self.add_object(Object::parse(path.to_string(), data, self.target)?);
         }
         if is_archive(&data) {
             let ar = Archive::parse(path.to_string(), data)?;
@@ -271,7 +271,7 @@ impl Linker {
         if !is_elf(&m.data) {
             return Ok(()); // GNU ld skips non-object members (e.g. LLVM bitcode needs a plugin)
         }
-        self.add_object(Object::parse(name, m.data, self.target.machine())?)
+        self.add_object(Object::parse(name, m.data, self.target)?)
     }
 
     /// `--wrap=SYM`: undefined `SYM` means `__wrap_SYM`, undefined `__real_SYM` means `SYM`.

@@ -43,7 +43,7 @@ impl SharedLib {
         };
         let Some(strsec) = shdrs.get(dynsym.link as usize) else { bail!("{}: bad .dynsym link", path) };
         let strtab = section_data(&b, strsec)?;
-        let raw = parse_syms(&b, section_data(&b, dynsym)?)?;
+        let raw = parse_syms(&b, section_data(&b, dynsym)?, eh.class)?;
         // Version names by index, from .gnu.version_d.
         let mut vernames: Vec<Option<String>> = vec![None, None];
         if let Some(vd) = find(SHT_GNU_VERDEF) {

@@ -153,7 +153,8 @@ impl Linker {
 
     pub fn write_image(&self, img: &Image) -> Result<Vec<u8>> {
         let order = self.order(img);
-        let file_end = img.secs.iter().filter(|s| s.kind != SHT_NOBITS && s.size > 0).map(|s| s.offset + s.size).max().unwrap_or(0).max(64 + 56 * img.phdrs.len() as u64);
+        let c = self.target.class();
+        let file_end = img.secs.iter().filter(|s| s.kind != SHT_NOBITS && s.size > 0).map(|s| s.offset + s.size).max().unwrap_or(0).max(c.ehdr_size() + c.phdr_size() * img.phdrs.len() as u64);
         if file_end > crate::relocatable::MAX_FILE {
             crate::bail!("output would be {:#x} bytes: too large (corrupt input or address overflow)", file_end);
         }
@@ -181,6 +182,9 @@ impl Linker {
                 let at = (o.offset + s.out_off) as usize;
                 out[at..at + s.size as usize].copy_from_slice(self.objs[oi].section_bytes(si));
             }
+            if o.fill.is_none() && o.flags & SHF_EXECINSTR != 0 {
+                self.fill_code_gaps(o, &mut out);
+            }
         }
         self.apply_relocs(img, &mut out)?;
         for o in &img.secs {
@@ -202,10 +206,11 @@ impl Linker {
         let symtab_name = shstr.add(".symtab");
         let strtab_name = shstr.add(".strtab");
         let mut sym_index = crate::emit_relocs::SymIndex::default();
-        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; 24], vec![0u8], 0) } else { self.symtab(img, &mut sym_index) };
+        let (symtab, strtab, nlocal) = if self.opts.strip_all { (vec![0u8; c.sym_size() as usize], vec![0u8], 0) } else { self.symtab(img, &mut sym_index) };
         let relas = if self.opts.emit_relocs && !self.opts.strip_all { self.emitted_relocs(img, &shown, &sym_index) } else { vec![] };
-        let rela_names: Vec<u32> = relas.iter().map(|(i, _)| shstr.add(&format!(".rela{}", img.secs[*i].name))).collect();
-        while out.len() % 8 != 0 {
+        let (rel_prefix, rel_type, rel_ent) = if self.target.rela() { (".rela", SHT_RELA, 3 * c.word()) } else { (".rel", SHT_REL, 2 * c.word()) };
+        let rela_names: Vec<u32> = relas.iter().map(|(i, _)| shstr.add(&format!("{rel_prefix}{}", img.secs[*i].name))).collect();
+        while out.len() as u64 % c.word() != 0 {
             out.push(0);
         }
         let mut rela_offs = vec![];
@@ -219,11 +224,11 @@ impl Linker {
         out.extend_from_slice(&strtab);
         let shstr_off = out.len() as u64;
         out.extend_from_slice(&shstr.data);
-        while out.len() % 8 != 0 {
+        while out.len() as u64 % c.word() != 0 {
             out.push(0);
         }
         let shoff = out.len() as u64;
-        out.extend_from_slice(&[0u8; 64]);
+        out.extend(std::iter::repeat(0u8).take(c.shdr_size() as usize));
         let idx_of = |s: Synth| img.synth_idx.get(&s).map_or(0, |&i| img.shdr_index[i] as u32);
         for (k, &i) in shown.iter().enumerate() {
             let s = &img.secs[i];
@@ -241,83 +246,44 @@ impl Linker {
                 None if s.kind == SHT_RELA => (idx_of(Synth::DynSym), 0, 24),
                 _ => (0, 0, 0),
             };
-            out.put32(names[k]);
-            out.put32(s.kind);
-            out.put64(s.flags | if s.synth == Some(Synth::RelaPlt) { SHF_INFO_LINK } else { 0 });
-            out.put64(s.addr);
-            out.put64(s.offset);
-            out.put64(s.size);
-            out.put32(link);
-            out.put32(info);
-            out.put64(s.align);
-            out.put64(entsize);
+            let flags = s.flags | if s.synth == Some(Synth::RelaPlt) { SHF_INFO_LINK } else { 0 };
+            c.put_shdr(&mut out, &Shdr { name: names[k], kind: s.kind, flags, addr: s.addr, offset: s.offset, size: s.size, link, info, align: s.align, entsize });
         }
         let nshown = shown.len() as u32 + relas.len() as u32;
         let with_symtab = !self.opts.strip_all;
         for (k, (i, v)) in relas.iter().enumerate() {
-            out.put32(rela_names[k]);
-            out.put32(SHT_RELA);
-            out.put64(SHF_INFO_LINK);
-            out.put64(0);
-            out.put64(rela_offs[k]);
-            out.put64(v.len() as u64);
-            out.put32(nshown + 1);
-            out.put32(img.shdr_index[*i] as u32);
-            out.put64(8);
-            out.put64(24);
+            let info = img.shdr_index[*i] as u32;
+            c.put_shdr(&mut out, &Shdr { name: rela_names[k], kind: rel_type, flags: SHF_INFO_LINK, addr: 0, offset: rela_offs[k], size: v.len() as u64, link: nshown + 1, info, align: c.word(), entsize: rel_ent });
         }
         let tables = [
-            (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, 8, 24),
+            (symtab_name, SHT_SYMTAB, symtab_off, symtab.len() as u64, nshown + 2, nlocal, c.word(), c.sym_size()),
             (strtab_name, SHT_STRTAB, strtab_off, strtab.len() as u64, 0, 0, 1, 0),
         ];
-        for (name, kind, off, size, link, info, align, ent) in tables.into_iter().filter(|_| with_symtab) {
-            out.put32(name);
-            out.put32(kind);
-            out.put64(0);
-            out.put64(0);
-            out.put64(off);
-            out.put64(size);
-            out.put32(link);
-            out.put32(info);
-            out.put64(align);
-            out.put64(ent);
+        for (name, kind, offset, size, link, info, align, entsize) in tables.into_iter().filter(|_| with_symtab) {
+            c.put_shdr(&mut out, &Shdr { name, kind, flags: 0, addr: 0, offset, size, link, info, align, entsize });
         }
-        out.put32(shstr_name);
-        out.put32(SHT_STRTAB);
-        out.put64(0);
-        out.put64(0);
-        out.put64(shstr_off);
-        out.put64(shstr.data.len() as u64);
-        out.put64(0);
-        out.put64(1);
-        out.put64(0);
+        c.put_shdr(&mut out, &Shdr { name: shstr_name, kind: SHT_STRTAB, flags: 0, addr: 0, offset: shstr_off, size: shstr.data.len() as u64, link: 0, info: 0, align: 1, entsize: 0 });
         let shnum = nshown as u16 + if with_symtab { 4 } else { 2 };
         // ELF header and program headers.
         let mut h = vec![];
-        h.extend_from_slice(b"\x7fELF\x02\x01\x01");
+        h.extend_from_slice(b"\x7fELF");
+        h.extend([if c.elf64 { 2 } else { 1 }, 1, 1]);
         h.resize(16, 0);
         h.put16(if matches!(img.kind, OutputKind::Exec | OutputKind::StaticExec) { ET_EXEC } else { ET_DYN });
         h.put16(self.target.machine());
         h.put32(1);
-        h.put64(img.entry);
-        h.put64(64);
-        h.put64(shoff);
+        c.put_word(&mut h, img.entry);
+        c.put_word(&mut h, c.ehdr_size());
+        c.put_word(&mut h, shoff);
         h.put32(self.output_flags()?);
-        h.put16(64);
-        h.put16(56);
+        h.put16(c.ehdr_size() as u16);
+        h.put16(c.phdr_size() as u16);
         h.put16(img.phdrs.len() as u16);
-        h.put16(64);
+        h.put16(c.shdr_size() as u16);
         h.put16(shnum);
         h.put16(shnum - 1);
         for p in &img.phdrs {
-            h.put32(p.kind);
-            h.put32(p.flags);
-            h.put64(p.offset);
-            h.put64(p.vaddr);
-            h.put64(p.paddr);
-            h.put64(p.filesz);
-            h.put64(p.memsz);
-            h.put64(p.align);
+            c.put_phdr(&mut h, p.kind, p.flags, p.offset, p.vaddr, p.paddr, p.filesz, p.memsz, p.align);
         }
         out[..h.len()].copy_from_slice(&h);
         if let Some(b) = img.sec(Synth::BuildId) {
@@ -326,6 +292,23 @@ impl Linker {
             out[at..at + 20].copy_from_slice(&id);
         }
         Ok(out)
+    }
+
+    /// Padding between the pieces of a code section: the target's NOP fill, as GNU ld
+    /// writes it (`Target::code_fill`), each gap from its own start.
+    fn fill_code_gaps(&self, o: &crate::image::OutSec, out: &mut [u8]) {
+        let mut used: Vec<(u64, u64)> = o.members.iter().map(|&(oi, si)| &self.objs[oi].sections[si]).filter(|s| s.kind != SHT_NOBITS).map(|s| (s.out_off, s.out_off + s.size)).collect();
+        used.extend(o.data.iter().map(|&(off, n, _)| (off, off + n as u64)));
+        used.sort();
+        let mut at = 0;
+        for (start, end) in used.into_iter().chain([(o.size, o.size)]) {
+            if start > at {
+                let gap = self.target.code_fill((start - at) as usize);
+                let from = (o.offset + at) as usize;
+                out[from..from + gap.len()].copy_from_slice(&gap);
+            }
+            at = at.max(end);
+        }
     }
 
     /// The section header index for a symbol in output section `o`: a section dropped as
@@ -339,8 +322,10 @@ impl Linker {
 
     /// .symtab: object symbols (locals first) with their final addresses, for debuggers.
     fn symtab(&self, img: &Image, index: &mut crate::emit_relocs::SymIndex) -> (Vec<u8>, Vec<u8>, u32) {
+        let c = self.target.class();
+        let ent = c.sym_size() as usize;
         let mut str = StrTab::new();
-        let mut locals = vec![0u8; 24];
+        let mut locals = vec![0u8; ent];
         let mut globals = vec![];
         // --emit-relocs: section symbols first, for relocations against sections and
         // against symbols the table leaves out.
@@ -350,13 +335,8 @@ impl Linker {
                 if sh == 0 {
                     continue;
                 }
-                index.section.insert(i, (locals.len() / 24) as u32);
-                locals.put32(0);
-                locals.push(STT_SECTION);
-                locals.push(0);
-                locals.put16(sh as u16);
-                locals.put64(o.addr);
-                locals.put64(0);
+                index.section.insert(i, (locals.len() / ent) as u32);
+                c.put_sym(&mut locals, 0, STT_SECTION, 0, sh as u16, o.addr, 0);
             }
         }
         let shndx = |obj: usize, sh: u32| -> u16 {
@@ -370,12 +350,8 @@ impl Linker {
         let emit = |v: &mut Vec<u8>, str: &mut StrTab, name: &str, info: u8, other: u8, sh: u16, value: u64, size: u64| {
             // TLS symbols are offsets into the TLS block.
             let value = if info & 15 == STT_TLS { value.wrapping_sub(tls_start) } else { value };
-            v.put32(str.add(name));
-            v.push(info);
-            v.push(other);
-            v.put16(sh);
-            v.put64(value);
-            v.put64(size);
+            let name = str.add(name);
+            c.put_sym(v, name, info, other, sh, value, size);
         };
         for (oi, o) in self.objs.iter().enumerate() {
             for (i, s) in o.syms.iter().enumerate().take(o.first_global).skip(1) {
@@ -386,7 +362,7 @@ impl Linker {
                 if sh == 0 {
                     continue;
                 }
-                index.local.insert((oi, i), (locals.len() / 24) as u32);
+                index.local.insert((oi, i), (locals.len() / ent) as u32);
                 emit(&mut locals, &mut str, &s.name, s.kind, s.vis, sh, self.sym_addr(img, crate::image::SymRef::Local(oi, i)), s.size);
             }
         }
@@ -403,10 +379,10 @@ impl Linker {
             if sh == 0 {
                 continue;
             }
-            index.global.insert(g, (globals.len() / 24) as u32);
+            index.global.insert(g, (globals.len() / ent) as u32);
             emit(&mut globals, &mut str, &s.name, (bind << 4) | kind, s.vis, sh, self.sym_addr(img, r), size);
         }
-        let nlocal = (locals.len() / 24) as u32;
+        let nlocal = (locals.len() / ent) as u32;
         for v in index.global.values_mut() {
             *v += nlocal;
         }

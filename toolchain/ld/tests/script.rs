@@ -515,3 +515,64 @@ fn references_from_discarded_sections_are_not_undefined() {
     let (ok, err) = d.link(env!("CARGO_BIN_EXE_ccc-ld"), &["-T", keep.to_str().unwrap()], &[&o], "k.out");
     assert!(!ok && err.contains("undefined reference to `missing'"), "{err}");
 }
+
+const BOOT16_PROGRAM: &str = r#"
+extern char _end[], setup_sects[];
+const char banner[] = "ccc";
+char buf[64];
+int calls = 1;
+__attribute__((section(".header"), used)) static const unsigned char hdr[2] = { 0x55, 0xaa };
+short sects(void) { return (short)(unsigned long)setup_sects; }
+int copy(const char *s) { int n = 0; while (s[n]) { buf[n] = s[n]; n++; } return n + (int)(unsigned long)_end; }
+int start(void) { return copy(banner) + sects() + calls++; }
+"#;
+
+/// Like the kernel's arch/x86/boot/setup.ld: 16-bit code, absolute symbols from ALIGN().
+const BOOT16_SCRIPT: &str = r#"
+OUTPUT_FORMAT("elf32-i386")
+ENTRY(start)
+SECTIONS
+{
+	. = 0;
+	.header : { *(.header) }
+	.text : { *(.text .text.*) }
+	.rodata : { *(.rodata*) }
+	.data : {
+		*(.data*)
+		setup_size = ALIGN(ABSOLUTE(.), 4096);
+		setup_sects = ABSOLUTE(setup_size / 512);
+	}
+	. = ALIGN(16);
+	.bss : { *(.bss) }
+	_end = .;
+	/DISCARD/ : { *(.note*) *(.comment) }
+}
+"#;
+
+/// i386 (`-m elf_i386`): ELF32 objects with REL relocations, `-m16` code, `--emit-relocs`.
+#[test]
+fn i386_boot_code_links_as_gnu_does() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("i386");
+    let c = d.write("boot.c", BOOT16_PROGRAM);
+    let o = d.path("boot.o");
+    let st = Command::new("gcc").args(["-m16", "-c", "-Os", "-ffreestanding", "-fno-pic", "-fno-asynchronous-unwind-tables", "-fcf-protection=none"]).arg(&c).arg("-o").arg(&o).status().unwrap();
+    if !st.success() {
+        return; // no 32-bit multilib here
+    }
+    let lds = d.write("boot.lds", BOOT16_SCRIPT);
+    let out = same_as_gnu(&d, &["-m", "elf_i386", "--emit-relocs", "-T", lds.to_str().unwrap()], &[&o]);
+    assert_eq!(symbols(&out).get("setup_sects").map(String::as_str), Some("00000008"));
+    let relocs = |f: &Path| tool("readelf", &["-rW"], f).lines().filter(|l| l.contains("R_386")).map(|l| l.split_whitespace().filter(|w| !w.starts_with("0000")).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    let gnu = d.path("gnu.out");
+    assert_eq!(relocs(&gnu), relocs(&out), "emitted relocations");
+    assert!(!relocs(&out).is_empty());
+    let bin = |f: &Path| {
+        let b = f.with_extension("bin");
+        assert!(Command::new("objcopy").args(["-O", "binary"]).arg(f).arg(&b).status().unwrap().success());
+        std::fs::read(b).unwrap()
+    };
+    assert_eq!(bin(&gnu), bin(&out), "loaded bytes");
+}

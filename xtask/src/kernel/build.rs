@@ -15,9 +15,10 @@ pub const MIX_LOG: &str = "ccc-mix.log";
 /// kbuild's `LD` under `--ld ccc`.
 pub const LD_WRAPPER: &str = "ld-ccc";
 
-/// Writes the `LD` wrapper: ccc-ld writes 64-bit ELF only, so the 32-bit links of a
-/// kernel (x86's `-m elf_i386`: setup.elf and the real-mode trampoline; RISC-V's
-/// `-m elf32lriscv`: the compat vDSO of `CONFIG_COMPAT`) still go to the target's GNU ld.
+/// Writes the `LD` wrapper: every link goes to ccc-ld (the x86 kernel's 32-bit ones,
+/// `-m elf_i386`: setup.elf, the real-mode trampoline, included) except RISC-V's
+/// `-m elf32lriscv` compat vDSO (`CONFIG_COMPAT`), which goes to the target's GNU ld:
+/// ccc-ld has no RV32 target.
 fn install_ld_wrapper(dir: &Path, arch: Arch) -> Result<PathBuf, String> {
     let ccc = super::compiler::find_ccc()?;
     let ld = ccc.with_file_name("ccc-ld");
@@ -27,8 +28,8 @@ fn install_ld_wrapper(dir: &Path, arch: Arch) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join(LD_WRAPPER);
     let script = format!(
-        "#!/bin/sh\n# ccc-ld for ELF64 links; GNU ld for the kernel's 32-bit ones.\n\
-         case \" $* \" in *\" -m elf_i386 \"*|*\" -melf_i386 \"*|*\" -m elf32lriscv \"*|*\" -melf32lriscv \"*) exec {}ld \"$@\";; esac\n\
+        "#!/bin/sh\n# kbuild's LD: ccc-ld; GNU ld for RV32 links, which ccc-ld cannot do.\n\
+         case \" $* \" in *\" -m elf32lriscv \"*|*\" -melf32lriscv \"*) exec {}ld \"$@\";; esac\n\
          exec {} \"$@\"\n",
         arch.cross_prefix(),
         ld.display()
@@ -147,14 +148,17 @@ impl KernelBuild {
         let mut cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
         let mut env = Vec::new();
         // ccc assembles its own C output in-process; `.S` files go through the
-        // integrated assembler too on x86-64 (the asm-kernel-x86_64 suite checks it
-        // against GNU as on this tree).
+        // integrated assembler too on x86-64 (the only target it encodes so far;
+        // also the 16/32-bit boot code, as i386 objects; the asm-kernel-x86_64 suite
+        // checks it against GNU as on this tree). KCPPFLAGS, not KAFLAGS: the boot,
+        // decompressor and real-mode Makefiles replace KBUILD_AFLAGS but keep
+        // KBUILD_CPPFLAGS. (kbuild's `as-instr` probes still run GNU as.)
         // CCC_KERNEL_AS=gnu hands both to GNU as instead.
         if matches!(self.cc, super::compiler::Compiler::Ccc(_)) {
             if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             } else if self.arch == Arch::X86_64 {
-                env.push(("KAFLAGS".to_string(), "-fintegrated-as".to_string()));
+                env.push(("KCPPFLAGS".to_string(), "-fintegrated-as".to_string()));
             } else if matches!(self.arch, Arch::Aarch64 | Arch::Riscv64) {
                 // The AArch64 and RISC-V encoders are checked on compiler output only
                 // (asm-aarch64, asm-riscv64), not yet on the kernels' inline asm (AArch64 system

@@ -3,12 +3,14 @@
 //! -O2, and ccc's own `-S` at -O2), assembled by both, and the objects compared:
 //! section contents and attributes, symbol tables, relocations. Pass = identical; a failure
 //! names the first difference. One suite per target (`asm-x86_64`, `asm-aarch64`,
-//! `asm-riscv64`), the cross GCC and cross GNU as as oracles for foreign targets.
+//! `asm-riscv64`, and `asm-i386`: the torture tests compiled with `-m32`, ELF32 with REL
+//! relocations, `as --32`), the cross GCC and cross GNU as as oracles for foreign targets.
+//! x86 objects are then compared byte for byte.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use object::read::elf::{ElfFile64, SectionHeader as _, Sym as _};
+use object::read::elf::{ElfFile, ElfFile32, ElfFile64, FileHeader, SectionHeader as _, Sym as _};
 use object::{Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget};
 
 use crate::arch::Arch;
@@ -18,6 +20,7 @@ use crate::sample::in_fast_sample;
 use crate::suites::torture::{test_name, COMPILE_TIMEOUT};
 use crate::{gccsrc, pool, proc};
 
+/// One target's suite; `asm-i386` assembles the torture corpus only.
 pub struct Asm {
     pub arch: &'static Arch,
 }
@@ -32,7 +35,7 @@ impl Asm {
     fn gnu_as(&self) -> Command {
         if self.arch.native {
             let mut c = Command::new("as");
-            c.arg("--64");
+            c.arg(if self.arch.cflags.contains(&"-m32") { "--32" } else { "--64" });
             c
         } else {
             let mut c = Command::new(format!("{}-as", self.arch.triple));
@@ -54,12 +57,14 @@ impl super::Suite for Asm {
         let dir = gccsrc::torture_dir(ctx)?.join("execute");
         let mut units: Vec<Unit> = gccsrc::list_c(&dir)?.into_iter().map(|f| Unit { name: test_name(&f), path: f, flags: &[], timeout: COMPILE_TIMEOUT }).collect();
         let mut results = Vec::new();
+        let full_corpus = self.arch.name != "i386";
         match lua_sources(ctx) {
+            _ if !full_corpus => {}
             Ok(files) => units.extend(files.into_iter().map(|f| Unit { name: format!("lua/{}", test_name(&f)), path: f, flags: &["-DLUA_USE_LINUX"], timeout: COMPILE_TIMEOUT })),
             Err(e) => results.push(TestResult::fail("lua", format!("Lua sources: {e}"), "")),
         }
         // sqlite3.c is one 9 MB file (GCC -O2 needs minutes for it): full runs only.
-        if !ctx.fast {
+        if !ctx.fast && full_corpus {
             match crate::suites::projects::sqlite_amalgamation(ctx) {
                 Ok(dir) => units.push(Unit { name: "sqlite3.c".into(), path: dir.join("sqlite3.c"), flags: &[], timeout: std::time::Duration::from_secs(900) }),
                 Err(e) => results.push(TestResult::fail("sqlite3.c", format!("SQLite amalgamation: {e}"), "")),
@@ -139,7 +144,15 @@ struct View {
 }
 
 fn view(data: &[u8]) -> Result<View, String> {
-    let f = ElfFile64::<Endianness>::parse(data).map_err(|e| format!("not an ELF object: {e}"))?;
+    // ELFCLASS32 (i386 `--32` objects) or ELFCLASS64.
+    if data.get(4) == Some(&1) {
+        view_of(&ElfFile32::<Endianness>::parse(data).map_err(|e| format!("not an ELF object: {e}"))?)
+    } else {
+        view_of(&ElfFile64::<Endianness>::parse(data).map_err(|e| format!("not an ELF object: {e}"))?)
+    }
+}
+
+fn view_of<H: FileHeader<Endian = Endianness>>(f: &ElfFile<'_, H>) -> Result<View, String> {
     let endian = f.endian();
     let sec_name = |i: object::SectionIndex| f.section_by_index(i).ok().and_then(|s| s.name().ok().map(str::to_string)).unwrap_or_else(|| format!("#{}", i.0));
     let mut sections = Vec::new();
@@ -155,10 +168,10 @@ fn view(data: &[u8]) -> Result<View, String> {
         let data = if ty == 8 { Vec::new() } else { s.data().map(<[u8]>::to_vec).unwrap_or_default() };
         sections.push(format!(
             "section {name}: type {ty:#x} flags {:#x} align {} entsize {} size {} data {}",
-            h.sh_flags(endian),
-            h.sh_addralign(endian),
-            h.sh_entsize(endian),
-            h.sh_size(endian),
+            Into::<u64>::into(h.sh_flags(endian)),
+            Into::<u64>::into(h.sh_addralign(endian)),
+            Into::<u64>::into(h.sh_entsize(endian)),
+            Into::<u64>::into(h.sh_size(endian)),
             hex(&data)
         ));
         for (off, r) in s.relocations() {
@@ -195,8 +208,8 @@ fn view(data: &[u8]) -> Result<View, String> {
                 "symbol {i} {name}: info {:#x} other {:#x} section {sec} value {:#x} size {}",
                 sym.st_info(),
                 sym.st_other(),
-                sym.st_value(endian),
-                sym.st_size(endian)
+                Into::<u64>::into(sym.st_value(endian)),
+                Into::<u64>::into(sym.st_size(endian))
             ));
         }
     }
@@ -211,7 +224,11 @@ fn hex(b: &[u8]) -> String {
 pub(crate) fn compare(gnu: &[u8], ours: &[u8]) -> Result<(), String> {
     let (g, o) = (view(gnu)?, view(ours)?);
     if g == o {
-        return Ok(());
+        // The same contents: the file layout (offsets, string tables) must match too.
+        return match gnu.iter().zip(ours).position(|(a, b)| a != b) {
+            None if gnu.len() == ours.len() => Ok(()),
+            at => Err(format!("file layout differs (at byte {})", at.unwrap_or(gnu.len().min(ours.len())))),
+        };
     }
     for (what, a, b) in [("sections", &g.sections, &o.sections), ("symbols", &g.symbols, &o.symbols), ("relocations", &g.relocs, &o.relocs)] {
         for i in 0..a.len().max(b.len()) {

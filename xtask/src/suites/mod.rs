@@ -44,6 +44,7 @@ pub fn registry() -> Vec<Box<dyn Suite>> {
         Box::new(csmith::Csmith { arch: &RISCV64 }),
         Box::new(csmith::Csmith { arch: &AARCH64 }),
         Box::new(asm::Asm { arch: &X86_64 }),
+        Box::new(asm::Asm { arch: &I386 }),
         Box::new(asm::Asm { arch: &AARCH64 }),
         Box::new(asm::Asm { arch: &RISCV64 }),
         Box::new(diagnostics::Diagnostics),

@@ -165,8 +165,10 @@ impl Arch for Aarch64 {
         true
     }
 
-    fn pcrel_merge_keeps_symbol(&self) -> bool {
-        false
+    /// Without a modifier, a pc-relative reference into an SHF_MERGE section may name the
+    /// section too (GNU as's aarch64_fix_adjustable has no such exception).
+    fn fix_adjustable(&self, m: Option<Modifier>, _kind: FixKind, _pcrel: bool, _sec_flags: u64, _temp: bool) -> bool {
+        m.is_none()
     }
 
     fn insn_fix(&self, t: u32) -> InsnFix {

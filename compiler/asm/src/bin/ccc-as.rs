@@ -1,4 +1,4 @@
-//! `ccc-as [--target=aarch64|riscv64] [-o out.o] [--64] file.s`: the integrated assembler on its own, for debugging.
+//! `ccc-as [--target=aarch64|riscv64] [-o out.o] [--64|--32] file.s`: the integrated assembler on its own, for debugging.
 
 use std::process::ExitCode;
 
@@ -41,6 +41,8 @@ fn main() -> ExitCode {
             }
         }
     };
+    // `--32` picks i386 when no other target is named.
+    let target = if opts.x86_32 && target == "x86_64" { "i386".to_string() } else { target };
     let Some(arch) = ccc_asm::arch_by_name(&target) else {
         eprintln!("ccc-as: unknown target `{target}'");
         return ExitCode::from(1);

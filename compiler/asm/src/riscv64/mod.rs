@@ -414,7 +414,7 @@ impl Arch for Riscv64 {
         for s in asm.sections.iter_mut().filter(|s| s.is_code()) {
             let pow = s.align.trailing_zeros();
             if pow > 0 {
-                s.add_tail(crate::section::Tail::Align { pow, fill: None, max: u32::MAX });
+                s.add_tail(crate::section::Tail::Align { pow, fill: None, max: u32::MAX, mode: 0 });
             }
         }
         // GNU fills code alignment with NOPs only if relaxation is off at the end of the file

@@ -41,9 +41,21 @@ pub struct Enc<'a> {
     pub imm: Vec<Imm>,
     /// This opcode allows GOTPCRELX relaxation (mov/test/binop loads, indirect call/jmp).
     pub gotx: bool,
+    /// Code size in bits (16, 32, 64); 0 is taken as 64.
+    pub bits: u8,
 }
 
-fn seg_prefix(n: u8) -> u8 {
+/// Address size of a memory operand in bytes: its registers', else the code's.
+pub fn addr_size(m: &Mem, bits: u8) -> u8 {
+    let r = m.base.filter(|b| b.class != Class::Rip).or(m.index);
+    match r.and_then(|r| r.size()) {
+        Some(s) => s,
+        None if m.base.is_some() => 8, // %rip
+        None => bits / 8,
+    }
+}
+
+pub(super) fn seg_prefix(n: u8) -> u8 {
     [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65][n as usize % 6]
 }
 
@@ -52,7 +64,16 @@ pub fn fits_i8(v: i64) -> bool {
 }
 
 impl Enc<'_> {
+    fn code_bits(&self) -> u8 {
+        if self.bits == 0 {
+            64
+        } else {
+            self.bits
+        }
+    }
+
     pub fn encode(&self) -> Result<Emit, String> {
+        let bits = self.code_bits();
         let mut out = Emit::default();
         let b = &mut out.bytes;
         let mut rex = if self.w { 0x48u8 } else { 0 };
@@ -78,6 +99,7 @@ impl Enc<'_> {
         if self.reg & 8 != 0 {
             rex |= 0x44;
         }
+        // The address-size prefix when the operand's address size is not the code's.
         let mut addr32 = false;
         match self.rm {
             Some(Rm::Reg(r)) if r.num & 8 != 0 => rex |= 0x41,
@@ -86,13 +108,20 @@ impl Enc<'_> {
                     if bs.class != Class::Rip && bs.num & 8 != 0 {
                         rex |= 0x41;
                     }
-                    addr32 |= bs.class == Class::Gpr(4);
                 }
                 if let Some(ix) = m.index {
                     if ix.num & 8 != 0 {
                         rex |= 0x42;
                     }
-                    addr32 |= ix.class == Class::Gpr(4);
+                }
+                let asz = addr_size(m, bits);
+                addr32 = match bits {
+                    64 => asz == 4,
+                    32 => asz == 2,
+                    _ => asz == 4,
+                };
+                if bits != 64 && (asz == 8 || m.base.is_some_and(|b| b.class == Class::Rip)) {
+                    return Err(format!("`{}' is not a valid base/index expression in {bits}-bit mode", if asz == 8 { "64-bit register" } else { "%rip" }));
                 }
                 if let Some(s) = m.seg {
                     b.push(seg_prefix(s));
@@ -110,6 +139,9 @@ impl Enc<'_> {
         }
         if rex != 0 && high8 {
             return Err("can't encode register '%ah', '%bh', '%ch' or '%dh' in an instruction requiring REX prefix".into());
+        }
+        if rex != 0 && bits != 64 {
+            return Err(format!("64-bit registers and operands are not available in {bits}-bit mode"));
         }
         if addr32 {
             b.push(0x67);
@@ -131,9 +163,17 @@ impl Enc<'_> {
         match self.rm {
             None => {}
             Some(Rm::Reg(r)) => b.push(0xc0 | ((self.reg & 7) << 3) | (r.num & 7)),
+            Some(Rm::Mem(m)) if bits != 64 && addr_size(m, bits) == 2 => self.mem16(m, &mut out)?,
             Some(Rm::Mem(m)) => self.mem(m, rex != 0, imm_len, &mut out)?,
         }
         for i in &self.imm {
+            if i.e.modifier == Some(Modifier::GotPc) && bits != 64 {
+                // GOT + A - P with A the field's offset in the instruction: the distance from
+                // the instruction's start to the GOT.
+                let at = out.bytes.len() as i64;
+                put_field(&mut out, &i.e, None, i.size, FixKind::PcRel, -at);
+                continue;
+            }
             put_field(&mut out, &i.e, i.val, i.size, FixKind::Data { signed: i.signed }, 0);
         }
         Ok(out)
@@ -171,6 +211,11 @@ impl Enc<'_> {
                 };
                 put_field(out, &disp, dval, 4, kind, 4 + imm_len as i64);
             }
+            // 32-bit code: a bare disp32 needs no SIB (no RIP-relative form to avoid).
+            None if self.code_bits() != 64 && m.index.is_none() => {
+                b.push(reg | 5);
+                put_field(out, &disp, dval, 4, FixKind::Data { signed: true }, 0);
+            }
             None => {
                 b.push(reg | 4);
                 let idx = m.index.map_or(4, |i| i.num & 7);
@@ -192,10 +237,58 @@ impl Enc<'_> {
                 } else {
                     b.push(md | reg | base);
                 }
+                // i386 `sym@GOT(%reg)` in a relaxable instruction: R_386_GOT32X.
+                let kind = match (disp.modifier, self.gotx && self.code_bits() != 64) {
+                    (Some(Modifier::Got), true) => FixKind::GotPcRelX { rex: false },
+                    _ => FixKind::Data { signed: true },
+                };
                 if dsize > 0 {
-                    put_field(out, &disp, dval, dsize, FixKind::Data { signed: true }, 0);
+                    put_field(out, &disp, dval, dsize, kind, 0);
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl Enc<'_> {
+    /// 16-bit addressing: ModRM's fixed base/index pairs, disp8 or disp16.
+    fn mem16(&self, m: &Mem, out: &mut Emit) -> Result<(), String> {
+        let reg = (self.reg & 7) << 3;
+        let dval = match &m.disp {
+            None => Some(0),
+            Some(d) if d.modifier.is_none() => d.expr.as_num(),
+            Some(_) => None,
+        };
+        let disp = m.disp.clone().unwrap_or(ExprM { expr: crate::expr::Expr::Num(0), modifier: None });
+        // %bx=3, %bp=5, %si=6, %di=7.
+        let rm = match (m.base.map(|r| r.num), m.index.map(|r| r.num)) {
+            (None, None) => {
+                out.bytes.push(reg | 6);
+                put_field(out, &disp, dval, 2, FixKind::Data { signed: false }, 0);
+                return Ok(());
+            }
+            (Some(3), Some(6)) => 0,
+            (Some(3), Some(7)) => 1,
+            (Some(5), Some(6)) => 2,
+            (Some(5), Some(7)) => 3,
+            (Some(6), None) => 4,
+            (Some(7), None) => 5,
+            (Some(5), None) => 6,
+            (Some(3), None) => 7,
+            _ => return Err("invalid 16-bit base/index register combination".into()),
+        };
+        if m.scale != 1 {
+            return Err("16-bit addressing has no scale factor".into());
+        }
+        let (md, dsize) = match dval {
+            Some(0) if rm != 6 => (0, 0),
+            Some(v) if fits_i8(v) => (0x40, 1),
+            _ => (0x80, 2),
+        };
+        out.bytes.push(md | reg | rm);
+        if dsize > 0 {
+            put_field(out, &disp, dval, dsize, FixKind::Data { signed: dsize == 1 }, 0);
         }
         Ok(())
     }

@@ -58,7 +58,8 @@ fn assemble_with(asm: &mut Assembler, mnem: &str, toks: &[Tok], mut p: Pfx) -> R
             p.rep = Some(0xf2);
             Some(0xf2)
         }
-        "data16" => {
+        // `data16` in 32/64-bit code, `data32` in 16-bit code: the operand-size prefix.
+        "data16" | "data32" => {
             p.data16 = true;
             Some(0x66)
         }
@@ -156,10 +157,32 @@ impl Insn<'_, '_> {
         Ok(Imm { e: e.clone(), size, signed, val })
     }
 
-    /// Base encoding for an integer operation of `size` bytes.
+    /// The default operand and address size of the current code, in bits (16, 32 or 64).
+    pub(super) fn bits(&self) -> u8 {
+        super::mode::bits(self.asm.mode)
+    }
+
+    /// Operand size of stack operations (push/pop/call/ret/leave...) without a suffix:
+    /// 4 bytes in `.code16gcc`, else the code size (8 in 64-bit code).
+    fn stack_size(&self) -> u8 {
+        if self.asm.mode & super::mode::GCC16 != 0 {
+            4
+        } else {
+            self.bits() / 8
+        }
+    }
+
+    /// [`Insn::base`] for an operation whose 64-bit form needs no REX.W (stack, near branches).
+    fn stack_base(&self, size: u8) -> Enc<'static> {
+        self.base(if size == 8 && self.bits() == 64 { 0 } else { size })
+    }
+
+    /// Base encoding for an integer operation of `size` bytes (0: no operand size, as for
+    /// `cpuid`): the operand-size prefix where `size` is not the code's default.
     fn base(&self, size: u8) -> Enc<'static> {
-        let mut e = Enc::default();
-        if size == 2 || self.p.data16 {
+        let mut e = Enc { bits: self.bits(), ..Enc::default() };
+        let other = if e.bits == 16 { size == 4 } else { size == 2 };
+        if other || self.p.data16 {
             e.pfx.push(0x66);
         }
         if let Some(r) = self.p.rep {
@@ -174,6 +197,17 @@ impl Insn<'_, '_> {
 
     fn emit(&mut self, mut e: Enc) -> Result<(), String> {
         e.gotx &= self.asm.opts.relax_relocations;
+        // i386: an immediate `$_GLOBAL_OFFSET_TABLE_` is R_386_GOTPC (GNU as's PIC idiom).
+        if e.bits != 64 {
+            for i in &mut e.imm {
+                if let (ExprM { expr: crate::expr::Expr::Sym(id), modifier: None }, 4) = (&i.e, i.size) {
+                    if self.asm.syms.sym(*id).name == "_GLOBAL_OFFSET_TABLE_" {
+                        i.e.modifier = Some(crate::expr::Modifier::GotPc);
+                        i.val = None;
+                    }
+                }
+            }
+        }
         // GNU as makes a label referenced by a REX_GOTPCRELX-capable load a real symbol at once.
         if let (true, Some(Rm::Mem(Mem { base: Some(b), disp: Some(d), .. }))) = (e.gotx && e.w, &e.rm) {
             if b.class == Class::Rip {
@@ -230,9 +264,49 @@ impl Insn<'_, '_> {
 
     /// Instructions without operands (or with fixed ones).
     fn simple(&mut self, m: &str) -> Result<bool, String> {
+        // Sign extensions of the accumulator: one opcode, sized by the prefixes.
+        const EXT: [(&str, &str, u8, u8); 6] = [("cbtw", "cbw", 0x98, 2), ("cwtl", "cwde", 0x98, 4), ("cltq", "cdqe", 0x98, 8), ("cwtd", "cwd", 0x99, 2), ("cltd", "cdq", 0x99, 4), ("cqto", "cqo", 0x99, 8)];
+        if let Some(&(_, _, op, size)) = EXT.iter().find(|x| x.0 == m || x.1 == m) {
+            let mut e = self.base(size);
+            e.opcode = vec![op];
+            self.emit(e)?;
+            return Ok(true);
+        }
+        // Stack operations without operands; `w`/`l`/`q` pick the size, else the code's.
+        // Far returns are not `.code16gcc` stack operations: 16 bits in 16-bit code, else 32.
+        const STACK: [(&str, u8); 8] = [("leave", 0xc9), ("pushf", 0x9c), ("popf", 0x9d), ("pusha", 0x60), ("popa", 0x61), ("ret", 0xc3), ("lret", 0xcb), ("iret", 0xcf)];
+        let far = |op: u8| op == 0xcb || op == 0xcf;
+        let stack = STACK.iter().find_map(|&(n, op)| {
+            let rest = m.strip_prefix(n)?;
+            let size = match rest {
+                "" if far(op) => if self.bits() == 16 { 2 } else { 4 },
+                "" => self.stack_size(),
+                "w" => 2,
+                "l" => 4,
+                "q" if n != "pusha" && n != "popa" => 8,
+                _ => return None,
+            };
+            Some((op, size))
+        });
+        if let Some((op, size)) = stack {
+            if (op == 0x60 || op == 0x61) && self.bits() == 64 {
+                return Err(format!("`{m}' is not supported in 64-bit mode"));
+            }
+            let n = self.ops.len();
+            if n > 1 || (n == 1 && op != 0xc3 && op != 0xcb) {
+                return Ok(false);
+            }
+            // `lretq`/`iretq` are REX.W; near stack operations default to 64 bits without it.
+            let mut e = if far(op) { self.base(size) } else { self.stack_base(size) };
+            e.opcode = vec![if n == 1 { op - 1 } else { op }];
+            if n == 1 {
+                let Operand::Imm(v) = self.op(0)?.clone() else { return Err(format!("operand type mismatch for `{m}'")) };
+                e.imm.push(self.imm(&v, 2, false)?);
+            }
+            self.emit(e)?;
+            return Ok(true);
+        }
         let bytes: &[u8] = match m {
-            "ret" | "retq" if self.ops.is_empty() => &[0xc3],
-            "leave" | "leaveq" => &[0xc9],
             "nop" if self.ops.is_empty() => &[0x90],
             "hlt" => &[0xf4],
             "ud2" => &[0x0f, 0x0b],
@@ -256,16 +330,7 @@ impl Insn<'_, '_> {
             "sti" => &[0xfb],
             "sahf" => &[0x9e],
             "lahf" => &[0x9f],
-            "cltq" | "cdqe" => &[0x48, 0x98],
-            "cwtl" | "cwde" => &[0x98],
-            "cbtw" | "cbw" => &[0x66, 0x98],
-            "cqto" | "cqo" => &[0x48, 0x99],
-            "cltd" | "cdq" => &[0x99],
-            "cwtd" | "cwd" => &[0x66, 0x99],
-            "pushf" | "pushfq" => &[0x9c],
-            "popf" | "popfq" => &[0x9d],
             "fwait" | "wait" => &[0x9b],
-            "iretq" => &[0x48, 0xcf],
             "xgetbv" => &[0x0f, 0x01, 0xd0],
             "rdmsr" => &[0x0f, 0x32],
             "wrmsr" => &[0x0f, 0x30],
@@ -304,7 +369,7 @@ impl Insn<'_, '_> {
                 return Ok(true);
             }
         };
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         e.opcode = bytes.to_vec();
         self.emit(e)?;
         Ok(true)
@@ -333,32 +398,43 @@ impl Insn<'_, '_> {
                     return Ok(true);
                 }
                 // Relaxed at layout; `jmp foo@PLT` stays long (its fixup is made then, as GNU as does).
-                self.asm.add_tail(Tail::Branch { cc: jcc, target: t.expr, modifier: t.modifier, long: false, force_long: false });
+                let mode = self.asm.mode;
+                self.asm.add_tail(Tail::Branch { cc: jcc, target: t.expr, modifier: t.modifier, long: false, force_long: false, mode });
                 return Ok(true);
             }
             if jcc.is_some() {
                 return Err("invalid operand for conditional jump".into());
             }
-            return self.indirect(4).map(|_| true);
+            return self.indirect(4, None).map(|_| true);
         }
-        if m == "call" || m == "callq" {
+        if matches!(m, "jmpw" | "jmpl") {
+            self.nops(1)?;
+            return self.indirect(4, Some(if m == "jmpw" { 2 } else { 4 })).map(|_| true);
+        }
+        let call = match m {
+            "call" => Some(None),
+            "callw" => Some(Some(2)),
+            "calll" => Some(Some(4)),
+            "callq" => Some(Some(8)),
+            _ => None,
+        };
+        if let Some(suf) = call {
             self.nops(1)?;
             if let Some(t) = direct_target(&self.ops[0]) {
+                // rel16 when the operand size is 16 bits (`.code16`, `callw`).
+                let size = suf.unwrap_or(self.stack_size());
                 let mut e = Emit1::new(self);
+                if self.bits() != 64 && (size == 2) != (self.bits() == 16) {
+                    e.bytes.push(0x66);
+                }
                 e.bytes.push(0xe8);
-                e.rel32(t, FixKind::Branch);
+                // PLT32 is for 64-bit code: a call in `.code32`/`.code16` is plain PC-relative.
+                let kind = if self.bits() == 64 { FixKind::Branch } else { FixKind::PcRel };
+                e.rel(t, kind, if size == 2 { 2 } else { 4 });
                 e.done(self);
                 return Ok(true);
             }
-            return self.indirect(2).map(|_| true);
-        }
-        if (m == "ret" || m == "retq") && self.ops.len() == 1 {
-            let Operand::Imm(v) = self.op(0)?.clone() else { return Err("bad ret operand".into()) };
-            let mut e = self.base(4);
-            e.opcode = vec![0xc2];
-            e.imm.push(self.imm(&v, 2, false)?);
-            self.emit(e)?;
-            return Ok(true);
+            return self.indirect(2, suf).map(|_| true);
         }
         if let Some(c) = m.strip_prefix("set").and_then(|s| cc(s.strip_suffix('b').filter(|x| cc(x).is_some()).unwrap_or(s))) {
             self.nops(1)?;
@@ -392,8 +468,9 @@ impl Insn<'_, '_> {
         Ok(false)
     }
 
-    /// `call *x` / `jmp *x`: FF /2 or /4.
-    fn indirect(&mut self, ext: u8) -> Result<(), String> {
+    /// `call *x` / `jmp *x`: FF /2 or /4, sized by the suffix, the register, or the code
+    /// (a call's size is the stack's: 32 bits in `.code16gcc`).
+    fn indirect(&mut self, ext: u8, suf: Option<u8>) -> Result<(), String> {
         let o = self.op(0)?.clone();
         if !self.ops[0].star {
             if let Operand::Reg(_) = o {
@@ -402,7 +479,8 @@ impl Insn<'_, '_> {
                 return Err("invalid operand".into());
             }
         }
-        let mut e = self.base(4);
+        let size = suf.or(gpr(&o).and_then(|r| r.size())).unwrap_or(if ext == 2 { self.stack_size() } else { self.bits() / 8 });
+        let mut e = self.stack_base(size);
         e.opcode = vec![0xff];
         e.reg = ext;
         e.rm = rm(&o);
@@ -444,6 +522,13 @@ impl Insn<'_, '_> {
                 let size = self.size(suf)?;
                 let o = self.op(0)?.clone();
                 let mut e = self.base(size);
+                // Outside 64-bit code (where 40-4F are REX) a 16/32-bit register has 40+r/48+r.
+                if let Some(r) = gpr(&o).filter(|r| self.bits() != 64 && matches!(r.size(), Some(2 | 4))) {
+                    e.opcode = vec![if m == "dec" { 0x48 } else { 0x40 }];
+                    e.plus = Some(r);
+                    self.emit(e)?;
+                    return Ok(true);
+                }
                 e.opcode = vec![if size == 1 { 0xfe } else { 0xff }];
                 e.reg = (m == "dec") as u8;
                 e.rm = rm(&o);
@@ -531,7 +616,7 @@ impl Insn<'_, '_> {
             }
             "cmpxchg8b" | "cmpxchg16b" => {
                 let o = self.op(0)?.clone();
-                let mut e = self.base(if m == "cmpxchg16b" { 8 } else { 4 });
+                let mut e = self.base(if m == "cmpxchg16b" { 8 } else { 0 });
                 e.opcode = vec![0x0f, 0xc7];
                 e.reg = 1;
                 e.rm = rm(&o);
@@ -572,7 +657,7 @@ impl Insn<'_, '_> {
             }
             "int" => {
                 let Operand::Imm(v) = self.op(0)?.clone() else { return Err("bad int operand".into()) };
-                let mut e = self.base(4);
+                let mut e = self.base(0);
                 e.opcode = vec![0xcd];
                 e.imm.push(self.imm(&v, 1, false)?);
                 self.emit(e)?;
@@ -587,7 +672,7 @@ impl Insn<'_, '_> {
                     "prefetchw" => (vec![0x0f, 0x0d], 1),
                     _ => (vec![0x0f, 0xae], 7),
                 };
-                let mut e = self.base(4);
+                let mut e = self.base(0);
                 e.opcode = op;
                 e.reg = n;
                 e.rm = rm(&o);
@@ -751,9 +836,15 @@ impl Insn<'_, '_> {
                     let other = if to { &s } else { &d };
                     // GNU as: a 66 prefix only when a segment register goes to a 16-bit register;
                     // never REX.W (`mov %ds, %rax` is `8c d8`), whatever the suffix.
-                    let to_word = r.class == Class::Seg && !to && gpr(other).is_some_and(|g| g.size() == Some(2));
+                    // Outside 64-bit code the prefix follows the general register's size.
+                    let gsize = gpr(other).and_then(|g| g.size());
+                    let size = match gsize {
+                        Some(2) if r.class == Class::Seg && !to => 2,
+                        Some(s @ (2 | 4)) if r.class == Class::Seg && self.bits() == 16 => s,
+                        _ => 0,
+                    };
                     let _ = suf;
-                    let mut e = self.base(if to_word { 2 } else { 4 });
+                    let mut e = self.base(size);
                     e.opcode = match (r.class, to) {
                         (Class::Seg, true) => vec![0x8e],
                         (Class::Seg, false) => vec![0x8c],
@@ -770,6 +861,30 @@ impl Insn<'_, '_> {
         }
         let size = self.size(suf)?;
         let byte = size == 1;
+        // Outside 64-bit code the accumulator moves to and from an absolute address use the
+        // moffs forms A0-A3, as GNU as picks them.
+        if self.bits() != 64 {
+            let moffs = |m: &Operand, r: &Operand| match (m, gpr(r)) {
+                (Operand::Mem(mm @ Mem { base: None, index: None, disp: Some(_), .. }), Some(a)) if a.num == 0 && !a.high8 => Some(mm.clone()),
+                _ => None,
+            };
+            let (mm, store) = match (moffs(&s, &d), moffs(&d, &s)) {
+                (Some(mm), _) => (Some(mm), false),
+                (None, Some(mm)) => (Some(mm), true),
+                _ => (None, false),
+            };
+            if let Some(mm) = mm {
+                let mut e = self.base(size);
+                if let Some(sg) = mm.seg {
+                    e.pfx.insert(0, super::encode::seg_prefix(sg));
+                }
+                e.opcode = vec![0xa0 + (!byte) as u8 + if store { 2 } else { 0 }];
+                let Some(disp) = mm.disp.clone() else { return Err("missing address".into()) };
+                let val = if disp.modifier.is_none() { disp.expr.as_num() } else { None };
+                e.imm.push(Imm { e: disp, size: self.bits() / 8, signed: false, val });
+                return self.emit(e);
+            }
+        }
         match (&s, &d) {
             (Operand::Imm(v), Operand::Reg(r)) => {
                 let val = self.imm_val(v, size)?;
@@ -913,9 +1028,9 @@ impl Insn<'_, '_> {
     fn pushpop(&mut self, push: bool, suf: Option<u8>) -> Result<(), String> {
         self.nops(1)?;
         let o = self.op(0)?.clone();
-        let size = suf.unwrap_or(8);
-        // 64-bit is the default operand size: no REX.W.
-        let mut e = self.base(if size == 2 { 2 } else { 4 });
+        // The suffix, the register, or the stack's default size (no REX.W in 64-bit code).
+        let size = suf.or(gpr(&o).and_then(|r| r.size())).unwrap_or(self.stack_size());
+        let mut e = self.stack_base(size);
         match &o {
             Operand::Reg(r) if r.is_gpr() => {
                 e.opcode = vec![if push { 0x50 } else { 0x58 }];
@@ -923,6 +1038,10 @@ impl Insn<'_, '_> {
             }
             Operand::Reg(r) if r.class == Class::Seg && (r.num == 4 || r.num == 5) => {
                 e.opcode = vec![0x0f, (if push { 0xa0 } else { 0xa1 }) + (r.num - 4) * 8];
+            }
+            // %es, %cs, %ss, %ds: one-byte forms outside 64-bit code (`pop %cs` does not exist).
+            Operand::Reg(r) if r.class == Class::Seg && self.bits() != 64 && (push || r.num != 1) => {
+                e.opcode = vec![(r.num << 3) | if push { 6 } else { 7 }];
             }
             Operand::Imm(v) if push => {
                 let val = self.imm_val(v, 4)?;
@@ -994,9 +1113,13 @@ impl Emit1 {
         Emit1 { bytes, fix: None }
     }
     fn rel32(&mut self, t: ExprM, kind: FixKind) {
+        self.rel(t, kind, 4)
+    }
+    /// A `size`-byte displacement field ending the instruction.
+    fn rel(&mut self, t: ExprM, kind: FixKind, size: u8) {
         let at = self.bytes.len();
-        self.bytes.extend([0; 4]);
-        self.fix = Some(crate::section::Fixup { at, size: 4, expr: t.expr, modifier: t.modifier, kind, pc_adjust: 4 });
+        self.bytes.extend(std::iter::repeat(0).take(size as usize));
+        self.fix = Some(crate::section::Fixup { at, size, expr: t.expr, modifier: t.modifier, kind, pc_adjust: size as i64 });
     }
     fn done(self, i: &mut Insn) {
         i.asm.emit(crate::assembler::Emit { bytes: self.bytes, fixups: self.fix.into_iter().collect() });

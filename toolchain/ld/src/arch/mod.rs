@@ -2,6 +2,7 @@
 //! The generic linker decides *what* each relocation needs; the target says *how*.
 
 pub mod aarch64;
+pub mod i386;
 pub mod riscv64;
 pub mod x86_64;
 
@@ -105,6 +106,23 @@ pub struct DynTypes {
 
 pub trait Target: Sync {
     fn machine(&self) -> u16;
+    /// ELF64, or ELF32 (i386) objects and output.
+    fn class(&self) -> crate::elf::Class {
+        crate::elf::Class::ELF64
+    }
+    /// `n` bytes of padding between the input sections of a code section (zeros unless the
+    /// target has NOPs for it).
+    fn code_fill(&self, n: usize) -> Vec<u8> {
+        vec![0; n]
+    }
+    /// RELA relocations, or REL whose addends are the fields' contents (i386).
+    fn rela(&self) -> bool {
+        true
+    }
+    /// A REL relocation's addend: the field at `off` in the section's `contents`.
+    fn implicit_addend(&self, r_type: u32, _contents: &[u8], _off: u64) -> std::result::Result<i64, String> {
+        Err(format!("REL relocation {} not expected on this target", self.reloc_name(r_type)))
+    }
     fn classify(&self, r_type: u32) -> Option<RelKind>;
     fn reloc_name(&self, r_type: u32) -> String;
     fn dyn_types(&self) -> &'static DynTypes;
@@ -219,9 +237,10 @@ pub fn select(opts: &crate::args::Options) -> Result<&'static dyn Target> {
     if let Some(m) = &opts.emulation {
         return match m.as_str() {
             "elf_x86_64" => Ok(&x86_64::X86_64),
+            "elf_i386" => Ok(&i386::I386),
             "aarch64linux" | "aarch64elf" | "aarch64linuxb" => Ok(&aarch64::AArch64),
             "elf64lriscv" | "elf64lriscv_lp64" | "elf64lriscv_lp64f" => Ok(&riscv64::Riscv64),
-            _ => crate::bail!("unrecognised emulation mode: {}\nSupported emulations: elf_x86_64 aarch64linux aarch64elf elf64lriscv", m),
+            _ => crate::bail!("unrecognised emulation mode: {}\nSupported emulations: elf_x86_64 elf_i386 aarch64linux aarch64elf elf64lriscv", m),
         };
     }
     for inp in &opts.inputs {
@@ -233,6 +252,7 @@ pub fn select(opts: &crate::args::Options) -> Result<&'static dyn Target> {
         }
         return Ok(match u16::from_le_bytes([head[18], head[19]]) {
             183 => &aarch64::AArch64,
+            3 => &i386::I386,
             243 => &riscv64::Riscv64,
             _ => &x86_64::X86_64,
         });

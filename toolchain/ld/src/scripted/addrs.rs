@@ -293,7 +293,10 @@ impl Linker {
 /// their value when assigned inside a section.
 fn is_absolute(e: &Expr) -> bool {
     match e {
-        Expr::Call(n, _) => matches!(n.as_str(), "ABSOLUTE" | "LOADADDR"),
+        Expr::Call(n, _) if matches!(n.as_str(), "ABSOLUTE" | "LOADADDR") => true,
+        // ALIGN(exp, align) keeps exp's section (setup.ld's `ALIGN(ABSOLUTE(.), 4096)`).
+        Expr::Call(n, args) if matches!(n.as_str(), "ALIGN" | "BLOCK") && args.len() == 2 => is_absolute(&args[0]),
+        Expr::Call(..) => false,
         Expr::Sym(_) => true,
         Expr::Binary(op, a, b) => matches!(*op, "+" | "-") && (is_absolute(a) || is_absolute(b)),
         _ => false,

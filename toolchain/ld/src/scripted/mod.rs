@@ -258,7 +258,7 @@ impl Linker {
         let mut syms = addrs::SymVals::new();
         let mut segs;
         loop {
-            let headers = 64 + 56 * nseg;
+            let headers = self.headers_size(nseg);
             let mut walks = 0;
             while {
                 let changed = self.walk_script(img, steps, script, &mut syms, false, headers)?.changed;

@@ -113,7 +113,7 @@ impl Linker {
         if let Some(first) = loads.first_mut() {
             let f = &img.secs[first.secs[0]];
             let nseg_guess = loads_len_hint(&loads_kinds(img, order, interp.is_some()));
-            if f.addr % page >= 64 + 56 * nseg_guess && f.lma == f.addr {
+            if f.addr % page >= self.headers_size(nseg_guess) && f.lma == f.addr {
                 first.filehdr = true;
                 first.phdrs = true;
             }
@@ -140,7 +140,8 @@ impl Linker {
     /// File offsets of every output section and the program headers.
     pub fn place_in_file(&self, img: &mut Image, order: &[usize], segs: &[SegPlan]) {
         let page = self.opts.segment_align();
-        let headers_end = 64 + 56 * segs.len() as u64;
+        let headers_end = self.headers_size(segs.len() as u64);
+        let c = self.target.class();
         let mut off = headers_end;
         let load_of = |i: usize| segs.iter().position(|s| s.kind == PT_LOAD && s.secs.contains(&i));
         let mut first_of_load: Vec<Option<usize>> = vec![None; segs.len()];
@@ -218,18 +219,18 @@ impl Linker {
                 p.paddr = at;
             }
             if seg.kind == PT_PHDR {
-                p.offset = 64;
-                p.filesz = 56 * segs.len() as u64;
+                p.offset = c.ehdr_size();
+                p.filesz = c.phdr_size() * segs.len() as u64;
                 p.memsz = p.filesz;
-                p.align = 8;
+                p.align = c.word();
             }
             ph.push(p);
         }
         // PT_PHDR: where the loaded headers are in memory.
         if let Some(h) = ph.iter().find(|p| p.kind == PT_LOAD && p.offset == 0).map(|p| (p.vaddr, p.paddr)) {
             for p in ph.iter_mut().filter(|p| p.kind == PT_PHDR) {
-                p.vaddr = h.0 + 64;
-                p.paddr = h.1 + 64;
+                p.vaddr = h.0 + c.ehdr_size();
+                p.paddr = h.1 + c.ehdr_size();
             }
         }
         img.phdrs = ph;

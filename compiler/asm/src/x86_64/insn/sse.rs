@@ -251,7 +251,7 @@ impl Insn<'_, '_> {
     }
 
     fn sse_op(&mut self, pre: u8, op: &[u8], shape: Shape, pred: Option<i64>) -> Result<(), String> {
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         e.mandatory = (pre != 0).then_some(pre);
         let n = self.ops.len();
         let last = self.op(n.saturating_sub(1))?.clone();
@@ -335,7 +335,7 @@ impl Insn<'_, '_> {
             }
             return Err("invalid operands for movd".into());
         }
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         let g_is_64 = |o: &Operand| gpr(o).map_or(false, |r| r.size() == Some(8));
         match (xmm(&s), xmm(&d)) {
             (Some(_), Some(dr)) if q => {
@@ -406,7 +406,7 @@ impl Insn<'_, '_> {
         };
         self.nops(2)?;
         let (s, d) = (self.op(0)?.clone(), self.op(1)?.clone());
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         e.mandatory = Some(pre);
         e.opcode = vec![0x0f, op];
         let g = if to_xmm { &s } else { &d };

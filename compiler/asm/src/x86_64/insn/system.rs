@@ -47,13 +47,6 @@ const FIXED: &[(&str, &[u8])] = &[
     ("sysexit", &[0x0f, 0x35]),
     ("sysretl", &[0x0f, 0x07]),
     ("sysretq", &[0x48, 0x0f, 0x07]),
-    ("lret", &[0xcb]),
-    ("lretl", &[0xcb]),
-    ("lretq", &[0x48, 0xcb]),
-    ("lretw", &[0x66, 0xcb]),
-    ("iret", &[0xcf]),
-    ("iretl", &[0xcf]),
-    ("iretw", &[0x66, 0xcf]),
     ("int1", &[0xf1]),
     ("icebp", &[0xf1]),
     ("vmcall", &[0x0f, 0x01, 0xc1]),
@@ -73,7 +66,7 @@ impl Insn<'_, '_> {
             if !self.ops.is_empty() {
                 return Ok(false);
             }
-            let mut e = self.base(4);
+            let mut e = self.base(0);
             e.opcode = bytes.to_vec();
             self.emit(e)?;
             return Ok(true);
@@ -97,15 +90,17 @@ impl Insn<'_, '_> {
         if let Some(&(_, op, ext)) = MODRM_EXT.iter().find(|x| x.0 == name) {
             self.nops(1)?;
             let o = self.op(0)?.clone();
-            let size = gpr(&o).and_then(|r| r.size()).unwrap_or(4);
+            // Outside 64-bit code a suffix sizes a memory operand (`lgdtl` in 16-bit code is 66).
+            let suffix = if self.bits() == 64 || name == m { None } else { m.chars().last().and_then(suffix_size) };
+            let size = gpr(&o).and_then(|r| r.size()).or(suffix).unwrap_or(0);
             if size == 1 {
                 return Err(format!("operand size mismatch for `{m}'"));
             }
             // lldt/ltr/verr/verw/lmsw only take 16 bits: no operand-size prefix for `%ax`.
             // str/sldt with a 64-bit register: GNU as writes no REX.W (the upper half is zeroed).
             let size = match name {
-                "lldt" | "ltr" | "verr" | "verw" | "lmsw" => 4,
-                "str" | "sldt" => size.min(4),
+                "lldt" | "ltr" | "verr" | "verw" | "lmsw" => 0,
+                "str" | "sldt" if self.bits() == 64 => size.min(4),
                 _ => size,
             };
             let mut e = self.base(size);
@@ -146,7 +141,7 @@ impl Insn<'_, '_> {
             "clflushopt" | "clwb" => {
                 self.nops(1)?;
                 let o = self.op(0)?.clone();
-                let mut e = self.base(4);
+                let mut e = self.base(0);
                 e.pfx.push(0x66);
                 e.opcode = vec![0x0f, 0xae];
                 e.reg = if m == "clflushopt" { 7 } else { 6 };
@@ -168,7 +163,7 @@ impl Insn<'_, '_> {
             // Wait instructions with a 32-bit register: 66/F2/F3 0F AE /6.
             "tpause" | "umwait" | "umonitor" => {
                 let r = gpr(self.op(0)?).ok_or_else(|| format!("operand type mismatch for `{m}'"))?;
-                let mut e = self.base(4);
+                let mut e = self.base(0);
                 e.mandatory = Some(match m {
                     "tpause" => 0x66,
                     "umwait" => 0xf2,
@@ -184,7 +179,7 @@ impl Insn<'_, '_> {
                 self.nops(2)?;
                 let (s, d) = (self.op(0)?.clone(), self.op(1)?.clone());
                 let r = gpr(&d).ok_or("invpcid needs a register destination")?;
-                let mut e = self.base(4);
+                let mut e = self.base(0);
                 e.mandatory = Some(0x66);
                 e.opcode = vec![0x0f, 0x38, 0x82];
                 e.reg = r.num;
@@ -205,18 +200,35 @@ impl Insn<'_, '_> {
                 e.rm = rm(&s);
                 self.emit(e)?;
             }
-            // Far indirect jumps and calls through memory: FF /5 and FF /3.
+            // Far jumps and calls: `$seg, $offset` (EA/9A, not in 64-bit code), or indirect
+            // through memory (FF /5, FF /3).
             "ljmp" | "ljmpl" | "ljmpq" | "ljmpw" | "lcall" | "lcalll" | "lcallq" | "lcallw" => {
+                let size = match m.as_bytes().last() {
+                    Some(b'q') => 8,
+                    Some(b'w') => 2,
+                    Some(b'l') => 4,
+                    _ if self.bits() == 16 => 2,
+                    _ => 4,
+                };
+                if self.ops.len() == 2 {
+                    let (Operand::Imm(seg), Operand::Imm(off)) = (self.op(0)?.clone(), self.op(1)?.clone()) else {
+                        return Err(format!("operand type mismatch for `{m}'"));
+                    };
+                    if self.bits() == 64 || size == 8 {
+                        return Err(format!("far `{m}' with immediate operands is not supported in 64-bit mode"));
+                    }
+                    let mut e = self.base(size);
+                    e.opcode = vec![if m.starts_with("ljmp") { 0xea } else { 0x9a }];
+                    e.imm.push(self.imm(&off, size, false)?);
+                    e.imm.push(self.imm(&seg, 2, false)?);
+                    self.emit(e)?;
+                    return Ok(true);
+                }
                 self.nops(1)?;
                 if !self.ops[0].star {
                     return Err(format!("far `{m}' needs an indirect memory operand in 64-bit mode"));
                 }
                 let o = self.op(0)?.clone();
-                let size = match m.as_bytes().last() {
-                    Some(b'q') => 8,
-                    Some(b'w') => 2,
-                    _ => 4,
-                };
                 let mut e: Enc = self.base(size);
                 e.opcode = vec![0xff];
                 e.reg = if m.starts_with("ljmp") { 5 } else { 3 };

@@ -79,13 +79,13 @@ const ARITH: [&str; 8] = ["add", "mul", "com", "comp", "sub", "subr", "div", "di
 
 impl Insn<'_, '_> {
     fn x87_bytes(&mut self, b: &[u8]) -> Result<(), String> {
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         e.opcode = b.to_vec();
         self.emit(e)
     }
 
     fn x87_mem(&mut self, op: u8, ext: u8, o: &Operand) -> Result<(), String> {
-        let mut e = self.base(4);
+        let mut e = self.base(0);
         e.opcode = vec![op];
         e.reg = ext;
         e.rm = rm(o);
