@@ -181,12 +181,7 @@ impl Enc<'_> {
 
     fn mem(&self, m: &Mem, has_rex: bool, imm_len: usize, out: &mut Emit) -> Result<(), String> {
         let reg = (self.reg & 7) << 3;
-        let dval = match &m.disp {
-            None => Some(0),
-            Some(d) if d.modifier.is_none() => d.expr.as_num(),
-            Some(_) => None,
-        };
-        let disp = m.disp.clone().unwrap_or(ExprM { expr: crate::expr::Expr::Num(0), modifier: None });
+        let (dval, disp) = displacement(m);
         let ss = match m.scale {
             1 => 0,
             2 => 1,
@@ -255,12 +250,7 @@ impl Enc<'_> {
     /// 16-bit addressing: ModRM's fixed base/index pairs, disp8 or disp16.
     fn mem16(&self, m: &Mem, out: &mut Emit) -> Result<(), String> {
         let reg = (self.reg & 7) << 3;
-        let dval = match &m.disp {
-            None => Some(0),
-            Some(d) if d.modifier.is_none() => d.expr.as_num(),
-            Some(_) => None,
-        };
-        let disp = m.disp.clone().unwrap_or(ExprM { expr: crate::expr::Expr::Num(0), modifier: None });
+        let (dval, disp) = displacement(m);
         // %bx=3, %bp=5, %si=6, %di=7.
         let rm = match (m.base.map(|r| r.num), m.index.map(|r| r.num)) {
             (None, None) => {
@@ -304,4 +294,15 @@ pub fn put_field(out: &mut Emit, e: &ExprM, val: Option<i64>, size: u8, kind: Fi
             out.fixups.push(Fixup { at, size, expr: e.expr.clone(), modifier: e.modifier, kind, pc_adjust });
         }
     }
+}
+
+/// A memory operand's displacement: its value when it is a plain number (0 when absent),
+/// and the expression to emit.
+fn displacement(m: &Mem) -> (Option<i64>, ExprM) {
+    let dval = match &m.disp {
+        None => Some(0),
+        Some(d) if d.modifier.is_none() => d.expr.as_num(),
+        Some(_) => None,
+    };
+    (dval, m.disp.clone().unwrap_or(ExprM { expr: crate::expr::Expr::Num(0), modifier: None }))
 }
