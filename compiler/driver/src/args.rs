@@ -106,6 +106,8 @@ pub struct Options {
     /// `-###`: print commands, run nothing.
     pub dry_run: bool,
     pub save_temps: bool,
+    /// `-ftime-report`: phase times on stderr.
+    pub time_report: bool,
     pub target: Option<String>,
     // Preprocessor.
     pub defines: Vec<ccc_front::preprocess::MacroOp>,
@@ -195,6 +197,7 @@ impl Default for Options {
             verbose: false,
             dry_run: false,
             save_temps: false,
+            time_report: false,
             target: None,
             defines: Vec::new(),
             include_dirs: Vec::new(),
@@ -487,6 +490,7 @@ fn parse_flag(o: &mut Options, a: &str) -> Result<(), String> {
             o.gnu = false;
         }
         "-save-temps" | "-save-temps=cwd" | "-save-temps=obj" => o.save_temps = true,
+        "-ftime-report" => o.time_report = true,
         "-P" => o.no_line_markers = true,
         "-C" | "-CC" | "-H" | "-traditional-cpp" | "-trigraphs" | "-undef" | "-remap" | "-dD" | "-dN" | "-dI" | "-fpreprocessed" => {}
         "-dM" => o.dump_macros = true,

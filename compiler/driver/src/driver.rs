@@ -11,6 +11,7 @@ use ccc_ir::{Arch, CodegenOptions};
 use crate::args::{self, Item, Lang, Options, Query, Stage};
 use crate::link;
 use crate::output;
+use crate::timing::PhaseTimes;
 use crate::toolchain::Toolchain;
 
 const GCC_VERSION: &str = "12.2.0";
@@ -57,7 +58,7 @@ pub fn run(argv: Vec<String>) -> i32 {
         opts.pie.get_or_insert(0);
         opts.link_pie.get_or_insert(false);
     }
-    let code = Driver { opts, tc, argv0, failed: false }.run();
+    let code = Driver { times: PhaseTimes::new(opts.time_report), opts, tc, argv0, failed: false }.run();
     output::cleanup_all();
     code
 }
@@ -67,6 +68,8 @@ struct Driver {
     tc: Toolchain,
     argv0: String,
     failed: bool,
+    /// `-ftime-report`.
+    times: PhaseTimes,
 }
 
 impl Driver {
@@ -134,7 +137,9 @@ impl Driver {
                     }
                 }
                 Item::Input { path, lang } => {
-                    if let Some(obj) = self.compile_input(path, *lang) {
+                    let obj = self.compile_input(path, *lang);
+                    self.times.report(path);
+                    if let Some(obj) = obj {
                         link_inputs.push(obj);
                     } else {
                         self.failed = true;
@@ -299,7 +304,7 @@ impl Driver {
             eprintln!("End of search list.");
         }
         let pp = Preprocessor::new(diag, &ppo, &self.tc.target);
-        let out = pp.run(path);
+        let out = self.times.time("preprocess", || pp.run(path));
         if out.is_none() {
             self.failed = true;
         }
@@ -504,7 +509,7 @@ impl Driver {
             _ => "x86_64",
         };
         let arch = ccc_asm::arch_by_name(arch_name)?;
-        match ccc_asm::assemble_with(arch, &text, path, &asm_opts) {
+        match self.times.time("assemble", || ccc_asm::assemble_with(arch, &text, path, &asm_opts)) {
             Ok(bytes) => {
                 if let Err(e) = output::write_output(&obj, &bytes) {
                     fatal_error(e);
@@ -552,7 +557,20 @@ impl Driver {
             instrument_functions: o.instrument_functions,
             source_name: path.to_string(),
         };
-        let mut module = match ccc_front::compile_translation_unit(pp.tokens, &diag, &self.tc.target, &front) {
+        self.tc.target.enter();
+        let target = &self.tc.target;
+        let unit = self.times.time("parse", || ccc_front::parse::Parser::new(pp.tokens, &diag, target, &front).parse_translation_unit());
+        let module = match unit {
+            Ok(unit) if !diag.has_errors() => {
+                let module = self.times.time("lower", || ccc_front::lower::lower_unit(&unit, &diag, target, &front));
+                // Freeing an AST node by node costs a twentieth of a kernel file's
+                // compile; the memory goes back with the process instead.
+                std::mem::forget(unit);
+                module
+            }
+            _ => None,
+        };
+        let mut module = match module {
             Some(m) if !diag.has_errors() => m,
             _ => {
                 self.failed = true;
@@ -578,7 +596,7 @@ impl Driver {
             regparm: o.regparm,
             march: o.machine_as_flags.iter().rev().find_map(|f| f.strip_prefix("-march=")).unwrap_or("").to_string(),
         };
-        if let Err(e) = ccc_opt::optimize_module(&mut module, &cg) {
+        if let Err(e) = self.times.time("optimize", || ccc_opt::optimize_module(&mut module, &cg)) {
             error(format!("{path}: {e}"));
             self.failed = true;
             return None;
@@ -589,7 +607,9 @@ impl Driver {
                 eprintln!("{}", ccc_ir::print::print_function(f));
             }
         }
-        match ccc_target::emit_assembly(&module, &self.tc.target, &cg) {
+        let asm = self.times.time("codegen", || ccc_target::emit_assembly(&module, &self.tc.target, &cg));
+        std::mem::forget(module); // as the AST above
+        match asm {
             Ok(s) => Some(s),
             Err(e) => {
                 error(format!("{path}: {e}"));

@@ -4,6 +4,7 @@ mod args;
 mod driver;
 mod link;
 mod output;
+mod timing;
 mod toolchain;
 
 use std::panic;

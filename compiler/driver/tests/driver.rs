@@ -246,6 +246,19 @@ fn nested_functions_match_gcc() {
     assert!(without.contains(".note.GNU-stack,\"\""), "{without}");
 }
 
+/// `#pragma GCC visibility push(hidden)` also makes block-scope `extern`
+/// declarations hidden, so PIE code reaches them without the GOT (arm64's early
+/// `pi/` code runs before relocation; a GOT load there faults).
+#[test]
+fn visibility_pragma_reaches_block_scope_externs() {
+    let d = scratch("visibility_block_extern");
+    std::fs::write(d.join("v.c"), "#pragma GCC visibility push(hidden)\nint f(void) { extern const int tab[]; return tab[3]; }\n").unwrap();
+    let o = run(&["-O2", "-fPIE", "-S", "-o", "-", "v.c"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let asm = stdout(&o);
+    assert!(asm.contains(".hidden\ttab") && !asm.contains("GOTPCREL"), "{asm}");
+}
+
 #[test]
 fn kernel_idioms_compile() {
     let d = scratch("kernel_idioms");

@@ -98,5 +98,5 @@ pub fn compile_translation_unit(
     if diag.has_errors() {
         return None;
     }
-    lower::lower_unit(unit, diag, target, opts)
+    lower::lower_unit(&unit, diag, target, opts)
 }

@@ -11,6 +11,7 @@ pub mod func;
 pub mod inst;
 pub mod module;
 pub mod print;
+pub mod refs;
 pub mod target;
 pub mod types;
 pub mod verify;

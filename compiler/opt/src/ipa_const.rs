@@ -68,7 +68,7 @@ fn address_taken(m: &Module) -> BTreeSet<&str> {
                     InstKind::GlobalAddr { name, .. } => {
                         s.insert(name.as_str());
                     }
-                    InstKind::InlineAsm(a) => s.extend(crate::prune::asm_words(&a.template)),
+                    InstKind::InlineAsm(a) => s.extend(ccc_ir::refs::asm_words(&a.template)),
                     _ => {}
                 }
             }
@@ -85,7 +85,7 @@ fn address_taken(m: &Module) -> BTreeSet<&str> {
         s.insert(a.target.as_str());
     }
     for asm in &m.toplevel_asm {
-        s.extend(crate::prune::asm_words(asm));
+        s.extend(ccc_ir::refs::asm_words(asm));
     }
     s
 }

@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ccc_ir::{Callee, Function, InitPiece, InstKind, Linkage, Module};
+use ccc_ir::refs::asm_words;
+use ccc_ir::{Function, InitPiece, Linkage, Module};
 
 pub fn run(m: &mut Module, opt_level: u8) {
     prune_symbols(m, opt_level);
@@ -21,7 +22,7 @@ fn prune_declarations(m: &mut Module) {
     wanted.extend(m.functions.iter().map(|f| f.name.as_str()));
     wanted.extend(m.globals.iter().map(|g| g.name.as_str()));
     for f in &m.functions {
-        wanted.extend(function_refs(f));
+        wanted.extend(f.referenced_symbols());
     }
     for g in &m.globals {
         for p in g.init.iter().flatten() {
@@ -90,7 +91,7 @@ fn prune_symbols(m: &mut Module, opt_level: u8) {
     let roots_g: Vec<usize> = (0..m.globals.len()).filter(|&i| !droppable_global(m.globals[i].attrs.used, m.globals[i].attrs.linkage)).collect();
     let visit = |k: (bool, usize), live: &mut BTreeSet<(bool, usize)>, work: &mut Vec<(bool, usize)>| {
         if k.0 {
-            for name in function_refs(&m.functions[k.1]) {
+            for name in m.functions[k.1].referenced_symbols() {
                 mark(name, live, work);
             }
         } else if let Some(init) = &m.globals[k.1].init {
@@ -124,21 +125,4 @@ fn prune_symbols(m: &mut Module, opt_level: u8) {
         i += 1;
         !dead.contains(&(false, i - 1))
     });
-}
-
-/// Names a function's code refers to.
-fn function_refs(f: &Function) -> impl Iterator<Item = &str> {
-    f.blocks.iter().flat_map(|b| &b.insts).flat_map(|inst| -> Vec<&str> {
-        match &inst.kind {
-            InstKind::GlobalAddr { name, .. } | InstKind::TlsAddr { name, .. } => vec![name.as_str()],
-            InstKind::Call { callee: Callee::Direct(name), .. } => vec![name.as_str()],
-            InstKind::InlineAsm(a) => asm_words(&a.template).collect(),
-            _ => Vec::new(),
-        }
-    })
-}
-
-/// Identifier-like words of assembly text (symbols it may name).
-pub(crate) fn asm_words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$')).filter(|w| !w.is_empty())
 }

@@ -47,8 +47,12 @@ pub struct FnLower<'a> {
     pub(super) nested: super::nested::NestedState,
 }
 
+/// A lowered function, its string literals' data and the blocks of its labels whose
+/// addresses static data takes.
+pub type Lowered = (Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>);
+
 impl<'a> FnLower<'a> {
-    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, facts: &'a super::UnitFacts, static_labels: &[Sym]) -> Option<(Function, Vec<(String, Vec<u8>)>, Vec<(Sym, u32)>)> {
+    pub fn lower(fd: &'a FunctionDef, layout: &'a Layout<'a>, diag: &'a DiagEngine, target: &'a TargetInfo, opts: &FrontOptions, facts: &'a super::UnitFacts, static_labels: &[Sym]) -> Option<Lowered> {
         let _ = opts;
         let fty = fd.ty.func()?.clone();
         let param_tys: Vec<CType> = fty.params.iter().map(|p| if fty.unprototyped { promote_for_call(&p.ty, layout) } else { p.ty.clone() }).collect();

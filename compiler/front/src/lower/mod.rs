@@ -8,6 +8,7 @@ mod expr;
 mod func;
 mod instrument;
 mod nested;
+mod on_demand;
 mod printf;
 mod stmt;
 
@@ -62,7 +63,7 @@ impl UnitFacts {
 
 /// Lower a parsed unit to an IR module. Errors (unsupported constructs) are
 /// reported to `diag`.
-pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts: &FrontOptions) -> Option<Module> {
+pub fn lower_unit(unit: &ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts: &FrontOptions) -> Option<Module> {
     let layout = Layout { target, tables: &unit.tables };
     let mut module = Module { source_name: opts.source_name.clone(), ..Default::default() };
     // Globals may be declared several times; the parser merged them, but
@@ -81,42 +82,50 @@ pub fn lower_unit(unit: ParsedUnit, diag: &DiagEngine, target: &TargetInfo, opts
     }
     let mut label_blocks: BTreeMap<(Sym, Sym), u32> = BTreeMap::new();
     let no_labels = Vec::new();
-    for item in unit.items.iter() {
+    // Lower what is wanted (see on_demand), then emit in source order.
+    let mut lowered: Vec<Option<func::Lowered>> = (0..unit.items.len()).map(|_| None).collect();
+    let mut demand = on_demand::Demand::new(&unit.items, &unit.static_data, opts);
+    while let Some(i) = demand.next() {
+        let TopLevel::Function(fd) = &unit.items[i] else { continue };
+        let wanted = static_labels.get(&fd.name).unwrap_or(&no_labels);
+        match FnLower::lower(fd, &layout, diag, target, opts, &facts, wanted) {
+            Some(l) => {
+                demand.referenced(l.0.referenced_symbols());
+                lowered[i] = Some(l);
+            }
+            None => ok = false,
+        }
+    }
+    for (item, lowered) in unit.items.iter().zip(lowered) {
         if let TopLevel::Function(fd) = item {
-            {
-                defined.insert(fd.name, ());
-                let wanted = static_labels.get(&fd.name).unwrap_or(&no_labels);
-                match FnLower::lower(fd, &layout, diag, target, opts, &facts, wanted) {
-                    Some((f, strings, blocks)) => {
-                        for (label, b) in blocks {
-                            label_blocks.insert((fd.name, label), b);
-                        }
-                        for (name, bytes) in strings {
-                            module.globals.push(ir::Global {
-                                name,
-                                attrs: SymbolAttrs { linkage: Linkage::Internal, ..Default::default() },
-                                size: bytes.len() as u64,
-                                align: 1,
-                                init: Some(vec![InitPiece::Bytes(bytes)]),
-                                readonly: true,
-                                thread_local: false,
-                                common: false,
-                            });
-                        }
-                        if let Some(p) = fd.attrs.constructor {
-                            module.constructors.push((fd.name.to_string(), p));
-                        }
-                        if let Some(p) = fd.attrs.destructor {
-                            module.destructors.push((fd.name.to_string(), p));
-                        }
-                        if let Some(target_name) = &fd.attrs.alias {
-                            module.aliases.push(ir::Alias { name: fd.name.to_string(), target: target_name.clone(), attrs: symbol_attrs(&fd.attrs, fd.is_static), is_function: true });
-                        }
-                        module.exec_stack |= fd.frame.iter().any(|e| matches!(e, FrameEntry::Trampoline { used: true, .. }));
-                        module.functions.push(f);
-                    }
-                    None => ok = false,
+            defined.insert(fd.name, ());
+            if let Some((f, strings, blocks)) = lowered {
+                for (label, b) in blocks {
+                    label_blocks.insert((fd.name, label), b);
                 }
+                for (name, bytes) in strings {
+                    module.globals.push(ir::Global {
+                        name,
+                        attrs: SymbolAttrs { linkage: Linkage::Internal, ..Default::default() },
+                        size: bytes.len() as u64,
+                        align: 1,
+                        init: Some(vec![InitPiece::Bytes(bytes)]),
+                        readonly: true,
+                        thread_local: false,
+                        common: false,
+                    });
+                }
+                if let Some(p) = fd.attrs.constructor {
+                    module.constructors.push((fd.name.to_string(), p));
+                }
+                if let Some(p) = fd.attrs.destructor {
+                    module.destructors.push((fd.name.to_string(), p));
+                }
+                if let Some(target_name) = &fd.attrs.alias {
+                    module.aliases.push(ir::Alias { name: fd.name.to_string(), target: target_name.clone(), attrs: symbol_attrs(&fd.attrs, fd.is_static), is_function: true });
+                }
+                module.exec_stack |= fd.frame.iter().any(|e| matches!(e, FrameEntry::Trampoline { used: true, .. }));
+                module.functions.push(f);
             }
         }
     }

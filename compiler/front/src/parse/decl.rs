@@ -1583,12 +1583,14 @@ impl<'a> Parser<'a> {
                 }
                 self.declare_function(name, nloc, &ty, &s, &attrs)?;
             } else if spec.storage == Storage::Extern {
+                // `#pragma GCC visibility` reaches block-scope declarations too (GCC).
+                let attrs = self.pragma_visibility_attrs(&spec, &attrs).unwrap_or(attrs);
                 let asm = self.asm_name(name, &attrs);
                 self.note_weak(asm, &attrs);
                 if !self.globals.contains_key(&asm) {
                     self.globals.insert(asm, GlobalInfo { ty: ty.clone(), is_static: false, defined: false, index: None });
                 }
-                if spec.thread_local || attrs.weak {
+                if spec.thread_local || attrs.weak || attrs.visibility.is_some() {
                     self.items.push(TopLevel::Decl { name: asm, ty: ty.clone(), attrs: attrs.clone(), thread_local: spec.thread_local });
                 }
                 self.bind(name, Binding::Var { var: VarRef::Global(asm), ty });
