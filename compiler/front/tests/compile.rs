@@ -261,3 +261,13 @@ fn non_weak_addresses_compared_with_null_fold_in_initializers() {
     fails("void g(void) __attribute__((weak)); int a = g == 0;");
     fails("extern int w __attribute__((weak)); int a = &w != 0;");
 }
+
+/// A flexible array member's trailing `{}` elements count toward the object's size, as
+/// in GCC (arm64's idreg-override.c ends each field list with `{}` and loops to it).
+#[test]
+fn flexible_array_member_counts_empty_trailing_elements() {
+    let m = ok("struct s { char name[4]; struct { char n[4]; int x; } f[]; };\nconst struct s v = { .name = \"ab\", .f = { { \"x\", 1 }, {} } };\nconst struct s w = { \"cd\", { { \"y\", 2 }, {}, {} } };\n");
+    let size = |n: &str| m.globals.iter().find(|g| g.name == n).map(|g| g.size);
+    assert_eq!(size("v"), Some(4 + 2 * 8));
+    assert_eq!(size("w"), Some(4 + 3 * 8));
+}

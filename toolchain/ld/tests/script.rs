@@ -473,6 +473,44 @@ fn relocatable_with_module_like_script_matches_gnu() {
     assert_eq!(symbols(&g), symbols(&c));
 }
 
+/// `-r -T` with assignments inside output sections (arm64 KVM's `hyp.lds`): `sym = .`
+/// defines a section-relative symbol that resolves the inputs' references, `. = ALIGN(n)`
+/// pads, `BYTE(0)` (arm64's module.lds) is data, and an output section holding only an
+/// assignment is kept; all as GNU ld does.
+#[test]
+fn relocatable_script_assignments_match_gnu() {
+    if !have_tools() {
+        return;
+    }
+    let d = Dir::new("reloc-assign");
+    let a = d.compile("a.c", "extern char __pc_start[], __pc_end[];\nlong span(void) { return __pc_end - __pc_start; }\n__attribute__((section(\".data..percpu..first\"))) int first = 1;\n__attribute__((section(\".data..percpu\"))) int pc_a = 2;\n");
+    let b = d.compile("b.c", "__attribute__((section(\".data..percpu\"))) long pc_b = 3;\nint fb(void) { return 4; }\n");
+    let lds = d.write(
+        "hyp.lds",
+        "SECTIONS {\n .hyp.text : { __hyp_section_.hyp.text = .; *(.text .text.*) }\n .hyp.empty : { __hyp_section_.hyp.empty = .; *(.nothing) }\n .hyp.percpu : { __hyp_section_.hyp.percpu = .;\n  __pc_start = .; *(.data..percpu..first) . = ALIGN(256); *(.data..percpu) __pc_end = .;\n }\n .plt 0 : { BYTE(0) }\n}\n",
+    );
+    let args = ["-r", "-T", lds.to_str().unwrap()];
+    let (ok, err) = d.link("ld", &args, &[&a, &b], "gnu.o");
+    assert!(ok, "{err}");
+    let (ok, err) = d.link(env!("CARGO_BIN_EXE_ccc-ld"), &args, &[&a, &b], "ccc.o");
+    assert!(ok, "{err}");
+    let (g, c) = (d.path("gnu.o"), d.path("ccc.o"));
+    // nm shows section address + value: .hyp.percpu follows .hyp.text, and ALIGN(256)
+    // pads to an address (GNU ld lays -r script sections out from 0).
+    let syms = symbols(&c);
+    assert_eq!(syms["pc_a"], format!("{:016x}", 0x100), "{syms:?}");
+    assert_eq!(symbols(&g), syms);
+    let sizes = |f: &Path| -> Vec<String> {
+        let mut v: Vec<String> = tool("readelf", &["-SW"], f).lines().filter(|l| l.contains(" .hyp.") || l.contains(" .plt")).map(|l| {
+            let w: Vec<&str> = l.split(']').nth(1).unwrap_or("").split_whitespace().collect();
+            format!("{} {} {}", w[0], w[1], w[4])
+        }).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sizes(&g), sizes(&c));
+}
+
 /// EXCLUDE_FILE in both positions, file-name patterns, SORT_BY_ALIGNMENT and SUBALIGN.
 #[test]
 fn exclude_file_and_file_patterns_match_gnu() {

@@ -9,11 +9,14 @@ struct Items {
     /// Byte size of each item (0 for bitfields, which use their bit range).
     sizes: Vec<u64>,
     designated: bool,
+    /// End of the elements a flexible array member was given: its trailing `{}`
+    /// elements are all zeros, so no item shows them, but they count (GCC).
+    fam_end: u64,
 }
 
 impl Items {
     fn new(designated: bool) -> Items {
-        Items { list: Vec::new(), sizes: Vec::new(), designated }
+        Items { list: Vec::new(), sizes: Vec::new(), designated, fam_end: 0 }
     }
 
     fn add(&mut self, item: InitItem, size: u64) {
@@ -87,12 +90,13 @@ impl<'a> Parser<'a> {
             ty = CType::array_of((**elem).clone(), Some(count.unwrap_or(0)));
         }
         let mut size = self.layout().size(&ty);
-        let mut list = items.list;
+        let mut list = std::mem::take(&mut items.list);
         list.sort_by_key(|i| (i.offset, i.bitfield.map(|b| b.0).unwrap_or(0)));
         for it in &list {
             let isz = if it.bitfield.is_some() { 0 } else { self.layout().size(&it.expr.ty) };
             size = size.max(it.offset + isz);
         }
+        size = size.max(items.fam_end);
         Ok((Initializer { size, items: list, whole: None }, ty))
     }
 
@@ -411,7 +415,12 @@ impl<'a> Parser<'a> {
         if let Some(w) = f.bit_width {
             return self.init_scalar(&f.ty, off + f.offset, items, pending, Some((f.bit_offset, w, f.storage_size)));
         }
-        self.init_element(&f.ty, off + f.offset, items, pending, false).map(|_| ())
+        let count = self.init_element(&f.ty, off + f.offset, items, pending, false)?;
+        if let (Kind::Array { elem, len: None }, Some(n)) = (&f.ty.kind, count) {
+            let end = off + f.offset + n * self.layout().size(elem);
+            items.fam_end = items.fam_end.max(end);
+        }
+        Ok(())
     }
 
     /// `[lo] = v`, `[lo ... hi] = v`, possibly followed by more designators.
@@ -437,6 +446,9 @@ impl<'a> Parser<'a> {
                 let mut it = it.clone();
                 it.offset += off + i * es;
                 items.add(it, *size);
+            }
+            if sub.fam_end > 0 {
+                items.fam_end = items.fam_end.max(off + i * es + sub.fam_end);
             }
         }
         Ok((lo, hi))

@@ -42,8 +42,19 @@ pub enum Step {
 /// `-r` under a script (see `relocatable_plan`).
 #[derive(Default)]
 pub struct RelocPlan {
-    pub sections: Vec<(String, Vec<(usize, usize)>)>,
+    pub steps: Vec<RelocStep>,
     pub discarded: Vec<(usize, usize)>,
+}
+
+/// The script's statements as a relocatable link follows them: GNU ld lays the output
+/// sections out at addresses from 0, and `.` inside them is an address.
+#[derive(Clone, Debug)]
+pub enum RelocStep {
+    /// A statement between output sections (`. = ALIGN(n);`, `sym = .;`).
+    Assign(Assign),
+    /// An output section: its address if the script gives one, and its contents in
+    /// order (inputs, assignments, data).
+    Section { name: String, addr: Option<Expr>, items: Vec<Item> },
 }
 
 fn collect_specs(script: &Script) -> Vec<Spec<'_>> {
@@ -141,8 +152,9 @@ impl Linker {
         (taken, orphans)
     }
 
-    /// `-r` under a script: which inputs each output section takes (in order), and which
-    /// are discarded; the rest keep their own names.
+    /// `-r` under a script: what each output section holds (its inputs in order, with
+    /// the assignments and data between them), and which inputs are discarded; the rest
+    /// keep their own names.
     pub fn relocatable_plan(&self, script: &Script) -> RelocPlan {
         let img = Image::new(crate::args::OutputKind::Exec);
         let mut cands = vec![];
@@ -156,20 +168,53 @@ impl Linker {
         let specs = collect_specs(script);
         let (mut taken, _) = self.assign_inputs(&img, &specs, &cands);
         let mut plan = RelocPlan::default();
+        let mut spec_at = std::collections::HashMap::new();
         for (k, sp) in specs.iter().enumerate() {
             self.sort_taken(&img, sp.spec, &mut taken[k]);
-            let inputs = taken[k].iter().filter_map(|&(c, _)| if let Cand::Obj(o, s) = c { Some((o, s)) } else { None });
-            if sp.discard {
-                plan.discarded.extend(inputs);
+            spec_at.insert((sp.cmd, sp.item), k);
+        }
+        let inputs = |k: usize| taken[k].iter().filter_map(|&(c, _)| if let Cand::Obj(o, s) = c { Some((o, s)) } else { None });
+        for (ci, cmd) in script.sections.iter().enumerate() {
+            let os = match cmd {
+                SecCmd::Output(os) => os,
+                SecCmd::Assign(a) => {
+                    plan.steps.push(RelocStep::Assign(a.clone()));
+                    continue;
+                }
+                SecCmd::Assert(..) => continue, // checked where addresses exist: the final link
+            };
+            let discard = os.name == "/DISCARD/";
+            let mut items = vec![];
+            for (ii, it) in os.items.iter().enumerate() {
+                match it {
+                    OutItem::Input(_) => {
+                        let Some(&k) = spec_at.get(&(ci, ii)) else { continue };
+                        if discard {
+                            plan.discarded.extend(inputs(k));
+                        } else {
+                            items.extend(inputs(k).map(|(o, s)| Item::Input(o, s)));
+                        }
+                    }
+                    OutItem::Assign(a) => items.push(Item::Assign(a.clone())),
+                    OutItem::Data(n, e) => items.push(Item::Data(*n, e.clone())),
+                    OutItem::Fill(e) => items.push(Item::Fill(e.clone())),
+                    OutItem::Assert(e, msg, loc) => items.push(Item::Assert(e.clone(), msg.clone(), loc.clone())),
+                }
+            }
+            // GNU ld drops an output section that would be empty and defines nothing.
+            let wanted = items.iter().any(|i| matches!(i, Item::Input(..) | Item::Data(..)) || matches!(i, Item::Assign(a) if a.name != "."));
+            if discard || !wanted {
                 continue;
             }
-            let SecCmd::Output(os) = &script.sections[sp.cmd] else { continue };
-            match plan.sections.iter_mut().find(|(n, _)| n == &os.name) {
-                Some((_, v)) => v.extend(inputs),
-                None => plan.sections.push((os.name.clone(), inputs.collect())),
+            let same = plan.steps.iter_mut().find_map(|st| match st {
+                RelocStep::Section { name, items, .. } if name == &os.name => Some(items),
+                _ => None,
+            });
+            match same {
+                Some(v) => v.extend(items),
+                None => plan.steps.push(RelocStep::Section { name: os.name.clone(), addr: os.addr.clone(), items }),
             }
         }
-        plan.sections.retain(|(_, v)| !v.is_empty());
         plan
     }
 
