@@ -10,7 +10,7 @@ use crate::image::{StrTab, SymRef};
 use crate::object::NO_OUT;
 use crate::resolve::{Def, Linker};
 use crate::script::ast::{Expr, Loc, Provide};
-use crate::script::eval::{self, Env, SecInfo, Value};
+use crate::script::eval::{self, Env, Value};
 use crate::scripted::place::{Item, RelocStep};
 
 struct RSec {
@@ -361,17 +361,8 @@ impl Env for RelocEnv<'_> {
     fn symbol(&self, name: &str) -> Option<Value> {
         self.syms.defs.iter().rev().find(|d| d.0 == name).map(|d| d.1)
     }
-    fn section(&self, _: &str) -> Option<SecInfo> {
-        None
-    }
-    fn region(&self, _: &str) -> Option<(u64, u64)> {
-        None
-    }
     fn max_page_size(&self) -> u64 {
         0x1000
-    }
-    fn headers_size(&self) -> u64 {
-        0
     }
     fn strict(&self) -> bool {
         true

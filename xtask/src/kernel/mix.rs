@@ -219,7 +219,7 @@ fn record_failure(decision_log: &str, rel: &str, stderr: &str) {
     let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).take(3).collect();
     let shown = if errors.is_empty() { stderr.lines().take(3).collect() } else { errors };
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join(FAILURES_LOG)) {
-        let _ = writeln!(f, "== {rel}\n{}", shown.join("\n"));
+        let _ = f.write_all(format!("== {rel}\n{}\n", shown.join("\n")).as_bytes()); // one write(2)
     }
 }
 
@@ -262,7 +262,10 @@ fn append_decision(log: &str, ccc: bool, rel: &str, output: Option<&Path>) {
     }
     if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
         let out = output.map(|p| p.display().to_string()).unwrap_or_else(|| "-".into());
-        let _ = writeln!(f, "{} {rel} {out}", if ccc { "ccc" } else { "gcc" });
+        // One write(2) per line: `writeln!` on a File writes each piece separately, and
+        // parallel compiles interleaved their pieces.
+        let line = format!("{} {rel} {out}\n", if ccc { "ccc" } else { "gcc" });
+        let _ = f.write_all(line.as_bytes());
     }
 }
 

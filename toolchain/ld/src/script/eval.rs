@@ -33,10 +33,17 @@ pub trait Env {
     /// The location counter (an address in the current section inside one).
     fn dot(&self) -> Option<Value>;
     fn symbol(&self, name: &str) -> Option<Value>;
-    fn section(&self, name: &str) -> Option<SecInfo>;
-    fn region(&self, name: &str) -> Option<(u64, u64)>;
+    /// Output sections and memory regions; none where there is no layout (`-r`, MEMORY).
+    fn section(&self, _name: &str) -> Option<SecInfo> {
+        None
+    }
+    fn region(&self, _name: &str) -> Option<(u64, u64)> {
+        None
+    }
     fn max_page_size(&self) -> u64;
-    fn headers_size(&self) -> u64;
+    fn headers_size(&self) -> u64 {
+        0
+    }
     /// Last pass: undefined names are errors (earlier passes read them as 0).
     fn strict(&self) -> bool;
     /// `DEFINED(name)`: defined by an input or by the script before this point.
@@ -242,17 +249,8 @@ pub fn constant(e: &Expr) -> Option<u64> {
         fn symbol(&self, _: &str) -> Option<Value> {
             None
         }
-        fn section(&self, _: &str) -> Option<SecInfo> {
-            None
-        }
-        fn region(&self, _: &str) -> Option<(u64, u64)> {
-            None
-        }
         fn max_page_size(&self) -> u64 {
             0x1000
-        }
-        fn headers_size(&self) -> u64 {
-            0
         }
         fn strict(&self) -> bool {
             true
