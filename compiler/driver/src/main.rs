@@ -1,5 +1,6 @@
 //! `ccc`: a GCC-compatible C compiler driver.
 
+mod alloc;
 mod args;
 mod driver;
 mod link;
@@ -8,6 +9,9 @@ mod timing;
 mod toolchain;
 
 use std::panic;
+
+#[global_allocator]
+static ALLOC: alloc::CompilerAlloc = alloc::CompilerAlloc::new();
 
 fn main() {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
