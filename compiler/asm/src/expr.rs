@@ -342,13 +342,20 @@ fn label(env: &dyn Env, id: SymId) -> Option<(u32, Option<i64>)> {
 }
 
 /// Cancel `a - b` when both are labels of one section with known addresses.
-fn simplify(mut v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
+fn simplify(v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
+    simplify_in(v, env, false)
+}
+
+/// `always`: the difference must be a number (no relocation can carry it), so it is taken
+/// from the layout even where the linker may still move the labels (GNU resolves such an
+/// expression symbol after relaxation: `.set n, (. - table) / 40` in RISC-V code).
+fn simplify_in(mut v: Val, env: &dyn Env, always: bool) -> Result<Val, EvalErr> {
     if let (Some(a), Some(b)) = (v.add, v.sub) {
         if a == b {
             return Ok(Val::num(v.off));
         }
         if let (Some((sa, aa)), Some((sb, ab))) = (label(env, a), label(env, b)) {
-            if sa == sb && env.fold_diff(sa) {
+            if sa == sb && (always || env.fold_diff(sa)) {
                 match (aa, ab) {
                     (Some(x), Some(y)) => {
                         v = Val::num(v.off.wrapping_add(x - y));
@@ -362,7 +369,7 @@ fn simplify(mut v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
 }
 
 fn need_const(v: Val, env: &dyn Env) -> Result<i64, EvalErr> {
-    let v = simplify(v, env)?;
+    let v = simplify_in(v, env, true)?;
     match v.constant() {
         Some(n) => Ok(n),
         None => {
