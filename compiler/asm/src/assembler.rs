@@ -23,6 +23,8 @@ pub struct Assembler<'a> {
     pub include_depth: u32,
     /// `.end` was seen: the rest of the input is ignored.
     pub ended: bool,
+    /// `name .req register` (AArch64): operand names standing for a register.
+    pub reg_names: HashMap<String, String>,
     pub arch: &'a dyn Arch,
     pub sections: Vec<Section>,
     pub syms: Symbols,
@@ -98,6 +100,7 @@ impl<'a> Assembler<'a> {
             cur: 0,
             prev: (0, 0),
             ended: false,
+            reg_names: HashMap::new(),
             stack: Vec::new(),
             local_counts: HashMap::new(),
             file_syms: Vec::new(),
@@ -380,6 +383,13 @@ impl<'a> Assembler<'a> {
                 let name = name.clone();
                 self.assign(&name, rest, false)
             }
+            // `wx0 .req w0`: a register alias (an alias of an alias is the register).
+            [Tok::Ident(name), Tok::Ident(d), rest @ ..] if d.eq_ignore_ascii_case(".req") => {
+                let [Tok::Ident(reg)] = rest else { return Err(format!("bad register alias `{}'", text.trim())) };
+                let reg = self.reg_names.get(reg).cloned().unwrap_or_else(|| reg.clone());
+                self.reg_names.insert(name.clone(), reg);
+                Ok(())
+            }
             [Tok::Ident(name), rest @ ..] if name.starts_with('.') => {
                 let name = name.to_ascii_lowercase();
                 self.directive(&name, rest, errors)
@@ -443,7 +453,7 @@ impl Assembler<'_> {
         let alias = |t: &Tok| match t {
             Tok::Ident(name) => match self.syms.get(name).map(|id| &self.syms.sym(id).def) {
                 Some(Def::Equ(Expr::Reg(r))) => Some(Tok::Reg(r.clone())),
-                _ => None,
+                _ => self.reg_names.get(name).map(|r| Tok::Ident(r.clone())),
             },
             _ => None,
         };

@@ -182,6 +182,10 @@ impl Assembler<'_> {
             ".err" => return Err(".err encountered".into()),
             // (Only where the condition stack says this line is assembled.)
             ".end" => self.ended = true,
+            ".unreq" => {
+                let name = name_arg(args)?;
+                self.reg_names.remove(&name).ok_or_else(|| format!("unknown register alias `{name}'"))?;
+            }
             ".error" => return Err(toks_text(args)),
             ".warning" | ".print" => {}
             ".symver" => {}

@@ -29,3 +29,32 @@ fn errors_name_file_and_line() {
     assert!(e[0].starts_with("t.s:2: Error: unknown mnemonic `foo'"), "{e:?}");
     assert!(e[1].starts_with("t.s:3: Error: "), "{e:?}");
 }
+
+fn words(src: &str) -> Vec<u32> {
+    let obj = asm(src).unwrap_or_else(|e| panic!("{e:?}"));
+    section(&obj, ".text").chunks(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+#[test]
+fn kernel_system_instructions() {
+    // The kernel's inline asm: op0 = 0 system registers, unprivileged loads and stores, the
+    // `sys` aliases, a branch to `.`.
+    let src = "msr s0_3_c1_c0_1, x9\nldtr w9,[x9]\nldtr x9,[x9,#8]\nsttr w10,[x9]\nldtrb w9,[x9]\nsttrb w10,[x9, #-3]\n\
+ldtrh w1,[x2]\nsttrh w1,[x2]\nldtrsw x1,[x2]\nldtrsb w1,[x2]\nldtrsh x1,[x2]\ntlbi aside1is, x9\ntlbi vmalle1is\ndc cvac, x0\n\
+ic ivau, x1\nic iallu\nat s1e1r, x0\nsys #3, c7, c11, #1, x0\ncbnz x9, .\n";
+    let want = [
+        0xd5031029, 0xb8400929, 0xf8408929, 0xb800092a, 0x38400929, 0x381fd92a, 0x78400841, 0x78000841, 0xb8800841, 0x38c00841, 0x78800841,
+        0xd5088349, 0xd508831f, 0xd50b7a20, 0xd50b7521, 0xd508751f, 0xd5087800, 0xd50b7b20, 0xb5000009,
+    ];
+    assert_eq!(words(src), want);
+    assert!(asm("tlbi vmalle1is, x0\n").is_err());
+    assert!(asm("dc cvac\n").is_err());
+}
+
+#[test]
+fn register_aliases_and_named_system_registers() {
+    let src = ".irp n,0,1,2\n wx\\n .req w\\n\n.endr\n add wx1, wx2, wx0\n.unreq wx1\nmrs x0, tpidr_el2\nmrs x1, tcr_el1\n\
+msr ttbr0_el1, x9\nmrs x2, clidr_el1\nmrs x3, id_aa64mmfr1_el1\nmrs x4, s3_0_c0_c2_0\n";
+    assert_eq!(words(src), [0x0b000041, 0xd53cd040, 0xd5382041, 0xd5182009, 0xd5390022, 0xd5380723, 0xd5380204]);
+    assert!(asm("mrs x0, no_such_el1\n").is_err());
+}

@@ -2,6 +2,7 @@
 
 mod insn;
 pub mod operand;
+mod sysreg;
 
 use crate::assembler::Assembler;
 use crate::expr::Modifier;
