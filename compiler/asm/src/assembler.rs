@@ -534,6 +534,29 @@ impl Assembler<'_> {
 }
 
 impl Env for Assembler<'_> {
+    fn label_distance(&self, a: SymId, b: SymId) -> Option<i64> {
+        let (Def::Label { sec: sa, frag: fa, off: oa }, Def::Label { sec: sb, frag: fb, off: ob }) = (&self.syms.sym(a).def, &self.syms.sym(b).def) else {
+            return None;
+        };
+        if sa != sb || self.laid_out {
+            return None;
+        }
+        let (sign, (f0, o0), (f1, o1)) = if (fa, oa) >= (fb, ob) { (1, (*fb, *ob), (*fa, *oa)) } else { (-1, (*fa, *oa), (*fb, *ob)) };
+        let frags = &self.sections[*sa as usize].frags;
+        let sub = frags.get(f0 as usize)?.sub;
+        let mut d = 0i64;
+        for f in frags.get(f0 as usize..f1 as usize)? {
+            if !matches!(f.tail, Tail::None) || f.sub != sub {
+                return None;
+            }
+            d += f.bytes.len() as i64;
+        }
+        if frags.get(f1 as usize)?.sub != sub {
+            return None;
+        }
+        Some(sign * (d - o0 as i64 + o1 as i64))
+    }
+
     fn fold_diff(&self, sec: SecId) -> bool {
         // (GNU's riscv_allow_local_subtract: never within code under relaxation, even inside
         // one fragment; only the CFI advances look at fragments.)

@@ -240,6 +240,11 @@ pub trait Env {
     fn fold_diff(&self, _sec: u32) -> bool {
         true
     }
+    /// `a - b` for two labels whose addresses are not known yet but whose distance is: no
+    /// variable-size item between them (`(662b - 661b) / 4` after an alignment).
+    fn label_distance(&self, _a: SymId, _b: SymId) -> Option<i64> {
+        None
+    }
 }
 
 /// `add - sub + off`.
@@ -356,10 +361,11 @@ fn simplify_in(mut v: Val, env: &dyn Env, always: bool) -> Result<Val, EvalErr> 
         }
         if let (Some((sa, aa)), Some((sb, ab))) = (label(env, a), label(env, b)) {
             if sa == sb && (always || env.fold_diff(sa)) {
-                match (aa, ab) {
-                    (Some(x), Some(y)) => {
+                match (aa, ab, env.label_distance(a, b)) {
+                    (Some(x), Some(y), _) => {
                         v = Val::num(v.off.wrapping_add(x - y));
                     }
+                    (_, _, Some(d)) => v = Val::num(v.off.wrapping_add(d)),
                     _ => return Err(EvalErr::NotYet),
                 }
             }

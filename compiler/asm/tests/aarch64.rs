@@ -58,3 +58,16 @@ msr ttbr0_el1, x9\nmrs x2, clidr_el1\nmrs x3, id_aa64mmfr1_el1\nmrs x4, s3_0_c0_
     assert_eq!(words(src), [0x0b000041, 0xd53cd040, 0xd5382041, 0xd5182009, 0xd5390022, 0xd5380723, 0xd5380204]);
     assert!(asm("mrs x0, no_such_el1\n").is_err());
 }
+
+#[test]
+fn crc32_eret_and_signed_move_wide_groups() {
+    // Constants under `:abs_gN_s:` resolve here; a negative one makes `movz` a `movn`.
+    let src = ".arch_extension crc\ncrc32x w8,w0,x3\ncrc32b w1,w2,w3\ncrc32ch w1,w2,w3\ncrc32cx w1,w2,x3\neret\ndrps\n\
+movz x0, :abs_g1_s:0x12345678\nmovz x0, :abs_g1_s:-0x12345678\nmovz x1, :abs_g2_s:-5\nmovz x1, :abs_g0_s:7\n";
+    assert_eq!(words(src), [0x9ac34c08, 0x1ac34041, 0x1ac35441, 0x9ac35c41, 0xd69f03e0, 0xd6bf03e0, 0xd2a24680, 0x92a24680, 0x92c00001, 0xd28000e1]);
+    assert!(asm("crc32x w8,w0,w3\n").is_err());
+    // Against a symbol: R_AARCH64_MOVW_SABS_G2 (272).
+    let obj = asm("movz x0, :abs_g2_s:sym\n").unwrap_or_else(|e| panic!("{e:?}"));
+    let r: Vec<u32> = relocs(&obj, ".rela.text").into_iter().map(|r| r.1).collect();
+    assert_eq!(r, [272]);
+}

@@ -113,6 +113,18 @@ pub fn patch(t: u32, field: &mut [u8], v: i64) -> Result<(), String> {
         MOVW_UABS_G1 | MOVW_UABS_G1_NC => w |= (((v >> 16) as u32) & 0xffff) << 5,
         MOVW_UABS_G2 | MOVW_UABS_G2_NC => w |= (((v >> 32) as u32) & 0xffff) << 5,
         MOVW_UABS_G3 => w |= (((v >> 48) as u32) & 0xffff) << 5,
+        // Signed groups: a negative value turns `movz` into `movn` of its complement.
+        MOVW_SABS_G0 | MOVW_SABS_G1 | MOVW_SABS_G2 => {
+            let shift = 16 * (t - MOVW_SABS_G0);
+            let v = if v < 0 {
+                w &= !(1 << 30);
+                !v
+            } else {
+                w |= 1 << 30;
+                v
+            };
+            w |= (((v >> shift) as u32) & 0xffff) << 5;
+        }
         _ => return Err(format!("relocation {t} cannot be resolved by the assembler")),
     }
     field.copy_from_slice(&w.to_le_bytes());
@@ -308,6 +320,11 @@ impl Ctx<'_, '_> {
             }
             "msr" => self.msr()?,
             "sys" | "dc" | "ic" | "tlbi" | "at" => self.sys(m)?,
+            "eret" | "drps" => {
+                self.want(0)?;
+                Out::w(if m == "eret" { 0xd69f03e0 } else { 0xd6bf03e0 })
+            }
+            "crc32b" | "crc32h" | "crc32w" | "crc32x" | "crc32cb" | "crc32ch" | "crc32cw" | "crc32cx" => self.crc32(m)?,
             "ret" => {
                 let rn = if self.n() == 0 { 30 } else { self.rz(0)?.n as u32 };
                 Out::w(0xd65f0000 | rn << 5)
@@ -556,6 +573,23 @@ impl Ctx<'_, '_> {
         Ok(Out::w(base | opt << 8))
     }
 
+    /// `crc32{c}{b,h,w,x} wd, wn, {w,x}m`: the size from the suffix, `x` taking an X source.
+    fn crc32(&mut self, m: &str) -> R {
+        self.want(3)?;
+        let c = m.starts_with("crc32c") as u32;
+        let sz = match m.as_bytes()[m.len() - 1] {
+            b'b' => 0,
+            b'h' => 1,
+            b'w' => 2,
+            _ => 3,
+        };
+        let (rd, rn, rm) = (self.rz(0)?, self.rz(1)?, self.rz(2)?);
+        if rd.x || rn.x || rm.x != (sz == 3) {
+            return Err(format!("operand mismatch -- `{m}'"));
+        }
+        Ok(Out::w(((sz == 3) as u32) << 31 | 0x1ac04000 | (rm.n as u32) << 16 | c << 12 | sz << 10 | (rn.n as u32) << 5 | rd.n as u32))
+    }
+
     /// System register operand: by name or `s<op0>_<op1>_c<n>_c<m>_<op2>`; the 15-bit field.
     fn sysreg(&self, i: usize) -> Result<u32, String> {
         self.name(i)
@@ -786,6 +820,9 @@ impl Ctx<'_, '_> {
                 "abs_g2" => (MOVW_UABS_G2, 2),
                 "abs_g2_nc" => (MOVW_UABS_G2_NC, 2),
                 "abs_g3" => (MOVW_UABS_G3, 3),
+                "abs_g0_s" => (MOVW_SABS_G0, 0),
+                "abs_g1_s" => (MOVW_SABS_G1, 1),
+                "abs_g2_s" => (MOVW_SABS_G2, 2),
                 "tprel_g2" => (TLSLE_MOVW_TPREL_G2, 2),
                 "tprel_g1" => (TLSLE_MOVW_TPREL_G1, 1),
                 "tprel_g1_nc" => (TLSLE_MOVW_TPREL_G1_NC, 1),
