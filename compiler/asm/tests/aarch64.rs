@@ -71,3 +71,13 @@ movz x0, :abs_g1_s:0x12345678\nmovz x0, :abs_g1_s:-0x12345678\nmovz x1, :abs_g2_
     let r: Vec<u32> = relocs(&obj, ".rela.text").into_iter().map(|r| r.1).collect();
     assert_eq!(r, [272]);
 }
+
+#[test]
+fn aliases_of_aliases_are_written() {
+    // memcpy.S: `.weak memcpy; .set memcpy, __memcpy` with `.set __memcpy, __pi_memcpy`.
+    let obj = asm("\t.text\nf:\tnop\n\t.type f, %function\n\t.size f, 4\n\t.globl a\n\t.set a, f\n\t.weak b\n\t.set b, a\n").unwrap_or_else(|e| panic!("{e:?}"));
+    let syms: Vec<(u8, u64)> = section(&obj, ".symtab").chunks(24).map(|e| (e[4], u64::from_le_bytes(e[16..24].try_into().unwrap()))).collect();
+    // GLOBAL FUNC `a` and WEAK FUNC `b`, both with f's size.
+    assert!(syms.contains(&(0x12, 4)), "{syms:?}");
+    assert!(syms.contains(&(0x22, 4)), "{syms:?}");
+}

@@ -161,7 +161,7 @@ impl KernelBuild {
             }
             // AArch64: ccc's defaults, C files (inline asm included) in-process, checked by
             // asm-kernel-aarch64; `.S` files with GNU as until that suite passes them all
-            // (head.S's `:abs_g*_s:` relocations, crc32/cache alternatives).
+            // (head.S's `ldr xN, =sym` literal pool).
         }
         if let Some(mix) = &self.mix {
             super::mix::invalidate_changed(&out.join(MIX_LOG), &mix.chooser()?, &out)?;
