@@ -21,13 +21,18 @@ pub struct Assembler<'a> {
     pub opts: crate::Options,
     /// Nesting of `.include` files.
     pub include_depth: u32,
+    /// `.end` was seen: the rest of the input is ignored.
+    pub ended: bool,
+    /// `name .req register` (AArch64): operand names standing for a register.
+    pub reg_names: HashMap<String, String>,
     pub arch: &'a dyn Arch,
     pub sections: Vec<Section>,
     pub syms: Symbols,
     pub cur: SecId,
-    /// `.previous` target.
-    pub prev: SecId,
-    pub stack: Vec<(SecId, SecId)>,
+    /// `.previous` target: section and subsection.
+    pub prev: (SecId, u32),
+    /// `.pushsection`: the current and previous (section, subsection).
+    pub stack: Vec<((SecId, u32), (SecId, u32))>,
     /// Numeric local labels: how many times each number has been defined.
     local_counts: HashMap<u32, u32>,
     pub file_syms: Vec<String>,
@@ -73,10 +78,12 @@ pub enum Ev {
 }
 
 /// Before layout, a position is known when no variable-size tail precedes it.
+/// (Not when another subsection's fragment precedes it: that one moves.)
 fn early_addr(s: &Section, frag: u32, off: u32) -> Option<i64> {
     let mut a = 0u64;
+    let sub = s.frags.get(frag as usize).map_or(0, |f| f.sub);
     for f in s.frags.get(..frag as usize)? {
-        if !matches!(f.tail, Tail::None) {
+        if !matches!(f.tail, Tail::None) || f.sub != sub {
             return None;
         }
         a += f.bytes.len() as u64;
@@ -91,7 +98,9 @@ impl<'a> Assembler<'a> {
             sections: Vec::new(),
             syms: Symbols::default(),
             cur: 0,
-            prev: 0,
+            prev: (0, 0),
+            ended: false,
+            reg_names: HashMap::new(),
             stack: Vec::new(),
             local_counts: HashMap::new(),
             file_syms: Vec::new(),
@@ -143,16 +152,67 @@ impl<'a> Assembler<'a> {
             frags: vec![crate::section::Frag::new()],
             map: Default::default(),
             late_symbol: false,
+            sub: 0,
         });
         let id = (self.sections.len() - 1) as SecId;
         self.order.push(Ev::Sec(id));
         id
     }
 
+    /// Switch to subsection 0 of `s` (`.section`, `.text`, `.pushsection`).
     pub fn switch_to(&mut self, s: SecId) {
-        if s != self.cur {
-            self.prev = self.cur;
+        self.switch_sub(s, 0);
+    }
+
+    /// Switch to subsection `sub` of `s`; what was current becomes `.previous`'s target.
+    pub fn switch_sub(&mut self, s: SecId, sub: u32) {
+        let here = self.here_sub();
+        if (s, sub) != here {
+            self.prev = here;
             self.cur = s;
+            self.sections[s as usize].enter_sub(sub);
+        }
+    }
+
+    /// The current (section, subsection).
+    pub fn here_sub(&self) -> (SecId, u32) {
+        (self.cur, self.sections.get(self.cur as usize).map_or(0, |s| s.sub))
+    }
+
+    /// Go back to a saved (section, subsection) without touching `.previous`.
+    pub fn restore_sub(&mut self, (s, sub): (SecId, u32)) {
+        self.cur = s;
+        if let Some(sec) = self.sections.get_mut(s as usize) {
+            sec.enter_sub(sub);
+        }
+    }
+
+    /// Put each section's subsections in order (GNU's subsegs_finish), fragments of one
+    /// subsection in the order written; labels follow their fragments.
+    pub fn merge_subsections(&mut self) {
+        for si in 0..self.sections.len() {
+            let s = &mut self.sections[si];
+            if s.frags.iter().all(|f| f.sub == 0) {
+                continue;
+            }
+            let mut order: Vec<usize> = (0..s.frags.len()).collect();
+            order.sort_by_key(|&i| s.frags[i].sub);
+            let mut new_index = vec![0u32; order.len()];
+            for (n, &old) in order.iter().enumerate() {
+                new_index[old] = n as u32;
+            }
+            let mut old: Vec<Option<crate::section::Frag>> = std::mem::take(&mut s.frags).into_iter().map(Some).collect();
+            s.frags = order.iter().map(|&i| old[i].take().expect("each fragment once")).collect();
+            // Later fragments are made in the last subsection written: that is now the end.
+            s.sub = s.frags.last().map_or(0, |f| f.sub);
+            s.map.remap_frags(&new_index);
+            for sym in &mut self.syms.list {
+                if let Def::Label { sec, frag, .. } = &mut sym.def {
+                    if *sec as usize == si {
+                        *frag = new_index[*frag as usize];
+                    }
+                }
+            }
         }
     }
 
@@ -265,6 +325,9 @@ impl<'a> Assembler<'a> {
         for (i, line) in lines.iter().enumerate() {
             let lineno = first_line + i as u32;
             for stmt in lex::split_statements(line) {
+                if self.ended {
+                    return;
+                }
                 self.line = lineno;
                 if let Err(e) = self.statement(stmt, errors) {
                     errors.push(format!("{}:{}: Error: {}", self.file, lineno, e));
@@ -319,6 +382,13 @@ impl<'a> Assembler<'a> {
             [Tok::Ident(name), Tok::Op("="), rest @ ..] => {
                 let name = name.clone();
                 self.assign(&name, rest, false)
+            }
+            // `wx0 .req w0`: a register alias (an alias of an alias is the register).
+            [Tok::Ident(name), Tok::Ident(d), rest @ ..] if d.eq_ignore_ascii_case(".req") => {
+                let [Tok::Ident(reg)] = rest else { return Err(format!("bad register alias `{}'", text.trim())) };
+                let reg = self.reg_names.get(reg).cloned().unwrap_or_else(|| reg.clone());
+                self.reg_names.insert(name.clone(), reg);
+                Ok(())
             }
             [Tok::Ident(name), rest @ ..] if name.starts_with('.') => {
                 let name = name.to_ascii_lowercase();
@@ -383,7 +453,7 @@ impl Assembler<'_> {
         let alias = |t: &Tok| match t {
             Tok::Ident(name) => match self.syms.get(name).map(|id| &self.syms.sym(id).def) {
                 Some(Def::Equ(Expr::Reg(r))) => Some(Tok::Reg(r.clone())),
-                _ => None,
+                _ => self.reg_names.get(name).map(|r| Tok::Ident(r.clone())),
             },
             _ => None,
         };
@@ -464,6 +534,29 @@ impl Assembler<'_> {
 }
 
 impl Env for Assembler<'_> {
+    fn label_distance(&self, a: SymId, b: SymId) -> Option<i64> {
+        let (Def::Label { sec: sa, frag: fa, off: oa }, Def::Label { sec: sb, frag: fb, off: ob }) = (&self.syms.sym(a).def, &self.syms.sym(b).def) else {
+            return None;
+        };
+        if sa != sb || self.laid_out {
+            return None;
+        }
+        let (sign, (f0, o0), (f1, o1)) = if (fa, oa) >= (fb, ob) { (1, (*fb, *ob), (*fa, *oa)) } else { (-1, (*fa, *oa), (*fb, *ob)) };
+        let frags = &self.sections[*sa as usize].frags;
+        let sub = frags.get(f0 as usize)?.sub;
+        let mut d = 0i64;
+        for f in frags.get(f0 as usize..f1 as usize)? {
+            if !matches!(f.tail, Tail::None) || f.sub != sub {
+                return None;
+            }
+            d += f.bytes.len() as i64;
+        }
+        if frags.get(f1 as usize)?.sub != sub {
+            return None;
+        }
+        Some(sign * (d - o0 as i64 + o1 as i64))
+    }
+
     fn fold_diff(&self, sec: SecId) -> bool {
         // (GNU's riscv_allow_local_subtract: never within code under relaxation, even inside
         // one fragment; only the CFI advances look at fragments.)

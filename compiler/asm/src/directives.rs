@@ -63,16 +63,24 @@ impl Assembler<'_> {
             }
             ".pushsection" => {
                 let s = self.section_directive(&list)?;
-                self.stack.push((self.cur, self.prev));
+                self.stack.push((self.here_sub(), self.prev));
                 self.switch_to(s);
             }
             ".popsection" => {
                 let (c, p) = self.stack.pop().ok_or(".popsection without .pushsection")?;
-                self.cur = c;
+                self.restore_sub(c);
                 self.prev = p;
             }
-            ".previous" => std::mem::swap(&mut self.cur, &mut self.prev),
-            ".subsection" => {}
+            ".previous" => {
+                let (here, back) = (self.here_sub(), self.prev);
+                self.restore_sub(back);
+                self.prev = here;
+            }
+            ".subsection" => {
+                let n = self.const_expr(args)?;
+                let n = u32::try_from(n).map_err(|_| format!("subsection number {n} out of range"))?;
+                self.switch_sub(self.cur, n);
+            }
             ".globl" | ".global" => self.each_sym(&list, |a, id| a.syms.sym_mut(id).bind = Bind::Global)?,
             ".weak" => self.each_sym(&list, |a, id| a.syms.sym_mut(id).bind = Bind::Weak)?,
             ".local" => self.each_sym(&list, |a, id| {
@@ -172,6 +180,12 @@ impl Assembler<'_> {
             ".incbin" => self.incbin(&list)?,
             ".include" => self.include(args, errors)?,
             ".err" => return Err(".err encountered".into()),
+            // (Only where the condition stack says this line is assembled.)
+            ".end" => self.ended = true,
+            ".unreq" => {
+                let name = name_arg(args)?;
+                self.reg_names.remove(&name).ok_or_else(|| format!("unknown register alias `{name}'"))?;
+            }
             ".error" => return Err(toks_text(args)),
             ".warning" | ".print" => {}
             ".symver" => {}
@@ -567,7 +581,7 @@ impl Assembler<'_> {
 
     /// Place local commons at the end of `.bss`.
     pub fn alloc_local_commons(&mut self) -> Result<(), String> {
-        let save = (self.cur, self.prev);
+        let save = (self.here_sub(), self.prev);
         let bss = self.section_by_name(".bss", None, None, 0, None);
         self.cur = bss;
         for (k, (id, size, align)) in std::mem::take(&mut self.local_commons).into_iter().enumerate() {
@@ -582,7 +596,8 @@ impl Assembler<'_> {
                 s.typ = STT_OBJECT;
             }
         }
-        (self.cur, self.prev) = save;
+        self.restore_sub(save.0);
+        self.prev = save.1;
         Ok(())
     }
 

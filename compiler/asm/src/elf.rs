@@ -403,25 +403,41 @@ fn elf_symbol(asm: &Assembler, id: SymId, index: &[u32]) -> Result<Option<Sym>, 
         Def::Equ(e) => match expr::eval(e, asm) {
             Ok(v) => match (v.add, v.sub) {
                 (None, None) => (SHN_ABS, v.off as u64),
-                (Some(a), None) => match asm.syms.sym(a).def {
+                (Some(first), None) => {
+                    // Through aliases of aliases (`.set memcpy, __memcpy` where `.set __memcpy,
+                    // __pi_memcpy`) to the label; each link may give a type and size.
+                    let (mut a, mut off, mut chain) = (first, v.off, vec![first]);
+                    while let Def::Equ(e2) = &asm.syms.sym(a).def {
+                        match expr::eval(e2, asm) {
+                            Ok(expr::Val { add: Some(b), sub: None, off: o }) if !chain.contains(&b) && chain.len() < 64 => {
+                                a = b;
+                                off += o;
+                                chain.push(b);
+                            }
+                            _ => break,
+                        }
+                    }
+                    let v = expr::Val { add: Some(a), sub: None, off };
+                    match asm.syms.sym(a).def {
                     Def::Label { sec, .. } => {
                         // An alias takes its target's type and size unless it has its own.
                         let t = asm.syms.sym(a);
                         if typ == STT_NOTYPE {
-                            typ = t.typ;
+                            typ = chain.iter().map(|&c| asm.syms.sym(c).typ).find(|&t| t != STT_NOTYPE).unwrap_or(t.typ);
                         }
                         // A symbol in a TLS section is a TLS symbol (`.set .LANCHOR1, .` in .tbss).
                         if typ == STT_NOTYPE && asm.sections[sec as usize].flags & crate::section::SHF_TLS != 0 {
                             typ = crate::symbols::STT_TLS;
                         }
                         if s.size.is_none() {
-                            alias_size = t.size.as_ref().and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());
+                            alias_size = chain.iter().find_map(|&c| asm.syms.sym(c).size.as_ref()).and_then(|e| expr::eval(e, asm).ok()).and_then(|v| v.constant());
                         }
                         (index[sec as usize] as u16, (asm.label_addr(a)? + v.off) as u64)
                     }
                     // An alias of an undefined symbol is not written (GNU as resolves it to the target).
                     _ => return Ok(None),
-                },
+                    }
+                }
                 _ => return Err(format!("invalid value for symbol `{}'", s.name)),
             },
             Err(_) => return Err(format!("invalid value for symbol `{}'", s.name)),

@@ -240,6 +240,11 @@ pub trait Env {
     fn fold_diff(&self, _sec: u32) -> bool {
         true
     }
+    /// `a - b` for two labels whose addresses are not known yet but whose distance is: no
+    /// variable-size item between them (`(662b - 661b) / 4` after an alignment).
+    fn label_distance(&self, _a: SymId, _b: SymId) -> Option<i64> {
+        None
+    }
 }
 
 /// `add - sub + off`.
@@ -342,17 +347,25 @@ fn label(env: &dyn Env, id: SymId) -> Option<(u32, Option<i64>)> {
 }
 
 /// Cancel `a - b` when both are labels of one section with known addresses.
-fn simplify(mut v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
+fn simplify(v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
+    simplify_in(v, env, false)
+}
+
+/// `always`: the difference must be a number (no relocation can carry it), so it is taken
+/// from the layout even where the linker may still move the labels (GNU resolves such an
+/// expression symbol after relaxation: `.set n, (. - table) / 40` in RISC-V code).
+fn simplify_in(mut v: Val, env: &dyn Env, always: bool) -> Result<Val, EvalErr> {
     if let (Some(a), Some(b)) = (v.add, v.sub) {
         if a == b {
             return Ok(Val::num(v.off));
         }
         if let (Some((sa, aa)), Some((sb, ab))) = (label(env, a), label(env, b)) {
-            if sa == sb && env.fold_diff(sa) {
-                match (aa, ab) {
-                    (Some(x), Some(y)) => {
+            if sa == sb && (always || env.fold_diff(sa)) {
+                match (aa, ab, env.label_distance(a, b)) {
+                    (Some(x), Some(y), _) => {
                         v = Val::num(v.off.wrapping_add(x - y));
                     }
+                    (_, _, Some(d)) => v = Val::num(v.off.wrapping_add(d)),
                     _ => return Err(EvalErr::NotYet),
                 }
             }
@@ -362,7 +375,7 @@ fn simplify(mut v: Val, env: &dyn Env) -> Result<Val, EvalErr> {
 }
 
 fn need_const(v: Val, env: &dyn Env) -> Result<i64, EvalErr> {
-    let v = simplify(v, env)?;
+    let v = simplify_in(v, env, true)?;
     match v.constant() {
         Some(n) => Ok(n),
         None => {

@@ -235,6 +235,7 @@ pub fn assemble_with(arch: &dyn Arch, src: &str, file: &str, opts: &Options) -> 
     if asm.macros.collecting() {
         return Err(fail("end of file inside macro or .rept body".into()));
     }
+    asm.merge_subsections();
     asm.alloc_local_commons().map_err(fail)?;
     asm.relax().map_err(fail)?;
     asm.build_eh_frame().map_err(fail)?;

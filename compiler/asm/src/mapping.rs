@@ -35,6 +35,15 @@ pub struct SecMap {
     syms: Vec<(SymId, usize)>,
 }
 
+impl SecMap {
+    /// Fragments were renumbered (`new_index[old]`) when subsections were put in order.
+    pub fn remap_frags(&mut self, new_index: &[u32]) {
+        for p in &mut self.gfrags {
+            p.0 = new_index.get(p.0 as usize).copied().unwrap_or(p.0);
+        }
+    }
+}
+
 impl Assembler<'_> {
     fn make_map_sym(&mut self, state: MapState, pos: (u32, u32), gfrag: usize) {
         let name = if state == MapState::Insn { "$x" } else { "$d" };

@@ -89,11 +89,14 @@ pub struct Frag {
     pub addr: u64,
     /// Current size of the tail (layout result).
     pub tail_size: u64,
+    /// The subsection it belongs to (`.subsection`): until
+    /// [`crate::assembler::Assembler::merge_subsections`] puts subsections in order.
+    pub sub: u32,
 }
 
 impl Frag {
     pub fn new() -> Frag {
-        Frag { bytes: Vec::new(), fixups: Vec::new(), tail: Tail::None, addr: 0, tail_size: 0 }
+        Frag { bytes: Vec::new(), fixups: Vec::new(), tail: Tail::None, addr: 0, tail_size: 0, sub: 0 }
     }
     pub fn end(&self) -> u64 {
         self.addr + self.bytes.len() as u64 + self.tail_size
@@ -116,6 +119,8 @@ pub struct Section {
     /// Its section symbol comes late, not with the section (GNU as creates it only when
     /// writing: `.comment` from `.ident`, `.eh_frame`, target sections made at the end).
     pub late_symbol: bool,
+    /// The subsection being written (that of the last fragment).
+    pub sub: u32,
 }
 
 impl Section {
@@ -139,7 +144,14 @@ impl Section {
     }
     pub fn add_tail(&mut self, tail: Tail) {
         self.cur().tail = tail;
-        self.frags.push(Frag::new());
+        self.frags.push(Frag { sub: self.sub, ..Frag::new() });
+    }
+    /// Continue in subsection `sub` (a new fragment: subsections are put in order later).
+    pub fn enter_sub(&mut self, sub: u32) {
+        if self.sub != sub {
+            self.sub = sub;
+            self.frags.push(Frag { sub, ..Frag::new() });
+        }
     }
     pub fn size(&self) -> u64 {
         self.frags.last().map_or(0, |f| f.end())

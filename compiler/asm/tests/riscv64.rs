@@ -53,3 +53,41 @@ fn long_branches_are_inverted_over_a_jump() {
     let t = section(&o, ".text");
     assert_eq!(&t[..6], &[0x19, 0xe1, 0x6f, 0x10, 0xc0, 0x38][..]);
 }
+
+#[test]
+fn explicit_compressed_mnemonics() {
+    let src = "\t.attribute arch, \"rv64gc\"\n\t.text\n\tc.li s4,-13\n\tc.mv a0,a1\n\tc.add a0,a2\n\tc.addi sp,-16\n\tc.slli a0,3\n\
+\tc.lui a5,1\n\tc.ld a0,8(a1)\n\tc.sdsp ra,8(sp)\n\tc.jr ra\n\tc.nop\n\tmove t0,a1\n";
+    let o = asm(src).unwrap_or_else(|e| panic!("{e:?}"));
+    let want: &[u8] = &[
+        0x4d, 0x5a, 0x2e, 0x85, 0x32, 0x95, 0x41, 0x11, 0x0e, 0x05, 0x85, 0x67, 0x88, 0x65, 0x06, 0xe4, 0x82, 0x80, 0x01, 0x00, 0xae, 0x82, 0x00, 0x00,
+    ];
+    assert_eq!(section(&o, ".text"), want);
+    // No compressed encoding: an error, as in GNU as (not a silent 32-bit instruction).
+    let e = asm("\t.attribute arch, \"rv64gc\"\n\tc.li a0, 100\n").unwrap_err();
+    assert!(e[0].contains("illegal operands `c.li a0,100'"), "{e:?}");
+    let e = asm("\t.attribute arch, \"rv64gc\"\n\t.option norvc\n\tc.li a0, 1\n").unwrap_err();
+    assert!(e[0].contains("extension `c' required"), "{e:?}");
+}
+
+#[test]
+fn subsections_follow_their_section_and_end_stops() {
+    // The kernel's ALTERNATIVE: replacement code in `.subsection 1`, back with `.previous`.
+    let src = "\t.attribute arch, \"rv64i\"\n\t.text\n\tnop\n\t.subsection 1\n1:\taddi a0,a0,1\n\t.previous\n\taddi a1,a1,2\n\
+\t.pushsection .rodata\n\t.4byte 1\n\t.popsection\n\taddi a2,a2,3\n\t.end\n\tfrob\n";
+    let o = asm(src).unwrap_or_else(|e| panic!("{e:?}"));
+    let want: &[u8] = &[0x13, 0x00, 0x00, 0x00, 0x93, 0x85, 0x25, 0x00, 0x13, 0x06, 0x36, 0x00, 0x13, 0x05, 0x15, 0x00];
+    assert_eq!(section(&o, ".text"), want);
+}
+
+#[test]
+fn register_mnemonics_with_immediates_and_add_zero_as_mv() {
+    let src = "\t.attribute arch, \"rv64gc\"\n\t.text\n\tadd a0, a0, 5\n\tsrl a2, a0, 12\n\tsrl a2, a2, 12\n\tand a0, a0, 3\n\tsll a0,a0,3\n\
+\taddw a0,a0,1\n\tsraw a0,a0,1\n\txor a0,a1,1\n\tsltu a0,a1,1\n\tadd t1, zero, t1\n\tadd t1, t1, zero\n";
+    let o = asm(src).unwrap_or_else(|e| panic!("{e:?}"));
+    let want: &[u8] = &[
+        0x15, 0x05, 0x13, 0x56, 0xc5, 0x00, 0x31, 0x82, 0x0d, 0x89, 0x0e, 0x05, 0x05, 0x25, 0x1b, 0x55, 0x15, 0x40, 0x13, 0xc5, 0x15, 0x00, 0x13, 0xb5,
+        0x15, 0x00, 0x1a, 0x83, 0x33, 0x03, 0x03, 0x00,
+    ];
+    assert_eq!(section(&o, ".text"), want);
+}

@@ -223,7 +223,8 @@ impl Toolchain {
             Arch::I386 => &["--32"],
             Arch::X86_64 => &["--64"],
             Arch::Aarch64 => &["-EL", "-mabi=lp64"],
-            Arch::Riscv64 => &["-march=rv64gc", "-mabi=lp64d"],
+            // Debian's GCC 12 names its default ISA spec (GNU as's own default is 2.2).
+            Arch::Riscv64 => &["-march=rv64gc", "-mabi=lp64d", "-misa-spec=20191213"],
         };
         v.iter().map(|s| s.to_string()).collect()
     }

@@ -148,24 +148,20 @@ impl KernelBuild {
         let mut cc = self.cc.command_for(self.arch, &out.join("cc-bin"))?;
         let mut env = Vec::new();
         // ccc assembles its own C output in-process; `.S` files go through the
-        // integrated assembler too on x86-64 (the only target it encodes so far;
-        // also the 16/32-bit boot code, as i386 objects; the asm-kernel-x86_64 suite
-        // checks it against GNU as on this tree). KCPPFLAGS, not KAFLAGS: the boot,
-        // decompressor and real-mode Makefiles replace KBUILD_AFLAGS but keep
-        // KBUILD_CPPFLAGS. (kbuild's `as-instr` probes still run GNU as.)
-        // CCC_KERNEL_AS=gnu hands both to GNU as instead.
+        // integrated assembler too on x86-64 (also the 16/32-bit boot code, as i386
+        // objects) and RISC-V: the asm-kernel-<arch> suites check it against GNU as on this
+        // tree. KCPPFLAGS, not KAFLAGS: the boot, decompressor and real-mode Makefiles
+        // replace KBUILD_AFLAGS but keep KBUILD_CPPFLAGS. (kbuild's `as-instr` probes still
+        // run GNU as.) CCC_KERNEL_AS=gnu hands both to GNU as instead.
         if matches!(self.cc, super::compiler::Compiler::Ccc(_)) {
             if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
-            } else if self.arch == Arch::X86_64 {
+            } else if matches!(self.arch, Arch::X86_64 | Arch::Riscv64) {
                 env.push(("KCPPFLAGS".to_string(), "-fintegrated-as".to_string()));
-            } else if matches!(self.arch, Arch::Aarch64 | Arch::Riscv64) {
-                // The AArch64 and RISC-V encoders are checked on compiler output only
-                // (asm-aarch64, asm-riscv64), not yet on the kernels' inline asm (AArch64 system
-                // registers and cache maintenance; RISC-V S-mode instructions, `.insn`,
-                // Zbb/Zicbom alternatives): their C files keep GNU as.
-                env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             }
+            // AArch64: ccc's defaults, C files (inline asm included) in-process, checked by
+            // asm-kernel-aarch64; `.S` files with GNU as until that suite passes them all
+            // (head.S's `ldr xN, =sym` literal pool).
         }
         if let Some(mix) = &self.mix {
             super::mix::invalidate_changed(&out.join(MIX_LOG), &mix.chooser()?, &out)?;

@@ -41,7 +41,7 @@ impl Asm {
             let mut c = Command::new(format!("{}-as", self.arch.triple));
             // What ccc's driver passes GNU as (and its own assembler) for this target.
             if self.arch.name == "riscv64" {
-                c.args(["-march=rv64gc", "-mabi=lp64d"]);
+                c.args(["-march=rv64gc", "-mabi=lp64d", "-misa-spec=20191213"]);
             }
             c
         }

@@ -1,19 +1,23 @@
-//! `asm-kernel-x86_64`: the integrated assembler on the Linux kernel's assembly, against
-//! GNU `as`. Every target `.S` file of the tiny x86-64 kernel build, preprocessed exactly as
+//! `asm-kernel-<arch>`: the integrated assembler on the Linux kernel's assembly, against
+//! GNU `as`. Every target `.S` file of the tiny kernel build, preprocessed exactly as
 //! kbuild preprocesses it, and ccc's `-S` output of every kernel C file (the kernel's inline
 //! asm after operand substitution) are assembled by both; the objects must be identical
 //! (sections, symbols, relocations: see `asm::compare`).
 //!
 //! The commands come from kbuild's `.<obj>.cmd` files of the ccc-built tiny kernel (the build
-//! `kernel-boot-x86_64` makes; incremental, so running both costs one build). Files kbuild
+//! `kernel-boot-<arch>` makes; incremental, so running both costs one build). Files kbuild
 //! never reached (the build stops early) are simply not in the corpus: the kernel suites
-//! report that. `$CCC_ASM_KERNEL_BUILD` names an existing build directory instead (any
-//! compiler's: C files are always compiled by the compiler under test).
+//! report that. `$CCC_ASM_KERNEL_BUILD_<ARCH>` (`_X86_64`, `_RISCV64`, `_AARCH64`; plain
+//! `$CCC_ASM_KERNEL_BUILD` for x86-64) names an existing build directory of that architecture
+//! instead (any compiler's: C files are always compiled by the compiler under test).
+//!
+//! GNU `as` gets the machine options GCC's driver gives it for the command's flags (see
+//! [`Unit::gnu_machine_args`]); ccc gets the command's own flags and works them out itself.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::arch::X86_64;
+use crate::arch::{Arch, AARCH64, RISCV64, X86_64};
 use crate::ctx::Ctx;
 use crate::kernel::arch::Arch as KArch;
 use crate::report::TestResult;
@@ -21,15 +25,38 @@ use crate::sample::in_fast_sample;
 use crate::suites::torture::COMPILE_TIMEOUT;
 use crate::{pool, proc};
 
-pub struct AsmKernelX86_64;
+/// The suite for one kernel architecture.
+pub struct AsmKernel {
+    pub kernel: KArch,
+}
 
-impl super::Suite for AsmKernelX86_64 {
+impl AsmKernel {
+    fn arch(&self) -> &'static Arch {
+        match self.kernel {
+            KArch::X86_64 => &X86_64,
+            KArch::Riscv64 => &RISCV64,
+            KArch::Aarch64 => &AARCH64,
+        }
+    }
+}
+
+impl super::Suite for AsmKernel {
     fn name(&self) -> String {
-        "asm-kernel-x86_64".into()
+        format!("asm-kernel-{}", self.kernel.name())
     }
 
     fn run(&self, ctx: &Ctx) -> Result<Vec<TestResult>, String> {
-        let build_dir = build_dir(ctx)?;
+        let build_dir = build_dir(ctx, self.kernel)?;
+        // A build of another architecture would compare the wrong objects, or none.
+        let config = std::fs::read_to_string(build_dir.join(".config")).unwrap_or_default();
+        let marker = match self.kernel {
+            KArch::X86_64 => "CONFIG_X86_64=y",
+            KArch::Aarch64 => "CONFIG_ARM64=y",
+            KArch::Riscv64 => "CONFIG_RISCV=y",
+        };
+        if !config.lines().any(|l| l == marker) {
+            return Err(format!("{}: not a {} kernel build directory (no {marker} in .config)", build_dir.display(), self.kernel));
+        }
         let mut cmds = Vec::new();
         collect_cmd_files(&build_dir, &build_dir, &mut cmds)?;
         cmds.sort();
@@ -42,21 +69,23 @@ impl super::Suite for AsmKernelX86_64 {
             return Err(format!("{}: no kernel compile commands (did the kernel build start?)", build_dir.display()));
         }
         let work = ctx.work_dir(&self.name());
-        Ok(pool::par_map(&units, ctx.jobs, |u| u.check(ctx, &build_dir, &work)))
+        Ok(pool::par_map(&units, ctx.jobs, |u| u.check(ctx, self, &build_dir, &work)))
     }
 }
 
 /// The kernel build directory.
-fn build_dir(ctx: &Ctx) -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("CCC_ASM_KERNEL_BUILD") {
+fn build_dir(ctx: &Ctx, kernel: KArch) -> Result<PathBuf, String> {
+    let var = format!("CCC_ASM_KERNEL_BUILD_{}", kernel.name().to_uppercase());
+    let given = std::env::var_os(&var).or_else(|| if kernel == KArch::X86_64 { std::env::var_os("CCC_ASM_KERNEL_BUILD") } else { None });
+    if let Some(dir) = given {
         return Ok(PathBuf::from(dir));
     }
-    let cc = crate::suites::kernel_boot::compiler_for(ctx, KArch::X86_64);
-    // The same build as kernel-boot-x86_64's (run after it: nothing to rebuild).
-    let build = crate::kernel::suite::tiny_build(KArch::X86_64, &cc, None);
+    let cc = crate::suites::kernel_boot::compiler_for(ctx, kernel);
+    // The same build as kernel-boot-<arch>'s (run after it: nothing to rebuild).
+    let build = crate::kernel::suite::tiny_build(kernel, &cc, None);
     // A failed link still leaves every compiled object and its command behind.
     if let Err(e) = build.run() {
-        eprintln!("asm-kernel-x86_64: kernel build: {}", e.lines().next().unwrap_or(""));
+        eprintln!("asm-kernel-{kernel}: kernel build: {}", e.lines().next().unwrap_or(""));
     }
     build.out.canonicalize().map_err(|e| format!("{}: {e}", build.out.display()))
 }
@@ -111,13 +140,13 @@ impl Unit {
     }
 
     /// kbuild's command with the output redirected and the dependency file dropped; `mode` is
-    /// `-E` (preprocess a `.S`) or `-S` (compile C to assembly).
-    fn rewritten(&self, compiler: Option<&Path>, mode: &str, out: &Path) -> String {
+    /// `-E` (preprocess a `.S`) or `-S` (compile C to assembly); `compiler` replaces kbuild's.
+    fn rewritten(&self, compiler: Option<&[String]>, mode: &str, out: &Path) -> String {
         let mut words: Vec<String> = Vec::new();
         let mut iter = self.command.split(' ').peekable();
         if let Some(c) = compiler {
             iter.next();
-            words.push(c.display().to_string());
+            words.extend(c.iter().cloned());
         }
         while let Some(w) = iter.next() {
             if w.starts_with("-Wp,-MMD,") || w.starts_with("-Wp,-MD,") {
@@ -147,14 +176,62 @@ impl Unit {
         v
     }
 
-    fn check(&self, ctx: &Ctx, build: &Path, work: &Path) -> TestResult {
+    /// The last value of option `prefix` (`-march=`) in the command.
+    fn last_value(&self, prefix: &str) -> Option<&str> {
+        self.command.split(' ').filter_map(|w| w.strip_prefix(prefix)).last()
+    }
+
+    /// `-m16`/`-m32` code: assembled as 32-bit, as gcc tells `as`.
+    fn bits32(&self) -> bool {
+        self.command.split(' ').any(|w| w == "-m16" || w == "-m32")
+    }
+
+    /// What GCC's driver passes to `as` for the command's machine flags (`gcc -###`).
+    fn gnu_machine_args(&self, kernel: KArch) -> Vec<String> {
+        match kernel {
+            KArch::X86_64 => vec![if self.bits32() { "--32" } else { "--64" }.to_string()],
+            KArch::Aarch64 => vec!["-EL".to_string(), format!("-mabi={}", self.last_value("-mabi=").unwrap_or("lp64"))],
+            KArch::Riscv64 => {
+                let mut v = Vec::new();
+                if let Some(a) = self.last_value("-march=") {
+                    v.push(format!("-march={a}"));
+                }
+                if let Some(a) = self.last_value("-mabi=") {
+                    v.push(format!("-mabi={a}"));
+                }
+                // Debian's GCC 12 names its default ISA spec explicitly.
+                v.push("-misa-spec=20191213".to_string());
+                v
+            }
+        }
+    }
+
+    /// The command's machine flags as ccc's driver takes them (`-m16` code is assembled as
+    /// 32-bit code that starts with `.code16`).
+    fn ccc_machine_flags(&self) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.command.split(' ').filter(|w| w.starts_with("-march=") || w.starts_with("-mabi=")).map(str::to_string).collect();
+        if self.bits32() {
+            v.push("-m32".to_string());
+        }
+        v
+    }
+
+    fn check(&self, ctx: &Ctx, suite: &AsmKernel, build: &Path, work: &Path) -> TestResult {
         let tdir = work.join(self.name.replace('/', "__"));
         let _ = std::fs::create_dir_all(&tdir);
         // Everything runs in the build directory (`.incbin "usr/initramfs_inc_data"`).
         let tdir = tdir.canonicalize().unwrap_or(tdir);
         let s = tdir.join("t.s");
         // `.S`: kbuild's own preprocessing; C: the compiler under test, whoever built the tree.
-        let command = if self.is_asm { self.rewritten(None, "-E", &s) } else { self.rewritten(Some(&ctx.cc.program), "-S", &s) };
+        let command = if self.is_asm {
+            self.rewritten(None, "-E", &s)
+        } else {
+            let cc = ctx.cc_command(suite.arch());
+            let mut words = vec![cc.get_program().to_string_lossy().into_owned()];
+            words.extend(cc.get_args().map(|a| a.to_string_lossy().into_owned()));
+            self.rewritten(Some(&words), "-S", &s)
+        };
         let mut sh = Command::new("sh");
         sh.arg("-c").arg(command).current_dir(build);
         let o = proc::run(&mut sh, COMPILE_TIMEOUT);
@@ -162,21 +239,17 @@ impl Unit {
             let what = if self.is_asm { "preprocessing" } else { "ccc -S" };
             return TestResult::fail(&self.name, format!("{what} fails: {}", proc::first_error_line(&o.stderr_str())), proc::head_lines(&o.stderr_str(), 20));
         }
-        // `-m16`/`-m32` code is assembled as 32-bit, as gcc tells `as`.
-        let bits32 = self.command.split(' ').any(|w| w == "-m16" || w == "-m32");
         let gnu = tdir.join("gnu.o");
-        let mut gas = Command::new("as");
-        gas.arg(if bits32 { "--32" } else { "--64" }).args(self.as_options()).arg("-o").arg(&gnu).arg(&s).current_dir(build);
+        let mut gas = Command::new(format!("{}as", suite.kernel.cross_prefix()));
+        gas.args(self.gnu_machine_args(suite.kernel)).args(self.as_options()).arg("-o").arg(&gnu).arg(&s).current_dir(build);
         let o = proc::run(&mut gas, COMPILE_TIMEOUT);
         if !o.status.success() {
             return TestResult::skip(&self.name, format!("GNU as rejects it: {}", proc::first_error_line(&o.stderr_str())));
         }
         let ours = tdir.join("ours.o");
-        let mut cmd = ctx.cc_command(&X86_64);
+        let mut cmd = ctx.cc_command(suite.arch());
         cmd.arg("-fintegrated-as").arg("-c").arg("-x").arg("assembler");
-        if bits32 {
-            cmd.arg("-m32");
-        }
+        cmd.args(self.ccc_machine_flags());
         for a in self.as_options() {
             cmd.arg(format!("-Wa,{a}"));
         }

@@ -113,6 +113,18 @@ pub fn patch(t: u32, field: &mut [u8], v: i64) -> Result<(), String> {
         MOVW_UABS_G1 | MOVW_UABS_G1_NC => w |= (((v >> 16) as u32) & 0xffff) << 5,
         MOVW_UABS_G2 | MOVW_UABS_G2_NC => w |= (((v >> 32) as u32) & 0xffff) << 5,
         MOVW_UABS_G3 => w |= (((v >> 48) as u32) & 0xffff) << 5,
+        // Signed groups: a negative value turns `movz` into `movn` of its complement.
+        MOVW_SABS_G0 | MOVW_SABS_G1 | MOVW_SABS_G2 => {
+            let shift = 16 * (t - MOVW_SABS_G0);
+            let v = if v < 0 {
+                w &= !(1 << 30);
+                !v
+            } else {
+                w |= 1 << 30;
+                v
+            };
+            w |= (((v >> shift) as u32) & 0xffff) << 5;
+        }
         _ => return Err(format!("relocation {t} cannot be resolved by the assembler")),
     }
     field.copy_from_slice(&w.to_le_bytes());
@@ -201,6 +213,8 @@ impl Ctx<'_, '_> {
     pub fn imm(&mut self, i: usize) -> Result<Imm, String> {
         match self.ops.get(i).cloned() {
             Some(Opd::Imm(m)) => Ok(m),
+            // `cbnz x9, .`: the location counter, not a symbol named `.`.
+            Some(Opd::Name(n)) if n == "." => Ok(Imm { expr: self.asm.parse_expr(&[Tok::Ident(n)])?.expr, reloc: None }),
             Some(Opd::Name(n)) => Ok(Imm { expr: Expr::Sym(self.asm.intern(&n)), reloc: None }),
             Some(Opd::R(_) | Opd::F(..) | Opd::V(..)) if self.raw.len() == self.ops.len() && self.raw[i].is_some() => {
                 let n = self.raw[i].clone().unwrap_or_default();
@@ -302,10 +316,15 @@ impl Ctx<'_, '_> {
             "mrs" => {
                 let rt = self.rz(0)?;
                 let sr = self.sysreg(1)?;
-                Out::w(0xd5300000 | sr << 5 | rt.n as u32)
+                Out::w(0xd5200000 | sr << 5 | rt.n as u32)
             }
             "msr" => self.msr()?,
-            "sys" | "dc" | "ic" | "tlbi" | "at" => return Err(format!("`{m}' is not supported")),
+            "sys" | "dc" | "ic" | "tlbi" | "at" => self.sys(m)?,
+            "eret" | "drps" => {
+                self.want(0)?;
+                Out::w(if m == "eret" { 0xd69f03e0 } else { 0xd6bf03e0 })
+            }
+            "crc32b" | "crc32h" | "crc32w" | "crc32x" | "crc32cb" | "crc32ch" | "crc32cw" | "crc32cx" => self.crc32(m)?,
             "ret" => {
                 let rn = if self.n() == 0 { 30 } else { self.rz(0)?.n as u32 };
                 Out::w(0xd65f0000 | rn << 5)
@@ -554,50 +573,63 @@ impl Ctx<'_, '_> {
         Ok(Out::w(base | opt << 8))
     }
 
+    /// `crc32{c}{b,h,w,x} wd, wn, {w,x}m`: the size from the suffix, `x` taking an X source.
+    fn crc32(&mut self, m: &str) -> R {
+        self.want(3)?;
+        let c = m.starts_with("crc32c") as u32;
+        let sz = match m.as_bytes()[m.len() - 1] {
+            b'b' => 0,
+            b'h' => 1,
+            b'w' => 2,
+            _ => 3,
+        };
+        let (rd, rn, rm) = (self.rz(0)?, self.rz(1)?, self.rz(2)?);
+        if rd.x || rn.x || rm.x != (sz == 3) {
+            return Err(format!("operand mismatch -- `{m}'"));
+        }
+        Ok(Out::w(((sz == 3) as u32) << 31 | 0x1ac04000 | (rm.n as u32) << 16 | c << 12 | sz << 10 | (rn.n as u32) << 5 | rd.n as u32))
+    }
+
     /// System register operand: by name or `s<op0>_<op1>_c<n>_c<m>_<op2>`; the 15-bit field.
     fn sysreg(&self, i: usize) -> Result<u32, String> {
-        let n = self.name(i).ok_or("system register expected")?;
-        let enc = |op0: u32, op1: u32, crn: u32, crm: u32, op2: u32| (op0 - 2) << 14 | op1 << 11 | crn << 7 | crm << 3 | op2;
-        if let Some(rest) = n.strip_prefix('s') {
-            let p: Vec<&str> = rest.split('_').collect();
-            if let [a, b, c, d, e] = p[..] {
-                let num = |s: &str| s.trim_start_matches('c').parse::<u32>().ok();
-                if let (Some(a), Some(b), Some(c), Some(d), Some(e)) = (num(a), num(b), num(c), num(d), num(e)) {
-                    if (2..=3).contains(&a) {
-                        return Ok(enc(a, b, c, d, e));
-                    }
-                }
+        self.name(i)
+            .and_then(|n| super::sysreg::sysreg(&n))
+            .ok_or_else(|| format!("unknown or missing system register name at operand {}", i + 1))
+    }
+
+    /// `sys #op1, Cn, Cm, #op2[, Xt]` and its aliases `dc`, `ic`, `at`, `tlbi` (named
+    /// operation, then the register if the operation takes one).
+    fn sys(&mut self, m: &str) -> R {
+        use super::sysreg::Rt;
+        let (fields, rt_at, rt) = if m == "sys" {
+            let cr = |c: &Self, i: usize| {
+                c.name(i).and_then(|n| n.strip_prefix('c').and_then(|v| v.parse::<u32>().ok())).filter(|v| *v < 16).ok_or_else(|| format!("operand {}: C0 - C15 expected", i + 1))
+            };
+            let (op1, crn, crm, op2) = (self.cimm(0)? as u32, cr(self, 1)?, cr(self, 2)?, self.cimm(3)? as u32);
+            if op1 > 7 || op2 > 7 {
+                return Err("immediate out of range".into());
             }
-        }
-        Ok(match n.as_str() {
-            "nzcv" => enc(3, 3, 4, 2, 0),
-            "daif" => enc(3, 3, 4, 2, 1),
-            "fpcr" => enc(3, 3, 4, 4, 0),
-            "fpsr" => enc(3, 3, 4, 4, 1),
-            "tpidr_el0" => enc(3, 3, 13, 0, 2),
-            "tpidrro_el0" => enc(3, 3, 13, 0, 3),
-            "tpidr_el1" => enc(3, 0, 13, 0, 4),
-            "ctr_el0" => enc(3, 3, 0, 0, 1),
-            "dczid_el0" => enc(3, 3, 0, 0, 7),
-            "midr_el1" => enc(3, 0, 0, 0, 0),
-            "mpidr_el1" => enc(3, 0, 0, 0, 5),
-            "cntfrq_el0" => enc(3, 3, 14, 0, 0),
-            "cntpct_el0" => enc(3, 3, 14, 0, 1),
-            "cntvct_el0" => enc(3, 3, 14, 0, 2),
-            "currentel" => enc(3, 0, 4, 2, 2),
-            "sp_el0" => enc(3, 0, 4, 1, 0),
-            "spsel" => enc(3, 0, 4, 2, 0),
-            "elr_el1" => enc(3, 0, 4, 0, 1),
-            "spsr_el1" => enc(3, 0, 4, 0, 0),
-            "sctlr_el1" => enc(3, 0, 1, 0, 0),
-            "vbar_el1" => enc(3, 0, 12, 0, 0),
-            "esr_el1" => enc(3, 0, 5, 2, 0),
-            "far_el1" => enc(3, 0, 6, 0, 0),
-            "id_aa64isar0_el1" => enc(3, 0, 0, 6, 0),
-            "id_aa64pfr0_el1" => enc(3, 0, 0, 4, 0),
-            "id_aa64mmfr0_el1" => enc(3, 0, 0, 7, 0),
-            _ => return Err(format!("unknown or missing system register name at operand {}", i + 1)),
-        })
+            (op1 << 16 | crn << 12 | crm << 8 | op2 << 5, 4, if self.n() > 4 { Rt::Needed } else { Rt::None })
+        } else {
+            let op = self.name(0).ok_or_else(|| format!("operand 1: unknown or missing operation name for `{m}'"))?;
+            let (f, rt) = super::sysreg::sys_alias(m, &op).ok_or_else(|| format!("operand 1: unknown or missing operation name `{op}'"))?;
+            (f, 1, rt)
+        };
+        let reg = match rt {
+            Rt::Needed => {
+                self.want(rt_at + 1)?;
+                let r = self.rz(rt_at)?;
+                if !r.x {
+                    return Err(format!("operand {}: 64-bit integer register expected", rt_at + 1));
+                }
+                r.n as u32
+            }
+            Rt::None => {
+                self.want(rt_at)?;
+                31
+            }
+        };
+        Ok(Out::w(0xd5080000 | fields | reg))
     }
 
     fn msr(&mut self) -> R {
@@ -616,7 +648,7 @@ impl Ctx<'_, '_> {
         }
         let sr = self.sysreg(0)?;
         let rt = self.rz(1)?;
-        Ok(Out::w(0xd5100000 | sr << 5 | rt.n as u32))
+        Ok(Out::w(0xd5000000 | sr << 5 | rt.n as u32))
     }
 
     /// add/sub in all forms (immediate, shifted register, extended register).
@@ -788,6 +820,9 @@ impl Ctx<'_, '_> {
                 "abs_g2" => (MOVW_UABS_G2, 2),
                 "abs_g2_nc" => (MOVW_UABS_G2_NC, 2),
                 "abs_g3" => (MOVW_UABS_G3, 3),
+                "abs_g0_s" => (MOVW_SABS_G0, 0),
+                "abs_g1_s" => (MOVW_SABS_G1, 1),
+                "abs_g2_s" => (MOVW_SABS_G2, 2),
                 "tprel_g2" => (TLSLE_MOVW_TPREL_G2, 2),
                 "tprel_g1" => (TLSLE_MOVW_TPREL_G1, 1),
                 "tprel_g1_nc" => (TLSLE_MOVW_TPREL_G1_NC, 1),
@@ -890,6 +925,7 @@ pub(super) fn mov_imm(rd: Gpr, v: i64) -> Option<Out> {
 impl Ctx<'_, '_> {
     fn mem_insn(&mut self, m: &str) -> Result<Option<Out>, String> {
         match m {
+            "ldtr" | "sttr" | "ldtrb" | "sttrb" | "ldtrh" | "sttrh" | "ldtrsb" | "ldtrsh" | "ldtrsw" => self.ldst_unpriv(m).map(Some),
             "ldr" | "str" | "ldrb" | "strb" | "ldrh" | "strh" | "ldrsb" | "ldrsh" | "ldrsw" | "prfm" | "ldur" | "stur" | "ldurb" | "sturb" | "ldurh" | "sturh" | "ldursb" | "ldursh" | "ldursw" | "prfum" => self.ldst(m).map(Some),
             "ldp" | "stp" | "ldnp" | "stnp" | "ldpsw" => self.ldstp(m).map(Some),
             _ => self.atomic(m),
@@ -954,6 +990,26 @@ impl Ctx<'_, '_> {
             return Err(format!("unknown prefetch operation `{n}'"));
         }
         Ok(self.cimm(0)? as u32 & 31)
+    }
+
+    /// `ldtr`/`sttr` and their byte, half and signed forms: EL0-permission accesses, the
+    /// unscaled-offset encoding with bits 11:10 = 0b10 and only `[xn{, #simm9}]`.
+    fn ldst_unpriv(&mut self, m: &str) -> R {
+        self.want(2)?;
+        if !matches!(self.ops[0], Opd::R(_)) {
+            return Err(format!("operand 1: integer register expected -- `{m}'"));
+        }
+        let (size, v, opc, _, rt) = self.ldst_kind(&m.replacen("tr", "r", 1))?;
+        let Opd::Mem(Mem { base, index, pre: false }) = self.ops[1].clone() else { return Err("invalid addressing mode".into()) };
+        let off = match index {
+            Index::None => 0,
+            Index::Imm(i) if i.reloc.is_none() => self.asm.try_const(&i.expr)?.ok_or("constant offset required")?,
+            _ => return Err("invalid addressing mode".into()),
+        };
+        if !(-256..256).contains(&off) {
+            return Err("immediate offset out of range -256 to 255".into());
+        }
+        Ok(Out::w(0x38000800 | size << 30 | v << 26 | opc << 22 | ((off as u32) & 0x1ff) << 12 | (base.n as u32) << 5 | rt))
     }
 
     fn ldst(&mut self, m: &str) -> R {

@@ -2,6 +2,7 @@
 
 mod insn;
 pub mod operand;
+mod sysreg;
 
 use crate::assembler::Assembler;
 use crate::expr::Modifier;
@@ -28,6 +29,9 @@ pub mod reloc {
     pub const MOVW_UABS_G2: u32 = 267;
     pub const MOVW_UABS_G2_NC: u32 = 268;
     pub const MOVW_UABS_G3: u32 = 269;
+    pub const MOVW_SABS_G0: u32 = 270;
+    pub const MOVW_SABS_G1: u32 = 271;
+    pub const MOVW_SABS_G2: u32 = 272;
     pub const LD_PREL_LO19: u32 = 273;
     pub const ADR_PREL_LO21: u32 = 274;
     pub const ADR_PREL_PG_HI21: u32 = 275;

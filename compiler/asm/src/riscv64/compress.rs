@@ -77,6 +77,9 @@ pub fn compress(insn: u32) -> Option<u16> {
                 (0x9002 | rd << 7 | rs2 << 2) as u16
             } else if rd == rs2 && rs1 != 0 {
                 (0x9002 | rd << 7 | rs1 << 2) as u16
+            } else if rs1 == 0 && rs2 != 0 {
+                // `add rd, zero, rs` is GNU's `c.mv` alias (not `add rd, rs, zero`).
+                (0x8002 | rd << 7 | rs2 << 2) as u16
             } else {
                 return None;
             }

@@ -234,6 +234,26 @@ fn r_op(m: &str) -> Option<(u32, u32, u32)> {
     })
 }
 
+/// The immediate instruction a register-form mnemonic stands for with an immediate operand.
+fn imm_form(m: &str) -> Option<&'static str> {
+    Some(match m {
+        "add" => "addi",
+        "and" => "andi",
+        "or" => "ori",
+        "xor" => "xori",
+        "slt" => "slti",
+        "sltu" => "sltiu",
+        "addw" => "addiw",
+        "sll" => "slli",
+        "srl" => "srli",
+        "sra" => "srai",
+        "sllw" => "slliw",
+        "srlw" => "srliw",
+        "sraw" => "sraiw",
+        _ => return None,
+    })
+}
+
 fn i_op(m: &str) -> Option<(u32, u32)> {
     Some(match m {
         "addi" => (0x13, 0),
@@ -529,6 +549,14 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
         ops.push(o);
     }
     let ops = &ops[..];
+    if let Some(base) = m.strip_prefix("c.") {
+        return explicit_compressed(&mut c, base, ops);
+    }
+    // GNU's register-form mnemonics take an immediate too (`srl a2, a0, 12` is `srli`).
+    let m = match (imm_form(m), ops) {
+        (Some(i), [_, _, Opd::Imm(_)]) => i,
+        _ => m,
+    };
     if let Some((op, f3, f7)) = r_op(m) {
         // `add rd, rs1, tp, %tprel_add(sym)`.
         if let [d, a, b, Opd::Imm(Imm { func: Some(Func::TprelAdd), expr })] = ops {
@@ -604,7 +632,7 @@ pub fn assemble(asm: &mut Assembler, m: &str, toks: &[Tok]) -> Result<(), String
                 c.emit(0xc000_1073, None);
             }
         }
-        "mv" => {
+        "mv" | "move" => {
             want(&c, 2)?;
             let (rd, rs) = (x(&c, 0)?, x(&c, 1)?);
             let insn = i_type(0x13, 0, rd, rs, 0);
@@ -925,6 +953,102 @@ fn atomic(c: &Ctx, m: &str, ops: &[Opd]) -> Result<Option<u32>, String> {
         _ => return Err(c.bad()),
     };
     Ok(Some(r_type(0x2f, f3, f5 << 2 | order, rd, rs1, rs2)))
+}
+
+/// The 32-bit instruction an explicit compressed mnemonic (`c.li s4, -13`) stands for, by
+/// its operand shape.
+enum CForm {
+    /// R-type (opcode, funct3, funct7) as `op rd, rd, rs`.
+    RdRdRs(u32, u32, u32),
+    /// `addi rd, rs, 0` (`c.mv`, as GNU's `mv`).
+    Mv,
+    /// I-type (opcode, funct3, high immediate bits) as `op rd, rd, imm`.
+    RdRdImm(u32, u32, i64),
+    /// I-type as `op rd, zero, imm` (`c.li`).
+    RdZeroImm(u32, u32),
+    /// `lui rd, imm`.
+    Lui,
+    /// Loads and stores as their base instruction.
+    Mem(&'static str),
+    /// `jalr link, 0(rs)` (`c.jr`, `c.jalr`).
+    Jump(u32),
+    /// No operands: the full instruction.
+    Fixed(u32),
+}
+
+fn c_form(base: &str) -> Option<CForm> {
+    use CForm::*;
+    Some(match base {
+        "li" => RdZeroImm(0x13, 0),
+        "mv" => Mv,
+        "add" => RdRdRs(0x33, 0, 0),
+        "sub" => RdRdRs(0x33, 0, 0x20),
+        "xor" => RdRdRs(0x33, 4, 0),
+        "or" => RdRdRs(0x33, 6, 0),
+        "and" => RdRdRs(0x33, 7, 0),
+        "addw" => RdRdRs(0x3b, 0, 0),
+        "subw" => RdRdRs(0x3b, 0, 0x20),
+        "addi" => RdRdImm(0x13, 0, 0),
+        "addiw" => RdRdImm(0x1b, 0, 0),
+        "andi" => RdRdImm(0x13, 7, 0),
+        "slli" => RdRdImm(0x13, 1, 0),
+        "srli" => RdRdImm(0x13, 5, 0),
+        "srai" => RdRdImm(0x13, 5, 0x400),
+        "lui" => Lui,
+        "lw" | "lwsp" => Mem("lw"),
+        "ld" | "ldsp" => Mem("ld"),
+        "sw" | "swsp" => Mem("sw"),
+        "sd" | "sdsp" => Mem("sd"),
+        "fld" | "fldsp" => Mem("fld"),
+        "fsd" | "fsdsp" => Mem("fsd"),
+        "jr" => Jump(ZERO),
+        "jalr" => Jump(RA),
+        "nop" => Fixed(0x13),
+        "ebreak" => Fixed(0x0010_0073),
+        _ => return None,
+    })
+}
+
+/// `c.<base>`: the compressed form of the instruction it stands for; operands that have no
+/// compressed encoding are an error (GNU as's `C` operand classes), never a 32-bit fallback.
+fn explicit_compressed(c: &mut Ctx, base: &str, ops: &[Opd]) -> Result<(), String> {
+    let form = c_form(base).ok_or_else(|| c.unknown(&format!("c.{base}")))?;
+    if !c.rvc {
+        return Err(format!("unrecognized opcode `{}', extension `c' required", c.text));
+    }
+    // The 32-bit field must hold the value: a truncated one could compress by accident.
+    let simm12 = |c: &Ctx, i: &Opd| c.imm(i).and_then(|v| c.simm12(v));
+    let shamt = |c: &Ctx, i: &Opd| c.imm(i).and_then(|v| if (0..64).contains(&v) { Ok(v) } else { Err(c.bad()) });
+    let insn = match (form, ops) {
+        (CForm::RdRdRs(op, f3, f7), [d, s]) => r_type(op, f3, f7, c.x(d)?, c.x(d)?, c.x(s)?),
+        (CForm::Mv, [d, s]) => i_type(0x13, 0, c.x(d)?, c.x(s)?, 0),
+        (CForm::RdRdImm(op, f3 @ (1 | 5), hi), [d, i]) => i_type(op, f3, c.x(d)?, c.x(d)?, shamt(c, i)? | hi),
+        (CForm::RdRdImm(op, f3, hi), [d, i]) => i_type(op, f3, c.x(d)?, c.x(d)?, simm12(c, i)? | hi),
+        (CForm::RdZeroImm(op, f3), [d, i]) => i_type(op, f3, c.x(d)?, ZERO, simm12(c, i)?),
+        (CForm::Lui, [d, i]) => {
+            let v = c.imm(i)?;
+            if !(0..0x100000).contains(&v) {
+                return Err(c.bad());
+            }
+            u_type(0x37, c.x(d)?, v)
+        }
+        (CForm::Mem(name), [r, Opd::Mem(imm, b)]) => {
+            let (op, f3, store, fp) = mem_op(name).ok_or_else(|| c.bad())?;
+            let r = if fp { c.f(r)? } else { c.x(r)? };
+            let off = if imm.func.is_none() { c.konst(&imm.expr)? } else { return Err(c.bad()) };
+            if store {
+                s_type(op, f3, *b, r, off)
+            } else {
+                i_type(op, f3, r, *b, off)
+            }
+        }
+        (CForm::Jump(link), [s]) => i_type(0x67, 0, link, c.x(s)?, 0),
+        (CForm::Fixed(insn), []) => insn,
+        _ => return Err(c.bad()),
+    };
+    let half = compress(insn).ok_or_else(|| c.bad())?;
+    c.asm.emit(Emit { bytes: half.to_le_bytes().to_vec(), fixups: Vec::new() });
+    Ok(())
 }
 
 impl Ctx<'_, '_> {

@@ -87,6 +87,9 @@ pub struct State {
     stack: Vec<(bool, bool, bool, String)>,
     /// Current ISA string, canonical (as in `$x` symbols).
     arch: String,
+    /// A `.attribute` directive was seen: GNU as then writes the section (and the ISA in it)
+    /// even under `-mno-arch-attr`.
+    explicit_attrs: bool,
     /// `.attribute` values (number tags) in the order GNU as writes them (by tag).
     attrs: std::collections::BTreeMap<u64, attrs::Val>,
     map: HashMap<SecId, MapState>,
@@ -116,7 +119,7 @@ pub fn state<'s>(asm: &'s mut Assembler) -> &'s mut State {
         };
         let relax = asm.opts.relax;
         let pic = asm.opts.pic;
-        asm.target = Some(Box::new(State { rvc, relax, pic, old_spec, stack: Vec::new(), arch, attrs: Default::default(), map: HashMap::new() }));
+        asm.target = Some(Box::new(State { rvc, relax, pic, old_spec, stack: Vec::new(), arch, explicit_attrs: false, attrs: Default::default(), map: HashMap::new() }));
         // GNU as aligns `.text` to the instruction size of the ISA it starts with.
         asm.sections[0].align = asm.sections[0].align.max(if rvc { 2 } else { 4 });
     }
@@ -252,6 +255,7 @@ impl Riscv64 {
     fn attribute(&self, asm: &mut Assembler, args: &[Tok]) -> Result<(), String> {
         let list = split_commas(args);
         let [tag, val] = list[..] else { return Err("expected `.attribute tag, value'".into()) };
+        state(asm).explicit_attrs = true;
         let tag = match tag {
             [Tok::Ident(n)] => attrs::tag_by_name(n).ok_or_else(|| format!("unknown attribute `{n}'"))?,
             t => asm.const_expr(t)? as u64,
@@ -399,7 +403,15 @@ impl Arch for Riscv64 {
         }
         state(asm);
         // A mapping symbol at the very end of its section marks nothing.
-        let ends: Vec<(u32, SecId, u32, u32)> = state(asm).map.iter().filter_map(|(s, m)| m.last.map(|(id, f, o)| (id, *s, f, o))).collect();
+        // (Where the symbol is now: subsections have been put in order.)
+        let lasts: Vec<u32> = state(asm).map.values().filter_map(|m| m.last.map(|(id, _, _)| id)).collect();
+        let ends: Vec<(u32, SecId, u32, u32)> = lasts
+            .into_iter()
+            .filter_map(|id| match asm.syms.sym(id).def {
+                Def::Label { sec, frag, off } => Some((id, sec, frag, off)),
+                _ => None,
+            })
+            .collect();
         for (id, sec, frag, off) in ends {
             let frags = &asm.sections[sec as usize].frags;
             let f = &frags[frag as usize];
@@ -431,13 +443,12 @@ impl Arch for Riscv64 {
         let arch_attr = asm.opts.arch_attr;
         let st = state(asm);
         let mut attrs = st.attrs.clone();
-        // `-mno-arch-attr`: only what `.attribute` named (and no section if nothing).
-        if arch_attr {
-            attrs.entry(attrs::TAG_ARCH).or_insert_with(|| attrs::Val::Str(st.arch.clone()));
-        }
-        if attrs.is_empty() {
+        // `-mno-arch-attr` and no `.attribute`: no section, not even for the CSRs' privileged
+        // spec (riscv_write_out_attrs).
+        if !arch_attr && !st.explicit_attrs {
             return Ok(());
         }
+        attrs.entry(attrs::TAG_ARCH).or_insert_with(|| attrs::Val::Str(st.arch.clone()));
         let bytes = attrs::section(&attrs);
         let cur = asm.cur;
         let s = asm.section_by_name(".riscv.attributes", Some(0x7000_0003), Some(0), 0, None);
