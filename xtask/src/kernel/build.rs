@@ -154,7 +154,11 @@ impl KernelBuild {
         // replace KBUILD_AFLAGS but keep KBUILD_CPPFLAGS. (kbuild's `as-instr` probes still
         // run GNU as.) CCC_KERNEL_AS=gnu hands both to GNU as instead.
         if matches!(self.cc, super::compiler::Compiler::Ccc(_)) {
-            if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") {
+            // The asm-kernel suites cover the tiny trees only: a defconfig kernel's AArch64
+            // and RISC-V inline asm (Zbb/Zicbom alternatives, `.insn`, more system
+            // registers) stays with GNU as until they cover defconfig too.
+            let unchecked = self.flavour == Flavour::Defconfig && self.arch != Arch::X86_64;
+            if std::env::var("CCC_KERNEL_AS").as_deref() == Ok("gnu") || unchecked {
                 env.push(("KCFLAGS".to_string(), "-fno-integrated-as".to_string()));
             } else if matches!(self.arch, Arch::X86_64 | Arch::Riscv64) {
                 env.push(("KCPPFLAGS".to_string(), "-fintegrated-as".to_string()));
