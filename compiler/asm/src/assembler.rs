@@ -1,7 +1,5 @@
 //! The assembler's state and the statement loop: labels, assignments, directives, instructions.
 
-use std::collections::HashMap;
-
 use crate::cfi::Cfi;
 use crate::expr::{self, Env, EvalErr, Expr, ExprM, Names, SymId, SymVal, Val};
 use crate::lex::{self, Tok};
@@ -29,7 +27,7 @@ pub struct Assembler<'a> {
     pub prev: SecId,
     pub stack: Vec<(SecId, SecId)>,
     /// Numeric local labels: how many times each number has been defined.
-    local_counts: HashMap<u32, u32>,
+    local_counts: crate::fxhash::FxHashMap<u32, u32>,
     pub file_syms: Vec<String>,
     pub cfi: Cfi,
     pub line: u32,
@@ -93,7 +91,7 @@ impl<'a> Assembler<'a> {
             cur: 0,
             prev: 0,
             stack: Vec::new(),
-            local_counts: HashMap::new(),
+            local_counts: Default::default(),
             file_syms: Vec::new(),
             cfi: Cfi::default(),
             line: 0,
@@ -250,7 +248,7 @@ impl<'a> Assembler<'a> {
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
         let clean = lex::strip_comments(src, self.arch.hash_comments());
-        let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
+        let lines: Vec<&str> = clean.lines().collect();
         let mut errors = Vec::new();
         self.run_lines(&lines, 1, &mut errors);
         if errors.is_empty() {
@@ -261,10 +259,10 @@ impl<'a> Assembler<'a> {
     }
 
     /// Assemble lines (also used for macro and `.rept` expansions).
-    pub fn run_lines(&mut self, lines: &[String], first_line: u32, errors: &mut Vec<String>) {
+    pub fn run_lines<S: AsRef<str>>(&mut self, lines: &[S], first_line: u32, errors: &mut Vec<String>) {
         for (i, line) in lines.iter().enumerate() {
             let lineno = first_line + i as u32;
-            for stmt in lex::split_statements(line) {
+            for stmt in lex::split_statements(line.as_ref()) {
                 self.line = lineno;
                 if let Err(e) = self.statement(stmt, errors) {
                     errors.push(format!("{}:{}: Error: {}", self.file, lineno, e));
@@ -321,7 +319,7 @@ impl<'a> Assembler<'a> {
                 self.assign(&name, rest, false)
             }
             [Tok::Ident(name), rest @ ..] if name.starts_with('.') => {
-                let name = name.to_ascii_lowercase();
+                let name = lowercase(name);
                 self.directive(&name, rest, errors)
             }
             [Tok::Ident(name), rest @ ..] => {
@@ -329,7 +327,7 @@ impl<'a> Assembler<'a> {
                     let name = name.clone();
                     return self.expand_macro(&name, text, errors);
                 }
-                let name = name.to_ascii_lowercase();
+                let name = lowercase(name);
                 let arch = self.arch;
                 arch.instruction(self, &name, rest)
             }
@@ -356,6 +354,9 @@ impl<'a> Assembler<'a> {
             Some(n) => Def::Equ(Expr::Num(n)),
             None => Def::Equ(e.expr),
         };
+        if matches!(def, Def::Equ(Expr::Reg(_))) {
+            self.syms.reg_equates = true;
+        }
         self.syms.sym_mut(id).def = def;
         Ok(())
     }
@@ -387,7 +388,7 @@ impl Assembler<'_> {
             },
             _ => None,
         };
-        if !toks.iter().any(|t| alias(t).is_some()) {
+        if !self.syms.reg_equates || !toks.iter().any(|t| alias(t).is_some()) {
             return std::borrow::Cow::Borrowed(toks);
         }
         std::borrow::Cow::Owned(toks.iter().map(|t| alias(t).unwrap_or_else(|| t.clone())).collect())
@@ -424,6 +425,15 @@ impl Assembler<'_> {
             }
             Expr::Num(_) | Expr::Reg(_) => {}
         }
+    }
+}
+
+/// `s` in lower case, borrowed when it already is (mnemonics and directives nearly always).
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -98,31 +98,44 @@ pub fn strip_comments(src: &str, hash_comments: bool) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Split one line into statements at `;` outside strings.
-pub fn split_statements(line: &str) -> Vec<&str> {
-    let b = line.as_bytes();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut in_str = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if in_str => i += 1,
-            b'"' => in_str = !in_str,
-            b'\'' if !in_str => i += 1,
-            b';' if !in_str => {
-                parts.push(&line[start..i]);
-                start = i + 1;
+/// Split one line into statements at `;` outside strings (an iterator: no allocation for
+/// the usual line of one statement).
+pub fn split_statements(line: &str) -> Statements<'_> {
+    Statements { line, start: Some(0) }
+}
+
+pub struct Statements<'a> {
+    line: &'a str,
+    /// Start of the next statement; None when all were returned.
+    start: Option<usize>,
+}
+
+impl<'a> Iterator for Statements<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let start = self.start?;
+        let b = self.line.as_bytes();
+        let mut in_str = false;
+        let mut i = start;
+        while i < b.len() {
+            match b[i] {
+                b'\\' if in_str => i += 1,
+                b'"' => in_str = !in_str,
+                b'\'' if !in_str => i += 1,
+                b';' if !in_str => {
+                    self.start = Some(i + 1);
+                    return Some(&self.line[start..i]);
+                }
+                _ => {}
             }
-            _ => {}
+            i += 1;
         }
-        i += 1;
+        self.start = None;
+        Some(&self.line[start..])
     }
-    parts.push(&line[start..]);
-    parts
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -136,7 +149,7 @@ fn is_ident_char(c: u8) -> bool {
 /// Tokenize one statement.
 pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     let b = s.as_bytes();
-    let mut toks = Vec::new();
+    let mut toks = Vec::with_capacity(8);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];

@@ -1,7 +1,5 @@
 //! The symbol table: names in creation order (GNU as writes them in that order).
 
-use std::collections::HashMap;
-
 use crate::expr::{Expr, SymId};
 use crate::section::SecId;
 
@@ -51,7 +49,10 @@ pub struct Symbol {
 #[derive(Default)]
 pub struct Symbols {
     pub list: Vec<Symbol>,
-    by_name: HashMap<String, SymId>,
+    by_name: crate::fxhash::FxHashMap<String, SymId>,
+    /// Some symbol was ever set to a register (`.set copy0, %xmm5`): only then need operands
+    /// be searched for such names.
+    pub reg_equates: bool,
 }
 
 impl Symbols {

@@ -224,6 +224,12 @@ fn parse_mem(asm: &mut Assembler, toks: &[Tok]) -> Result<Mem, String> {
 
 /// Parse an expression, replacing it by its value when that is known now.
 fn folded(asm: &mut Assembler, toks: &[Tok]) -> Result<ExprM, String> {
+    // (The common plain numbers, `-8(%rbp)`, without building an expression tree.)
+    match toks {
+        [Tok::Num(n)] => return Ok(ExprM { expr: crate::expr::Expr::Num(*n), modifier: None }),
+        [Tok::Op("-"), Tok::Num(n)] => return Ok(ExprM { expr: crate::expr::Expr::Num(n.wrapping_neg()), modifier: None }),
+        _ => {}
+    }
     let mut e = asm.parse_expr(toks)?;
     if e.modifier.is_none() {
         if let Some(n) = asm.try_const(&e.expr)? {
