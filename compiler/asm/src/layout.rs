@@ -31,6 +31,80 @@ struct SecHints {
     targets: Vec<Option<(u32, u32)>>,
 }
 
+/// A fragment as the compact relaxation sees it.
+struct CFrag {
+    fixed: u64,
+    addr: u64,
+    size: u64,
+    tail: CTail,
+}
+
+enum CTail {
+    None,
+    Align { pow: u32, max: u32 },
+    /// A branch in its long form (size).
+    Long(u64),
+    /// A branch to offset `off` of fragment `tf`, `short` or `long` bytes.
+    Branch { tf: u32, off: u32, short: u64, long: u64 },
+}
+
+/// One relaxation round over a compact section (the same rules as `Assembler::tail_size`);
+/// true when some tail changed size.
+fn relax_compact(cf: &mut [CFrag], aligns_before: &[u32], first: bool) -> bool {
+    let mut changed = false;
+    let mut addr = 0u64;
+    for fi in 0..cf.len() {
+        let old = cf[fi].addr;
+        cf[fi].addr = addr;
+        let pos = addr + cf[fi].fixed;
+        let size = match cf[fi].tail {
+            CTail::None => {
+                addr = pos;
+                continue;
+            }
+            CTail::Align { pow, max } => {
+                let a = 1u64 << pow;
+                let pad = (a - pos % a) % a;
+                if pad > max as u64 {
+                    0
+                } else {
+                    pad
+                }
+            }
+            CTail::Long(n) => n,
+            CTail::Branch { short, .. } if first => short,
+            CTail::Branch { tf, off, short, long } => {
+                let stretch = addr as i64 - old as i64;
+                let tf = tf as usize;
+                let mut dest = (cf[tf].addr + off as u64) as i64;
+                let mut size = None;
+                if tf > fi && stretch != 0 {
+                    if stretch < 0 || aligns_before[tf] == aligns_before[fi] {
+                        dest += stretch;
+                    } else if dest < pos as i64 + 1 {
+                        size = Some(short);
+                    }
+                }
+                size.unwrap_or_else(|| {
+                    let disp = dest - (pos + short) as i64;
+                    if (-128..=127).contains(&disp) {
+                        short
+                    } else {
+                        cf[fi].tail = CTail::Long(long);
+                        long
+                    }
+                })
+            }
+        };
+        if size != cf[fi].size {
+            changed = true;
+            cf[fi].size = size;
+        }
+        addr = pos + size;
+    }
+    changed
+}
+
 /// A finished section: bytes and relocations.
 pub struct OutSection {
     pub data: Vec<u8>,
@@ -90,9 +164,22 @@ impl Assembler<'_> {
         // every fragment, so each visit must be cheap): per fragment, the fragment and
         // offset of a branch target that is a plain label, and how many alignments precede.
         let hints: Vec<SecHints> = (0..self.sections.len()).map(|si| self.sec_hints(si)).collect();
+        // Sections whose tails are all alignments and branches within the section relax on
+        // a compact copy of their fragments (the fragments themselves are large and a big
+        // function file takes ~100 rounds).
+        let mut compact: Vec<Option<Vec<CFrag>>> = (0..self.sections.len()).map(|si| self.compact_frags(si, &hints[si])).collect();
+        // Other sections' expressions (`.uleb128 .LEnd - .LStart`) read fragment addresses.
+        let write_back = compact.iter().any(|c| c.is_none());
         for round in 0..200 {
             let mut changed = false;
             for (si, hint) in hints.iter().enumerate() {
+                if let Some(cf) = &mut compact[si] {
+                    changed |= relax_compact(cf, &hint.aligns_before, round == 0);
+                    if write_back {
+                        self.write_back(si, cf);
+                    }
+                    continue;
+                }
                 let mut addr = 0u64;
                 self.stretch = 0;
                 for fi in 0..self.sections[si].frags.len() {
@@ -124,10 +211,50 @@ impl Assembler<'_> {
                 }
             }
             if !changed && round > 0 {
+                for si in 0..self.sections.len() {
+                    if let Some(cf) = &compact[si] {
+                        self.write_back(si, cf);
+                    }
+                }
                 return Ok(());
             }
         }
         Err("relaxation did not converge".into())
+    }
+
+    /// The compact relaxation copy of section `si`, when all its tails allow one.
+    fn compact_frags(&self, si: usize, hint: &SecHints) -> Option<Vec<CFrag>> {
+        let frags = &self.sections[si].frags;
+        let mut out = Vec::with_capacity(frags.len());
+        for (fi, f) in frags.iter().enumerate() {
+            let tail = match &f.tail {
+                Tail::None => CTail::None,
+                Tail::Align { pow, max, .. } => CTail::Align { pow: *pow, max: *max },
+                &Tail::Branch { cc, long, force_long, mode, .. } => {
+                    let short = self.arch.branch_size_in(mode, cc, false);
+                    let long_size = self.arch.branch_size_in(mode, cc, true);
+                    if long || force_long {
+                        CTail::Long(long_size)
+                    } else {
+                        let (tf, off) = hint.targets[fi]?;
+                        CTail::Branch { tf, off, short, long: long_size }
+                    }
+                }
+                _ => return None,
+            };
+            out.push(CFrag { fixed: f.bytes.len() as u64, addr: f.addr, size: f.tail_size, tail });
+        }
+        Some(out)
+    }
+
+    fn write_back(&mut self, si: usize, cf: &[CFrag]) {
+        for (f, c) in self.sections[si].frags.iter_mut().zip(cf) {
+            f.addr = c.addr;
+            f.tail_size = c.size;
+            if let (CTail::Long(_), Tail::Branch { long, force_long: false, .. }) = (&c.tail, &mut f.tail) {
+                *long = true;
+            }
+        }
     }
 
     fn sec_hints(&self, si: usize) -> SecHints {

@@ -93,8 +93,13 @@ pub fn strip_comments(src: &str, hash_comments: bool) -> String {
                 }
             }
             _ => {
-                out.push(c);
+                // Copy up to the next byte that may start a string or comment in one go.
+                let st = i;
                 i += 1;
+                while i < b.len() && !matches!(b[i], b'"' | b'\'' | b'/' | b'#') {
+                    i += 1;
+                }
+                out.extend_from_slice(&b[st..i]);
             }
         }
     }
@@ -118,6 +123,10 @@ impl<'a> Iterator for Statements<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let start = self.start?;
         let b = self.line.as_bytes();
+        if start == 0 && !b.contains(&b';') {
+            self.start = None;
+            return Some(self.line);
+        }
         let mut in_str = false;
         let mut i = start;
         while i < b.len() {
@@ -214,15 +223,52 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             toks.push(Tok::Num(v));
             continue;
         }
-        let two = if i + 1 < b.len() { &s[i..i + 2] } else { "" };
-        const TWO: [&str; 9] = ["<<", ">>", "==", "!=", "<=", ">=", "&&", "||", "<>"];
-        if let Some(op) = TWO.iter().find(|o| **o == two) {
+        // (Matched on bytes: this runs for every punctuation character.)
+        let two = match (c, b.get(i + 1).copied().unwrap_or(0)) {
+            (b'<', b'<') => Some("<<"),
+            (b'>', b'>') => Some(">>"),
+            (b'=', b'=') => Some("=="),
+            (b'!', b'=') => Some("!="),
+            (b'<', b'=') => Some("<="),
+            (b'>', b'=') => Some(">="),
+            (b'&', b'&') => Some("&&"),
+            (b'|', b'|') => Some("||"),
+            (b'<', b'>') => Some("<>"),
+            _ => None,
+        };
+        if let Some(op) = two {
             toks.push(Tok::Op(op));
             i += 2;
             continue;
         }
-        const ONE: [&str; 24] = ["+", "-", "*", "/", "%", "(", ")", ",", ":", "$", "@", "~", "!", "&", "|", "^", "<", ">", "=", "[", "]", "{", "}", "#"];
-        if let Some(op) = ONE.iter().find(|o| o.as_bytes()[0] == c) {
+        let one = match c {
+            b'+' => Some("+"),
+            b'-' => Some("-"),
+            b'*' => Some("*"),
+            b'/' => Some("/"),
+            b'%' => Some("%"),
+            b'(' => Some("("),
+            b')' => Some(")"),
+            b',' => Some(","),
+            b':' => Some(":"),
+            b'$' => Some("$"),
+            b'@' => Some("@"),
+            b'~' => Some("~"),
+            b'!' => Some("!"),
+            b'&' => Some("&"),
+            b'|' => Some("|"),
+            b'^' => Some("^"),
+            b'<' => Some("<"),
+            b'>' => Some(">"),
+            b'=' => Some("="),
+            b'[' => Some("["),
+            b']' => Some("]"),
+            b'{' => Some("{"),
+            b'}' => Some("}"),
+            b'#' => Some("#"),
+            _ => None,
+        };
+        if let Some(op) = one {
             toks.push(Tok::Op(op));
             i += 1;
             continue;
