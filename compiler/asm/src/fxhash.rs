@@ -50,7 +50,11 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply leaves the low bits (the table's bucket index) depending only on the
+        // low bytes of the last word: `.L123`-style names would all collide. Fold the high
+        // bits down.
+        let h = self.hash;
+        (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
     }
 }
 

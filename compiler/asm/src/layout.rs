@@ -426,7 +426,8 @@ impl Assembler<'_> {
         for fi in 0..self.sections[sec as usize].frags.len() {
             let start = data.len();
             data.extend_from_slice(&self.sections[sec as usize].frags[fi].bytes);
-            let fixups = self.sections[sec as usize].frags[fi].fixups.clone();
+            // (Taken out while `apply_fixup` borrows the assembler, and put back after.)
+            let fixups = std::mem::take(&mut self.sections[sec as usize].frags[fi].fixups);
             let tail_at = data.len();
             match self.tail_bytes(sec, fi) {
                 Ok((b, fixes)) => {
@@ -443,6 +444,7 @@ impl Assembler<'_> {
                     errors.push(e);
                 }
             }
+            self.sections[sec as usize].frags[fi].fixups = fixups;
         }
         for (fi, start, fx) in tails {
             if let Err(e) = self.apply_fixup(sec, fi, start, &fx, &mut data, &mut relocs) {

@@ -134,7 +134,23 @@ pub fn parse_operands(asm: &mut Assembler, toks: &[Tok]) -> Result<Vec<Op>, Stri
     if toks.is_empty() {
         return Ok(Vec::new());
     }
-    split_commas(toks).into_iter().map(|t| parse_operand(asm, t)).collect()
+    // (Split at top-level commas without collecting the pieces first: every instruction.)
+    let mut ops = Vec::with_capacity(3);
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Op("(") => depth += 1,
+            Tok::Op(")") => depth -= 1,
+            Tok::Op(",") if depth == 0 => {
+                ops.push(parse_operand(asm, &toks[start..i])?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    ops.push(parse_operand(asm, &toks[start..])?);
+    Ok(ops)
 }
 
 fn reg_of(name: &str) -> Result<Reg, String> {
