@@ -298,6 +298,20 @@ fn lex_number(s: &str) -> Result<(Tok, usize), String> {
         }
         return Ok((Tok::Float(s[..m].to_string()), m));
     }
+    // Plain decimal (the usual case): no lower-casing copy, no 128-bit parse.
+    if (n == 1 || b[0] != b'0') && b[..n].iter().all(u8::is_ascii_digit) {
+        let mut v: u64 = 0;
+        let fits = b[..n].iter().all(|d| match v.checked_mul(10).and_then(|x| x.checked_add((d - b'0') as u64)) {
+            Some(x) => {
+                v = x;
+                true
+            }
+            None => false,
+        });
+        if fits {
+            return Ok((Tok::Num(v as i64), n));
+        }
+    }
     let lower = text.to_ascii_lowercase();
     if (lower.ends_with('b') || lower.ends_with('f')) && lower[..lower.len() - 1].bytes().all(|c| c.is_ascii_digit()) && lower.len() > 1 {
         let num: u32 = lower[..lower.len() - 1].parse().map_err(|_| format!("bad local label reference '{text}'"))?;

@@ -83,14 +83,20 @@ impl Insn<'_, '_> {
             None => (m, false),
         };
         // `lgdtq`, `sidtq`, `lldtw`, `strl`: a suffix GNU as accepts and ignores in 64-bit code.
-        let name = match ext_index(name).is_some() {
-            true => name,
-            false => match name.chars().last().and_then(suffix_size) {
-                Some(_) if ext_index(&name[..name.len() - 1]).is_some() && !WIDE_FORMS.contains(&&name[..name.len() - 1]) => &name[..name.len() - 1],
-                _ => name,
+        let (name, found) = match ext_index(name) {
+            Some(i) => (name, Some(i)),
+            None => match name.chars().last().and_then(suffix_size) {
+                Some(_) => {
+                    let bare = &name[..name.len() - 1];
+                    match ext_index(bare) {
+                        Some(i) if !WIDE_FORMS.contains(&bare) => (bare, Some(i)),
+                        _ => (name, None),
+                    }
+                }
+                None => (name, None),
             },
         };
-        if let Some(&(_, op, ext)) = ext_index(name).map(|i| &MODRM_EXT[i]) {
+        if let Some(&(_, op, ext)) = found.map(|i| &MODRM_EXT[i]) {
             self.nops(1)?;
             let o = self.op(0)?.clone();
             // Outside 64-bit code a suffix sizes a memory operand (`lgdtl` in 16-bit code is 66).
