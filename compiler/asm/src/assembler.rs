@@ -59,6 +59,8 @@ pub struct Assembler<'a> {
     pub keep_code_diffs: bool,
     /// ELF header flags the target collected (RISC-V: RVC).
     pub elf_flags_extra: u32,
+    /// Token buffer reused by `statement`.
+    tok_buf: Vec<Tok>,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
@@ -111,6 +113,7 @@ impl<'a> Assembler<'a> {
             linker_relax: false,
             keep_code_diffs: false,
             elf_flags_extra: 0,
+            tok_buf: Vec::new(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {
@@ -283,8 +286,20 @@ impl<'a> Assembler<'a> {
             let line = self.line;
             return self.macro_line(text, line, errors);
         }
-        let toks = lex::tokenize(text)?;
-        let mut toks: &[Tok] = &toks;
+        // (One token buffer reused for all statements; a nested statement, from a macro
+        // expansion, finds it taken and makes its own.)
+        let mut buf = std::mem::take(&mut self.tok_buf);
+        buf.clear();
+        let r = match lex::tokenize_into(text, &mut buf) {
+            Ok(()) => self.statement_toks(text, &buf, errors),
+            Err(e) => Err(e),
+        };
+        self.tok_buf = buf;
+        r
+    }
+
+    fn statement_toks(&mut self, text: &str, toks: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let mut toks = toks;
         if toks.is_empty() {
             return Ok(());
         }

@@ -157,8 +157,14 @@ fn is_ident_char(c: u8) -> bool {
 
 /// Tokenize one statement.
 pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
-    let b = s.as_bytes();
     let mut toks = Vec::with_capacity(8);
+    tokenize_into(s, &mut toks)?;
+    Ok(toks)
+}
+
+/// Tokenize one statement, appending to `toks`.
+pub fn tokenize_into(s: &str, toks: &mut Vec<Tok>) -> Result<(), String> {
+    let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -280,7 +286,7 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
         }
         return Err(format!("junk character '{}'", c as char));
     }
-    Ok(toks)
+    Ok(())
 }
 
 fn lex_number(s: &str) -> Result<(Tok, usize), String> {
