@@ -32,32 +32,35 @@ struct SecHints {
 }
 
 /// A fragment as the compact relaxation sees it.
+/// (Small: a round reads every one; sections whose sizes do not fit take the general path.)
 struct CFrag {
-    fixed: u64,
     addr: u64,
-    size: u64,
+    fixed: u32,
+    size: u32,
+    /// Number of alignment tails before this fragment.
+    region: u32,
     tail: CTail,
 }
 
 enum CTail {
     None,
-    Align { pow: u32, max: u32 },
+    Align { pow: u8, max: u32 },
     /// A branch in its long form (size).
-    Long(u64),
+    Long(u8),
     /// A branch to offset `off` of fragment `tf`, `short` or `long` bytes.
-    Branch { tf: u32, off: u32, short: u64, long: u64 },
+    Branch { tf: u32, off: u32, short: u8, long: u8 },
 }
 
 /// One relaxation round over a compact section (the same rules as `Assembler::tail_size`);
 /// true when some tail changed size.
-fn relax_compact(cf: &mut [CFrag], aligns_before: &[u32], first: bool) -> bool {
+fn relax_compact(cf: &mut [CFrag], first: bool) -> bool {
     let mut changed = false;
     let mut addr = 0u64;
     for fi in 0..cf.len() {
         let old = cf[fi].addr;
         cf[fi].addr = addr;
-        let pos = addr + cf[fi].fixed;
-        let size = match cf[fi].tail {
+        let pos = addr + cf[fi].fixed as u64;
+        let size: u32 = match cf[fi].tail {
             CTail::None => {
                 addr = pos;
                 continue;
@@ -68,39 +71,42 @@ fn relax_compact(cf: &mut [CFrag], aligns_before: &[u32], first: bool) -> bool {
                 if pad > max as u64 {
                     0
                 } else {
-                    pad
+                    pad as u32
                 }
             }
-            CTail::Long(n) => n,
-            CTail::Branch { short, .. } if first => short,
+            CTail::Long(n) => n as u32,
+            CTail::Branch { short, .. } if first => short as u32,
             CTail::Branch { tf, off, short, long } => {
                 let stretch = addr as i64 - old as i64;
                 let tf = tf as usize;
                 let mut dest = (cf[tf].addr + off as u64) as i64;
                 let mut size = None;
                 if tf > fi && stretch != 0 {
-                    if stretch < 0 || aligns_before[tf] == aligns_before[fi] {
+                    if stretch < 0 || cf[tf].region == cf[fi].region {
                         dest += stretch;
                     } else if dest < pos as i64 + 1 {
                         size = Some(short);
                     }
                 }
-                size.unwrap_or_else(|| {
-                    let disp = dest - (pos + short) as i64;
-                    if (-128..=127).contains(&disp) {
-                        short
-                    } else {
-                        cf[fi].tail = CTail::Long(long);
-                        long
-                    }
-                })
+                size.map_or_else(
+                    || {
+                        let disp = dest - (pos + short as u64) as i64;
+                        if (-128..=127).contains(&disp) {
+                            short as u32
+                        } else {
+                            cf[fi].tail = CTail::Long(long);
+                            long as u32
+                        }
+                    },
+                    |s| s as u32,
+                )
             }
         };
         if size != cf[fi].size {
             changed = true;
             cf[fi].size = size;
         }
-        addr = pos + size;
+        addr = pos + size as u64;
     }
     changed
 }
@@ -174,7 +180,7 @@ impl Assembler<'_> {
             let mut changed = false;
             for (si, hint) in hints.iter().enumerate() {
                 if let Some(cf) = &mut compact[si] {
-                    changed |= relax_compact(cf, &hint.aligns_before, round == 0);
+                    changed |= relax_compact(cf, round == 0);
                     if write_back {
                         self.write_back(si, cf);
                     }
@@ -229,10 +235,10 @@ impl Assembler<'_> {
         for (fi, f) in frags.iter().enumerate() {
             let tail = match &f.tail {
                 Tail::None => CTail::None,
-                Tail::Align { pow, max, .. } => CTail::Align { pow: *pow, max: *max },
+                Tail::Align { pow, max, .. } if *pow <= 30 => CTail::Align { pow: *pow as u8, max: *max },
                 &Tail::Branch { cc, long, force_long, mode, .. } => {
-                    let short = self.arch.branch_size_in(mode, cc, false);
-                    let long_size = self.arch.branch_size_in(mode, cc, true);
+                    let short = u8::try_from(self.arch.branch_size_in(mode, cc, false)).ok()?;
+                    let long_size = u8::try_from(self.arch.branch_size_in(mode, cc, true)).ok()?;
                     if long || force_long {
                         CTail::Long(long_size)
                     } else {
@@ -242,7 +248,8 @@ impl Assembler<'_> {
                 }
                 _ => return None,
             };
-            out.push(CFrag { fixed: f.bytes.len() as u64, addr: f.addr, size: f.tail_size, tail });
+            let (fixed, size) = (u32::try_from(f.bytes.len()).ok()?, u32::try_from(f.tail_size).ok()?);
+            out.push(CFrag { addr: f.addr, fixed, size, region: hint.aligns_before[fi], tail });
         }
         Some(out)
     }
@@ -250,7 +257,7 @@ impl Assembler<'_> {
     fn write_back(&mut self, si: usize, cf: &[CFrag]) {
         for (f, c) in self.sections[si].frags.iter_mut().zip(cf) {
             f.addr = c.addr;
-            f.tail_size = c.size;
+            f.tail_size = c.size as u64;
             if let (CTail::Long(_), Tail::Branch { long, force_long: false, .. }) = (&c.tail, &mut f.tail) {
                 *long = true;
             }

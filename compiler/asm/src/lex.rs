@@ -147,12 +147,26 @@ impl<'a> Iterator for Statements<'a> {
     }
 }
 
+/// Byte classes for the tokenizer's inner loop: bit 0 starts a name, bit 1 continues one.
+const IDENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let start = b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b >= 0x80;
+        let cont = start || b.is_ascii_digit() || b == b'$';
+        t[c] = start as u8 | (cont as u8) << 1;
+        c += 1;
+    }
+    t
+};
+
 fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c == b'.' || c >= 0x80
+    IDENT[c as usize] & 1 != 0
 }
 
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$' || c >= 0x80
+    IDENT[c as usize] & 2 != 0
 }
 
 /// Tokenize one statement.
