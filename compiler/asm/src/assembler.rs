@@ -250,10 +250,10 @@ impl<'a> Assembler<'a> {
 
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
-        let clean = lex::strip_comments(src, self.arch.hash_comments());
+        let (clean, semis) = lex::strip_comments_semis(src, self.arch.hash_comments());
         let lines: Vec<&str> = clean.lines().collect();
         let mut errors = Vec::new();
-        self.run_lines(&lines, 1, &mut errors);
+        self.run_lines_split(&lines, 1, &mut errors, semis);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -263,9 +263,17 @@ impl<'a> Assembler<'a> {
 
     /// Assemble lines (also used for macro and `.rept` expansions).
     pub fn run_lines<S: AsRef<str>>(&mut self, lines: &[S], first_line: u32, errors: &mut Vec<String>) {
+        self.run_lines_split(lines, first_line, errors, true)
+    }
+
+    /// [`Assembler::run_lines`]; `split`: some line may hold several statements.
+    fn run_lines_split<S: AsRef<str>>(&mut self, lines: &[S], first_line: u32, errors: &mut Vec<String>, split: bool) {
         for (i, line) in lines.iter().enumerate() {
             let lineno = first_line + i as u32;
-            for stmt in lex::split_statements(line.as_ref()) {
+            let line = line.as_ref();
+            let mut whole = (!split).then_some(line).into_iter();
+            let mut parts = split.then(|| lex::split_statements(line)).into_iter().flatten();
+            for stmt in whole.by_ref().chain(parts.by_ref()) {
                 self.line = lineno;
                 if let Err(e) = self.statement(stmt, errors) {
                     errors.push(format!("{}:{}: Error: {}", self.file, lineno, e));

@@ -31,6 +31,13 @@ pub struct Stmt {
 /// With `hash_comments` false (AArch64, where `#` starts an immediate) comments are `//`
 /// to the end of the line and `#` only as the first non-blank character of a line.
 pub fn strip_comments(src: &str, hash_comments: bool) -> String {
+    strip_comments_semis(src, hash_comments).0
+}
+
+/// [`strip_comments`], and whether a `;` (a statement separator) is left outside strings
+/// and character constants: without one no line needs splitting.
+pub fn strip_comments_semis(src: &str, hash_comments: bool) -> (String, bool) {
+    let mut semis = false;
     let b = src.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -94,16 +101,17 @@ pub fn strip_comments(src: &str, hash_comments: bool) -> String {
             }
             _ => {
                 // Copy up to the next byte that may start a string or comment in one go.
+                semis |= c == b';';
                 let st = i;
                 i += 1;
-                while i < b.len() && !matches!(b[i], b'"' | b'\'' | b'/' | b'#') {
+                while i < b.len() && !matches!(b[i], b'"' | b'\'' | b'/' | b'#' | b';') {
                     i += 1;
                 }
                 out.extend_from_slice(&b[st..i]);
             }
         }
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    (String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()), semis)
 }
 
 /// Split one line into statements at `;` outside strings (an iterator: no allocation for
