@@ -2,6 +2,8 @@
 //! times on shared machines are noise; ratios are signal). Medians of `--runs N`.
 //!
 //! - compile time and peak memory of sqlite3.c at -O0 and -O2 (compiler under test vs gcc);
+//! - assembly time of GCC's -O2 -S output of sqlite3.c (ccc's integrated assembler vs GNU as;
+//!   the bar: at most 0.5x GNU as's time, objects identical);
 //! - link time of the sqlite3 shell from GCC-built objects (our linker vs gcc + GNU ld);
 //! - run time of speedtest1 and of `xtask/bench/*.c` built with the compiler under test
 //!   at -O2 vs gcc -O0 and gcc -O2 (outputs must match the gcc build, or the row fails);
@@ -292,6 +294,7 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         t.row(&format!("compile sqlite3.c {opt} (s)"), sec(&ours), sec(&theirs), "");
         t.row(&format!("compile sqlite3.c {opt} peak memory (MiB)"), mib(&ours), mib(&theirs), "");
     }
+    assemble_row(t, runs, &sqlite_c, work, ccc);
     // Objects for linking and speedtest1: gcc -O2 objects (always available), and ccc -O2 ones.
     let obj = |tag: &str, cc: &Path, file: &str, out: &str| -> Result<PathBuf, String> {
         let o = work.join(format!("{out}-{tag}.o"));
@@ -315,6 +318,32 @@ fn sqlite_rows(t: &mut Table, runs: usize, src: &Path, work: &Path, ccc: &Path, 
         Ok(_) => t.row("link sqlite3 shell from gcc objects (s)", Err("no gcc sqlite3.o".into()), Err("no gcc sqlite3.o".into()), ""),
         Err(e) => t.row("link sqlite3 shell from gcc objects (s)", Err(e.clone()), Err(e), ""),
     }
+}
+
+/// Assembling GCC's `-O2 -S` output of sqlite3.c (made once): ccc's integrated assembler
+/// against GNU as. The objects must be identical, else the row fails.
+fn assemble_row(t: &mut Table, runs: usize, sqlite_c: &str, work: &Path, ccc: &Path) {
+    const NAME: &str = "assemble sqlite3.c -O2 -S output (s; bar 0.50)";
+    let asm = work.join("sqlite3-gcc-O2.s");
+    let mut args: Vec<String> = vec!["-O2".into()];
+    args.extend(SQLITE_DEFS.iter().map(|s| s.to_string()));
+    args.extend(["-S".into(), sqlite_c.to_string(), "-o".into(), asm.display().to_string()]);
+    if let Err(e) = measure_out(1, &|| cmd_with(Path::new("gcc"), &args), Some(&asm)) {
+        t.row(NAME, Err(e.clone()), Err(e), "");
+        return;
+    }
+    let s = asm.display().to_string();
+    let (ours_o, theirs_o) = (work.join("sqlite3-asm-ccc.o"), work.join("sqlite3-asm-gas.o"));
+    let ours_args: Vec<String> = vec!["-fintegrated-as".into(), "-c".into(), s.clone(), "-o".into(), ours_o.display().to_string()];
+    let theirs_args: Vec<String> = vec![s, "-o".into(), theirs_o.display().to_string()];
+    let ours = measure_out(runs, &|| cmd_with(ccc, &ours_args), Some(&ours_o)).map(|s| s.secs);
+    let theirs = measure_out(runs, &|| cmd_with(Path::new("as"), &theirs_args), Some(&theirs_o)).map(|s| s.secs);
+    let same = matches!((std::fs::read(&ours_o), std::fs::read(&theirs_o)), (Ok(a), Ok(b)) if a == b);
+    let ours = match ours {
+        Ok(_) if !same => Err(format!("{}: object differs from GNU as's {}", ours_o.display(), theirs_o.display())),
+        r => r,
+    };
+    t.row(NAME, ours, theirs, "");
 }
 
 /// speedtest1 run time on `arch` (under qemu-user on a foreign target): the compiler under

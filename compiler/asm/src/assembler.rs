@@ -1,7 +1,5 @@
 //! The assembler's state and the statement loop: labels, assignments, directives, instructions.
 
-use std::collections::HashMap;
-
 use crate::cfi::Cfi;
 use crate::expr::{self, Env, EvalErr, Expr, ExprM, Names, SymId, SymVal, Val};
 use crate::lex::{self, Tok};
@@ -24,7 +22,7 @@ pub struct Assembler<'a> {
     /// `.end` was seen: the rest of the input is ignored.
     pub ended: bool,
     /// `name .req register` (AArch64): operand names standing for a register.
-    pub reg_names: HashMap<String, String>,
+    pub reg_names: crate::fxhash::FxHashMap<String, String>,
     pub arch: &'a dyn Arch,
     pub sections: Vec<Section>,
     pub syms: Symbols,
@@ -34,7 +32,7 @@ pub struct Assembler<'a> {
     /// `.pushsection`: the current and previous (section, subsection).
     pub stack: Vec<((SecId, u32), (SecId, u32))>,
     /// Numeric local labels: how many times each number has been defined.
-    local_counts: HashMap<u32, u32>,
+    local_counts: crate::fxhash::FxHashMap<u32, u32>,
     pub file_syms: Vec<String>,
     pub cfi: Cfi,
     pub line: u32,
@@ -66,6 +64,8 @@ pub struct Assembler<'a> {
     pub keep_code_diffs: bool,
     /// ELF header flags the target collected (RISC-V: RVC).
     pub elf_flags_extra: u32,
+    /// Token buffer reused by `statement`.
+    tok_buf: Vec<Tok>,
 }
 
 /// An entry of GNU as's symbol list: a symbol, a section's symbol (created with the section),
@@ -100,9 +100,9 @@ impl<'a> Assembler<'a> {
             cur: 0,
             prev: (0, 0),
             ended: false,
-            reg_names: HashMap::new(),
+            reg_names: Default::default(),
             stack: Vec::new(),
-            local_counts: HashMap::new(),
+            local_counts: Default::default(),
             file_syms: Vec::new(),
             cfi: Cfi::default(),
             line: 0,
@@ -122,6 +122,7 @@ impl<'a> Assembler<'a> {
             linker_relax: false,
             keep_code_diffs: false,
             elf_flags_extra: 0,
+            tok_buf: Vec::new(),
         };
         // GNU as always creates these three, in this order.
         for n in [".text", ".data", ".bss"] {
@@ -309,10 +310,10 @@ impl<'a> Assembler<'a> {
 
     /// Assemble a whole source text.
     pub fn run(&mut self, src: &str) -> Result<(), Vec<String>> {
-        let clean = lex::strip_comments(src, self.arch.hash_comments());
-        let lines: Vec<String> = clean.lines().map(|l| l.to_string()).collect();
+        let (clean, semis) = lex::strip_comments_semis(src, self.arch.hash_comments());
+        let lines: Vec<&str> = clean.lines().collect();
         let mut errors = Vec::new();
-        self.run_lines(&lines, 1, &mut errors);
+        self.run_lines_split(&lines, 1, &mut errors, semis);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -321,10 +322,18 @@ impl<'a> Assembler<'a> {
     }
 
     /// Assemble lines (also used for macro and `.rept` expansions).
-    pub fn run_lines(&mut self, lines: &[String], first_line: u32, errors: &mut Vec<String>) {
+    pub fn run_lines<S: AsRef<str>>(&mut self, lines: &[S], first_line: u32, errors: &mut Vec<String>) {
+        self.run_lines_split(lines, first_line, errors, true)
+    }
+
+    /// [`Assembler::run_lines`]; `split`: some line may hold several statements.
+    fn run_lines_split<S: AsRef<str>>(&mut self, lines: &[S], first_line: u32, errors: &mut Vec<String>, split: bool) {
         for (i, line) in lines.iter().enumerate() {
             let lineno = first_line + i as u32;
-            for stmt in lex::split_statements(line) {
+            let line = line.as_ref();
+            let mut whole = (!split).then_some(line).into_iter();
+            let mut parts = split.then(|| lex::split_statements(line)).into_iter().flatten();
+            for stmt in whole.by_ref().chain(parts.by_ref()) {
                 if self.ended {
                     return;
                 }
@@ -348,8 +357,20 @@ impl<'a> Assembler<'a> {
             let line = self.line;
             return self.macro_line(text, line, errors);
         }
-        let toks = lex::tokenize(text)?;
-        let mut toks: &[Tok] = &toks;
+        // (One token buffer reused for all statements; a nested statement, from a macro
+        // expansion, finds it taken and makes its own.)
+        let mut buf = std::mem::take(&mut self.tok_buf);
+        buf.clear();
+        let r = match lex::tokenize_into(text, &mut buf) {
+            Ok(()) => self.statement_toks(text, &buf, errors),
+            Err(e) => Err(e),
+        };
+        self.tok_buf = buf;
+        r
+    }
+
+    fn statement_toks(&mut self, text: &str, toks: &[Tok], errors: &mut Vec<String>) -> Result<(), String> {
+        let mut toks = toks;
         if toks.is_empty() {
             return Ok(());
         }
@@ -391,7 +412,7 @@ impl<'a> Assembler<'a> {
                 Ok(())
             }
             [Tok::Ident(name), rest @ ..] if name.starts_with('.') => {
-                let name = name.to_ascii_lowercase();
+                let name = lowercase(name);
                 self.directive(&name, rest, errors)
             }
             [Tok::Ident(name), rest @ ..] => {
@@ -399,7 +420,7 @@ impl<'a> Assembler<'a> {
                     let name = name.clone();
                     return self.expand_macro(&name, text, errors);
                 }
-                let name = name.to_ascii_lowercase();
+                let name = lowercase(name);
                 let arch = self.arch;
                 arch.instruction(self, &name, rest)
             }
@@ -426,6 +447,9 @@ impl<'a> Assembler<'a> {
             Some(n) => Def::Equ(Expr::Num(n)),
             None => Def::Equ(e.expr),
         };
+        if matches!(def, Def::Equ(Expr::Reg(_))) {
+            self.syms.reg_equates = true;
+        }
         self.syms.sym_mut(id).def = def;
         Ok(())
     }
@@ -457,7 +481,7 @@ impl Assembler<'_> {
             },
             _ => None,
         };
-        if !toks.iter().any(|t| alias(t).is_some()) {
+        if !self.syms.reg_equates || !toks.iter().any(|t| alias(t).is_some()) {
             return std::borrow::Cow::Borrowed(toks);
         }
         std::borrow::Cow::Owned(toks.iter().map(|t| alias(t).unwrap_or_else(|| t.clone())).collect())
@@ -494,6 +518,15 @@ impl Assembler<'_> {
             }
             Expr::Num(_) | Expr::Reg(_) => {}
         }
+    }
+}
+
+/// `s` in lower case, borrowed when it already is (mnemonics and directives nearly always).
+fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

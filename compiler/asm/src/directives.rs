@@ -10,10 +10,10 @@ use crate::symbols::{Bind, Def, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE, STT_OBJECT,
 const MAX_SPACE: usize = 1 << 30;
 
 pub fn is_conditional(d: &str) -> bool {
-    matches!(
-        d.to_ascii_lowercase().as_str(),
-        ".if" | ".ifdef" | ".ifndef" | ".ifnotdef" | ".ifc" | ".ifnc" | ".ifeq" | ".ifne" | ".ifb" | ".ifnb" | ".ifge" | ".ifgt" | ".ifle" | ".iflt" | ".ifeqs" | ".ifnes" | ".else" | ".elseif" | ".endif"
-    )
+    const CONDS: [&str; 19] = [".if", ".ifdef", ".ifndef", ".ifnotdef", ".ifc", ".ifnc", ".ifeq", ".ifne", ".ifb", ".ifnb", ".ifge", ".ifgt", ".ifle", ".iflt", ".ifeqs", ".ifnes", ".else", ".elseif", ".endif"];
+    // (Asked for every statement: no allocation, and most names fail on the first test.)
+    let b = d.as_bytes();
+    b.len() >= 3 && b[0] == b'.' && matches!(b[1] | 0x20, b'i' | b'e') && CONDS.iter().any(|c| c.eq_ignore_ascii_case(d))
 }
 
 /// Source text of tokens, for names that the tokenizer splits (`.note.GNU-stack`).

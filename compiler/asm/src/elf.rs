@@ -41,7 +41,7 @@ struct Sym {
 #[derive(Default)]
 struct StrTab {
     strings: Vec<String>,
-    ids: std::collections::HashMap<String, u32>,
+    ids: crate::fxhash::FxHashMap<String, u32>,
 }
 
 impl StrTab {

@@ -134,31 +134,32 @@ pub fn parse(toks: &[Tok], names: &mut dyn Names) -> Result<ExprM, String> {
     Ok(ExprM { expr: e, modifier: p.modifier })
 }
 
-fn binop(t: &Tok, level: u8) -> Option<BinOp> {
+/// A binary operator and its precedence level (1 binds tightest).
+fn binop(t: &Tok) -> Option<(BinOp, u8)> {
     let Tok::Op(s) = t else { return None };
-    let (op, l) = match *s {
-        "*" => (BinOp::Mul, 1),
-        "/" => (BinOp::Div, 1),
-        "%" => (BinOp::Rem, 1),
-        "<<" => (BinOp::Shl, 1),
-        ">>" => (BinOp::Shr, 1),
-        "|" => (BinOp::Or, 2),
-        "&" => (BinOp::And, 2),
-        "^" => (BinOp::Xor, 2),
-        "!" => (BinOp::OrNot, 2),
-        "+" => (BinOp::Add, 3),
-        "-" => (BinOp::Sub, 3),
-        "==" => (BinOp::Eq, 3),
-        "!=" | "<>" => (BinOp::Ne, 3),
-        "<" => (BinOp::Lt, 3),
-        ">" => (BinOp::Gt, 3),
-        "<=" => (BinOp::Le, 3),
-        ">=" => (BinOp::Ge, 3),
-        "&&" => (BinOp::LAnd, 4),
-        "||" => (BinOp::LOr, 5),
+    // (Matched on bytes: this runs for every operand token.)
+    Some(match s.as_bytes() {
+        b"*" => (BinOp::Mul, 1),
+        b"/" => (BinOp::Div, 1),
+        b"%" => (BinOp::Rem, 1),
+        b"<<" => (BinOp::Shl, 1),
+        b">>" => (BinOp::Shr, 1),
+        b"|" => (BinOp::Or, 2),
+        b"&" => (BinOp::And, 2),
+        b"^" => (BinOp::Xor, 2),
+        b"!" => (BinOp::OrNot, 2),
+        b"+" => (BinOp::Add, 3),
+        b"-" => (BinOp::Sub, 3),
+        b"==" => (BinOp::Eq, 3),
+        b"!=" | b"<>" => (BinOp::Ne, 3),
+        b"<" => (BinOp::Lt, 3),
+        b">" => (BinOp::Gt, 3),
+        b"<=" => (BinOp::Le, 3),
+        b">=" => (BinOp::Ge, 3),
+        b"&&" => (BinOp::LAnd, 4),
+        b"||" => (BinOp::LOr, 5),
         _ => return None,
-    };
-    (l == level).then_some(op)
+    })
 }
 
 impl Parser<'_, '_> {
@@ -171,7 +172,7 @@ impl Parser<'_, '_> {
             return self.unary();
         }
         let mut lhs = self.binary(level - 1)?;
-        while let Some(op) = self.peek().and_then(|t| binop(t, level)) {
+        while let Some(op) = self.peek().and_then(binop).and_then(|(op, l)| (l == level).then_some(op)) {
             self.pos += 1;
             let rhs = self.binary(level - 1)?;
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
@@ -180,7 +181,8 @@ impl Parser<'_, '_> {
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
-        let t = self.peek().cloned().ok_or("missing operand")?;
+        let toks = self.toks;
+        let t = toks.get(self.pos).ok_or("missing operand")?;
         self.pos += 1;
         let e = match t {
             Tok::Op("-") => Expr::Un(UnOp::Neg, Box::new(self.unary()?)),
@@ -195,12 +197,12 @@ impl Parser<'_, '_> {
                 self.pos += 1;
                 e
             }
-            Tok::Num(n) => Expr::Num(n),
-            Tok::Reg(r) => Expr::Reg(r),
-            Tok::LocalRef(n, f) => Expr::Sym(self.names.local_ref(n, f)),
-            Tok::Ident(ref s) if s == "." => Expr::Sym(self.names.dot()),
+            Tok::Num(n) => Expr::Num(*n),
+            Tok::Reg(r) => Expr::Reg(r.clone()),
+            Tok::LocalRef(n, f) => Expr::Sym(self.names.local_ref(*n, *f)),
+            Tok::Ident(s) if s == "." => Expr::Sym(self.names.dot()),
             Tok::Ident(s) => {
-                let id = self.names.sym(&s);
+                let id = self.names.sym(s);
                 self.suffix_modifier()?;
                 Expr::Sym(id)
             }

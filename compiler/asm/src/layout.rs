@@ -23,6 +23,94 @@ pub struct Reloc {
     pub addend: i64,
 }
 
+/// What relaxation finds once per section (see `Assembler::relax`).
+struct SecHints {
+    /// Number of alignment tails in the fragments before each fragment.
+    aligns_before: Vec<u32>,
+    /// A branch tail's target when it is a label of this section: (fragment, offset).
+    targets: Vec<Option<(u32, u32)>>,
+}
+
+/// A fragment as the compact relaxation sees it.
+/// (Small: a round reads every one; sections whose sizes do not fit take the general path.)
+struct CFrag {
+    addr: u64,
+    fixed: u32,
+    size: u32,
+    /// Number of alignment tails before this fragment.
+    region: u32,
+    tail: CTail,
+}
+
+enum CTail {
+    None,
+    Align { pow: u8, max: u32 },
+    /// A branch in its long form (size).
+    Long(u8),
+    /// A branch to offset `off` of fragment `tf`, `short` or `long` bytes.
+    Branch { tf: u32, off: u32, short: u8, long: u8 },
+}
+
+/// One relaxation round over a compact section (the same rules as `Assembler::tail_size`);
+/// true when some tail changed size.
+fn relax_compact(cf: &mut [CFrag], first: bool) -> bool {
+    let mut changed = false;
+    let mut addr = 0u64;
+    for fi in 0..cf.len() {
+        let old = cf[fi].addr;
+        cf[fi].addr = addr;
+        let pos = addr + cf[fi].fixed as u64;
+        let size: u32 = match cf[fi].tail {
+            CTail::None => {
+                addr = pos;
+                continue;
+            }
+            CTail::Align { pow, max } => {
+                let a = 1u64 << pow;
+                let pad = (a - pos % a) % a;
+                if pad > max as u64 {
+                    0
+                } else {
+                    pad as u32
+                }
+            }
+            CTail::Long(n) => n as u32,
+            CTail::Branch { short, .. } if first => short as u32,
+            CTail::Branch { tf, off, short, long } => {
+                let stretch = addr as i64 - old as i64;
+                let tf = tf as usize;
+                let mut dest = (cf[tf].addr + off as u64) as i64;
+                let mut size = None;
+                if tf > fi && stretch != 0 {
+                    if stretch < 0 || cf[tf].region == cf[fi].region {
+                        dest += stretch;
+                    } else if dest < pos as i64 + 1 {
+                        size = Some(short);
+                    }
+                }
+                size.map_or_else(
+                    || {
+                        let disp = dest - (pos + short as u64) as i64;
+                        if (-128..=127).contains(&disp) {
+                            short as u32
+                        } else {
+                            cf[fi].tail = CTail::Long(long);
+                            long as u32
+                        }
+                    },
+                    |s| s as u32,
+                )
+            }
+        };
+        if size != cf[fi].size {
+            changed = true;
+            cf[fi].size = size;
+        }
+        addr = pos + size as u64;
+    }
+    changed
+}
+
 /// A finished section: bytes and relocations.
 pub struct OutSection {
     pub data: Vec<u8>,
@@ -78,21 +166,49 @@ impl Assembler<'_> {
                 }
             }
         }
+        // Facts that hold through all rounds, found once (relaxation runs many rounds over
+        // every fragment, so each visit must be cheap): per fragment, the fragment and
+        // offset of a branch target that is a plain label, and how many alignments precede.
+        let hints: Vec<SecHints> = (0..self.sections.len()).map(|si| self.sec_hints(si)).collect();
+        // Sections whose tails are all alignments and branches within the section relax on
+        // a compact copy of their fragments (the fragments themselves are large and a big
+        // function file takes ~100 rounds).
+        let mut compact: Vec<Option<Vec<CFrag>>> = (0..self.sections.len()).map(|si| self.compact_frags(si, &hints[si])).collect();
+        // Other sections' expressions (`.uleb128 .LEnd - .LStart`) read fragment addresses.
+        let write_back = compact.iter().any(|c| c.is_none());
         for round in 0..200 {
             let mut changed = false;
-            for si in 0..self.sections.len() {
+            for (si, hint) in hints.iter().enumerate() {
+                if let Some(cf) = &mut compact[si] {
+                    changed |= relax_compact(cf, round == 0);
+                    if write_back {
+                        self.write_back(si, cf);
+                    }
+                    continue;
+                }
                 let mut addr = 0u64;
                 self.stretch = 0;
                 for fi in 0..self.sections[si].frags.len() {
-                    let old = self.sections[si].frags[fi].addr;
-                    self.sections[si].frags[fi].addr = addr;
-                    let pos = addr + self.sections[si].frags[fi].bytes.len() as u64;
+                    let f = &mut self.sections[si].frags[fi];
+                    let old = f.addr;
+                    f.addr = addr;
+                    let pos = addr + f.bytes.len() as u64;
+                    if matches!(f.tail, Tail::None) {
+                        // (Its tail size is 0 from the start.)
+                        addr = pos;
+                        continue;
+                    }
                     // Fragments not yet placed in this pass still have last pass's address;
                     // branches to them see it moved by the growth so far (GNU as's "stretch").
                     self.stretch = addr as i64 - old as i64;
                     // Round 0 only places everything with short branches.
-                    let size = self.tail_size(si, fi, pos, round == 0)?;
+                    let (size, now_long) = self.tail_size(si, fi, pos, round == 0, hint)?;
                     let f = &mut self.sections[si].frags[fi];
+                    if now_long {
+                        if let Tail::Branch { long, .. } = &mut f.tail {
+                            *long = true;
+                        }
+                    }
                     if size != f.tail_size {
                         changed = true;
                         f.tail_size = size;
@@ -101,76 +217,144 @@ impl Assembler<'_> {
                 }
             }
             if !changed && round > 0 {
+                for si in 0..self.sections.len() {
+                    if let Some(cf) = &compact[si] {
+                        self.write_back(si, cf);
+                    }
+                }
                 return Ok(());
             }
         }
         Err("relaxation did not converge".into())
     }
 
-    fn tail_size(&mut self, si: usize, fi: usize, pos: u64, first: bool) -> Result<u64, String> {
-        let tail = self.sections[si].frags[fi].tail.clone();
-        Ok(match tail {
-            Tail::None => 0,
+    /// The compact relaxation copy of section `si`, when all its tails allow one.
+    fn compact_frags(&self, si: usize, hint: &SecHints) -> Option<Vec<CFrag>> {
+        let frags = &self.sections[si].frags;
+        let mut out = Vec::with_capacity(frags.len());
+        for (fi, f) in frags.iter().enumerate() {
+            let tail = match &f.tail {
+                Tail::None => CTail::None,
+                Tail::Align { pow, max, .. } if *pow <= 30 => CTail::Align { pow: *pow as u8, max: *max },
+                &Tail::Branch { cc, long, force_long, mode, .. } => {
+                    let short = u8::try_from(self.arch.branch_size_in(mode, cc, false)).ok()?;
+                    let long_size = u8::try_from(self.arch.branch_size_in(mode, cc, true)).ok()?;
+                    if long || force_long {
+                        CTail::Long(long_size)
+                    } else {
+                        let (tf, off) = hint.targets[fi]?;
+                        CTail::Branch { tf, off, short, long: long_size }
+                    }
+                }
+                _ => return None,
+            };
+            let (fixed, size) = (u32::try_from(f.bytes.len()).ok()?, u32::try_from(f.tail_size).ok()?);
+            out.push(CFrag { addr: f.addr, fixed, size, region: hint.aligns_before[fi], tail });
+        }
+        Some(out)
+    }
+
+    fn write_back(&mut self, si: usize, cf: &[CFrag]) {
+        for (f, c) in self.sections[si].frags.iter_mut().zip(cf) {
+            f.addr = c.addr;
+            f.tail_size = c.size as u64;
+            if let (CTail::Long(_), Tail::Branch { long, force_long: false, .. }) = (&c.tail, &mut f.tail) {
+                *long = true;
+            }
+        }
+    }
+
+    fn sec_hints(&self, si: usize) -> SecHints {
+        let frags = &self.sections[si].frags;
+        let mut aligns_before = Vec::with_capacity(frags.len() + 1);
+        let mut n = 0u32;
+        let mut targets = Vec::with_capacity(frags.len());
+        for f in frags {
+            aligns_before.push(n);
+            if matches!(f.tail, Tail::Align { .. }) {
+                n += 1;
+            }
+            let t = match &f.tail {
+                Tail::Branch { target: Expr::Sym(id), .. } => match self.syms.sym(*id).def {
+                    Def::Label { sec, frag, off } if sec as usize == si => Some((frag, off)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            targets.push(t);
+        }
+        aligns_before.push(n);
+        SecHints { aligns_before, targets }
+    }
+
+    /// Size of fragment `fi`'s tail when its fixed bytes end at `pos`, and whether a branch
+    /// must become long.
+    fn tail_size(&self, si: usize, fi: usize, pos: u64, first: bool, hint: &SecHints) -> Result<(u64, bool), String> {
+        Ok(match &self.sections[si].frags[fi].tail {
+            Tail::None => (0, false),
             Tail::Align { pow, max, .. } => {
                 let a = 1u64 << pow;
                 let pad = (a - pos % a) % a;
-                if pad > max as u64 {
-                    0
-                } else {
-                    pad
-                }
+                (if pad > *max as u64 { 0 } else { pad }, false)
             }
-            Tail::Branch { cc, target, long, force_long, mode, .. } => {
+            &Tail::Branch { cc, ref target, long, force_long, mode, .. } => {
                 if long || force_long {
-                    self.arch.branch_size_in(mode, cc, true)
+                    (self.arch.branch_size_in(mode, cc, true), false)
                 } else if first {
-                    self.arch.branch_size_in(mode, cc, false)
+                    (self.arch.branch_size_in(mode, cc, false), false)
                 } else {
-                    let t = self.eval_final(&target)?;
-                    let mut dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                    let frags = &self.sections[si].frags;
+                    let (mut dest, tfrag) = match hint.targets[fi] {
+                        Some((tf, off)) => ((frags[tf as usize].addr + off as u64) as i64, Some(tf)),
+                        None => {
+                            let t = self.eval_final(target)?;
+                            let dest = t.add.map_or(Ok(0), |a| self.label_addr(a))? + t.off;
+                            let tf = match t.add.map(|a| &self.syms.sym(a).def) {
+                                Some(Def::Label { frag, .. }) => Some(*frag),
+                                _ => None,
+                            };
+                            (dest, tf)
+                        }
+                    };
                     // GNU as (relax_frag): a target not yet reached in this pass moves by the
                     // growth so far, unless an alignment lies between (it may absorb the
                     // growth); then a target that now seems behind does not grow the branch.
-                    if let Some(Def::Label { frag, .. }) = t.add.map(|a| &self.syms.sym(a).def) {
-                        let tf = *frag as usize;
+                    if let Some(tf) = tfrag {
+                        let tf = tf as usize;
                         if tf > fi && self.stretch != 0 {
-                            let frags = &self.sections[si].frags;
-                            let same_region = !frags[fi..tf].iter().any(|f| matches!(f.tail, Tail::Align { .. }));
+                            let same_region = hint.aligns_before[tf] == hint.aligns_before[fi];
                             if self.stretch < 0 || same_region {
                                 dest += self.stretch;
                             } else if dest < pos as i64 + 1 {
-                                return Ok(self.arch.branch_size_in(mode, cc, false));
+                                return Ok((self.arch.branch_size_in(mode, cc, false), false));
                             }
                         }
                     }
                     let short = self.arch.branch_size_in(mode, cc, false);
                     let disp = dest - (pos + short) as i64;
                     if (-128..=127).contains(&disp) {
-                        short
+                        (short, false)
                     } else {
-                        if let Tail::Branch { long, .. } = &mut self.sections[si].frags[fi].tail {
-                            *long = true;
-                        }
-                        self.arch.branch_size_in(mode, cc, true)
+                        (self.arch.branch_size_in(mode, cc, true), true)
                     }
                 }
             }
-            Tail::Leb { expr, signed } => match expr::eval(&expr, self) {
-                Ok(v) => crate::leb::encode(v.constant().unwrap_or(0), signed).len() as u64,
-                Err(_) => 1,
+            Tail::Leb { expr, signed } => match expr::eval(expr, self) {
+                Ok(v) => (crate::leb::encode(v.constant().unwrap_or(0), *signed).len() as u64, false),
+                Err(_) => (1, false),
             },
             Tail::Org { expr, .. } => {
-                let v = self.eval_final(&expr)?;
+                let v = self.eval_final(expr)?;
                 let target = v.add.map_or(Ok(0), |a| self.label_addr(a))? + v.off;
-                (target - pos as i64).clamp(0, 1 << 30) as u64
+                ((target - pos as i64).clamp(0, 1 << 30) as u64, false)
             }
-            Tail::Space { expr, .. } => match expr::eval(&expr, self) {
-                Ok(v) => v.constant().unwrap_or(0).clamp(0, 1 << 30) as u64,
-                Err(_) => 0,
+            Tail::Space { expr, .. } => match expr::eval(expr, self) {
+                Ok(v) => (v.constant().unwrap_or(0).clamp(0, 1 << 30) as u64, false),
+                Err(_) => (0, false),
             },
             Tail::Mach { data, target } => {
-                let dist = self.mach_dist(si as SecId, &target).map(|d| d - pos as i64);
-                self.arch.mach_size(data, dist)
+                let dist = self.mach_dist(si as SecId, target).map(|d| d - pos as i64);
+                (self.arch.mach_size(*data, dist), false)
             }
         })
     }
@@ -249,7 +433,8 @@ impl Assembler<'_> {
         for fi in 0..self.sections[sec as usize].frags.len() {
             let start = data.len();
             data.extend_from_slice(&self.sections[sec as usize].frags[fi].bytes);
-            let fixups = self.sections[sec as usize].frags[fi].fixups.clone();
+            // (Taken out while `apply_fixup` borrows the assembler, and put back after.)
+            let fixups = std::mem::take(&mut self.sections[sec as usize].frags[fi].fixups);
             let tail_at = data.len();
             match self.tail_bytes(sec, fi) {
                 Ok((b, fixes)) => {
@@ -266,6 +451,7 @@ impl Assembler<'_> {
                     errors.push(e);
                 }
             }
+            self.sections[sec as usize].frags[fi].fixups = fixups;
         }
         for (fi, start, fx) in tails {
             if let Err(e) = self.apply_fixup(sec, fi, start, &fx, &mut data, &mut relocs) {

@@ -31,6 +31,13 @@ pub struct Stmt {
 /// With `hash_comments` false (AArch64, where `#` starts an immediate) comments are `//`
 /// to the end of the line and `#` only as the first non-blank character of a line.
 pub fn strip_comments(src: &str, hash_comments: bool) -> String {
+    strip_comments_semis(src, hash_comments).0
+}
+
+/// [`strip_comments`], and whether a `;` (a statement separator) is left outside strings
+/// and character constants: without one no line needs splitting.
+pub fn strip_comments_semis(src: &str, hash_comments: bool) -> (String, bool) {
+    let mut semis = false;
     let b = src.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -93,50 +100,93 @@ pub fn strip_comments(src: &str, hash_comments: bool) -> String {
                 }
             }
             _ => {
-                out.push(c);
+                // Copy up to the next byte that may start a string or comment in one go.
+                semis |= c == b';';
+                let st = i;
                 i += 1;
+                while i < b.len() && !matches!(b[i], b'"' | b'\'' | b'/' | b'#' | b';') {
+                    i += 1;
+                }
+                out.extend_from_slice(&b[st..i]);
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    (String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()), semis)
 }
 
-/// Split one line into statements at `;` outside strings.
-pub fn split_statements(line: &str) -> Vec<&str> {
-    let b = line.as_bytes();
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut in_str = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if in_str => i += 1,
-            b'"' => in_str = !in_str,
-            b'\'' if !in_str => i += 1,
-            b';' if !in_str => {
-                parts.push(&line[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    parts.push(&line[start..]);
-    parts
+/// Split one line into statements at `;` outside strings (an iterator: no allocation for
+/// the usual line of one statement).
+pub fn split_statements(line: &str) -> Statements<'_> {
+    Statements { line, start: Some(0) }
 }
+
+pub struct Statements<'a> {
+    line: &'a str,
+    /// Start of the next statement; None when all were returned.
+    start: Option<usize>,
+}
+
+impl<'a> Iterator for Statements<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let start = self.start?;
+        let b = self.line.as_bytes();
+        if start == 0 && !b.contains(&b';') {
+            self.start = None;
+            return Some(self.line);
+        }
+        let mut in_str = false;
+        let mut i = start;
+        while i < b.len() {
+            match b[i] {
+                b'\\' if in_str => i += 1,
+                b'"' => in_str = !in_str,
+                b'\'' if !in_str => i += 1,
+                b';' if !in_str => {
+                    self.start = Some(i + 1);
+                    return Some(&self.line[start..i]);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.start = None;
+        Some(&self.line[start..])
+    }
+}
+
+/// Byte classes for the tokenizer's inner loop: bit 0 starts a name, bit 1 continues one.
+const IDENT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let start = b.is_ascii_alphabetic() || b == b'_' || b == b'.' || b >= 0x80;
+        let cont = start || b.is_ascii_digit() || b == b'$';
+        t[c] = start as u8 | (cont as u8) << 1;
+        c += 1;
+    }
+    t
+};
 
 fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c == b'.' || c >= 0x80
+    IDENT[c as usize] & 1 != 0
 }
 
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$' || c >= 0x80
+    IDENT[c as usize] & 2 != 0
 }
 
 /// Tokenize one statement.
 pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
+    let mut toks = Vec::with_capacity(8);
+    tokenize_into(s, &mut toks)?;
+    Ok(toks)
+}
+
+/// Tokenize one statement, appending to `toks`.
+pub fn tokenize_into(s: &str, toks: &mut Vec<Tok>) -> Result<(), String> {
     let b = s.as_bytes();
-    let mut toks = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -201,15 +251,52 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             toks.push(Tok::Num(v));
             continue;
         }
-        let two = if i + 1 < b.len() { &s[i..i + 2] } else { "" };
-        const TWO: [&str; 9] = ["<<", ">>", "==", "!=", "<=", ">=", "&&", "||", "<>"];
-        if let Some(op) = TWO.iter().find(|o| **o == two) {
+        // (Matched on bytes: this runs for every punctuation character.)
+        let two = match (c, b.get(i + 1).copied().unwrap_or(0)) {
+            (b'<', b'<') => Some("<<"),
+            (b'>', b'>') => Some(">>"),
+            (b'=', b'=') => Some("=="),
+            (b'!', b'=') => Some("!="),
+            (b'<', b'=') => Some("<="),
+            (b'>', b'=') => Some(">="),
+            (b'&', b'&') => Some("&&"),
+            (b'|', b'|') => Some("||"),
+            (b'<', b'>') => Some("<>"),
+            _ => None,
+        };
+        if let Some(op) = two {
             toks.push(Tok::Op(op));
             i += 2;
             continue;
         }
-        const ONE: [&str; 24] = ["+", "-", "*", "/", "%", "(", ")", ",", ":", "$", "@", "~", "!", "&", "|", "^", "<", ">", "=", "[", "]", "{", "}", "#"];
-        if let Some(op) = ONE.iter().find(|o| o.as_bytes()[0] == c) {
+        let one = match c {
+            b'+' => Some("+"),
+            b'-' => Some("-"),
+            b'*' => Some("*"),
+            b'/' => Some("/"),
+            b'%' => Some("%"),
+            b'(' => Some("("),
+            b')' => Some(")"),
+            b',' => Some(","),
+            b':' => Some(":"),
+            b'$' => Some("$"),
+            b'@' => Some("@"),
+            b'~' => Some("~"),
+            b'!' => Some("!"),
+            b'&' => Some("&"),
+            b'|' => Some("|"),
+            b'^' => Some("^"),
+            b'<' => Some("<"),
+            b'>' => Some(">"),
+            b'=' => Some("="),
+            b'[' => Some("["),
+            b']' => Some("]"),
+            b'{' => Some("{"),
+            b'}' => Some("}"),
+            b'#' => Some("#"),
+            _ => None,
+        };
+        if let Some(op) = one {
             toks.push(Tok::Op(op));
             i += 1;
             continue;
@@ -221,7 +308,7 @@ pub fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
         }
         return Err(format!("junk character '{}'", c as char));
     }
-    Ok(toks)
+    Ok(())
 }
 
 fn lex_number(s: &str) -> Result<(Tok, usize), String> {
@@ -238,6 +325,20 @@ fn lex_number(s: &str) -> Result<(Tok, usize), String> {
             m += 1;
         }
         return Ok((Tok::Float(s[..m].to_string()), m));
+    }
+    // Plain decimal (the usual case): no lower-casing copy, no 128-bit parse.
+    if (n == 1 || b[0] != b'0') && b[..n].iter().all(u8::is_ascii_digit) {
+        let mut v: u64 = 0;
+        let fits = b[..n].iter().all(|d| match v.checked_mul(10).and_then(|x| x.checked_add((d - b'0') as u64)) {
+            Some(x) => {
+                v = x;
+                true
+            }
+            None => false,
+        });
+        if fits {
+            return Ok((Tok::Num(v as i64), n));
+        }
     }
     let lower = text.to_ascii_lowercase();
     if (lower.ends_with('b') || lower.ends_with('f')) && lower[..lower.len() - 1].bytes().all(|c| c.is_ascii_digit()) && lower.len() > 1 {

@@ -39,7 +39,8 @@ impl Macros {
         self.pending.is_some()
     }
     pub fn is_macro(&self, name: &str) -> bool {
-        self.defs.contains_key(name)
+        // (Asked for every instruction; most files define no macro.)
+        !self.defs.is_empty() && self.defs.contains_key(name)
     }
     pub fn purge(&mut self, name: &str) {
         self.defs.remove(name);

@@ -1,7 +1,5 @@
 //! The symbol table: names in creation order (GNU as writes them in that order).
 
-use std::collections::HashMap;
-
 use crate::expr::{Expr, SymId};
 use crate::section::SecId;
 
@@ -51,20 +49,23 @@ pub struct Symbol {
 #[derive(Default)]
 pub struct Symbols {
     pub list: Vec<Symbol>,
-    by_name: HashMap<String, SymId>,
+    by_name: crate::fxhash::FxHashMap<NameKey, SymId>,
+    /// Some symbol was ever set to a register (`.set copy0, %xmm5`): only then need operands
+    /// be searched for such names.
+    pub reg_equates: bool,
 }
 
 impl Symbols {
     pub fn get(&self, name: &str) -> Option<SymId> {
-        self.by_name.get(name).copied()
+        self.by_name.get(name.as_bytes()).copied()
     }
 
     pub fn intern(&mut self, name: &str) -> SymId {
-        if let Some(&id) = self.by_name.get(name) {
+        if let Some(&id) = self.by_name.get(name.as_bytes()) {
             return id;
         }
         let id = self.push(name.to_string(), name.starts_with(".L"));
-        self.by_name.insert(name.to_string(), id);
+        self.by_name.insert(NameKey::new(name), id);
         id
     }
 
@@ -103,5 +104,53 @@ impl Symbols {
     /// Global or weak: visible outside the object.
     pub fn is_external(&self, id: SymId) -> bool {
         self.sym(id).bind != Bind::Local || matches!(self.sym(id).def, Def::Undef | Def::Common { .. })
+    }
+}
+
+/// A symbol table key: names up to 22 bytes (nearly all: `.L123`, `sqlite3VdbeExec`) are kept
+/// in the table itself, so a lookup compares them without following a pointer to the heap.
+#[derive(Clone)]
+enum NameKey {
+    Inline { len: u8, bytes: [u8; 22] },
+    Heap(Box<str>),
+}
+
+impl NameKey {
+    fn new(name: &str) -> NameKey {
+        if name.len() <= 22 {
+            let mut bytes = [0u8; 22];
+            bytes[..name.len()].copy_from_slice(name.as_bytes());
+            NameKey::Inline { len: name.len() as u8, bytes }
+        } else {
+            NameKey::Heap(name.into())
+        }
+    }
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            NameKey::Inline { len, bytes } => &bytes[..*len as usize],
+            NameKey::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+// (Looked up by the name's bytes, which need no UTF-8 check to come back out.)
+impl std::borrow::Borrow<[u8]> for NameKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for NameKey {
+    fn eq(&self, other: &NameKey) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for NameKey {}
+
+impl std::hash::Hash for NameKey {
+    // (As the bytes it holds: `Borrow<[u8]>` lookups must hash alike.)
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state)
     }
 }

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         s
     } else {
         match std::fs::read(&input) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) => String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             Err(e) => {
                 eprintln!("ccc-as: can't open {input}: {e}");
                 return ExitCode::from(1);

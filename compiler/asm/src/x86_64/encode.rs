@@ -74,7 +74,8 @@ impl Enc<'_> {
 
     pub fn encode(&self) -> Result<Emit, String> {
         let bits = self.code_bits();
-        let mut out = Emit::default();
+        // (An x86 instruction is at most 15 bytes: one allocation, no regrowth.)
+        let mut out = Emit { bytes: Vec::with_capacity(16), fixups: Vec::new() };
         let b = &mut out.bytes;
         let mut rex = if self.w { 0x48u8 } else { 0 };
         let mut force_rex = false;

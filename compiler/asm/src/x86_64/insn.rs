@@ -26,6 +26,27 @@ const CC: [(&str, u8); 30] = [
     ("ge", 13), ("nl", 13), ("le", 14), ("ng", 14), ("g", 15), ("nle", 15),
 ];
 
+/// A mnemonic table's index by name, built on first use: the tables are searched for every
+/// instruction (families are tried in turn), and linear string compares showed in profiles.
+pub(super) struct NameIndex(std::sync::OnceLock<crate::fxhash::FxHashMap<&'static str, usize>>);
+
+impl NameIndex {
+    pub(super) const fn new() -> NameIndex {
+        NameIndex(std::sync::OnceLock::new())
+    }
+    /// Index of the first entry named `name` among `names`.
+    pub(super) fn get(&self, names: impl Iterator<Item = &'static str>, name: &str) -> Option<usize> {
+        let map = self.0.get_or_init(|| {
+            let mut m = crate::fxhash::FxHashMap::default();
+            for (i, n) in names.enumerate() {
+                m.entry(n).or_insert(i);
+            }
+            m
+        });
+        map.get(name).copied()
+    }
+}
+
 fn cc(s: &str) -> Option<u8> {
     CC.iter().find(|c| c.0 == s).map(|c| c.1)
 }

@@ -134,7 +134,23 @@ pub fn parse_operands(asm: &mut Assembler, toks: &[Tok]) -> Result<Vec<Op>, Stri
     if toks.is_empty() {
         return Ok(Vec::new());
     }
-    split_commas(toks).into_iter().map(|t| parse_operand(asm, t)).collect()
+    // (Split at top-level commas without collecting the pieces first: every instruction.)
+    let mut ops = Vec::with_capacity(3);
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Op("(") => depth += 1,
+            Tok::Op(")") => depth -= 1,
+            Tok::Op(",") if depth == 0 => {
+                ops.push(parse_operand(asm, &toks[start..i])?);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    ops.push(parse_operand(asm, &toks[start..])?);
+    Ok(ops)
 }
 
 fn reg_of(name: &str) -> Result<Reg, String> {
@@ -224,6 +240,12 @@ fn parse_mem(asm: &mut Assembler, toks: &[Tok]) -> Result<Mem, String> {
 
 /// Parse an expression, replacing it by its value when that is known now.
 fn folded(asm: &mut Assembler, toks: &[Tok]) -> Result<ExprM, String> {
+    // (The common plain numbers, `-8(%rbp)`, without building an expression tree.)
+    match toks {
+        [Tok::Num(n)] => return Ok(ExprM { expr: crate::expr::Expr::Num(*n), modifier: None }),
+        [Tok::Op("-"), Tok::Num(n)] => return Ok(ExprM { expr: crate::expr::Expr::Num(n.wrapping_neg()), modifier: None }),
+        _ => {}
+    }
     let mut e = asm.parse_expr(toks)?;
     if e.modifier.is_none() {
         if let Some(n) = asm.try_const(&e.expr)? {

@@ -241,7 +241,8 @@ impl Insn<'_, '_> {
                 }
             }
         }
-        let Some(&(_, pre, op, shape)) = TABLE.iter().find(|t| t.0 == m) else { return Ok(false) };
+        static INDEX: super::NameIndex = super::NameIndex::new();
+        let Some(&(_, pre, op, shape)) = INDEX.get(TABLE.iter().map(|t| t.0), m).map(|i| &TABLE[i]) else { return Ok(false) };
         // `movsd`/`cmpsd` without xmm operands are string instructions.
         if (m == "movsd" || m == "cmpsd") && !self.ops.iter().any(|o| xmm(&o.op).is_some()) {
             return Ok(false);

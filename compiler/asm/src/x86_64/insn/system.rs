@@ -62,7 +62,10 @@ const FIXED: &[(&str, &[u8])] = &[
 
 impl Insn<'_, '_> {
     pub(super) fn system(&mut self, m: &str) -> Result<bool, String> {
-        if let Some(&(_, bytes)) = FIXED.iter().find(|f| f.0 == m) {
+        static FIXED_INDEX: super::NameIndex = super::NameIndex::new();
+        static EXT_INDEX: super::NameIndex = super::NameIndex::new();
+        let ext_index = |n: &str| EXT_INDEX.get(MODRM_EXT.iter().map(|x| x.0), n);
+        if let Some(&(_, bytes)) = FIXED_INDEX.get(FIXED.iter().map(|f| f.0), m).map(|i| &FIXED[i]) {
             if !self.ops.is_empty() {
                 return Ok(false);
             }
@@ -80,14 +83,20 @@ impl Insn<'_, '_> {
             None => (m, false),
         };
         // `lgdtq`, `sidtq`, `lldtw`, `strl`: a suffix GNU as accepts and ignores in 64-bit code.
-        let name = match MODRM_EXT.iter().any(|x| x.0 == name) {
-            true => name,
-            false => match name.chars().last().and_then(suffix_size) {
-                Some(_) if MODRM_EXT.iter().any(|x| x.0 == &name[..name.len() - 1]) && !WIDE_FORMS.contains(&&name[..name.len() - 1]) => &name[..name.len() - 1],
-                _ => name,
+        let (name, found) = match ext_index(name) {
+            Some(i) => (name, Some(i)),
+            None => match name.chars().last().and_then(suffix_size) {
+                Some(_) => {
+                    let bare = &name[..name.len() - 1];
+                    match ext_index(bare) {
+                        Some(i) if !WIDE_FORMS.contains(&bare) => (bare, Some(i)),
+                        _ => (name, None),
+                    }
+                }
+                None => (name, None),
             },
         };
-        if let Some(&(_, op, ext)) = MODRM_EXT.iter().find(|x| x.0 == name) {
+        if let Some(&(_, op, ext)) = found.map(|i| &MODRM_EXT[i]) {
             self.nops(1)?;
             let o = self.op(0)?.clone();
             // Outside 64-bit code a suffix sizes a memory operand (`lgdtl` in 16-bit code is 66).
