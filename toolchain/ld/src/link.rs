@@ -110,6 +110,7 @@ fn link_scripted(mut l: Linker, mut script: crate::script::ast::Script) -> Resul
 
 /// After layout, with or without a script: symbol values, section indices, the file, the map.
 fn finish(l: &mut Linker, img: &mut Image) -> Result<()> {
+    l.check_abs_refs(img)?;
     l.resolve_defsym_values(img)?;
     l.assign_shdr_index(img);
     let bytes = l.write_image(img)?;

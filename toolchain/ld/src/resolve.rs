@@ -59,6 +59,11 @@ pub struct Linker {
     pub gc_keep: Vec<(usize, usize)>,
     /// `__start_SEC`/`__stop_SEC` symbols the scripted layout defines (values per walk).
     pub start_stop: Vec<usize>,
+    /// Narrow absolute relocations in position-independent output against symbols the
+    /// linker defines (object, relocation type, symbol): allowed when layout makes the
+    /// symbol absolute (arm64's `_kernel_size_le_lo32 = (_end - _text) & ...`), checked
+    /// then (see `Linker::check_abs_refs`).
+    pub abs_checks: Vec<(usize, u32, usize)>,
 }
 
 fn read(path: &str) -> Result<Vec<u8>> {
@@ -67,7 +72,7 @@ fn read(path: &str) -> Result<Vec<u8>> {
 
 impl Linker {
     pub fn new(opts: Options, target: &'static dyn crate::arch::Target) -> Linker {
-        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![], start_stop: vec![] }
+        Linker { opts, target, objs: vec![], libs: vec![], syms: vec![], names: HashMap::default(), comdats: HashSet::default(), archives: vec![], errors: vec![], script_versions: false, gc_keep: vec![], start_stop: vec![], abs_checks: vec![] }
     }
 
     pub fn intern(&mut self, name: &str) -> usize {

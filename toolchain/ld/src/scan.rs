@@ -71,8 +71,15 @@ impl Linker {
                 }
             }
             Abs { .. } => {
+                let linker_sym = match r {
+                    SymRef::Global(g) if self.syms[g].def == crate::resolve::Def::Linker && self.target.narrow_abs_checked_after_layout() => Some(g),
+                    _ => None,
+                };
                 // Undefined weak symbols stay 0 in executables; a shared object imports them.
-                if pic && (dso || !self.is_undef(r)) && !self.is_abs(r) {
+                if let (true, Some(g)) = (pic, linker_sym) {
+                    // Whether a script's symbol is absolute is known after layout.
+                    self.abs_checks.push((oi, rtype, g));
+                } else if pic && (dso || !self.is_undef(r)) && !self.is_abs(r) {
                     let (what, flag) = if dso { ("a shared object", "-fPIC") } else { ("a PIE object", "-fPIE") };
                     return Err(err!(
                         "{}: relocation {} against `{}' can not be used when making {}; recompile with {}",
@@ -310,5 +317,16 @@ fn global(r: SymRef) -> usize {
     match r {
         SymRef::Global(g) => g,
         SymRef::Local(..) => usize::MAX,
+    }
+}
+
+impl Linker {
+    /// The deferred part of the narrow-absolute-relocation check (see `abs_checks`): a
+    /// symbol the layout put in a section needs a dynamic relocation the field cannot hold.
+    pub fn check_abs_refs(&self, img: &Image) -> Result<()> {
+        let Some(&(oi, rtype, g)) = self.abs_checks.iter().find(|&&(_, _, g)| self.syms[g].out_sec.is_some()) else { return Ok(()) };
+        let dso = img.kind == crate::args::OutputKind::Shared;
+        let (what, flag) = if dso { ("a shared object", "-fPIC") } else { ("a PIE object", "-fPIE") };
+        Err(err!("{}: relocation {} against `{}' can not be used when making {}; recompile with {}", self.objs[oi].name, self.target.reloc_name(rtype), self.syms[g].name, what, flag))
     }
 }

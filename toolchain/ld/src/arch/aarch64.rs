@@ -203,6 +203,10 @@ impl Target for AArch64 {
         false
     }
 
+    fn narrow_abs_checked_after_layout(&self) -> bool {
+        true
+    }
+
     fn machine(&self) -> u16 {
         183
     }

@@ -205,18 +205,25 @@ pub trait Target: Sync {
     fn write_field(&self, _r_type: u32, _code: &mut [u8], _off: usize, _value: i64) -> std::result::Result<bool, FieldError> {
         Ok(false)
     }
-    /// The value of a direct branch to an undefined weak symbol that has no PLT entry, if the
-    /// target does not branch to address 0 (AArch64 branches to the next instruction).
     /// Whether an object without `.note.GNU-stack` makes the stack executable (GNU ld:
     /// yes on x86, no on AArch64 and RISC-V).
     fn missing_stack_note_is_exec(&self) -> bool {
         true
+    }
+    /// Whether a narrow absolute relocation in position-independent output against a symbol
+    /// the linker defines is judged after layout, when the symbol may turn out absolute
+    /// (GNU ld's AArch64 backend checks at relocation time; x86-64's before layout, where
+    /// a script's symbols are not yet absolute).
+    fn narrow_abs_checked_after_layout(&self) -> bool {
+        false
     }
     /// The output's e_flags from the inputs' (name, e_flags); an error for inputs that
     /// cannot be mixed.
     fn merge_flags(&self, _inputs: &[(&str, u32)]) -> Result<u32> {
         Ok(0)
     }
+    /// The value of a direct branch to an undefined weak symbol that has no PLT entry, if the
+    /// target does not branch to address 0 (AArch64 branches to the next instruction).
     fn undef_weak_branch(&self) -> Option<i64> {
         None
     }
