@@ -481,7 +481,8 @@ impl Assembler<'_> {
             },
             _ => None,
         };
-        if !self.syms.reg_equates || !toks.iter().any(|t| alias(t).is_some()) {
+        // `.set` register equates (x86) and `.req` aliases (AArch64) are both rare.
+        if (!self.syms.reg_equates && self.reg_names.is_empty()) || !toks.iter().any(|t| alias(t).is_some()) {
             return std::borrow::Cow::Borrowed(toks);
         }
         std::borrow::Cow::Owned(toks.iter().map(|t| alias(t).unwrap_or_else(|| t.clone())).collect())
