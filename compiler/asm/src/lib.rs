@@ -10,7 +10,7 @@ pub mod cfi;
 pub mod directives;
 pub mod elf;
 pub mod expr;
-pub mod fxhash;
+pub use ccc_fxhash as fxhash;
 pub mod layout;
 pub mod leb;
 pub mod lex;

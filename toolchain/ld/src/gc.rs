@@ -49,7 +49,7 @@ impl Linker {
                 }
             }
         }
-        let wanted: crate::fxhash::FxSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().map(String::as_str)).collect();
+        let wanted: crate::fxhash::FxHashSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().map(String::as_str)).collect();
         let entry = self.opts.entry.clone().unwrap_or_else(|| "_start".into());
         for s in &self.syms {
             let root = s.name == entry

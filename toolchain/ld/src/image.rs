@@ -1,6 +1,6 @@
 //! The output image being built: output sections, synthetic tables, segments.
 
-use crate::fxhash::FxMap as HashMap;
+use crate::fxhash::FxHashMap as HashMap;
 
 use crate::args::OutputKind;
 

@@ -14,7 +14,7 @@ pub mod ehframe;
 pub mod elf;
 pub mod emit_relocs;
 pub mod error;
-pub mod fxhash;
+pub use ccc_fxhash as fxhash;
 pub mod gc;
 pub mod image;
 pub mod layout;

@@ -1,7 +1,7 @@
 //! Loading inputs in command-line order and resolving symbols: objects, archive members
 //! pulled in by undefined references, shared libraries, scripts, groups.
 
-use crate::fxhash::{FxMap as HashMap, FxSet as HashSet};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
 
 use crate::archive::{is_archive, Archive};

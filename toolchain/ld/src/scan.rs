@@ -296,7 +296,7 @@ impl Linker {
             }
         } else if img.uses_ld_so() {
             // Names a library uses or defines: the executable's definition must win at run time.
-            let wanted: crate::fxhash::FxSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().chain(l.syms.iter().map(|s| &s.name)).map(String::as_str)).collect();
+            let wanted: crate::fxhash::FxHashSet<&str> = self.libs.iter().flat_map(|l| l.undefs.iter().chain(l.syms.iter().map(|s| &s.name)).map(String::as_str)).collect();
             for (g, s) in self.syms.iter().enumerate() {
                 let defined = matches!(s.def, Def::Regular { .. } | Def::Common { .. });
                 let listed = || self.opts.export_patterns.iter().any(|p| crate::version_script::glob(p, &s.name));
