@@ -5,14 +5,14 @@
 //! classes: a freed block goes on its class's list and is the next one handed out,
 //! new ones are cut from 1 MiB chunks, and nothing small is ever returned to the
 //! system (the process is short-lived). Large or over-aligned blocks go to the system
-//! allocator. One spin lock guards the state: the driver's threads do not allocate
-//! at the same time (the main thread waits for the compiler thread), so it is never
-//! contended in practice, only required for soundness.
+//! allocator. Each thread has free lists and a chunk of its own, so no lock is taken
+//! (an atomic lock per call was a twentieth of a compile): a block freed by another
+//! thread than the one that made it simply joins the freeing thread's list. A
+//! thread's unused blocks are lost when it exits; the driver has two threads.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
 use std::ptr::null_mut;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Size-class granularity and the alignment every small block has.
 const GRAIN: usize = 16;
@@ -30,17 +30,18 @@ struct State {
     end: *mut u8,
 }
 
-pub struct CompilerAlloc {
-    locked: AtomicBool,
-    state: UnsafeCell<State>,
-}
+/// The allocator; its state is per thread (`STATE`).
+pub struct CompilerAlloc;
 
-// The state is only touched under `locked`.
-unsafe impl Sync for CompilerAlloc {}
+thread_local! {
+    // Const-initialised and without a destructor: a plain thread-local access that
+    // never allocates.
+    static STATE: UnsafeCell<State> = const { UnsafeCell::new(State { free: [null_mut(); CLASSES], bump: null_mut(), end: null_mut() }) };
+}
 
 impl CompilerAlloc {
     pub const fn new() -> CompilerAlloc {
-        CompilerAlloc { locked: AtomicBool::new(false), state: UnsafeCell::new(State { free: [null_mut(); CLASSES], bump: null_mut(), end: null_mut() }) }
+        CompilerAlloc
     }
 
     /// The size class of a small layout, or None for the system allocator.
@@ -49,13 +50,9 @@ impl CompilerAlloc {
     }
 
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        while self.locked.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            std::hint::spin_loop();
-        }
-        // SAFETY: the lock gives this thread the only access to the state.
-        let r = f(unsafe { &mut *self.state.get() });
-        self.locked.store(false, Ordering::Release);
-        r
+        // SAFETY: the state belongs to this thread, and `f` (the bodies below) does not
+        // re-enter this allocator, so no other reference to it exists meanwhile.
+        STATE.with(|st| f(unsafe { &mut *st.get() }))
     }
 }
 

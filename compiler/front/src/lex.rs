@@ -32,6 +32,11 @@ pub struct Lexer {
     line_offset: i64,
     at_bol: bool,
     peeked: Option<Token>,
+    /// Lexing a skipped conditional group: only punctuators (`#`) matter, so
+    /// identifiers, numbers and literals are scanned but not interned.
+    pub skipping: bool,
+    /// The spelling skipped tokens and `Eof` carry.
+    empty: Sym,
 }
 
 /// Remove line splices and CRs of CRLF pairs. Returns the cleaned text
@@ -44,7 +49,7 @@ fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     let mut splices = Vec::new();
     let mut last = 0; // start of the not yet copied run
     let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'\\' || c == b'\r') {
+    while let Some(off) = crate::scan::find2(b'\\', b'\r', &b[i..]) {
         let p = i + off;
         i = p + 1;
         let drop_to = if b[p] == b'\\' {
@@ -84,23 +89,35 @@ fn clean(src: &str) -> (Option<String>, Vec<u32>) {
     (Some(String::from_utf8(out).unwrap_or_default()), splices)
 }
 
+/// Per byte: bit 0 = may start an identifier, bit 1 = may continue one (`$` is
+/// handled apart: it is an identifier character in C but not in assembly).
+static IDENT_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            t[c] = 3;
+        } else if b.is_ascii_digit() {
+            t[c] = 2;
+        }
+        c += 1;
+    }
+    t
+};
+
 /// `$` is an identifier character in C (GNU) but not in assembly (`$imm`).
 #[inline]
 fn is_ident_start(c: u8, dollar: bool) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || (c == b'$' && dollar) || c >= 0x80
+    IDENT_CLASS[c as usize] & 1 != 0 || (c == b'$' && dollar)
 }
 
 #[inline]
 fn is_ident_cont(c: u8, dollar: bool) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || (c == b'$' && dollar) || c >= 0x80
+    IDENT_CLASS[c as usize] & 2 != 0 || (c == b'$' && dollar)
 }
 
-/// Multi-character punctuators (canonical spellings); `match_punct`
-/// returns indices into this table.
-const MULTI: &[&str] = &[
-    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=",
-    "##",
-];
+use crate::token::MULTI_PUNCTUATORS as MULTI;
 
 /// The longest punctuator at the start of `b` (at least 2 bytes long):
 /// (length, index into MULTI, or the ASCII code of a one-character
@@ -148,15 +165,6 @@ fn match_punct(b: &[u8]) -> Option<(usize, usize)> {
     })
 }
 
-thread_local! {
-    /// Interned spellings of all punctuators and single characters, so the
-    /// hot path does not hash them.
-    static PUNCT_SYMS: (Vec<Sym>, Vec<Sym>) = (
-        MULTI.iter().map(|p| Sym::intern(p)).collect(),
-        (0u8..128).map(|c| Sym::intern(std::str::from_utf8(&[c]).unwrap_or("?"))).collect(),
-    );
-}
-
 impl Lexer {
     pub fn new(text: Rc<str>, file: FileId) -> Lexer {
         let (cleaned, splices) = clean(&text);
@@ -169,7 +177,7 @@ impl Lexer {
         if text.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]) {
             pos = 3;
         }
-        Lexer { text, pos, file, line: 1, line_begin: 0, splices, next_splice: 0, line_offset: 0, at_bol: true, peeked: None, dollar_in_identifiers: true }
+        Lexer { text, pos, file, line: 1, line_begin: 0, splices, next_splice: 0, line_offset: 0, at_bol: true, peeked: None, dollar_in_identifiers: true, skipping: false, empty: Sym::intern("") }
     }
 
     /// Assembly source: `$` starts an immediate, not an identifier.
@@ -217,10 +225,10 @@ impl Lexer {
     /// Skip blanks and comments. Returns (saw whitespace, stopped at newline).
     /// With `stop_at_nl`, stops in front of a newline instead of crossing it.
     fn skip_space(&mut self, diag: &DiagEngine, stop_at_nl: bool) -> (bool, bool) {
-        let text = self.text.clone();
-        let b = text.as_bytes();
         let mut space = false;
         loop {
+            // Re-borrowed each round: `newline_at` below needs all of `self`.
+            let b = self.text.as_bytes();
             let Some(&c) = b.get(self.pos) else { return (space, false) };
             match c {
                 b' ' | b'\t' | b'\x0c' | b'\x0b' | b'\r' => {
@@ -249,6 +257,7 @@ impl Lexer {
                     let start_loc = self.loc_at(start);
                     self.pos += 2;
                     loop {
+                        let b = self.text.as_bytes();
                         match memchr2(b'*', b'\n', &b[self.pos..]) {
                             None => {
                                 self.pos = b.len();
@@ -356,7 +365,7 @@ impl Lexer {
         let bol = self.at_bol;
         if self.pos >= self.text.len() {
             let loc = self.loc_at(self.pos);
-            return Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: space, line_start: true };
+            return Token { kind: TokenKind::Eof, text: self.empty, loc, space_before: space, line_start: true };
         }
         let mut t = self.lex_token(diag);
         t.space_before = space;
@@ -367,12 +376,14 @@ impl Lexer {
 
     /// Lex one token starting at `pos` (not whitespace, not end of input).
     fn lex_token(&mut self, _diag: &DiagEngine) -> Token {
-        let text = self.text.clone();
-        let b = text.as_bytes();
         let start = self.pos;
         let loc = self.loc_at(start);
+        let text: &str = &self.text;
+        let b = text.as_bytes();
         let c = b[start];
         let mk = |kind, sym| Token { kind, text: sym, loc, space_before: false, line_start: false };
+        let (skipping, empty) = (self.skipping, self.empty);
+        let spelling = |s: &str| if skipping { empty } else { Sym::intern(s) };
 
         // Character and string literals, with their encoding prefixes.
         let quote_at = match c {
@@ -390,7 +401,7 @@ impl Lexer {
                     None | Some(b'\n') => {
                         // Unterminated: the rest of the line is one stray token.
                         self.pos = i;
-                        return mk(TokenKind::Other, Sym::intern(&text[start..i]));
+                        return mk(TokenKind::Other, spelling(&text[start..i]));
                     }
                     Some(b'\\') => i += if i + 1 < b.len() && b[i + 1] != b'\n' { 2 } else { 1 },
                     Some(&ch) if ch == quote => {
@@ -402,7 +413,7 @@ impl Lexer {
             }
             self.pos = i;
             let kind = if quote == b'"' { TokenKind::Str } else { TokenKind::Char };
-            return mk(kind, Sym::intern(&text[start..i]));
+            return mk(kind, spelling(&text[start..i]));
         }
 
         if is_ident_start(c, self.dollar_in_identifiers) || (c == b'\\' && matches!(b.get(start + 1), Some(b'u' | b'U'))) {
@@ -424,7 +435,7 @@ impl Lexer {
             }
             if i > start {
                 self.pos = i;
-                return mk(TokenKind::Ident, Sym::intern(&text[start..i]));
+                return mk(TokenKind::Ident, spelling(&text[start..i]));
             }
         }
 
@@ -443,20 +454,19 @@ impl Lexer {
                 }
             }
             self.pos = i;
-            return mk(TokenKind::Number, Sym::intern(&text[start..i]));
+            return mk(TokenKind::Number, spelling(&text[start..i]));
         }
 
         if c < 128 {
             if let Some((len, idx)) = match_punct(&b[start..]) {
                 self.pos = start + len;
-                return PUNCT_SYMS.with(|p| {
-                    let sym = if idx >= 256 { p.1[idx - 256] } else { p.0[idx] };
-                    mk(TokenKind::Punct, sym)
-                });
+                let sym = if idx >= 256 { Sym::ascii((idx - 256) as u8) } else { Sym::multi_punct(idx) };
+                return mk(TokenKind::Punct, sym);
             }
             self.pos = start + 1;
-            let kind = if b"[](){}.&*+-~!/%<>^|?:;=,#".contains(&c) { TokenKind::Punct } else { TokenKind::Other };
-            return PUNCT_SYMS.with(|p| mk(kind, p.1[c as usize]));
+            let punct = matches!(c, b'[' | b']' | b'(' | b')' | b'{' | b'}' | b'.' | b'&' | b'*' | b'+' | b'-' | b'~' | b'!' | b'/' | b'%' | b'<' | b'>' | b'^' | b'|' | b'?' | b':' | b';' | b'=' | b',' | b'#');
+            let kind = if punct { TokenKind::Punct } else { TokenKind::Other };
+            return mk(kind, Sym::ascii(c));
         }
         // Unreachable in practice: bytes >= 0x80 start identifiers.
         self.pos = start + 1;
@@ -464,15 +474,7 @@ impl Lexer {
     }
 }
 
-#[inline]
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
-}
-
-#[inline]
-fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == a || c == b)
-}
+use crate::scan::{find as memchr, find2 as memchr2};
 
 /// Lex a whole string (pragma bodies, `-D` values, pasted tokens). The last
 /// token is `Eof`.

@@ -11,6 +11,7 @@ pub mod lex;
 pub mod lower;
 pub mod parse;
 pub mod preprocess;
+mod scan;
 pub mod token;
 pub mod types;
 

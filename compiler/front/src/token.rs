@@ -43,9 +43,16 @@ pub struct Token {
     pub line_start: bool,
 }
 
+/// Multi-character punctuators (canonical spellings). The lexer's `match_punct`
+/// returns indices into this table; the interner gives them fixed symbols.
+pub const MULTI_PUNCTUATORS: [&str; 23] = [
+    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=",
+    "##",
+];
+
 impl Token {
     pub fn is(&self, s: &str) -> bool {
-        matches!(self.kind, TokenKind::Punct | TokenKind::Ident) && self.text.as_str() == s
+        matches!(self.kind, TokenKind::Punct | TokenKind::Ident) && self.text.is(s)
     }
 }
 

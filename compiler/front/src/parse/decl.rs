@@ -115,7 +115,7 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(t.loc, "expected attribute name"));
         }
         let raw = t.text.as_str();
-        let name = raw.trim_start_matches("__").trim_end_matches("__");
+        let name = strip_underscores(raw);
         let mut args: Vec<Expr> = Vec::new();
         let mut ident_arg: Option<Sym> = None;
         if self.eat("(") {
@@ -492,7 +492,7 @@ impl<'a> Parser<'a> {
     }
 
     fn apply_mode(&self, ty: CType, mode: Sym, loc: Loc) -> PResult<CType> {
-        let m = mode.as_str().trim_start_matches("__").trim_end_matches("__");
+        let m = strip_underscores(mode.as_str());
         let signed = ty.is_signed(&self.tables) || !ty.is_integer();
         Ok(match m {
             "QI" => CType::int_of(IntKind::Char, signed),
@@ -955,7 +955,7 @@ impl<'a> Parser<'a> {
             return true;
         }
         if t.kind == TokenKind::Ident {
-            if let Some(k) = self.kw.map.get(&t.text) {
+            if let Some(k) = self.kw.get(t.text) {
                 return matches!(k, Kw::Attribute) && !self.peek_at(1).is(")");
             }
             return !self.is_typedef_name(t);
@@ -1769,4 +1769,16 @@ pub fn adjust_param_type(ty: CType) -> CType {
         Kind::Func(_) => CType::ptr_to(ty),
         _ => ty,
     }
+}
+
+/// An attribute or mode name without GCC's optional `__` on either side
+/// (`__packed__` is `packed`).
+fn strip_underscores(mut s: &str) -> &str {
+    while let Some(rest) = s.strip_prefix("__") {
+        s = rest;
+    }
+    while let Some(rest) = s.strip_suffix("__") {
+        s = rest;
+    }
+    s
 }

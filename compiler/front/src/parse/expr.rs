@@ -647,10 +647,10 @@ impl<'a> Parser<'a> {
         if t.kind != TokenKind::Ident {
             return false;
         }
-        match self.kw.map.get(&t.text) {
-            Some(k) => super::decl::is_type_keyword(*k) || (matches!(k, Kw::Extension) && {
+        match self.kw.get(t.text) {
+            Some(k) => super::decl::is_type_keyword(k) || (matches!(k, Kw::Extension) && {
                 let t2 = self.peek_at(2);
-                self.kw.map.get(&t2.text).is_some() || self.is_typedef_name(t2)
+                self.kw.get(t2.text).is_some() || self.is_typedef_name(t2)
             }),
             None => self.is_typedef_name(t),
         }

@@ -18,7 +18,7 @@ mod stmt;
 
 pub use static_init::long_double_bits;
 
-use std::collections::HashMap;
+use crate::intern::{FxHashMap as HashMap, FxHashSet};
 use std::rc::Rc;
 
 use ccc_ir::TargetInfo;
@@ -40,7 +40,7 @@ pub struct ParsedUnit {
     pub tables: Rc<TypeTables>,
     pub static_data: Vec<Option<StaticData>>,
     /// Functions declared `noreturn` (by attribute or `_Noreturn`) anywhere.
-    pub noreturn_fns: std::collections::HashSet<Sym>,
+    pub noreturn_fns: FxHashSet<Sym>,
 }
 
 /// An error already reported to the diagnostics engine.
@@ -146,27 +146,29 @@ pub struct Parser<'a> {
     incomplete_objects: Vec<(Sym, Loc, RecordId)>,
     /// Functions declared implicitly by a call; a later declaration may
     /// differ (GCC warns, we take the explicit one).
-    pub(super) implicit_fns: std::collections::HashSet<Sym>,
+    pub(super) implicit_fns: FxHashSet<Sym>,
     /// File-scope register variables read as registers (GNU global register
     /// variables), by name, with their type and register.
-    pub(super) register_vars: std::collections::HashMap<Sym, (CType, RegisterVar)>,
+    pub(super) register_vars: HashMap<Sym, (CType, RegisterVar)>,
     /// Evaluating where C requires a constant (`__builtin_choose_expr`, case labels, array
     /// sizes, static initialisers): a `__builtin_constant_p` left to the optimiser is 0 here,
     /// as GCC decides it early in such places.
     pub(super) constant_required: bool,
     /// Merged attributes of each function's declarations, by assembler name.
-    pub(super) fn_decl_attrs: std::collections::HashMap<Sym, crate::ast::DeclAttrs>,
+    pub(super) fn_decl_attrs: HashMap<Sym, crate::ast::DeclAttrs>,
     /// Symbols named by `asm("...")` labels: several C names may share one
     /// (glibc redirects `stat` to `stat64`), so their types are not compared.
-    pub(super) asm_labeled: std::collections::HashSet<Sym>,
+    pub(super) asm_labeled: FxHashSet<Sym>,
     /// Symbols declared `weak` so far, by assembler name: only their address
     /// may be null, so only theirs is not folded when compared with zero.
-    pub(super) weak_symbols: std::collections::HashSet<Sym>,
+    pub(super) weak_symbols: FxHashSet<Sym>,
 }
 
 /// Pre-interned keyword spellings, compared as integers.
+/// Keywords by spelling: a table indexed by `Sym` (keywords are interned early, so it
+/// stays small), read for nearly every identifier the parser sees.
 struct Keywords {
-    map: HashMap<Sym, Kw>,
+    by_sym: Vec<Option<Kw>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -331,7 +333,19 @@ impl Keywords {
             ("__float128", Float128),
             ("__label__", Label),
         ];
-        Keywords { map: list.iter().map(|(s, k)| (Sym::intern(s), *k)).collect() }
+        let mut by_sym = Vec::new();
+        for (s, k) in list {
+            let i = Sym::intern(s).0 as usize;
+            if by_sym.len() <= i {
+                by_sym.resize(i + 1, None);
+            }
+            by_sym[i] = Some(*k);
+        }
+        Keywords { by_sym }
+    }
+
+    fn get(&self, s: Sym) -> Option<Kw> {
+        self.by_sym.get(s.0 as usize).copied().flatten()
     }
 }
 
@@ -341,7 +355,8 @@ impl<'a> Parser<'a> {
         // visibility` affect code generation, so the others are dropped here
         // (they may appear in the middle of expressions through `_Pragma`).
         let kept = |t: &str| t.starts_with("pack") || t.starts_with("GCC visibility");
-        let mut toks: Vec<Token> = toks.into_iter().filter(|t| t.kind != TokenKind::Pragma || kept(t.text.as_str().trim_start())).collect();
+        let mut toks = toks;
+        toks.retain(|t| t.kind != TokenKind::Pragma || kept(t.text.as_str().trim_start()));
         if toks.last().map(|t| t.kind != TokenKind::Eof).unwrap_or(true) {
             let loc = toks.last().map(|t| t.loc).unwrap_or_default();
             toks.push(Token { kind: TokenKind::Eof, text: Sym::intern(""), loc, space_before: false, line_start: true });
@@ -360,7 +375,7 @@ impl<'a> Parser<'a> {
             opts,
             tables: Rc::new(TypeTables::default()),
             scopes: vec![scope0],
-            globals: HashMap::new(),
+            globals: HashMap::default(),
             items: Vec::new(),
             func: None,
             enclosing: Vec::new(),
@@ -372,15 +387,15 @@ impl<'a> Parser<'a> {
             kw: Keywords::new(),
             last_params: None,
             declarator_attrs: DeclAttrs::default(),
-            static_owner: HashMap::new(),
+            static_owner: HashMap::default(),
             cur_static_owner: None,
             incomplete_objects: Vec::new(),
-            implicit_fns: std::collections::HashSet::new(),
-            fn_decl_attrs: std::collections::HashMap::new(),
-            register_vars: std::collections::HashMap::new(),
+            implicit_fns: FxHashSet::default(),
+            fn_decl_attrs: std::collections::HashMap::default(),
+            register_vars: std::collections::HashMap::default(),
             constant_required: false,
-            asm_labeled: std::collections::HashSet::new(),
-            weak_symbols: std::collections::HashSet::new(),
+            asm_labeled: FxHashSet::default(),
+            weak_symbols: FxHashSet::default(),
         }
     }
 
@@ -417,7 +432,7 @@ impl<'a> Parser<'a> {
 
     fn is_punct(&self, s: &str) -> bool {
         let t = self.peek();
-        t.kind == TokenKind::Punct && t.text.as_str() == s
+        t.kind == TokenKind::Punct && t.text.is(s)
     }
 
     fn eat(&mut self, s: &str) -> bool {
@@ -444,7 +459,7 @@ impl<'a> Parser<'a> {
         if t.kind != TokenKind::Ident {
             return None;
         }
-        self.kw.map.get(&t.text).copied()
+        self.kw.get(t.text)
     }
 
     fn keyword_at(&self, n: usize) -> Option<Kw> {
@@ -452,7 +467,7 @@ impl<'a> Parser<'a> {
         if t.kind != TokenKind::Ident {
             return None;
         }
-        self.kw.map.get(&t.text).copied()
+        self.kw.get(t.text)
     }
 
     fn eat_kw(&mut self, k: Kw) -> bool {

@@ -432,7 +432,9 @@ impl<'a> Preprocessor<'a> {
         let mut depth = 0usize;
         loop {
             let Some(f) = self.files.last_mut() else { return };
+            f.lexer.skipping = true;
             let t = f.lexer.next(diag);
+            f.lexer.skipping = false;
             if t.kind == TokenKind::Eof {
                 // Reported by leave_file; put the Eof back for next_raw.
                 let _ = f;

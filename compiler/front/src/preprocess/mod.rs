@@ -26,7 +26,7 @@ use std::rc::Rc;
 use ccc_ir::TargetInfo;
 
 use crate::diag::{DiagEngine, FileId, Loc};
-use crate::intern::{FxHashMap, Sym};
+use crate::intern::{FxHashMap, FxHashSet, Sym};
 use crate::lex::Lexer;
 use crate::token::{Token, TokenKind};
 use crate::CStd;
@@ -320,10 +320,10 @@ pub struct Preprocessor<'a> {
     prev_flags: u8,
     markers: Vec<LineMarker>,
     deps: Vec<Dependency>,
-    dep_seen: BTreeSet<PathBuf>,
-    once: BTreeSet<PathBuf>,
-    guards: HashMap<PathBuf, Sym>,
-    file_cache: HashMap<PathBuf, (Rc<str>, FileId)>,
+    dep_seen: FxHashSet<PathBuf>,
+    once: FxHashSet<PathBuf>,
+    guards: FxHashMap<PathBuf, Sym>,
+    file_cache: FxHashMap<PathBuf, (Rc<str>, FileId)>,
     /// `(dir index, name)` → resolved path, for repeated includes.
     lookup_cache: FxHashMap<(usize, Sym), Option<PathBuf>>,
     /// The combined search chain: `-iquote` dirs, then `bracket_dirs`.
@@ -377,10 +377,10 @@ impl<'a> Preprocessor<'a> {
             out: Vec::new(),
             markers: Vec::new(),
             deps: Vec::new(),
-            dep_seen: BTreeSet::new(),
-            once: BTreeSet::new(),
-            guards: HashMap::new(),
-            file_cache: HashMap::new(),
+            dep_seen: FxHashSet::default(),
+            once: FxHashSet::default(),
+            guards: FxHashMap::default(),
+            file_cache: FxHashMap::default(),
             lookup_cache: FxHashMap::default(),
             chain,
             counter: 0,
