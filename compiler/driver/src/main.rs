@@ -14,6 +14,7 @@ use std::panic;
 static ALLOC: alloc::CompilerAlloc = alloc::CompilerAlloc::new();
 
 fn main() {
+    alloc::tune_system_allocator();
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     // Internal errors must not look like a normal failure (or a crash):
     // report them as GCC reports an ICE, with exit code 4.
