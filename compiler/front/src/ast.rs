@@ -102,7 +102,7 @@ pub enum ExprKind {
     Assign(Box<Expr>, Box<Expr>),
     /// `lhs op= rhs`: computed as `(op_ty)lhs op rhs` then converted back to
     /// lhs's type. `rhs` is already converted to `op_ty` (or scaled for pointers).
-    CompoundAssign { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr>, op_ty: CType },
+    CompoundAssign { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr>, op_ty: Box<CType> },
     /// `++`/`--`, prefix or postfix; `delta` is in bytes for pointers.
     IncDec { target: Box<Expr>, prefix: bool, delta: i64 },
     Cast(Box<Expr>),
@@ -188,9 +188,9 @@ pub struct AsmStmt {
 pub enum Stmt {
     Expr(Expr),
     /// Local declaration with an initializer (or a VLA needing its size computed).
-    Decl { var: LocalId, init: Option<Initializer> },
+    Decl { var: LocalId, init: Option<Box<Initializer>> },
     /// A VLA type whose size must be computed here: `size_var = n * elem_size`.
-    VlaDecl { size_var: LocalId, count: Expr, elem_size: Expr },
+    VlaDecl { size_var: LocalId, count: Box<Expr>, elem_size: Box<Expr> },
     /// `{ ... }`: a scope (locals with a `cleanup` attribute are cleaned up at its end).
     Block(Vec<Stmt>),
     /// Declarations that open no scope of their own: a `for` initialiser, a
@@ -199,9 +199,9 @@ pub enum Stmt {
     If { cond: Expr, then: Box<Stmt>, els: Option<Box<Stmt>> },
     While { cond: Expr, body: Box<Stmt> },
     DoWhile { body: Box<Stmt>, cond: Expr },
-    For { init: Option<Box<Stmt>>, cond: Option<Expr>, step: Option<Expr>, body: Box<Stmt> },
+    For { init: Option<Box<Stmt>>, cond: Option<Box<Expr>>, step: Option<Box<Expr>>, body: Box<Stmt> },
     /// `cases` are (low, high, case index); `Case` statements in the body refer to the index.
-    Switch { cond: Expr, body: Box<Stmt>, cases: Vec<(i128, i128, usize)>, default: Option<usize> },
+    Switch { cond: Box<Expr>, body: Box<Stmt>, cases: Vec<(i128, i128, usize)>, default: Option<usize> },
     Case(usize, Box<Stmt>),
     Break,
     Continue,
@@ -212,7 +212,7 @@ pub enum Stmt {
     NonlocalGoto { up: u32, entry: u32 },
     ComputedGoto(Expr),
     Label(Sym, Box<Stmt>),
-    Asm(AsmStmt),
+    Asm(Box<AsmStmt>),
     Null,
 }
 

@@ -22,7 +22,7 @@ impl<'a> FnLower<'a> {
                 self.expr_discard(e);
             }
             Stmt::Decl { var, init } => {
-                self.local_decl(*var, init.as_ref());
+                self.local_decl(*var, init.as_deref());
                 self.enter_cleanup_scope(*var);
             }
             Stmt::VlaDecl { size_var, count, elem_size } => {

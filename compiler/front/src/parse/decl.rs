@@ -1053,7 +1053,7 @@ impl<'a> Parser<'a> {
         let size_var = self.new_local(Sym::intern("__vla_size"), CType::ulong(), 8);
         let count = self.convert(count, CType::ulong());
         let elem_size = self.sizeof_expr(&elem, loc);
-        self.func.as_mut().expect("func").pending_vla.push(Stmt::VlaDecl { size_var, count, elem_size });
+        self.func.as_mut().expect("func").pending_vla.push(Stmt::VlaDecl { size_var, count: Box::new(count), elem_size: Box::new(elem_size) });
         Ok(CType::new(Kind::Vla { elem: Rc::new(elem), size_var, depth: self.enclosing.len() as u32 }))
     }
 
@@ -1663,7 +1663,7 @@ impl<'a> Parser<'a> {
                     self.func.as_mut().expect("func").locals[id].cleanup = Some(call);
                 }
                 self.flush_vla(&mut out);
-                out.push(Stmt::Decl { var: id, init });
+                out.push(Stmt::Decl { var: id, init: init.map(Box::new) });
             }
             if !self.eat(",") {
                 break;

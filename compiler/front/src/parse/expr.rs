@@ -258,7 +258,7 @@ impl<'a> Parser<'a> {
             }
             let elem = lhs.ty.base().cloned().unwrap_or_else(CType::void);
             let scaled = self.scale_index(rhs, &elem, loc);
-            return Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(scaled), op_ty: CType::long() }, ty, loc));
+            return Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(scaled), op_ty: Box::new(CType::long()) }, ty, loc));
         }
         let rhs = self.decay(rhs);
         if is_vector(&lhs.ty) {
@@ -293,7 +293,7 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(loc, "invalid operands to binary expression"));
         }
         let rhs = if matches!(op, BinOp::Shl | BinOp::Shr) { self.promote(rhs) } else { self.convert(rhs, op_ty.clone()) };
-        Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(rhs), op_ty }, ty, loc))
+        Ok(Expr::new(ExprKind::CompoundAssign { op, lhs: Box::new(lhs), rhs: Box::new(rhs), op_ty: Box::new(op_ty) }, ty, loc))
     }
 
     /// Conversion as if by assignment (also arguments, returns, initializers).

@@ -146,9 +146,9 @@ impl<'a> Parser<'a> {
                         self.expect(";")?;
                         Some(Box::new(Stmt::Expr(e)))
                     };
-                    let cond = if self.is_punct(";") { None } else { Some(self.cond_expr_bool()?) };
+                    let cond = if self.is_punct(";") { None } else { Some(Box::new(self.cond_expr_bool()?)) };
                     self.expect(";")?;
-                    let step = if self.is_punct(")") { None } else { Some(self.expr()?) };
+                    let step = if self.is_punct(")") { None } else { Some(Box::new(self.expr()?)) };
                     self.expect(")")?;
                     let body = Box::new(self.scoped_statement()?);
                     Ok(Stmt::For { init, cond, step, body })
@@ -169,7 +169,7 @@ impl<'a> Parser<'a> {
                 self.func.as_mut().expect("func").switch_cases.push((Vec::new(), None, cty));
                 let body = self.scoped_statement();
                 let (cases, default, _) = self.func.as_mut().expect("func").switch_cases.pop().expect("switch");
-                Ok(Stmt::Switch { cond, body: Box::new(body?), cases, default })
+                Ok(Stmt::Switch { cond: Box::new(cond), body: Box::new(body?), cases, default })
             }
             Some(Kw::Case) => {
                 self.advance();
@@ -355,7 +355,7 @@ impl<'a> Parser<'a> {
         }
         self.expect(")")?;
         self.expect(";")?;
-        Ok(Stmt::Asm(AsmStmt { template, outputs, inputs, clobbers, labels, volatile: volatile || basic || is_goto }))
+        Ok(Stmt::Asm(Box::new(AsmStmt { template, outputs, inputs, clobbers, labels, volatile: volatile || basic || is_goto })))
     }
 
     /// A local register variable as an asm operand is in its register (GCC's
